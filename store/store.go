@@ -1,0 +1,108 @@
+// Package store is the persistence interface of Runway. Every entity is one
+// table holding records as their native JSON document; the implementations
+// (store/sqlite, later store/postgres) compile query ASTs to SQL with bound
+// parameters and keep their own schema in step with the app definition.
+package store
+
+import (
+	"context"
+	"errors"
+
+	"runway/app"
+	"runway/query"
+)
+
+// Row is a stored record. Doc is the record's full native JSON (system fields
+// id, version, label first, then the fields in definition order), so a read
+// returns it as is.
+type Row struct {
+	ID       string
+	Version  int64
+	Label    string
+	Doc      []byte
+	Created  int64 // ms
+	Modified int64 // ms
+}
+
+var (
+	// ErrNotFound: no record (or session, or user secret) with that key.
+	ErrNotFound = errors.New("store: not found")
+	// ErrVersion: the stored version is not the one the update expected.
+	ErrVersion = errors.New("store: version mismatch")
+)
+
+// UniqueError is returned when a write would break a unique index; Field is
+// the dotted path of the unique field.
+type UniqueError struct{ Field string }
+
+func (e *UniqueError) Error() string { return "store: duplicate value for unique field " + e.Field }
+
+// Reader reads records.
+type Reader interface {
+	// Get reads one record by id (ErrNotFound when missing).
+	Get(ctx context.Context, e *app.Entity, id string) (*Row, error)
+	// GetMany reads the records with these ids, in no particular order;
+	// missing ids are simply absent. One round trip.
+	GetMany(ctx context.Context, e *app.Entity, ids []string) ([]Row, error)
+	// Find reads a page of records.
+	Find(ctx context.Context, e *app.Entity, sel *query.Select) ([]Row, error)
+	// Count counts the records matching where (nil = all).
+	Count(ctx context.Context, e *app.Entity, where query.Expr) (int64, error)
+}
+
+// Tx is a write transaction. Writes become visible when the function given to
+// Store.Write returns nil; an error rolls everything back.
+type Tx interface {
+	Reader
+	// Insert stores a new record (*UniqueError on a unique violation).
+	Insert(ctx context.Context, e *app.Entity, r *Row) error
+	// Update replaces the record r.ID if its stored version is prevVersion
+	// (ErrVersion otherwise, ErrNotFound when it does not exist).
+	Update(ctx context.Context, e *app.Entity, r *Row, prevVersion int64) error
+	// Delete removes a record (ErrNotFound when it does not exist).
+	Delete(ctx context.Context, e *app.Entity, id string) error
+	// SetPassword stores the password hash of a user (a sys.users id).
+	SetPassword(ctx context.Context, userID, hash string) error
+	// NextSequence returns the next value of a named counter (autoIncrement
+	// fields), never lower than floor.
+	NextSequence(ctx context.Context, name string, floor int64) (int64, error)
+}
+
+// Session is a login session; only the token's hash is stored.
+type Session struct {
+	TokenHash   string
+	UserID      string
+	AdminUserID string // real user when impersonating, else ""
+	IP          string
+	Created     int64 // ms
+	LastActive  int64 // ms
+	IdleTimeout int64 // ms of inactivity after which the session expires
+}
+
+// Store is a database holding one app's records and runtime state.
+type Store interface {
+	Reader
+	// Sync brings the schema in step with the app: a table per entity,
+	// indexes for unique and indexable fields. Data of removed fields is kept.
+	Sync(ctx context.Context, a *app.App) error
+	// Write runs fn in one write transaction.
+	Write(ctx context.Context, fn func(tx Tx) error) error
+
+	// PasswordHash reads a user's password hash (ErrNotFound when unset).
+	PasswordHash(ctx context.Context, userID string) (string, error)
+	// DeletePassword forgets a user's password hash (user deleted).
+	DeletePassword(ctx context.Context, userID string) error
+
+	CreateSession(ctx context.Context, s *Session) error
+	// Session reads a session by token hash (ErrNotFound when missing).
+	Session(ctx context.Context, tokenHash string) (*Session, error)
+	// TouchSession records activity on a session.
+	TouchSession(ctx context.Context, tokenHash string, at int64) error
+	DeleteSession(ctx context.Context, tokenHash string) error
+	// DeleteUserSessions revokes every session of a user.
+	DeleteUserSessions(ctx context.Context, userID string) error
+	// DeleteExpiredSessions removes sessions idle past their timeout at now.
+	DeleteExpiredSessions(ctx context.Context, now int64) (int64, error)
+
+	Close() error
+}
