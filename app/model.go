@@ -29,6 +29,34 @@ type App struct {
 
 	// Scripts by file path relative to the app dir ("model/entities/contacts.js").
 	Scripts map[string]*Script
+
+	// InitializationScript is app.json "initializationScript" ("js/<fn>" in app.js).
+	InitializationScript string
+	JobQueues            []JobQueue
+	Script               *Script // app.js, or nil
+	// GroupNames lists the groups in load order.
+	GroupNames []string
+	// Namespaces maps an entity namespace ("sys") to its descriptor label.
+	Namespaces map[string]string
+	// DisplayOptions are the app-wide default display options per canonical
+	// type id (model/types/typesDisplayOptions, the "rules" object).
+	DisplayOptions map[string]types.Display
+}
+
+// JobQueue is an entry of app.json "jobQueues".
+type JobQueue struct {
+	Name       string
+	MaxThreads int
+}
+
+// GroupByID returns the group with that id, or nil.
+func (a *App) GroupByID(id string) *Group {
+	for _, g := range a.Groups {
+		if g.ID == id {
+			return g
+		}
+	}
+	return nil
 }
 
 // Entity returns the entity with that full name, or nil.

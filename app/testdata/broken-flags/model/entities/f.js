@@ -1,0 +1,1 @@
+function calc(record, parentField, action) { return null; }

@@ -1,0 +1,2 @@
+function onBScript(event, record, oldRecord) {}
+function cond(record, oldRecord) { return true; }

@@ -1,0 +1,1 @@
+function archiveAction(record, oldRecord, action) { return null; }

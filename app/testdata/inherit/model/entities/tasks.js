@@ -1,0 +1,1 @@
+function finishAction(record, oldRecord, action) { return null; }

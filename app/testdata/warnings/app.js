@@ -1,0 +1,1 @@
+function init() { sys.logs.info('started'); }

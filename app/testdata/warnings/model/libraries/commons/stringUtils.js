@@ -1,0 +1,1 @@
+exports.trim = function trim(s) { return s.trim(); };
