@@ -1,0 +1,120 @@
+// Package api is the HTTP layer of Runway: it routes, decodes parameters and
+// bodies, turns the token into a caller, calls the services and renders JSON.
+// The rules live in the services.
+package api
+
+import (
+	"log/slog"
+	"net"
+	"net/http"
+
+	"runway/apperr"
+	"runway/auth"
+	"runway/data"
+)
+
+// Config holds the HTTP settings.
+type Config struct {
+	Env         string // environment in the base path, e.g. "dev"
+	MaxBodySize int64  // bytes; larger bodies get 400
+}
+
+// DefaultMaxBodySize is the body limit when none is configured (10 MiB).
+const DefaultMaxBodySize = 10 << 20
+
+// Server serves the apps REST API of one app.
+type Server struct {
+	cfg  Config
+	data *data.Service
+	auth *auth.Service
+	log  *slog.Logger
+	mux  *http.ServeMux
+}
+
+// New builds the server and its routes.
+func New(cfg Config, d *data.Service, a *auth.Service, log *slog.Logger) *Server {
+	if cfg.MaxBodySize <= 0 {
+		cfg.MaxBodySize = DefaultMaxBodySize
+	}
+	if cfg.Env == "" {
+		cfg.Env = "dev"
+	}
+	s := &Server{cfg: cfg, data: d, auth: a, log: log, mux: http.NewServeMux()}
+	s.routes()
+	return s
+}
+
+// Base is the path prefix of the API, e.g. "/dev/runtime/api".
+func (s *Server) Base() string { return "/" + s.cfg.Env + "/runtime/api" }
+
+func (s *Server) routes() {
+	b := s.Base()
+	s.mux.HandleFunc("GET /healthz", health)
+	s.mux.HandleFunc("GET /readyz", health)
+
+	s.mux.HandleFunc("POST "+b+"/auth/login", s.public(s.login))
+	s.mux.HandleFunc("POST "+b+"/auth/logout", s.authed(s.logout))
+
+	s.mux.HandleFunc("GET "+b+"/data/{entity}", s.authed(s.listRecords))
+	s.mux.HandleFunc("POST "+b+"/data/{entity}", s.authed(s.createRecord))
+	s.mux.HandleFunc("GET "+b+"/data/{entity}/{id}", s.authed(s.readRecord))
+	s.mux.HandleFunc("PUT "+b+"/data/{entity}/{id}", s.authed(s.updateRecord))
+	s.mux.HandleFunc("DELETE "+b+"/data/{entity}/{ids}", s.authed(s.deleteRecords))
+
+	// Everything else is a JSON 404, including known paths with another
+	// method, so every answer has the error body of rest-api.md §2.
+	s.mux.HandleFunc("/", s.public(noRoute))
+}
+
+// ServeHTTP adds the headers every answer carries and dispatches.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	s.mux.ServeHTTP(w, r)
+}
+
+func health(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// handler is an endpoint: it writes a success answer or returns an error.
+type handler func(w http.ResponseWriter, r *http.Request, c *data.Caller) error
+
+// public serves an endpoint that needs no token.
+func (s *Server) public(h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r, nil); err != nil {
+			s.writeError(w, r, err)
+		}
+	}
+}
+
+// authed serves an endpoint that needs a valid token.
+func (s *Server) authed(h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, err := s.auth.Authenticate(r.Context(), r.Header.Get("token"), clientIP(r))
+		if err == nil {
+			err = h(w, r, c)
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+		}
+	}
+}
+
+// clientIP is the address the request came from.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func noRoute(_ http.ResponseWriter, r *http.Request, _ *data.Caller) error {
+	return apperr.New(apperr.NotFound, "No endpoint %s %s", r.Method, r.URL.Path)
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"runway/api"
+	"runway/auth"
+	"runway/data"
+)
+
+func serve(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	var c common
+	c.register(fs)
+	addr := fs.String("addr", env("RUNWAY_ADDR", "127.0.0.1:8080"), "listen address [RUNWAY_ADDR]")
+	envName := fs.String("env", env("RUNWAY_ENV", "dev"), "environment name in the API path [RUNWAY_ENV]")
+	maxBody := fs.Int64("max-body", api.DefaultMaxBodySize, "largest request body in bytes")
+	idle := fs.Duration("session-timeout", auth.DefaultIdleTimeout, "token inactivity expiry")
+	logLevel := fs.String("log-level", env("RUNWAY_LOG_LEVEL", "info"), "debug, info, warn or error [RUNWAY_LOG_LEVEL]")
+	_ = fs.Parse(args)
+
+	log := newLogger(*logLevel)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	a, err := c.loadApp(log)
+	if err != nil {
+		return err
+	}
+	st, err := c.openStore(ctx, a)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	d := data.New(a, st, log)
+	au := auth.New(d, a.Name, *idle, log)
+	if err := ensureAdmin(ctx, au); err != nil {
+		return err
+	}
+	go au.Sweep(ctx, 10*time.Minute)
+
+	srv := api.New(api.Config{Env: *envName, MaxBodySize: *maxBody}, d, au, log)
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	log.Info("runway serving", "app", a.Name, "url", fmt.Sprintf("http://%s%s", ln.Addr(), srv.Base()))
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// ensureAdmin creates the first developer on an empty store, from
+// RUNWAY_ADMIN_EMAIL / RUNWAY_ADMIN_PASSWORD or with a generated password
+// printed once.
+func ensureAdmin(ctx context.Context, au *auth.Service) error {
+	email := env("RUNWAY_ADMIN_EMAIL", "admin@localhost")
+	created, generated, err := au.EnsureAdmin(ctx, email, os.Getenv("RUNWAY_ADMIN_PASSWORD"))
+	if err != nil {
+		return fmt.Errorf("create the first developer user: %w", err)
+	}
+	if created && generated != "" {
+		fmt.Fprintf(os.Stderr, "\nCreated developer user %s with password: %s\n(shown only once; change it with: runway users set-password --email %s)\n\n", email, generated, email)
+	} else if created {
+		fmt.Fprintf(os.Stderr, "Created developer user %s\n", email)
+	}
+	return nil
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}

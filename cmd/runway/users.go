@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"text/tabwriter"
+
+	"runway/data"
+)
+
+const usersUsage = `Usage:
+  runway users add --email E --password P [--first F --last L] [--developer] [--super-user]
+  runway users list
+  runway users set-password --email E --password P
+(all take --app, --data and --db like serve)`
+
+// users manages users offline, through the data service on the data dir.
+func users(args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%s", usersUsage)
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("users "+sub, flag.ExitOnError)
+	var c common
+	c.register(fs)
+	email := fs.String("email", "", "user email")
+	password := fs.String("password", "", "password")
+	first := fs.String("first", "", "first name")
+	last := fs.String("last", "", "last name")
+	developer := fs.Bool("developer", false, "the user is a developer")
+	superUser := fs.Bool("super-user", false, "the user is a super user")
+	_ = fs.Parse(args)
+
+	ctx := context.Background()
+	log := newLogger("warn")
+	a, err := c.loadApp(log)
+	if err != nil {
+		return err
+	}
+	st, err := c.openStore(ctx, a)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	d := data.New(a, st, log)
+
+	switch sub {
+	case "add":
+		if *email == "" || *password == "" {
+			return fmt.Errorf("--email and --password are required")
+		}
+		if *first == "" {
+			*first = *email
+		}
+		if *last == "" {
+			*last = "-"
+		}
+		doc, err := d.CreateUser(ctx, data.NewUser{Email: *email, FirstName: *first, LastName: *last,
+			Password: *password, Developer: *developer, SuperUser: *superUser})
+		if err != nil {
+			return err
+		}
+		fmt.Println(string(doc))
+	case "list":
+		list, err := d.Users(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tEMAIL\tNAME\tSTATUS\tROLE")
+		for _, u := range list {
+			role := "user"
+			if u.Developer {
+				role = "developer"
+			} else if u.SuperUser {
+				role = "superUser"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.ID, u.Email, u.Name, u.Status, role)
+		}
+		return tw.Flush()
+	case "set-password":
+		if *email == "" || *password == "" {
+			return fmt.Errorf("--email and --password are required")
+		}
+		if err := d.SetPassword(ctx, *email, *password); err != nil {
+			return err
+		}
+		fmt.Println("password changed")
+	default:
+		return fmt.Errorf("unknown users command %q\n%s", sub, usersUsage)
+	}
+	return nil
+}

@@ -1,0 +1,114 @@
+// Package data is the one data service of Runway: every read and write of a
+// record — from the REST API, scripts, imports or jobs — goes through it, so
+// permissions, validation, defaults, labels and locking behave the same
+// whichever way a record changes.
+package data
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"runway/app"
+	"runway/apperr"
+	"runway/store"
+)
+
+// Caller is who performs an operation.
+type Caller struct {
+	UserID     string
+	Email      string
+	Name       string
+	AdminEmail string // the real user when impersonating
+	IP         string
+	Developer  bool
+	SuperUser  bool
+	System     bool // background work with no user
+}
+
+// SystemCaller acts with every permission (CLI user management, start-up).
+var SystemCaller = &Caller{Email: "system", Name: "System", System: true}
+
+// privileged callers bypass group permissions (app-model.md §6.1).
+func (c *Caller) privileged() bool { return c.Developer || c.SuperUser || c.System }
+
+// Service reads and writes records of one app.
+type Service struct {
+	app   *app.App
+	store store.Store
+	log   *slog.Logger
+	now   func() time.Time
+	tz    *time.Location
+
+	// OnUserWrite, when set, is called after a sys.users record was written
+	// or deleted (the auth service drops cached sessions and revokes them
+	// when the user can no longer log in).
+	OnUserWrite func(userID string, deleted bool)
+}
+
+// New returns a data service over a store whose schema is in step with a.
+func New(a *app.App, s store.Store, log *slog.Logger) *Service {
+	tz, err := time.LoadLocation(a.DefaultTimezone)
+	if err != nil || a.DefaultTimezone == "" {
+		tz = time.UTC
+	}
+	return &Service{app: a, store: s, log: log, now: time.Now, tz: tz}
+}
+
+// App is the app definition the service serves.
+func (s *Service) App() *app.App { return s.app }
+
+// Store is the store underneath (for services that keep their own state in it).
+func (s *Service) Store() store.Store { return s.store }
+
+// Entity returns the entity with that name, or notFound.
+func (s *Service) Entity(name string) (*app.Entity, error) {
+	e := s.app.Entity(name)
+	if e == nil {
+		return nil, apperr.New(apperr.NotFound, "Entity %q does not exist", name)
+	}
+	return e, nil
+}
+
+// Operations a caller may be allowed or not.
+const (
+	opRead   = "read"
+	opCreate = "create"
+	opUpdate = "update"
+	opDelete = "delete"
+)
+
+// authorize is the permission check every data path calls. Until group
+// permissions land (security issue), only sys.users is restricted: it is
+// served to developers, super users and the system.
+func (s *Service) authorize(c *Caller, e *app.Entity, op string) error {
+	if e.FullName == usersEntity && !c.privileged() {
+		return apperr.New(apperr.Forbidden, "Not allowed to %s records of %s", op, e.FullName)
+	}
+	return nil
+}
+
+// notFound is the error for a missing record.
+func notFound(e *app.Entity, id string) error {
+	return apperr.New(apperr.NotFound, "Record %q of entity %q does not exist", id, e.FullName)
+}
+
+// storeErr turns store errors into API errors.
+func storeErr(e *app.Entity, id string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrNotFound):
+		return notFound(e, id)
+	case errors.Is(err, store.ErrVersion):
+		return apperr.New(apperr.OptimisticLocking, "Record %q was modified by someone else; read it again and retry", id)
+	case apperr.As(err) != nil:
+		return err
+	}
+	return err
+}
+
+func (s *Service) nowMillis() int64 { return s.now().UnixMilli() }
+
+var _ = context.Background

@@ -1,0 +1,272 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"runway/query"
+	"runway/store"
+
+	"runway/app"
+	"runway/apperr"
+	"runway/record"
+	"runway/secret"
+)
+
+const usersEntity = "sys.users"
+
+// minPasswordLength is the floor of every password (app-model.md §6.2).
+const minPasswordLength = 6
+
+// userPassword is a password being set on a sys.users record: hashed before
+// the write transaction starts, since argon2id takes tens of milliseconds.
+type userPassword struct {
+	hash      string
+	generated string // set when Runway made the password up
+}
+
+// prepareUserPassword reads the password keys of a sys.users write
+// (authentication.newPassword + passwordConfirmation, or the virtual
+// authentication.password) and hashes the new password. On create without a
+// password one is generated unless generatePassword is false.
+func (s *Service) prepareUserPassword(e *app.Entity, in map[string]any, isNew bool) (*userPassword, []apperr.FieldError, error) {
+	if e.FullName != usersEntity {
+		return nil, nil, nil
+	}
+	auth, _ := in["authentication"].(map[string]any)
+	pw, path := passwordInput(auth)
+	var errs []apperr.FieldError
+	fail := func(field, code, msg string, info map[string]any) {
+		errs = append(errs, apperr.FieldError{Field: field, Code: code, Message: msg, AdditionalInfo: info})
+	}
+	if pw == "" {
+		if !isNew {
+			return nil, nil, nil
+		}
+		if gen, ok := auth["generatePassword"].(bool); ok && !gen {
+			fail("authentication.newPassword", apperr.FieldRequired, "A password is required when it is not generated", nil)
+			return nil, errs, nil
+		}
+		generated := secret.RandomString(16)
+		hash, err := secret.HashPassword(generated)
+		return &userPassword{hash: hash, generated: generated}, nil, err
+	}
+	if path == "authentication.newPassword" {
+		if conf, _ := auth["passwordConfirmation"].(string); conf != pw {
+			fail("authentication.passwordConfirmation", apperr.FieldInvalid, "Password confirmation does not match", nil)
+		}
+	}
+	if err := CheckPasswordPolicy(pw); err != nil {
+		fail(path, apperr.FieldTooShort, err.Error(), map[string]any{"minLength": minPasswordLength})
+	}
+	if len(errs) > 0 {
+		return nil, errs, nil
+	}
+	hash, err := secret.HashPassword(pw)
+	return &userPassword{hash: hash}, nil, err
+}
+
+func passwordInput(auth map[string]any) (pw, path string) {
+	if s, _ := auth["newPassword"].(string); s != "" {
+		return s, "authentication.newPassword"
+	}
+	if s, _ := auth["password"].(string); s != "" {
+		return s, "authentication.password"
+	}
+	return "", ""
+}
+
+// CheckPasswordPolicy applies the password rules that hold for every user.
+// Group password policies come with the security issue.
+func CheckPasswordPolicy(pw string) error {
+	if len([]rune(pw)) < minPasswordLength {
+		return apperr.New(apperr.BadRequest, "Password must have at least %d characters", minPasswordLength)
+	}
+	return nil
+}
+
+// completeUser computes what sys.users derives: fullName and
+// emailStandardized (calculated in the sample app; built in here), the
+// slingr identity provider and a primary group, and keeps secrets out of the
+// stored document.
+func (w *writer) completeUser(v record.Values) {
+	first, _ := v["firstName"].(string)
+	last, _ := v["lastName"].(string)
+	if full := strings.TrimSpace(first + " " + last); full != "" {
+		v["fullName"] = full
+	} else {
+		delete(v, "fullName")
+	}
+	if email, ok := v["email"].(string); ok {
+		v["emailStandardized"] = strings.ToLower(strings.TrimSpace(email))
+	}
+	auth, _ := v["authentication"].(record.Values)
+	if auth == nil && w.isNew {
+		auth = record.Values{"id": record.NewID()}
+		w.defaults(w.e.Field("authentication").Nested, auth)
+		v["authentication"] = auth
+	}
+	if auth != nil {
+		for _, k := range []string{"password", "newPassword", "passwordConfirmation", "generatePassword", "resetPasswordCode", "twoFactorAuthenticationKey"} {
+			delete(auth, k)
+		}
+		if w.pw != nil {
+			auth["lastPasswordChange"] = w.now
+			auth["passwordExpired"] = false
+		}
+	}
+	if w.isNew && isEmptyValue(nil, v["identityProviders"]) && w.e.Field("identityProviders") != nil {
+		v["identityProviders"] = []any{record.Values{"id": record.NewID(), "name": "slingr"}}
+	}
+	markPrimaryGroup(v)
+}
+
+// markPrimaryGroup makes the first group primary when none is (app-model.md §6.1).
+func markPrimaryGroup(v record.Values) {
+	groups := items(v["groups"])
+	for _, g := range groups {
+		if p, _ := g["primary"].(bool); p {
+			return
+		}
+	}
+	if len(groups) > 0 {
+		groups[0]["primary"] = true
+	}
+}
+
+// savePassword stores the hash of a new password inside the write.
+func (w *writer) savePassword(userID string) error {
+	if w.pw == nil {
+		return nil
+	}
+	if err := w.tx.SetPassword(w.ctx, userID, w.pw.hash); err != nil {
+		return err
+	}
+	if w.pw.generated != "" {
+		// No mail is sent without SMTP settings (app-model.md §8 Q30): the
+		// welcome line goes to the log instead.
+		w.s.log.Info("welcome mail", "user", userID, "password", w.pw.generated)
+	}
+	return nil
+}
+
+// User is what login and sessions need to know of a sys.users record.
+type User struct {
+	ID         string
+	Email      string
+	Name       string
+	Status     string // ACTIVE | BLOCKED | INACTIVE
+	Developer  bool
+	SuperUser  bool
+	SystemUser bool
+}
+
+// Caller is the caller acting as this user.
+func (u *User) Caller(ip, adminEmail string) *Caller {
+	return &Caller{UserID: u.ID, Email: u.Email, Name: u.Name, AdminEmail: adminEmail, IP: ip,
+		Developer: u.Developer, SuperUser: u.SuperUser}
+}
+
+// UserByEmail finds a user by email, case-insensitively; nil when none.
+func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) {
+	e := s.app.Entity(usersEntity)
+	f := e.Field("emailStandardized")
+	rows, err := s.store.Find(ctx, e, &query.Select{
+		Where: &query.Cond{Target: query.Target{Path: []query.Step{{Name: f.Name}}, Field: f}, Op: query.Equals,
+			Values: []any{strings.ToLower(strings.TrimSpace(email))}},
+		Sort:  query.ByID,
+		Limit: 1,
+	})
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return userFromRow(&rows[0])
+}
+
+// UserByID reads a user; nil when none.
+func (s *Service) UserByID(ctx context.Context, id string) (*User, error) {
+	row, err := s.store.Get(ctx, s.app.Entity(usersEntity), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return userFromRow(row)
+}
+
+func userFromRow(row *store.Row) (*User, error) {
+	_, _, _, v, err := record.Decode(row.Doc)
+	if err != nil {
+		return nil, fmt.Errorf("data: decode user %s: %w", row.ID, err)
+	}
+	u := &User{ID: row.ID, Name: row.Label}
+	u.Email, _ = v["email"].(string)
+	u.Status, _ = v["status"].(string)
+	if p, ok := v["permissions"].(record.Values); ok {
+		u.Developer, _ = p["developer"].(bool)
+		u.SuperUser, _ = p["superUser"].(bool)
+		u.SystemUser, _ = p["systemUser"].(bool)
+	}
+	return u, nil
+}
+
+// CountUsers counts the sys.users records.
+func (s *Service) CountUsers(ctx context.Context) (int64, error) {
+	return s.store.Count(ctx, s.app.Entity(usersEntity), nil)
+}
+
+// NewUser is a user created outside the REST API (first start, CLI).
+type NewUser struct {
+	Email, FirstName, LastName, Password string
+	Developer, SuperUser                 bool
+}
+
+// CreateUser creates a user as the system, through the same pipeline as a
+// REST create.
+func (s *Service) CreateUser(ctx context.Context, u NewUser) ([]byte, error) {
+	in := map[string]any{
+		"firstName": u.FirstName,
+		"lastName":  u.LastName,
+		"email":     u.Email,
+		"authentication": map[string]any{
+			"newPassword": u.Password, "passwordConfirmation": u.Password,
+		},
+		"permissions": map[string]any{"developer": u.Developer, "superUser": u.SuperUser},
+	}
+	return s.Create(ctx, SystemCaller, s.app.Entity(usersEntity), in)
+}
+
+// SetPassword sets a user's password (CLI), applying the password rules.
+func (s *Service) SetPassword(ctx context.Context, email, password string) error {
+	u, err := s.UserByEmail(ctx, email)
+	if err != nil {
+		return err
+	}
+	if u == nil {
+		return apperr.New(apperr.NotFound, "User %q does not exist", email)
+	}
+	_, err = s.Update(ctx, SystemCaller, s.app.Entity(usersEntity), u.ID, map[string]any{
+		"authentication": map[string]any{"newPassword": password, "passwordConfirmation": password},
+	})
+	return err
+}
+
+// Users lists every user, oldest first.
+func (s *Service) Users(ctx context.Context) ([]*User, error) {
+	rows, err := s.store.Find(ctx, s.app.Entity(usersEntity), &query.Select{Sort: query.Sort{Target: query.Target{System: query.SysID}}})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*User, 0, len(rows))
+	for i := range rows {
+		u, err := userFromRow(&rows[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}

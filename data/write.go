@@ -1,0 +1,241 @@
+package data
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+
+	"runway/app"
+	"runway/apperr"
+	"runway/record"
+	"runway/store"
+)
+
+// Create validates REST input and stores it as a new record; it returns the
+// stored record's JSON (version 0, defaults and system values filled).
+func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[string]any) ([]byte, error) {
+	if err := s.authorize(c, e, opCreate); err != nil {
+		return nil, err
+	}
+	pw, perrs, err := s.prepareUserPassword(e, in, true)
+	if err != nil {
+		return nil, err
+	}
+	var row *store.Row
+	err = s.store.Write(ctx, func(tx store.Tx) error {
+		w := s.newWriter(ctx, tx, c, e, true)
+		w.pw = pw
+		w.errs = append(w.errs, perrs...)
+		v := w.apply(e.Fields, in, nil, "")
+		w.complete(v)
+		if err := w.err(); err != nil {
+			return err
+		}
+		if err := w.fillSequences(v); err != nil {
+			return err
+		}
+		id := record.NewID()
+		label := w.label(v, id)
+		row = &store.Row{ID: id, Label: label, Doc: record.Encode(e, id, 0, label, v, nil), Created: w.now, Modified: w.now}
+		if err := tx.Insert(ctx, e, row); err != nil {
+			return w.writeErr(err, v)
+		}
+		return w.savePassword(id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.afterWrite(e, row.ID, false)
+	return row.Doc, nil
+}
+
+// Update merges REST input into a stored record. When the input carries a
+// version it must be the stored one (optimistic locking, rest-api.md §6.4).
+func (s *Service) Update(ctx context.Context, c *Caller, e *app.Entity, id string, in map[string]any) ([]byte, error) {
+	if err := s.authorize(c, e, opUpdate); err != nil {
+		return nil, err
+	}
+	if !record.IsID(id) {
+		return nil, notFound(e, id)
+	}
+	want, hasVersion, err := inputVersion(in)
+	if err != nil {
+		return nil, err
+	}
+	pw, perrs, err := s.prepareUserPassword(e, in, false)
+	if err != nil {
+		return nil, err
+	}
+	var row *store.Row
+	err = s.store.Write(ctx, func(tx store.Tx) error {
+		cur, err := tx.Get(ctx, e, id)
+		if err != nil {
+			return storeErr(e, id, err)
+		}
+		if hasVersion && want != cur.Version {
+			return storeErr(e, id, store.ErrVersion)
+		}
+		_, _, _, old, err := record.Decode(cur.Doc)
+		if err != nil {
+			return fmt.Errorf("data: decode %s %s: %w", e.FullName, id, err)
+		}
+		w := s.newWriter(ctx, tx, c, e, false)
+		w.pw = pw
+		w.errs = append(w.errs, perrs...)
+		v := w.apply(e.Fields, in, old, "")
+		w.complete(v)
+		if err := w.err(); err != nil {
+			return err
+		}
+		version := cur.Version + 1
+		label := w.label(v, id)
+		row = &store.Row{ID: id, Version: version, Label: label, Doc: record.Encode(e, id, version, label, v, nil),
+			Created: cur.Created, Modified: w.now}
+		if err := tx.Update(ctx, e, row, cur.Version); err != nil {
+			return w.writeErr(err, v)
+		}
+		return w.savePassword(id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.afterWrite(e, id, false)
+	return row.Doc, nil
+}
+
+// inputVersion reads the optional "version" of an update body.
+func inputVersion(in map[string]any) (int64, bool, error) {
+	raw, ok := in["version"]
+	if !ok || raw == nil {
+		return 0, false, nil
+	}
+	var n json.Number
+	switch x := raw.(type) {
+	case json.Number:
+		n = x
+	case string:
+		n = json.Number(x)
+	default:
+		return 0, false, apperr.New(apperr.BadRequest, "version must be an integer")
+	}
+	v, err := n.Int64()
+	if err != nil || v < 0 {
+		return 0, false, apperr.New(apperr.BadRequest, "version must be a non-negative integer, got %q", n)
+	}
+	return v, true, nil
+}
+
+// Delete removes one record and returns it as it was.
+func (s *Service) Delete(ctx context.Context, c *Caller, e *app.Entity, id string) ([]byte, error) {
+	if err := s.authorize(c, e, opDelete); err != nil {
+		return nil, err
+	}
+	if !record.IsID(id) {
+		return nil, notFound(e, id)
+	}
+	var doc []byte
+	err := s.store.Write(ctx, func(tx store.Tx) error {
+		row, err := tx.Get(ctx, e, id)
+		if err != nil {
+			return storeErr(e, id, err)
+		}
+		doc = row.Doc
+		return storeErr(e, id, tx.Delete(ctx, e, id))
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.afterWrite(e, id, true)
+	return doc, nil
+}
+
+// Result is one entry of a per-record result map (rest-api.md §4.4).
+type Result struct {
+	Status       string          `json:"status"`
+	Response     json.RawMessage `json:"response,omitempty"`
+	ErrorMessage string          `json:"errorMessage,omitempty"`
+}
+
+// MaxSyncRecords is the most records a synchronous multi-record operation
+// may touch (rest-api.md §4.5).
+const MaxSyncRecords = 1000
+
+// DeleteMany removes the records with these ids in one transaction; ids that
+// do not exist get an error entry instead of failing the call.
+func (s *Service) DeleteMany(ctx context.Context, c *Caller, e *app.Entity, ids []string) (map[string]Result, error) {
+	if err := s.authorize(c, e, opDelete); err != nil {
+		return nil, err
+	}
+	if len(ids) > MaxSyncRecords {
+		return nil, apperr.New(apperr.BadRequest, "Cannot delete %d records synchronously (at most %d): use _async=true", len(ids), MaxSyncRecords)
+	}
+	results := make(map[string]Result, len(ids))
+	var valid []string
+	for _, id := range ids {
+		if record.IsID(id) {
+			valid = append(valid, id)
+		} else {
+			results[id] = Result{Status: "error", ErrorMessage: fmt.Sprintf("%q is not a record id", id)}
+		}
+	}
+	var deleted []string
+	err := s.store.Write(ctx, func(tx store.Tx) error {
+		deleted = deleted[:0]
+		rows, err := tx.GetMany(ctx, e, valid)
+		if err != nil {
+			return err
+		}
+		found := make(map[string]*store.Row, len(rows))
+		for i := range rows {
+			found[rows[i].ID] = &rows[i]
+		}
+		for _, id := range valid {
+			row := found[id]
+			if row == nil {
+				results[id] = Result{Status: "error", ErrorMessage: notFound(e, id).Error()}
+				continue
+			}
+			if err := tx.Delete(ctx, e, id); err != nil {
+				return storeErr(e, id, err)
+			}
+			results[id] = Result{Status: "ok", Response: row.Doc}
+			deleted = append(deleted, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range deleted {
+		s.afterWrite(e, id, true)
+	}
+	return results, nil
+}
+
+// afterWrite runs what follows a committed write.
+func (s *Service) afterWrite(e *app.Entity, id string, deleted bool) {
+	if e.FullName != usersEntity {
+		return
+	}
+	if deleted {
+		ctx := context.Background()
+		if err := s.store.DeletePassword(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.log.Error("forget password of deleted user", "user", id, "err", err)
+		}
+	}
+	if s.OnUserWrite != nil {
+		s.OnUserWrite(id, deleted)
+	}
+}
+
+// sortedKeys returns the keys of m in order, for deterministic error lists.
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,354 @@
+package query
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"runway/app"
+	"runway/apperr"
+	"runway/record"
+	"runway/types"
+)
+
+// Page sizes of record lists (query-language.md §5).
+const (
+	DefaultSize = 20
+	MaxSize     = 1000
+)
+
+// List is a parsed list request: which records, in which order, which
+// fields of them.
+type List struct {
+	Select Select
+	Fields record.FieldSet // nil = all fields
+}
+
+// ParseList reads the query string of GET /data/{entity}: field filters
+// (AND-ed; comma = OR) and the system parameters _size, _offset, _sortField,
+// _sortType, _fields, _format. Unknown system parameters are ignored
+// (endpoints add their own, e.g. _async).
+func ParseList(a *app.App, e *app.Entity, v url.Values) (*List, error) {
+	l := &List{Select: Select{Sort: ByID, Limit: DefaultSize}}
+	where, err := ParseFilters(a, e, v)
+	if err != nil {
+		return nil, err
+	}
+	l.Select.Where = where
+	if l.Select.Limit, err = parseSize(v.Get("_size")); err != nil {
+		return nil, err
+	}
+	if l.Select.Sort, err = parseSort(e, v.Get("_sortField"), v.Get("_sortType")); err != nil {
+		return nil, err
+	}
+	if err := parseOffset(&l.Select, v.Get("_offset")); err != nil {
+		return nil, err
+	}
+	if l.Fields, err = ParseFields(e, v.Get("_fields")); err != nil {
+		return nil, err
+	}
+	if f := v.Get("_format"); f != "" && f != "native" {
+		if f == "plainText" {
+			return nil, badParam("_format", "plainText is not supported yet")
+		}
+		return nil, badParam("_format", fmt.Sprintf("unknown format %q (native or plainText)", f))
+	}
+	return l, nil
+}
+
+func badParam(param, msg string) error {
+	return apperr.New(apperr.BadRequest, "Invalid parameter %s: %s", param, msg)
+}
+
+func parseSize(s string) (int, error) {
+	if s == "" {
+		return DefaultSize, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return 0, badParam("_size", fmt.Sprintf("%q is not a positive integer", s))
+	}
+	if n > MaxSize {
+		return 0, badParam("_size", fmt.Sprintf("%d is more than the maximum of %d", n, MaxSize))
+	}
+	return n, nil
+}
+
+func parseSort(e *app.Entity, field, typ string) (Sort, error) {
+	s := ByID
+	switch typ {
+	case "", "desc":
+	case "asc":
+		s.Desc = false
+	default:
+		return s, badParam("_sortType", fmt.Sprintf("%q is not asc or desc", typ))
+	}
+	if field == "" || field == SysID {
+		return s, nil
+	}
+	if field == SysLabel {
+		s.Target = Target{System: SysLabel}
+		return s, nil
+	}
+	t, err := resolveTarget(e, field)
+	if err != nil {
+		return s, badParam("_sortField", err.Error())
+	}
+	for _, st := range t.Path {
+		if st.Many {
+			return s, badParam("_sortField", fmt.Sprintf("cannot sort by %q: it is or crosses a multi-valued field", field))
+		}
+	}
+	if t.Field.Type == types.Nested || t.Field.Type == types.GeoPoint || t.Field.SensitiveData {
+		return s, badParam("_sortField", fmt.Sprintf("cannot sort by %q", field))
+	}
+	if t.Field.Type == types.Relationship && t.Sub == "" {
+		t.Sub = SysLabel
+	}
+	s.Target = t
+	return s, nil
+}
+
+func parseOffset(sel *Select, s string) error {
+	if s == "" {
+		return nil
+	}
+	if record.IsID(s) {
+		if sel.Sort.System != SysID {
+			return badParam("_offset", "a record id offset needs the sort on id")
+		}
+		sel.After = s
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return badParam("_offset", fmt.Sprintf("%q is neither a record id nor a non-negative integer", s))
+	}
+	sel.Offset = n
+	return nil
+}
+
+// ParseFields reads _fields: a comma list of field paths; a parent path
+// selects all its inner fields.
+func ParseFields(e *app.Entity, s string) (record.FieldSet, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	set := record.FieldSet{}
+	for _, p := range strings.Split(s, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" || p == SysID || p == "version" || p == SysLabel {
+			continue
+		}
+		fields := e.Resolve(p)
+		if fields == nil {
+			return nil, badParam("_fields", fmt.Sprintf("unknown field %q", p))
+		}
+		addFieldPath(set, strings.Split(p, "."))
+	}
+	return set, nil
+}
+
+// addFieldPath adds a path to a set; a nil inner set means "all of it".
+func addFieldPath(set record.FieldSet, path []string) {
+	head := path[0]
+	inner, seen := set[head]
+	if len(path) == 1 {
+		set[head] = nil
+		return
+	}
+	if seen && inner == nil {
+		return // already whole
+	}
+	if inner == nil {
+		inner = record.FieldSet{}
+		set[head] = inner
+	}
+	addFieldPath(inner, path[1:])
+}
+
+// ParseFilters reads the field filters of a query string into an And of
+// conditions (nil when there are none).
+func ParseFilters(a *app.App, e *app.Entity, v url.Values) (Expr, error) {
+	keys := make([]string, 0, len(v))
+	for k := range v {
+		if !strings.HasPrefix(k, "_") {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var and And
+	for _, k := range keys {
+		for _, raw := range v[k] {
+			c, err := ParseFilter(a, e, k, raw)
+			if err != nil {
+				return nil, err
+			}
+			and = append(and, c)
+		}
+	}
+	if len(and) == 0 {
+		return nil, nil
+	}
+	return and, nil
+}
+
+// ParseFilter reads one simple filter "path=value" (query-language.md §2–3).
+func ParseFilter(a *app.App, e *app.Entity, path, raw string) (*Cond, error) {
+	param := path
+	var t Target
+	if path == SysID {
+		t = Target{System: SysID}
+	} else {
+		var err error
+		if t, err = resolveTarget(e, path); err != nil {
+			return nil, badParam(param, err.Error())
+		}
+	}
+	op, args, err := splitOperator(raw)
+	if err != nil {
+		return nil, badParam(param, err.Error())
+	}
+	c := &Cond{Target: t, Op: op}
+	if err := checkArity(op, args); err != nil {
+		return nil, badParam(param, err.Error())
+	}
+	if t.System == "" && !supported(t, op) {
+		return nil, badParam(param, fmt.Sprintf("operator %s is not supported for fields of type %s", op, t.Field.Type))
+	}
+	for _, s := range args {
+		val, err := queryValue(a, t, op, s)
+		if err != nil {
+			return nil, badParam(param, err.Error())
+		}
+		c.Values = append(c.Values, val)
+	}
+	if t.Field != nil && t.Field.Type == types.Group && t.Sub == "" {
+		c.Target.Sub = SysID // group values were resolved to ids
+	}
+	return c, nil
+}
+
+// resolveTarget resolves a field path against the metadata, including the
+// sub-paths of relationships (id, label, copied fields), files (id) and
+// groups (id).
+func resolveTarget(e *app.Entity, path string) (Target, error) {
+	parts := strings.Split(path, ".")
+	fields := e.Fields
+	var t Target
+	for i, name := range parts {
+		f := findField(fields, name)
+		if f == nil {
+			return t, fmt.Errorf("unknown field %q", path)
+		}
+		t.Path = append(t.Path, Step{Name: f.Name, Many: f.Many})
+		t.Field = f
+		rest := parts[i+1:]
+		switch f.Type {
+		case types.Relationship, types.Group, types.File:
+			return subTarget(t, f, rest, path)
+		case types.Nested:
+			fields = f.Nested
+		default:
+			if len(rest) > 0 {
+				return t, fmt.Errorf("unknown field %q", path)
+			}
+		}
+	}
+	return t, nil
+}
+
+func subTarget(t Target, f *app.Field, rest []string, path string) (Target, error) {
+	switch {
+	case len(rest) == 0:
+		switch f.Type {
+		case types.Relationship:
+			t.Sub = SysLabel
+		case types.File:
+			t.Sub = "name"
+		}
+		return t, nil
+	case len(rest) == 1 && rest[0] == SysID:
+		t.Sub = SysID
+		return t, nil
+	case len(rest) == 1 && rest[0] == SysLabel && f.Type != types.File:
+		t.Sub = SysLabel
+		return t, nil
+	case f.Type == types.Relationship && contains(f.Rules.CopiedFields, strings.Join(rest, ".")):
+		t.Sub = strings.Join(rest, ".")
+		return t, nil
+	}
+	return t, fmt.Errorf("unknown field %q", path)
+}
+
+func findField(fields []*app.Field, name string) *app.Field {
+	for _, f := range fields {
+		if f.Name == name {
+			return f
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func supported(t Target, op Op) bool {
+	if t.Sub == SysID || (t.Sub != "" && t.Field.Type == types.Relationship) {
+		return op == Equals || op == NotEquals || op == Empty || op == NotEmpty || op == Like && t.Sub != SysID
+	}
+	return types.Supports(t.Field.Type, string(op))
+}
+
+// queryValue converts one literal for comparison with the stored value.
+func queryValue(a *app.App, t Target, op Op, s string) (any, error) {
+	if op == Like {
+		return s, nil
+	}
+	if t.System == SysID || t.Sub == SysID {
+		if t.Field != nil && t.Field.Type == types.Group {
+			return groupID(a, s), nil
+		}
+		return s, nil
+	}
+	if t.System == SysLabel || t.Sub != "" {
+		return s, nil
+	}
+	if t.Field.Type == types.Group {
+		return groupID(a, s), nil
+	}
+	v, p := types.ParseQuery(t.Field.Type, t.Field.Rules, s)
+	if p != nil {
+		return nil, fmt.Errorf("%q: %s", s, p.Message)
+	}
+	return v, nil
+}
+
+// groupID finds a group by id, then name, then label; an unknown group
+// matches nothing (its text is compared as is).
+func groupID(a *app.App, s string) string {
+	for _, g := range a.Groups {
+		if g.ID == s {
+			return g.ID
+		}
+	}
+	for _, g := range a.Groups {
+		if g.Name == s {
+			return g.ID
+		}
+	}
+	for _, g := range a.Groups {
+		if g.Label == s {
+			return g.ID
+		}
+	}
+	return s
+}
