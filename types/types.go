@@ -13,6 +13,7 @@ package types
 
 import (
 	"encoding/json"
+	"regexp"
 	"time"
 )
 
@@ -92,6 +93,8 @@ type Rules struct {
 
 	// nestedFields
 	NestedLabel string // "fields/<inner>" | "js/<fn>" | ""
+
+	regex *regexp.Regexp // Regex compiled by ParseRules (full match)
 }
 
 // Regex is a regularExpression rule.
