@@ -326,6 +326,12 @@ func queryValue(a *app.App, t Target, op Op, s string) (any, error) {
 		return groupID(a, s), nil
 	}
 	v, p := types.ParseQuery(t.Field.Type, t.Field.Rules, s)
+	if t.Field.Type == types.MaskedText || t.Field.Type == types.Phone {
+		// Stored in their written (formatted) form: compare with the literal
+		// in that form. Digits-only phone matching comes with the full query
+		// language.
+		v, p = types.Parse(t.Field.Type, t.Field.Rules, s)
+	}
 	if p != nil {
 		return nil, fmt.Errorf("%q: %s", s, p.Message)
 	}
