@@ -1,0 +1,210 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"runway/store"
+)
+
+const (
+	readConns   = 4
+	busyTimeout = 10000 // ms; only other connections of this process can hold locks
+)
+
+// Store is a SQLite database holding one app's records and runtime state.
+// It is safe for concurrent use.
+type Store struct {
+	path string
+	lock *os.File
+	wdb  *sql.DB // single connection, BEGIN IMMEDIATE
+	rdb  *sql.DB // read pool, query_only
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
+
+	schemaMu sync.RWMutex
+	uniques  map[string]map[string]string // table → unique index name → dotted field path(s)
+
+	counts *countCache
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database file at path, takes the
+// process lock "<path>.lock" and migrates the system tables. Call Sync before
+// using entity tables.
+func Open(ctx context.Context, path string) (_ *Store, err error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
+	}
+	lock, err := acquireLock(abs + ".lock")
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{
+		path:    abs,
+		lock:    lock,
+		stmts:   map[string]*sql.Stmt{},
+		uniques: map[string]map[string]string{},
+		counts:  newCountCache(countCacheSize),
+	}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+
+	s.wdb, err = sql.Open("sqlite", dsn(abs, true))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
+	}
+	s.wdb.SetMaxOpenConns(1)
+	s.wdb.SetMaxIdleConns(1)
+	s.wdb.SetConnMaxLifetime(0)
+	s.wdb.SetConnMaxIdleTime(0)
+	// The writer connects first so the file is in WAL mode before any reader.
+	if err := s.wdb.PingContext(ctx); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
+	}
+	var mode string
+	if err := s.wdb.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: journal mode: %w", abs, err)
+	}
+	if mode != "wal" {
+		return nil, fmt.Errorf("sqlite: open %s: journal mode is %q, want wal", abs, mode)
+	}
+	if err := s.migrate(ctx); err != nil {
+		return nil, err
+	}
+
+	s.rdb, err = sql.Open("sqlite", dsn(abs, false))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
+	}
+	s.rdb.SetMaxOpenConns(readConns)
+	s.rdb.SetMaxIdleConns(readConns)
+	s.rdb.SetConnMaxLifetime(0)
+	s.rdb.SetConnMaxIdleTime(0)
+	if err := s.rdb.PingContext(ctx); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: read pool: %w", abs, err)
+	}
+	return s, nil
+}
+
+// dsn builds the modernc DSN. Pragmas are per connection, so they go in the
+// DSN (the driver runs them on every new connection).
+func dsn(abs string, write bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout))
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "temp_store(MEMORY)")
+	q.Add("_pragma", "cache_size(-8000)") // 8 MB page cache per connection
+	if write {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Set("_query_only", "1")
+	}
+	u := url.URL{Path: abs}
+	return "file://" + u.EscapedPath() + "?" + q.Encode()
+}
+
+func acquireLock(name string) (*os.File, error) {
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: lock %s: %w", name, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("sqlite: database is in use by another process (lock %s held): %w", name, ErrLocked)
+		}
+		return nil, fmt.Errorf("sqlite: lock %s: %w", name, err)
+	}
+	return f, nil
+}
+
+// ErrLocked is wrapped by Open when another process holds the database.
+var ErrLocked = errors.New("sqlite: database locked")
+
+// Close closes both pools and releases the process lock. It is safe to call
+// more than once.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		var errs []error
+		s.stmtMu.Lock()
+		for k, st := range s.stmts {
+			errs = append(errs, st.Close())
+			delete(s.stmts, k)
+		}
+		s.stmtMu.Unlock()
+		if s.rdb != nil {
+			errs = append(errs, s.rdb.Close())
+		}
+		if s.wdb != nil {
+			errs = append(errs, s.wdb.Close())
+		}
+		if s.lock != nil {
+			errs = append(errs, syscall.Flock(int(s.lock.Fd()), syscall.LOCK_UN), s.lock.Close())
+		}
+		if err := errors.Join(errs...); err != nil {
+			s.closeErr = fmt.Errorf("sqlite: close %s: %w", s.path, err)
+		}
+	})
+	return s.closeErr
+}
+
+// stmt returns a statement prepared on the read pool, cached by its text.
+func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	return s.cachedStmt(ctx, s.rdb, "r", query)
+}
+
+// wstmt returns a statement prepared on the write connection, cached by its
+// text. It must not be called while a write transaction is open (it needs
+// the connection): Sync prepares the statements of every entity up front and
+// transactions only look them up (see tx.stmt).
+func (s *Store) wstmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	return s.cachedStmt(ctx, s.wdb, "w", query)
+}
+
+func (s *Store) lookupStmt(key string) *sql.Stmt {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	return s.stmts[key]
+}
+
+func (s *Store) cachedStmt(ctx context.Context, db *sql.DB, pool, query string) (*sql.Stmt, error) {
+	key := pool + query
+	if st := s.lookupStmt(key); st != nil {
+		return st, nil
+	}
+	st, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if old, ok := s.stmts[key]; ok {
+		st.Close()
+		return old, nil
+	}
+	s.stmts[key] = st
+	return st, nil
+}
