@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"runway/app"
@@ -570,4 +571,25 @@ func BenchmarkInsertBatch(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkInsertParallel: one record per Write from many goroutines, as
+// concurrent REST creates do; group commit shares the commits.
+func BenchmarkInsertParallel(b *testing.B) {
+	s, a := openTest(b)
+	e := a.Entity("companies")
+	ctx := context.Background()
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := int(next.Add(1))
+			r := row(i, map[string]any{"name": fmt.Sprint("company ", i), "email": fmt.Sprintf("c%d@x.com", i), "budget": i})
+			if err := s.Write(ctx, func(tx store.Tx) error { return tx.Insert(ctx, e, r) }); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }

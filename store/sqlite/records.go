@@ -214,32 +214,25 @@ func (s *Store) Count(ctx context.Context, e *app.Entity, where query.Expr) (int
 	return s.reader().count(ctx, e, where)
 }
 
-// Write runs fn in one BEGIN IMMEDIATE transaction on the write connection:
-// committed when fn returns nil, rolled back (and fn's error returned as is)
+// Write runs fn in a write transaction on the write connection: its writes
+// are committed when fn returns nil, undone (and fn's error returned as is)
 // otherwise or on panic. Writes serialize; do not call Write or other writing
 // Store methods from inside fn (they would wait for this transaction).
-func (s *Store) Write(ctx context.Context, fn func(tx store.Tx) error) (err error) {
-	stx, err := s.wdb.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
+//
+// Concurrent writes are group-committed: the writer goroutine runs every
+// write waiting at the time in one transaction, each inside its own
+// savepoint, so a failing write undoes only itself while the commit cost is
+// shared. A write returns only once its transaction has committed.
+func (s *Store) Write(ctx context.Context, fn func(tx store.Tx) error) error {
+	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.writes <- req:
+	case <-s.stopped:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	t := &tx{tx: stx, touched: map[string]struct{}{}, local: map[string]*sql.Stmt{}}
-	t.reader = reader{s: s, q: stx, prepare: t.stmt}
-	done := false
-	defer func() {
-		if !done {
-			stx.Rollback()
-		}
-	}()
-	if err := fn(t); err != nil {
-		return err
-	}
-	done = true
-	if err := stx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
-	}
-	s.counts.bump(t.touched)
-	return nil
+	return <-req.done
 }
 
 // tx is the store.Tx of Write.

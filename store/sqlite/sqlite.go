@@ -37,6 +37,10 @@ type Store struct {
 
 	counts *countCache
 
+	writes  chan *writeReq // to the writer goroutine
+	quit    chan struct{}  // closed by Close to stop the writer
+	stopped chan struct{}  // closed when the writer has stopped
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -64,7 +68,11 @@ func Open(ctx context.Context, path string) (_ *Store, err error) {
 		stmts:   map[string]*sql.Stmt{},
 		uniques: map[string]map[string]string{},
 		counts:  newCountCache(countCacheSize),
+		writes:  make(chan *writeReq),
+		quit:    make(chan struct{}),
+		stopped: make(chan struct{}),
 	}
+	go s.writeLoop(s.quit)
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -148,6 +156,7 @@ var ErrLocked = errors.New("sqlite: database locked")
 // more than once.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		s.stopWriter()
 		var errs []error
 		s.stmtMu.Lock()
 		for k, st := range s.stmts {
@@ -169,6 +178,13 @@ func (s *Store) Close() error {
 		}
 	})
 	return s.closeErr
+}
+
+// stopWriter stops the writer goroutine (if it was started) after the
+// write it is running; writes still waiting get errClosed.
+func (s *Store) stopWriter() {
+	close(s.quit)
+	<-s.stopped
 }
 
 // stmt returns a statement prepared on the read pool, cached by its text.

@@ -1,0 +1,138 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"runway/store"
+)
+
+// maxBatch bounds how many writes share one transaction, so one commit
+// never holds the write lock for long.
+const maxBatch = 128
+
+var errClosed = errors.New("sqlite: store is closed")
+
+// writeReq is a write waiting for the writer goroutine.
+type writeReq struct {
+	ctx  context.Context
+	fn   func(tx store.Tx) error
+	done chan error
+}
+
+// writeLoop is the single writer: it takes the writes that are waiting,
+// runs them in one transaction and answers each. It returns when quit is
+// closed, after answering every write already taken.
+func (s *Store) writeLoop(quit <-chan struct{}) {
+	defer close(s.stopped)
+	for {
+		var first *writeReq
+		select {
+		case first = <-s.writes:
+		case <-quit:
+			return
+		}
+		batch := []*writeReq{first}
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-s.writes:
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		s.runBatch(batch)
+	}
+}
+
+// newTx wraps a database transaction as the store.Tx of a batch.
+func newTx(s *Store, stx *sql.Tx) *tx {
+	t := &tx{tx: stx, touched: map[string]struct{}{}, local: map[string]*sql.Stmt{}}
+	t.reader = reader{s: s, q: stx, prepare: t.stmt}
+	return t
+}
+
+// runBatch runs a batch of writes in one transaction and answers each.
+func (s *Store) runBatch(batch []*writeReq) {
+	results := make([]error, len(batch))
+	answer := func() {
+		for i, r := range batch {
+			r.done <- results[i]
+		}
+	}
+	defer answer()
+	stx, err := s.wdb.BeginTx(context.Background(), nil)
+	if err != nil {
+		for i := range results {
+			results[i] = fmt.Errorf("sqlite: begin: %w", err)
+		}
+		return
+	}
+	t := newTx(s, stx)
+	single := len(batch) == 1
+	committed := 0
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			results[i] = err
+			continue
+		}
+		results[i] = s.runOne(t, r, single)
+		if results[i] == nil {
+			committed++
+		}
+	}
+	if committed == 0 {
+		_ = stx.Rollback()
+		return
+	}
+	if err := stx.Commit(); err != nil {
+		err = fmt.Errorf("sqlite: commit: %w", err)
+		for i := range results {
+			if results[i] == nil {
+				results[i] = err
+			}
+		}
+		return
+	}
+	s.counts.bump(t.touched)
+}
+
+// runOne runs one write of a batch. Alone in its transaction it needs no
+// savepoint: the caller rolls the whole transaction back on failure.
+func (s *Store) runOne(t *tx, r *writeReq, single bool) error {
+	if !single {
+		if _, err := t.tx.ExecContext(r.ctx, "SAVEPOINT w"); err != nil {
+			return fmt.Errorf("sqlite: savepoint: %w", err)
+		}
+	}
+	err := callFn(r.fn, t)
+	if single {
+		return err
+	}
+	if err != nil {
+		// Undo this write only; the transaction goes on for the others.
+		if _, rerr := t.tx.ExecContext(context.Background(), "ROLLBACK TO w; RELEASE w"); rerr != nil {
+			return errors.Join(err, fmt.Errorf("sqlite: rollback to savepoint: %w", rerr))
+		}
+		return err
+	}
+	if _, err := t.tx.ExecContext(context.Background(), "RELEASE w"); err != nil {
+		return fmt.Errorf("sqlite: release savepoint: %w", err)
+	}
+	return nil
+}
+
+// callFn runs a write function, turning a panic into an error so the
+// writer goroutine survives a bug in one request.
+func callFn(fn func(store.Tx) error, t *tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("sqlite: panic in write: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return fn(t)
+}
