@@ -63,6 +63,10 @@ type Tx interface {
 	Delete(ctx context.Context, e *app.Entity, id string) error
 	// SetPassword stores the password hash of a user (a sys.users id).
 	SetPassword(ctx context.Context, userID, hash string) error
+	// DeletePassword forgets a user's password hash (user deleted).
+	DeletePassword(ctx context.Context, userID string) error
+	// DeleteUserSessions revokes every session of a user.
+	DeleteUserSessions(ctx context.Context, userID string) error
 	// NextSequence returns the next value of a named counter (autoIncrement
 	// fields), never lower than floor.
 	NextSequence(ctx context.Context, name string, floor int64) (int64, error)
@@ -85,7 +89,8 @@ type Store interface {
 	// Sync brings the schema in step with the app: a table per entity,
 	// indexes for unique and indexable fields. Data of removed fields is kept.
 	Sync(ctx context.Context, a *app.App) error
-	// Write runs fn in one write transaction.
+	// Write runs fn in one write transaction. fn must not call Write or the
+	// Store's other writing methods: it would wait for itself.
 	Write(ctx context.Context, fn func(tx Tx) error) error
 
 	// PasswordHash reads a user's password hash (ErrNotFound when unset).
