@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 
 	"runway/app"
 )
@@ -17,12 +16,12 @@ func check(args []string) error {
 	fs := flag.NewFlagSet("check", flag.ExitOnError)
 	dir := fs.String("app", env("RUNWAY_APP", ""), "app definition directory (default: the built-in demo app)")
 	_ = fs.Parse(args)
-	fsys, name := app.Demo(), "built-in demo app"
-	if *dir != "" {
-		if _, err := os.Stat(*dir); err != nil {
-			return err
-		}
-		fsys, name = os.DirFS(*dir), *dir
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	fsys, name, err := appFS(*dir)
+	if err != nil {
+		return err
 	}
 	_, problems, err := app.Load(fsys)
 	errs, warns := 0, 0

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -35,11 +36,40 @@ func env(name, def string) string {
 	return def
 }
 
+// noArgs rejects positional arguments: flag parsing stops at the first one,
+// so "runway check ./myapp" would otherwise silently check the demo app.
+func noArgs(fs *flag.FlagSet) error {
+	if fs.NArg() == 0 {
+		return nil
+	}
+	arg := fs.Arg(0)
+	if (fs.Name() == "check" || fs.Name() == "serve") && !strings.HasPrefix(arg, "-") {
+		return fmt.Errorf("unexpected argument %q (flags go before arguments; did you mean --app %s?)", arg, arg)
+	}
+	return fmt.Errorf("unexpected argument %q (flags go before arguments)", arg)
+}
+
+// appFS is the app definition in dir, or the built-in demo app when dir is
+// empty; name names it in messages. dir must be an existing directory.
+func appFS(dir string) (fsys fs.FS, name string, err error) {
+	if dir == "" {
+		return app.Demo(), "built-in demo app", nil
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, "", fmt.Errorf("app directory: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, "", fmt.Errorf("app directory %s is not a directory", dir)
+	}
+	return os.DirFS(dir), dir, nil
+}
+
 // loadApp loads the app definition, printing warnings; errors stop.
 func (c *common) loadApp(log *slog.Logger) (*app.App, error) {
-	fsys := app.Demo()
-	if c.appDir != "" {
-		fsys = os.DirFS(c.appDir)
+	fsys, _, err := appFS(c.appDir)
+	if err != nil {
+		return nil, err
 	}
 	a, problems, err := app.Load(fsys)
 	for _, p := range problems {
@@ -80,7 +110,10 @@ func (c *common) sqlitePath() (string, error) {
 	case c.db == "":
 		return filepath.Join(c.dataDir, "runway.db"), nil
 	case strings.HasPrefix(c.db, "sqlite://"):
-		return strings.TrimPrefix(c.db, "sqlite://"), nil
+		if path := strings.TrimPrefix(c.db, "sqlite://"); path != "" {
+			return path, nil
+		}
+		return "", fmt.Errorf("database URL %q has no file path (sqlite://PATH)", c.db)
 	case strings.HasPrefix(c.db, "postgres://"), strings.HasPrefix(c.db, "postgresql://"):
 		return "", fmt.Errorf("PostgreSQL is not supported yet; use the embedded SQLite store")
 	}

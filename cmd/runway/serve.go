@@ -28,6 +28,9 @@ func serve(args []string) error {
 	idle := fs.Duration("session-timeout", auth.DefaultIdleTimeout, "token inactivity expiry")
 	logLevel := fs.String("log-level", env("RUNWAY_LOG_LEVEL", "info"), "debug, info, warn or error [RUNWAY_LOG_LEVEL]")
 	_ = fs.Parse(args)
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 
 	log := newLogger(*logLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -43,6 +46,14 @@ func serve(args []string) error {
 	}
 	defer st.Close()
 
+	// Listen before creating the first user, so that a busy address does not
+	// consume the only showing of a generated password.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+
 	d := data.New(a, st, log)
 	au := auth.New(d, a.Name, *idle, log)
 	if err := ensureAdmin(ctx, au); err != nil {
@@ -51,10 +62,6 @@ func serve(args []string) error {
 	go au.Sweep(ctx, 10*time.Minute)
 
 	srv := api.New(api.Config{Env: *envName, MaxBodySize: *maxBody}, d, au, log)
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	log.Info("runway serving", "app", a.Name, "url", fmt.Sprintf("http://%s%s", ln.Addr(), srv.Base()))
 

@@ -22,6 +22,10 @@ func users(args []string) error {
 		return fmt.Errorf("%s", usersUsage)
 	}
 	sub, args := args[0], args[1:]
+	if sub == "-h" || sub == "-help" || sub == "--help" || sub == "help" {
+		fmt.Println(usersUsage)
+		return nil
+	}
 	fs := flag.NewFlagSet("users "+sub, flag.ExitOnError)
 	var c common
 	c.register(fs)
@@ -32,6 +36,19 @@ func users(args []string) error {
 	developer := fs.Bool("developer", false, "the user is a developer")
 	superUser := fs.Bool("super-user", false, "the user is a super user")
 	_ = fs.Parse(args)
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	// Check the command line before opening (and possibly creating) the store.
+	switch sub {
+	case "list":
+	case "add", "set-password":
+		if *email == "" || *password == "" {
+			return fmt.Errorf("--email and --password are required")
+		}
+	default:
+		return fmt.Errorf("unknown users command %q\n%s", sub, usersUsage)
+	}
 
 	ctx := context.Background()
 	log := newLogger("warn")
@@ -48,9 +65,6 @@ func users(args []string) error {
 
 	switch sub {
 	case "add":
-		if *email == "" || *password == "" {
-			return fmt.Errorf("--email and --password are required")
-		}
 		if *first == "" {
 			*first = *email
 		}
@@ -81,15 +95,10 @@ func users(args []string) error {
 		}
 		return tw.Flush()
 	case "set-password":
-		if *email == "" || *password == "" {
-			return fmt.Errorf("--email and --password are required")
-		}
 		if err := d.SetPassword(ctx, *email, *password); err != nil {
 			return err
 		}
 		fmt.Println("password changed")
-	default:
-		return fmt.Errorf("unknown users command %q\n%s", sub, usersUsage)
 	}
 	return nil
 }
