@@ -19,6 +19,9 @@ func (p Problem) String() string {
 	if p.Warning {
 		kind = "warning"
 	}
+	if p.Path == "" {
+		return fmt.Sprintf("%s: %s: %s", kind, p.File, p.Message)
+	}
 	return fmt.Sprintf("%s: %s: %s: %s", kind, p.File, p.Path, p.Message)
 }
 

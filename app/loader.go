@@ -105,6 +105,10 @@ func load(fsys fs.FS) (*App, []Problem, error) {
 	if l.exists("extensions") {
 		l.warn("extensions", "", "extensions (packages, services, plugins) are not supported and are ignored")
 	}
+	if len(l.byName) == 0 {
+		// Likely a mistyped --app: the app would serve only sys.users.
+		l.warn("model/entities", "", "the app defines no entities")
+	}
 	l.addUsers()
 	l.flattenAll()
 	l.crossCheck()

@@ -6,54 +6,63 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
-	"sync/atomic"
+	"sync"
 	"time"
 )
 
 // IDs are ObjectId-like: 4 bytes of Unix seconds, 5 random bytes fixed per
-// process, 3 bytes of a counter. Sorting ids sorts records by creation time
-// (within a process exactly, across processes to the second).
+// process, 3 bytes of a counter. Sorting ids sorts records by creation time:
+// within a process exactly, across processes to the second.
 var (
 	processBytes [5]byte
-	counter      atomic.Uint32
+
+	idMu    sync.Mutex
+	lastSec int64  // second of the last id; never goes back
+	counter uint32 // 24-bit counter within lastSec
 )
 
 func init() {
-	var seed [8]byte
 	if _, err := rand.Read(processBytes[:]); err != nil {
 		panic("record: no randomness: " + err.Error())
 	}
-	if _, err := rand.Read(seed[:]); err != nil {
-		panic("record: no randomness: " + err.Error())
-	}
-	counter.Store(binary.BigEndian.Uint32(seed[:4]) & 0xffffff)
 }
 
 // NewID returns a new 24-hex-character id.
 func NewID() string { return newIDAt(time.Now()) }
 
-var lastSecond atomic.Int64
-
 func newIDAt(t time.Time) string {
-	// Never go back in time within a process, so ids stay ordered even if
-	// the clock steps back.
-	sec := t.Unix()
-	for {
-		last := lastSecond.Load()
-		if sec <= last {
-			sec = last
-			break
-		}
-		if lastSecond.CompareAndSwap(last, sec) {
-			break
-		}
-	}
+	sec, c := nextCounter(t.Unix())
 	var b [12]byte
 	binary.BigEndian.PutUint32(b[0:4], uint32(sec))
 	copy(b[4:9], processBytes[:])
-	c := counter.Add(1)
 	b[9], b[10], b[11] = byte(c>>16), byte(c>>8), byte(c)
 	return hex.EncodeToString(b[:])
+}
+
+// nextCounter returns the second and counter of the next id. Each new second
+// starts the counter at a random value below 2^23, so at least 8 million ids
+// fit in a second before it borrows the next one; a clock that steps back
+// keeps the last second, so ids never sort before earlier ones.
+func nextCounter(sec int64) (int64, uint32) {
+	idMu.Lock()
+	defer idMu.Unlock()
+	if sec > lastSec {
+		lastSec, counter = sec, randomStart()
+		return lastSec, counter
+	}
+	counter++
+	if counter > 0xffffff {
+		lastSec, counter = lastSec+1, randomStart()
+	}
+	return lastSec, counter
+}
+
+func randomStart() uint32 {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("record: no randomness: " + err.Error())
+	}
+	return binary.BigEndian.Uint32(b[:]) & 0x7fffff
 }
 
 // IsID reports whether s has the form of an id: 24 lowercase hex characters.

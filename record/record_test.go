@@ -131,3 +131,15 @@ func FuzzWriteString(f *testing.F) {
 		}
 	})
 }
+
+func TestNewIDCounterOverflowBorrowsTheNextSecond(t *testing.T) {
+	now := time.Now().Add(48 * time.Hour)
+	first := newIDAt(now)
+	idMu.Lock()
+	counter = 0xffffff
+	idMu.Unlock()
+	next := newIDAt(now)
+	if next <= first {
+		t.Fatalf("id after counter overflow %s does not sort after %s", next, first)
+	}
+}

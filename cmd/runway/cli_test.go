@@ -709,7 +709,8 @@ func TestCheckDemo(t *testing.T) {
 }
 
 var (
-	problemLine = regexp.MustCompile(`^(error|warning): [^:]+\.json: [^ ]*: .+$`)
+	// "kind: file: path: message", the path left out for whole-file problems.
+	problemLine = regexp.MustCompile(`^(error|warning): [^: ]+\.(json|js)(: [^ ]+)?: .+$`)
 	summaryLine = regexp.MustCompile(`^(.+): (\d+) errors, (\d+) warnings$`)
 )
 
@@ -767,7 +768,7 @@ func TestCheckBrokenApps(t *testing.T) {
 			for _, l := range lines[:len(lines)-1] {
 				have[l] = true
 				if !problemLine.MatchString(l) {
-					t.Errorf("not a problem line with file and path: %q", l)
+					t.Errorf("not a problem line with file (and path): %q", l)
 				}
 				if strings.HasPrefix(l, "error: ") {
 					errs++

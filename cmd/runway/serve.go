@@ -64,6 +64,10 @@ func serve(args []string) error {
 	srv := api.New(api.Config{Env: *envName, MaxBodySize: *maxBody}, d, au, log)
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	log.Info("runway serving", "app", a.Name, "url", fmt.Sprintf("http://%s%s", ln.Addr(), srv.Base()))
+	if !log.Enabled(ctx, slog.LevelInfo) {
+		// The address must be learnable even with quiet logs (--addr :0).
+		fmt.Fprintf(os.Stderr, "runway serving %s at http://%s%s\n", a.Name, ln.Addr(), srv.Base())
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
