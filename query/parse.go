@@ -32,7 +32,7 @@ type List struct {
 // (endpoints add their own, e.g. _async).
 func ParseList(a *app.App, e *app.Entity, v url.Values) (*List, error) {
 	l := &List{Select: Select{Sort: ByID, Limit: DefaultSize}}
-	where, err := ParseFilters(a, e, v)
+	where, err := ParseWhere(a, e, v)
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +169,27 @@ func addFieldPath(set record.FieldSet, path []string) {
 	addFieldPath(inner, path[1:])
 }
 
+// ParseWhere reads which records a query string selects: its field filters
+// and its _query, AND-ed (nil when there are none).
+func ParseWhere(a *app.App, e *app.Entity, v url.Values) (Expr, error) {
+	where, err := ParseFilters(a, e, v)
+	if err != nil {
+		return nil, err
+	}
+	q := v.Get("_query")
+	if strings.TrimSpace(q) == "" {
+		return where, nil
+	}
+	complex, err := ParseComplex(a, e, q)
+	if err != nil {
+		return nil, err
+	}
+	if where == nil {
+		return complex, nil
+	}
+	return append(where.(And), complex), nil
+}
+
 // ParseFilters reads the field filters of a query string into an And of
 // conditions (nil when there are none).
 func ParseFilters(a *app.App, e *app.Entity, v url.Values) (Expr, error) {
@@ -195,33 +216,41 @@ func ParseFilters(a *app.App, e *app.Entity, v url.Values) (Expr, error) {
 	return and, nil
 }
 
-// ParseFilter reads one simple filter "path=value" (query-language.md §2–3).
+// ParseFilter reads one simple filter "path=value" (query-language.md §2–3);
+// errors are badRequest naming the path as the parameter.
 func ParseFilter(a *app.App, e *app.Entity, path, raw string) (*Cond, error) {
-	param := path
+	c, err := parseFilter(a, e, path, raw)
+	if err != nil {
+		return nil, badParam(path, err.Error())
+	}
+	return c, nil
+}
+
+func parseFilter(a *app.App, e *app.Entity, path, raw string) (*Cond, error) {
 	var t Target
 	if path == SysID {
 		t = Target{System: SysID}
 	} else {
 		var err error
 		if t, err = resolveTarget(e, path); err != nil {
-			return nil, badParam(param, err.Error())
+			return nil, err
 		}
 	}
 	op, args, err := splitOperator(raw)
 	if err != nil {
-		return nil, badParam(param, err.Error())
+		return nil, err
 	}
-	c := &Cond{Target: t, Op: op}
 	if err := checkArity(op, args); err != nil {
-		return nil, badParam(param, err.Error())
+		return nil, err
 	}
 	if t.System == "" && !supported(t, op) {
-		return nil, badParam(param, fmt.Sprintf("operator %s is not supported for fields of type %s", op, t.Field.Type))
+		return nil, fmt.Errorf("operator %s is not supported for fields of type %s", op, t.Field.Type)
 	}
+	c := &Cond{Target: t, Op: op}
 	for _, s := range args {
 		val, err := queryValue(a, t, op, s)
 		if err != nil {
-			return nil, badParam(param, err.Error())
+			return nil, err
 		}
 		c.Values = append(c.Values, val)
 	}
