@@ -34,6 +34,12 @@ func writeRaw(w http.ResponseWriter, b []byte) {
 // are not API errors are bugs: the client gets a safe 500, the log the cause.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := apperr.As(err)
+	if e == nil && r.Context().Err() != nil {
+		// The client went away (or the server is shutting down) while the
+		// request ran: nobody reads this answer and nothing is broken.
+		s.log.Debug("request canceled", "method", r.Method, "path", r.URL.Path, "err", err)
+		return
+	}
 	if e == nil {
 		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		e = apperr.New(apperr.InternalError, "Internal error")
