@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"runway/apperr"
@@ -32,7 +33,7 @@ type Service struct {
 	appName string
 	idle    time.Duration
 	log     *slog.Logger
-	now     func() time.Time
+	clock   atomic.Pointer[func() time.Time] // nil = time.Now
 
 	mu       sync.Mutex
 	sessions map[string]*session // by token hash
@@ -50,10 +51,27 @@ func New(d *data.Service, appName string, idle time.Duration, log *slog.Logger) 
 	if idle <= 0 {
 		idle = DefaultIdleTimeout
 	}
-	a := &Service{data: d, store: d.Store(), appName: appName, idle: idle, log: log, now: time.Now,
+	a := &Service{data: d, store: d.Store(), appName: appName, idle: idle, log: log,
 		sessions: map[string]*session{}}
 	d.OnUserWrite = a.userChanged
 	return a
+}
+
+// SetClock replaces the clock of sessions (nil = the system clock), so tests
+// can move time instead of waiting for it. Safe to call at any time.
+func (a *Service) SetClock(now func() time.Time) {
+	if now == nil {
+		a.clock.Store(nil)
+		return
+	}
+	a.clock.Store(&now)
+}
+
+func (a *Service) now() time.Time {
+	if f := a.clock.Load(); f != nil {
+		return (*f)()
+	}
+	return time.Now()
 }
 
 // Login is the body of POST /auth/login.

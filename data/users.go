@@ -36,11 +36,30 @@ func (s *Service) prepareUserPassword(e *app.Entity, in map[string]any, isNew bo
 		return nil, nil, nil
 	}
 	auth, _ := in["authentication"].(map[string]any)
-	pw, path := passwordInput(auth)
 	var errs []apperr.FieldError
+	authField := e.Field("authentication")
 	fail := func(field, code, msg string, info map[string]any) {
-		errs = append(errs, apperr.FieldError{Field: field, Code: code, Message: msg, AdditionalInfo: info})
+		label := ""
+		if authField != nil {
+			if inner := authField.Child(field[len("authentication."):]); inner != nil {
+				label = inner.Label
+			}
+		}
+		errs = append(errs, apperr.FieldError{Field: field, FieldLabel: apperr.Label(label), Code: code, Message: msg, AdditionalInfo: info})
 	}
+	// Passwords are checked here, never by their field types, so no error
+	// can echo them as a rejectedValue.
+	for _, k := range passwordKeys {
+		if v, ok := auth[k]; ok && v != nil {
+			if _, isString := v.(string); !isString {
+				fail("authentication."+k, apperr.FieldInvalid, "A password must be a string", nil)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs, nil
+	}
+	pw, path := passwordInput(auth)
 	if pw == "" {
 		if !isNew {
 			return nil, nil, nil
@@ -59,13 +78,23 @@ func (s *Service) prepareUserPassword(e *app.Entity, in map[string]any, isNew bo
 		}
 	}
 	if err := CheckPasswordPolicy(pw); err != nil {
-		fail(path, apperr.FieldTooShort, err.Error(), map[string]any{"minLength": minPasswordLength})
+		fail(path, apperr.FieldTooShort, apperr.As(err).Message, map[string]any{"minLength": minPasswordLength})
 	}
 	if len(errs) > 0 {
 		return nil, errs, nil
 	}
 	hash, err := secret.HashPassword(pw)
 	return &userPassword{hash: hash}, nil, err
+}
+
+// passwordKeys are the keys of sys.users authentication that carry a
+// password: the writer leaves them to prepareUserPassword.
+var passwordKeys = []string{"newPassword", "passwordConfirmation", "password"}
+
+// isPasswordField reports whether a field of an entity write carries a
+// password (its prefix is the error path of the object it is in).
+func isPasswordField(e *app.Entity, prefix, name string) bool {
+	return e.FullName == usersEntity && prefix == "authentication." && contains(passwordKeys, name)
 }
 
 func passwordInput(auth map[string]any) (pw, path string) {
@@ -120,18 +149,29 @@ func (w *writer) completeUser(v record.Values) {
 	if w.isNew && isEmptyValue(nil, v["identityProviders"]) && w.e.Field("identityProviders") != nil {
 		v["identityProviders"] = []any{record.Values{"id": record.NewID(), "name": "slingr"}}
 	}
-	markPrimaryGroup(v)
+	w.markPrimaryGroup(v)
 }
 
-// markPrimaryGroup makes the first group primary when none is (app-model.md §6.1).
-func markPrimaryGroup(v record.Values) {
+// markPrimaryGroup makes the first group primary when none is, and rejects
+// more than one primary group (app-model.md §6.1: exactly one).
+func (w *writer) markPrimaryGroup(v record.Values) {
 	groups := items(v["groups"])
-	for _, g := range groups {
+	primary := -1
+	for i, g := range groups {
 		if p, _ := g["primary"].(bool); p {
-			return
+			if primary >= 0 {
+				var f *app.Field
+				if gf := w.e.Field("groups"); gf != nil {
+					f = gf.Child("primary")
+				}
+				w.fail(fmt.Sprintf("groups[%d].primary", i), f, apperr.FieldInvalid,
+					fmt.Sprintf("Only one group can be primary; groups[%d] already is", primary), nil)
+			} else {
+				primary = i
+			}
 		}
 	}
-	if len(groups) > 0 {
+	if primary < 0 && len(groups) > 0 {
 		groups[0]["primary"] = true
 	}
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"runway/app"
 	"runway/apperr"
+	"runway/query"
 	"runway/record"
 	"runway/store"
 	"runway/types"
@@ -67,7 +69,7 @@ func (w *writer) apply(fields []*app.Field, in map[string]any, old record.Values
 	}
 	for _, f := range fields {
 		raw, sent := in[f.Name]
-		if !sent || f.ReadOnlyType() {
+		if !sent || f.ReadOnlyType() || isPasswordField(w.e, prefix, f.Name) {
 			continue
 		}
 		v := w.value(f, raw, old[f.Name], prefix+f.Name)
@@ -408,9 +410,18 @@ func cloneValue(v any) any {
 	return v
 }
 
-// fillSequences gives autoIncrement fields of a new record their next value.
+// fillSequences gives autoIncrement fields of a new record their next value,
+// and empty rank fields a rank after the current maximum (app-model.md §2).
 func (w *writer) fillSequences(v record.Values) error {
 	for _, f := range w.e.Fields {
+		if f.Type == types.Rank && !f.Many && isEmptyValue(f, v[f.Name]) {
+			r, err := w.nextRank(f)
+			if err != nil {
+				return err
+			}
+			v[f.Name] = r
+			continue
+		}
 		if f.Type != types.AutoIncrement {
 			continue
 		}
@@ -425,6 +436,56 @@ func (w *writer) fillSequences(v record.Values) error {
 		v[f.Name] = n
 	}
 	return nil
+}
+
+// firstRank is the rank of the first record of an entity.
+const firstRank = "iiiii00000"
+
+// nextRank reads the highest rank of a field inside the write transaction
+// (writes are serialised, so two creates never get the same rank).
+func (w *writer) nextRank(f *app.Field) (string, error) {
+	t := query.Target{Path: []query.Step{{Name: f.Name}}, Field: f}
+	rows, err := w.tx.Find(w.ctx, w.e, &query.Select{
+		Where: &query.Cond{Target: t, Op: query.NotEmpty},
+		Sort:  query.Sort{Target: t, Desc: true},
+		Limit: 1,
+	})
+	if err != nil || len(rows) == 0 {
+		return firstRank, err
+	}
+	_, _, _, doc, err := record.Decode(rows[0].Doc)
+	if err != nil {
+		return "", err
+	}
+	max, _ := doc[f.Name].(string)
+	return rankAfter(max), nil
+}
+
+// rankAfter returns a rank that sorts after max (byte order): the first five
+// characters as a base-36 number plus one, padded with zeros; when that does
+// not sort after max (written ranks can be anything), max with one more
+// character.
+func rankAfter(max string) string {
+	const digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+	if max == "" {
+		return firstRank
+	}
+	head := []byte((max + "00000")[:5])
+	for i := len(head) - 1; i >= 0; i-- {
+		d := strings.IndexByte(digits, head[i])
+		if d < 0 {
+			return max + "i"
+		}
+		if d < len(digits)-1 {
+			head[i] = digits[d+1]
+			if next := string(head) + "00000"; next > max {
+				return next
+			}
+			return max + "i"
+		}
+		head[i] = '0'
+	}
+	return max + "i"
 }
 
 // label computes the record label (app-model.md §1.3, §8 Q14).

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"runway/api"
 	"runway/app"
@@ -40,6 +41,7 @@ type Server struct {
 // Options tune a test server.
 type Options struct {
 	MaxBodySize int64
+	IdleTimeout time.Duration // session inactivity expiry; 0 = the default 8 hours
 }
 
 // Start serves the app in fsys (nil = the demo app) until the test ends.
@@ -66,7 +68,7 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	d := data.New(a, st, log)
-	au := auth.New(d, a.Name, 0, log)
+	au := auth.New(d, a.Name, o.IdleTimeout, log)
 	if _, _, err := au.EnsureAdmin(ctx, AdminEmail, AdminPassword); err != nil {
 		t.Fatalf("create admin: %v", err)
 	}
@@ -104,6 +106,26 @@ type Response struct {
 // Do sends a request; body is JSON-encoded unless it is a string or []byte.
 func (s *Server) Do(method, path, token string, body any) *Response {
 	s.t.Helper()
+	r, err := s.Call(method, path, token, body)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return r
+}
+
+// Call is Do without failing the test: it is safe to use from goroutines
+// other than the test's own. Check the answer in the test goroutine.
+func (s *Server) Call(method, path, token string, body any) (*Response, error) {
+	req, err := s.NewRequest(method, path, token, body)
+	if err != nil {
+		return nil, err
+	}
+	return s.send(req)
+}
+
+// NewRequest prepares a request to the API: body is JSON-encoded unless it
+// is a string or []byte, and sent as application/json.
+func (s *Server) NewRequest(method, path, token string, body any) (*http.Request, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -114,16 +136,32 @@ func (s *Server) Do(method, path, token string, body any) *Response {
 	default:
 		buf, err := json.Marshal(b)
 		if err != nil {
-			s.t.Fatalf("encode body: %v", err)
+			return nil, err
 		}
 		rd = bytes.NewReader(buf)
 	}
 	req, err := http.NewRequest(method, s.URL+path, rd)
 	if err != nil {
-		s.t.Fatalf("new request: %v", err)
+		return nil, err
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("token", token)
+	}
+	return req, nil
+}
+
+// Raw sends a body as is with that content type ("" = no Content-Type).
+func (s *Server) Raw(method, path, token, contentType, body string) *Response {
+	s.t.Helper()
+	req, err := http.NewRequest(method, s.URL+path, bytes.NewBufferString(body))
+	if err != nil {
+		s.t.Fatalf("new request: %v", err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if token != "" {
 		req.Header.Set("token", token)
@@ -134,16 +172,42 @@ func (s *Server) Do(method, path, token string, body any) *Response {
 // Send sends a prepared request.
 func (s *Server) Send(req *http.Request) *Response {
 	s.t.Helper()
-	res, err := http.DefaultClient.Do(req)
+	r, err := s.send(req)
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	return r
+}
+
+func (s *Server) send(req *http.Request) (*Response, error) {
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		s.t.Fatalf("read body: %v", err)
+		return nil, err
 	}
-	return &Response{Code: res.StatusCode, Header: res.Header, Body: b, t: s.t}
+	return &Response{Code: res.StatusCode, Header: res.Header, Body: b, t: s.t}, nil
+}
+
+// CreateUser creates a user through the API as the admin, with a password
+// and any other fields of sys.users in extra, and returns the new record.
+func (s *Server) CreateUser(email, password string, extra map[string]any) map[string]any {
+	s.t.Helper()
+	body := map[string]any{
+		"firstName": "Test",
+		"lastName":  "User",
+		"email":     email,
+		"authentication": map[string]any{
+			"newPassword": password, "passwordConfirmation": password,
+		},
+	}
+	for k, v := range extra {
+		body[k] = v
+	}
+	return s.As("POST", "/data/sys.users", body).Status(200).JSON()
 }
 
 // As is Do with the admin token.
@@ -187,6 +251,35 @@ func (r *Response) Error(status int, code string) map[string]any {
 		r.t.Fatalf("error without errors array: %s", r.Body)
 	}
 	return m
+}
+
+// Decode decodes the body into v, failing the test when it cannot.
+func (r *Response) Decode(v any) {
+	r.t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		r.t.Fatalf("decode body: %v: %s", err, r.Body)
+	}
+}
+
+// FieldError checks a validationErrors answer that holds an error with that
+// field path and code, and returns that entry (field, fieldLabel, code,
+// message, additionalInfo).
+func (r *Response) FieldError(field, code string) map[string]any {
+	r.t.Helper()
+	m := r.Error(400, "validationErrors")
+	for _, e := range m["errors"].([]any) {
+		fe, _ := e.(map[string]any)
+		if fe["field"] == field && fe["code"] == code {
+			for _, k := range []string{"fieldLabel", "message", "additionalInfo"} {
+				if _, ok := fe[k]; !ok {
+					r.t.Fatalf("field error without %s: %s", k, r.Body)
+				}
+			}
+			return fe
+		}
+	}
+	r.t.Fatalf("no field error %s/%s in %s", field, code, r.Body)
+	return nil
 }
 
 // FieldErrors returns the per-field errors of a validationErrors answer as
