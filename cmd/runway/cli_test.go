@@ -17,7 +17,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -46,11 +45,7 @@ func testMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	runwayBin = filepath.Join(dir, "runway")
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
-	build := exec.Command(goTool, "build", "-o", runwayBin, ".")
+	build := exec.Command("go", "build", "-o", runwayBin, ".")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build runway:", err)
