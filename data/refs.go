@@ -105,7 +105,7 @@ func (w *writer) resolve(target *app.Entity, refs []ref) error {
 		}
 	}
 	if len(ids) > 0 {
-		rows, err := w.tx.GetMany(w.ctx, target, ids)
+		rows, err := w.r.GetMany(w.ctx, target, ids)
 		if err != nil {
 			return err
 		}
@@ -162,7 +162,7 @@ func (w *writer) resolveBy(target *app.Entity, refs []ref, t query.Target, key f
 	if len(values) == 0 {
 		return nil
 	}
-	rows, err := w.tx.Find(w.ctx, target, &query.Select{
+	rows, err := w.r.Find(w.ctx, target, &query.Select{
 		Where: &query.Cond{Target: t, Op: query.Equals, Values: values},
 		Sort:  query.ByID,
 		Limit: 2*len(values) + 1,

@@ -177,11 +177,11 @@ func (w *writer) markPrimaryGroup(v record.Values) {
 }
 
 // savePassword stores the hash of a new password inside the write.
-func (w *writer) savePassword(userID string) error {
+func (w *writer) savePassword(tx store.Tx, userID string) error {
 	if w.pw == nil {
 		return nil
 	}
-	if err := w.tx.SetPassword(w.ctx, userID, w.pw.hash); err != nil {
+	if err := tx.SetPassword(w.ctx, userID, w.pw.hash); err != nil {
 		return err
 	}
 	if w.pw.generated != "" {

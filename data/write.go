@@ -15,6 +15,10 @@ import (
 
 // Create validates REST input and stores it as a new record; it returns the
 // stored record's JSON (version 0, defaults and system values filled).
+//
+// The input is converted and validated before the write transaction, which
+// then only draws sequences, encodes and inserts: the store serializes
+// writes, so the less each one holds it, the more creates per second.
 func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[string]any) ([]byte, error) {
 	if err := s.authorize(c, e, opCreate); err != nil {
 		return nil, err
@@ -23,26 +27,26 @@ func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[s
 	if err != nil {
 		return nil, err
 	}
+	w := s.newWriter(ctx, s.store, c, e, true)
+	w.pw = pw
+	w.errs = append(w.errs, perrs...)
+	v := w.apply(e.Fields, in, nil, "")
+	w.complete(v)
+	if err := w.err(); err != nil {
+		return nil, err
+	}
+	id := record.NewID()
 	var row *store.Row
 	err = s.store.Write(ctx, func(tx store.Tx) error {
-		w := s.newWriter(ctx, tx, c, e, true)
-		w.pw = pw
-		w.errs = append(w.errs, perrs...)
-		v := w.apply(e.Fields, in, nil, "")
-		w.complete(v)
-		if err := w.err(); err != nil {
+		if err := w.fillSequences(tx, v); err != nil {
 			return err
 		}
-		if err := w.fillSequences(v); err != nil {
-			return err
-		}
-		id := record.NewID()
 		label := w.label(v, id)
 		row = &store.Row{ID: id, Label: label, Doc: record.Encode(e, id, 0, label, v, nil), Created: w.now, Modified: w.now}
 		if err := tx.Insert(ctx, e, row); err != nil {
 			return w.writeErr(err, v)
 		}
-		return w.savePassword(id)
+		return w.savePassword(tx, id)
 	})
 	if err != nil {
 		return nil, err
@@ -51,8 +55,17 @@ func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[s
 	return row.Doc, nil
 }
 
+// maxUpdateRetries bounds how often an update without a version is redone
+// when another write slipped in between its read and its write.
+const maxUpdateRetries = 20
+
 // Update merges REST input into a stored record. When the input carries a
 // version it must be the stored one (optimistic locking, rest-api.md §6.4).
+//
+// The record is read and the merge validated outside the write transaction;
+// the write then succeeds only if the stored version is still the one read.
+// If it is not, a client that sent a version gets 409, and one that did not
+// (last writer wins) has its update merged again onto the newer record.
 func (s *Service) Update(ctx context.Context, c *Caller, e *app.Entity, id string, in map[string]any) ([]byte, error) {
 	if err := s.authorize(c, e, opUpdate); err != nil {
 		return nil, err
@@ -68,40 +81,53 @@ func (s *Service) Update(ctx context.Context, c *Caller, e *app.Entity, id strin
 	if err != nil {
 		return nil, err
 	}
-	var row *store.Row
+	for attempt := 0; ; attempt++ {
+		doc, err := s.updateOnce(ctx, c, e, id, in, want, hasVersion, pw, perrs)
+		if errors.Is(err, store.ErrVersion) && !hasVersion && attempt < maxUpdateRetries {
+			continue
+		}
+		if err != nil {
+			return nil, storeErr(e, id, err)
+		}
+		s.afterWrite(e, id, false)
+		return doc, nil
+	}
+}
+
+func (s *Service) updateOnce(ctx context.Context, c *Caller, e *app.Entity, id string, in map[string]any,
+	want int64, hasVersion bool, pw *userPassword, perrs []apperr.FieldError) ([]byte, error) {
+	cur, err := s.store.Get(ctx, e, id)
+	if err != nil {
+		return nil, err
+	}
+	if hasVersion && want != cur.Version {
+		return nil, store.ErrVersion
+	}
+	_, _, _, old, err := record.Decode(cur.Doc)
+	if err != nil {
+		return nil, fmt.Errorf("data: decode %s %s: %w", e.FullName, id, err)
+	}
+	w := s.newWriter(ctx, s.store, c, e, false)
+	w.pw = pw
+	w.errs = append(w.errs, perrs...)
+	v := w.apply(e.Fields, in, old, "")
+	w.complete(v)
+	if err := w.err(); err != nil {
+		return nil, err
+	}
+	version := cur.Version + 1
+	label := w.label(v, id)
+	row := &store.Row{ID: id, Version: version, Label: label, Doc: record.Encode(e, id, version, label, v, nil),
+		Created: cur.Created, Modified: w.now}
 	err = s.store.Write(ctx, func(tx store.Tx) error {
-		cur, err := tx.Get(ctx, e, id)
-		if err != nil {
-			return storeErr(e, id, err)
-		}
-		if hasVersion && want != cur.Version {
-			return storeErr(e, id, store.ErrVersion)
-		}
-		_, _, _, old, err := record.Decode(cur.Doc)
-		if err != nil {
-			return fmt.Errorf("data: decode %s %s: %w", e.FullName, id, err)
-		}
-		w := s.newWriter(ctx, tx, c, e, false)
-		w.pw = pw
-		w.errs = append(w.errs, perrs...)
-		v := w.apply(e.Fields, in, old, "")
-		w.complete(v)
-		if err := w.err(); err != nil {
-			return err
-		}
-		version := cur.Version + 1
-		label := w.label(v, id)
-		row = &store.Row{ID: id, Version: version, Label: label, Doc: record.Encode(e, id, version, label, v, nil),
-			Created: cur.Created, Modified: w.now}
 		if err := tx.Update(ctx, e, row, cur.Version); err != nil {
 			return w.writeErr(err, v)
 		}
-		return w.savePassword(id)
+		return w.savePassword(tx, id)
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.afterWrite(e, id, false)
 	return row.Doc, nil
 }
 
@@ -142,7 +168,10 @@ func (s *Service) Delete(ctx context.Context, c *Caller, e *app.Entity, id strin
 			return storeErr(e, id, err)
 		}
 		doc = row.Doc
-		return storeErr(e, id, tx.Delete(ctx, e, id))
+		if err := tx.Delete(ctx, e, id); err != nil {
+			return storeErr(e, id, err)
+		}
+		return forgetUser(ctx, tx, e, id)
 	})
 	if err != nil {
 		return nil, err
@@ -194,11 +223,14 @@ func (s *Service) DeleteMany(ctx context.Context, c *Caller, e *app.Entity, ids 
 		for _, id := range valid {
 			row := found[id]
 			if row == nil {
-				results[id] = Result{Status: "error", ErrorMessage: notFound(e, id).Error()}
+				results[id] = Result{Status: "error", ErrorMessage: apperr.As(notFound(e, id)).Message}
 				continue
 			}
 			if err := tx.Delete(ctx, e, id); err != nil {
 				return storeErr(e, id, err)
+			}
+			if err := forgetUser(ctx, tx, e, id); err != nil {
+				return err
 			}
 			results[id] = Result{Status: "ok", Response: row.Doc}
 			deleted = append(deleted, id)
@@ -214,18 +246,21 @@ func (s *Service) DeleteMany(ctx context.Context, c *Caller, e *app.Entity, ids 
 	return results, nil
 }
 
+// forgetUser removes, in the deleting transaction, a deleted user's
+// password and sessions.
+func forgetUser(ctx context.Context, tx store.Tx, e *app.Entity, id string) error {
+	if e.FullName != usersEntity {
+		return nil
+	}
+	if err := tx.DeletePassword(ctx, id); err != nil {
+		return err
+	}
+	return tx.DeleteUserSessions(ctx, id)
+}
+
 // afterWrite runs what follows a committed write.
 func (s *Service) afterWrite(e *app.Entity, id string, deleted bool) {
-	if e.FullName != usersEntity {
-		return
-	}
-	if deleted {
-		ctx := context.Background()
-		if err := s.store.DeletePassword(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
-			s.log.Error("forget password of deleted user", "user", id, "err", err)
-		}
-	}
-	if s.OnUserWrite != nil {
+	if e.FullName == usersEntity && s.OnUserWrite != nil {
 		s.OnUserWrite(id, deleted)
 	}
 }

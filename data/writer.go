@@ -23,7 +23,7 @@ import (
 type writer struct {
 	s     *Service
 	ctx   context.Context
-	tx    store.Tx
+	r     store.Reader // reads of the pipeline (relationship targets), outside the write transaction
 	c     *Caller
 	e     *app.Entity
 	isNew bool
@@ -32,8 +32,8 @@ type writer struct {
 	pw    *userPassword // sys.users: the password this write sets
 }
 
-func (s *Service) newWriter(ctx context.Context, tx store.Tx, c *Caller, e *app.Entity, isNew bool) *writer {
-	return &writer{s: s, ctx: ctx, tx: tx, c: c, e: e, isNew: isNew, now: s.nowMillis()}
+func (s *Service) newWriter(ctx context.Context, r store.Reader, c *Caller, e *app.Entity, isNew bool) *writer {
+	return &writer{s: s, ctx: ctx, r: r, c: c, e: e, isNew: isNew, now: s.nowMillis()}
 }
 
 func (w *writer) fail(path string, f *app.Field, code, msg string, info map[string]any) {
@@ -412,10 +412,10 @@ func cloneValue(v any) any {
 
 // fillSequences gives autoIncrement fields of a new record their next value,
 // and empty rank fields a rank after the current maximum (app-model.md §2).
-func (w *writer) fillSequences(v record.Values) error {
+func (w *writer) fillSequences(tx store.Tx, v record.Values) error {
 	for _, f := range w.e.Fields {
 		if f.Type == types.Rank && !f.Many && isEmptyValue(f, v[f.Name]) {
-			r, err := w.nextRank(f)
+			r, err := w.nextRank(tx, f)
 			if err != nil {
 				return err
 			}
@@ -429,7 +429,7 @@ func (w *writer) fillSequences(v record.Values) error {
 		if f.Rules.MinValue != nil {
 			floor, _ = f.Rules.MinValue.Int64()
 		}
-		n, err := w.tx.NextSequence(w.ctx, w.e.FullName+"."+f.Name, floor)
+		n, err := tx.NextSequence(w.ctx, w.e.FullName+"."+f.Name, floor)
 		if err != nil {
 			return err
 		}
@@ -443,9 +443,9 @@ const firstRank = "iiiii00000"
 
 // nextRank reads the highest rank of a field inside the write transaction
 // (writes are serialised, so two creates never get the same rank).
-func (w *writer) nextRank(f *app.Field) (string, error) {
+func (w *writer) nextRank(tx store.Tx, f *app.Field) (string, error) {
 	t := query.Target{Path: []query.Step{{Name: f.Name}}, Field: f}
-	rows, err := w.tx.Find(w.ctx, w.e, &query.Select{
+	rows, err := tx.Find(w.ctx, w.e, &query.Select{
 		Where: &query.Cond{Target: t, Op: query.NotEmpty},
 		Sort:  query.Sort{Target: t, Desc: true},
 		Limit: 1,
