@@ -20,7 +20,8 @@ PROFILE=${PROFILE:-auto}            # auto: pprof if Runway exposes it, else per
 PROFILE_SECONDS=${PROFILE_SECONDS:-15}
 RW_ADDR=${BENCH_RUNWAY_ADDR:-127.0.0.1:18181}
 FLOOR_ADDR=${BENCH_FLOOR_ADDR:-127.0.0.1:18182}
-PPROF_URL=${PPROF_URL:-http://$RW_ADDR/debug/pprof}
+PPROF_ADDR=${PPROF_ADDR:-127.0.0.1:18183}
+PPROF_URL=${PPROF_URL:-http://$PPROF_ADDR/debug/pprof}
 
 OUT=bench/out
 API=http://$RW_ADDR/dev/runtime/api
@@ -90,7 +91,7 @@ for a in "$RW_ADDR" "$FLOOR_ADDR"; do
 done
 
 echo "== start Runway ($REV) on a fresh data dir, built-in demo app"
-"$OUT/runway" serve --data "$OUT/data" --addr "$RW_ADDR" >"$OUT/runway.log" 2>&1 &
+"$OUT/runway" serve --data "$OUT/data" --addr "$RW_ADDR" --pprof "$PPROF_ADDR" >"$OUT/runway.log" 2>&1 &
 RUNWAY_PID=$!
 wait_healthy "http://$RW_ADDR/healthz" "$RUNWAY_PID"
 

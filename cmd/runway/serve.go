@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -27,6 +28,7 @@ func serve(args []string) error {
 	maxBody := fs.Int64("max-body", api.DefaultMaxBodySize, "largest request body in bytes")
 	idle := fs.Duration("session-timeout", auth.DefaultIdleTimeout, "token inactivity expiry")
 	logLevel := fs.String("log-level", env("RUNWAY_LOG_LEVEL", "info"), "debug, info, warn or error [RUNWAY_LOG_LEVEL]")
+	pprofAddr := fs.String("pprof", env("RUNWAY_PPROF", ""), "serve net/http/pprof on this separate address, e.g. 127.0.0.1:6060 (off when empty) [RUNWAY_PPROF]")
 	_ = fs.Parse(args)
 	if err := noArgs(fs); err != nil {
 		return err
@@ -61,6 +63,9 @@ func serve(args []string) error {
 	}
 	go au.Sweep(ctx, 10*time.Minute)
 
+	if *pprofAddr != "" {
+		go servePprof(*pprofAddr, log)
+	}
 	srv := api.New(api.Config{Env: *envName, MaxBodySize: *maxBody}, d, au, log)
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	log.Info("runway serving", "app", a.Name, "url", fmt.Sprintf("http://%s%s", ln.Addr(), srv.Base()))
@@ -108,4 +113,17 @@ func newLogger(level string) *slog.Logger {
 		l = slog.LevelInfo
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// servePprof serves the Go profiler on its own listener, never on the API's.
+func servePprof(addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	log.Info("pprof serving", "url", "http://"+addr+"/debug/pprof/")
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	log.Error("pprof stopped", "err", srv.ListenAndServe())
 }
