@@ -113,6 +113,46 @@ func (s *Server) updateRecord(w http.ResponseWriter, r *http.Request, c *data.Ca
 	return nil
 }
 
+// deleteQuery: DELETE /data/{entity}?<query> deletes the records the query
+// selects (rest-api.md §6.7).
+func (s *Server) deleteQuery(w http.ResponseWriter, r *http.Request, c *data.Caller) error {
+	e, err := s.data.Entity(r.PathValue("entity"))
+	if err != nil {
+		return err
+	}
+	if err := s.rejectAsync(r); err != nil {
+		return err
+	}
+	// Accepted and validated; they change nothing until listeners and
+	// cascades exist.
+	for _, name := range []string{"_lowPriority", "_triggerEvents", "_cascadeOperations", "_cascatdeOperations"} {
+		if _, err := boolParam(r, name, false); err != nil {
+			return err
+		}
+	}
+	sel, err := query.ParseBulk(s.data.App(), e, r.URL.Query())
+	if err != nil {
+		return err
+	}
+	results, err := s.data.DeleteQuery(r.Context(), c, e, sel)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, results)
+}
+
+// rejectAsync validates _async and refuses true until background jobs exist.
+func (s *Server) rejectAsync(r *http.Request) error {
+	async, err := boolParam(r, "_async", false)
+	if err != nil {
+		return err
+	}
+	if async {
+		return apperr.New(apperr.BadRequest, "_async=true needs background jobs, which this version of Runway does not run yet")
+	}
+	return nil
+}
+
 // deleteRecords: DELETE /data/{entity}/{id} or /{id1,id2,…} (rest-api.md
 // §6.5, §6.6; a comma makes it a delete of many).
 func (s *Server) deleteRecords(w http.ResponseWriter, r *http.Request, c *data.Caller) error {
@@ -120,12 +160,8 @@ func (s *Server) deleteRecords(w http.ResponseWriter, r *http.Request, c *data.C
 	if err != nil {
 		return err
 	}
-	async, err := boolParam(r, "_async", false)
-	if err != nil {
+	if err := s.rejectAsync(r); err != nil {
 		return err
-	}
-	if async {
-		return apperr.New(apperr.BadRequest, "_async=true needs background jobs, which this version of Runway does not run yet")
 	}
 	ids := r.PathValue("ids")
 	if !strings.Contains(ids, ",") {

@@ -57,6 +57,7 @@ func (s *Server) routes() {
 
 	s.mux.HandleFunc("GET "+b+"/data/{entity}", s.authed(s.listRecords))
 	s.mux.HandleFunc("POST "+b+"/data/{entity}", s.authed(s.createRecord))
+	s.mux.HandleFunc("DELETE "+b+"/data/{entity}", s.authed(s.deleteQuery))
 	s.mux.HandleFunc("GET "+b+"/data/{entity}/{id}", s.authed(s.readRecord))
 	s.mux.HandleFunc("PUT "+b+"/data/{entity}/{id}", s.authed(s.updateRecord))
 	s.mux.HandleFunc("DELETE "+b+"/data/{entity}/{ids}", s.authed(s.deleteRecords))

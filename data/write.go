@@ -9,6 +9,7 @@ import (
 
 	"runway/app"
 	"runway/apperr"
+	"runway/query"
 	"runway/record"
 	"runway/store"
 )
@@ -198,8 +199,49 @@ func (s *Service) DeleteMany(ctx context.Context, c *Caller, e *app.Entity, ids 
 		return nil, err
 	}
 	if len(ids) > MaxSyncRecords {
-		return nil, apperr.New(apperr.BadRequest, "Cannot delete %d records synchronously (at most %d): use _async=true", len(ids), MaxSyncRecords)
+		return nil, tooManyForSync(len(ids))
 	}
+	return s.deleteIDs(ctx, e, ids)
+}
+
+func tooManyForSync(n int) error {
+	return apperr.New(apperr.BadRequest, "Cannot process %d records synchronously (at most %d): use _async=true", n, MaxSyncRecords)
+}
+
+// DeleteQuery removes the records a query selects (rest-api.md §6.7),
+// synchronously: more than MaxSyncRecords matches is a badRequest asking for
+// _async. sel.Limit, when set, caps the set.
+func (s *Service) DeleteQuery(ctx context.Context, c *Caller, e *app.Entity, sel *query.Select) (map[string]Result, error) {
+	if err := s.authorize(c, e, opDelete); err != nil {
+		return nil, err
+	}
+	q := *sel
+	if q.Limit == 0 || q.Limit > MaxSyncRecords {
+		q.Limit = MaxSyncRecords + 1 // one more tells whether there are too many
+	}
+	rows, err := s.store.Find(ctx, e, &q)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) > MaxSyncRecords {
+		n, err := s.store.Count(ctx, e, sel.Where)
+		if err != nil {
+			return nil, err
+		}
+		if sel.Limit > 0 && int64(sel.Limit) < n {
+			n = int64(sel.Limit)
+		}
+		return nil, tooManyForSync(int(n))
+	}
+	ids := make([]string, len(rows))
+	for i := range rows {
+		ids[i] = rows[i].ID
+	}
+	return s.deleteIDs(ctx, e, ids)
+}
+
+// deleteIDs deletes records by id in one transaction, with a result per id.
+func (s *Service) deleteIDs(ctx context.Context, e *app.Entity, ids []string) (map[string]Result, error) {
 	results := make(map[string]Result, len(ids))
 	var valid []string
 	for _, id := range ids {
