@@ -61,15 +61,11 @@ func (s *Server) readRecord(w http.ResponseWriter, r *http.Request, c *data.Call
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	fields, err := query.ParseFields(e, q.Get("_fields"))
+	out, err := query.ParseOutput(e, r.URL.Query())
 	if err != nil {
 		return err
 	}
-	if f := q.Get("_format"); f != "" && f != "native" {
-		return apperr.New(apperr.BadRequest, "Invalid parameter _format: %q is not supported", f)
-	}
-	doc, err := s.data.Get(r.Context(), c, e, r.PathValue("id"), fields)
+	doc, err := s.data.Get(r.Context(), c, e, r.PathValue("id"), &out)
 	if err != nil {
 		return err
 	}

@@ -9,8 +9,9 @@ import (
 	"runway/store"
 )
 
-// Get reads one record as its native JSON, projected to fields (nil = all).
-func (s *Service) Get(ctx context.Context, c *Caller, e *app.Entity, id string, fields record.FieldSet) ([]byte, error) {
+// Get reads one record, rendered as out says (projection, format,
+// relationships fetched along; nil = the stored native JSON as is).
+func (s *Service) Get(ctx context.Context, c *Caller, e *app.Entity, id string, out *query.Output) ([]byte, error) {
 	if err := s.authorize(c, e, opRead); err != nil {
 		return nil, err
 	}
@@ -21,20 +22,11 @@ func (s *Service) Get(ctx context.Context, c *Caller, e *app.Entity, id string, 
 	if err != nil {
 		return nil, storeErr(e, id, err)
 	}
-	return project(e, row, fields)
-}
-
-// project returns the stored document, re-encoded with only the selected
-// fields when a projection is asked for.
-func project(e *app.Entity, row *store.Row, fields record.FieldSet) ([]byte, error) {
-	if fields == nil {
-		return row.Doc, nil
-	}
-	id, version, label, v, err := record.Decode(row.Doc)
+	docs, err := s.render(ctx, c, e, []store.Row{*row}, out)
 	if err != nil {
 		return nil, err
 	}
-	return record.Encode(e, id, version, label, v, fields), nil
+	return docs[0], nil
 }
 
 // Page is one page of a list.
@@ -44,7 +36,8 @@ type Page struct {
 	Items  [][]byte
 }
 
-// List reads a page of records matching a query, and their total.
+// List reads a page of records matching a query, and their total, each
+// record rendered as l.Output says.
 func (s *Service) List(ctx context.Context, c *Caller, e *app.Entity, l *query.List) (*Page, error) {
 	if err := s.authorize(c, e, opRead); err != nil {
 		return nil, err
@@ -67,14 +60,11 @@ func (s *Service) List(ctx context.Context, c *Caller, e *app.Entity, l *query.L
 	if more {
 		rows = rows[:l.Select.Limit]
 	}
-	p := &Page{Total: total, Items: make([][]byte, 0, len(rows))}
-	for i := range rows {
-		doc, err := project(e, &rows[i], l.Fields)
-		if err != nil {
-			return nil, err
-		}
-		p.Items = append(p.Items, doc)
+	items, err := s.render(ctx, c, e, rows, &l.Output)
+	if err != nil {
+		return nil, err
 	}
+	p := &Page{Total: total, Items: items}
 	if more && len(rows) > 0 {
 		if l.Select.Sort.System == query.SysID {
 			p.Offset = rows[len(rows)-1].ID

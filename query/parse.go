@@ -19,16 +19,16 @@ const (
 	MaxSize     = 1000
 )
 
-// List is a parsed list request: which records, in which order, which
-// fields of them.
+// List is a parsed list request: which records, in which order, and how
+// to render them (Output: fields, format, relationships fetched along).
 type List struct {
 	Select Select
-	Fields record.FieldSet // nil = all fields
+	Output
 }
 
 // ParseList reads the query string of GET /data/{entity}: field filters
 // (AND-ed; comma = OR) and the system parameters _size, _offset, _sortField,
-// _sortType, _fields, _format. Unknown system parameters are ignored
+// _sortType, and those of ParseOutput. Unknown system parameters are ignored
 // (endpoints add their own, e.g. _async).
 func ParseList(a *app.App, e *app.Entity, v url.Values) (*List, error) {
 	l := &List{Select: Select{Sort: ByID, Limit: DefaultSize}}
@@ -46,14 +46,8 @@ func ParseList(a *app.App, e *app.Entity, v url.Values) (*List, error) {
 	if err := parseOffset(&l.Select, v.Get("_offset")); err != nil {
 		return nil, err
 	}
-	if l.Fields, err = ParseFields(e, v.Get("_fields")); err != nil {
+	if l.Output, err = ParseOutput(e, v); err != nil {
 		return nil, err
-	}
-	if f := v.Get("_format"); f != "" && f != "native" {
-		if f == "plainText" {
-			return nil, badParam("_format", "plainText is not supported yet")
-		}
-		return nil, badParam("_format", fmt.Sprintf("unknown format %q (native or plainText)", f))
 	}
 	return l, nil
 }

@@ -112,6 +112,8 @@ func writeJSON(b *bytes.Buffer, v any) {
 		}
 	case json.Number:
 		b.WriteString(string(x))
+	case json.RawMessage: // already encoded (a fetched relationship)
+		b.Write(x)
 	case []any:
 		b.WriteByte('[')
 		for i, e := range x {
