@@ -109,5 +109,11 @@ type Store interface {
 	// DeleteExpiredSessions removes sessions idle past their timeout at now.
 	DeleteExpiredSessions(ctx context.Context, now int64) (int64, error)
 
+	// AppState reads a runtime setting of the app (e.g. the maintenance
+	// flag); "" when it was never set.
+	AppState(ctx context.Context, key string) (string, error)
+	// SetAppState writes a runtime setting ("" removes it).
+	SetAppState(ctx context.Context, key, value string) error
+
 	Close() error
 }

@@ -30,6 +30,9 @@ var migrations = [][]string{
 		`CREATE INDEX _sessions_user_id ON _sessions (user_id)`,
 		`CREATE TABLE _sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL)`,
 	},
+	2: {
+		`CREATE TABLE _app_state (key TEXT PRIMARY KEY, value TEXT NOT NULL, modified INTEGER NOT NULL)`,
+	},
 }
 
 func schemaVersion() int { return len(migrations) - 1 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -65,7 +66,7 @@ func TestOpenLockAndPragmas(t *testing.T) {
 		t.Fatal(err)
 	}
 	var v string
-	if err := s.rdb.QueryRowContext(ctx, "SELECT value FROM _meta WHERE key = 'schema_version'").Scan(&v); err != nil || v != "1" {
+	if err := s.rdb.QueryRowContext(ctx, "SELECT value FROM _meta WHERE key = 'schema_version'").Scan(&v); err != nil || v != strconv.Itoa(schemaVersion()) {
 		t.Errorf("schema_version = %q, %v", v, err)
 	}
 	if err := s.Close(); err != nil {
