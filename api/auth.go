@@ -1,7 +1,9 @@
 package api
 
 import (
+	"errors"
 	"net/http"
+	"strconv"
 
 	"runway/apperr"
 	"runway/auth"
@@ -32,7 +34,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *data.Caller) e
 	if err != nil {
 		return err
 	}
-	res, err := s.auth.Login(r.Context(), auth.Login{Email: email, Password: password, Impersonate: imp, IP: clientIP(r)})
+	res, err := s.auth.Login(r.Context(), auth.Login{Email: email, Password: password, Impersonate: imp, IP: s.clientIP(r)})
+	var limited *auth.LimitError
+	if errors.As(err, &limited) {
+		w.Header().Set("Retry-After", strconv.Itoa(limited.Seconds()))
+	}
 	if err != nil {
 		return err
 	}

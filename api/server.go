@@ -5,7 +5,6 @@ package api
 
 import (
 	"log/slog"
-	"net"
 	"net/http"
 
 	"runway/apperr"
@@ -17,6 +16,13 @@ import (
 type Config struct {
 	Env         string // environment in the base path, e.g. "dev"
 	MaxBodySize int64  // bytes; larger bodies get 400
+	// RequireHTTPS answers plain-HTTP requests with 400 badRequest
+	// (rest-api.md §1); /healthz and /readyz stay reachable.
+	RequireHTTPS bool
+	// TrustProxy believes X-Forwarded-Proto (the scheme) and
+	// X-Forwarded-For (the client IP) set by a proxy in front of Runway.
+	// Without it both headers are ignored.
+	TrustProxy bool
 }
 
 // DefaultMaxBodySize is the body limit when none is configured (10 MiB).
@@ -61,19 +67,35 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET "+b+"/data/{entity}/{id}", s.authed(s.readRecord))
 	s.mux.HandleFunc("PUT "+b+"/data/{entity}/{id}", s.authed(s.updateRecord))
 	s.mux.HandleFunc("DELETE "+b+"/data/{entity}/{ids}", s.authed(s.deleteRecords))
+	// The built-in actions of sys.users; actions of other entities come
+	// with the actions API.
+	s.mux.HandleFunc("PUT "+b+"/data/sys.users/{id}/{action}", s.authed(s.userAction))
+
+	s.mux.HandleFunc("GET "+b+"/maintenance", s.authed(s.getMaintenance))
+	s.mux.HandleFunc("PUT "+b+"/maintenance", s.authed(s.putMaintenance))
 
 	// Everything else is a JSON 404, including known paths with another
 	// method, so every answer has the error body of rest-api.md §2.
 	s.mux.HandleFunc("/", s.public(noRoute))
 }
 
-// ServeHTTP adds the headers every answer carries and dispatches.
+// ServeHTTP adds the headers every answer carries, enforces HTTPS when
+// configured, and dispatches.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+	secure := s.isHTTPS(r)
+	if secure {
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	if s.cfg.RequireHTTPS && !secure && r.URL.Path != "/healthz" && r.URL.Path != "/readyz" {
+		s.writeError(w, r, apperr.New(apperr.BadRequest, "HTTPS is required"))
+		return
+	}
 	s.mux.ServeHTTP(w, r)
 }
 
@@ -94,10 +116,15 @@ func (s *Server) public(h handler) http.HandlerFunc {
 	}
 }
 
-// authed serves an endpoint that needs a valid token.
+// authed serves an endpoint that needs a valid token: the token becomes a
+// caller, and the caller passes the guard (security.go) before the handler
+// runs.
 func (s *Server) authed(h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		c, err := s.auth.Authenticate(r.Context(), r.Header.Get("token"), clientIP(r))
+		c, err := s.auth.Authenticate(r.Context(), r.Header.Get("token"), s.clientIP(r))
+		if err == nil {
+			err = s.guard(r, c)
+		}
 		if err == nil {
 			err = h(w, r, c)
 		}
@@ -105,15 +132,6 @@ func (s *Server) authed(h handler) http.HandlerFunc {
 			s.writeError(w, r, err)
 		}
 	}
-}
-
-// clientIP is the address the request came from.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func noRoute(_ http.ResponseWriter, r *http.Request, _ *data.Caller) error {

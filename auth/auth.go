@@ -7,10 +7,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"runway/access"
 	"runway/apperr"
 	"runway/data"
 	"runway/secret"
@@ -37,6 +39,11 @@ type Service struct {
 
 	mu       sync.Mutex
 	sessions map[string]*session // by token hash
+
+	limit   *limiter    // failed logins per IP and per email
+	fails   failures    // failed logins being counted in user records
+	maint   maintenance // the maintenance flag, cached
+	bgWrite sync.WaitGroup
 }
 
 // session is a cached, validated session.
@@ -52,10 +59,24 @@ func New(d *data.Service, appName string, idle time.Duration, log *slog.Logger) 
 		idle = DefaultIdleTimeout
 	}
 	a := &Service{data: d, store: d.Store(), appName: appName, idle: idle, log: log,
-		sessions: map[string]*session{}}
+		sessions: map[string]*session{},
+		limit:    newLimiter(DefaultLoginRate, DefaultLoginBurst, maxLimiterKeys)}
+	a.fails.pending = map[string]int{}
+	a.fails.cond = sync.NewCond(&a.fails.mu)
 	d.OnUserWrite = a.userChanged
 	return a
 }
+
+// SetLoginRateLimit sets how many failed logins each client IP and each
+// email may have: perMinute tokens a minute, up to burst at once (perMinute
+// 0 turns the limit off). Call it before serving.
+func (a *Service) SetLoginRateLimit(perMinute float64, burst int) {
+	a.limit = newLimiter(perMinute, burst, maxLimiterKeys)
+}
+
+// Wait waits for the background writes of failed logins to finish (tests
+// and shutdown call it before closing the store).
+func (a *Service) Wait() { a.bgWrite.Wait() }
 
 // SetClock replaces the clock of sessions (nil = the system clock), so tests
 // can move time instead of waiting for it. Safe to call at any time.
@@ -95,70 +116,165 @@ type LoginResult struct {
 
 var errCredentials = apperr.New(apperr.Unauthorized, "Invalid email or password")
 
-// Login checks credentials and opens a session.
+// Login checks credentials and opens a session. The checks run in this
+// order: rate limit (400), credentials (401; a wrong password of an existing
+// user is counted and may block the user), status (403, rest-api.md §12
+// D1), maintenance (503 but for developers and super users), allowed IPs
+// (403), password expiry (403), impersonation.
 func (a *Service) Login(ctx context.Context, l Login) (*LoginResult, error) {
 	if l.Email == "" || l.Password == "" {
 		return nil, apperr.New(apperr.BadRequest, "email and password are required")
 	}
-	u, err := a.checkCredentials(ctx, l.Email, l.Password)
+	now := a.now()
+	emailKey := "email:" + strings.ToLower(strings.TrimSpace(l.Email))
+	keys := []string{"ip:" + l.IP, emailKey}
+	if wait := a.limit.wait(now, keys...); wait > 0 {
+		// Refused before the password is looked at: the answer says
+		// nothing about it.
+		return nil, &LimitError{RetryAfter: wait}
+	}
+	// Earlier failures of this email are counted before it is read again.
+	a.fails.wait(emailKey)
+	u, ok, err := a.checkCredentials(ctx, l.Email, l.Password)
 	if err != nil {
 		return nil, err
+	}
+	if !ok {
+		a.limit.take(now, keys...)
+		if u != nil && u.Status == "ACTIVE" {
+			a.countFailure(emailKey, u.ID)
+		}
+		return nil, errCredentials
 	}
 	if err := canLogIn(u); err != nil {
 		return nil, err
 	}
+	if err := a.data.ResetFailedLogins(ctx, u); err != nil {
+		a.log.Error("reset failed logins", "user", u.ID, "err", err)
+	}
+	if err := a.admit(ctx, u, l.IP, now); err != nil {
+		return nil, err
+	}
 	effective, admin := u, (*data.User)(nil)
 	if l.Impersonate != "" {
-		if effective, err = a.impersonate(ctx, u, l.Impersonate); err != nil {
+		if effective, err = a.impersonate(ctx, u, l.Impersonate, l.IP); err != nil {
 			return nil, err
 		}
 		admin = u
 	}
 	token := secret.NewToken()
-	now := a.now().UnixMilli()
+	ms := now.UnixMilli()
+	idle := a.idleTimeout(effective)
+	if admin != nil {
+		idle = min(idle, a.idleTimeout(admin))
+	}
 	s := store.Session{TokenHash: secret.HashToken(token), UserID: effective.ID, IP: l.IP,
-		Created: now, LastActive: now, IdleTimeout: a.idle.Milliseconds()}
+		Created: ms, LastActive: ms, IdleTimeout: idle.Milliseconds()}
 	res := &LoginResult{App: a.appName, IP: l.IP, UserEmail: effective.Email, UserName: effective.Name,
 		UserID: effective.ID, Token: token}
-	adminEmail := ""
 	if admin != nil {
 		s.AdminUserID = admin.ID
-		adminEmail = admin.Email
-		res.AdminUserEmail = &adminEmail
+		res.AdminUserEmail = &admin.Email
 	}
 	if err := a.store.CreateSession(ctx, &s); err != nil {
 		return nil, err
 	}
-	a.remember(&session{s: s, caller: effective.Caller(l.IP, adminEmail), persisted: now})
+	a.remember(&session{s: s, caller: sessionCaller(effective, admin, l.IP), persisted: ms})
+	if p := effective.Policy.Session(); p.LoginNotification || p.NotifyNewIP || p.NotifyNewLocation {
+		// Login notifications are logged, not sent (app-model.md §6.2).
+		a.log.Info("login notification", "user", effective.ID, "email", effective.Email, "ip", l.IP)
+	}
 	return res, nil
 }
 
+// LimitError answers a login refused by the rate limit: badRequest ("limit
+// exceeded", rest-api.md §2.2), with the time after which to retry.
+type LimitError struct {
+	RetryAfter time.Duration
+}
+
+func (e *LimitError) Error() string { return e.Unwrap().Error() }
+
+// Unwrap is the API error of the answer.
+func (e *LimitError) Unwrap() error {
+	return apperr.New(apperr.BadRequest, "Too many failed login attempts; try again in %d seconds", e.Seconds())
+}
+
+// Seconds is RetryAfter rounded up to whole seconds.
+func (e *LimitError) Seconds() int {
+	return int((e.RetryAfter + time.Second - 1) / time.Second)
+}
+
+// admit refuses a user with valid credentials who may not log in now:
+// maintenance mode, an address outside the allowed IPs, an expired password.
+func (a *Service) admit(ctx context.Context, u *data.User, ip string, now time.Time) error {
+	if !u.Developer && !u.SuperUser && a.Maintenance(ctx) {
+		return ErrMaintenance
+	}
+	if !u.Policy.AllowsIP(ip) {
+		return apperr.New(apperr.Forbidden, "Login from IP address %s is not allowed for this user", ip)
+	}
+	if u.Policy.Password().Expired(u.LastPasswordChange, now) {
+		return apperr.New(apperr.Forbidden, "Password expired: ask an administrator to reset it")
+	}
+	return nil
+}
+
+// ErrMaintenance answers ordinary users while the app is in maintenance.
+var ErrMaintenance = apperr.New(apperr.ApplicationUnavailable, "The application is under maintenance; try again later")
+
+// neverExpires stands for a session idle timeout of "never": long enough,
+// and small enough that last_active + idle_timeout cannot overflow.
+const neverExpires = 100 * 365 * 24 * time.Hour
+
+// idleTimeout is the inactivity timeout of a new session of u: the shortest
+// automaticLogoutTime of the user's groups, else the server's.
+func (a *Service) idleTimeout(u *data.User) time.Duration {
+	switch t := u.Policy.Session().IdleTimeout; t {
+	case 0:
+		return a.idle
+	case access.NoTimeout:
+		return neverExpires
+	default:
+		return t
+	}
+}
+
+// sessionCaller is the caller of a session of effective, opened by admin
+// when impersonating (admin nil otherwise).
+func sessionCaller(effective, admin *data.User, ip string) *data.Caller {
+	if admin == nil {
+		return effective.Caller(ip, "")
+	}
+	c := effective.Caller(ip, admin.Email)
+	c.AdminPrivileged = admin.Developer || admin.SuperUser
+	return c
+}
+
 // checkCredentials finds the user and checks the password; an unknown email
-// costs the same time as a wrong password.
-func (a *Service) checkCredentials(ctx context.Context, email, password string) (*data.User, error) {
-	u, err := a.data.UserByEmail(ctx, email)
+// costs the same time as a wrong password. u is the user when the email
+// exists, ok whether the password is theirs.
+func (a *Service) checkCredentials(ctx context.Context, email, password string) (u *data.User, ok bool, err error) {
+	u, err = a.data.UserByEmail(ctx, email)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	hash := ""
 	if u != nil {
 		hash, err = a.store.PasswordHash(ctx, u.ID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	if hash == "" {
 		secret.BurnPasswordCheck(password)
-		return nil, errCredentials
+		return u, false, nil
 	}
-	ok, err := secret.CheckPassword(hash, password)
+	ok, err = secret.CheckPassword(hash, password)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	if !ok {
-		return nil, errCredentials
-	}
-	return u, nil
+	return u, ok, nil
 }
 
 // canLogIn refuses users who are not ACTIVE (rest-api.md §12 D1) and the
@@ -175,9 +291,12 @@ func canLogIn(u *data.User) error {
 	return nil
 }
 
-// impersonate checks that admin may act as the user with that email.
-func (a *Service) impersonate(ctx context.Context, admin *data.User, email string) (*data.User, error) {
-	if !admin.Developer && !admin.SuperUser {
+// impersonate checks that admin may act as the user with that email
+// (app-model.md §6.2): developers anyone, super users and members of a group
+// with userImpersonate ordinary users; the target must be ACTIVE and may
+// work from ip.
+func (a *Service) impersonate(ctx context.Context, admin *data.User, email, ip string) (*data.User, error) {
+	if !admin.Policy.MayImpersonate(access.Member) {
 		return nil, apperr.New(apperr.Forbidden, "Not allowed to impersonate users")
 	}
 	target, err := a.data.UserByEmail(ctx, email)
@@ -187,11 +306,14 @@ func (a *Service) impersonate(ctx context.Context, admin *data.User, email strin
 	if target == nil {
 		return nil, apperr.New(apperr.NotFound, "User %q does not exist", email)
 	}
-	if (target.Developer || target.SuperUser) && !admin.Developer {
+	if !admin.Policy.MayImpersonate(target.Role()) {
 		return nil, apperr.New(apperr.Forbidden, "Only developers may impersonate developers and super users")
 	}
 	if err := canLogIn(target); err != nil {
 		return nil, err
+	}
+	if !target.Policy.AllowsIP(ip) {
+		return nil, apperr.New(apperr.Forbidden, "User %q may not work from IP address %s", email, ip)
 	}
 	return target, nil
 }
@@ -243,18 +365,16 @@ func (a *Service) load(ctx context.Context, hash string) (*session, error) {
 	if u == nil || canLogIn(u) != nil {
 		return nil, errToken
 	}
-	adminEmail := ""
+	var admin *data.User
 	if st.AdminUserID != "" {
-		admin, err := a.data.UserByID(ctx, st.AdminUserID)
-		if err != nil {
+		if admin, err = a.data.UserByID(ctx, st.AdminUserID); err != nil {
 			return nil, err
 		}
 		if admin == nil {
 			return nil, errToken
 		}
-		adminEmail = admin.Email
 	}
-	s := &session{s: *st, caller: u.Caller(st.IP, adminEmail), persisted: st.LastActive}
+	s := &session{s: *st, caller: sessionCaller(u, admin, st.IP), persisted: st.LastActive}
 	a.remember(s)
 	return s, nil
 }

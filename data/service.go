@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"time"
 
+	"runway/access"
 	"runway/app"
 	"runway/apperr"
 	"runway/store"
@@ -25,21 +26,38 @@ type Caller struct {
 	Developer  bool
 	SuperUser  bool
 	System     bool // background work with no user
+
+	// AdminPrivileged: impersonating, and the real user is a developer or a
+	// super user (such a session passes maintenance mode).
+	AdminPrivileged bool
+	// Groups are the names of the user's groups, PrimaryGroup the primary
+	// one's ("" without groups).
+	Groups       []string
+	PrimaryGroup string
+	// Policy is what the caller may do (role and groups resolved); nil
+	// means a member of no group.
+	Policy *access.Policy
 }
 
 // SystemCaller acts with every permission (CLI user management, start-up).
-var SystemCaller = &Caller{Email: "system", Name: "System", System: true}
+var SystemCaller = &Caller{Email: "system", Name: "System", System: true, Policy: access.SystemPolicy}
 
 // privileged callers bypass group permissions (app-model.md §6.1).
 func (c *Caller) privileged() bool { return c.Developer || c.SuperUser || c.System }
 
 // Service reads and writes records of one app.
 type Service struct {
-	app   *app.App
-	store store.Store
-	log   *slog.Logger
-	now   func() time.Time
-	tz    *time.Location
+	app    *app.App
+	store  store.Store
+	log    *slog.Logger
+	now    func() time.Time
+	tz     *time.Location
+	access *access.Rules
+
+	// ShowMailSecrets writes passwords in clear in the mails Runway logs
+	// instead of sending (welcome, reset password); otherwise they are
+	// masked (app-model.md §8 Q30: clear only in the dev environment).
+	ShowMailSecrets bool
 
 	// OnUserWrite, when set, is called after a sys.users record was written
 	// or deleted (the auth service drops cached sessions and revokes them
@@ -53,8 +71,14 @@ func New(a *app.App, s store.Store, log *slog.Logger) *Service {
 	if err != nil || a.DefaultTimezone == "" {
 		tz = time.UTC
 	}
-	return &Service{app: a, store: s, log: log, now: time.Now, tz: tz}
+	// The server and the CLI report security problems before they get here
+	// (access.Compile); an invalid group still compiles, failing closed.
+	rules, _, _ := access.Compile(a)
+	return &Service{app: a, store: s, log: log, now: time.Now, tz: tz, access: rules}
 }
+
+// Access is the compiled security of the app's groups.
+func (s *Service) Access() *access.Rules { return s.access }
 
 // App is the app definition the service serves.
 func (s *Service) App() *app.App { return s.app }

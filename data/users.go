@@ -2,9 +2,12 @@ package data
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+
+	"runway/access"
 
 	"runway/query"
 	"runway/store"
@@ -17,14 +20,17 @@ import (
 
 const usersEntity = "sys.users"
 
-// minPasswordLength is the floor of every password (app-model.md §6.2).
-const minPasswordLength = 6
-
 // userPassword is a password being set on a sys.users record: hashed before
 // the write transaction starts, since argon2id takes tens of milliseconds.
+// The clear text stays in memory until the merged record is known, so the
+// password policy of the user's final primary group can be checked.
 type userPassword struct {
 	hash      string
+	plain     string
+	path      string // input key it came from ("" when generated)
 	generated string // set when Runway made the password up
+	temporary bool   // resetPassword: passwordExpired becomes true
+	email     string // the user's email, for the logged mail
 }
 
 // prepareUserPassword reads the password keys of a sys.users write
@@ -68,23 +74,91 @@ func (s *Service) prepareUserPassword(e *app.Entity, in map[string]any, isNew bo
 			fail("authentication.newPassword", apperr.FieldRequired, "A password is required when it is not generated", nil)
 			return nil, errs, nil
 		}
-		generated := secret.RandomString(16)
+		generated := s.access.For(s.inputGroups(in["groups"])).Password().Generate()
 		hash, err := secret.HashPassword(generated)
-		return &userPassword{hash: hash, generated: generated}, nil, err
+		return &userPassword{hash: hash, plain: generated, generated: generated}, nil, err
 	}
 	if path == "authentication.newPassword" {
 		if conf, _ := auth["passwordConfirmation"].(string); conf != pw {
 			fail("authentication.passwordConfirmation", apperr.FieldInvalid, "Password confirmation does not match", nil)
 		}
 	}
-	if err := CheckPasswordPolicy(pw); err != nil {
-		fail(path, apperr.FieldTooShort, apperr.As(err).Message, map[string]any{"minLength": minPasswordLength})
-	}
 	if len(errs) > 0 {
 		return nil, errs, nil
 	}
 	hash, err := secret.HashPassword(pw)
-	return &userPassword{hash: hash}, nil, err
+	return &userPassword{hash: hash, plain: pw, path: path}, nil, err
+}
+
+// inputGroups reads the group names of a sys.users "groups" input (the
+// group as id, name or label, or an object with one of them), with the
+// primary one: flagged, else the first.
+func (s *Service) inputGroups(raw any) access.Subject {
+	list, ok := raw.([]any)
+	if !ok && raw != nil {
+		list = []any{raw}
+	}
+	var sub access.Subject
+	for _, it := range list {
+		m, _ := it.(map[string]any)
+		key := ""
+		switch g := m["group"].(type) {
+		case string:
+			key = g
+		case map[string]any:
+			for _, k := range []string{"id", "name", "label"} {
+				if key, _ = g[k].(string); key != "" {
+					break
+				}
+			}
+		}
+		if g := s.findGroup(key); g != nil {
+			sub.Groups = append(sub.Groups, g.Name)
+			if p, _ := m["primary"].(bool); p && sub.Primary == "" {
+				sub.Primary = g.Name
+			}
+		}
+	}
+	return sub
+}
+
+// storedGroups reads the groups of a stored (or merged) sys.users record.
+func (s *Service) storedGroups(v record.Values) access.Subject {
+	var sub access.Subject
+	for _, it := range items(v["groups"]) {
+		ref, _ := it["group"].(record.Values)
+		id, _ := ref["id"].(string)
+		g := s.app.GroupByID(id)
+		if g == nil {
+			continue // a group the app no longer defines
+		}
+		sub.Groups = append(sub.Groups, g.Name)
+		if p, _ := it["primary"].(bool); p && sub.Primary == "" {
+			sub.Primary = g.Name
+		}
+	}
+	return sub
+}
+
+// checkPasswordPolicy applies the password policy of the user's primary
+// group (in the merged record v) to the password being set. Messages name
+// the rule, never the password.
+func (w *writer) checkPasswordPolicy(v record.Values) {
+	if w.pw == nil || w.pw.path == "" {
+		return
+	}
+	pp := w.s.access.For(w.s.storedGroups(v)).Password()
+	var f *app.Field
+	if af := w.e.Field("authentication"); af != nil {
+		f = af.Child(w.pw.path[len("authentication."):])
+	}
+	for _, viol := range pp.Check(w.pw.plain) {
+		if viol.Rule == "minimumLength" {
+			w.fail(w.pw.path, f, apperr.FieldTooShort, viol.Message, map[string]any{"minLength": max(pp.MinLength, access.MinPasswordLength)})
+		} else {
+			w.fail(w.pw.path, f, apperr.FieldInvalid, viol.Message, map[string]any{"rule": viol.Rule})
+		}
+	}
 }
 
 // passwordKeys are the keys of sys.users authentication that carry a
@@ -105,15 +179,6 @@ func passwordInput(auth map[string]any) (pw, path string) {
 		return s, "authentication.password"
 	}
 	return "", ""
-}
-
-// CheckPasswordPolicy applies the password rules that hold for every user.
-// Group password policies come with the security issue.
-func CheckPasswordPolicy(pw string) error {
-	if len([]rune(pw)) < minPasswordLength {
-		return apperr.New(apperr.BadRequest, "Password must have at least %d characters", minPasswordLength)
-	}
-	return nil
 }
 
 // completeUser computes what sys.users derives: fullName and
@@ -143,13 +208,17 @@ func (w *writer) completeUser(v record.Values) {
 		}
 		if w.pw != nil {
 			auth["lastPasswordChange"] = w.now
-			auth["passwordExpired"] = false
+			auth["passwordExpired"] = w.pw.temporary
 		}
 	}
 	if w.isNew && isEmptyValue(nil, v["identityProviders"]) && w.e.Field("identityProviders") != nil {
 		v["identityProviders"] = []any{record.Values{"id": record.NewID(), "name": "slingr"}}
 	}
 	w.markPrimaryGroup(v)
+	if w.pw != nil {
+		w.pw.email, _ = v["email"].(string)
+	}
+	w.checkPasswordPolicy(v)
 }
 
 // markPrimaryGroup makes the first group primary when none is, and rejects
@@ -185,11 +254,19 @@ func (w *writer) savePassword(tx store.Tx, userID string) error {
 		return err
 	}
 	if w.pw.generated != "" {
-		// No mail is sent without SMTP settings (app-model.md §8 Q30): the
-		// welcome line goes to the log instead.
-		w.s.log.Info("welcome mail", "user", userID, "password", w.pw.generated)
+		w.s.logMail("welcome mail", userID, w.pw.email, w.pw.generated)
 	}
 	return nil
+}
+
+// logMail writes a mail with a password to the log: no mail is sent without
+// SMTP settings (app-model.md §8 Q30). The password is masked unless
+// ShowMailSecrets is set (the dev environment).
+func (s *Service) logMail(kind, userID, email, password string) {
+	if !s.ShowMailSecrets {
+		password = "********"
+	}
+	s.log.Info(kind, "user", userID, "email", email, "password", password)
 }
 
 // User is what login and sessions need to know of a sys.users record.
@@ -201,12 +278,37 @@ type User struct {
 	Developer  bool
 	SuperUser  bool
 	SystemUser bool
+
+	// Groups are the names of the user's groups the app defines, in the
+	// record's order; PrimaryGroup is the primary one ("" without groups).
+	Groups       []string
+	PrimaryGroup string
+	// Policy is what the user may do: role and groups resolved.
+	Policy *access.Policy
+
+	FailedLoginAttempts int64 // authentication.failedLoginAttempts
+	PasswordExpired     bool  // authentication.passwordExpired
+	LastPasswordChange  int64 // authentication.lastPasswordChange, ms (0 = unknown)
+}
+
+// Role is the user's role (app-model.md §6.1).
+func (u *User) Role() access.Role {
+	switch {
+	case u.SystemUser:
+		return access.System
+	case u.Developer:
+		return access.Developer
+	case u.SuperUser:
+		return access.SuperUser
+	}
+	return access.Member
 }
 
 // Caller is the caller acting as this user.
 func (u *User) Caller(ip, adminEmail string) *Caller {
 	return &Caller{UserID: u.ID, Email: u.Email, Name: u.Name, AdminEmail: adminEmail, IP: ip,
-		Developer: u.Developer, SuperUser: u.SuperUser}
+		Developer: u.Developer, SuperUser: u.SuperUser,
+		Groups: u.Groups, PrimaryGroup: u.PrimaryGroup, Policy: u.Policy}
 }
 
 // UserByEmail finds a user by email, case-insensitively; nil when none.
@@ -222,7 +324,7 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) 
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
-	return userFromRow(&rows[0])
+	return s.userFromRow(&rows[0])
 }
 
 // UserByID reads a user; nil when none.
@@ -234,10 +336,10 @@ func (s *Service) UserByID(ctx context.Context, id string) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	return userFromRow(row)
+	return s.userFromRow(row)
 }
 
-func userFromRow(row *store.Row) (*User, error) {
+func (s *Service) userFromRow(row *store.Row) (*User, error) {
 	_, _, _, v, err := record.Decode(row.Doc)
 	if err != nil {
 		return nil, fmt.Errorf("data: decode user %s: %w", row.ID, err)
@@ -250,7 +352,33 @@ func userFromRow(row *store.Row) (*User, error) {
 		u.SuperUser, _ = p["superUser"].(bool)
 		u.SystemUser, _ = p["systemUser"].(bool)
 	}
+	if a, ok := v["authentication"].(record.Values); ok {
+		u.FailedLoginAttempts = toInt64(a["failedLoginAttempts"])
+		u.PasswordExpired, _ = a["passwordExpired"].(bool)
+		u.LastPasswordChange = toInt64(a["lastPasswordChange"])
+	}
+	sub := s.storedGroups(v)
+	sub.Role = u.Role()
+	u.Policy = s.access.For(sub)
+	u.Groups, u.PrimaryGroup = u.Policy.Groups(), u.Policy.Primary()
 	return u, nil
+}
+
+// toInt64 reads a stored integer (decoded documents hold json.Number,
+// int64 or float64 depending on the path).
+func toInt64(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int:
+		return int64(x)
+	case float64:
+		return int64(x)
+	case json.Number:
+		n, _ := x.Int64()
+		return n
+	}
+	return 0
 }
 
 // CountUsers counts the sys.users records.
@@ -262,6 +390,7 @@ func (s *Service) CountUsers(ctx context.Context) (int64, error) {
 type NewUser struct {
 	Email, FirstName, LastName, Password string
 	Developer, SuperUser                 bool
+	Groups                               []string // group names, the first primary
 }
 
 // CreateUser creates a user as the system, through the same pipeline as a
@@ -275,6 +404,13 @@ func (s *Service) CreateUser(ctx context.Context, u NewUser) ([]byte, error) {
 			"newPassword": u.Password, "passwordConfirmation": u.Password,
 		},
 		"permissions": map[string]any{"developer": u.Developer, "superUser": u.SuperUser},
+	}
+	if len(u.Groups) > 0 {
+		groups := make([]any, len(u.Groups))
+		for i, g := range u.Groups {
+			groups[i] = map[string]any{"group": g, "primary": i == 0}
+		}
+		in["groups"] = groups
 	}
 	return s.Create(ctx, SystemCaller, s.app.Entity(usersEntity), in)
 }
@@ -302,7 +438,7 @@ func (s *Service) Users(ctx context.Context) ([]*User, error) {
 	}
 	out := make([]*User, 0, len(rows))
 	for i := range rows {
-		u, err := userFromRow(&rows[i])
+		u, err := s.userFromRow(&rows[i])
 		if err != nil {
 			return nil, err
 		}

@@ -82,6 +82,13 @@ func (s *Service) Update(ctx context.Context, c *Caller, e *app.Entity, id strin
 	if err != nil {
 		return nil, err
 	}
+	return s.update(ctx, c, e, id, in, want, hasVersion, pw, perrs)
+}
+
+// update is Update once the input is read: it merges and writes, again when
+// another write slipped in and the input has no version.
+func (s *Service) update(ctx context.Context, c *Caller, e *app.Entity, id string, in map[string]any,
+	want int64, hasVersion bool, pw *userPassword, perrs []apperr.FieldError) ([]byte, error) {
 	for attempt := 0; ; attempt++ {
 		doc, err := s.updateOnce(ctx, c, e, id, in, want, hasVersion, pw, perrs)
 		if errors.Is(err, store.ErrVersion) && !hasVersion && attempt < maxUpdateRetries {

@@ -5,6 +5,7 @@ package apitest
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"io"
 	"io/fs"
@@ -30,18 +31,38 @@ const (
 
 // Server is a running test server.
 type Server struct {
-	URL   string // base URL of the API, ".../dev/runtime/api"
-	Root  string // server root, for /healthz
-	Data  *data.Service
-	Auth  *auth.Service
-	Token string // an admin (developer) token
-	t     testing.TB
+	URL    string // base URL of the API, ".../dev/runtime/api"
+	Root   string // server root, for /healthz
+	Data   *data.Service
+	Auth   *auth.Service
+	Token  string       // an admin (developer) token ("" when Start could not log in: RequireHTTPS over plain HTTP)
+	Client *http.Client // the client the helpers use (trusts the server's certificate with TLS)
+	// Header is added to every request the helpers send (e.g.
+	// X-Forwarded-Proto behind a pretended proxy); tests may change it.
+	Header http.Header
+	t      testing.TB
 }
 
 // Options tune a test server.
 type Options struct {
 	MaxBodySize int64
 	IdleTimeout time.Duration // session inactivity expiry; 0 = the default 8 hours
+
+	// TLS, when set, serves HTTPS with this configuration (its first
+	// certificate); Client then trusts that certificate.
+	TLS          *tls.Config
+	RequireHTTPS bool
+	TrustProxy   bool
+	// Header is added to every request the helpers send.
+	Header http.Header
+	// LoginRate is the failed logins a minute per IP and per email (0: the
+	// server default, negative: no limit); LoginBurst the burst (0: default).
+	LoginRate  float64
+	LoginBurst int
+	// Clock replaces the sessions' clock (nil: the system clock).
+	Clock func() time.Time
+	// Log receives the server log (nil: discarded).
+	Log io.Writer
 }
 
 // Start serves the app in fsys (nil = the demo app) until the test ends.
@@ -66,20 +87,54 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 	if err := st.Sync(ctx, a); err != nil {
 		t.Fatalf("sync store: %v", err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logw := o.Log
+	if logw == nil {
+		logw = io.Discard
+	}
+	log := slog.New(slog.NewTextHandler(logw, nil))
 	d := data.New(a, st, log)
+	d.ShowMailSecrets = true // env dev
 	au := auth.New(d, a.Name, o.IdleTimeout, log)
+	if o.LoginRate != 0 || o.LoginBurst != 0 {
+		rate, burst := o.LoginRate, o.LoginBurst
+		if rate == 0 {
+			rate = auth.DefaultLoginRate
+		} else if rate < 0 {
+			rate = 0
+		}
+		if burst == 0 {
+			burst = auth.DefaultLoginBurst
+		}
+		au.SetLoginRateLimit(rate, burst)
+	}
+	if o.Clock != nil {
+		au.SetClock(o.Clock)
+	}
 	if _, _, err := au.EnsureAdmin(ctx, AdminEmail, AdminPassword); err != nil {
 		t.Fatalf("create admin: %v", err)
 	}
-	srv := api.New(api.Config{Env: "dev", MaxBodySize: o.MaxBodySize}, d, au, log)
-	hs := httptest.NewServer(srv)
+	srv := api.New(api.Config{Env: "dev", MaxBodySize: o.MaxBodySize, RequireHTTPS: o.RequireHTTPS,
+		TrustProxy: o.TrustProxy}, d, au, log)
+	hs := httptest.NewUnstartedServer(srv)
+	if o.TLS != nil {
+		hs.TLS = o.TLS
+		hs.StartTLS()
+	} else {
+		hs.Start()
+	}
 	t.Cleanup(func() {
 		hs.Close()
+		au.Wait()
 		st.Close()
 	})
-	s := &Server{URL: hs.URL + srv.Base(), Root: hs.URL, Data: d, Auth: au, t: t}
-	s.Token = s.Login(AdminEmail, AdminPassword)
+	s := &Server{URL: hs.URL + srv.Base(), Root: hs.URL, Data: d, Auth: au, Client: hs.Client(),
+		Header: o.Header.Clone(), t: t}
+	if s.Header == nil {
+		s.Header = http.Header{}
+	}
+	if !o.RequireHTTPS || o.TLS != nil || (o.TrustProxy && s.Header.Get("X-Forwarded-Proto") != "") {
+		s.Token = s.Login(AdminEmail, AdminPassword)
+	}
 	return s
 }
 
@@ -180,7 +235,12 @@ func (s *Server) Send(req *http.Request) *Response {
 }
 
 func (s *Server) send(req *http.Request) (*Response, error) {
-	res, err := http.DefaultClient.Do(req)
+	for k, vs := range s.Header {
+		if _, set := req.Header[k]; !set {
+			req.Header[k] = vs
+		}
+	}
+	res, err := s.Client.Do(req)
 	if err != nil {
 		return nil, err
 	}
