@@ -4,8 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-
-	"runway/app"
 )
 
 var errCheckFailed = errors.New("the app definition has errors")
@@ -23,7 +21,7 @@ func check(args []string) error {
 	if err != nil {
 		return err
 	}
-	_, problems, err := app.Load(fsys)
+	_, problems, err := loadChecked(fsys)
 	errs, warns := 0, 0
 	for _, p := range problems {
 		fmt.Println(p.String())

@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
+	"runway/access"
 	"runway/app"
 	"runway/store"
 	"runway/store/sqlite"
@@ -34,6 +36,36 @@ func env(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// envBool reads a boolean variable; a value that is not one is reported
+// and the default kept.
+func envBool(name string, def bool) bool {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "runway: %s=%q is not true or false; using %v\n", name, v, def)
+		return def
+	}
+	return b
+}
+
+// envFloat reads a number variable; a value that is not one is reported and
+// the default kept.
+func envFloat(name string, def float64) float64 {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "runway: %s=%q is not a number; using %v\n", name, v, def)
+		return def
+	}
+	return f
 }
 
 // noArgs rejects positional arguments: flag parsing stops at the first one,
@@ -71,7 +103,7 @@ func (c *common) loadApp(log *slog.Logger) (*app.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, problems, err := app.Load(fsys)
+	a, problems, err := loadChecked(fsys)
 	for _, p := range problems {
 		if p.Warning {
 			log.Warn("app definition", "problem", p.String())
@@ -83,6 +115,17 @@ func (c *common) loadApp(log *slog.Logger) (*app.App, error) {
 		return nil, fmt.Errorf("the app definition has errors (run runway check): %w", err)
 	}
 	return a, nil
+}
+
+// loadChecked loads an app definition and checks the security of its groups
+// (access.Compile), with the problems of both.
+func loadChecked(fsys fs.FS) (*app.App, []app.Problem, error) {
+	a, problems, err := app.Load(fsys)
+	if err != nil {
+		return a, problems, err
+	}
+	_, more, err := access.Compile(a)
+	return a, append(problems, more...), err
 }
 
 // openStore opens the database the flags name and syncs its schema.

@@ -3,6 +3,7 @@
 //	runway serve [--app DIR] [--data DIR] [--addr HOST:PORT] [--env dev] [--db URL]
 //	runway check --app DIR
 //	runway users add|list|set-password …
+//	runway maintenance on|off|status
 package main
 
 import (
@@ -17,6 +18,8 @@ Usage:
   runway check --app DIR       validate an app definition
   runway users add|list|set-password [flags]
                                manage users offline, against the data dir
+  runway maintenance on|off|status [flags]
+                               switch maintenance mode offline
   runway version               print the version
 
 Run "runway COMMAND -h" for the flags of a command.
@@ -38,6 +41,8 @@ func main() {
 		err = check(args)
 	case "users":
 		err = users(args)
+	case "maintenance":
+		err = maintenance(args)
 	case "version":
 		fmt.Println(version)
 	case "-h", "--help", "help":

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -29,9 +30,29 @@ func serve(args []string) error {
 	idle := fs.Duration("session-timeout", auth.DefaultIdleTimeout, "token inactivity expiry")
 	logLevel := fs.String("log-level", env("RUNWAY_LOG_LEVEL", "info"), "debug, info, warn or error [RUNWAY_LOG_LEVEL]")
 	pprofAddr := fs.String("pprof", env("RUNWAY_PPROF", ""), "serve net/http/pprof on this separate address, e.g. 127.0.0.1:6060 (off when empty) [RUNWAY_PPROF]")
+	tlsCert := fs.String("tls-cert", env("RUNWAY_TLS_CERT", ""), "TLS certificate file (PEM): serve HTTPS [RUNWAY_TLS_CERT]")
+	tlsKey := fs.String("tls-key", env("RUNWAY_TLS_KEY", ""), "TLS private key file (PEM) [RUNWAY_TLS_KEY]")
+	requireHTTPS := fs.Bool("require-https", envBool("RUNWAY_REQUIRE_HTTPS", false), "answer plain-HTTP requests with 400 badRequest [RUNWAY_REQUIRE_HTTPS]")
+	trustProxy := fs.Bool("trust-proxy", envBool("RUNWAY_TRUST_PROXY", false), "believe X-Forwarded-Proto and X-Forwarded-For from a proxy in front [RUNWAY_TRUST_PROXY]")
+	loginRate := fs.Float64("login-rate", envFloat("RUNWAY_LOGIN_RATE", auth.DefaultLoginRate), "failed logins allowed per minute for each client IP and each email; 0 = no limit [RUNWAY_LOGIN_RATE]")
+	loginBurst := fs.Int("login-burst", int(envFloat("RUNWAY_LOGIN_BURST", auth.DefaultLoginBurst)), "failed logins allowed at once before the rate applies [RUNWAY_LOGIN_BURST]")
 	_ = fs.Parse(args)
 	if err := noArgs(fs); err != nil {
 		return err
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return fmt.Errorf("--tls-cert and --tls-key go together")
+	}
+	if *loginRate < 0 || *loginBurst < 1 {
+		return fmt.Errorf("--login-rate must be 0 or more and --login-burst 1 or more")
+	}
+	var tlsConfig *tls.Config
+	if *tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
+		if err != nil {
+			return fmt.Errorf("TLS certificate: %w", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 
 	log := newLogger(*logLevel)
@@ -57,7 +78,10 @@ func serve(args []string) error {
 	defer ln.Close()
 
 	d := data.New(a, st, log)
+	d.ShowMailSecrets = *envName == "dev" // app-model.md §8 Q30
 	au := auth.New(d, a.Name, *idle, log)
+	au.SetLoginRateLimit(*loginRate, *loginBurst)
+	defer au.Wait()
 	if err := ensureAdmin(ctx, au); err != nil {
 		return err
 	}
@@ -66,16 +90,31 @@ func serve(args []string) error {
 	if *pprofAddr != "" {
 		go servePprof(*pprofAddr, log)
 	}
-	srv := api.New(api.Config{Env: *envName, MaxBodySize: *maxBody}, d, au, log)
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	log.Info("runway serving", "app", a.Name, "url", fmt.Sprintf("http://%s%s", ln.Addr(), srv.Base()))
+	srv := api.New(api.Config{Env: *envName, MaxBodySize: *maxBody, RequireHTTPS: *requireHTTPS,
+		TrustProxy: *trustProxy}, d, au, log)
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		TLSConfig: tlsConfig}
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+	}
+	if au.Maintenance(ctx) {
+		log.Warn("maintenance mode is on: only developers and super users may log in (runway maintenance off)")
+	}
+	log.Info("runway serving", "app", a.Name, "url", fmt.Sprintf("%s://%s%s", scheme, ln.Addr(), srv.Base()))
 	if !log.Enabled(ctx, slog.LevelInfo) {
 		// The address must be learnable even with quiet logs (--addr :0).
-		fmt.Fprintf(os.Stderr, "runway serving %s at http://%s%s\n", a.Name, ln.Addr(), srv.Base())
+		fmt.Fprintf(os.Stderr, "runway serving %s at %s://%s%s\n", a.Name, scheme, ln.Addr(), srv.Base())
 	}
 
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if tlsConfig != nil {
+			errc <- hs.ServeTLS(ln, "", "")
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
 	select {
 	case err := <-errc:
 		return err

@@ -5,13 +5,15 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 
+	"runway/apperr"
 	"runway/data"
 )
 
 const usersUsage = `Usage:
-  runway users add --email E --password P [--first F --last L] [--developer] [--super-user]
+  runway users add --email E --password P [--first F --last L] [--developer] [--super-user] [--group G1,G2]
   runway users list
   runway users set-password --email E --password P
 (all take --app, --data and --db like serve)`
@@ -35,6 +37,7 @@ func users(args []string) error {
 	last := fs.String("last", "", "last name")
 	developer := fs.Bool("developer", false, "the user is a developer")
 	superUser := fs.Bool("super-user", false, "the user is a super user")
+	groups := fs.String("group", "", "comma-separated group names of the new user, the first one primary")
 	_ = fs.Parse(args)
 	if err := noArgs(fs); err != nil {
 		return err
@@ -71,10 +74,16 @@ func users(args []string) error {
 		if *last == "" {
 			*last = "-"
 		}
+		var gs []string
+		for _, g := range strings.Split(*groups, ",") {
+			if g = strings.TrimSpace(g); g != "" {
+				gs = append(gs, g)
+			}
+		}
 		doc, err := d.CreateUser(ctx, data.NewUser{Email: *email, FirstName: *first, LastName: *last,
-			Password: *password, Developer: *developer, SuperUser: *superUser})
+			Password: *password, Developer: *developer, SuperUser: *superUser, Groups: gs})
 		if err != nil {
-			return err
+			return describe(err)
 		}
 		fmt.Println(string(doc))
 	case "list":
@@ -96,9 +105,23 @@ func users(args []string) error {
 		return tw.Flush()
 	case "set-password":
 		if err := d.SetPassword(ctx, *email, *password); err != nil {
-			return err
+			return describe(err)
 		}
 		fmt.Println("password changed")
 	}
 	return nil
+}
+
+// describe spells out every field of a validation error (the password
+// policy may break several rules at once); other errors are left as they are.
+func describe(err error) error {
+	e := apperr.As(err)
+	if e == nil || len(e.Errors) < 2 {
+		return err
+	}
+	msgs := make([]string, len(e.Errors))
+	for i, fe := range e.Errors {
+		msgs[i] = fe.Field + ": " + fe.Message
+	}
+	return fmt.Errorf("%s: %s: %s", e.Code, e.Message, strings.Join(msgs, "; "))
 }
