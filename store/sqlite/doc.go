@@ -7,7 +7,7 @@
 // exclusive flock on "<path>.lock" (a second Open of the same file, in this
 // or another process, fails with an error wrapping ErrLocked) and migrates the
 // system tables (_meta holds schema_version; _secrets, _sessions,
-// _sequences). Connections: one write *sql.DB with a single connection —
+// _sequences, _app_state). Connections: one write *sql.DB with a single connection —
 // every Write is a BEGIN IMMEDIATE transaction, so writers queue in Go rather
 // than meet SQLITE_BUSY — and a query_only read pool of 4 connections; WAL,
 // synchronous=NORMAL, busy_timeout.
@@ -22,7 +22,8 @@
 //
 // Sync(ctx, app) creates a table per entity, e_<full name with "." as "__">
 // (id TEXT PRIMARY KEY, version, label, doc TEXT (the native JSON), created,
-// modified) with an index on label, and manages expression indexes:
+// modified) with an index on label, text indexes (FTS5 tables, text.go),
+// and manages expression indexes:
 //
 //   - u_<table>_<path with "_">: UNIQUE on json_extract(doc, '$.<path>') for
 //     unique fields; lower(json_extract(…)) for email fields;
@@ -47,19 +48,24 @@
 //
 // # Queries (query.Expr → SQL)
 //
-// Values are always bound parameters; only metadata names checked to be
-// [A-Za-z0-9_]+ reach the SQL text. A target's JSON path is its step names
-// plus Sub; when Sub is empty, relationships and groups compare their
-// label, files their name, dynamic choices their selectedValue. A path with a
-// many step becomes EXISTS (SELECT 1 FROM json_each(…) AS jN WHERE …), nested
-// for further many steps: the condition holds when any element matches.
+// Values are always bound parameters (numbered ?N); only metadata names
+// checked to be [A-Za-z0-9_]+ reach the SQL text. A target's JSON path is its
+// step names plus Sub (dotted copied fields split); when Sub is empty,
+// relationships and groups compare their label, files their name, dynamic
+// choices their selectedValue. A path with a many step becomes EXISTS
+// (SELECT 1 FROM json_each(…) AS jN WHERE …), nested for further many steps:
+// the condition holds when any element matches. query.Match evaluates the
+// same semantics in memory; match_diff_test.go holds the two together.
 //
 //   - equals: IN (…). Text is binary; email compares lower(x) IN (lower(?), …)
 //     (ASCII lowercasing, the unique index's expression); phone compares
 //     digits only. Booleans bind as 1/0. Integer and float values compare
 //     numerically (json.Number is accepted). A map[string]any value (nested
 //     group equality) holds when every listed inner field equals its value
-//     (nil: missing).
+//     (nil: missing) with that inner field's own equality (email, phone;
+//     relationships by label, groups by id, files by name, dynamic choices
+//     by selected value; a many inner field: any element); over a many group
+//     the whole object is inside one EXISTS, so one item must hold every key.
 //   - notEquals: none of the values; a missing value counts as not equal. On
 //     a many path: no element equals.
 //   - empty / notEmpty: NULL, missing or "" is empty. On a many path, empty
@@ -73,7 +79,19 @@
 //     else contains x; all case-insensitive (Unicode, via Go functions
 //     registered in SQLite); %, _ and \ are ordinary characters. An invalid
 //     regular expression is an error before any SQL runs.
-//   - near: ErrNearUnsupported ("near is not supported yet").
+//   - near (geo point paths only): runway_distance (query.Distance,
+//     haversine metres, a Go function) of the location's latitude and
+//     longitude within the optional inclusive bounds; a missing or
+//     non-numeric location never matches; over a many path any element.
+//     Select.Near orders by that distance first (the smallest over a many
+//     path; NULLS LAST), then by Sort; an After offset is refused with it.
+//   - query.Text (text indexes): id IN (SELECT id FROM <fts> WHERE <fts>
+//     MATCH '"t1" AND …' AND runway_text(…)). The FTS5 trigram MATCH over
+//     the terms of 3+ characters narrows candidates through the index;
+//     runway_text (query.TextContains over the same columns) decides, so
+//     shorter terms work and the result is exactly Match's. See text.go for
+//     the FTS tables and how writes keep them in step.
+//   - a condition with unbound currentUserField references: query.ErrUnbound.
 //   - And / Or nest; an empty And is true, an empty Or false.
 //
 // Sort: one key then id in the same direction; NULL/missing first ascending,
