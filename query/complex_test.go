@@ -1,11 +1,13 @@
 package query
 
 import (
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
 
 	"runway/apperr"
+	"runway/record"
 )
 
 func TestParseComplex(t *testing.T) {
@@ -67,15 +69,63 @@ func FuzzParseComplex(f *testing.F) {
 		"and(filter('text','a'),or(filter('integer','greater(5)'),filter('boolean','true')))",
 		"filter('items.name','like(/x/)')", `filter('text','it\'s')`, "or(filter('owner.id','6650a1b2c3d4e5f601234567'))",
 		"and(and(and(filter('text','a'))))", "filter('text','x\\'); DROP TABLE e_things; --')",
+		"and(filter('geoPoint','near(-34.6,-58.4,0,2500)'),filter('tags','red'))",
+		"or(filter('geoPoint','near(1,2)'),filter('geoPoint','near(3,4)'))",
+		`filter('address','{"street":"Main 1","zip":"1234"}')`, `filter('items','{"name":"bolt","qty":"3"}')`,
+		`filter('items','{"qty":"x"}')`, "filter('geoPoint','near(1,2,3)')", "filter('group','like(every)')",
 	} {
 		f.Add(s)
 	}
 	a, e := kitchen(f)
 	f.Fuzz(func(t *testing.T, q string) {
-		if _, err := ParseComplex(a, e, q); err != nil {
+		x, err := ParseComplex(a, e, q)
+		if err != nil {
 			if ae := apperr.As(err); ae == nil || ae.Code != apperr.BadRequest {
 				t.Fatalf("ParseComplex(%q): %v is not a badRequest", q, err)
 			}
+			return
+		}
+		if _, err := Match(x, record.Values{}, "x", "y"); err != nil {
+			t.Fatalf("ParseComplex(%q) built an expression Match rejects: %v", q, err)
+		}
+	})
+}
+
+// FuzzParseMap: no JSON query map panics; every failure is a badRequest;
+// whatever parses (and binds) evaluates.
+func FuzzParseMap(f *testing.F) {
+	for _, s := range []string{
+		`{"text": "open,paused", "integer": "greater(1000)", "boolean": true}`,
+		`{"_or": {"choice": "a", "_and": {"choice": "b", "boolean": false}}}`,
+		`{"_or": [{"tags": "red"}, {"tags": ["blue", "green"]}]}`,
+		`{"address": {"street": "Main 1", "zip": null}, "items": {"name": "bolt", "qty": 3}}`,
+		`{"geoPoint": "near(-34.6,-58.4,0,2500)"}`, `{"email": null, "decimal": 1.5}`,
+		`{"CHOICE": "A", "Owner.ID": "6650a1b2c3d4e5f601234567"}`,
+		`{"owner": "currentUserField(id)", "text": "notEquals(currentUserField(email))", "group": "currentUserField(groups.group)"}`,
+		`{"_and": {"_or": {"_and": {"text": "x"}}}}`, `{"_or": 5}`, `{"nope": 1}`, `{"text": [[1, [2]], {"a": 1}]}`,
+	} {
+		f.Add(s, false, false)
+		f.Add(s, true, true)
+	}
+	a, e := kitchen(f)
+	f.Fuzz(func(t *testing.T, js string, metadata, user bool) {
+		d := json.NewDecoder(strings.NewReader(js))
+		d.UseNumber()
+		var m map[string]any
+		if d.Decode(&m) != nil {
+			return
+		}
+		x, err := ParseMap(a, e, m, MapOptions{Param: "match", Metadata: metadata, CurrentUser: user})
+		if err != nil {
+			if ae := apperr.As(err); ae == nil || ae.Code != apperr.BadRequest || !strings.Contains(ae.Message, "parameter match:") {
+				t.Fatalf("ParseMap(%s): %v is not a badRequest naming the parameter", js, err)
+			}
+			return
+		}
+		x = Bind(a, x, &CurrentUser{ID: "6650a1b2c3d4e5f601234567", Label: "Ann", Values: record.Values{"email": "a@b.c",
+			"groups": []any{map[string]any{"group": map[string]any{"id": "6650a1b2c3d4e5f601234567", "label": "G"}}}}})
+		if _, err := Match(x, record.Values{"text": "x"}, "x", "y"); err != nil {
+			t.Fatalf("ParseMap(%s) built an expression Match rejects: %v", js, err)
 		}
 	})
 }

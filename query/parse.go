@@ -3,6 +3,7 @@ package query
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,6 +43,9 @@ func ParseList(a *app.App, e *app.Entity, v url.Values) (*List, error) {
 	}
 	if l.Select.Sort, err = parseSort(e, v.Get("_sortField"), v.Get("_sortType")); err != nil {
 		return nil, err
+	}
+	if v.Get("_sortField") == "" {
+		l.Select.Near = NearOf(where) // nearest first (query-language.md §2.3)
 	}
 	if err := parseOffset(&l.Select, v.Get("_offset")); err != nil {
 		return nil, err
@@ -86,7 +90,7 @@ func parseSort(e *app.Entity, field, typ string) (Sort, error) {
 		s.Target = Target{System: SysLabel}
 		return s, nil
 	}
-	t, err := resolveTarget(e, field)
+	t, err := resolveTarget(e, field, false)
 	if err != nil {
 		return s, badParam("_sortField", err.Error())
 	}
@@ -110,6 +114,9 @@ func parseOffset(sel *Select, s string) error {
 		return nil
 	}
 	if record.IsID(s) {
+		if NearOf(sel.Where) != nil {
+			return badParam("_offset", "a record id offset cannot be used with near (results are ordered by distance); use a numeric offset")
+		}
 		if sel.Sort.System != SysID {
 			return badParam("_offset", "a record id offset needs the sort on id")
 		}
@@ -163,25 +170,43 @@ func addFieldPath(set record.FieldSet, path []string) {
 	addFieldPath(inner, path[1:])
 }
 
-// ParseWhere reads which records a query string selects: its field filters
-// and its _query, AND-ed (nil when there are none).
+// ParseWhere reads which records a query string selects: its field
+// filters, its _query and its text index search (_indexedFilter), AND-ed
+// (nil when there are none). A query holds at most one near filter.
 func ParseWhere(a *app.App, e *app.Entity, v url.Values) (Expr, error) {
 	where, err := ParseFilters(a, e, v)
 	if err != nil {
 		return nil, err
 	}
-	q := v.Get("_query")
-	if strings.TrimSpace(q) == "" {
-		return where, nil
+	var extra []Expr
+	if q := v.Get("_query"); strings.TrimSpace(q) != "" {
+		complex, err := ParseComplex(a, e, q)
+		if err != nil {
+			return nil, err
+		}
+		extra = append(extra, complex)
 	}
-	complex, err := ParseComplex(a, e, q)
+	text, err := parseIndexed(e, v)
 	if err != nil {
 		return nil, err
 	}
-	if where == nil {
-		return complex, nil
+	if text != nil {
+		extra = append(extra, text)
 	}
-	return append(where.(And), complex), nil
+	switch {
+	case where == nil && len(extra) == 0:
+		return nil, nil
+	case where == nil && len(extra) == 1:
+		where = extra[0]
+	case where == nil:
+		where = And(extra)
+	default:
+		where = append(where.(And), extra...)
+	}
+	if err := checkOneNear(where); err != nil {
+		return nil, err
+	}
+	return where, nil
 }
 
 // ParseFilters reads the field filters of a query string into an And of
@@ -221,48 +246,111 @@ func ParseFilter(a *app.App, e *app.Entity, path, raw string) (*Cond, error) {
 }
 
 func parseFilter(a *app.App, e *app.Entity, path, raw string) (*Cond, error) {
+	return parseFilterWith(a, e, path, raw, nil)
+}
+
+// filterOpts tune the parsing of one filter.
+type filterOpts struct {
+	// fold: a metadata expression (app-model.md §8 Q2): field paths and
+	// choice values match case-insensitively.
+	fold bool
+	// users, when set, allows currentUserField(path) arguments, resolved
+	// against this entity (sys.users).
+	users *app.Entity
+}
+
+func parseFilterWith(a *app.App, e *app.Entity, path, raw string, o *filterOpts) (*Cond, error) {
+	if o == nil {
+		o = &filterOpts{}
+	}
 	var t Target
-	if path == SysID {
+	if path == SysID || o.fold && strings.EqualFold(path, SysID) {
 		t = Target{System: SysID}
 	} else {
 		var err error
-		if t, err = resolveTarget(e, path); err != nil {
+		if t, err = resolveTarget(e, path, o.fold); err != nil {
 			return nil, err
 		}
 	}
-	op, args, err := splitOperator(raw)
+	if isGroupTarget(t) && strings.HasPrefix(strings.TrimSpace(raw), "{") {
+		m, err := decodeObject(raw)
+		if err != nil {
+			return nil, err
+		}
+		return objectCond(a, t, []map[string]any{m}, o)
+	}
+	op, args, quoted, err := splitOperatorQ(raw)
 	if err != nil {
 		return nil, err
 	}
 	if err := checkArity(op, args); err != nil {
 		return nil, err
 	}
-	if t.System == "" && !supported(t, op) {
+	switch {
+	case t.System != "" && op == Near:
+		return nil, fmt.Errorf("near needs a geo point field, not %s", t.System)
+	case t.System == "" && !supported(t, op):
 		return nil, fmt.Errorf("operator %s is not supported for fields of type %s", op, t.Field.Type)
 	}
+	if op == Near {
+		vals, err := nearValues(args)
+		if err != nil {
+			return nil, err
+		}
+		return &Cond{Target: t, Op: Near, Values: vals}, nil
+	}
+	if isGroupTarget(t) && (op == Equals || op == NotEquals) {
+		return nil, fmt.Errorf(`a nested group is compared with a JSON object of inner field values, e.g. {"%s":"…"}`, firstInner(t.Field))
+	}
 	c := &Cond{Target: t, Op: op}
-	for _, s := range args {
-		val, err := queryValue(a, t, op, s)
+	for i, s := range args {
+		if !quoted[i] && isUserRef(s) {
+			if o.users == nil {
+				return nil, fmt.Errorf("%s is only allowed in group permission conditions (quote the value to search for the text)", s)
+			}
+			ref, err := userRef(o.users, s, o.fold)
+			if err != nil {
+				return nil, err
+			}
+			c.User = append(c.User, ref)
+			continue
+		}
+		val, err := queryValue(a, t, op, s, o.fold)
 		if err != nil {
 			return nil, err
 		}
 		c.Values = append(c.Values, val)
 	}
-	if t.Field != nil && t.Field.Type == types.Group && t.Sub == "" {
-		c.Target.Sub = SysID // group values were resolved to ids
+	if len(c.User) > 0 && op == Between {
+		return nil, fmt.Errorf("currentUserField cannot be a bound of between")
+	}
+	if t.Field != nil && t.Field.Type == types.Group && t.Sub == "" && op != Like {
+		c.Target.Sub = SysID // group values were resolved to ids; like compares labels
 	}
 	return c, nil
+}
+
+// isGroupTarget reports whether t is a nested group as a whole.
+func isGroupTarget(t Target) bool {
+	return t.Field != nil && t.Field.Type == types.Nested && t.Sub == ""
+}
+
+func firstInner(f *app.Field) string {
+	if len(f.Nested) > 0 {
+		return f.Nested[0].Name
+	}
+	return "field"
 }
 
 // resolveTarget resolves a field path against the metadata, including the
 // sub-paths of relationships (id, label, copied fields), files (id) and
 // groups (id).
-func resolveTarget(e *app.Entity, path string) (Target, error) {
+func resolveTarget(e *app.Entity, path string, fold bool) (Target, error) {
 	parts := strings.Split(path, ".")
 	fields := e.Fields
 	var t Target
 	for i, name := range parts {
-		f := findField(fields, name)
+		f := fieldNamed(fields, name, fold)
 		if f == nil {
 			return t, fmt.Errorf("unknown field %q", path)
 		}
@@ -271,7 +359,7 @@ func resolveTarget(e *app.Entity, path string) (Target, error) {
 		rest := parts[i+1:]
 		switch f.Type {
 		case types.Relationship, types.Group, types.File:
-			return subTarget(t, f, rest, path)
+			return subTarget(t, f, rest, path, fold)
 		case types.Nested:
 			fields = f.Nested
 		default:
@@ -283,7 +371,8 @@ func resolveTarget(e *app.Entity, path string) (Target, error) {
 	return t, nil
 }
 
-func subTarget(t Target, f *app.Field, rest []string, path string) (Target, error) {
+func subTarget(t Target, f *app.Field, rest []string, path string, fold bool) (Target, error) {
+	eq := func(a, b string) bool { return a == b || fold && strings.EqualFold(a, b) }
 	switch {
 	case len(rest) == 0:
 		switch f.Type {
@@ -293,35 +382,44 @@ func subTarget(t Target, f *app.Field, rest []string, path string) (Target, erro
 			t.Sub = "name"
 		}
 		return t, nil
-	case len(rest) == 1 && rest[0] == SysID:
+	case len(rest) == 1 && eq(rest[0], SysID):
 		t.Sub = SysID
 		return t, nil
-	case len(rest) == 1 && rest[0] == SysLabel && f.Type != types.File:
+	case len(rest) == 1 && eq(rest[0], SysLabel) && f.Type != types.File:
 		t.Sub = SysLabel
 		return t, nil
-	case f.Type == types.Relationship && contains(f.Rules.CopiedFields, strings.Join(rest, ".")):
-		t.Sub = strings.Join(rest, ".")
-		return t, nil
+	case f.Type == types.Relationship:
+		joined := strings.Join(rest, ".")
+		for _, cf := range f.Rules.CopiedFields {
+			if eq(cf, joined) {
+				t.Sub = cf
+				return t, nil
+			}
+		}
 	}
 	return t, fmt.Errorf("unknown field %q", path)
 }
 
 func findField(fields []*app.Field, name string) *app.Field {
+	return fieldNamed(fields, name, false)
+}
+
+// fieldNamed finds a field by name; fold also accepts another case when no
+// field has the exact name.
+func fieldNamed(fields []*app.Field, name string, fold bool) *app.Field {
 	for _, f := range fields {
 		if f.Name == name {
 			return f
 		}
 	}
-	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
+	if fold {
+		for _, f := range fields {
+			if strings.EqualFold(f.Name, name) {
+				return f
+			}
 		}
 	}
-	return false
+	return nil
 }
 
 func supported(t Target, op Op) bool {
@@ -332,8 +430,16 @@ func supported(t Target, op Op) bool {
 }
 
 // queryValue converts one literal for comparison with the stored value.
-func queryValue(a *app.App, t Target, op Op, s string) (any, error) {
+func queryValue(a *app.App, t Target, op Op, s string, fold bool) (any, error) {
 	if op == Like {
+		if strings.IndexByte(s, 0) >= 0 {
+			return nil, fmt.Errorf("a like pattern cannot contain a NUL character")
+		}
+		if isRegex(s) {
+			if _, err := regexp.Compile("(?i)" + s[1:len(s)-1]); err != nil {
+				return nil, fmt.Errorf("invalid regular expression %s: %v", s, err)
+			}
+		}
 		return s, nil
 	}
 	if t.System == SysID || t.Sub == SysID {
@@ -348,11 +454,13 @@ func queryValue(a *app.App, t Target, op Op, s string) (any, error) {
 	if t.Field.Type == types.Group {
 		return groupID(a, s), nil
 	}
+	if fold && t.Field.Type == types.Choice {
+		s = choiceName(t.Field, s)
+	}
 	v, p := types.ParseQuery(t.Field.Type, t.Field.Rules, s)
 	if t.Field.Type == types.MaskedText || t.Field.Type == types.Phone {
 		// Stored in their written (formatted) form: compare with the literal
-		// in that form. Digits-only phone matching comes with the full query
-		// language.
+		// in that form (the store compares phones by their digits).
 		v, p = types.Parse(t.Field.Type, t.Field.Rules, s)
 	}
 	if p != nil {
@@ -377,6 +485,25 @@ func groupID(a *app.App, s string) string {
 	for _, g := range a.Groups {
 		if g.Label == s {
 			return g.ID
+		}
+	}
+	return s
+}
+
+// choiceName returns the name of f's choice value equal to s ignoring case,
+// or s.
+func choiceName(f *app.Field, s string) string {
+	if f.Rules == nil {
+		return s
+	}
+	for _, cv := range f.Rules.PossibleValues {
+		if cv.Name == s {
+			return s
+		}
+	}
+	for _, cv := range f.Rules.PossibleValues {
+		if strings.EqualFold(cv.Name, s) {
+			return cv.Name
 		}
 	}
 	return s

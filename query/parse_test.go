@@ -199,19 +199,32 @@ func FuzzParseList(f *testing.F) {
 		"_sortField=text&_sortType=asc", "_fields=address.zip", "owner.id=6650a1b2c3d4e5f601234567", "items.name=like(/x/)",
 		"date=less(2020-01-01)", "dateTime=greater(1700000000000)", "boolean=true", "choice=a", "geoPoint=near(1,2)",
 		"text=x');DROP TABLE e_things;--", "%ff=%00", "a.b.c.d=1", "_offset=6650a1b2c3d4e5f601234567",
+		"geoPoint=near(-34.6,-58.4,0,2500)", "geoPoint=near(91,0)", "geoPoint=near(1,2,5,1)", "geoPoint=near(1,2)&geoPoint=near(3,4)",
+		"geoPoint=near(1,2)&_offset=6650a1b2c3d4e5f601234567", "geoPoint=near(1e3,2)", "geoPoint=near(1,2)&_sortField=text",
+		"_indexedFilter=byText&_indexedFilterQuery=%22solar+panel%22+kit", "_indexedFilter=byText&_indexedFilterQuery=%22open",
+		"_indexedFilter=nope&_indexedFilterQuery=x", "_indexedFilter=byText&_indexedFilterEmbedding=[0.1]",
+		`address={"street":"Main 1","zip":"1234"}`, `items={"name":"bolt","qty":3}`, `items={"nope":1}`, `address={"street":null}`,
+		`address={`, "text=currentUserField(email)", `text="currentUserField(email)"`, "group=like(every)", "text=like(/a%00/)",
 	} {
 		f.Add(s)
 	}
-	a, e := kitchen(f)
+	a, e := kitchenText(f)
 	f.Fuzz(func(t *testing.T, qs string) {
 		v, err := url.ParseQuery(qs)
 		if err != nil {
 			return
 		}
-		if _, err := ParseList(a, e, v); err != nil {
+		l, err := ParseList(a, e, v)
+		if err != nil {
 			if ae := apperr.As(err); ae == nil || ae.Code != apperr.BadRequest {
 				t.Fatalf("ParseList(%q): error %v is not a badRequest", qs, err)
 			}
+			return
+		}
+		// whatever the parser accepts, an evaluator accepts (the store
+		// compiler makes the same checks as Match)
+		if _, err := Match(l.Select.Where, record.Values{}, "x", "y"); err != nil {
+			t.Fatalf("ParseList(%q) built an expression Match rejects: %v", qs, err)
 		}
 	})
 }

@@ -25,7 +25,7 @@ const (
 	Near            Op = "near"
 )
 
-// Expr is a boolean expression over records: And, Or or *Cond.
+// Expr is a boolean expression over records: And, Or, *Cond or *Text.
 type Expr interface{ isExpr() }
 
 // And holds when every element holds (an empty And holds always).
@@ -35,15 +35,37 @@ type And []Expr
 type Or []Expr
 
 // Cond is one filter on one field path.
+//
+// Values by operator: Equals/NotEquals any of them (OR), each a native
+// scalar or, on a nested group, a map[string]any of inner field name →
+// native value (nil: the inner field is empty) that one item must match
+// entirely; Like string patterns; Between two bounds; the comparisons one;
+// Empty/NotEmpty none; Near float64 latitude, longitude and optionally the
+// minimum and maximum distance in metres.
 type Cond struct {
 	Target
 	Op     Op
-	Values []any // native values; for Equals/NotEquals any of them (OR)
+	Values []any
+	// User lists currentUserField(path) references of a metadata
+	// expression (ParseMap with MapOptions.CurrentUser). Such a condition is
+	// unbound: Bind turns it into plain Values for one user; stores and Match
+	// reject it.
+	User []UserRef
+}
+
+// Text is a search over a text index (_indexedFilter): it holds when every
+// term is contained, case-insensitively, in the text of one of the index's
+// fields (terms are words, or phrases taken whole).
+type Text struct {
+	Index  string   // index name (app.Index.Name, Type "text")
+	Fields []Target // the indexed fields, in index order
+	Terms  []string // as written; compared lower-cased
 }
 
 func (And) isExpr()   {}
 func (Or) isExpr()    {}
 func (*Cond) isExpr() {}
+func (*Text) isExpr() {}
 
 // System field names a Target may address instead of a field.
 const (
@@ -75,6 +97,10 @@ type Select struct {
 	Offset int
 	After  string
 	Limit  int // 0 = no limit
+	// Near, when set, orders by the distance from its point first, nearest
+	// first (records without a location last), then by Sort. It is the near
+	// condition of Where (ParseList sets it unless _sortField is given).
+	Near *Cond
 }
 
 // Sort is a single sort key; the zero value is "id desc" by convention of the

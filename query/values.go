@@ -14,18 +14,25 @@ var operators = map[string]Op{
 // splitOperator splits a filter value into its operator and arguments
 // (query-language.md §3): "greater(5)" → greater, [5]; "a,b" → equals, [a b].
 func splitOperator(raw string) (Op, []string, error) {
+	op, args, _, err := splitOperatorQ(raw)
+	return op, args, err
+}
+
+// splitOperatorQ is splitOperator also telling which arguments were
+// double-quoted (always literal).
+func splitOperatorQ(raw string) (Op, []string, []bool, error) {
 	if open := strings.IndexByte(raw, '('); open > 0 && strings.HasSuffix(raw, ")") {
 		if op, ok := operators[raw[:open]]; ok {
 			inner := raw[open+1 : len(raw)-1]
 			if op == Like && isRegex(inner) {
-				return op, []string{inner}, nil
+				return op, []string{inner}, []bool{false}, nil
 			}
-			args, err := splitValues(inner)
-			return op, args, err
+			args, quoted, err := splitValuesQ(inner)
+			return op, args, quoted, err
 		}
 	}
-	args, err := splitValues(raw)
-	return Equals, args, err
+	args, quoted, err := splitValuesQ(raw)
+	return Equals, args, quoted, err
 }
 
 func isRegex(s string) bool { return len(s) >= 2 && s[0] == '/' && s[len(s)-1] == '/' }
@@ -33,10 +40,16 @@ func isRegex(s string) bool { return len(s) >= 2 && s[0] == '/' && s[len(s)-1] =
 // splitValues splits a comma list where double-quoted values may hold
 // commas and \" and \\ escape inside quotes; bare values are trimmed.
 func splitValues(s string) ([]string, error) {
+	out, _, err := splitValuesQ(s)
+	return out, err
+}
+
+func splitValuesQ(s string) ([]string, []bool, error) {
 	if strings.TrimSpace(s) == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	var out []string
+	var quotes []bool
 	var cur strings.Builder
 	quoted, inQuotes, escaped := false, false, false
 	flush := func() {
@@ -45,6 +58,7 @@ func splitValues(s string) ([]string, error) {
 			v = strings.TrimSpace(v)
 		}
 		out = append(out, v)
+		quotes = append(quotes, quoted)
 		cur.Reset()
 		quoted = false
 	}
@@ -67,10 +81,10 @@ func splitValues(s string) ([]string, error) {
 		}
 	}
 	if inQuotes {
-		return nil, fmt.Errorf("unterminated double quote in %q", s)
+		return nil, nil, fmt.Errorf("unterminated double quote in %q", s)
 	}
 	flush()
-	return out, nil
+	return out, quotes, nil
 }
 
 func checkArity(op Op, args []string) error {

@@ -8,13 +8,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
+	"runway/app"
 	"runway/query"
 	"runway/types"
 )
-
-// ErrNearUnsupported is returned for the near operator.
-var ErrNearUnsupported = errors.New("near is not supported yet")
 
 const rowColumns = "id, version, label, doc, created, modified"
 
@@ -24,6 +23,8 @@ const rowColumns = "id, version, label, doc, created, modified"
 type compiler struct {
 	args  []any
 	alias int // json_each aliases j0, j1, … (unique per statement)
+	table string
+	texts map[string]textIndex // the entity's text indexes by index name
 }
 
 func (c *compiler) bind(v any) (string, error) {
@@ -32,7 +33,9 @@ func (c *compiler) bind(v any) (string, error) {
 		return "", err
 	}
 	c.args = append(c.args, b)
-	return "?", nil
+	// Numbered, so an expression may repeat a parameter (near's distance)
+	// and text order never has to follow bind order.
+	return "?" + strconv.Itoa(len(c.args)), nil
 }
 
 // bindValue converts a native value to what the driver binds: booleans as
@@ -98,6 +101,11 @@ func (c *compiler) expr(x query.Expr) (string, error) {
 			return "", errors.New("nil condition")
 		}
 		return c.cond(x)
+	case *query.Text:
+		if x == nil {
+			return "", errors.New("nil text search")
+		}
+		return c.text(x)
 	default:
 		return "", fmt.Errorf("unsupported expression %T", x)
 	}
@@ -168,10 +176,13 @@ func hasMany(steps []query.Step) bool {
 }
 
 func (c *compiler) cond(k *query.Cond) (string, error) {
-	if k.Op == query.Near {
-		return "", ErrNearUnsupported
+	if len(k.User) > 0 {
+		return "", query.ErrUnbound
 	}
 	if k.System != "" {
+		if k.Op == query.Near {
+			return "", errors.New("near needs a geo point field")
+		}
 		col, err := systemColumn(k.System)
 		if err != nil {
 			return "", err
@@ -218,8 +229,11 @@ func (c *compiler) at(k *query.Cond, base string, steps []query.Step) (string, e
 		names = append(names, s.Name)
 	}
 	if i == len(steps) { // no further many step
+		if k.Op == query.Near {
+			return c.near(k, base, names)
+		}
 		if sub := leafSub(&k.Target); sub != "" {
-			names = append(names, sub)
+			names = append(names, strings.Split(sub, ".")...)
 		}
 		e, err := jsonExtract(base, names)
 		if err != nil {
@@ -252,9 +266,9 @@ func (c *compiler) leaf(k *query.Cond, e string) (string, error) {
 	}
 	switch k.Op {
 	case query.Equals:
-		return c.equals(e, kind, k.Values)
+		return c.equals(e, &k.Target, kind, k.Values)
 	case query.NotEquals:
-		eq, err := c.equals(e, kind, k.Values)
+		eq, err := c.equals(e, &k.Target, kind, k.Values)
 		if err != nil {
 			return "", err
 		}
@@ -316,10 +330,11 @@ func orderExpr(e, kind string) string {
 }
 
 // equals compiles "e equals any of values". Scalars form one IN list; an
-// object value (nested group equality) holds when every listed inner field
-// equals its value. Text compares binary; email case-insensitively with the
-// unique index's own expression (lower(json_extract(…))); phone by digits.
-func (c *compiler) equals(e, kind string, values []any) (string, error) {
+// object value (nested group equality, t a nested group) holds when every
+// listed inner field equals its value. Text compares binary; email
+// case-insensitively with the unique index's own expression
+// (lower(json_extract(…))); phone by digits.
+func (c *compiler) equals(e string, t *query.Target, kind string, values []any) (string, error) {
 	if len(values) == 0 {
 		return "", errors.New("equals needs at least one value")
 	}
@@ -327,7 +342,7 @@ func (c *compiler) equals(e, kind string, values []any) (string, error) {
 	var list []string
 	for _, v := range values {
 		if m, ok := v.(map[string]any); ok {
-			o, err := c.objectEquals(e, m)
+			o, err := c.objectEquals(e, t, m)
 			if err != nil {
 				return "", err
 			}
@@ -364,7 +379,13 @@ func (c *compiler) equals(e, kind string, values []any) (string, error) {
 	return "(" + strings.Join(ors, " OR ") + ")", nil
 }
 
-func (c *compiler) objectEquals(e string, m map[string]any) (string, error) {
+// objectEquals compiles the equality of the item e of nested group t with
+// the inner values of m: each inner field equals its value with its own
+// type's equality (nil: the inner field is missing), compared on the member
+// query.ObjectMember names; a many-valued inner field holds when any element
+// equals. One item must hold every key: callers over a many-valued group
+// put this inside the EXISTS of one element.
+func (c *compiler) objectEquals(e string, t *query.Target, m map[string]any) (string, error) {
 	if len(m) == 0 {
 		return "", errors.New("equals with an empty object")
 	}
@@ -375,6 +396,10 @@ func (c *compiler) objectEquals(e string, m map[string]any) (string, error) {
 	sort.Strings(keys)
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
+		f := innerField(t, k)
+		if f == nil {
+			return "", fmt.Errorf("equals: %q is not an inner field of %s", k, t.PathString())
+		}
 		x, err := jsonExtract(e, []string{k})
 		if err != nil {
 			return "", err
@@ -386,13 +411,192 @@ func (c *compiler) objectEquals(e string, m map[string]any) (string, error) {
 		if _, nested := m[k].(map[string]any); nested {
 			return "", fmt.Errorf("equals: nested object for %q", k)
 		}
-		p, err := c.bind(m[k])
+		kind, member := f.Type, query.ObjectMember(f)
+		if member != "" {
+			kind = types.Text
+		}
+		if !f.Many {
+			if member != "" {
+				if x, err = jsonExtract(e, []string{k, member}); err != nil {
+					return "", err
+				}
+			}
+			q, err := c.equals(x, nil, kind, []any{m[k]})
+			if err != nil {
+				return "", err
+			}
+			parts = append(parts, q)
+			continue
+		}
+		p, err := jsonPath([]string{k})
 		if err != nil {
 			return "", err
 		}
-		parts = append(parts, x+" = "+p)
+		alias := "j" + strconv.Itoa(c.alias)
+		c.alias++
+		el := alias + ".value"
+		if member != "" {
+			if el, err = jsonExtract(el, []string{member}); err != nil {
+				return "", err
+			}
+		}
+		q, err := c.equals(el, nil, kind, []any{m[k]})
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, "EXISTS (SELECT 1 FROM json_each("+e+", "+p+") AS "+alias+" WHERE "+q+")")
 	}
 	return "(" + strings.Join(parts, " AND ") + ")", nil
+}
+
+// innerField is the inner field name of the nested group t, or nil.
+func innerField(t *query.Target, name string) *app.Field {
+	if t == nil || t.System != "" || t.Field == nil || t.Field.Type != types.Nested || t.Sub != "" {
+		return nil
+	}
+	for _, f := range t.Field.Nested {
+		if f.Name == name {
+			return f
+		}
+	}
+	return nil
+}
+
+// near compiles a near condition at the geo point base + names: its
+// distance from the condition's point (query.Distance, in Go) within the
+// optional bounds; a missing or non-numeric location never matches.
+func (c *compiler) near(k *query.Cond, base string, names []string) (string, error) {
+	if k.Field.Type != types.GeoPoint || k.Sub != "" {
+		return "", errors.New("near needs a geo point field")
+	}
+	args, err := query.NearArgs(k)
+	if err != nil {
+		return "", err
+	}
+	d, err := c.distance(base, names, args[0], args[1])
+	if err != nil {
+		return "", err
+	}
+	var conds []string
+	if !math.IsNaN(args[2]) {
+		p, _ := c.bind(args[2])
+		conds = append(conds, d+" >= "+p)
+	}
+	if !math.IsNaN(args[3]) {
+		p, _ := c.bind(args[3])
+		conds = append(conds, d+" <= "+p)
+	}
+	if len(conds) == 0 {
+		return d + " IS NOT NULL", nil
+	}
+	return "coalesce(" + strings.Join(conds, " AND ") + ", 0)", nil
+}
+
+// distance is the SQL distance in metres from (lat, lng) to the geo point at
+// base + names (parameters are numbered, so the text may be repeated).
+func (c *compiler) distance(base string, names []string, lat, lng float64) (string, error) {
+	latE, err := jsonExtract(base, append(append([]string(nil), names...), "latitude"))
+	if err != nil {
+		return "", err
+	}
+	lngE, err := jsonExtract(base, append(append([]string(nil), names...), "longitude"))
+	if err != nil {
+		return "", err
+	}
+	pLat, _ := c.bind(lat)
+	pLng, _ := c.bind(lng)
+	return fnDistance + "(" + latE + ", " + lngE + ", " + pLat + ", " + pLng + ")", nil
+}
+
+// nearOrder is the ORDER BY key of Select.Near: the distance to the
+// location (the smallest over the elements of a many-valued path).
+func (c *compiler) nearOrder(k *query.Cond) (string, error) {
+	if k.System != "" || len(k.Path) == 0 || k.Field == nil || k.Field.Type != types.GeoPoint || k.Sub != "" {
+		return "", errors.New("near order needs a geo point field")
+	}
+	args, err := query.NearArgs(k)
+	if err != nil {
+		return "", err
+	}
+	base := "doc"
+	var from []string
+	steps := k.Path
+	for {
+		i := 0
+		for i < len(steps) && !steps[i].Many {
+			i++
+		}
+		if i == len(steps) {
+			break
+		}
+		names := make([]string, 0, i+1)
+		for _, s := range steps[:i+1] {
+			names = append(names, s.Name)
+		}
+		p, err := jsonPath(names)
+		if err != nil {
+			return "", err
+		}
+		alias := "j" + strconv.Itoa(c.alias)
+		c.alias++
+		from = append(from, "json_each("+base+", "+p+") AS "+alias)
+		base = alias + ".value"
+		steps = steps[i+1:]
+	}
+	names := make([]string, 0, len(steps))
+	for _, s := range steps {
+		names = append(names, s.Name)
+	}
+	d, err := c.distance(base, names, args[0], args[1])
+	if err != nil {
+		return "", err
+	}
+	if len(from) == 0 {
+		return d, nil
+	}
+	return "(SELECT min(" + d + ") FROM " + strings.Join(from, ", ") + ")", nil
+}
+
+// text compiles a text index search: the ids of the index's FTS5 table
+// (trigram) whose content matches every term of 3 characters or more (a
+// fast, possibly loose, filter), decided by query.TextContains in Go over
+// the same content.
+func (c *compiler) text(x *query.Text) (string, error) {
+	if len(x.Terms) == 0 {
+		return "", errors.New("text search without terms")
+	}
+	ix, ok := c.texts[x.Index]
+	if !ok {
+		return "", fmt.Errorf("no text index %q (is the store synced with the app?)", x.Index)
+	}
+	terms := query.LowerTerms(x.Terms)
+	var match []string
+	for _, t := range terms {
+		if utf8.RuneCountInString(t) >= 3 {
+			match = append(match, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
+		}
+	}
+	var where []string
+	if len(match) > 0 {
+		p, _ := c.bind(strings.Join(match, " AND "))
+		where = append(where, quoteIdent(ix.fts)+" MATCH "+p)
+	}
+	args := make([]string, 0, 1+len(terms)+ix.columns)
+	p, _ := c.bind(int64(len(terms)))
+	args = append(args, p)
+	for _, t := range terms {
+		p, _ := c.bind(t)
+		args = append(args, p)
+	}
+	for i := 0; i < ix.columns; i++ {
+		args = append(args, "c"+strconv.Itoa(i))
+	}
+	where = append(where, fnText+"("+strings.Join(args, ", ")+")")
+	lhs := "id"
+	if c.table != "" {
+		lhs = quoteIdent(c.table) + ".id"
+	}
+	return lhs + " IN (SELECT id FROM " + quoteIdent(ix.fts) + " WHERE " + strings.Join(where, " AND ") + ")", nil
 }
 
 // like compiles like patterns (OR-ed), all case-insensitive: "/re/" is an
@@ -407,6 +611,9 @@ func (c *compiler) like(e string, values []any) (string, error) {
 		s, ok := v.(string)
 		if !ok {
 			return "", fmt.Errorf("like pattern must be a string, got %T", v)
+		}
+		if strings.IndexByte(s, 0) >= 0 {
+			return "", errors.New("like pattern contains a NUL character")
 		}
 		if len(s) >= 2 && s[0] == '/' && s[len(s)-1] == '/' {
 			pat := "(?i)" + s[1:len(s)-1]
@@ -477,7 +684,7 @@ func orderBy(s query.Sort) (string, error) {
 		names = append(names, st.Name)
 	}
 	if sub := leafSub(&s.Target); sub != "" {
-		names = append(names, sub)
+		names = append(names, strings.Split(sub, ".")...)
 	}
 	e, err := jsonExtract("doc", names)
 	if err != nil {
@@ -495,11 +702,11 @@ func stepPath(steps []query.Step) string {
 }
 
 // compileWhere returns the WHERE clause (with the keyword, or "") and args.
-func compileWhere(where query.Expr) (string, []any, error) {
+func compileWhere(table string, texts map[string]textIndex, where query.Expr) (string, []any, error) {
 	if where == nil {
 		return "", nil, nil
 	}
-	var c compiler
+	c := compiler{table: table, texts: texts}
 	w, err := c.expr(where)
 	if err != nil {
 		return "", nil, err
@@ -507,15 +714,16 @@ func compileWhere(where query.Expr) (string, []any, error) {
 	return " WHERE " + w, c.args, nil
 }
 
-// compileSelect builds the SELECT of a page of records.
-func compileSelect(table string, sel *query.Select) (string, []any, error) {
+// compileSelect builds the SELECT of a page of records; texts are the
+// entity's text indexes (for query.Text).
+func compileSelect(table string, texts map[string]textIndex, sel *query.Select) (string, []any, error) {
 	if sel == nil {
 		sel = &query.Select{}
 	}
 	if sel.Offset < 0 || sel.Limit < 0 {
 		return "", nil, fmt.Errorf("negative offset or limit")
 	}
-	var c compiler
+	c := compiler{table: table, texts: texts}
 	var conds []string
 	if sel.Where != nil {
 		w, err := c.expr(sel.Where)
@@ -529,6 +737,9 @@ func compileSelect(table string, sel *query.Select) (string, []any, error) {
 		if !isIDSort(srt) {
 			return "", nil, errors.New("an id offset (after) needs a sort on id")
 		}
+		if sel.Near != nil {
+			return "", nil, errors.New("an id offset (after) cannot be used with a near order")
+		}
 		p, _ := c.bind(sel.After)
 		if srt.Desc {
 			conds = append(conds, "id < "+p)
@@ -539,6 +750,13 @@ func compileSelect(table string, sel *query.Select) (string, []any, error) {
 	ob, err := orderBy(srt)
 	if err != nil {
 		return "", nil, err
+	}
+	if sel.Near != nil {
+		d, err := c.nearOrder(sel.Near)
+		if err != nil {
+			return "", nil, err
+		}
+		ob = d + " ASC NULLS LAST, " + ob
 	}
 	var b strings.Builder
 	b.WriteString("SELECT " + rowColumns + " FROM " + quoteIdent(table))
@@ -562,8 +780,8 @@ func compileSelect(table string, sel *query.Select) (string, []any, error) {
 }
 
 // compileCount builds the count(*) of the records matching where.
-func compileCount(table string, where query.Expr) (string, []any, error) {
-	w, args, err := compileWhere(where)
+func compileCount(table string, texts map[string]textIndex, where query.Expr) (string, []any, error) {
+	w, args, err := compileWhere(table, texts, where)
 	if err != nil {
 		return "", nil, err
 	}

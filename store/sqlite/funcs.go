@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	sqlite "modernc.org/sqlite"
+
+	"runway/query"
 )
 
 // SQL functions implemented in Go, registered once for every connection of
@@ -18,6 +20,12 @@ const (
 	fnRegexp = "runway_regexp" // (pattern, value) → 1/0, NULL for NULL value; RE2
 	fnLike   = "runway_like"   // (value, lowercased pattern, mode) → 1/0; Unicode case-insensitive
 	fnDigits = "runway_digits" // (value) → the value's digits only
+	// (lat, lng, lat0, lng0) → metres between the points (query.Distance);
+	// NULL unless lat and lng are numbers
+	fnDistance = "runway_distance"
+	// (n, term1…termn, col1…) → 1/0: every lower-cased term is contained
+	// in one of the columns (query.TextContains)
+	fnText = "runway_text"
 )
 
 // like modes
@@ -31,6 +39,41 @@ func init() {
 	sqlite.MustRegisterDeterministicScalarFunction(fnRegexp, 2, sqlRegexp)
 	sqlite.MustRegisterDeterministicScalarFunction(fnLike, 3, sqlLike)
 	sqlite.MustRegisterDeterministicScalarFunction(fnDigits, 1, sqlDigits)
+	sqlite.MustRegisterDeterministicScalarFunction(fnDistance, 4, sqlDistance)
+	sqlite.MustRegisterDeterministicScalarFunction(fnText, -1, sqlText)
+}
+
+func sqlDistance(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	lat0, ok1 := args[2].(float64)
+	lng0, ok2 := args[3].(float64)
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("%s: the reference point must be two REAL values", fnDistance)
+	}
+	d, ok := query.DistanceOf(args[0], args[1], lat0, lng0)
+	if !ok {
+		return nil, nil
+	}
+	return d, nil
+}
+
+func sqlText(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	if len(args) == 0 {
+		return nil, fmt.Errorf("%s: no arguments", fnText)
+	}
+	n, ok := args[0].(int64)
+	if !ok || n < 0 || int(n) > len(args)-1 {
+		return nil, fmt.Errorf("%s: bad term count", fnText)
+	}
+	terms := make([]string, n)
+	for i := range terms {
+		terms[i], _ = text(args[1+i])
+	}
+	cols := make([]string, 0, len(args)-1-int(n))
+	for _, a := range args[1+n:] {
+		s, _ := text(a)
+		cols = append(cols, s)
+	}
+	return boolValue(query.TextContains(terms, cols)), nil
 }
 
 // text renders a SQL value as a string; ok is false for NULL.

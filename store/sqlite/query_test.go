@@ -158,7 +158,7 @@ func TestFindOperators(t *testing.T) {
 				got = nil
 			}
 			if !reflect.DeepEqual(got, tc.want) {
-				q, args, _ := compileSelect("e_companies", &query.Select{Where: tc.where})
+				q, args, _ := compileSelect("e_companies", nil, &query.Select{Where: tc.where})
 				t.Errorf("got %v, want %v\n%s %v", got, tc.want, q, args)
 			}
 			n, err := s.Count(ctx, e, tc.where)
@@ -184,10 +184,8 @@ func TestCompileErrors(t *testing.T) {
 		}
 	}
 	loc := &query.Cond{Target: target(t, e, "name"), Op: query.Near, Values: []any{1.0, 2.0}}
-	if _, err := s.Find(ctx, e, &query.Select{Where: loc}); !errors.Is(err, ErrNearUnsupported) {
-		t.Errorf("near: %v", err)
-	}
-	bad("near message", loc, "near is not supported yet")
+	bad("near on text", loc, "near needs a geo point field")
+	bad("near on id", &query.Cond{Target: query.Target{System: query.SysID}, Op: query.Near, Values: []any{1.0, 2.0}}, "near needs a geo point field")
 	bad("bad regexp", cond(t, e, "name", query.Like, "/(/"), "invalid regular expression")
 	bad("like non-string", cond(t, e, "name", query.Like, 5), "like pattern must be a string")
 	bad("between arity", cond(t, e, "budget", query.Between, 1), "takes 2 value(s)")
@@ -198,9 +196,14 @@ func TestCompileErrors(t *testing.T) {
 		Field: &app.Field{Name: "x", Type: types.Text}}, Op: query.Equals, Values: []any{"a"}}
 	bad("evil field name", evil, "invalid field name")
 	bad("bad system", &query.Cond{Target: query.Target{System: "doc"}, Op: query.Equals, Values: []any{"a"}}, "unknown system field")
-	if _, err := s.Count(ctx, e, loc); !errors.Is(err, ErrNearUnsupported) {
+	if _, err := s.Count(ctx, e, loc); err == nil || !strings.Contains(err.Error(), "near needs a geo point field") {
 		t.Errorf("count near: %v", err)
 	}
+	bad("unbound user", &query.Cond{Target: target(t, e, "name"), Op: query.Equals, User: []query.UserRef{{Target: query.Target{System: query.SysID}}}}, "currentUserField is not bound")
+	bad("unknown text index", &query.Text{Index: "nope", Terms: []string{"x"}}, `no text index "nope"`)
+	bad("object on a plain field", cond(t, e, "name", query.Equals, map[string]any{"a": "b"}), "not an inner field")
+	bad("object unknown inner", cond(t, e, "addresses", query.Equals, map[string]any{"nope": "b"}), "not an inner field")
+	bad("like NUL", cond(t, e, "name", query.Like, "a\x00b"), "NUL")
 	// sorting by a multi-valued path or an id offset without an id sort
 	_, err := s.Find(ctx, e, &query.Select{Sort: query.Sort{Target: target(t, e, "tags")}})
 	if err == nil {
@@ -410,7 +413,7 @@ func plan(t *testing.T, s *Store, q string, args []any) string {
 func TestQueryPlans(t *testing.T) {
 	s, e := seed(t)
 	sel := func(where query.Expr, srt query.Sort, after string) string {
-		q, args, err := compileSelect("e_companies", &query.Select{Where: where, Sort: srt, After: after, Limit: 10})
+		q, args, err := compileSelect("e_companies", nil, &query.Select{Where: where, Sort: srt, After: after, Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -462,8 +465,8 @@ func TestQueryPlans(t *testing.T) {
 		t.Errorf("get by id:\n%s", p)
 	}
 	// many-valued paths go through json_each inside EXISTS
-	q, _, _ := compileSelect("e_companies", &query.Select{Where: cond(t, e, "addresses.codes", query.Equals, "x")})
-	if !strings.Contains(q, "EXISTS (SELECT 1 FROM json_each(doc, '$.addresses') AS j0 WHERE EXISTS (SELECT 1 FROM json_each(j0.value, '$.codes') AS j1 WHERE j1.value IN (?)))") {
+	q, _, _ := compileSelect("e_companies", nil, &query.Select{Where: cond(t, e, "addresses.codes", query.Equals, "x")})
+	if !strings.Contains(q, "EXISTS (SELECT 1 FROM json_each(doc, '$.addresses') AS j0 WHERE EXISTS (SELECT 1 FROM json_each(j0.value, '$.codes') AS j1 WHERE j1.value IN (?1)))") {
 		t.Errorf("nested many SQL: %s", q)
 	}
 }
@@ -475,7 +478,7 @@ func TestValuesAreBound(t *testing.T) {
 	marker := "zz'\"marker"
 	for _, op := range []query.Op{query.Equals, query.NotEquals, query.Like, query.Greater, query.Less} {
 		for _, path := range []string{"name", "email", "phone", "tags", "addresses.codes", "owner", "id", "big"} {
-			q, args, err := compileSelect("e_companies", &query.Select{Where: cond(t, e, path, op, marker), After: marker})
+			q, args, err := compileSelect("e_companies", nil, &query.Select{Where: cond(t, e, path, op, marker), After: marker})
 			if err != nil {
 				t.Fatalf("%s %s: %v", path, op, err)
 			}

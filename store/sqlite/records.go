@@ -137,7 +137,7 @@ func (r *reader) find(ctx context.Context, e *app.Entity, sel *query.Select) ([]
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find: %w", err)
 	}
-	q, args, err := compileSelect(table, sel)
+	q, args, err := compileSelect(table, r.s.textIndexes(table), sel)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find %s: %w", e.FullName, err)
 	}
@@ -153,7 +153,7 @@ func (r *reader) count(ctx context.Context, e *app.Entity, where query.Expr) (in
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: count: %w", err)
 	}
-	q, args, err := compileCount(table, where)
+	q, args, err := compileCount(table, r.s.textIndexes(table), where)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: count %s: %w", e.FullName, err)
 	}
@@ -318,6 +318,9 @@ func (t *tx) Insert(ctx context.Context, e *app.Entity, r *store.Row) error {
 	if _, err := st.ExecContext(ctx, r.ID, r.Version, r.Label, string(r.Doc), r.Created, r.Modified); err != nil {
 		return fmt.Errorf("sqlite: insert %s %s: %w", e.FullName, r.ID, t.s.mapWriteErr(table, err))
 	}
+	if err := t.syncText(ctx, table, r.ID, r.Doc, textInsert); err != nil {
+		return fmt.Errorf("sqlite: insert %s %s: %w", e.FullName, r.ID, err)
+	}
 	t.touch(table)
 	return nil
 }
@@ -343,6 +346,9 @@ func (t *tx) Update(ctx context.Context, e *app.Entity, r *store.Row, prevVersio
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("sqlite: update %s %s: %w", e.FullName, r.ID, err)
 	} else if n == 1 {
+		if err := t.syncText(ctx, table, r.ID, r.Doc, textUpdate); err != nil {
+			return fmt.Errorf("sqlite: update %s %s: %w", e.FullName, r.ID, err)
+		}
 		t.touch(table)
 		return nil
 	}
@@ -380,6 +386,9 @@ func (t *tx) Delete(ctx context.Context, e *app.Entity, id string) error {
 	}
 	if n == 0 {
 		return fmt.Errorf("sqlite: delete %s %s: %w", e.FullName, id, store.ErrNotFound)
+	}
+	if err := t.syncText(ctx, table, id, nil, textDelete); err != nil {
+		return fmt.Errorf("sqlite: delete %s %s: %w", e.FullName, id, err)
 	}
 	t.touch(table)
 	return nil

@@ -269,6 +269,7 @@ func (s *Store) sync(ctx context.Context, a *app.App) (syncStats, error) {
 	type plan struct {
 		table string
 		specs []indexSpec
+		texts []textIndex
 	}
 	plans := make([]plan, 0, len(names))
 	for _, n := range names {
@@ -281,7 +282,11 @@ func (s *Store) sync(ctx context.Context, a *app.App) (syncStats, error) {
 		if err != nil {
 			return st, fmt.Errorf("sqlite: sync %s: %w", e.FullName, err)
 		}
-		plans = append(plans, plan{table, specs})
+		texts, err := desiredTexts(e, table)
+		if err != nil {
+			return st, fmt.Errorf("sqlite: sync %s: %w", e.FullName, err)
+		}
+		plans = append(plans, plan{table, specs, texts})
 	}
 
 	tx, err := s.wdb.BeginTx(ctx, nil)
@@ -347,6 +352,12 @@ func (s *Store) sync(ctx context.Context, a *app.App) (syncStats, error) {
 			}
 			st.indexesCreated++
 		}
+		created, dropped, err := syncTexts(ctx, tx, p.table, p.texts)
+		if err != nil {
+			return st, fmt.Errorf("sqlite: sync %s: text indexes: %w", p.table, err)
+		}
+		st.indexesCreated += created
+		st.indexesDropped += dropped
 	}
 	if err := tx.Commit(); err != nil {
 		return st, fmt.Errorf("sqlite: sync: commit: %w", err)
@@ -361,13 +372,18 @@ func (s *Store) sync(ctx context.Context, a *app.App) (syncStats, error) {
 			}
 		}
 		s.uniques[p.table] = m
+		texts := map[string]textIndex{}
+		for _, ix := range p.texts {
+			texts[ix.name] = ix
+		}
+		s.texts[p.table] = texts
 	}
 	s.schemaMu.Unlock()
 
 	// Prepare the write-side statements now: a transaction holds the only
 	// write connection and cannot prepare cached statements itself.
 	for _, p := range plans {
-		for _, q := range writeQueries(p.table) {
+		for _, q := range append(writeQueries(p.table), textQueries(p.table, p.texts)...) {
 			if _, err := s.wstmt(ctx, q); err != nil {
 				return st, fmt.Errorf("sqlite: sync %s: prepare: %w", p.table, err)
 			}

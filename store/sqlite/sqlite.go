@@ -33,7 +33,8 @@ type Store struct {
 	stmts  map[string]*sql.Stmt
 
 	schemaMu sync.RWMutex
-	uniques  map[string]map[string]string // table → unique index name → dotted field path(s)
+	uniques  map[string]map[string]string    // table → unique index name → dotted field path(s)
+	texts    map[string]map[string]textIndex // table → text index name → its FTS table
 
 	counts *countCache
 
@@ -67,6 +68,7 @@ func Open(ctx context.Context, path string) (_ *Store, err error) {
 		lock:    lock,
 		stmts:   map[string]*sql.Stmt{},
 		uniques: map[string]map[string]string{},
+		texts:   map[string]map[string]textIndex{},
 		counts:  newCountCache(countCacheSize),
 		writes:  make(chan *writeReq),
 		quit:    make(chan struct{}),
