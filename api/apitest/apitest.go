@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
+	stdlog "log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -116,6 +117,8 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 	srv := api.New(api.Config{Env: "dev", MaxBodySize: o.MaxBodySize, RequireHTTPS: o.RequireHTTPS,
 		TrustProxy: o.TrustProxy}, d, au, log)
 	hs := httptest.NewUnstartedServer(srv)
+	// TLS handshake failures that tests cause on purpose are not news.
+	hs.Config.ErrorLog = stdlog.New(logw, "", 0)
 	if o.TLS != nil {
 		hs.TLS = o.TLS
 		hs.StartTLS()
