@@ -576,3 +576,31 @@ func TestMatchSemantics(t *testing.T) {
 		}
 	}
 }
+
+// Values of other Go container types are read as the record encoder writes
+// them.
+func TestMatchOtherContainerTypes(t *testing.T) {
+	a, e := kitchen(t)
+	v := record.Values{
+		"tags":    []string{"red", "blue"},
+		"address": map[string]string{"street": "Main 1", "zip": "1234"},
+		"items":   []map[string]any{{"name": "bolt", "qty": 3}},
+	}
+	for qs, want := range map[string]bool{
+		"tags=blue":        true,
+		"tags=green":       false,
+		"address.zip=1234": true,
+		"items.qty=3":      true,
+		"items.name=nut":   false,
+		"address=" + url.QueryEscape(`{"street":"Main 1","zip":"1234"}`): true,
+	} {
+		vals, _ := url.ParseQuery(qs)
+		x, err := ParseWhere(a, e, vals)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := Match(x, v, rid, ""); err != nil || got != want {
+			t.Errorf("Match(%s) = %v, %v; want %v", qs, got, err, want)
+		}
+	}
+}

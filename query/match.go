@@ -1,10 +1,12 @@
 package query
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -356,19 +358,44 @@ func at(k *Cond, base any, steps []Step) bool {
 // object member.
 func extract(base any, names []string) any {
 	for _, n := range names {
-		m, ok := base.(map[string]any)
+		m, ok := plain(base).(map[string]any)
 		if !ok {
 			return nil
 		}
 		base = m[n]
 	}
-	return base
+	return plain(base)
+}
+
+// plain turns containers of other Go types ([]string, map[string]string,
+// structs…) into the []any / map[string]any shape of decoded JSON, the way
+// the record encoder would write them; other values are returned as is.
+func plain(v any) any {
+	switch v.(type) {
+	case nil, string, bool, int64, float64, json.Number, map[string]any, []any:
+		return v
+	}
+	switch reflect.ValueOf(v).Kind() {
+	case reflect.Map, reflect.Slice, reflect.Array, reflect.Struct, reflect.Pointer:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil
+		}
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber()
+		var out any
+		if d.Decode(&out) != nil {
+			return nil
+		}
+		return out
+	}
+	return v
 }
 
 // jsonEach is json_each: the elements of an array, the member values of an
 // object, a scalar itself, nothing for null.
 func jsonEach(v any) []any {
-	switch x := v.(type) {
+	switch x := plain(v).(type) {
 	case nil:
 		return nil
 	case []any:
@@ -576,6 +603,15 @@ func likeAny(e any, patterns []any) bool {
 
 func nearLeaf(k *Cond, lat, lng any) bool {
 	args, _ := NearArgs(k)
+	if !math.IsNaN(args[3]) {
+		// the store's latitude band (index range)
+		lo, hi := NearBand(args[0], args[3])
+		c1, ok1 := sqlCompare(sqlValue(lat), lo)
+		c2, ok2 := sqlCompare(sqlValue(lat), hi)
+		if !ok1 || !ok2 || c1 < 0 || c2 > 0 {
+			return false
+		}
+	}
 	d, ok := DistanceOf(sqlValue(lat), sqlValue(lng), args[0], args[1])
 	if !ok {
 		return false

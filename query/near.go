@@ -24,6 +24,16 @@ func Distance(lat1, lng1, lat2, lng2 float64) float64 {
 	return 2 * EarthRadius * math.Asin(math.Sqrt(h))
 }
 
+// NearBand is the latitude band (degrees) holding every point within max
+// metres of latitude lat0: a great circle is never shorter than its
+// meridian difference. Widened a little for rounding. Stores filter a
+// latitude index with it; Match applies it too, so the two agree even on
+// out-of-range stored latitudes.
+func NearBand(lat0, max float64) (lo, hi float64) {
+	band := max/(EarthRadius*math.Pi/180)*(1+1e-9) + 1e-9
+	return lat0 - band, lat0 + band
+}
+
 // nearValues reads the arguments of near(lat,lng[,min[,max]]): plain
 // decimal numbers, latitude in [-90,90], longitude in [-180,180], distances
 // non-negative with min ≤ max.

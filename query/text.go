@@ -144,11 +144,11 @@ func collectText(t Target, base any, steps []Step, out *[]string) {
 		valueText(t.Field, t.Sub, base, out)
 		return
 	}
-	m, ok := base.(map[string]any)
+	m, ok := plain(base).(map[string]any)
 	if !ok {
 		return
 	}
-	val := m[steps[0].Name]
+	val := plain(m[steps[0].Name])
 	if steps[0].Many {
 		if list, ok := val.([]any); ok {
 			for _, el := range list {
@@ -163,7 +163,7 @@ func collectText(t Target, base any, steps []Step, out *[]string) {
 // valueText appends the text of one value of field f (an element when f is
 // many-valued).
 func valueText(f *app.Field, sub string, v any, out *[]string) {
-	switch x := v.(type) {
+	switch x := plain(v).(type) {
 	case string:
 		*out = append(*out, x)
 	case []any:

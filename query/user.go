@@ -236,6 +236,7 @@ func readUser(ref UserRef, u *CurrentUser) []userValue {
 // collectLeaves appends the values at steps below base, flattening arrays
 // of many-valued steps (and of a many-valued leaf).
 func collectLeaves(base any, steps []Step, out *[]any) {
+	base = plain(base)
 	if len(steps) == 0 {
 		if list, ok := base.([]any); ok {
 			*out = append(*out, list...)

@@ -489,7 +489,20 @@ func (c *compiler) near(k *query.Cond, base string, names []string) (string, err
 	if len(conds) == 0 {
 		return d + " IS NOT NULL", nil
 	}
-	return "coalesce(" + strings.Join(conds, " AND ") + ", 0)", nil
+	cond := "coalesce(" + strings.Join(conds, " AND ") + ", 0)"
+	if math.IsNaN(args[3]) {
+		return cond, nil
+	}
+	// A point within max metres lies in a latitude band (query.NearBand):
+	// a range of the g_ latitude index.
+	lat, err := geoLatitude(base, names)
+	if err != nil {
+		return "", err
+	}
+	bLo, bHi := query.NearBand(args[0], args[3])
+	lo, _ := c.bind(bLo)
+	hi, _ := c.bind(bHi)
+	return "(" + lat + " BETWEEN " + lo + " AND " + hi + " AND " + cond + ")", nil
 }
 
 // distance is the SQL distance in metres from (lat, lng) to the geo point at

@@ -29,7 +29,9 @@
 //     unique fields; lower(json_extract(…)) for email fields;
 //   - i_<table>_<path with "_">: (json_extract(…), id) for indexable fields;
 //   - x_<table>_<index name>: the entity's "normal" indexes (UNIQUE when the
-//     index says so; its UniqueError.Field is the comma-joined paths).
+//     index says so; its UniqueError.Field is the comma-joined paths);
+//   - g_<table>_<path with "_">: on the latitude of every geo point field
+//     (near with a maximum distance scans a latitude band of it).
 //
 // Relationship and group fields are indexed by their referenced id
 // ('$.<path>.id'), so filters on <path>.id use the index. Fields that are
@@ -83,8 +85,10 @@
 //     haversine metres, a Go function) of the location's latitude and
 //     longitude within the optional inclusive bounds; a missing or
 //     non-numeric location never matches; over a many path any element.
-//     Select.Near orders by that distance first (the smallest over a many
-//     path; NULLS LAST), then by Sort; an After offset is refused with it.
+//     With a maximum distance the latitude must also lie in
+//     query.NearBand (a range of the g_ index). Select.Near orders by that
+//     distance first (the smallest over a many path; NULLS LAST), then by
+//     Sort; an After offset is refused with it.
 //   - query.Text (text indexes): id IN (SELECT id FROM <fts> WHERE <fts>
 //     MATCH '"t1" AND …' AND runway_text(…)). The FTS5 trigram MATCH over
 //     the terms of 3+ characters narrows candidates through the index;

@@ -157,8 +157,16 @@ func TestNear(t *testing.T) {
 	if got := find(t, s, e, sel); got[0] != 8 || len(got) != 9 {
 		t.Errorf("order by the nearest spot, everything else after: %v", got)
 	}
+	// a maximum distance scans a latitude band of the g_ index
+	q, args, err := compileSelect("e_places", nil, listOf(t, a, e, "location=near(-34.6037,-58.3816,0,2000)"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := plan(t, s, q, args); !strings.Contains(p, "g_e_places_location") {
+		t.Errorf("near with a maximum distance must use the latitude index:\n%s", p)
+	}
 	// an id offset is refused by the store too
-	_, err := s.Find(ctx, e, &query.Select{Where: sel.Near, Near: sel.Near, After: id(3)})
+	_, err = s.Find(ctx, e, &query.Select{Where: sel.Near, Near: sel.Near, After: id(3)})
 	if err == nil || !strings.Contains(err.Error(), "near") {
 		t.Errorf("after with near order: %v", err)
 	}
@@ -266,6 +274,83 @@ func TestTextIndex(t *testing.T) {
 	}
 	if p := plan(t, s, q, args); !strings.Contains(p, "VIRTUAL TABLE INDEX") {
 		t.Errorf("text search plan:\n%s", p)
+	}
+}
+
+// Text indexes follow the writes of one transaction as a batch, and a text
+// search inside the write already sees them.
+func TestTextIndexInOneWrite(t *testing.T) {
+	s, a, e := openPlaces(t)
+	ctx := context.Background()
+	x := whereOf(t, a, e, "_indexedFilter=byText&_indexedFilterQuery=solar")
+	err := s.Write(ctx, func(tx store.Tx) error {
+		for i := 1; i <= 300; i++ {
+			name := "wind"
+			if i%3 == 0 {
+				name = "solar"
+			}
+			if err := tx.Insert(ctx, e, row(i, map[string]any{"name": name})); err != nil {
+				return err
+			}
+		}
+		if n, err := tx.Count(ctx, e, x); err != nil || n != 100 {
+			t.Errorf("search inside the write: %d %v", n, err)
+		}
+		// the same record inserted, updated, deleted, inserted again
+		if err := tx.Insert(ctx, e, row(1000, map[string]any{"name": "solar a"})); err != nil {
+			return err
+		}
+		r := row(1000, map[string]any{"name": "wind b"})
+		r.Version = 2
+		if err := tx.Update(ctx, e, r, 1); err != nil {
+			return err
+		}
+		if err := tx.Delete(ctx, e, id(3)); err != nil {
+			return err
+		}
+		if err := tx.Delete(ctx, e, id(1000)); err != nil {
+			return err
+		}
+		if err := tx.Insert(ctx, e, row(1000, map[string]any{"name": "solar c"})); err != nil {
+			return err
+		}
+		return tx.Delete(ctx, e, id(6))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Count(ctx, e, x); err != nil || n != 99 {
+		t.Errorf("after the write: %d %v (want 100 - 2 deleted + 1)", n, err)
+	}
+	if got := find(t, s, e, listOf(t, a, e, "_indexedFilter=byText&_indexedFilterQuery="+url.QueryEscape(`"solar c"`))); !reflect.DeepEqual(got, []int{1000}) {
+		t.Errorf("re-inserted in the same write: %v", got)
+	}
+	// concurrent writes group-committed: one failing write undoes only its
+	// own text
+	done := make(chan error, 20)
+	for i := 0; i < 20; i++ {
+		go func(i int) {
+			done <- s.Write(ctx, func(tx store.Tx) error {
+				if err := tx.Insert(ctx, e, row(2000+i, map[string]any{"name": "solar grouped"})); err != nil {
+					return err
+				}
+				if i%2 == 1 {
+					return errors.New("odd")
+				}
+				return nil
+			})
+		}(i)
+	}
+	for i := 0; i < 20; i++ {
+		<-done
+	}
+	if got := find(t, s, e, listOf(t, a, e, "_indexedFilter=byText&_indexedFilterQuery=grouped&_size=100")); len(got) != 10 {
+		t.Errorf("group commit: %v", got)
+	}
+	for _, n := range find(t, s, e, listOf(t, a, e, "_indexedFilter=byText&_indexedFilterQuery=grouped&_size=100")) {
+		if n%2 == 1 {
+			t.Errorf("a failed write's text is searchable: %d", n)
+		}
 	}
 }
 

@@ -66,6 +66,7 @@ func genThings(a *app.App, n int) []diffRecord {
 		{"latitude": -34.7, "longitude": -58.5},
 		{"latitude": 40.7, "longitude": int64(-74)},
 		{"latitude": 10.5, "longitude": 12.0},
+		{"latitude": 95.0, "longitude": 120.0}, // out of range: stored data the writer would refuse
 	}
 	pools := map[string][]any{
 		"text":               {"Acme Corp", "acme corp", "Beta, LLC", "Delta Müller", "solar panel kit", "Solar", "100%_off", "x'); DROP TABLE t; --", "ÄBC", "panel solar"},
@@ -309,7 +310,7 @@ func diffExprs(t *testing.T, a *app.App, e *app.Entity) []struct {
 	}
 	// near on the geo point: bounds, no bounds, all shapes
 	for _, n := range []string{"near(-34.6,-58.4)", "near(-34.6,-58.4,0,2500)", "near(-34.6,-58.4,1000)", "near(-34.6,-58.4,0,0)",
-		"near(40.7,-74,0,1)", "near(0,0,0,20000000)", "near(-34.6,-58.4,100,50000)"} {
+		"near(40.7,-74,0,1)", "near(0,0,0,20000000)", "near(-34.6,-58.4,100,50000)", "near(89,-60,0,2000000)", "near(85,120,0,1200000)", "near(85,-60,0,100000)", "near(85,-60)"} {
 		add("geoPoint", n)
 	}
 	// nested-object equality, one group and a many group

@@ -242,6 +242,9 @@ type tx struct {
 	mu      sync.Mutex
 	touched map[string]struct{}
 	local   map[string]*sql.Stmt
+	// record writes the text indexes follow at the end of the write
+	// (flushText), or earlier when a text search in it needs them
+	pendingText []textOp
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -282,11 +285,21 @@ func (t *tx) GetMany(ctx context.Context, e *app.Entity, ids []string) ([]store.
 }
 
 func (t *tx) Find(ctx context.Context, e *app.Entity, sel *query.Select) ([]store.Row, error) {
+	if sel != nil && hasText(sel.Where) {
+		if err := t.flushText(ctx); err != nil {
+			return nil, fmt.Errorf("sqlite: find %s: %w", e.FullName, err)
+		}
+	}
 	return t.find(ctx, e, sel)
 }
 
 // Count inside a transaction sees its own writes and bypasses the cache.
 func (t *tx) Count(ctx context.Context, e *app.Entity, where query.Expr) (int64, error) {
+	if hasText(where) {
+		if err := t.flushText(ctx); err != nil {
+			return 0, fmt.Errorf("sqlite: count %s: %w", e.FullName, err)
+		}
+	}
 	return t.count(ctx, e, where)
 }
 
@@ -318,9 +331,7 @@ func (t *tx) Insert(ctx context.Context, e *app.Entity, r *store.Row) error {
 	if _, err := st.ExecContext(ctx, r.ID, r.Version, r.Label, string(r.Doc), r.Created, r.Modified); err != nil {
 		return fmt.Errorf("sqlite: insert %s %s: %w", e.FullName, r.ID, t.s.mapWriteErr(table, err))
 	}
-	if err := t.syncText(ctx, table, r.ID, r.Doc, textInsert); err != nil {
-		return fmt.Errorf("sqlite: insert %s %s: %w", e.FullName, r.ID, err)
-	}
+	t.queueText(table, r.ID, r.Doc)
 	t.touch(table)
 	return nil
 }
@@ -346,9 +357,7 @@ func (t *tx) Update(ctx context.Context, e *app.Entity, r *store.Row, prevVersio
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("sqlite: update %s %s: %w", e.FullName, r.ID, err)
 	} else if n == 1 {
-		if err := t.syncText(ctx, table, r.ID, r.Doc, textUpdate); err != nil {
-			return fmt.Errorf("sqlite: update %s %s: %w", e.FullName, r.ID, err)
-		}
+		t.queueText(table, r.ID, r.Doc)
 		t.touch(table)
 		return nil
 	}
@@ -387,9 +396,7 @@ func (t *tx) Delete(ctx context.Context, e *app.Entity, id string) error {
 	if n == 0 {
 		return fmt.Errorf("sqlite: delete %s %s: %w", e.FullName, id, store.ErrNotFound)
 	}
-	if err := t.syncText(ctx, table, id, nil, textDelete); err != nil {
-		return fmt.Errorf("sqlite: delete %s %s: %w", e.FullName, id, err)
-	}
+	t.queueText(table, id, nil)
 	t.touch(table)
 	return nil
 }

@@ -93,10 +93,19 @@ const (
 	prefixUnique = "u_"
 	prefixIndex  = "i_"
 	prefixEntity = "x_"
+	prefixGeo    = "g_"
 )
 
 func managedIndex(name string) bool {
-	return strings.HasPrefix(name, prefixUnique) || strings.HasPrefix(name, prefixIndex) || strings.HasPrefix(name, prefixEntity)
+	return strings.HasPrefix(name, prefixUnique) || strings.HasPrefix(name, prefixIndex) || strings.HasPrefix(name, prefixEntity) ||
+		strings.HasPrefix(name, prefixGeo)
+}
+
+// geoLatitude is the expression of a geo point's latitude; g_ indexes are
+// built on it and near with a maximum distance filters a latitude band with
+// the very same text.
+func geoLatitude(base string, names []string) (string, error) {
+	return jsonExtract(base, append(append([]string(nil), names...), "latitude"))
 }
 
 // tableDDL is the CREATE TABLE statement of an entity table.
@@ -167,6 +176,17 @@ func desiredIndexes(e *app.Entity, table string) ([]indexSpec, error) {
 		return n
 	}
 	err := walkIndexable(e.Fields, nil, func(f *app.Field, path []string) error {
+		if f.Type == types.GeoPoint {
+			// near with a maximum distance scans a latitude band of it
+			lat, err := geoLatitude("doc", path)
+			if err != nil {
+				return fmt.Errorf("field %s: %w", strings.Join(path, "."), err)
+			}
+			n := name(prefixGeo, path)
+			out = append(out, indexSpec{name: n, field: strings.Join(path, "."),
+				sql: "CREATE INDEX " + quoteIdent(n) + " ON " + quoteIdent(table) + " (" + lat + ")"})
+			return nil
+		}
 		if !f.Unique && !f.Indexable {
 			return nil
 		}

@@ -7,8 +7,9 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -21,10 +22,17 @@ import (
 // column per indexed field holding query.TextColumns of the record. Their
 // rowids come from the entity's map table m_<table> (rid INTEGER PRIMARY
 // KEY, id UNIQUE), which entity tables (TEXT primary key, rowids that VACUUM
-// may renumber) cannot provide. Insert, Update and Delete keep both in step
-// inside the write's own transaction. _meta holds each FTS table's
-// definition ("fts:<name>" → {"table", "def"}); Sync rebuilds a table whose
-// definition changed and drops those no longer wanted.
+// may renumber) cannot provide. Insert, Update and Delete queue the record;
+// when the write function returns, still inside its transaction (and its
+// savepoint under group commit), flushText applies the final state of every
+// queued record with a few JSON-array statements per index (FTS5 flushes its
+// pending data at each statement savepoint, so one statement per record
+// would cost a segment per record); a text search inside the write flushes
+// first, so it sees the write's own records. Unchanged text is not
+// rewritten. A failed write drops its queue with its savepoint. _meta holds
+// each FTS table's definition ("fts:<name>" → {"table", "def"}); Sync
+// rebuilds a table whose definition changed and drops those no longer
+// wanted.
 
 // textIndex is one text index of an entity table.
 type textIndex struct {
@@ -190,17 +198,32 @@ func fillTexts(ctx context.Context, tx *sql.Tx, table string, build []textIndex)
 		if err := rows.Close(); err != nil {
 			return err
 		}
-		for _, r := range recs {
-			values, err := decodeDoc(r.doc)
-			if err != nil {
-				return fmt.Errorf("record %s: %w", r.id, err)
-			}
-			for _, ix := range build {
-				if _, err := tx.ExecContext(ctx, ftsInsert(ix), ftsArgs(ix, r.rid, r.id, values)...); err != nil {
-					return fmt.Errorf("text index %s: %w", ix.name, err)
+		for _, ix := range build {
+			rows := make([][]any, 0, len(recs))
+			for _, r := range recs {
+				values, err := decodeDoc(r.doc)
+				if err != nil {
+					return fmt.Errorf("record %s: %w", r.id, err)
 				}
+				row := []any{r.rid, r.id}
+				for _, c := range query.TextColumns(ix.fields, values) {
+					row = append(row, c)
+				}
+				rows = append(rows, row)
 			}
-			last = r.rid
+			if len(rows) == 0 {
+				continue
+			}
+			arg, err := json.Marshal(rows)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, ftsInsertQuery(ix), string(arg)); err != nil {
+				return fmt.Errorf("text index %s: %w", ix.name, err)
+			}
+		}
+		if len(recs) > 0 {
+			last = recs[len(recs)-1].rid
 		}
 		if len(recs) < batch {
 			return nil
@@ -218,43 +241,43 @@ func decodeDoc(doc []byte) (map[string]any, error) {
 	return v, nil
 }
 
-func ftsInsert(ix textIndex) string {
+// Statements of the batched text index writes; every list is a JSON array
+// bound once (json_each), so a write of many records costs a few statements
+// per index, not a few per record (FTS5 flushes its pending data at every
+// statement savepoint).
+func ftsRowsQuery(ix textIndex) string {
+	return "SELECT rowid, " + ftsColumns(ix) + " FROM " + quoteIdent(ix.fts) + " WHERE rowid IN (SELECT value FROM json_each(?1))"
+}
+
+func ftsDeleteQuery(ix textIndex) string {
+	return "DELETE FROM " + quoteIdent(ix.fts) + " WHERE rowid IN (SELECT value FROM json_each(?1))"
+}
+
+func ftsInsertQuery(ix textIndex) string {
+	sel := make([]string, ix.columns)
+	for i := range sel {
+		sel[i] = "value->>" + strconv.Itoa(i+2)
+	}
+	return "INSERT INTO " + quoteIdent(ix.fts) + " (rowid, id, " + ftsColumns(ix) + ") SELECT value->>0, value->>1, " +
+		strings.Join(sel, ", ") + " FROM json_each(?1)"
+}
+
+func ftsColumns(ix textIndex) string {
 	cols := make([]string, ix.columns)
-	marks := make([]string, ix.columns)
 	for i := range cols {
 		cols[i] = "c" + strconv.Itoa(i)
-		marks[i] = "?"
 	}
-	return "INSERT INTO " + quoteIdent(ix.fts) + " (rowid, id, " + strings.Join(cols, ", ") + ") VALUES (?, ?, " + strings.Join(marks, ", ") + ")"
+	return strings.Join(cols, ", ")
 }
 
-func ftsArgs(ix textIndex, rid int64, id string, values map[string]any) []any {
-	args := []any{rid, id}
-	for _, c := range query.TextColumns(ix.fields, values) {
-		args = append(args, c)
-	}
-	return args
-}
-
-func ftsSelect(ix textIndex) string {
-	cols := make([]string, ix.columns)
-	for i := range cols {
-		cols[i] = "c" + strconv.Itoa(i)
-	}
-	return "SELECT " + strings.Join(cols, ", ") + " FROM " + quoteIdent(ix.fts) + " WHERE rowid = ?"
-}
-
-func ftsDelete(ix textIndex) string {
-	return "DELETE FROM " + quoteIdent(ix.fts) + " WHERE rowid = ?"
-}
-
-// mapQueries: insert a record's row id, look it up, delete it.
+// mapQueries: the row ids of some record ids, new row ids for record ids,
+// forget row ids.
 func mapQueries(table string) [3]string {
 	m := quoteIdent(mapTable(table))
 	return [3]string{
-		"INSERT INTO " + m + " (id) VALUES (?) RETURNING rid",
-		"SELECT rid FROM " + m + " WHERE id = ?",
-		"DELETE FROM " + m + " WHERE rid = ?",
+		"SELECT id, rid FROM " + m + " WHERE id IN (SELECT value FROM json_each(?1))",
+		"INSERT INTO " + m + " (id) SELECT value FROM json_each(?1) RETURNING id, rid",
+		"DELETE FROM " + m + " WHERE rid IN (SELECT value FROM json_each(?1))",
 	}
 }
 
@@ -267,7 +290,7 @@ func textQueries(table string, ixs []textIndex) []string {
 	mq := mapQueries(table)
 	out := mq[:]
 	for _, ix := range ixs {
-		out = append(out, ftsInsert(ix), ftsSelect(ix), ftsDelete(ix))
+		out = append(out, ftsRowsQuery(ix), ftsDeleteQuery(ix), ftsInsertQuery(ix))
 	}
 	return out
 }
@@ -280,120 +303,258 @@ func (s *Store) textIndexes(table string) map[string]textIndex {
 	return s.texts[table]
 }
 
-// Write kinds of syncText.
-const (
-	textInsert = iota
-	textUpdate
-	textDelete
-)
+// textOp is a record write the text indexes have yet to follow.
+type textOp struct {
+	table, id string
+	doc       []byte // nil: deleted
+}
 
-// syncText updates the text indexes of table for one written record, in the
-// write's transaction.
-func (t *tx) syncText(ctx context.Context, table, id string, doc []byte, kind int) error {
-	ixs := t.s.textIndexes(table)
-	if len(ixs) == 0 {
+// queueText notes a written record for the text indexes of table; they
+// follow at the end of the write (flushText), still inside its
+// transaction and savepoint.
+func (t *tx) queueText(table, id string, doc []byte) {
+	if len(t.s.textIndexes(table)) == 0 {
+		return
+	}
+	if doc != nil {
+		doc = append([]byte(nil), doc...)
+	}
+	t.mu.Lock()
+	t.pendingText = append(t.pendingText, textOp{table: table, id: id, doc: doc})
+	t.mu.Unlock()
+}
+
+// dropText forgets the queued text writes (the write failed).
+func (t *tx) dropText() {
+	t.mu.Lock()
+	t.pendingText = nil
+	t.mu.Unlock()
+}
+
+// flushText brings the text indexes in step with the queued writes: for
+// each table, the final state of each record written.
+func (t *tx) flushText(ctx context.Context) error {
+	t.mu.Lock()
+	ops := t.pendingText
+	t.pendingText = nil
+	t.mu.Unlock()
+	if len(ops) == 0 {
 		return nil
 	}
-	qs := mapQueries(table)
-	var values map[string]any
-	if kind != textDelete {
-		var err error
-		if values, err = decodeDoc(doc); err != nil {
-			return fmt.Errorf("text index: %w", err)
+	var tables []string
+	final := map[string]map[string]int{} // table → id → index in states
+	states := map[string][]textOp{}
+	for _, op := range ops {
+		ids, ok := final[op.table]
+		if !ok {
+			ids = map[string]int{}
+			final[op.table] = ids
+			tables = append(tables, op.table)
 		}
-	}
-	// Look the row id up even on insert: a row id left by an earlier
-	// record with this id is reused rather than duplicated.
-	var rid int64
-	found := false
-	st, err := t.stmt(ctx, qs[1])
-	if err != nil {
-		return err
-	}
-	switch err := st.QueryRowContext(ctx, id).Scan(&rid); {
-	case err == nil:
-		found = true
-	case errors.Is(err, sql.ErrNoRows):
-		if kind == textDelete {
-			return nil
-		}
-	default:
-		return err
-	}
-	if !found {
-		st, err := t.stmt(ctx, qs[0])
-		if err != nil {
-			return err
-		}
-		if err := st.QueryRowContext(ctx, id).Scan(&rid); err != nil {
-			return err
-		}
-	}
-	for _, ix := range sortedTexts(ixs) {
-		if found {
-			if kind != textDelete {
-				same, err := t.sameText(ctx, ix, rid, values)
-				if err != nil {
-					return err
-				}
-				if same {
-					continue
-				}
-			}
-			st, err := t.stmt(ctx, ftsDelete(ix))
-			if err != nil {
-				return err
-			}
-			if _, err := st.ExecContext(ctx, rid); err != nil {
-				return err
-			}
-		}
-		if kind == textDelete {
+		if i, ok := ids[op.id]; ok {
+			states[op.table][i] = op
 			continue
 		}
-		st, err := t.stmt(ctx, ftsInsert(ix))
-		if err != nil {
-			return err
-		}
-		if _, err := st.ExecContext(ctx, ftsArgs(ix, rid, id, values)...); err != nil {
-			return err
-		}
+		ids[op.id] = len(states[op.table])
+		states[op.table] = append(states[op.table], op)
 	}
-	if kind == textDelete {
-		st, err := t.stmt(ctx, qs[2])
-		if err != nil {
-			return err
-		}
-		if _, err := st.ExecContext(ctx, rid); err != nil {
-			return err
+	for _, table := range tables {
+		if err := t.flushTable(ctx, table, states[table]); err != nil {
+			return fmt.Errorf("text index of %s: %w", table, err)
 		}
 	}
 	return nil
 }
 
-// sameText reports whether the indexed text of rid is already values'.
-func (t *tx) sameText(ctx context.Context, ix textIndex, rid int64, values map[string]any) (bool, error) {
-	st, err := t.stmt(ctx, ftsSelect(ix))
-	if err != nil {
-		return false, err
+func (t *tx) flushTable(ctx context.Context, table string, recs []textOp) error {
+	ixs := sortedTexts(t.s.textIndexes(table))
+	if len(ixs) == 0 {
+		return nil
 	}
-	old := make([]sql.NullString, ix.columns)
-	dest := make([]any, ix.columns)
-	for i := range old {
-		dest[i] = &old[i]
+	mq := mapQueries(table)
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.id
 	}
-	switch err := st.QueryRowContext(ctx, rid).Scan(dest...); {
-	case errors.Is(err, sql.ErrNoRows):
-		return false, nil
-	case err != nil:
-		return false, err
+	rids := map[string]int64{}
+	if err := t.scanIDs(ctx, mq[0], ids, rids); err != nil {
+		return err
 	}
-	for i, c := range query.TextColumns(ix.fields, values) {
-		if !old[i].Valid || old[i].String != c {
-			return false, nil
+	var missing []string
+	values := make([]map[string]any, len(recs))
+	for i, r := range recs {
+		if r.doc == nil {
+			continue
+		}
+		v, err := decodeDoc(r.doc)
+		if err != nil {
+			return fmt.Errorf("record %s: %w", r.id, err)
+		}
+		values[i] = v
+		if _, ok := rids[r.id]; !ok {
+			missing = append(missing, r.id)
 		}
 	}
-	return true, nil
+	if len(missing) > 0 {
+		if err := t.scanIDs(ctx, mq[1], missing, rids); err != nil {
+			return err
+		}
+	}
+	var known []int64
+	for _, r := range recs {
+		if rid, ok := rids[r.id]; ok {
+			known = append(known, rid)
+		}
+	}
+	for _, ix := range ixs {
+		old, err := t.ftsRows(ctx, ix, known)
+		if err != nil {
+			return err
+		}
+		var del []int64
+		var ins [][]any
+		for i, r := range recs {
+			rid, ok := rids[r.id]
+			if !ok {
+				continue // deleted, never indexed
+			}
+			before, had := old[rid]
+			if r.doc == nil {
+				if had {
+					del = append(del, rid)
+				}
+				continue
+			}
+			cols := query.TextColumns(ix.fields, values[i])
+			if had && reflect.DeepEqual(before, cols) {
+				continue
+			}
+			if had {
+				del = append(del, rid)
+			}
+			row := make([]any, 0, 2+len(cols))
+			row = append(row, rid, r.id)
+			for _, c := range cols {
+				row = append(row, c)
+			}
+			ins = append(ins, row)
+		}
+		if err := t.execJSON(ctx, ftsDeleteQuery(ix), del, len(del)); err != nil {
+			return err
+		}
+		if err := t.execJSON(ctx, ftsInsertQuery(ix), ins, len(ins)); err != nil {
+			return err
+		}
+	}
+	var gone []int64
+	for _, r := range recs {
+		if rid, ok := rids[r.id]; ok && r.doc == nil {
+			gone = append(gone, rid)
+		}
+	}
+	return t.execJSON(ctx, mq[2], gone, len(gone))
+}
+
+// scanIDs runs q (one JSON array of ids) and collects its (id, rid) rows.
+func (t *tx) scanIDs(ctx context.Context, q string, ids []string, into map[string]int64) error {
+	arg, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
+	st, err := t.stmt(ctx, q)
+	if err != nil {
+		return err
+	}
+	rows, err := st.QueryContext(ctx, string(arg))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var rid int64
+		if err := rows.Scan(&id, &rid); err != nil {
+			return err
+		}
+		into[id] = rid
+	}
+	return rows.Err()
+}
+
+// ftsRows reads the indexed text of some row ids.
+func (t *tx) ftsRows(ctx context.Context, ix textIndex, rids []int64) (map[int64][]string, error) {
+	out := map[int64][]string{}
+	if len(rids) == 0 {
+		return out, nil
+	}
+	arg, err := json.Marshal(rids)
+	if err != nil {
+		return nil, err
+	}
+	st, err := t.stmt(ctx, ftsRowsQuery(ix))
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, string(arg))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rid int64
+		cols := make([]sql.NullString, ix.columns)
+		dest := []any{&rid}
+		for i := range cols {
+			dest = append(dest, &cols[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		vals := make([]string, ix.columns)
+		for i, c := range cols {
+			vals[i] = c.String
+		}
+		out[rid] = vals
+	}
+	return out, rows.Err()
+}
+
+// execJSON runs q with list as its JSON array argument, unless it is empty.
+func (t *tx) execJSON(ctx context.Context, q string, list any, n int) error {
+	if n == 0 {
+		return nil
+	}
+	arg, err := json.Marshal(list)
+	if err != nil {
+		return err
+	}
+	st, err := t.stmt(ctx, q)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, string(arg))
+	return err
+}
+
+// hasText reports whether x searches a text index.
+func hasText(x query.Expr) bool {
+	switch x := x.(type) {
+	case query.And:
+		for _, y := range x {
+			if hasText(y) {
+				return true
+			}
+		}
+	case query.Or:
+		for _, y := range x {
+			if hasText(y) {
+				return true
+			}
+		}
+	case *query.Text:
+		return true
+	}
+	return false
 }
 
 func sortedTexts(m map[string]textIndex) []textIndex {
@@ -401,10 +562,6 @@ func sortedTexts(m map[string]textIndex) []textIndex {
 	for _, ix := range m {
 		out = append(out, ix)
 	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].fts < out[j-1].fts; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	sort.Slice(out, func(i, j int) bool { return out[i].fts < out[j].fts })
 	return out
 }

@@ -110,6 +110,15 @@ func (s *Store) runOne(t *tx, r *writeReq, single bool) error {
 		}
 	}
 	err := callFn(r.fn, t)
+	if err == nil {
+		// text indexes follow the write's records inside its savepoint
+		if err = t.flushText(r.ctx); err != nil {
+			err = fmt.Errorf("sqlite: %w", err)
+		}
+	}
+	if err != nil {
+		t.dropText()
+	}
 	if single {
 		return err
 	}
