@@ -66,7 +66,7 @@ func (s *Service) List(ctx context.Context, c *Caller, e *app.Entity, l *query.L
 	}
 	p := &Page{Total: total, Items: items}
 	if more && len(rows) > 0 {
-		if l.Select.Sort.System == query.SysID {
+		if l.Select.Sort.System == query.SysID && l.Select.Near == nil {
 			p.Offset = rows[len(rows)-1].ID
 		} else {
 			p.Offset = l.Select.Offset + len(rows)

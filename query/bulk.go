@@ -21,6 +21,9 @@ func ParseBulk(a *app.App, e *app.Entity, v url.Values) (*Select, error) {
 	if sel.Sort, err = parseSort(e, v.Get("_sortField"), v.Get("_sortType")); err != nil {
 		return nil, err
 	}
+	if v.Get("_sortField") == "" {
+		sel.Near = NearOf(sel.Where) // nearest first, as for lists
+	}
 	if err := parseOffset(sel, v.Get("_offset")); err != nil {
 		return nil, err
 	}
