@@ -431,6 +431,19 @@ func leafKind(t *Target) string {
 // SQL sees it.
 func leaf(k *Cond, raw, e any) bool {
 	kind := leafKind(&k.Target)
+	if html, phone := ComparedAs(kind, k.Op); html {
+		if s, ok := goText(e); ok {
+			e = types.HTMLText(s)
+		}
+		kind = types.Text
+	} else if phone {
+		if s, ok := goText(e); ok {
+			e = digitsOf(s)
+		} else {
+			e = nil
+		}
+		k = &Cond{Target: k.Target, Op: k.Op, Values: PhoneLikePatterns(k.Values)}
+	}
 	switch k.Op {
 	case Equals:
 		return equalsAny(&k.Target, raw, e, kind, k.Values)

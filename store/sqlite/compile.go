@@ -258,6 +258,12 @@ func (c *compiler) at(k *query.Cond, base string, steps []query.Step) (string, e
 // Negative operators over arrays never get here (see cond).
 func (c *compiler) leaf(k *query.Cond, e string) (string, error) {
 	kind := leafKind(&k.Target)
+	if html, phone := query.ComparedAs(kind, k.Op); html {
+		e, kind = fnHTMLText+"("+e+")", types.Text
+	} else if phone {
+		e = fnDigits + "(" + e + ")"
+		k = &query.Cond{Target: k.Target, Op: k.Op, Values: query.PhoneLikePatterns(k.Values)}
+	}
 	need := func(n int) error {
 		if len(k.Values) != n {
 			return fmt.Errorf("operator %s takes %d value(s), got %d", k.Op, n, len(k.Values))

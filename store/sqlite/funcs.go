@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"regexp"
+	"runway/types"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,9 +18,10 @@ import (
 // the "sqlite" driver. They are used in queries only, never in indexes, so
 // the database file stays readable by plain sqlite3 tools.
 const (
-	fnRegexp = "runway_regexp" // (pattern, value) → 1/0, NULL for NULL value; RE2
-	fnLike   = "runway_like"   // (value, lowercased pattern, mode) → 1/0; Unicode case-insensitive
-	fnDigits = "runway_digits" // (value) → the value's digits only
+	fnRegexp   = "runway_regexp"    // (pattern, value) → 1/0, NULL for NULL value; RE2
+	fnLike     = "runway_like"      // (value, lowercased pattern, mode) → 1/0; Unicode case-insensitive
+	fnDigits   = "runway_digits"    // (value) → the value's digits only
+	fnHTMLText = "runway_html_text" // (html) → its visible text
 	// (lat, lng, lat0, lng0) → metres between the points (query.Distance);
 	// NULL unless lat and lng are numbers
 	fnDistance = "runway_distance"
@@ -39,6 +41,7 @@ func init() {
 	sqlite.MustRegisterDeterministicScalarFunction(fnRegexp, 2, sqlRegexp)
 	sqlite.MustRegisterDeterministicScalarFunction(fnLike, 3, sqlLike)
 	sqlite.MustRegisterDeterministicScalarFunction(fnDigits, 1, sqlDigits)
+	sqlite.MustRegisterDeterministicScalarFunction(fnHTMLText, 1, sqlHTMLText)
 	sqlite.MustRegisterDeterministicScalarFunction(fnDistance, 4, sqlDistance)
 	sqlite.MustRegisterDeterministicScalarFunction(fnText, -1, sqlText)
 }
@@ -141,6 +144,14 @@ func sqlDigits(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, er
 		return nil, nil
 	}
 	return digits(v), nil
+}
+
+func sqlHTMLText(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	v, ok := text(args[0])
+	if !ok {
+		return nil, nil
+	}
+	return types.HTMLText(v), nil
 }
 
 func digits(s string) string {
