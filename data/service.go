@@ -53,6 +53,7 @@ type Service struct {
 	now    func() time.Time
 	tz     *time.Location
 	access *access.Rules
+	ranks  rankMax // highest rank per rank field (filling ranks without a scan)
 
 	// ShowMailSecrets writes passwords in clear in the mails Runway logs
 	// instead of sending (welcome, reset password); otherwise they are

@@ -131,6 +131,7 @@ func (s *Service) updateOnce(ctx context.Context, c *Caller, e *app.Entity, id s
 		if err := tx.Update(ctx, e, row, cur.Version); err != nil {
 			return w.writeErr(err, v)
 		}
+		w.noteRanks(v)
 		return w.savePassword(tx, id)
 	})
 	if err != nil {

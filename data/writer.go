@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"runway/app"
@@ -412,9 +413,14 @@ func cloneValue(v any) any {
 
 // fillSequences gives autoIncrement fields of a new record their next value,
 // and empty rank fields a rank after the current maximum (app-model.md §2).
+// It runs inside the write transaction.
 func (w *writer) fillSequences(tx store.Tx, v record.Values) error {
 	for _, f := range w.e.Fields {
-		if f.Type == types.Rank && !f.Many && isEmptyValue(f, v[f.Name]) {
+		if f.Type == types.Rank && !f.Many {
+			if !isEmptyValue(f, v[f.Name]) {
+				w.s.ranks.note(w.e, f, v[f.Name])
+				continue
+			}
 			r, err := w.nextRank(tx, f)
 			if err != nil {
 				return err
@@ -438,12 +444,73 @@ func (w *writer) fillSequences(tx store.Tx, v record.Values) error {
 	return nil
 }
 
+// noteRanks records the rank values an update writes (inside its write
+// transaction), so later filled ranks sort after them.
+func (w *writer) noteRanks(v record.Values) {
+	for _, f := range w.e.Fields {
+		if f.Type == types.Rank && !f.Many {
+			w.s.ranks.note(w.e, f, v[f.Name])
+		}
+	}
+}
+
 // firstRank is the rank of the first record of an entity.
 const firstRank = "iiiii00000"
 
-// nextRank reads the highest rank of a field inside the write transaction
-// (writes are serialised, so two creates never get the same rank).
+// rankMax keeps, per rank field, a value that no stored rank of that field
+// sorts after: the highest rank read or written since the first fill. A
+// fill then costs no read (finding the highest stored rank scans the
+// table when the field has no index, inside the serialized write
+// transaction). Ranks are written only by this service, inside write
+// transactions (which the store runs one at a time), and each write notes
+// its ranks there, so the kept value never falls behind the store; a write
+// rolled back or a record deleted leaves it higher than needed, which is
+// harmless: a filled rank still sorts after every stored one.
+type rankMax struct {
+	mu  sync.Mutex
+	max map[string]string // "entity.field" → highest rank
+}
+
+func rankKey(e *app.Entity, f *app.Field) string { return e.FullName + "." + f.Name }
+
+// note raises the kept maximum to a written rank (nothing before the first
+// fill: that fill reads the store, which has the value).
+func (m *rankMax) note(e *app.Entity, f *app.Field, v any) {
+	s, _ := v.(string)
+	if s == "" {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if cur, known := m.max[rankKey(e, f)]; known && s > cur {
+		m.max[rankKey(e, f)] = s
+	}
+}
+
+// nextRank returns a rank after every stored rank of a field; the first
+// time, it reads the highest one inside the write transaction.
 func (w *writer) nextRank(tx store.Tx, f *app.Field) (string, error) {
+	m := &w.s.ranks
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	key := rankKey(w.e, f)
+	max, known := m.max[key]
+	if !known {
+		var err error
+		if max, err = w.maxRank(tx, f); err != nil {
+			return "", err
+		}
+	}
+	next := rankAfter(max)
+	if m.max == nil {
+		m.max = map[string]string{}
+	}
+	m.max[key] = next
+	return next, nil
+}
+
+// maxRank reads the highest stored rank of a field ("" when none).
+func (w *writer) maxRank(tx store.Tx, f *app.Field) (string, error) {
 	t := query.Target{Path: []query.Step{{Name: f.Name}}, Field: f}
 	rows, err := tx.Find(w.ctx, w.e, &query.Select{
 		Where: &query.Cond{Target: t, Op: query.NotEmpty},
@@ -451,14 +518,14 @@ func (w *writer) nextRank(tx store.Tx, f *app.Field) (string, error) {
 		Limit: 1,
 	})
 	if err != nil || len(rows) == 0 {
-		return firstRank, err
+		return "", err
 	}
 	_, _, _, doc, err := record.Decode(rows[0].Doc)
 	if err != nil {
 		return "", err
 	}
 	max, _ := doc[f.Name].(string)
-	return rankAfter(max), nil
+	return max, nil
 }
 
 // rankAfter returns a rank that sorts after max (byte order): the first five

@@ -141,6 +141,14 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 	return s
 }
 
+// For returns a copy of s whose helpers report to t: parallel subtests
+// that share one server use it so that failures land on the subtest.
+func (s *Server) For(t testing.TB) *Server {
+	c := *s
+	c.t = t
+	return &c
+}
+
 // Login logs in and returns the token, failing the test otherwise.
 func (s *Server) Login(email, password string) string {
 	s.t.Helper()
