@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"runway/app"
 )
 
 // Role is what a user is beyond their groups (app-model.md §6.1).
@@ -56,6 +58,9 @@ type Policy struct {
 	password PasswordPolicy
 	session  SessionPolicy
 	imperson bool
+
+	rules    *Rules                   // nil for SystemPolicy
+	entities map[string]*EntityAccess // members: by entity name; missing = no access
 }
 
 // SessionPolicy is the session behaviour of a user.
@@ -100,7 +105,7 @@ func cacheKey(s Subject) string {
 // password and session policies the primary group's except the logout time,
 // which is the shortest any group sets.
 func (r *Rules) build(s Subject) *Policy {
-	p := &Policy{role: s.Role, password: PasswordPolicy{MinLength: MinPasswordLength}}
+	p := &Policy{role: s.Role, password: PasswordPolicy{MinLength: MinPasswordLength}, rules: r}
 	var groups []*groupRules
 	for _, name := range s.Groups {
 		if g := r.groups[name]; g != nil && !slices.Contains(p.groups, name) {
@@ -144,6 +149,9 @@ func (r *Rules) build(s Subject) *Policy {
 			p.session.NotifyNewIP = primary.session.NotifyNewIP
 			p.session.NotifyNewLocation = primary.session.NotifyNewLocation
 		}
+	}
+	if s.Role == Member {
+		p.entities = r.memberEntities(groups)
 	}
 	switch s.Role {
 	case SuperUser:
@@ -245,4 +253,50 @@ func (p *Policy) MayImpersonate(target Role) bool {
 		return false
 	}
 	return p.Role() == SuperUser || (p != nil && p.imperson)
+}
+
+// memberEntities combines the entity permissions of a member's groups.
+func (r *Rules) memberEntities(groups []*groupRules) map[string]*EntityAccess {
+	union := map[string]*groupEntity{}
+	for _, g := range groups {
+		for name, ge := range g.entities {
+			if prev := union[name]; prev != nil {
+				ge = unionEntities(prev, ge)
+			}
+			union[name] = ge
+		}
+	}
+	out := make(map[string]*EntityAccess, len(union))
+	for name, ge := range union {
+		if e := r.app.Entity(name); e != nil {
+			out[name] = r.entityAccess(e, ge)
+		}
+	}
+	return out
+}
+
+// Entity is what the user may do with the records of e (app-model.md
+// §6.2): for developers and super users everything but what the fields'
+// readAccess/writeAccess restrict, for the system everything, for members
+// the union of their groups' permissions; an entity no group lists (and
+// every entity for a member of no group) is no access at all.
+func (p *Policy) Entity(e *app.Entity) *EntityAccess {
+	switch {
+	case p == nil:
+		return noAccess
+	case p.role == System:
+		return Unrestricted
+	case p.role != Member:
+		return p.rules.Privileged(e)
+	}
+	if ea := p.entities[e.FullName]; ea != nil {
+		return ea
+	}
+	return noAccess
+}
+
+// Action is the permission to run an action of an entity (with its
+// parameters' permissions); an action no group lists is not allowed.
+func (p *Policy) Action(e *app.Entity, name string) *ActionAccess {
+	return p.Entity(e).Action(name)
 }

@@ -92,12 +92,18 @@ type groupRules struct {
 	password    *PasswordPolicy
 	session     *SessionPolicy
 	impersonate bool
+	entities    map[string]*groupEntity // entityPermissions by entity name
 }
 
 // Rules is the compiled security of an app's groups; it hands out Policies.
 // It is safe for concurrent use.
 type Rules struct {
 	groups map[string]*groupRules // by group name
+	app    *app.App
+	// fieldAccess holds the fields' readAccess/writeAccess by entity name;
+	// privileged the access of roles that bypass group permissions.
+	fieldAccess map[string]map[*app.Field]FieldPerm
+	privileged  map[string]*EntityAccess
 
 	mu    sync.Mutex
 	cache map[string]*Policy
@@ -112,11 +118,19 @@ const maxCached = 4096
 // The Rules are usable even then: a group whose security block is invalid
 // allows no REST API and no IP address, so a bad definition fails closed.
 func Compile(a *app.App) (*Rules, []app.Problem, error) {
-	r := &Rules{groups: map[string]*groupRules{}, cache: map[string]*Policy{}}
+	r := &Rules{groups: map[string]*groupRules{}, cache: map[string]*Policy{}, app: a,
+		fieldAccess: map[string]map[*app.Field]FieldPerm{}, privileged: map[string]*EntityAccess{}}
 	var problems []app.Problem
+	for _, name := range a.EntityNames {
+		e := a.Entities[name]
+		p := &parser{file: e.File}
+		r.fieldAccess[name] = p.fieldAccess(a, e)
+		r.privileged[name] = r.entityAccess(e, nil)
+		problems = append(problems, p.problems...)
+	}
 	for _, name := range a.GroupNames {
 		g := a.Groups[name]
-		gr, ps := compileGroup(g)
+		gr, ps := compileGroup(a, g)
 		r.groups[name] = gr
 		problems = append(problems, ps...)
 	}
@@ -128,12 +142,15 @@ func Compile(a *app.App) (*Rules, []app.Problem, error) {
 	return r, problems, nil
 }
 
-// compileGroup parses the security block and userImpersonate of a group.
-func compileGroup(g *app.Group) (*groupRules, []app.Problem) {
+// compileGroup parses the entity permissions, the security block and
+// userImpersonate of a group.
+func compileGroup(a *app.App, g *app.Group) (*groupRules, []app.Problem) {
 	gr := &groupRules{name: g.Name, apis: AllAPIs, impersonate: g.UserImpersonate}
 	p := &parser{file: g.File}
+	gr.entities = p.entityPerms(a, g)
+	p.failed = false // a broken entity entry fails closed on its own
 	if len(g.Security) == 0 || bytes.Equal(bytes.TrimSpace(g.Security), []byte("null")) {
-		return gr, nil
+		return gr, p.problems
 	}
 	sec, ok := p.object("security", g.Security)
 	if ok {

@@ -144,7 +144,8 @@ func TestLoginInactiveAndBlocked(t *testing.T) {
 func TestImpersonation(t *testing.T) {
 	t.Parallel()
 	s := demo(t)
-	ana := s.CreateUser("ana@example.org", "ana-password", obj{"firstName": "Ana", "lastName": "Lima"})
+	ana := s.CreateUser("ana@example.org", "ana-password", obj{"firstName": "Ana", "lastName": "Lima",
+		"groups": arr{obj{"group": "users"}}})
 	s.CreateUser("bob@example.org", "bob-password", obj{"firstName": "Bob", "lastName": "Ross"})
 
 	// A developer impersonates Ana.
@@ -234,7 +235,7 @@ func TestTokenRequired(t *testing.T) {
 func TestDeactivatedUserTokenStopsWorking(t *testing.T) {
 	t.Parallel()
 	s := demo(t)
-	u := s.CreateUser("ana@example.org", "ana-password", nil)
+	u := s.CreateUser("ana@example.org", "ana-password", obj{"groups": arr{obj{"group": "users"}}})
 	tok := s.Login("ana@example.org", "ana-password")
 	s.Do("GET", "/data/companies", tok, nil).Status(200)
 	// An impersonation session of Ana dies too.

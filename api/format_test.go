@@ -97,7 +97,8 @@ func TestFormatForUser(t *testing.T) {
 	utc := "2017-01-16 14:53"
 
 	ana := s.CreateUser("ana@example.org", "ana-password", obj{
-		"localization": obj{"timezoneMode": "MANUAL", "timezone": "Asia/Kolkata"}})
+		"localization": obj{"timezoneMode": "MANUAL", "timezone": "Asia/Kolkata"},
+		"groups":       arr{obj{"group": "everyone"}}})
 	// AUTO: the stored zone is not used.
 	bob := s.CreateUser("bob@example.org", "bob-password", obj{
 		"localization": obj{"timezoneMode": "AUTO", "timezone": "Asia/Tokyo"}})

@@ -25,21 +25,29 @@ type decoded struct {
 	v       record.Values
 }
 
-// render turns stored rows into the answer's documents: the stored native
-// JSON as is when nothing else is asked; otherwise decoded, with the
-// relationships of out.Fetch expanded (one GetMany per path for all rows),
-// projected to out.Fields and encoded native or plainText.
-func (s *Service) render(ctx context.Context, c *Caller, e *app.Entity, rows []store.Row, out *query.Output) ([][]byte, error) {
+// render turns stored rows the caller may read into the answer's
+// documents: the stored native JSON as is when nothing else is asked and
+// nothing is hidden from the caller; otherwise decoded, fields the caller
+// may not read on that record removed, with the relationships of out.Fetch
+// expanded (one GetMany per path for all rows), projected to out.Fields
+// (and the caller's readable fields) and encoded native or plainText.
+func (s *Service) render(ctx context.Context, g *perms, rows []store.Row, out *query.Output) ([][]byte, error) {
+	var o query.Output
+	if out != nil {
+		o = *out
+	}
+	e := g.e
+	fields := g.fields(o.Fields)
 	docs := make([][]byte, len(rows))
-	if out == nil || out.Fields == nil && !out.PlainText && len(out.Fetch) == 0 {
+	if fields == nil && !g.masked() && !o.PlainText && len(o.Fetch) == 0 {
 		for i := range rows {
 			docs[i] = rows[i].Doc
 		}
 		return docs, nil
 	}
 	var pt *record.PlainText
-	if out.PlainText {
-		loc, err := s.location(ctx, c, out.ForUser)
+	if o.PlainText {
+		loc, err := s.location(ctx, g.c, o.ForUser)
 		if err != nil {
 			return nil, err
 		}
@@ -52,21 +60,24 @@ func (s *Service) render(ctx context.Context, c *Caller, e *app.Entity, rows []s
 		if r.id, r.version, r.label, r.v, err = record.Decode(rows[i].Doc); err != nil {
 			return nil, fmt.Errorf("data: decode %s %s: %w", e.FullName, rows[i].ID, err)
 		}
+		if err := g.mask(ctx, r.v, r.id, r.label); err != nil {
+			return nil, err
+		}
 	}
-	for _, path := range out.Fetch {
-		if !selected(out.Fields, path) {
+	for _, path := range o.Fetch {
+		if !selected(fields, path) {
 			continue
 		}
-		if err := s.fetch(ctx, c, e, path, recs, pt); err != nil {
+		if err := s.fetch(ctx, g.c, e, path, recs, pt); err != nil {
 			return nil, err
 		}
 	}
 	for i := range recs {
 		r := &recs[i]
 		if pt != nil {
-			docs[i] = pt.Encode(e, r.id, r.version, r.label, r.v, out.Fields)
+			docs[i] = pt.Encode(e, r.id, r.version, r.label, r.v, fields)
 		} else {
-			docs[i] = record.Encode(e, r.id, r.version, r.label, r.v, out.Fields)
+			docs[i] = record.Encode(e, r.id, r.version, r.label, r.v, fields)
 		}
 	}
 	return docs, nil
@@ -90,15 +101,20 @@ func selected(only record.FieldSet, path []string) bool {
 // fetch expands the relationship values at path in every record to the
 // target records' documents (rest-api.md §6.1, app-model.md §3): the ids of
 // all records are collected first and read with one GetMany. Targets the
-// caller may not read, and missing targets, stay as stored. With pt the
-// targets are rendered in plainText too.
+// caller may not read (entity or record), and missing targets, stay as
+// stored; fetched targets show only the fields the caller may read. With pt
+// the targets are rendered in plainText too.
 func (s *Service) fetch(ctx context.Context, c *Caller, e *app.Entity, path []string, recs []decoded, pt *record.PlainText) error {
 	f := fieldAt(e.Fields, path)
 	if f == nil {
 		return nil
 	}
 	target := s.app.Entity(f.Rules.Entity)
-	if target == nil || s.authorize(c, target, opRead) != nil {
+	if target == nil {
+		return nil
+	}
+	tg := s.perms(c, target)
+	if tg.allow(opRead) != nil {
 		return nil
 	}
 	var ids []string
@@ -120,14 +136,27 @@ func (s *Service) fetch(ctx context.Context, c *Caller, e *app.Entity, path []st
 		return err
 	}
 	docs := make(map[string]json.RawMessage, len(rows))
+	open := tg.ea.Read.All() && tg.ea.AllReadable()
 	for i := range rows {
 		doc := rows[i].Doc
-		if pt != nil {
+		if pt != nil || !open {
 			id, version, label, v, err := record.Decode(doc)
 			if err != nil {
 				return fmt.Errorf("data: decode %s %s: %w", target.FullName, rows[i].ID, err)
 			}
-			doc = pt.Encode(target, id, version, label, v, nil)
+			if ok, err := tg.match(ctx, tg.ea.Read, v, id, label); err != nil {
+				return err
+			} else if !ok {
+				continue // a record the caller may not read keeps its {id, label}
+			}
+			if err := tg.mask(ctx, v, id, label); err != nil {
+				return err
+			}
+			if pt != nil {
+				doc = pt.Encode(target, id, version, label, v, tg.fields(nil))
+			} else {
+				doc = record.Encode(target, id, version, label, v, tg.fields(nil))
+			}
 		}
 		docs[rows[i].ID] = doc
 	}
@@ -212,12 +241,21 @@ func (s *Service) location(ctx context.Context, c *Caller, forUser string) (*tim
 		return s.userLocation(row), nil
 	}
 	self := forUser == c.UserID || c.Email != "" && strings.EqualFold(forUser, c.Email)
-	if !self && s.authorize(c, users, opRead) != nil {
+	ug := s.perms(c, users)
+	if !self && ug.allow(opRead) != nil {
 		return nil, apperr.New(apperr.Forbidden, "Not allowed to use _formatForUser with another user: it needs read access to %s", usersEntity)
 	}
 	row, err := s.userRow(ctx, users, forUser)
 	if err != nil {
 		return nil, err
+	}
+	if row != nil && !self {
+		// A user the caller may not read is one they cannot name.
+		if ok, err := ug.matchDoc(ctx, ug.ea.Read, row.Doc); err != nil {
+			return nil, err
+		} else if !ok {
+			row = nil
+		}
 	}
 	if row == nil {
 		return nil, apperr.New(apperr.BadRequest, "Invalid parameter _formatForUser: no user with id or email %q", forUser)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"runway/access"
 	"runway/app"
 	"runway/query"
 	"runway/store"
@@ -231,9 +232,12 @@ func TestFetchMissingTargetAndReadOne(t *testing.T) {
 	}
 }
 
-// An app with a relationship to sys.users, which ordinary callers may not read.
+// An app with a relationship to sys.users, which ordinary callers (in the
+// group "writers") may not read.
 var ownersApp = fstest.MapFS{
 	"app.json": {Data: []byte(`{"name": "owners"}`)},
+	"security/groups/writers.json": {Data: []byte(`{"name": "writers", "entityPermissions": [
+		{"entity": "notes", "read": "always", "create": "always", "update": "always", "delete": "always"}]}`)},
 	"model/entities/notes.json": {Data: []byte(`{
 		"name": "notes", "label": "Notes", "recordLabel": "fields/text",
 		"fields": [
@@ -256,7 +260,8 @@ func TestFetchRespectsReadPermission(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ordinary := &Caller{UserID: user["id"].(string), Email: "ana@example.org"}
+	ordinary := &Caller{UserID: user["id"].(string), Email: "ana@example.org",
+		Policy: s.Access().For(access.Subject{Groups: []string{"writers"}})}
 	cs.reset()
 	got, err := s.Get(ctx, ordinary, notes, note["id"].(string), &out)
 	if err != nil {

@@ -12,7 +12,8 @@ import (
 // Get reads one record, rendered as out says (projection, format,
 // relationships fetched along; nil = the stored native JSON as is).
 func (s *Service) Get(ctx context.Context, c *Caller, e *app.Entity, id string, out *query.Output) ([]byte, error) {
-	if err := s.authorize(c, e, opRead); err != nil {
+	g := s.perms(c, e)
+	if err := g.allow(opRead); err != nil {
 		return nil, err
 	}
 	if !record.IsID(id) {
@@ -22,7 +23,11 @@ func (s *Service) Get(ctx context.Context, c *Caller, e *app.Entity, id string, 
 	if err != nil {
 		return nil, storeErr(e, id, err)
 	}
-	docs, err := s.render(ctx, c, e, []store.Row{*row}, out)
+	// A record outside the read condition does not exist for the caller.
+	if err := g.checkStored(ctx, opRead, row); err != nil {
+		return nil, err
+	}
+	docs, err := s.render(ctx, g, []store.Row{*row}, out)
 	if err != nil {
 		return nil, err
 	}
@@ -39,10 +44,17 @@ type Page struct {
 // List reads a page of records matching a query, and their total, each
 // record rendered as l.Output says.
 func (s *Service) List(ctx context.Context, c *Caller, e *app.Entity, l *query.List) (*Page, error) {
-	if err := s.authorize(c, e, opRead); err != nil {
+	g := s.perms(c, e)
+	if err := g.allow(opRead); err != nil {
 		return nil, err
 	}
 	sel := l.Select
+	// The caller lists, and counts, only what they may read.
+	where, err := g.restrict(ctx, sel.Where, &sel.Sort)
+	if err != nil {
+		return nil, err
+	}
+	sel.Where = where
 	// Ask for one more than the page so the answer knows whether another
 	// page follows without a second query.
 	if sel.Limit > 0 {
@@ -60,7 +72,7 @@ func (s *Service) List(ctx context.Context, c *Caller, e *app.Entity, l *query.L
 	if more {
 		rows = rows[:l.Select.Limit]
 	}
-	items, err := s.render(ctx, c, e, rows, &l.Output)
+	items, err := s.render(ctx, g, rows, &l.Output)
 	if err != nil {
 		return nil, err
 	}

@@ -96,24 +96,6 @@ func (s *Service) Entity(name string) (*app.Entity, error) {
 	return e, nil
 }
 
-// Operations a caller may be allowed or not.
-const (
-	opRead   = "read"
-	opCreate = "create"
-	opUpdate = "update"
-	opDelete = "delete"
-)
-
-// authorize is the permission check every data path calls. Until group
-// permissions land (security issue), only sys.users is restricted: it is
-// served to developers, super users and the system.
-func (s *Service) authorize(c *Caller, e *app.Entity, op string) error {
-	if e.FullName == usersEntity && !c.privileged() {
-		return apperr.New(apperr.Forbidden, "Not allowed to %s records of %s", op, e.FullName)
-	}
-	return nil
-}
-
 // notFound is the error for a missing record.
 func notFound(e *app.Entity, id string) error {
 	return apperr.New(apperr.NotFound, "Record %q of entity %q does not exist", id, e.FullName)

@@ -21,22 +21,46 @@ import (
 // then only draws sequences, encodes and inserts: the store serializes
 // writes, so the less each one holds it, the more creates per second.
 func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[string]any) ([]byte, error) {
-	if err := s.authorize(c, e, opCreate); err != nil {
+	g := s.perms(c, e)
+	if err := g.allow(opCreate); err != nil {
 		return nil, err
 	}
-	pw, perrs, err := s.prepareUserPassword(e, in, true)
+	// Fields the caller may not write are dropped (app-model.md §6.2).
+	in, err := g.writable(ctx, in, nil, "", "")
 	if err != nil {
 		return nil, err
 	}
-	w := s.newWriter(ctx, s.store, c, e, true)
-	w.pw = pw
-	w.errs = append(w.errs, perrs...)
-	v := w.apply(e.Fields, in, nil, "")
-	w.complete(v)
-	if err := w.err(); err != nil {
+	id := record.NewID()
+	build := func(in map[string]any) (*writer, record.Values, error) {
+		pw, perrs, err := s.prepareUserPassword(e, in, true)
+		if err != nil {
+			return nil, nil, err
+		}
+		w := s.newWriter(ctx, s.store, c, e, true)
+		w.pw = pw
+		w.errs = append(w.errs, perrs...)
+		v := w.apply(e.Fields, in, nil, "")
+		w.complete(v)
+		return w, v, w.err()
+	}
+	w, v, err := build(in)
+	if err != nil {
 		return nil, err
 	}
-	id := record.NewID()
+	// Fields writable only on some records: the new record decides.
+	if in2, changed, err := g.condWrites(ctx, in, id, w.label(v, id), v); err != nil {
+		return nil, err
+	} else if changed {
+		if w, v, err = build(in2); err != nil {
+			return nil, err
+		}
+	}
+	// The new record must satisfy the create permission.
+	if ok, err := g.matchNew(ctx, g.ea.Create, id, 0, w.label(v, id), v); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, apperr.New(apperr.Forbidden, "Not allowed to create this record of %s: it does not meet the create permission", e.FullName)
+	}
 	var row *store.Row
 	err = s.store.Write(ctx, func(tx store.Tx) error {
 		if err := w.fillSequences(tx, v); err != nil {
@@ -53,7 +77,7 @@ func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[s
 		return nil, err
 	}
 	s.afterWrite(e, row.ID, false)
-	return row.Doc, nil
+	return g.output(ctx, row.Doc)
 }
 
 // maxUpdateRetries bounds how often an update without a version is redone
@@ -78,6 +102,11 @@ func (s *Service) Update(ctx context.Context, c *Caller, e *app.Entity, id strin
 	if err != nil {
 		return nil, err
 	}
+	// Fields the caller may never write are dropped before anything reads
+	// the input (the password of sys.users included).
+	if in, err = s.perms(c, e).writable(ctx, in, nil, "", ""); err != nil {
+		return nil, err
+	}
 	pw, perrs, err := s.prepareUserPassword(e, in, false)
 	if err != nil {
 		return nil, err
@@ -98,7 +127,7 @@ func (s *Service) update(ctx context.Context, c *Caller, e *app.Entity, id strin
 			return nil, storeErr(e, id, err)
 		}
 		s.afterWrite(e, id, false)
-		return doc, nil
+		return s.perms(c, e).output(ctx, doc)
 	}
 }
 
@@ -115,6 +144,20 @@ func (s *Service) updateOnce(ctx context.Context, c *Caller, e *app.Entity, id s
 	if err != nil {
 		return nil, fmt.Errorf("data: decode %s %s: %w", e.FullName, id, err)
 	}
+	// The stored record must be one the caller may read (else 404) and
+	// update (else 403); fields they may not write on it are dropped.
+	g := s.perms(c, e)
+	if err := g.checkStored(ctx, opUpdate, cur); err != nil {
+		return nil, err
+	}
+	if in, err = g.writable(ctx, in, old, id, cur.Label); err != nil {
+		return nil, err
+	}
+	if auth, _ := in["authentication"].(map[string]any); pw != nil && pw.path != "" {
+		if p, _ := passwordInput(auth); p == "" {
+			pw, perrs = nil, nil // the password was not the caller's to set on this record
+		}
+	}
 	w := s.newWriter(ctx, s.store, c, e, false)
 	w.pw = pw
 	w.errs = append(w.errs, perrs...)
@@ -125,6 +168,13 @@ func (s *Service) updateOnce(ctx context.Context, c *Caller, e *app.Entity, id s
 	}
 	version := cur.Version + 1
 	label := w.label(v, id)
+	// ... and the record as updated must still meet the update permission
+	// (app-model.md §8 Q9).
+	if ok, err := g.matchNew(ctx, g.ea.Update, id, version, label, v); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, apperr.New(apperr.Forbidden, "Not allowed to update record %q of %s this way: the result does not meet the update permission", id, e.FullName)
+	}
 	row := &store.Row{ID: id, Version: version, Label: label, Doc: record.Encode(e, id, version, label, v, nil),
 		Created: cur.Created, Modified: w.now}
 	err = s.store.Write(ctx, func(tx store.Tx) error {
@@ -164,7 +214,8 @@ func inputVersion(in map[string]any) (int64, bool, error) {
 
 // Delete removes one record and returns it as it was.
 func (s *Service) Delete(ctx context.Context, c *Caller, e *app.Entity, id string) ([]byte, error) {
-	if err := s.authorize(c, e, opDelete); err != nil {
+	g := s.perms(c, e)
+	if err := g.allow(opDelete); err != nil {
 		return nil, err
 	}
 	if !record.IsID(id) {
@@ -176,6 +227,10 @@ func (s *Service) Delete(ctx context.Context, c *Caller, e *app.Entity, id strin
 		if err != nil {
 			return storeErr(e, id, err)
 		}
+		// Unreadable: 404; readable but outside the delete permission: 403.
+		if err := g.checkStored(ctx, opDelete, row); err != nil {
+			return err
+		}
 		doc = row.Doc
 		if err := tx.Delete(ctx, e, id); err != nil {
 			return storeErr(e, id, err)
@@ -186,7 +241,7 @@ func (s *Service) Delete(ctx context.Context, c *Caller, e *app.Entity, id strin
 		return nil, err
 	}
 	s.afterWrite(e, id, true)
-	return doc, nil
+	return g.output(ctx, doc)
 }
 
 // Result is one entry of a per-record result map (rest-api.md §4.4).
@@ -203,13 +258,14 @@ const MaxSyncRecords = 1000
 // DeleteMany removes the records with these ids in one transaction; ids that
 // do not exist get an error entry instead of failing the call.
 func (s *Service) DeleteMany(ctx context.Context, c *Caller, e *app.Entity, ids []string) (map[string]Result, error) {
-	if err := s.authorize(c, e, opDelete); err != nil {
+	g := s.perms(c, e)
+	if err := g.allow(opDelete); err != nil {
 		return nil, err
 	}
 	if len(ids) > MaxSyncRecords {
 		return nil, tooManyForSync(len(ids))
 	}
-	return s.deleteIDs(ctx, e, ids)
+	return s.deleteIDs(ctx, g, ids)
 }
 
 func tooManyForSync(n int) error {
@@ -220,10 +276,18 @@ func tooManyForSync(n int) error {
 // synchronously: more than MaxSyncRecords matches is a badRequest asking for
 // _async. sel.Limit, when set, caps the set.
 func (s *Service) DeleteQuery(ctx context.Context, c *Caller, e *app.Entity, sel *query.Select) (map[string]Result, error) {
-	if err := s.authorize(c, e, opDelete); err != nil {
+	g := s.perms(c, e)
+	if err := g.allow(opDelete); err != nil {
+		return nil, err
+	}
+	// The query sees only what the caller may read; each record found must
+	// then meet the delete permission (deleteIDs).
+	where, err := g.restrict(ctx, sel.Where, &sel.Sort)
+	if err != nil {
 		return nil, err
 	}
 	q := *sel
+	q.Where = where
 	if q.Limit == 0 || q.Limit > MaxSyncRecords {
 		q.Limit = MaxSyncRecords + 1 // one more tells whether there are too many
 	}
@@ -232,7 +296,7 @@ func (s *Service) DeleteQuery(ctx context.Context, c *Caller, e *app.Entity, sel
 		return nil, err
 	}
 	if len(rows) > MaxSyncRecords {
-		n, err := s.store.Count(ctx, e, sel.Where)
+		n, err := s.store.Count(ctx, e, where)
 		if err != nil {
 			return nil, err
 		}
@@ -245,11 +309,14 @@ func (s *Service) DeleteQuery(ctx context.Context, c *Caller, e *app.Entity, sel
 	for i := range rows {
 		ids[i] = rows[i].ID
 	}
-	return s.deleteIDs(ctx, e, ids)
+	return s.deleteIDs(ctx, g, ids)
 }
 
-// deleteIDs deletes records by id in one transaction, with a result per id.
-func (s *Service) deleteIDs(ctx context.Context, e *app.Entity, ids []string) (map[string]Result, error) {
+// deleteIDs deletes records by id in one transaction, with a result per id:
+// records the caller may not read are "not found", those they may read but
+// not delete a "not allowed" error; answers show what the caller may read.
+func (s *Service) deleteIDs(ctx context.Context, g *perms, ids []string) (map[string]Result, error) {
+	e := g.e
 	results := make(map[string]Result, len(ids))
 	var valid []string
 	for _, id := range ids {
@@ -276,13 +343,25 @@ func (s *Service) deleteIDs(ctx context.Context, e *app.Entity, ids []string) (m
 				results[id] = Result{Status: "error", ErrorMessage: apperr.As(notFound(e, id)).Message}
 				continue
 			}
+			if err := g.checkStored(ctx, opDelete, row); err != nil {
+				ae := apperr.As(err)
+				if ae == nil {
+					return err
+				}
+				results[id] = Result{Status: "error", ErrorMessage: ae.Message}
+				continue
+			}
+			doc, err := g.output(ctx, row.Doc)
+			if err != nil {
+				return err
+			}
 			if err := tx.Delete(ctx, e, id); err != nil {
 				return storeErr(e, id, err)
 			}
 			if err := forgetUser(ctx, tx, e, id); err != nil {
 				return err
 			}
-			results[id] = Result{Status: "ok", Response: row.Doc}
+			results[id] = Result{Status: "ok", Response: doc}
 			deleted = append(deleted, id)
 		}
 		return nil

@@ -40,7 +40,8 @@ func TestMaintenanceCLI(t *testing.T) {
 	s := startServe(t, env, "--data", data, "--addr", "127.0.0.1:0")
 	admin := s.token("admin@localhost", "admin-password-1")
 	code, body := s.call("POST", "/data/sys.users", admin, map[string]any{"firstName": "Ana", "lastName": "Lima",
-		"email": "ana@example.com", "authentication": map[string]any{"newPassword": "ana-password", "passwordConfirmation": "ana-password"}})
+		"email": "ana@example.com", "authentication": map[string]any{"newPassword": "ana-password", "passwordConfirmation": "ana-password"},
+		"groups": []any{map[string]any{"group": "users"}}})
 	if code != http.StatusOK {
 		t.Fatalf("create user: %d %v", code, body)
 	}
