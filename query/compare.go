@@ -1,23 +1,37 @@
 package query
 
 import (
+	"math/big"
 	"strings"
 
 	"runway/types"
 )
 
-// ComparedAs says how the store and Match read a value of this kind before
-// applying op (query-language.md §7.1): html by its visible text (tags and
-// attributes ignored) except for empty/notEmpty, and phone by its digits
-// for like (equality on phones already compares digits).
-func ComparedAs(kind string, op Op) (htmlText, phoneDigits bool) {
+// Transform is how the store and Match read a stored value before an
+// operator compares it (query-language.md §7.1).
+type Transform int
+
+const (
+	AsIs        Transform = iota
+	VisibleText           // html: tags and attributes ignored
+	Digits                // phone like: digits only
+	MaskRaw               // maskedText like: the value without its mask literals
+)
+
+// ComparedAs says how a value of this kind is read for op: html by its
+// visible text except for empty/notEmpty; phone by its digits and
+// maskedText without its literals for like (equality on both already
+// accepts either written form).
+func ComparedAs(kind string, op Op) Transform {
 	switch {
 	case kind == types.HTML && op != Empty && op != NotEmpty:
-		return true, false
+		return VisibleText
 	case kind == types.Phone && op == Like:
-		return false, true
+		return Digits
+	case kind == types.MaskedText && op == Like:
+		return MaskRaw
 	}
-	return false, false
+	return AsIs
 }
 
 // PhoneLikePatterns rewrites like patterns for a phone field: the markers of
@@ -45,4 +59,21 @@ func PhoneLikePatterns(values []any) []any {
 		out[i] = d
 	}
 	return out
+}
+
+// CompareDecimals orders two decimal strings exactly (bigNumber values keep
+// up to 34 significant digits, more than a float holds); text that is not a
+// decimal orders after every decimal, among itself by bytes.
+func CompareDecimals(a, b string) int {
+	x, okA := new(big.Rat).SetString(a)
+	y, okB := new(big.Rat).SetString(b)
+	switch {
+	case okA && okB:
+		return x.Cmp(y)
+	case okA:
+		return -1
+	case okB:
+		return 1
+	}
+	return strings.Compare(a, b)
 }

@@ -413,6 +413,9 @@ func jsonEach(v any) []any {
 // leafSub is the member of a structured value a target addresses (as the
 // store's leafSub).
 func leafSub(t *Target) string {
+	if t.Sub == SubWhole {
+		return ""
+	}
 	if t.Sub != "" || t.Field == nil {
 		return t.Sub
 	}
@@ -431,18 +434,25 @@ func leafKind(t *Target) string {
 // SQL sees it.
 func leaf(k *Cond, raw, e any) bool {
 	kind := leafKind(&k.Target)
-	if html, phone := ComparedAs(kind, k.Op); html {
+	switch ComparedAs(kind, k.Op) {
+	case VisibleText:
 		if s, ok := goText(e); ok {
 			e = types.HTMLText(s)
 		}
 		kind = types.Text
-	} else if phone {
+	case Digits:
 		if s, ok := goText(e); ok {
 			e = digitsOf(s)
 		} else {
 			e = nil
 		}
 		k = &Cond{Target: k.Target, Op: k.Op, Values: PhoneLikePatterns(k.Values)}
+	case MaskRaw:
+		if s, ok := goText(e); ok {
+			e = types.MaskRaw(k.Field.Rules.Mask, s)
+		} else {
+			e = nil
+		}
 	}
 	switch k.Op {
 	case Equals:
@@ -455,10 +465,7 @@ func leaf(k *Cond, raw, e any) bool {
 		return e != nil && !isEmptyText(e)
 	case Greater, GreaterOrEquals, Less, LessOrEquals:
 		p := bound(k.Values[0])
-		if kind == types.BigNumber {
-			e, p = castReal(e), castReal(p)
-		}
-		c, ok := sqlCompare(e, p)
+		c, ok := compareAs(kind, e, p)
 		if !ok {
 			return false
 		}
@@ -473,16 +480,22 @@ func leaf(k *Cond, raw, e any) bool {
 		return c <= 0
 	case Between:
 		lo, hi := bound(k.Values[0]), bound(k.Values[1])
-		if kind == types.BigNumber {
-			e, lo, hi = castReal(e), castReal(lo), castReal(hi)
-		}
-		c1, ok1 := sqlCompare(e, lo)
-		c2, ok2 := sqlCompare(e, hi)
+		c1, ok1 := compareAs(kind, e, lo)
+		c2, ok2 := compareAs(kind, e, hi)
 		return ok1 && ok2 && c1 >= 0 && c2 <= 0
 	case Like:
 		return likeAny(e, k.Values)
 	}
 	return false
+}
+
+// compareAs orders e and p as the store does: big numbers, decimal strings
+// under the decimal collation, exactly; everything else by SQLite's rules.
+func compareAs(kind string, e, p any) (int, bool) {
+	if kind == types.BigNumber && e != nil && p != nil && class(e) == 2 && class(p) == 2 {
+		return CompareDecimals(textOf(e), textOf(p)), true
+	}
+	return sqlCompare(e, p)
 }
 
 func isEmptyText(e any) bool {
@@ -939,68 +952,6 @@ func digitsOf(s string) string {
 	return b.String()
 }
 
-// castReal is CAST(v AS REAL): text reads its longest numeric prefix (0.0
-// when there is none).
-func castReal(v any) any {
-	switch x := v.(type) {
-	case nil:
-		return nil
-	case int64:
-		return float64(x)
-	case float64:
-		return x
-	case string:
-		return realPrefix(x)
-	case jsonText:
-		return realPrefix(x.text())
-	}
-	return nil
-}
-
-func realPrefix(s string) float64 {
-	i := 0
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\f' || s[i] == '\v') {
-		i++
-	}
-	start := i
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		i++
-	}
-	digits := 0
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-		digits++
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			digits++
-		}
-	}
-	if digits == 0 {
-		return 0
-	}
-	end := i
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		j := i + 1
-		if j < len(s) && (s[j] == '+' || s[j] == '-') {
-			j++
-		}
-		k := j
-		for k < len(s) && s[k] >= '0' && s[k] <= '9' {
-			k++
-		}
-		if k > j {
-			end = k
-		}
-	}
-	f, err := strconv.ParseFloat(s[start:end], 64)
-	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return 0
-	}
-	return f
-}
 
 // Compiled regular expressions, shared, bounded (emptied when full).
 var reCache = struct {

@@ -302,6 +302,14 @@ func parseFilterWith(a *app.App, e *app.Entity, path, raw string, o *filterOpts)
 	if isGroupTarget(t) && (op == Equals || op == NotEquals) {
 		return nil, fmt.Errorf(`a nested group is compared with a JSON object of inner field values, e.g. {"%s":"…"}`, firstInner(t.Field))
 	}
+	if (op == Empty || op == NotEmpty) && t.Field != nil && strings.Count(path, ".")+1 == len(t.Path) {
+		switch t.Field.Type {
+		case types.Relationship, types.File, types.Group:
+			// A bare path asks whether the field is set, not whether its
+			// label or name is (a file's name may be unknown).
+			t.Sub = SubWhole
+		}
+	}
 	c := &Cond{Target: t, Op: op}
 	for i, s := range args {
 		if !quoted[i] && isUserRef(s) {

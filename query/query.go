@@ -67,6 +67,10 @@ func (Or) isExpr()    {}
 func (*Cond) isExpr() {}
 func (*Text) isExpr() {}
 
+// SubWhole as a Target's Sub addresses a structured value (relationship,
+// file, group) as a whole rather than its natural member (label, name).
+const SubWhole = "$"
+
 // System field names a Target may address instead of a field.
 const (
 	SysID    = "id"

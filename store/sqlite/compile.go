@@ -142,6 +142,9 @@ func leafKind(t *query.Target) string {
 // when set, else the natural one (relationships and groups by label, files by
 // name, dynamic choices by their selected value).
 func leafSub(t *query.Target) string {
+	if t.Sub == query.SubWhole {
+		return ""
+	}
 	if t.Sub != "" || t.Field == nil {
 		return t.Sub
 	}
@@ -258,11 +261,18 @@ func (c *compiler) at(k *query.Cond, base string, steps []query.Step) (string, e
 // Negative operators over arrays never get here (see cond).
 func (c *compiler) leaf(k *query.Cond, e string) (string, error) {
 	kind := leafKind(&k.Target)
-	if html, phone := query.ComparedAs(kind, k.Op); html {
+	switch query.ComparedAs(kind, k.Op) {
+	case query.VisibleText:
 		e, kind = fnHTMLText+"("+e+")", types.Text
-	} else if phone {
+	case query.Digits:
 		e = fnDigits + "(" + e + ")"
 		k = &query.Cond{Target: k.Target, Op: k.Op, Values: query.PhoneLikePatterns(k.Values)}
+	case query.MaskRaw:
+		mask, err := c.bind(k.Target.Field.Rules.Mask)
+		if err != nil {
+			return "", err
+		}
+		e = fnMaskRaw + "(" + e + ", " + mask + ")"
 	}
 	need := func(n int) error {
 		if len(k.Values) != n {
@@ -300,7 +310,7 @@ func (c *compiler) leaf(k *query.Cond, e string) (string, error) {
 			return "", err
 		}
 		if kind == types.BigNumber {
-			return orderExpr(e, kind) + op + "CAST(" + p + " AS REAL)", nil
+			return orderExpr(e, kind) + op + p, nil
 		}
 		return e + op + p, nil
 	case query.Between:
@@ -316,7 +326,7 @@ func (c *compiler) leaf(k *query.Cond, e string) (string, error) {
 			return "", err
 		}
 		if kind == types.BigNumber {
-			return "(" + orderExpr(e, kind) + " BETWEEN CAST(" + lo + " AS REAL) AND CAST(" + hi + " AS REAL))", nil
+			return "(" + orderExpr(e, kind) + " BETWEEN " + lo + " AND " + hi + ")", nil
 		}
 		return "(" + e + " BETWEEN " + lo + " AND " + hi + ")", nil
 	case query.Like:
@@ -326,11 +336,11 @@ func (c *compiler) leaf(k *query.Cond, e string) (string, error) {
 	}
 }
 
-// orderExpr is the expression a value is ordered by: big numbers are JSON
-// strings and order numerically.
+// orderExpr is the expression a value is ordered and compared by: big
+// numbers are decimal strings ordered exactly by the decimal collation.
 func orderExpr(e, kind string) string {
 	if kind == types.BigNumber {
-		return "CAST(" + e + " AS REAL)"
+		return e + " COLLATE " + collDecimal
 	}
 	return e
 }

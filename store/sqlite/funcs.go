@@ -22,6 +22,9 @@ const (
 	fnLike     = "runway_like"      // (value, lowercased pattern, mode) → 1/0; Unicode case-insensitive
 	fnDigits   = "runway_digits"    // (value) → the value's digits only
 	fnHTMLText = "runway_html_text" // (html) → its visible text
+	fnMaskRaw  = "runway_mask_raw"  // (value, mask) → the value without the mask's literals
+
+	collDecimal = "runway_decimal" // orders decimal strings exactly (bigNumber)
 	// (lat, lng, lat0, lng0) → metres between the points (query.Distance);
 	// NULL unless lat and lng are numbers
 	fnDistance = "runway_distance"
@@ -42,6 +45,8 @@ func init() {
 	sqlite.MustRegisterDeterministicScalarFunction(fnLike, 3, sqlLike)
 	sqlite.MustRegisterDeterministicScalarFunction(fnDigits, 1, sqlDigits)
 	sqlite.MustRegisterDeterministicScalarFunction(fnHTMLText, 1, sqlHTMLText)
+	sqlite.MustRegisterDeterministicScalarFunction(fnMaskRaw, 2, sqlMaskRaw)
+	sqlite.MustRegisterCollationUtf8(collDecimal, query.CompareDecimals)
 	sqlite.MustRegisterDeterministicScalarFunction(fnDistance, 4, sqlDistance)
 	sqlite.MustRegisterDeterministicScalarFunction(fnText, -1, sqlText)
 }
@@ -152,6 +157,15 @@ func sqlHTMLText(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, 
 		return nil, nil
 	}
 	return types.HTMLText(v), nil
+}
+
+func sqlMaskRaw(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	v, ok := text(args[0])
+	if !ok {
+		return nil, nil
+	}
+	mask, _ := text(args[1])
+	return types.MaskRaw(mask, v), nil
 }
 
 func digits(s string) string {
