@@ -952,7 +952,6 @@ func digitsOf(s string) string {
 	return b.String()
 }
 
-
 // Compiled regular expressions, shared, bounded (emptied when full).
 var reCache = struct {
 	sync.RWMutex
