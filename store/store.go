@@ -70,6 +70,8 @@ type Tx interface {
 	// NextSequence returns the next value of a named counter (autoIncrement
 	// fields), never lower than floor.
 	NextSequence(ctx context.Context, name string, floor int64) (int64, error)
+	// JobTx: jobs checkpoint in the transaction of their work (jobs.go).
+	JobTx
 }
 
 // Session is a login session; only the token's hash is stored.
@@ -114,6 +116,9 @@ type Store interface {
 	AppState(ctx context.Context, key string) (string, error)
 	// SetAppState writes a runtime setting ("" removes it).
 	SetAppState(ctx context.Context, key, value string) error
+
+	// Jobs: the job queue and job logs (jobs.go).
+	Jobs
 
 	Close() error
 }
