@@ -73,7 +73,6 @@ func TestDeleteOverQueryErrors(t *testing.T) {
 		"/data/companies?_query=and(",
 		"/data/companies?_size=0",
 		"/data/companies?_sortType=up",
-		"/data/companies?_async=true",
 		"/data/companies?_async=maybe",
 		"/data/companies?_triggerEvents=no",
 		"/data/companies?_cascadeOperations=1",

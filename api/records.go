@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"runway/apperr"
 	"runway/data"
+	"runway/jobs"
 	"runway/query"
 )
 
@@ -116,8 +116,12 @@ func (s *Server) deleteQuery(w http.ResponseWriter, r *http.Request, c *data.Cal
 	if err != nil {
 		return err
 	}
-	if err := s.rejectAsync(r); err != nil {
+	async, err := boolParam(r, "_async", false)
+	if err != nil {
 		return err
+	}
+	if async {
+		return s.asyncDelete(w, r, c, &jobs.DeleteRequest{Entity: e, Query: r.URL.Query()})
 	}
 	// Accepted and validated; they change nothing until listeners and
 	// cascades exist.
@@ -137,18 +141,6 @@ func (s *Server) deleteQuery(w http.ResponseWriter, r *http.Request, c *data.Cal
 	return writeJSON(w, results)
 }
 
-// rejectAsync validates _async and refuses true until background jobs exist.
-func (s *Server) rejectAsync(r *http.Request) error {
-	async, err := boolParam(r, "_async", false)
-	if err != nil {
-		return err
-	}
-	if async {
-		return apperr.New(apperr.BadRequest, "_async=true needs background jobs, which this version of Runway does not run yet")
-	}
-	return nil
-}
-
 // deleteRecords: DELETE /data/{entity}/{id} or /{id1,id2,…} (rest-api.md
 // §6.5, §6.6; a comma makes it a delete of many).
 func (s *Server) deleteRecords(w http.ResponseWriter, r *http.Request, c *data.Caller) error {
@@ -156,10 +148,22 @@ func (s *Server) deleteRecords(w http.ResponseWriter, r *http.Request, c *data.C
 	if err != nil {
 		return err
 	}
-	if err := s.rejectAsync(r); err != nil {
+	async, err := boolParam(r, "_async", false)
+	if err != nil {
 		return err
 	}
 	ids := r.PathValue("ids")
+	if async {
+		list := splitIDs(ids)
+		if !strings.Contains(ids, ",") {
+			// delete one: a missing record is 404 now, as without _async
+			if err := s.data.CheckDelete(r.Context(), c, e, ids); err != nil {
+				return err
+			}
+			list = []string{ids}
+		}
+		return s.asyncDelete(w, r, c, &jobs.DeleteRequest{Entity: e, IDs: list})
+	}
 	if !strings.Contains(ids, ",") {
 		doc, err := s.data.Delete(r.Context(), c, e, ids)
 		if err != nil {

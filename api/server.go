@@ -10,6 +10,7 @@ import (
 	"runway/apperr"
 	"runway/auth"
 	"runway/data"
+	"runway/jobs"
 )
 
 // Config holds the HTTP settings.
@@ -33,19 +34,20 @@ type Server struct {
 	cfg  Config
 	data *data.Service
 	auth *auth.Service
+	jobs *jobs.Service
 	log  *slog.Logger
 	mux  *http.ServeMux
 }
 
 // New builds the server and its routes.
-func New(cfg Config, d *data.Service, a *auth.Service, log *slog.Logger) *Server {
+func New(cfg Config, d *data.Service, a *auth.Service, j *jobs.Service, log *slog.Logger) *Server {
 	if cfg.MaxBodySize <= 0 {
 		cfg.MaxBodySize = DefaultMaxBodySize
 	}
 	if cfg.Env == "" {
 		cfg.Env = "dev"
 	}
-	s := &Server{cfg: cfg, data: d, auth: a, log: log, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, data: d, auth: a, jobs: j, log: log, mux: http.NewServeMux()}
 	s.routes()
 	return s
 }
@@ -73,6 +75,14 @@ func (s *Server) routes() {
 
 	s.mux.HandleFunc("GET "+b+"/maintenance", s.authed(s.getMaintenance))
 	s.mux.HandleFunc("PUT "+b+"/maintenance", s.authed(s.putMaintenance))
+
+	// Jobs (rest-api.md §9); the job log also under the singular path of
+	// the documentation's sample.
+	s.mux.HandleFunc("GET "+b+"/status/jobs", s.authed(s.listJobs))
+	s.mux.HandleFunc("GET "+b+"/status/jobs/{id}", s.authed(s.getJob))
+	s.mux.HandleFunc("GET "+b+"/status/jobs/{id}/logs", s.authed(s.jobLogs))
+	s.mux.HandleFunc("GET "+b+"/status/job/{id}/logs", s.authed(s.jobLogs))
+	s.mux.HandleFunc("PUT "+b+"/status/jobs/{id}/{command}", s.authed(s.jobCommand))
 
 	// Everything else is a JSON 404, including known paths with another
 	// method, so every answer has the error body of rest-api.md §2.

@@ -21,6 +21,7 @@ import (
 	"runway/app"
 	"runway/auth"
 	"runway/data"
+	"runway/jobs"
 	"runway/store/sqlite"
 )
 
@@ -36,6 +37,7 @@ type Server struct {
 	Root   string // server root, for /healthz
 	Data   *data.Service
 	Auth   *auth.Service
+	Jobs   *jobs.Service
 	Token  string       // an admin (developer) token ("" when Start could not log in: RequireHTTPS over plain HTTP)
 	Client *http.Client // the client the helpers use (trusts the server's certificate with TLS)
 	// Header is added to every request the helpers send (e.g.
@@ -64,6 +66,10 @@ type Options struct {
 	Clock func() time.Time
 	// Log receives the server log (nil: discarded).
 	Log io.Writer
+	// Jobs configures the job workers (zero: the defaults); e.g. short
+	// heartbeat and takeover times, small batches with a pause so a test
+	// can act while a job runs, or Workers -1 so jobs stay PENDING.
+	Jobs jobs.Config
 }
 
 // Start serves the app in fsys (nil = the demo app) until the test ends.
@@ -114,8 +120,10 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 	if _, _, err := au.EnsureAdmin(ctx, AdminEmail, AdminPassword); err != nil {
 		t.Fatalf("create admin: %v", err)
 	}
+	js := jobs.New(st, d, log, o.Jobs)
+	js.Start()
 	srv := api.New(api.Config{Env: "dev", MaxBodySize: o.MaxBodySize, RequireHTTPS: o.RequireHTTPS,
-		TrustProxy: o.TrustProxy}, d, au, log)
+		TrustProxy: o.TrustProxy}, d, au, js, log)
 	hs := httptest.NewUnstartedServer(srv)
 	// TLS handshake failures that tests cause on purpose are not news.
 	hs.Config.ErrorLog = stdlog.New(logw, "", 0)
@@ -127,10 +135,13 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 	}
 	t.Cleanup(func() {
 		hs.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = js.Shutdown(ctx)
 		au.Wait()
 		st.Close()
 	})
-	s := &Server{URL: hs.URL + srv.Base(), Root: hs.URL, Data: d, Auth: au, Client: hs.Client(),
+	s := &Server{URL: hs.URL + srv.Base(), Root: hs.URL, Data: d, Auth: au, Jobs: js, Client: hs.Client(),
 		Header: o.Header.Clone(), t: t}
 	if s.Header == nil {
 		s.Header = http.Header{}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"runway/access"
 	"runway/app"
@@ -66,6 +67,21 @@ func envFloat(name string, def float64) float64 {
 		return def
 	}
 	return f
+}
+
+// envDuration reads a duration variable (e.g. 30s); a value that is not
+// one is reported and the default kept.
+func envDuration(name string, def time.Duration) time.Duration {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "runway: %s=%q is not a duration; using %v\n", name, v, def)
+		return def
+	}
+	return d
 }
 
 // noArgs rejects positional arguments: flag parsing stops at the first one,

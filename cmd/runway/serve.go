@@ -18,6 +18,7 @@ import (
 	"runway/api"
 	"runway/auth"
 	"runway/data"
+	"runway/jobs"
 )
 
 func serve(args []string) error {
@@ -36,9 +37,18 @@ func serve(args []string) error {
 	trustProxy := fs.Bool("trust-proxy", envBool("RUNWAY_TRUST_PROXY", false), "believe X-Forwarded-Proto and X-Forwarded-For from a proxy in front [RUNWAY_TRUST_PROXY]")
 	loginRate := fs.Float64("login-rate", envFloat("RUNWAY_LOGIN_RATE", auth.DefaultLoginRate), "failed logins allowed per minute for each client IP and each email; 0 = no limit [RUNWAY_LOGIN_RATE]")
 	loginBurst := fs.Int("login-burst", int(envFloat("RUNWAY_LOGIN_BURST", auth.DefaultLoginBurst)), "failed logins allowed at once before the rate applies [RUNWAY_LOGIN_BURST]")
+	jobWorkers := fs.Int("job-workers", int(envFloat("RUNWAY_JOB_WORKERS", jobs.DefaultWorkers)), "background job workers; 0 = none, jobs wait [RUNWAY_JOB_WORKERS]")
+	jobLowWorkers := fs.Int("job-low-workers", int(envFloat("RUNWAY_JOB_LOW_WORKERS", jobs.DefaultLowWorkers)), "workers for low-priority jobs; 0 = none [RUNWAY_JOB_LOW_WORKERS]")
+	jobHeartbeat := fs.Duration("job-heartbeat", envDuration("RUNWAY_JOB_HEARTBEAT", jobs.DefaultHeartbeat), "how often a worker says it still runs its job [RUNWAY_JOB_HEARTBEAT]")
+	jobTakeover := fs.Duration("job-takeover", envDuration("RUNWAY_JOB_TAKEOVER", jobs.DefaultTakeover), "a running job whose heartbeat is older is taken over [RUNWAY_JOB_TAKEOVER]")
+	jobBatch := fs.Int("job-batch", int(envFloat("RUNWAY_JOB_BATCH", jobs.DefaultBatchSize)), "records a job handles per transaction [RUNWAY_JOB_BATCH]")
+	jobPause := fs.Duration("job-pause", envDuration("RUNWAY_JOB_PAUSE", 0), "pause between two batches of a job, leaving the database to others [RUNWAY_JOB_PAUSE]")
 	_ = fs.Parse(args)
 	if err := noArgs(fs); err != nil {
 		return err
+	}
+	if *jobWorkers < 0 || *jobLowWorkers < 0 || *jobBatch < 1 || *jobHeartbeat <= 0 || *jobTakeover <= *jobHeartbeat || *jobPause < 0 {
+		return fmt.Errorf("--job-workers and --job-low-workers must be 0 or more, --job-batch 1 or more, --job-heartbeat positive and shorter than --job-takeover, --job-pause 0 or more")
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return fmt.Errorf("--tls-cert and --tls-key go together")
@@ -87,11 +97,24 @@ func serve(args []string) error {
 	}
 	go au.Sweep(ctx, 10*time.Minute)
 
+	js := jobs.New(st, d, log, jobs.Config{Workers: noneIsNegative(*jobWorkers), LowWorkers: noneIsNegative(*jobLowWorkers),
+		Heartbeat: *jobHeartbeat, Takeover: *jobTakeover, BatchSize: *jobBatch, BatchPause: *jobPause})
+	js.Start()
+	// Running jobs checkpoint and are released (they continue on the next
+	// start) before the store closes.
+	defer func() {
+		jctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := js.Shutdown(jctx); err != nil {
+			log.Warn("jobs did not stop in time; their current batches were rolled back", "err", err)
+		}
+	}()
+
 	if *pprofAddr != "" {
 		go servePprof(*pprofAddr, log)
 	}
 	srv := api.New(api.Config{Env: *envName, MaxBodySize: *maxBody, RequireHTTPS: *requireHTTPS,
-		TrustProxy: *trustProxy}, d, au, log)
+		TrustProxy: *trustProxy}, d, au, js, log)
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		TLSConfig: tlsConfig}
 	scheme := "http"
@@ -165,4 +188,13 @@ func servePprof(addr string, log *slog.Logger) {
 	log.Info("pprof serving", "url", "http://"+addr+"/debug/pprof/")
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	log.Error("pprof stopped", "err", srv.ListenAndServe())
+}
+
+// noneIsNegative maps a worker count flag (0 = none) to jobs.Config (0 =
+// the default, negative = none).
+func noneIsNegative(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
