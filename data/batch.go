@@ -227,14 +227,18 @@ func (s *Service) DeleteBatch(ctx context.Context, c *Caller, e *app.Entity, st 
 			if err != nil {
 				return err
 			}
-			if err := tx.Delete(ctx, e, id); err != nil {
-				return storeErr(e, id, err)
-			}
 			if err := forgetUser(ctx, tx, e, id); err != nil {
 				return err
 			}
 			done = append(done, Outcome{id, Result{Status: "ok", Response: doc}})
 			deleted = append(deleted, id)
+		}
+		// One statement for the batch: the rows were read in this
+		// transaction, so each one is there.
+		if n, err := tx.DeleteIDs(ctx, e, deleted); err != nil {
+			return err
+		} else if n != int64(len(deleted)) {
+			return fmt.Errorf("data: deleted %d of %d records of %s", n, len(deleted), e.FullName)
 		}
 		return checkpoint(tx, done)
 	})

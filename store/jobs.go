@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+
+	"runway/app"
 )
 
 // Job is a background job as stored: every field of rest-api.md §9.1 but
@@ -134,6 +136,9 @@ var (
 // JobTx is what a job does inside a write transaction, so that its work
 // and its checkpoint commit together.
 type JobTx interface {
+	// DeleteIDs removes the records with these ids in as few statements as
+	// it can (a job's batch) and returns how many existed.
+	DeleteIDs(ctx context.Context, e *app.Entity, ids []string) (int64, error)
 	// InsertJob stores a new job; a job with a parent adds one to the
 	// parent's children count.
 	InsertJob(ctx context.Context, j *Job) error

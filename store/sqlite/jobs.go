@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"runway/app"
 	"runway/record"
 	"runway/store"
 )
@@ -510,4 +511,37 @@ func (s *Store) JobLogs(ctx context.Context, jobID string, f *store.JobLogFilter
 		return nil, 0, fmt.Errorf("sqlite: job logs: %w", err)
 	}
 	return out, total, nil
+}
+
+// deleteIDsChunk bounds the ids of one DELETE … IN (…).
+const deleteIDsChunk = 500
+
+// DeleteIDs removes records by id with one statement per 500 ids (a job's
+// batch) and returns how many existed; text indexes follow as for Delete.
+func (t *tx) DeleteIDs(ctx context.Context, e *app.Entity, ids []string) (int64, error) {
+	table, err := tableName(e)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete: %w", err)
+	}
+	var total int64
+	for rest := ids; len(rest) > 0; {
+		chunk := rest[:min(len(rest), deleteIDsChunk)]
+		rest = rest[len(chunk):]
+		res, err := t.tx.ExecContext(ctx, `DELETE FROM `+quoteIdent(table)+` WHERE id IN (`+placeholders(len(chunk))+`)`, anys(chunk)...)
+		if err != nil {
+			return 0, fmt.Errorf("sqlite: delete %d records of %s: %w", len(chunk), e.FullName, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return 0, fmt.Errorf("sqlite: delete %d records of %s: %w", len(chunk), e.FullName, err)
+		}
+		total += n
+	}
+	for _, id := range ids {
+		t.queueText(table, id, nil)
+	}
+	if total > 0 {
+		t.touch(table)
+	}
+	return total, nil
 }

@@ -250,3 +250,29 @@ func TestJobsSurviveReopen(t *testing.T) {
 		t.Fatalf("schema version %q %v", v, err)
 	}
 }
+
+// TestDeleteIDs: a batch of deletes in one statement; missing ids are not
+// counted.
+func TestDeleteIDs(t *testing.T) {
+	ctx := context.Background()
+	s, a := openTest(t)
+	e := a.Entity("companies")
+	insert(t, s, e, row(1, nil), row(2, nil), row(3, nil))
+	var n int64
+	err := s.Write(ctx, func(tx store.Tx) error {
+		var err error
+		n, err = tx.DeleteIDs(ctx, e, []string{id(1), id(2), id(9)})
+		return err
+	})
+	if err != nil || n != 2 {
+		t.Fatalf("deleted %d, %v", n, err)
+	}
+	for i, want := range map[int]error{1: store.ErrNotFound, 2: store.ErrNotFound, 3: nil} {
+		if _, err := s.Get(ctx, e, id(i)); !errors.Is(err, want) && !(want == nil && err == nil) {
+			t.Errorf("record %d: %v, want %v", i, err, want)
+		}
+	}
+	if c, err := s.Count(ctx, e, nil); err != nil || c != 1 {
+		t.Fatalf("count after: %d %v (the count cache must see the delete)", c, err)
+	}
+}
