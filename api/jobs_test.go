@@ -305,6 +305,34 @@ func TestAsyncDeleteQueryPages(t *testing.T) {
 	}
 }
 
+// TestAsyncDeleteNearest: with near and _size the job deletes the nearest
+// records, whatever their ids.
+func TestAsyncDeleteNearest(t *testing.T) {
+	t.Parallel()
+	s := kitchen(t)
+	var far, near []string
+	for _, lat := range []float64{3, 1, 4, 2} { // created out of distance order
+		id := thing(t, s, obj{"geoPoint": obj{"latitude": lat / 1000, "longitude": 0}})["id"].(string)
+		if lat <= 2 {
+			near = append(near, id)
+		} else {
+			far = append(far, id)
+		}
+	}
+	id := asyncRef(t, s.As("DELETE", "/data/things?"+q("geoPoint", "near(0,0)", "_size", "2")+"&_async=true", nil))
+	j := waitStatus(t, s, id, "FINISHED")
+	var got []string
+	for k := range j["results"].(map[string]any) {
+		got = append(got, k)
+	}
+	if !sameSet(got, near) {
+		t.Fatalf("deleted %v, want the nearest %v", got, near)
+	}
+	for _, id := range far {
+		get(t, s, "things", id)
+	}
+}
+
 func sortIDs(ids []string) {
 	for i := 1; i < len(ids); i++ {
 		for j := i; j > 0 && ids[j] < ids[j-1]; j-- {

@@ -37,8 +37,8 @@ func idCond(op query.Op, id string) *query.Cond {
 // Sorted by id, the set is an id range: the highest id that exists now
 // bounds it from above (later records get higher ids), and _size/_offset
 // become the ids of the first and last record of the page they describe.
-// Sorted by a field, a cap or an offset can only be honoured by listing the
-// ids now.
+// Sorted by a field (or nearest first), a cap or an offset can only be
+// honoured by listing the ids now.
 //
 // The query sees only what c may read (like a synchronous delete); each
 // record must then meet the delete permission when its batch runs.
@@ -55,7 +55,7 @@ func (s *Service) PlanDelete(ctx context.Context, c *Caller, e *app.Entity, sel 
 	restricted.Where = where
 	sel = &restricted
 	paged := sel.Limit > 0 || sel.Offset > 0 || sel.After != ""
-	byID := sel.Sort.System == query.SysID || (sel.Sort.System == "" && len(sel.Sort.Path) == 0)
+	byID := sel.Near == nil && (sel.Sort.System == query.SysID || (sel.Sort.System == "" && len(sel.Sort.Path) == 0))
 	if paged && !byID {
 		rows, err := s.store.Find(ctx, e, sel)
 		if err != nil {
