@@ -6,6 +6,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"runway/apperr"
 	"runway/auth"
@@ -36,7 +37,7 @@ type Server struct {
 	auth *auth.Service
 	jobs *jobs.Service
 	log  *slog.Logger
-	mux  *http.ServeMux
+	mux  *routeMux
 }
 
 // New builds the server and its routes.
@@ -47,9 +48,37 @@ func New(cfg Config, d *data.Service, a *auth.Service, j *jobs.Service, log *slo
 	if cfg.Env == "" {
 		cfg.Env = "dev"
 	}
-	s := &Server{cfg: cfg, data: d, auth: a, jobs: j, log: log, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, data: d, auth: a, jobs: j, log: log, mux: &routeMux{ServeMux: http.NewServeMux()}}
 	s.routes()
 	return s
+}
+
+// routeMux is the server's ServeMux, remembering the patterns registered
+// on it so tests can check that every route is covered (Routes).
+type routeMux struct {
+	*http.ServeMux
+	patterns []string
+}
+
+func (m *routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.HandleFunc(pattern, h)
+}
+
+func (m *routeMux) Handle(pattern string, h http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(pattern, h)
+}
+
+// Routes lists the pattern of every registered route in registration
+// order, as given to the mux ("GET /dev/runtime/api/data/{entity}", "/").
+func (s *Server) Routes() []string { return slices.Clone(s.mux.patterns) }
+
+// Route is the pattern of the route that serves r ("/" for the JSON 404
+// of unknown paths).
+func (s *Server) Route(r *http.Request) string {
+	_, p := s.mux.Handler(r)
+	return p
 }
 
 // Base is the path prefix of the API, e.g. "/dev/runtime/api".
@@ -67,11 +96,11 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST "+b+"/data/{entity}", s.authed(s.createRecord))
 	s.mux.HandleFunc("DELETE "+b+"/data/{entity}", s.authed(s.deleteQuery))
 	s.mux.HandleFunc("GET "+b+"/data/{entity}/{id}", s.authed(s.readRecord))
-	s.mux.HandleFunc("PUT "+b+"/data/{entity}/{id}", s.authed(s.updateRecord))
+	// An id: update; another word: an action over a query (actions.go).
+	s.mux.HandleFunc("PUT "+b+"/data/{entity}/{id}", s.authed(s.putData))
 	s.mux.HandleFunc("DELETE "+b+"/data/{entity}/{ids}", s.authed(s.deleteRecords))
-	// The built-in actions of sys.users; actions of other entities come
-	// with the actions API.
-	s.mux.HandleFunc("PUT "+b+"/data/sys.users/{id}/{action}", s.authed(s.userAction))
+	// Actions over one record or an id list (sys.users' built-in ones too).
+	s.mux.HandleFunc("PUT "+b+"/data/{entity}/{ids}/{action}", s.authed(s.recordsAction))
 
 	s.mux.HandleFunc("GET "+b+"/maintenance", s.authed(s.getMaintenance))
 	s.mux.HandleFunc("PUT "+b+"/maintenance", s.authed(s.putMaintenance))

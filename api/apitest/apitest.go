@@ -22,6 +22,7 @@ import (
 	"runway/auth"
 	"runway/data"
 	"runway/jobs"
+	"runway/script"
 	"runway/store/sqlite"
 )
 
@@ -38,6 +39,7 @@ type Server struct {
 	Data   *data.Service
 	Auth   *auth.Service
 	Jobs   *jobs.Service
+	API    *api.Server  // the HTTP server (its Routes)
 	Token  string       // an admin (developer) token ("" when Start could not log in: RequireHTTPS over plain HTTP)
 	Client *http.Client // the client the helpers use (trusts the server's certificate with TLS)
 	// Header is added to every request the helpers send (e.g.
@@ -70,6 +72,9 @@ type Options struct {
 	// heartbeat and takeover times, small batches with a pause so a test
 	// can act while a job runs, or Workers -1 so jobs stay PENDING.
 	Jobs jobs.Config
+	// ScriptTimeout limits a synchronous script execution (0: the
+	// engine's 30 s).
+	ScriptTimeout time.Duration
 }
 
 // Start serves the app in fsys (nil = the demo app) until the test ends.
@@ -101,6 +106,11 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 	log := slog.New(slog.NewTextHandler(logw, nil))
 	d := data.New(a, st, log)
 	d.ShowMailSecrets = true // env dev
+	eng, err := script.New(a, d, log, script.Options{SyncTimeout: o.ScriptTimeout, Env: "dev"})
+	if err != nil {
+		t.Fatalf("compile scripts: %v", err)
+	}
+	d.SetScripts(eng)
 	au := auth.New(d, a.Name, o.IdleTimeout, log)
 	if o.LoginRate != 0 || o.LoginBurst != 0 {
 		rate, burst := o.LoginRate, o.LoginBurst
@@ -141,7 +151,7 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 		au.Wait()
 		st.Close()
 	})
-	s := &Server{URL: hs.URL + srv.Base(), Root: hs.URL, Data: d, Auth: au, Jobs: js, Client: hs.Client(),
+	s := &Server{URL: hs.URL + srv.Base(), Root: hs.URL, Data: d, Auth: au, Jobs: js, API: srv, Client: hs.Client(),
 		Header: o.Header.Clone(), t: t}
 	if s.Header == nil {
 		s.Header = http.Header{}
