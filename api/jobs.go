@@ -82,7 +82,7 @@ func (s *Server) jobLogs(w http.ResponseWriter, r *http.Request, c *data.Caller)
 	q := r.URL.Query()
 	var f store.JobLogFilter
 	var err error
-	if p := q.Get("period"); p != "" || q.Has("period") {
+	if p := q.Get("period"); p != "" {
 		from, to, err := parsePeriod(p, time.Now(), s.location())
 		if err != nil {
 			return badParam("period", "%q: %v (use e.g. 3h 30m, today or yesterday)", p, err)

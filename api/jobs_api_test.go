@@ -389,6 +389,7 @@ func TestJobLogs(t *testing.T) {
 	eq("period=4h&from=0&to=1", "three hours ago", "a minute ago: été") // period wins
 	eq("period="+url.QueryEscape("1d 6h"), within(now.Add(-30*time.Hour), now)...)
 	eq("period=today", within(midnight, now)...)
+	eq("period=&level=ERROR", "last of yesterday", "three hours ago") // empty: no period
 	eq("period=Yesterday", within(midnight.AddDate(0, 0, -1), midnight.Add(-time.Millisecond))...)
 	eq(q("from", fmt.Sprint(lines[1].at.UnixMilli()), "to", fmt.Sprint(lines[3].at.UnixMilli())), lines[1].msg, lines[2].msg, lines[3].msg)
 	eq(q("from", fmt.Sprint(lines[4].at.UnixMilli())), lines[4].msg, lines[5].msg)

@@ -202,6 +202,12 @@ func TestAsyncDeleteOneAndMany(t *testing.T) {
 		s.As("DELETE", "/data/companies/"+b+","+c+"?"+p, nil).Error(400, "badRequest")
 		s.As("DELETE", "/data/companies?"+p, nil).Error(400, "badRequest")
 	}
+	for _, p := range []string{"nope=1", "numberOfEmployees=abc", "_query=and(", "_size=0", "_sortType=up", "_offset=zz"} {
+		s.As("DELETE", "/data/companies?_async=true&"+p, nil).Error(400, "badRequest")
+	}
+	if p := s.As("GET", "/status/jobs", nil).Status(200).JSON(); num(p["total"]) != 2 {
+		t.Fatalf("refused calls created jobs: %s", js(p))
+	}
 	id = asyncRef(t, s.As("DELETE", "/data/companies/"+b+","+c+"?_async=true&_cascadeOperations=false&_cascatdeOperations=true", nil))
 	if j := waitStatus(t, s, id, "FINISHED"); !jsonEq(j["data"], obj{"entityName": "companies", "triggerEvents": true, "cascadeOperations": false}) {
 		t.Fatalf("defaults and precedence of the flags: %s", js(j["data"]))
