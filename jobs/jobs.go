@@ -91,6 +91,10 @@ func (c Config) withDefaults() Config {
 	if c.Takeover <= 0 {
 		c.Takeover = DefaultTakeover
 	}
+	if c.Takeover <= c.Heartbeat {
+		// a live worker must never look dead between two heartbeats
+		c.Takeover = 6 * c.Heartbeat
+	}
 	if c.Poll <= 0 {
 		c.Poll = DefaultPoll
 	}
