@@ -799,7 +799,7 @@ var matrixCases = []matrixCase{
 	},
 	{
 		name:   "sys.users actions",
-		routes: []string{"PUT /data/sys.users/{id}/{action}"},
+		routes: []string{"PUT /data/{entity}/{ids}/{action}"},
 		run: func(t *testing.T, m *matrix, w who) {
 			r := m.do(t, w, "PUT", "/data/sys.users/"+m.uid[allow]+"/activate", nil)
 			if w == dev || w == super {

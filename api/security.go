@@ -1,11 +1,9 @@
 package api
 
 import (
-	"maps"
 	"net"
 	"net/http"
 	"net/netip"
-	"slices"
 	"strings"
 
 	"runway/access"
@@ -132,36 +130,3 @@ func (s *Server) putMaintenance(w http.ResponseWriter, r *http.Request, c *data.
 }
 
 var errDevelopersOnly = apperr.New(apperr.Forbidden, "Only developers may do this")
-
-// userAction: PUT /data/sys.users/{id}/{action} runs a built-in action of
-// sys.users (activate, deactivate, unblock, resetPassword) and answers the
-// user after it (rest-api.md §6.9.1). They take no parameters.
-func (s *Server) userAction(w http.ResponseWriter, r *http.Request, c *data.Caller) error {
-	async, err := boolParam(r, "_async", false)
-	if err != nil {
-		return err
-	}
-	if async {
-		return apperr.New(apperr.BadRequest, "Actions of sys.users run synchronously; _async=true is not supported")
-	}
-	if r.ContentLength != 0 {
-		body, err := s.readObject(w, r)
-		if err != nil {
-			return err
-		}
-		var errs []apperr.FieldError
-		for _, k := range slices.Sorted(maps.Keys(body)) {
-			errs = append(errs, apperr.FieldError{Field: k, Code: apperr.FieldInvalid,
-				Message: "Unknown parameter " + k + ": the action takes none"})
-		}
-		if len(errs) > 0 {
-			return apperr.Validation(errs)
-		}
-	}
-	doc, err := s.data.UserAction(r.Context(), c, r.PathValue("id"), r.PathValue("action"))
-	if err != nil {
-		return err
-	}
-	writeRaw(w, doc)
-	return nil
-}

@@ -37,13 +37,19 @@ type Caller struct {
 	// Policy is what the caller may do (role and groups resolved); nil
 	// means a member of no group.
 	Policy *access.Policy
+	// Script: the user acts through a script (sys.data): group permissions
+	// are bypassed, fields' readAccess/writeAccess are not (app-model.md
+	// §6); its writes are SCRIPT-category events, Source names the script
+	// ("<file>:<function>") for listeners and history. See ScriptCaller.
+	Script bool
+	Source string
 }
 
 // SystemCaller acts with every permission (CLI user management, start-up).
 var SystemCaller = &Caller{Email: "system", Name: "System", System: true, Policy: access.SystemPolicy}
 
 // privileged callers bypass group permissions (app-model.md §6.1).
-func (c *Caller) privileged() bool { return c.Developer || c.SuperUser || c.System }
+func (c *Caller) privileged() bool { return c.Developer || c.SuperUser || c.System || c.Script }
 
 // Service reads and writes records of one app.
 type Service struct {
@@ -64,6 +70,8 @@ type Service struct {
 	// or deleted (the auth service drops cached sessions and revokes them
 	// when the user can no longer log in).
 	OnUserWrite func(userID string, deleted bool)
+
+	js *scriptHooks // the script engine and its caches (scripts.go)
 }
 
 // New returns a data service over a store whose schema is in step with a.

@@ -159,6 +159,7 @@ func (s *Service) updateOnce(ctx context.Context, c *Caller, e *app.Entity, id s
 		}
 	}
 	w := s.newWriter(ctx, s.store, c, e, false)
+	w.id = id
 	w.pw = pw
 	w.errs = append(w.errs, perrs...)
 	v := w.apply(e.Fields, in, old, "")

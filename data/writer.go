@@ -31,6 +31,8 @@ type writer struct {
 	now   int64
 	errs  []apperr.FieldError
 	pw    *userPassword // sys.users: the password this write sets
+	id    string        // the record's id ("" while new)
+	sc    *scriptState  // script-based field logic of this save (scripts.go)
 }
 
 func (s *Service) newWriter(ctx context.Context, r store.Reader, c *Caller, e *app.Entity, isNew bool) *writer {
@@ -46,6 +48,9 @@ func (w *writer) fail(path string, f *app.Field, code, msg string, info map[stri
 }
 
 func (w *writer) err() error {
+	if err := w.scriptErr(); err != nil {
+		return err
+	}
 	if len(w.errs) == 0 {
 		return nil
 	}
@@ -243,13 +248,15 @@ func (w *writer) complete(v record.Values) {
 	if w.e.FullName == usersEntity {
 		w.completeUser(v)
 	}
+	w.scriptValues(v)
 	normalize(w.e.Fields, v)
 	w.required(w.e.Fields, v, "")
+	w.scriptChecks(v)
 }
 
 // defaults applies literal and $currentDate defaults to empty fields of a new
-// record or nested item (app-model.md §8 Q33). Script defaults wait for the
-// scripting issue.
+// record or nested item (app-model.md §8 Q33); script defaults are queued
+// until the whole record is built (scripts.go).
 func (w *writer) defaults(fields []*app.Field, v record.Values) {
 	for _, f := range fields {
 		if !isEmptyValue(f, v[f.Name]) {
@@ -260,6 +267,8 @@ func (w *writer) defaults(fields []*app.Field, v record.Values) {
 			v[f.Name] = cloneValue(f.Default)
 		case app.DefaultCurrentDate:
 			v[f.Name] = w.currentDate(f)
+		case app.DefaultScript:
+			w.scriptDefault(f, v)
 		}
 	}
 }
@@ -557,6 +566,9 @@ func rankAfter(max string) string {
 
 // label computes the record label (app-model.md §1.3, §8 Q14).
 func (w *writer) label(v record.Values, id string) string {
+	if l, ok := w.scriptLabel(id); ok {
+		return l
+	}
 	if w.e.LabelPath == nil {
 		return id
 	}

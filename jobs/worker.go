@@ -29,6 +29,8 @@ func (s *Service) handler(typ string) handler {
 	switch typ {
 	case TypeDeleteRecords:
 		return deleteHandler{}
+	case TypeExecuteAction:
+		return actionHandler{}
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"runway/access"
 	"runway/app"
+	"runway/script"
 	"runway/store"
 	"runway/store/sqlite"
 )
@@ -141,7 +142,15 @@ func loadChecked(fsys fs.FS) (*app.App, []app.Problem, error) {
 		return a, problems, err
 	}
 	_, more, err := access.Compile(a)
-	return a, append(problems, more...), err
+	problems = append(problems, more...)
+	// Every script must compile (the server compiles them at start).
+	if ps := script.Check(a); len(ps) > 0 {
+		problems = append(problems, ps...)
+		if err == nil {
+			err = fmt.Errorf("%d scripts do not compile", len(ps))
+		}
+	}
+	return a, problems, err
 }
 
 // openStore opens the database the flags name and syncs its schema.

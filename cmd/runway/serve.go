@@ -19,6 +19,7 @@ import (
 	"runway/auth"
 	"runway/data"
 	"runway/jobs"
+	"runway/script"
 )
 
 func serve(args []string) error {
@@ -43,12 +44,17 @@ func serve(args []string) error {
 	jobTakeover := fs.Duration("job-takeover", envDuration("RUNWAY_JOB_TAKEOVER", jobs.DefaultTakeover), "a running job whose heartbeat is older is taken over [RUNWAY_JOB_TAKEOVER]")
 	jobBatch := fs.Int("job-batch", int(envFloat("RUNWAY_JOB_BATCH", jobs.DefaultBatchSize)), "records a job handles per transaction [RUNWAY_JOB_BATCH]")
 	jobPause := fs.Duration("job-pause", envDuration("RUNWAY_JOB_PAUSE", 0), "pause between two batches of a job, leaving the database to others [RUNWAY_JOB_PAUSE]")
+	scriptTimeout := fs.Duration("script-timeout", envDuration("RUNWAY_SCRIPT_TIMEOUT", script.DefaultSyncTimeout), "time limit of a synchronous script execution (a request's actions and field logic) [RUNWAY_SCRIPT_TIMEOUT]")
+	jobScriptTimeout := fs.Duration("job-script-timeout", envDuration("RUNWAY_JOB_SCRIPT_TIMEOUT", 0), "time limit of a script execution in a background job; 0 = none [RUNWAY_JOB_SCRIPT_TIMEOUT]")
 	_ = fs.Parse(args)
 	if err := noArgs(fs); err != nil {
 		return err
 	}
 	if *jobWorkers < 0 || *jobLowWorkers < 0 || *jobBatch < 1 || *jobHeartbeat <= 0 || *jobTakeover <= *jobHeartbeat || *jobPause < 0 {
 		return fmt.Errorf("--job-workers and --job-low-workers must be 0 or more, --job-batch 1 or more, --job-heartbeat positive and shorter than --job-takeover, --job-pause 0 or more")
+	}
+	if *scriptTimeout <= 0 || *jobScriptTimeout < 0 {
+		return fmt.Errorf("--script-timeout must be positive and --job-script-timeout 0 or more")
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return fmt.Errorf("--tls-cert and --tls-key go together")
@@ -89,6 +95,11 @@ func serve(args []string) error {
 
 	d := data.New(a, st, log)
 	d.ShowMailSecrets = *envName == "dev" // app-model.md §8 Q30
+	eng, err := script.New(a, d, log, script.Options{SyncTimeout: *scriptTimeout, BackgroundTimeout: *jobScriptTimeout, Env: *envName})
+	if err != nil {
+		return fmt.Errorf("scripts: %w", err)
+	}
+	d.SetScripts(eng)
 	au := auth.New(d, a.Name, *idle, log)
 	au.SetLoginRateLimit(*loginRate, *loginBurst)
 	defer au.Wait()

@@ -1,0 +1,334 @@
+package script
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/dop251/goja"
+
+	"runway/app"
+	"runway/apperr"
+	"runway/data"
+	"runway/query"
+	"runway/record"
+)
+
+// caller is who sys.data calls act as: the execution's current user,
+// through a script (group permissions bypassed, SCRIPT-category events).
+func (rt *runtime) caller() *data.Caller {
+	return data.ScriptCaller(rt.x.caller, rt.x.source)
+}
+
+// obj builds a plain object of functions.
+func (rt *runtime) obj(fns map[string]func(goja.FunctionCall) goja.Value) *goja.Object {
+	o := rt.vm.NewObject()
+	for name, fn := range fns {
+		_ = o.Set(name, rt.fnValue(fn))
+	}
+	return o
+}
+
+// sysData is sys.data (app-model.md §7).
+func (rt *runtime) sysData() *goja.Object {
+	d := rt.e.data
+	return rt.obj(map[string]func(goja.FunctionCall) goja.Value{
+		"findById": func(c goja.FunctionCall) goja.Value {
+			e := rt.entityArg(arg(c, 0))
+			id := str(c, 1)
+			if !record.IsID(id) {
+				rt.throwf(apperr.BadRequest, "%q is not a record id", id)
+			}
+			return rt.findByID(e, id)
+		},
+		"findOne": func(c goja.FunctionCall) goja.Value {
+			e, sel, out, _ := rt.queryArgs(c, 0)
+			sel.Limit = 1
+			p, err := d.List(rt.x.ctx, rt.caller(), e, &query.List{Select: *sel, Output: out})
+			if err != nil {
+				rt.throw(err)
+			}
+			if len(p.Items) == 0 {
+				return goja.Null()
+			}
+			rec, err := rt.recordFromDoc(e, p.Items[0])
+			if err != nil {
+				rt.throw(err)
+			}
+			return rt.object(rec)
+		},
+		"find": func(c goja.FunctionCall) goja.Value {
+			e, sel, out, _ := rt.queryArgs(c, 0)
+			return rt.object(rt.newResultSet(e, sel, out))
+		},
+		"count": func(c goja.FunctionCall) goja.Value {
+			e, sel, _, _ := rt.queryArgs(c, 0)
+			return rt.vm.ToValue(rt.count(e, sel.Where))
+		},
+		"aggregate": func(goja.FunctionCall) goja.Value {
+			rt.throwf(apperr.BadRequest, "sys.data.aggregate is not supported yet (it comes with the aggregate API)")
+			return nil
+		},
+		"createAggregateQuery": func(goja.FunctionCall) goja.Value {
+			rt.throwf(apperr.BadRequest, "sys.data.createAggregateQuery is not supported yet (it comes with the aggregate API)")
+			return nil
+		},
+		"createRecord": func(c goja.FunctionCall) goja.Value {
+			e := rt.entityArg(arg(c, 0))
+			return rt.object(rt.newRecord(e, "", 0, "", nil, nil))
+		},
+		"createQuery": func(c goja.FunctionCall) goja.Value {
+			return rt.newQuery(rt.entityArg(arg(c, 0)), nil).obj
+		},
+		"save": func(c goja.FunctionCall) goja.Value {
+			r, ok := hostOf[*recordHost](arg(c, 0))
+			if !ok || r.e == nil {
+				rt.throwf(apperr.BadRequest, "sys.data.save needs a Record")
+			}
+			if r.readOnly {
+				rt.throwf(apperr.BadRequest, "This record is read-only here and cannot be saved")
+			}
+			var doc []byte
+			var err error
+			if r.id == "" {
+				doc, err = d.Create(rt.x.ctx, rt.caller(), r.e, r.input())
+			} else {
+				doc, err = d.Update(rt.x.ctx, rt.caller(), r.e, r.id, r.input())
+			}
+			if err != nil {
+				rt.throw(err)
+			}
+			if err := r.reset(doc); err != nil {
+				rt.throw(err)
+			}
+			return c.Arguments[0]
+		},
+		"remove": func(c goja.FunctionCall) goja.Value {
+			r, ok := hostOf[*recordHost](arg(c, 0))
+			if !ok || r.e == nil || r.id == "" {
+				rt.throwf(apperr.BadRequest, "sys.data.remove needs a stored Record")
+			}
+			doc, err := d.Delete(rt.x.ctx, rt.caller(), r.e, r.id)
+			if err != nil {
+				rt.throw(err)
+			}
+			if err := r.reset(doc); err != nil {
+				rt.throw(err)
+			}
+			return c.Arguments[0]
+		},
+		"refresh": func(c goja.FunctionCall) goja.Value {
+			r, ok := hostOf[*recordHost](arg(c, 0))
+			if !ok || r.e == nil || r.id == "" {
+				rt.throwf(apperr.BadRequest, "sys.data.refresh needs a stored Record")
+			}
+			return rt.findByID(r.e, r.id)
+		},
+		"delete": func(goja.FunctionCall) goja.Value {
+			rt.throwf(apperr.BadRequest, "sys.data.delete runs as a background job, which scripts cannot start yet; remove records one by one with sys.data.remove")
+			return nil
+		},
+		"executeAction": func(c goja.FunctionCall) goja.Value {
+			e, sel, _, i := rt.queryArgs(c, 0)
+			return rt.executeAction(e, str(c, i), data.ActionTarget{Query: sel}, arg(c, i+1), arg(c, i+2), "executeInBackground")
+		},
+		"executeGlobalAction": func(c goja.FunctionCall) goja.Value {
+			e := rt.entityArg(arg(c, 0))
+			return rt.executeAction(e, str(c, 1), data.ActionTarget{Query: &query.Select{}}, arg(c, 2), arg(c, 3), "async")
+		},
+		"findByIdAndLock": func(goja.FunctionCall) goja.Value {
+			rt.throwf(apperr.BadRequest, "record locks are not supported yet")
+			return nil
+		},
+	})
+}
+
+// findByID reads a record as the script's caller: null when it does not
+// exist (or the caller cannot see it).
+func (rt *runtime) findByID(e *app.Entity, id string) goja.Value {
+	doc, err := rt.e.data.Get(rt.x.ctx, rt.caller(), e, id, nil)
+	if apperr.Is(err, apperr.NotFound) {
+		return goja.Null()
+	}
+	if err != nil {
+		rt.throw(err)
+	}
+	rec, err := rt.recordFromDoc(e, doc)
+	if err != nil {
+		rt.throw(err)
+	}
+	return rt.object(rec)
+}
+
+// executeAction runs an action from a script: synchronously only (the
+// background form needs jobs), as the script's caller. bgKey is the option
+// that asks for the background ("executeInBackground" or "async").
+func (rt *runtime) executeAction(e *app.Entity, name string, t data.ActionTarget, params, opts goja.Value, bgKey string) goja.Value {
+	background := true
+	if o, ok := opts.(*goja.Object); ok {
+		if v := o.Get(bgKey); !isNothing(v) {
+			background = v.ToBoolean()
+		}
+	}
+	if background {
+		rt.throwf(apperr.BadRequest, "Actions run from scripts in the background need background jobs, which this version does not run; pass {%s: false}", bgKey)
+	}
+	in := map[string]any{}
+	if m, ok := exportJSON(params).(map[string]any); ok {
+		in = m
+	}
+	resp, err := rt.e.data.ExecuteAction(rt.x.ctx, rt.caller(), e, name, t, in)
+	if err != nil {
+		rt.throw(err)
+	}
+	return rt.parseJSON(resp)
+}
+
+// recordAction is record.action(name, params?, options?): the action on
+// this record, synchronously; the record is refreshed when the answer is
+// the record, else the custom response is returned.
+func (rt *runtime) recordAction(r *recordHost, c goja.FunctionCall) goja.Value {
+	if r.e == nil || r.id == "" {
+		rt.throwf(apperr.BadRequest, "record.action needs a stored record")
+	}
+	name := str(c, 0)
+	a := r.e.Action(name)
+	if a == nil {
+		rt.throwf(apperr.NotFound, "Action %q does not exist in entity %q", name, r.e.FullName)
+	}
+	in := map[string]any{}
+	if m, ok := exportJSON(arg(c, 1)).(map[string]any); ok {
+		in = m
+	}
+	resp, err := rt.e.data.ExecuteAction(rt.x.ctx, rt.caller(), r.e, name, data.ActionTarget{IDs: []string{r.id}}, in)
+	if err != nil {
+		rt.throw(err)
+	}
+	if a.ResultAsResponse {
+		return rt.parseJSON(resp)
+	}
+	if err := r.reset(resp); err != nil {
+		rt.throw(err)
+	}
+	return c.This
+}
+
+// parseJSON turns a JSON answer into a JS value.
+func (rt *runtime) parseJSON(b json.RawMessage) goja.Value {
+	if len(b) == 0 {
+		return goja.Null()
+	}
+	var v any
+	if err := jsonUnmarshal(b, &v); err != nil {
+		rt.throw(err)
+	}
+	return rt.plainJS(v)
+}
+
+// appTree is the global app: the libraries by dotted name, each loaded on
+// first access in this runtime (app-model.md §7).
+func (rt *runtime) appTree() *goja.Object {
+	o := rt.nodeObject(rt.e.tree)
+	_ = o.DefineAccessorProperty("endpoints", rt.fnValue(func(goja.FunctionCall) goja.Value {
+		rt.throwf(apperr.BadRequest, "app.endpoints is not supported: extensions are not loaded (app-model.md §8 Q29)")
+		return nil
+	}), nil, goja.FLAG_FALSE, goja.FLAG_FALSE)
+	return o
+}
+
+// nodeObject is a namespace object whose members load lazily.
+func (rt *runtime) nodeObject(n *libNode) *goja.Object {
+	o := rt.vm.NewObject()
+	rt.attachChildren(o, n)
+	return o
+}
+
+func (rt *runtime) attachChildren(o *goja.Object, n *libNode) {
+	for name, child := range n.children {
+		_ = o.DefineAccessorProperty(name, rt.fnValue(func(goja.FunctionCall) goja.Value {
+			return rt.libValue(child)
+		}), nil, goja.FLAG_FALSE, goja.FLAG_TRUE)
+	}
+}
+
+// libValue is the value of a node of the app tree: a library's exports
+// (run once per runtime) or a namespace.
+func (rt *runtime) libValue(n *libNode) goja.Value {
+	if v, ok := rt.libs[n.name]; ok {
+		return v
+	}
+	if n.file == "" {
+		o := rt.nodeObject(n)
+		rt.libs[n.name] = o
+		return o
+	}
+	exports := rt.vm.NewObject()
+	module := rt.vm.NewObject()
+	_ = module.Set("exports", exports)
+	rt.libs[n.name] = exports // a library that reaches itself while loading sees its exports
+	fnv, err := rt.vm.RunProgram(rt.e.libs[n.file])
+	if err != nil {
+		delete(rt.libs, n.name)
+		panic(err)
+	}
+	fn, _ := goja.AssertFunction(fnv)
+	v, err := fn(goja.Undefined(), exports, module)
+	if err != nil {
+		delete(rt.libs, n.name)
+		panic(err)
+	}
+	if isNothing(v) {
+		v = exports
+	}
+	if o, ok := v.(*goja.Object); ok {
+		rt.attachChildren(o, n)
+	}
+	rt.libs[n.name] = v
+	return v
+}
+
+// logAt writes a script log line (sys.logs, log(), console) to the server
+// log with the script's location and user (the app log comes with its
+// issue).
+func (rt *runtime) logAt(level string, args []goja.Value) {
+	var msg strings.Builder
+	var stack string
+	for i, a := range args {
+		if ex, ok := a.(*goja.Object); ok && i > 0 {
+			if s := ex.Get("stack"); !isNothing(s) {
+				stack = s.String()
+				continue
+			}
+		}
+		if i > 0 {
+			msg.WriteByte(' ')
+		}
+		if isNothing(a) {
+			msg.WriteString(a.String())
+			continue
+		}
+		msg.WriteString(a.String())
+	}
+	attrs := []any{"script", "", "user", ""}
+	if x := rt.x; x != nil {
+		attrs[1] = x.source
+		if x.caller != nil {
+			attrs[3] = x.caller.Email
+		}
+	}
+	if stack != "" {
+		attrs = append(attrs, "stack", stack)
+	}
+	l := rt.e.log
+	switch level {
+	case "DEBUG":
+		if rt.e.opts.Env == "dev" {
+			l.Debug(msg.String(), attrs...)
+		}
+	case "WARN":
+		l.Warn(msg.String(), attrs...)
+	case "ERROR":
+		l.Error(msg.String(), attrs...)
+	default:
+		l.Info(msg.String(), attrs...)
+	}
+}
