@@ -96,11 +96,11 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST "+b+"/data/{entity}", s.authed(s.createRecord))
 	s.mux.HandleFunc("DELETE "+b+"/data/{entity}", s.authed(s.deleteQuery))
 	s.mux.HandleFunc("GET "+b+"/data/{entity}/{id}", s.authed(s.readRecord))
-	s.mux.HandleFunc("PUT "+b+"/data/{entity}/{id}", s.authed(s.updateRecord))
+	// An id: update; another word: an action over a query (actions.go).
+	s.mux.HandleFunc("PUT "+b+"/data/{entity}/{id}", s.authed(s.putData))
 	s.mux.HandleFunc("DELETE "+b+"/data/{entity}/{ids}", s.authed(s.deleteRecords))
-	// The built-in actions of sys.users; actions of other entities come
-	// with the actions API.
-	s.mux.HandleFunc("PUT "+b+"/data/sys.users/{id}/{action}", s.authed(s.userAction))
+	// Actions over one record or an id list (sys.users' built-in ones too).
+	s.mux.HandleFunc("PUT "+b+"/data/{entity}/{ids}/{action}", s.authed(s.recordsAction))
 
 	s.mux.HandleFunc("GET "+b+"/maintenance", s.authed(s.getMaintenance))
 	s.mux.HandleFunc("PUT "+b+"/maintenance", s.authed(s.putMaintenance))

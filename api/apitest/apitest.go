@@ -22,6 +22,7 @@ import (
 	"runway/auth"
 	"runway/data"
 	"runway/jobs"
+	"runway/script"
 	"runway/store/sqlite"
 )
 
@@ -71,6 +72,9 @@ type Options struct {
 	// heartbeat and takeover times, small batches with a pause so a test
 	// can act while a job runs, or Workers -1 so jobs stay PENDING.
 	Jobs jobs.Config
+	// ScriptTimeout limits a synchronous script execution (0: the
+	// engine's 30 s).
+	ScriptTimeout time.Duration
 }
 
 // Start serves the app in fsys (nil = the demo app) until the test ends.
@@ -102,6 +106,11 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 	log := slog.New(slog.NewTextHandler(logw, nil))
 	d := data.New(a, st, log)
 	d.ShowMailSecrets = true // env dev
+	eng, err := script.New(a, d, log, script.Options{SyncTimeout: o.ScriptTimeout, Env: "dev"})
+	if err != nil {
+		t.Fatalf("compile scripts: %v", err)
+	}
+	d.SetScripts(eng)
 	au := auth.New(d, a.Name, o.IdleTimeout, log)
 	if o.LoginRate != 0 || o.LoginBurst != 0 {
 		rate, burst := o.LoginRate, o.LoginBurst
