@@ -15,7 +15,7 @@ import (
 
 // slowJobs makes jobs run in small batches with a pause, so a test can act
 // while one runs.
-var slowJobs = jobs.Config{BatchSize: 100, BatchPause: 15 * time.Millisecond, Heartbeat: 100 * time.Millisecond}
+var slowJobs = jobs.Config{BatchSize: 100, BatchPause: 20 * time.Millisecond, Heartbeat: 100 * time.Millisecond}
 
 // jobLogText is a job's whole log as text, one line per entry.
 func jobLogText(t *testing.T, s *apitest.Server, id string) string {
