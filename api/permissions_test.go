@@ -494,6 +494,58 @@ var matrixCases = []matrixCase{
 		},
 	},
 	{
+		name:   "actions: permission, condition on the record, parameter permissions",
+		routes: []string{"PUT /data/{entity}/{ids}/{action}", "PUT /data/{entity}/{id}"},
+		run: func(t *testing.T, m *matrix, w who) {
+			params := obj{"reason": "r", "notify": true}
+			// On one record.
+			for _, name := range []string{"fx-open-own", "fx-closed-allow"} {
+				r := m.do(t, w, "PUT", "/data/projects/"+m.fx[name]+"/archive", params)
+				closed := strings.Contains(name, "closed")
+				switch {
+				case w == dev || w == super || w == allow:
+					got := r.Status(200).JSON()
+					if got["name"] != name || got["reason"] != "r" || got["notify"] != true {
+						t.Errorf("%s: %v", name, got)
+					}
+				case w == forbid || w == own || w == imp:
+					r.Error(403, "forbidden") // no group of theirs lists the action
+				case closed:
+					r.Error(404, "notFound") // cond and both cannot read it
+				default:
+					// openOnly: the action on open records, reason readOnly
+					// (not taken from the body), notify unlisted (readWrite).
+					got := r.Status(200).JSON()
+					if got["name"] != name || got["reason"] != nil || got["notify"] != true {
+						t.Errorf("%s: %v", name, got)
+					}
+				}
+			}
+			// Over a query: only the records the caller may read.
+			r := m.do(t, w, "PUT", "/data/projects/archive?"+q("name", "like(fx-)"), params)
+			switch w {
+			case forbid, own, imp:
+				r.Error(403, "forbidden")
+			default:
+				res := r.Status(200).JSON()
+				want := readable(w)
+				if w == both {
+					want = []string{"fx-open-allow", "fx-open-own"} // fx-closed-both: outside the action's condition
+				}
+				var got []string
+				for _, x := range res {
+					if e, _ := x.(map[string]any); e["status"] == "ok" {
+						got = append(got, e["response"].(map[string]any)["name"].(string))
+					}
+				}
+				sort.Strings(got)
+				if !slices.Equal(got, want) || (w != both && len(res) != len(want)) {
+					t.Errorf("ran on %v (%d results), want %v: %v", got, len(res), want, res)
+				}
+			}
+		},
+	},
+	{
 		name:   "create",
 		routes: []string{"POST /data/{entity}"},
 		run: func(t *testing.T, m *matrix, w who) {
