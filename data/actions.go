@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"runway/access"
@@ -331,7 +332,7 @@ func (s *Service) runOne(ctx context.Context, c *Caller, e *app.Entity, a *app.A
 	}
 	v, linked := mergeParams(e, a, old, params)
 	if a.SaveDataBeforeRunning && len(linked) > 0 {
-		linked["version"] = version
+		linked["version"] = json.Number(strconv.FormatInt(version, 10))
 		saved, err := s.Update(ctx, c, e, id, linked)
 		if err != nil {
 			return nil, err

@@ -228,7 +228,7 @@ func (rt *runtime) scalarFromJS(f *app.Field, v goja.Value) any {
 		return parsed(f, b.d.String())
 	}
 	if w, ok := hostOf[*wrapperHost](v); ok {
-		v = rt.toJS(w.f, w.raw())
+		v = rt.wrapperJS(w)
 	}
 	switch f.Type {
 	case types.Relationship:
@@ -387,7 +387,7 @@ func (rt *runtime) jsonValue(v goja.Value, depth int) (any, error) {
 	case *recordHost:
 		return json.RawMessage(h.json()), nil
 	case *wrapperHost:
-		return rt.jsonValue(rt.toJS(h.f, h.raw()), depth+1)
+		return rt.jsonValue(rt.wrapperJS(h), depth+1)
 	case *bigHost:
 		return h.d.String(), nil
 	case goja.DynamicObject:

@@ -28,6 +28,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dop251/goja"
@@ -71,6 +72,8 @@ type Engine struct {
 
 	fns  sync.Map // fnKey → *fnInfo
 	pool chan *runtime
+
+	executions atomic.Int64 // top-level executions started (tests: the fast path takes none)
 }
 
 // bootFile names the engine's own JavaScript in stacks.
@@ -376,6 +379,7 @@ func (e *Engine) acquire(ctx context.Context, c *data.Caller, background bool) *
 	if x := fromContext(ctx); x != nil {
 		return &lease{e: e, rt: x.rt, x: x}
 	}
+	e.executions.Add(1)
 	rt := e.get()
 	x := &execution{rt: rt, caller: c, background: background, done: make(chan struct{})}
 	x.ctx = context.WithValue(ctx, execKey{}, x)

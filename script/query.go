@@ -352,7 +352,7 @@ func (rt *runtime) queryOp(qf *qfieldHost, op string, args []goja.Value) goja.Va
 const pageSize = 200
 
 // maxToArray is the most records ResultSet.toArray returns (app-model.md §7).
-const maxToArray = 1000
+var maxToArray = 1000
 
 // resultSetHost is a sys.data.ResultSet: a lazy cursor over a query's
 // records, read a page at a time through the data service.

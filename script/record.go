@@ -1,6 +1,7 @@
 package script
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -81,7 +82,7 @@ func (r *recordHost) input() map[string]any {
 		in[k] = x
 	}
 	if r.id != "" {
-		in["version"] = r.version
+		in["version"] = json.Number(strconv.FormatInt(r.version, 10))
 	}
 	return in
 }
@@ -405,7 +406,7 @@ func (rt *runtime) wrapperMethods() {
 		"val": func(c goja.FunctionCall) goja.Value {
 			w := wr(c)
 			if len(c.Arguments) == 0 {
-				return rt.toJS(w.f, w.raw())
+				return rt.wrapperJS(w)
 			}
 			w.writable(rt)
 			if w.many {
@@ -419,7 +420,7 @@ func (rt *runtime) wrapperMethods() {
 		"isNotEmpty": func(c goja.FunctionCall) goja.Value { return rt.vm.ToValue(!isEmptyNative(wr(c).raw())) },
 		"name":       func(c goja.FunctionCall) goja.Value { return rt.refKey(wr(c), "name") },
 		"path":       func(c goja.FunctionCall) goja.Value { return rt.vm.ToValue(pathString(wr(c).steps)) },
-		"toJSON":     func(c goja.FunctionCall) goja.Value { w := wr(c); return rt.toJS(w.f, w.raw()) },
+		"toJSON":     func(c goja.FunctionCall) goja.Value { w := wr(c); return rt.wrapperJS(w) },
 		"toString": func(c goja.FunctionCall) goja.Value {
 			w := wr(c)
 			return rt.vm.ToValue(types.Format(w.f.Type, w.f.Rules, nil, w.raw(), rt.e.data.Location()))
@@ -452,7 +453,7 @@ func (rt *runtime) wrapperMethods() {
 		"fetch": func(c goja.FunctionCall) goja.Value { return rt.fetch(wr(c)) },
 		"toMillis": func(c goja.FunctionCall) goja.Value {
 			w := wr(c)
-			if t, ok := dateOf(rt.toJS(w.f, w.raw())); ok {
+			if t, ok := dateOf(rt.wrapperJS(w)); ok {
 				return rt.vm.ToValue(t.UnixMilli())
 			}
 			return goja.Null()
@@ -703,4 +704,13 @@ func (rt *runtime) newAction(e *app.Entity, a *app.Action, params record.Values)
 	p.fields = a.Parameters
 	p.e = nil
 	return rt.object(&actionHost{base: base{rt.m["action"]}, a: a, params: p})
+}
+
+// wrapperJS is a Wrapper's value in JS-API form: all values for a
+// ManyWrapper, one for a Wrapper (an element of a many field too).
+func (rt *runtime) wrapperJS(w *wrapperHost) goja.Value {
+	if w.many {
+		return rt.toJS(w.f, w.raw())
+	}
+	return rt.scalarJS(w.f, w.raw())
 }

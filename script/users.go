@@ -1,6 +1,9 @@
 package script
 
 import (
+	"encoding/json"
+	"strconv"
+
 	"github.com/dop251/goja"
 
 	"runway/apperr"
@@ -175,7 +178,7 @@ func (rt *runtime) changeGroups(uv goja.Value, g string, add, primary bool) goja
 	if groups == nil {
 		groups = []any{}
 	}
-	out, err := rt.e.data.Update(rt.x.ctx, rt.caller(), users, id, map[string]any{"groups": groups, "version": version})
+	out, err := rt.e.data.Update(rt.x.ctx, rt.caller(), users, id, map[string]any{"groups": groups, "version": json.Number(strconv.FormatInt(version, 10))})
 	if err != nil {
 		rt.throw(err)
 	}
