@@ -116,8 +116,21 @@ func (r *reader) getMany(ctx context.Context, e *app.Entity, ids []string) ([]st
 	return out, nil
 }
 
+// query runs a read: on the read pool through the prepared-statement cache,
+// inside a transaction directly.
+func (r *reader) query(ctx context.Context, q string, args []any) (*sql.Rows, error) {
+	if !r.cache {
+		return r.q.QueryContext(ctx, q, args...)
+	}
+	st, err := r.s.queries.get(ctx, r.s.rdb, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
 func (r *reader) collect(ctx context.Context, out []store.Row, q string, args []any) ([]store.Row, error) {
-	rows, err := r.q.QueryContext(ctx, q, args...)
+	rows, err := r.query(ctx, q, args)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +180,7 @@ func (r *reader) count(ctx context.Context, e *app.Entity, where query.Expr) (in
 			return n, nil
 		}
 	}
-	rows, err := r.q.QueryContext(ctx, q, args...)
+	rows, err := r.query(ctx, q, args)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: count %s: %w", e.FullName, err)
 	}

@@ -36,7 +36,8 @@ type Store struct {
 	uniques  map[string]map[string]string    // table → unique index name → dotted field path(s)
 	texts    map[string]map[string]textIndex // table → text index name → its FTS table
 
-	counts *countCache
+	counts  *countCache
+	queries *stmtLRU // prepared list/count statements on the read pool
 
 	writes  chan *writeReq // to the writer goroutine
 	quit    chan struct{}  // closed by Close to stop the writer
@@ -70,6 +71,7 @@ func Open(ctx context.Context, path string) (_ *Store, err error) {
 		uniques: map[string]map[string]string{},
 		texts:   map[string]map[string]textIndex{},
 		counts:  newCountCache(countCacheSize),
+		queries: newStmtLRU(queryCacheSize),
 		writes:  make(chan *writeReq),
 		quit:    make(chan struct{}),
 		stopped: make(chan struct{}),
@@ -159,6 +161,7 @@ var ErrLocked = errors.New("sqlite: database locked")
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.stopWriter()
+		s.queries.closeAll()
 		var errs []error
 		s.stmtMu.Lock()
 		for k, st := range s.stmts {
