@@ -2,6 +2,7 @@ package script
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -270,3 +271,44 @@ func TestExceptionsBecomeAPIErrors(t *testing.T) {
 }
 
 func emptySelect() *query.Select { return &query.Select{} }
+
+// Runtimes serve one goroutine at a time: parallel saves and actions get
+// their own, nested calls reuse theirs.
+func TestConcurrentExecutions(t *testing.T) {
+	v := shop(t)
+	ctx := context.Background()
+	orders := v.app.Entity("orders")
+	const workers, each = 8, 15
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		go func(w int) {
+			for i := 0; i < each; i++ {
+				doc, err := v.d.Create(ctx, dev, orders, map[string]any{"number": fmt.Sprintf("C%d-%d", w, i), "amount": i,
+					"lines": []any{map[string]any{"product": "p", "price": 2}}})
+				if err != nil {
+					errs <- err
+					return
+				}
+				id := decode(t, string(doc))["id"].(string)
+				out, err := v.d.ExecuteAction(ctx, dev, orders, "close", data.ActionTarget{IDs: []string{id}}, map[string]any{"reason": "r"})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if m := decode(t, string(out)); m["label"] != fmt.Sprintf("C%d-%d (closed)", w, i) || at(m, "lines.0.label") != "1 × p" {
+					errs <- fmt.Errorf("after close: %s", out)
+					return
+				}
+			}
+			errs <- nil
+		}(w)
+	}
+	for w := 0; w < workers; w++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(v.e.pool); n > v.e.opts.MaxIdle {
+		t.Errorf("%d idle runtimes, at most %d kept", n, v.e.opts.MaxIdle)
+	}
+}
