@@ -1,0 +1,591 @@
+package postgres
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"runway/query"
+	"runway/types"
+)
+
+const rowColumns = "id, version, label, doc, created, modified"
+
+// compiler turns a query AST into a PostgreSQL condition with bound
+// parameters. A condition whose exact SQLite/Match semantics it cannot
+// express (like, regular expressions, near, text indexes, html visible text,
+// masks, many-valued paths, bigNumber text bounds…) compiles to TRUE and
+// marks the whole expression inexact: the store then evaluates query.Match
+// on every candidate row in Go (a second pass), so results are exactly
+// Match's. The AST has no negation node, so TRUE in place of a condition
+// always yields a superset.
+type compiler struct {
+	args []any
+}
+
+func (c *compiler) bind(v any) string {
+	c.args = append(c.args, v)
+	return "$" + strconv.Itoa(len(c.args))
+}
+
+// bindValue converts a query value as the SQLite store binds it.
+func bindValue(v any) (any, error) {
+	switch x := v.(type) {
+	case nil, string, int64, float64:
+		return x, nil
+	case bool:
+		if x {
+			return int64(1), nil
+		}
+		return int64(0), nil
+	case int:
+		return int64(x), nil
+	case int8:
+		return int64(x), nil
+	case int16:
+		return int64(x), nil
+	case int32:
+		return int64(x), nil
+	case uint8:
+		return int64(x), nil
+	case uint16:
+		return int64(x), nil
+	case uint32:
+		return int64(x), nil
+	case uint:
+		if uint64(x) > math.MaxInt64 {
+			return nil, fmt.Errorf("value %d out of range", x)
+		}
+		return int64(x), nil
+	case uint64:
+		if x > math.MaxInt64 {
+			return nil, fmt.Errorf("value %d out of range", x)
+		}
+		return int64(x), nil
+	case float32:
+		return float64(x), nil
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i, nil
+		}
+		if f, err := x.Float64(); err == nil {
+			return f, nil
+		}
+		return string(x), nil
+	}
+	return nil, fmt.Errorf("unsupported query value of type %T", v)
+}
+
+// expr compiles x; exact reports whether the SQL alone decides.
+func (c *compiler) expr(x query.Expr) (sql string, exact bool) {
+	switch x := x.(type) {
+	case nil:
+		return "TRUE", true
+	case query.And:
+		if len(x) == 0 {
+			return "TRUE", true
+		}
+		parts := make([]string, 0, len(x))
+		exact = true
+		for _, y := range x {
+			p, ex := c.expr(y)
+			exact = exact && ex
+			if p != "TRUE" {
+				parts = append(parts, p)
+			}
+		}
+		if len(parts) == 0 {
+			return "TRUE", exact
+		}
+		return "(" + strings.Join(parts, " AND ") + ")", exact
+	case query.Or:
+		if len(x) == 0 {
+			return "FALSE", true
+		}
+		mark := len(c.args)
+		parts := make([]string, 0, len(x))
+		for _, y := range x {
+			p, ex := c.expr(y)
+			if !ex {
+				c.args = c.args[:mark]
+				return "TRUE", false
+			}
+			parts = append(parts, p)
+		}
+		return "(" + strings.Join(parts, " OR ") + ")", true
+	case *query.Cond:
+		mark := len(c.args)
+		s, ok := c.cond(x)
+		if !ok {
+			c.args = c.args[:mark]
+			return "TRUE", false
+		}
+		return s, true
+	}
+	return "TRUE", false // text searches and anything else: Match decides
+}
+
+func leafKind(t *query.Target) string {
+	if t.System != "" || t.Field == nil || t.Sub != "" {
+		return types.Text
+	}
+	return t.Field.Type
+}
+
+func leafSub(t *query.Target) string {
+	if t.Sub == query.SubWhole {
+		return ""
+	}
+	if t.Sub != "" || t.Field == nil {
+		return t.Sub
+	}
+	switch t.Field.Type {
+	case types.Relationship, types.Group:
+		return "label"
+	case types.File:
+		return "name"
+	case types.DynamicChoice:
+		return "selectedValue"
+	}
+	return ""
+}
+
+func hasMany(steps []query.Step) bool {
+	for _, s := range steps {
+		if s.Many {
+			return true
+		}
+	}
+	return false
+}
+
+// cond compiles one condition exactly, or reports that it cannot.
+func (c *compiler) cond(k *query.Cond) (string, bool) {
+	if len(k.User) > 0 || k.Op == query.Like || k.Op == query.Near {
+		return "", false
+	}
+	if k.System != "" {
+		col := "id"
+		if k.System == query.SysLabel {
+			col = "label"
+		} else if k.System != query.SysID {
+			return "", false
+		}
+		return c.column(k, col)
+	}
+	if len(k.Path) == 0 || k.Field == nil || hasMany(k.Path) {
+		return "", false
+	}
+	kind := leafKind(&k.Target)
+	if query.ComparedAs(kind, k.Op) != query.AsIs {
+		return "", false
+	}
+	names := make([]string, 0, len(k.Path)+1)
+	for _, s := range k.Path {
+		names = append(names, s.Name)
+	}
+	if sub := leafSub(&k.Target); sub != "" {
+		names = append(names, strings.Split(sub, ".")...)
+	}
+	if kind == types.Relationship || kind == types.Group {
+		// compared by label unless a sub-field is named: leafSub did it
+		kind = types.Text
+	}
+	J, err := jsonAt("j", names)
+	if err != nil {
+		return "", false
+	}
+	T, _ := textAt("j", names)
+	// The text expression of relationship ids uses the index's own text.
+	switch k.Op {
+	case query.Equals, query.NotEquals:
+		eq, ok := c.equals(J, T, kind, k.Values)
+		if !ok {
+			return "", false
+		}
+		if k.Op == query.Equals {
+			return eq, true
+		}
+		return "NOT coalesce(" + eq + ", FALSE)", true
+	case query.Empty:
+		return "(" + J + " IS NULL OR " + J + " = 'null'::jsonb OR " + J + ` = '""'::jsonb)`, true
+	case query.NotEmpty:
+		return "(" + J + " IS NOT NULL AND " + J + " <> 'null'::jsonb AND " + J + ` <> '""'::jsonb)`, true
+	case query.Greater, query.GreaterOrEquals, query.Less, query.LessOrEquals:
+		if len(k.Values) != 1 {
+			return "", false
+		}
+		return c.compare(J, T, kind, k.Op, k.Values[0])
+	case query.Between:
+		if len(k.Values) != 2 {
+			return "", false
+		}
+		lo, ok1 := c.compare(J, T, kind, query.GreaterOrEquals, k.Values[0])
+		hi, ok2 := c.compare(J, T, kind, query.LessOrEquals, k.Values[1])
+		if !ok1 || !ok2 {
+			return "", false
+		}
+		return "(" + lo + " AND " + hi + ")", true
+	}
+	return "", false
+}
+
+// column compiles a condition on the id or label column (text, never NULL).
+func (c *compiler) column(k *query.Cond, col string) (string, bool) {
+	strs := func() ([]string, bool) {
+		var ps []string
+		for _, v := range k.Values {
+			s, ok := v.(string)
+			if !ok {
+				return nil, false
+			}
+			ps = append(ps, c.bind(s))
+		}
+		return ps, len(ps) > 0
+	}
+	sqlOp := map[query.Op]string{query.Greater: " > ", query.GreaterOrEquals: " >= ", query.Less: " < ", query.LessOrEquals: " <= "}
+	switch k.Op {
+	case query.Equals:
+		ps, ok := strs()
+		if !ok {
+			return "", false
+		}
+		return col + " IN (" + strings.Join(ps, ", ") + ")", true
+	case query.NotEquals:
+		ps, ok := strs()
+		if !ok {
+			return "", false
+		}
+		return col + " NOT IN (" + strings.Join(ps, ", ") + ")", true
+	case query.Empty:
+		return col + " = ''", len(k.Values) == 0
+	case query.NotEmpty:
+		return col + " <> ''", len(k.Values) == 0
+	case query.Greater, query.GreaterOrEquals, query.Less, query.LessOrEquals:
+		ps, ok := strs()
+		if !ok || len(ps) != 1 {
+			return "", false
+		}
+		return col + sqlOp[k.Op] + ps[0], true
+	case query.Between:
+		ps, ok := strs()
+		if !ok || len(ps) != 2 {
+			return "", false
+		}
+		return "(" + col + " BETWEEN " + ps[0] + " AND " + ps[1] + ")", true
+	}
+	return "", false
+}
+
+// equals: the value at J equals one of values (strings only; SQLite
+// compares a stored number, boolean or object with a text value as
+// different, and so does jsonb_typeof).
+func (c *compiler) equals(J, T, kind string, values []any) (string, bool) {
+	if len(values) == 0 || kind == types.Phone {
+		return "", false
+	}
+	var ps []string
+	for _, v := range values {
+		s, ok := v.(string)
+		if !ok {
+			return "", false
+		}
+		p := c.bind(s)
+		if kind == types.Email {
+			p = emailLower(p)
+		}
+		ps = append(ps, p)
+	}
+	if kind == types.Email {
+		// SQLite's lower() of a number is its text too; objects differ, so
+		// only strings and numbers are decided here.
+		return "(jsonb_typeof(" + J + ") IN ('string', 'number') AND " + emailLower(T) + " IN (" + strings.Join(ps, ", ") + "))", true
+	}
+	return "(jsonb_typeof(" + J + ") = 'string' AND " + T + " IN (" + strings.Join(ps, ", ") + "))", true
+}
+
+// compare: the value at J against one bound value, with SQLite's rules:
+// numbers (and booleans as 1/0) before text, text bytewise.
+func (c *compiler) compare(J, T, kind string, op query.Op, v any) (string, bool) {
+	b, err := bindValue(v)
+	if err != nil || b == nil {
+		return "", false
+	}
+	sqlOp := map[query.Op]string{query.Greater: " > ", query.GreaterOrEquals: " >= ", query.Less: " < ", query.LessOrEquals: " <= "}[op]
+	textAbove := op == query.Greater || op == query.GreaterOrEquals // text vs a number
+	tb := "FALSE"
+	if textAbove {
+		tb = "TRUE"
+	}
+	switch x := b.(type) {
+	case string:
+		if kind == types.BigNumber {
+			return "", false // decimal collation: Match decides
+		}
+		p := c.bind(x)
+		// numbers sort before text: a number is below any text
+		nb := "TRUE"
+		if textAbove {
+			nb = "FALSE"
+		}
+		return "(CASE jsonb_typeof(" + J + ") WHEN 'string' THEN " + T + ` COLLATE "C"` + sqlOp + p +
+			" WHEN 'number' THEN " + nb + " WHEN 'boolean' THEN " + nb + " END)", true
+	case int64:
+		p := c.bind(x)
+		return "(CASE jsonb_typeof(" + J + ") WHEN 'number' THEN (" + J + ")::numeric" + sqlOp + p + "::numeric" +
+			" WHEN 'boolean' THEN (CASE WHEN " + J + " = 'true'::jsonb THEN 1 ELSE 0 END)" + sqlOp + p + "::bigint" +
+			" WHEN 'string' THEN " + tb + " WHEN 'object' THEN " + tb + " WHEN 'array' THEN " + tb + " END)", true
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return "", false
+		}
+		p := c.bind(x)
+		return "(CASE jsonb_typeof(" + J + ") WHEN 'number' THEN (" + J + ")::float8" + sqlOp + p + "::float8" +
+			" WHEN 'boolean' THEN (CASE WHEN " + J + " = 'true'::jsonb THEN 1 ELSE 0 END)::float8" + sqlOp + p + "::float8" +
+			" WHEN 'string' THEN " + tb + " WHEN 'object' THEN " + tb + " WHEN 'array' THEN " + tb + " END)", true
+	}
+	return "", false
+}
+
+// decimalRe is the text of a plain decimal number (what ::numeric reads the
+// way big.Rat does).
+const decimalRe = `'^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$'`
+
+// orderKeys are the ORDER BY keys of the value at J in SQLite's order:
+// NULL/missing first, then numbers (booleans as 1/0), then text bytewise
+// (big numbers: decimals exactly, then other text).
+func orderKeys(J, T, kind, dir string) string {
+	rank := "(CASE jsonb_typeof(" + J + ") WHEN 'number' THEN 1 WHEN 'boolean' THEN 1 WHEN 'string' THEN 2 WHEN 'object' THEN 2 WHEN 'array' THEN 2 ELSE 0 END)"
+	num := "(CASE jsonb_typeof(" + J + ") WHEN 'number' THEN (" + J + ")::numeric WHEN 'boolean' THEN (CASE WHEN " + J + " = 'true'::jsonb THEN 1 ELSE 0 END) END)"
+	txt := "(CASE jsonb_typeof(" + J + ") WHEN 'string' THEN " + T + " WHEN 'object' THEN (" + J + ")::text WHEN 'array' THEN (" + J + ")::text END)" + ` COLLATE "C"`
+	keys := []string{rank, num}
+	if kind == types.BigNumber {
+		isDec := "(jsonb_typeof(" + J + ") = 'string' AND " + T + " ~ " + decimalRe + ")"
+		keys = append(keys, "(CASE WHEN "+isDec+" THEN 0 ELSE 1 END)", "(CASE WHEN "+isDec+" THEN ("+T+")::numeric END)")
+	}
+	keys = append(keys, txt)
+	for i := range keys {
+		keys[i] += dir
+	}
+	return strings.Join(keys, ", ")
+}
+
+func normSort(s query.Sort) query.Sort {
+	if s.System == "" && len(s.Path) == 0 && s.Field == nil {
+		return query.ByID
+	}
+	return s
+}
+
+func stepPath(steps []query.Step) string {
+	names := make([]string, len(steps))
+	for i, s := range steps {
+		names[i] = s.Name
+	}
+	return strings.Join(names, ".")
+}
+
+func orderBy(s query.Sort) (string, error) {
+	dir := " ASC"
+	if s.Desc {
+		dir = " DESC"
+	}
+	if s.System != "" {
+		switch s.System {
+		case query.SysID:
+			return "id" + dir, nil
+		case query.SysLabel:
+			return "label" + dir + ", id" + dir, nil
+		}
+		return "", fmt.Errorf("unknown system field %q", s.System)
+	}
+	if len(s.Path) == 0 || s.Field == nil {
+		return "", errors.New("sort without a field path")
+	}
+	if hasMany(s.Path) {
+		return "", fmt.Errorf("cannot sort by multi-valued path %s", stepPath(s.Path))
+	}
+	if s.Field.Type == types.Nested && s.Sub == "" {
+		return "", fmt.Errorf("cannot sort by group %s", stepPath(s.Path))
+	}
+	names := make([]string, 0, len(s.Path)+1)
+	for _, st := range s.Path {
+		names = append(names, st.Name)
+	}
+	if sub := leafSub(&s.Target); sub != "" {
+		names = append(names, strings.Split(sub, ".")...)
+	}
+	J, err := jsonAt("j", names)
+	if err != nil {
+		return "", err
+	}
+	T, _ := textAt("j", names)
+	return orderKeys(J, T, leafKind(&s.Target), dir) + ", id" + dir, nil
+}
+
+// distance is the haversine distance (query.Distance) in SQL from the geo
+// point at base + names; NULL unless latitude and longitude are numbers.
+func (c *compiler) distance(base string, names []string, lat, lng float64) (string, error) {
+	num := func(n string) (string, error) {
+		J, err := jsonAt(base, append(append([]string(nil), names...), n))
+		if err != nil {
+			return "", err
+		}
+		return "(CASE jsonb_typeof(" + J + ") WHEN 'number' THEN (" + J + ")::float8 WHEN 'boolean' THEN (CASE WHEN " + J + " = 'true'::jsonb THEN 1 ELSE 0 END)::float8 END)", nil
+	}
+	la, err := num("latitude")
+	if err != nil {
+		return "", err
+	}
+	lo, err := num("longitude")
+	if err != nil {
+		return "", err
+	}
+	p1 := c.bind(lat) + "::float8"
+	p2 := c.bind(lng) + "::float8"
+	const rad = "(pi() / 180)"
+	h := "power(sin((" + p1 + " - " + la + ") * " + rad + " / 2), 2) + cos(" + la + " * " + rad + ") * cos(" + p1 + " * " + rad + ") * power(sin((" + p2 + " - " + lo + ") * " + rad + " / 2), 2)"
+	// greatest/least skip NULLs: a missing coordinate must stay NULL
+	return "(CASE WHEN " + la + " IS NULL OR " + lo + " IS NULL THEN NULL ELSE 2 * " + strconv.FormatFloat(query.EarthRadius, 'g', -1, 64) +
+		" * asin(sqrt(least(1, greatest(0, " + h + ")))) END)", nil
+}
+
+// nearOrder is the ORDER BY key of Select.Near (the smallest distance over
+// the elements of a many-valued path).
+func (c *compiler) nearOrder(k *query.Cond) (string, error) {
+	if k.System != "" || len(k.Path) == 0 || k.Field == nil || k.Field.Type != types.GeoPoint || k.Sub != "" {
+		return "", errors.New("near order needs a geo point field")
+	}
+	args, err := query.NearArgs(k)
+	if err != nil {
+		return "", err
+	}
+	base := "j"
+	var from []string
+	steps := k.Path
+	alias := 0
+	for {
+		i := 0
+		for i < len(steps) && !steps[i].Many {
+			i++
+		}
+		if i == len(steps) {
+			break
+		}
+		names := make([]string, 0, i+1)
+		for _, s := range steps[:i+1] {
+			names = append(names, s.Name)
+		}
+		J, err := jsonAt(base, names)
+		if err != nil {
+			return "", err
+		}
+		a := "e" + strconv.Itoa(alias)
+		alias++
+		from = append(from, "jsonb_array_elements(CASE WHEN jsonb_typeof("+J+") = 'array' THEN "+J+" ELSE '[]'::jsonb END) AS "+a+"(v)")
+		base = a + ".v"
+		steps = steps[i+1:]
+	}
+	names := make([]string, 0, len(steps))
+	for _, s := range steps {
+		names = append(names, s.Name)
+	}
+	d, err := c.distance(base, names, args[0], args[1])
+	if err != nil {
+		return "", err
+	}
+	if len(from) == 0 {
+		return d, nil
+	}
+	return "(SELECT min(" + d + ") FROM " + strings.Join(from, ", ") + ")", nil
+}
+
+// plan is a compiled Find or Count: SQL, its arguments, and whether rows
+// must still pass query.Match (then paging happens in Go).
+type plan struct {
+	sql    string
+	args   []any
+	exact  bool
+	offset int
+	limit  int
+}
+
+func compileSelect(table string, sel *query.Select) (*plan, error) {
+	if sel == nil {
+		sel = &query.Select{}
+	}
+	if sel.Offset < 0 || sel.Limit < 0 {
+		return nil, fmt.Errorf("negative offset or limit")
+	}
+	if _, err := query.Match(sel.Where, nil, "", ""); err != nil {
+		return nil, err
+	}
+	var c compiler
+	var conds []string
+	exact := true
+	if sel.Where != nil {
+		w, ex := c.expr(sel.Where)
+		exact = ex
+		if w != "TRUE" {
+			conds = append(conds, w)
+		}
+	}
+	srt := normSort(sel.Sort)
+	if sel.After != "" {
+		if srt.System != query.SysID {
+			return nil, errors.New("an id offset (after) needs a sort on id")
+		}
+		if sel.Near != nil {
+			return nil, errors.New("an id offset (after) cannot be used with a near order")
+		}
+		p := c.bind(sel.After)
+		if srt.Desc {
+			conds = append(conds, "id < "+p)
+		} else {
+			conds = append(conds, "id > "+p)
+		}
+	}
+	ob, err := orderBy(srt)
+	if err != nil {
+		return nil, err
+	}
+	if sel.Near != nil {
+		d, err := c.nearOrder(sel.Near)
+		if err != nil {
+			return nil, err
+		}
+		ob = d + " ASC NULLS LAST, " + ob
+	}
+	var b strings.Builder
+	b.WriteString("SELECT " + rowColumns + " FROM " + quoteIdent(table))
+	if len(conds) > 0 {
+		b.WriteString(" WHERE " + strings.Join(conds, " AND "))
+	}
+	b.WriteString(" ORDER BY " + ob)
+	pl := &plan{exact: exact, offset: sel.Offset, limit: sel.Limit}
+	if exact {
+		if sel.Limit > 0 {
+			b.WriteString(" LIMIT " + c.bind(int64(sel.Limit)))
+		}
+		if sel.Offset > 0 {
+			b.WriteString(" OFFSET " + c.bind(int64(sel.Offset)))
+		}
+	}
+	pl.sql, pl.args = b.String(), c.args
+	return pl, nil
+}
+
+func compileCount(table string, where query.Expr) (*plan, error) {
+	if _, err := query.Match(where, nil, "", ""); err != nil {
+		return nil, err
+	}
+	var c compiler
+	w, exact := c.expr(where)
+	if exact {
+		return &plan{sql: "SELECT count(*) FROM " + quoteIdent(table) + " WHERE " + w, args: c.args, exact: true}, nil
+	}
+	return &plan{sql: "SELECT " + rowColumns + " FROM " + quoteIdent(table) + " WHERE " + w, args: c.args}, nil
+}

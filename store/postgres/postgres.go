@@ -1,0 +1,182 @@
+// Package postgres is the PostgreSQL implementation of store.Store (pgx v5),
+// for running several Runway processes on one database. See doc.go.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"runway/store"
+)
+
+// Options tune Open.
+type Options struct {
+	// PoolSize is the maximum number of connections (0 = 10).
+	PoolSize int
+}
+
+// Store is a PostgreSQL database holding one app's records and runtime
+// state. It is safe for concurrent use, and several processes may share the
+// database.
+type Store struct {
+	pool *pgxpool.Pool
+
+	schemaMu sync.RWMutex
+	uniques  map[string]map[string]string // table → unique index name → dotted field path(s)
+	texts    map[string]map[string]bool   // table → its text index names
+
+	closeOnce sync.Once
+}
+
+var _ store.Store = (*Store)(nil)
+
+// lockMigrate is the advisory lock key held while migrating or syncing.
+const lockMigrate = 7236481902
+
+// Open connects to the database at url (postgres://…), migrates the system
+// tables (under an advisory lock, so processes may start together). Call
+// Sync before using entity tables.
+func Open(ctx context.Context, url string, opts Options) (_ *Store, err error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	if opts.PoolSize > 0 {
+		cfg.MaxConns = int32(opts.PoolSize)
+	} else {
+		cfg.MaxConns = 10
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	s := &Store{pool: pool, uniques: map[string]map[string]string{}, texts: map[string]map[string]bool{}}
+	defer func() {
+		if err != nil {
+			pool.Close()
+		}
+	}()
+	if err := pool.Ping(ctx); err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the pool. It is safe to call more than once.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() { s.pool.Close() })
+	return nil
+}
+
+// migrations[i] moves the system tables from version i-1 to i; append only.
+var migrations = [][]string{
+	1: {
+		`CREATE TABLE _secrets (user_id text PRIMARY KEY, hash text NOT NULL)`,
+		`CREATE TABLE _sessions (
+			token_hash text PRIMARY KEY,
+			user_id text NOT NULL,
+			admin_user_id text NOT NULL DEFAULT '',
+			ip text NOT NULL DEFAULT '',
+			created bigint NOT NULL,
+			last_active bigint NOT NULL,
+			idle_timeout bigint NOT NULL)`,
+		`CREATE INDEX _sessions_user_id ON _sessions (user_id)`,
+		`CREATE TABLE _sequences (name text PRIMARY KEY, value bigint NOT NULL)`,
+		`CREATE TABLE _app_state (key text PRIMARY KEY, value text NOT NULL, modified bigint NOT NULL)`,
+		// managed indexes of entity tables and the SQL they were made with
+		`CREATE TABLE _indexes (name text PRIMARY KEY, tbl text NOT NULL, sql text NOT NULL)`,
+	},
+	2: jobsMigration, // jobs.go
+}
+
+func schemaVersion() int { return len(migrations) - 1 }
+
+func (s *Store) migrate(ctx context.Context) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(lockMigrate)); err != nil {
+			return fmt.Errorf("postgres: migrate: lock: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS _meta (key text PRIMARY KEY, value text NOT NULL)`); err != nil {
+			return fmt.Errorf("postgres: migrate: create _meta: %w", err)
+		}
+		cur := 0
+		var v string
+		switch err := tx.QueryRow(ctx, `SELECT value FROM _meta WHERE key = 'schema_version'`).Scan(&v); {
+		case err == nil:
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("postgres: migrate: bad schema_version %q", v)
+			}
+			cur = n
+		case errors.Is(err, pgx.ErrNoRows):
+		default:
+			return fmt.Errorf("postgres: migrate: read schema_version: %w", err)
+		}
+		if cur > schemaVersion() {
+			return fmt.Errorf("postgres: migrate: database schema version %d is newer than this binary's (%d)", cur, schemaVersion())
+		}
+		if cur == schemaVersion() {
+			return nil
+		}
+		for i := cur + 1; i <= schemaVersion(); i++ {
+			for _, q := range migrations[i] {
+				if _, err := tx.Exec(ctx, q); err != nil {
+					return fmt.Errorf("postgres: migrate to version %d: %w", i, err)
+				}
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO _meta (key, value) VALUES ('schema_version', $1)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, strconv.Itoa(schemaVersion())); err != nil {
+			return fmt.Errorf("postgres: migrate: write schema_version: %w", err)
+		}
+		return nil
+	})
+}
+
+// dbtx is what a pool and a transaction share.
+type dbtx interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func pgCode(err error) (string, string) {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code, pe.ConstraintName
+	}
+	return "", ""
+}
+
+func isUniqueViolation(err error) bool {
+	c, _ := pgCode(err)
+	return c == "23505"
+}
+
+// mapWriteErr turns a unique violation into *store.UniqueError.
+func (s *Store) mapWriteErr(table string, err error) error {
+	code, cons := pgCode(err)
+	if code != "23505" {
+		return err
+	}
+	if cons == table+"_pkey" || cons == truncIdent(table+"_pkey") {
+		return &store.UniqueError{Field: "id"}
+	}
+	s.schemaMu.RLock()
+	f, ok := s.uniques[table][cons]
+	s.schemaMu.RUnlock()
+	if ok {
+		return &store.UniqueError{Field: f}
+	}
+	return &store.UniqueError{Field: cons}
+}
