@@ -197,7 +197,7 @@ func checkTarget(e *app.Entity, a *app.Action, t ActionTarget) error {
 		return apperr.New(apperr.BadRequest, "Action %q of %s is global: it runs without records (PUT /data/%s/%s)", a.Name, e.FullName, e.FullName, a.Name)
 	case a.Type == "global" && (t.Query.Where != nil || t.Query.Limit > 0 || t.Query.Offset > 0 || t.Query.After != ""):
 		return apperr.New(apperr.BadRequest, "Action %q of %s is global: it takes no query", a.Name, e.FullName)
-	case t.Query == nil && len(t.IDs) == 0:
+	case t.Query == nil && len(t.IDs) == 0 && !t.List:
 		return apperr.New(apperr.BadRequest, "No record ids given")
 	case a.OnlyOneRecord && len(t.IDs) > 1:
 		return apperr.New(apperr.BadRequest, "Action %q runs on one record only; %d ids given", a.Name, len(t.IDs))
@@ -460,6 +460,9 @@ func withoutKey(in map[string]any, key string) map[string]any {
 
 // idsCond selects records by id.
 func idsCond(ids []string) query.Expr {
+	if len(ids) == 0 {
+		return query.Or{} // nothing
+	}
 	vals := make([]any, len(ids))
 	for i, id := range ids {
 		vals[i] = id

@@ -71,7 +71,7 @@ type actionData struct {
 // the batch in flight run again.
 func (s *Service) ExecuteAction(ctx context.Context, c *data.Caller, req *ActionRequest) (*JobRef, error) {
 	e := req.Entity
-	t := data.ActionTarget{IDs: req.IDs, List: len(req.IDs) > 1, Background: true}
+	t := data.ActionTarget{IDs: req.IDs, List: len(req.IDs) != 1, Background: true}
 	var sel *query.Select
 	if req.Query != nil {
 		var err error
@@ -274,7 +274,7 @@ func runOnce(ctx context.Context, r *run, x *actionRun) (bool, error) {
 	}
 	t := data.ActionTarget{Query: x.sel, Background: true}
 	if x.p.IDs != nil {
-		t = data.ActionTarget{IDs: x.p.IDs, List: len(x.p.IDs) > 1, Background: true}
+		t = data.ActionTarget{IDs: x.p.IDs, List: len(x.p.IDs) != 1, Background: true}
 	}
 	resp, err := r.s.data.ExecuteAction(ctx, r.caller, x.e, x.a.Name, t, cloneParams(x.params))
 	res := map[string]json.RawMessage{}
@@ -318,4 +318,22 @@ func (actionHandler) summary(r *run) string {
 		return fmt.Sprintf("Finished: action %s ran", x.a.Name)
 	}
 	return fmt.Sprintf("Finished: action run on %d of %d records, %d errors", r.cur.ok, r.cur.count, r.cur.fail)
+}
+
+// CurrentJobID is the id of the job whose work ctx belongs to, "" outside
+// jobs (sys.jobs.getCurrentJobId).
+func CurrentJobID(ctx context.Context) string {
+	if j := current(ctx); j != nil {
+		return j.ID
+	}
+	return ""
+}
+
+// Log appends a line to the log of a job c may see (sys.jobs.logInfo and
+// logError).
+func (s *Service) Log(ctx context.Context, c *data.Caller, jobID, level, msg string) error {
+	if _, err := s.load(ctx, c, jobID); err != nil {
+		return err
+	}
+	return s.st.AddJobLogs(ctx, newLog(jobID, level, "%s", msg))
 }

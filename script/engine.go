@@ -35,6 +35,7 @@ import (
 
 	"runway/app"
 	"runway/data"
+	"runway/jobs"
 )
 
 // Defaults.
@@ -72,6 +73,7 @@ type Engine struct {
 
 	fns  sync.Map // fnKey → *fnInfo
 	pool chan *runtime
+	jobs *jobs.Service // nil: no background jobs (SetJobs)
 
 	executions atomic.Int64 // top-level executions started (tests: the fast path takes none)
 }

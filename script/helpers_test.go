@@ -8,12 +8,15 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/dop251/goja"
 
 	"runway/app"
 	"runway/data"
+	"runway/jobs"
 	"runway/store/sqlite"
 )
 
@@ -24,7 +27,8 @@ type env struct {
 	app *app.App
 	d   *data.Service
 	e   *Engine
-	log *strings.Builder
+	js  *jobs.Service
+	log *syncBuilder
 }
 
 func newEnv(t testing.TB, fsys fs.FS, opts ...Options) *env {
@@ -45,7 +49,7 @@ func newEnv(t testing.TB, fsys fs.FS, opts ...Options) *env {
 	if err := st.Sync(ctx, a); err != nil {
 		t.Fatalf("sync: %v", err)
 	}
-	var logb strings.Builder
+	var logb syncBuilder
 	var w io.Writer = &logb
 	log := slog.New(slog.NewTextHandler(w, nil))
 	d := data.New(a, st, log)
@@ -58,7 +62,15 @@ func newEnv(t testing.TB, fsys fs.FS, opts ...Options) *env {
 		t.Fatalf("engine: %v", err)
 	}
 	d.SetScripts(e)
-	return &env{t: t, app: a, d: d, e: e, log: &logb}
+	js := jobs.New(st, d, log, jobs.Config{Heartbeat: 50 * time.Millisecond, Takeover: time.Second})
+	e.SetJobs(js)
+	js.Start()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = js.Shutdown(ctx)
+	})
+	return &env{t: t, app: a, d: d, e: e, js: js, log: &logb}
 }
 
 var dev = &data.Caller{UserID: "", Email: "dev@example.org", Name: "Dev", Developer: true}
@@ -112,4 +124,22 @@ func decode(t testing.TB, s string) map[string]any {
 		t.Fatalf("not a JSON object: %v: %s", err, s)
 	}
 	return m
+}
+
+// syncBuilder is a strings.Builder safe for the log writes of job workers.
+type syncBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuilder) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuilder) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

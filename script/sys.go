@@ -230,20 +230,3 @@ func exceptionParts(v goja.Value) (code, msg string, info goja.Value) {
 	}
 	return "systemException", msg, nil
 }
-
-// sysJobs is the minimal sys.jobs of a process without background jobs:
-// no current job, job logs dropped (app-model.md §7: no job → dropped).
-func (rt *runtime) sysJobs() *goja.Object {
-	none := func(goja.FunctionCall) goja.Value { return goja.Null() }
-	dropped := func(goja.FunctionCall) goja.Value { return goja.Undefined() }
-	notYet := func(goja.FunctionCall) goja.Value {
-		rt.throwf(apperr.BadRequest, "sys.jobs needs background jobs, which this version does not run yet")
-		return nil
-	}
-	return rt.obj(map[string]func(goja.FunctionCall) goja.Value{
-		"getCurrentJobId": none, "getCurrentJob": none, "findById": none,
-		"logInfo": dropped, "logError": dropped,
-		"find": notYet, "logs": notYet, "waitForJob": notYet, "waitForJobs": notYet,
-		"setLowPriority": notYet, "removeLowPriority": notYet,
-	})
-}

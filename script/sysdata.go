@@ -2,6 +2,7 @@ package script
 
 import (
 	"encoding/json"
+	"net/url"
 	"strings"
 
 	"github.com/dop251/goja"
@@ -9,6 +10,7 @@ import (
 	"runway/app"
 	"runway/apperr"
 	"runway/data"
+	"runway/jobs"
 	"runway/query"
 	"runway/record"
 )
@@ -123,17 +125,25 @@ func (rt *runtime) sysData() *goja.Object {
 			}
 			return rt.findByID(r.e, r.id)
 		},
-		"delete": func(goja.FunctionCall) goja.Value {
-			rt.throwf(apperr.BadRequest, "sys.data.delete runs as a background job, which scripts cannot start yet; remove records one by one with sys.data.remove")
-			return nil
+		"delete": func(c goja.FunctionCall) goja.Value {
+			e, sel, _, _ := rt.queryArgs(c, 0)
+			if rt.e.jobs == nil {
+				rt.throwf(apperr.BadRequest, "sys.data.delete runs as a background job, which this process does not run")
+			}
+			ref, err := rt.e.jobs.Delete(rt.x.ctx, rt.caller(), &jobs.DeleteRequest{Entity: e, IDs: rt.jobIDs(e, sel),
+				TriggerEvents: true, CascadeOperations: true})
+			if err != nil {
+				rt.throw(err)
+			}
+			return rt.vm.ToValue(ref.JobID)
 		},
 		"executeAction": func(c goja.FunctionCall) goja.Value {
 			e, sel, _, i := rt.queryArgs(c, 0)
-			return rt.executeAction(e, str(c, i), data.ActionTarget{Query: sel}, arg(c, i+1), arg(c, i+2), "executeInBackground")
+			return rt.executeAction(e, str(c, i), sel, arg(c, i+1), arg(c, i+2), "executeInBackground")
 		},
 		"executeGlobalAction": func(c goja.FunctionCall) goja.Value {
 			e := rt.entityArg(arg(c, 0))
-			return rt.executeAction(e, str(c, 1), data.ActionTarget{Query: &query.Select{}}, arg(c, 2), arg(c, 3), "async")
+			return rt.executeAction(e, str(c, 1), nil, arg(c, 2), arg(c, 3), "async")
 		},
 		"findByIdAndLock": func(goja.FunctionCall) goja.Value {
 			rt.throwf(apperr.BadRequest, "record locks are not supported yet")
@@ -159,28 +169,50 @@ func (rt *runtime) findByID(e *app.Entity, id string) goja.Value {
 	return rt.object(rec)
 }
 
-// executeAction runs an action from a script: synchronously only (the
-// background form needs jobs), as the script's caller. bgKey is the option
-// that asks for the background ("executeInBackground" or "async").
-func (rt *runtime) executeAction(e *app.Entity, name string, t data.ActionTarget, params, opts goja.Value, bgKey string) goja.Value {
+// executeAction runs an action from a script (sys.data.executeAction over
+// sel, executeGlobalAction with a nil sel) as the script's caller: in the
+// background by default, answering the job id (an EXECUTE_ACTION job over
+// the records sel selects now); with {<bgKey>: false} synchronously,
+// answering what the REST call would.
+func (rt *runtime) executeAction(e *app.Entity, name string, sel *query.Select, params, opts goja.Value, bgKey string) goja.Value {
 	background := true
 	if o, ok := opts.(*goja.Object); ok {
 		if v := o.Get(bgKey); !isNothing(v) {
 			background = v.ToBoolean()
 		}
 	}
-	if background {
-		rt.throwf(apperr.BadRequest, "Actions run from scripts in the background need background jobs, which this version does not run; pass {%s: false}", bgKey)
-	}
 	in := map[string]any{}
 	if m, ok := exportJSON(params).(map[string]any); ok {
 		in = m
 	}
-	resp, err := rt.e.data.ExecuteAction(rt.x.ctx, rt.caller(), e, name, t, in)
+	if !background {
+		t := data.ActionTarget{Query: sel}
+		if sel == nil {
+			t.Query = &query.Select{}
+		}
+		resp, err := rt.e.data.ExecuteAction(rt.x.ctx, rt.caller(), e, name, t, in)
+		if err != nil {
+			rt.throw(err)
+		}
+		return rt.parseJSON(resp)
+	}
+	if rt.e.jobs == nil {
+		rt.throwf(apperr.BadRequest, "Actions in the background need background jobs, which this process does not run; pass {%s: false}", bgKey)
+	}
+	req := &jobs.ActionRequest{Entity: e, Action: name, Params: in}
+	if sel == nil {
+		req.Query = url.Values{}
+	} else {
+		req.IDs = rt.jobIDs(e, sel)
+		if len(req.IDs) == 0 {
+			req.IDs = []string{}
+		}
+	}
+	ref, err := rt.e.jobs.ExecuteAction(rt.x.ctx, rt.caller(), req)
 	if err != nil {
 		rt.throw(err)
 	}
-	return rt.parseJSON(resp)
+	return rt.vm.ToValue(ref.JobID)
 }
 
 // recordAction is record.action(name, params?, options?): the action on

@@ -8,6 +8,7 @@ import (
 
 	"runway/apperr"
 	"runway/data"
+	"runway/store"
 )
 
 // sys.data goes through the data service over a real SQLite store.
@@ -278,5 +279,63 @@ func TestSysUtilsAndApp(t *testing.T) {
 		if !strings.Contains(v.log.String(), s) {
 			t.Errorf("log has no %q: %s", s, v.log.String())
 		}
+	}
+}
+
+// sys.data.delete, background actions and sys.jobs through the job service.
+func TestSysJobs(t *testing.T) {
+	v := shop(t)
+	ctx := context.Background()
+	orders := v.app.Entity("orders")
+	var ids []string
+	for i := 0; i < 3; i++ {
+		doc, err := v.d.Create(ctx, dev, orders, map[string]any{"number": fmt.Sprint("J", i), "amount": i})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, decode(t, string(doc))["id"].(string))
+	}
+	got := v.mustEval(`
+		var id = sys.data.executeAction('orders', {amount: 'lessOrEquals(1)'}, 'whereAmI', {});
+		sys.jobs.waitForJob(id, 'FINISHED', 20000);
+		var j = sys.jobs.findById(id);
+		var sync = sys.data.executeAction('orders', {number: 'J2'}, 'whereAmI', {}, {executeInBackground: false});
+		var g = sys.data.executeGlobalAction('orders', 'stats', {}, {async: false});
+		var many = sys.data.executeAction(sys.data.createQuery('orders').field('amount').greater(0), 'total', {});
+		sys.jobs.waitForJob(many, ['FINISHED'], 20000);
+		var del = sys.data.delete('orders', {number: 'J2'});
+		sys.jobs.waitForJob(del, 'FINISHED', 20000);
+		var late;
+		try { sys.jobs.waitForJob(id, 'STOPPED', 50); } catch (e) { late = sys.exceptions.getCode(e); }
+		return {type: j.type(), status: j.status(), progress: j.progress(), errors: j.hasErrors(), data: j.data(),
+			results: j.results(), sync: sync, stats: g, many: sys.jobs.findById(many).results(),
+			left: sys.data.count('orders', {}), late: late, none: sys.jobs.findById('000000000000000000000000'),
+			current: sys.jobs.getCurrentJobId()};`)
+	m := decode(t, got)
+	if m["type"] != "EXECUTE_ACTION" || m["status"] != "FINISHED" || m["progress"] != 100.0 || m["errors"] != false ||
+		at(m, "data.actionName") != "whereAmI" || m["left"] != 2.0 || m["late"] != "timeout" || m["none"] != nil || m["current"] != nil {
+		t.Fatalf("jobs: %s", got)
+	}
+	jobID := at(m, "results."+ids[0]+".response.job")
+	if jobID == nil || at(m, "results."+ids[0]+".response.type") != "EXECUTE_ACTION" || at(m, "results."+ids[1]+".status") != "ok" {
+		t.Errorf("results: %v", m["results"])
+	}
+	if at(m, "sync."+ids[2]+".response.job") != nil || at(m, "stats.orders") != 3.0 {
+		t.Errorf("synchronous runs: %v %v", m["sync"], m["stats"])
+	}
+	if at(m, "many.status") != "ok" || at(m, "many.response.count") != 2.0 {
+		t.Errorf("manyRecords job: %v", m["many"])
+	}
+	// The job's log has the script's lines.
+	logs, err := v.js.Logs(ctx, dev, jobID.(string), store.JobLogFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, l := range logs.Items {
+		lines = append(lines, l.Message)
+	}
+	if !strings.Contains(strings.Join(lines, "\n"), "hello from J0") {
+		t.Errorf("job log: %v", lines)
 	}
 }

@@ -131,6 +131,7 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 		t.Fatalf("create admin: %v", err)
 	}
 	js := jobs.New(st, d, log, o.Jobs)
+	eng.SetJobs(js)
 	js.Start()
 	srv := api.New(api.Config{Env: "dev", MaxBodySize: o.MaxBodySize, RequireHTTPS: o.RequireHTTPS,
 		TrustProxy: o.TrustProxy}, d, au, js, log)

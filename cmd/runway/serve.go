@@ -110,6 +110,7 @@ func serve(args []string) error {
 
 	js := jobs.New(st, d, log, jobs.Config{Workers: noneIsNegative(*jobWorkers), LowWorkers: noneIsNegative(*jobLowWorkers),
 		Heartbeat: *jobHeartbeat, Takeover: *jobTakeover, BatchSize: *jobBatch, BatchPause: *jobPause})
+	eng.SetJobs(js)
 	js.Start()
 	// Running jobs checkpoint and are released (they continue on the next
 	// start) before the store closes.

@@ -141,3 +141,9 @@ function paramsAction(record, oldRecord, action) {
     return {when: action.field('when').val().getTime(), lines: action.field('lines').size(),
         qty: action.field('lines[0].qty').val()};
 }
+
+function whereAmIAction(record, oldRecord, action) {
+    sys.jobs.logInfo('hello from ' + record.field('number').val());
+    var job = sys.jobs.getCurrentJob();
+    return {job: sys.jobs.getCurrentJobId(), type: job ? job.type() : null};
+}
