@@ -39,6 +39,7 @@ type Service struct {
 
 	mu       sync.Mutex
 	sessions map[string]*session // by token hash
+	shared   atomic.Bool         // other processes share the store: no session cache
 
 	limit   *limiter    // failed logins per IP and per email
 	fails   failures    // failed logins being counted in user records
@@ -73,6 +74,12 @@ func New(d *data.Service, appName string, idle time.Duration, log *slog.Logger) 
 func (a *Service) SetLoginRateLimit(perMinute float64, burst int) {
 	a.limit = newLimiter(perMinute, burst, maxLimiterKeys)
 }
+
+// SetShared says that other processes share the store (PostgreSQL): a
+// logout, a revocation or a user change made by one of them must hold here
+// at once, so sessions are not cached — every request reads its session and
+// user from the store. Call it before serving.
+func (a *Service) SetShared(shared bool) { a.shared.Store(shared) }
 
 // Wait waits for the background writes of failed logins to finish (tests
 // and shutdown call it before closing the store).
@@ -327,9 +334,12 @@ func (a *Service) Authenticate(ctx context.Context, token, ip string) (*data.Cal
 	}
 	hash := secret.HashToken(token)
 	now := a.now().UnixMilli()
-	a.mu.Lock()
-	s := a.sessions[hash]
-	a.mu.Unlock()
+	var s *session
+	if !a.shared.Load() {
+		a.mu.Lock()
+		s = a.sessions[hash]
+		a.mu.Unlock()
+	}
 	if s == nil {
 		var err error
 		if s, err = a.load(ctx, hash); err != nil {
@@ -375,7 +385,9 @@ func (a *Service) load(ctx context.Context, hash string) (*session, error) {
 		}
 	}
 	s := &session{s: *st, caller: sessionCaller(u, admin, st.IP), persisted: st.LastActive}
-	a.remember(s)
+	if !a.shared.Load() {
+		a.remember(s)
+	}
 	return s, nil
 }
 

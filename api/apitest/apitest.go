@@ -1,5 +1,6 @@
 // Package apitest starts a real Runway server on a random port over a real
-// SQLite file, for black-box HTTP tests.
+// SQLite file, for black-box HTTP tests — or over a fresh PostgreSQL
+// database when the suite runs its PostgreSQL half (Main).
 package apitest
 
 import (
@@ -7,12 +8,15 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	stdlog "log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -23,6 +27,8 @@ import (
 	"runway/data"
 	"runway/jobs"
 	"runway/script"
+	"runway/store"
+	"runway/store/postgres"
 	"runway/store/sqlite"
 )
 
@@ -92,10 +98,7 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 		t.Fatalf("load app: %v", err)
 	}
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "runway.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
+	st := openStore(t)
 	if err := st.Sync(ctx, a); err != nil {
 		t.Fatalf("sync store: %v", err)
 	}
@@ -112,6 +115,7 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 	}
 	d.SetScripts(eng)
 	au := auth.New(d, a.Name, o.IdleTimeout, log)
+	au.SetShared(OnPostgres())
 	if o.LoginRate != 0 || o.LoginBurst != 0 {
 		rate, burst := o.LoginRate, o.LoginBurst
 		if rate == 0 {
@@ -386,4 +390,77 @@ func (r *Response) FieldErrors() map[string]string {
 		out[fe["field"].(string)] = fe["code"].(string)
 	}
 	return out
+}
+
+// storeEnv selects the store of the test servers: "postgres" in the
+// PostgreSQL half of a suite (set by Main), else SQLite.
+const storeEnv = "RUNWAY_TEST_STORE"
+
+// postgresEnv holds the URL of a PostgreSQL server on which each test
+// server gets a database of its own.
+const postgresEnv = "RUNWAY_TEST_POSTGRES"
+
+// OnPostgres reports whether test servers run over PostgreSQL.
+func OnPostgres() bool { return os.Getenv(storeEnv) == "postgres" }
+
+// openStore opens the store of a test server: a SQLite file in a temporary
+// directory, or a fresh PostgreSQL database (created from
+// RUNWAY_TEST_POSTGRES, dropped when the test ends).
+func openStore(t testing.TB) store.Store {
+	t.Helper()
+	ctx := context.Background()
+	if !OnPostgres() {
+		st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "runway.db"))
+		if err != nil {
+			t.Fatalf("open store: %v", err)
+		}
+		return st
+	}
+	base := os.Getenv(postgresEnv)
+	if base == "" {
+		t.Fatalf("%s=postgres needs %s (a postgres:// URL)", storeEnv, postgresEnv)
+	}
+	url, drop, err := postgres.CreateTestDatabase(ctx, base)
+	if err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := drop(); err != nil {
+			t.Errorf("drop test database: %v", err)
+		}
+	})
+	st, err := postgres.Open(ctx, url, postgres.Options{PoolSize: 8})
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	return st
+}
+
+// Main runs a package's black-box tests over SQLite and then, when
+// RUNWAY_TEST_POSTGRES holds a connection URL, runs the test binary again
+// (same flags) with every test server over its own PostgreSQL database.
+// Without the URL it says how to run that half. Use it from TestMain:
+//
+//	func TestMain(m *testing.M) { os.Exit(apitest.Main(m)) }
+func Main(m *testing.M) int {
+	code := m.Run()
+	if OnPostgres() {
+		return code
+	}
+	if os.Getenv(postgresEnv) == "" {
+		fmt.Println("apitest: the PostgreSQL half of the HTTP suite is skipped; run it with " +
+			postgresEnv + "=postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
+		return code
+	}
+	fmt.Println("apitest: running the HTTP suite again over PostgreSQL")
+	cmd := exec.Command(os.Args[0], os.Args[1:]...)
+	cmd.Env = append(os.Environ(), storeEnv+"=postgres")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		fmt.Println("apitest: PostgreSQL half:", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
 }

@@ -649,8 +649,8 @@ func TestServeStartErrors(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"postgres flag", nil, []string{"--db", "postgres://runway@localhost/runway"}, []string{"PostgreSQL is not supported yet"}},
-		{"postgres env", []string{"RUNWAY_DB=postgresql://runway@localhost/runway"}, nil, []string{"PostgreSQL is not supported yet"}},
+		{"postgres unreachable", nil, []string{"--db", "postgres://runway@127.0.0.1:1/runway?connect_timeout=5"}, []string{"postgres: open"}},
+		{"postgres env unreachable", []string{"RUNWAY_DB=postgresql://runway@127.0.0.1:1/runway?connect_timeout=5"}, nil, []string{"postgres: open"}},
 		{"other database", nil, []string{"--db", "mysql://localhost/runway"}, []string{`unknown database URL "mysql://localhost/runway"`}},
 		{"sqlite without path", nil, []string{"--db", "sqlite://"}, []string{"no file path"}},
 		{"broken app", nil, []string{"--app", broken}, []string{

@@ -16,6 +16,7 @@ import (
 	"runway/app"
 	"runway/script"
 	"runway/store"
+	"runway/store/postgres"
 	"runway/store/sqlite"
 )
 
@@ -24,13 +25,15 @@ type common struct {
 	appDir  string
 	dataDir string
 	db      string
+	dbPool  int
 }
 
 // register adds the shared flags, defaulting to their RUNWAY_* variables.
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.appDir, "app", env("RUNWAY_APP", ""), "app definition directory (default: the built-in demo app) [RUNWAY_APP]")
 	fs.StringVar(&c.dataDir, "data", env("RUNWAY_DATA", "./runway-data"), "data directory [RUNWAY_DATA]")
-	fs.StringVar(&c.db, "db", env("RUNWAY_DB", ""), "database URL: sqlite://PATH (default: runway.db in the data dir) [RUNWAY_DB]")
+	fs.StringVar(&c.db, "db", env("RUNWAY_DB", ""), "database URL: sqlite://PATH (default: runway.db in the data dir) or postgres://USER@HOST:PORT/DB [RUNWAY_DB]")
+	fs.IntVar(&c.dbPool, "db-pool", int(envFloat("RUNWAY_DB_POOL", 10)), "PostgreSQL connection pool size per process [RUNWAY_DB_POOL]")
 }
 
 func env(name, def string) string {
@@ -155,22 +158,37 @@ func loadChecked(fsys fs.FS) (*app.App, []app.Problem, error) {
 
 // openStore opens the database the flags name and syncs its schema.
 func (c *common) openStore(ctx context.Context, a *app.App) (store.Store, error) {
-	path, err := c.sqlitePath()
-	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("create data dir: %w", err)
-	}
-	s, err := sqlite.Open(ctx, path)
-	if err != nil {
-		return nil, err
+	var s store.Store
+	if c.isPostgres() {
+		ps, err := postgres.Open(ctx, c.db, postgres.Options{PoolSize: c.dbPool})
+		if err != nil {
+			return nil, err
+		}
+		s = ps
+	} else {
+		path, err := c.sqlitePath()
+		if err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("create data dir: %w", err)
+		}
+		ss, err := sqlite.Open(ctx, path)
+		if err != nil {
+			return nil, err
+		}
+		s = ss
 	}
 	if err := s.Sync(ctx, a); err != nil {
 		s.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// isPostgres reports whether --db names a PostgreSQL database.
+func (c *common) isPostgres() bool {
+	return strings.HasPrefix(c.db, "postgres://") || strings.HasPrefix(c.db, "postgresql://")
 }
 
 func (c *common) sqlitePath() (string, error) {
@@ -182,8 +200,8 @@ func (c *common) sqlitePath() (string, error) {
 			return path, nil
 		}
 		return "", fmt.Errorf("database URL %q has no file path (sqlite://PATH)", c.db)
-	case strings.HasPrefix(c.db, "postgres://"), strings.HasPrefix(c.db, "postgresql://"):
-		return "", fmt.Errorf("PostgreSQL is not supported yet; use the embedded SQLite store")
+	case c.isPostgres():
+		return "", fmt.Errorf("database URL %q is not a SQLite file", c.db)
 	}
-	return "", fmt.Errorf("unknown database URL %q (sqlite://PATH)", c.db)
+	return "", fmt.Errorf("unknown database URL %q (sqlite://PATH or postgres://…)", c.db)
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 
 	"runway/auth"
+	"runway/store"
+	"runway/store/postgres"
 	"runway/store/sqlite"
 )
 
@@ -40,6 +42,15 @@ func maintenance(args []string) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
+	if c.isPostgres() {
+		// several processes share a PostgreSQL database: no lock to meet
+		st, err := postgres.Open(context.Background(), c.db, postgres.Options{PoolSize: 2})
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return maintenanceOn(context.Background(), st, sub)
+	}
 	path, err := c.sqlitePath()
 	if err != nil {
 		return err
@@ -65,6 +76,12 @@ func maintenance(args []string) error {
 		return err
 	}
 	defer st.Close()
+	return maintenanceOn(ctx, st, sub)
+}
+
+// maintenanceOn applies sub (on, off, status) to the store and prints the
+// state.
+func maintenanceOn(ctx context.Context, st store.Store, sub string) error {
 	if sub != "status" {
 		if err := auth.SetMaintenance(ctx, st, sub == "on"); err != nil {
 			return err

@@ -102,6 +102,7 @@ func serve(args []string) error {
 	d.SetScripts(eng)
 	au := auth.New(d, a.Name, *idle, log)
 	au.SetLoginRateLimit(*loginRate, *loginBurst)
+	au.SetShared(c.isPostgres()) // other processes may share the database
 	defer au.Wait()
 	if err := ensureAdmin(ctx, au); err != nil {
 		return err

@@ -117,6 +117,12 @@ func (c *compiler) expr(x query.Expr) (sql string, exact bool) {
 		}
 		return "(" + strings.Join(parts, " OR ") + ")", true
 	case *query.Cond:
+		for _, v := range x.Values {
+			if s, ok := v.(string); ok && strings.IndexByte(s, 0) >= 0 {
+				// PostgreSQL text cannot hold NUL (nor jsonb \u0000)
+				return "TRUE", false
+			}
+		}
 		mark := len(c.args)
 		s, ok := c.cond(x)
 		if !ok {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -41,6 +42,9 @@ func (r *reader) Get(ctx context.Context, e *app.Entity, id string) (*store.Row,
 	table, err := tableName(e)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: get: %w", err)
+	}
+	if strings.IndexByte(id, 0) >= 0 { // PostgreSQL text never holds NUL
+		return nil, fmt.Errorf("postgres: get %s: %w", e.FullName, store.ErrNotFound)
 	}
 	var row store.Row
 	err = scanRow(r.db.QueryRow(ctx, "SELECT "+rowColumns+" FROM "+quoteIdent(table)+" WHERE id = $1", id), &row)

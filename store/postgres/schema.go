@@ -99,7 +99,7 @@ func tableDDL(table string) []string {
 			version bigint NOT NULL,
 			label text COLLATE "C" NOT NULL DEFAULT '',
 			doc text NOT NULL,
-			j jsonb GENERATED ALWAYS AS (doc::jsonb) STORED,
+			j jsonb GENERATED ALWAYS AS (replace(doc, '\u0000', '\ufffd')::jsonb) STORED,
 			created bigint,
 			modified bigint)`,
 		`CREATE INDEX IF NOT EXISTS ` + quoteIdent(truncIdent("l_"+table)) + ` ON ` + quoteIdent(table) + ` (label)`,
