@@ -37,9 +37,11 @@ func IsUserAction(name string) bool {
 //     user ACTIVE again with failedLoginAttempts 0; the "mail" with the
 //     password is written to the log (app-model.md §8 Q30).
 //
-// Only developers, super users and the system may run them (403); an unknown
-// action or user is notFound; a user whose status does not meet the
-// action's precondition is badRequest.
+// Only developers, super users, the system and scripts may call it (403):
+// over REST the actions path checks the groups' action permissions and
+// runs the built-in script (users.js), which calls it through
+// sys.internal.users. An unknown action or user is notFound; a user whose
+// status does not meet the action's precondition is badRequest.
 func (s *Service) UserAction(ctx context.Context, c *Caller, id, action string) ([]byte, error) {
 	e := s.app.Entity(usersEntity)
 	want, ok := userActions[action]

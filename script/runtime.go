@@ -1,6 +1,7 @@
 package script
 
 import (
+	"errors"
 	"fmt"
 	"runtime/debug"
 
@@ -118,9 +119,17 @@ func (rt *runtime) fnValue(fn func(goja.FunctionCall) goja.Value) goja.Value {
 // become ScriptExceptions carrying the error, anything else a
 // systemException with a safe message (the cause is logged).
 func (rt *runtime) throw(err error) {
-	switch x := err.(type) {
-	case *goja.Exception, *goja.InterruptedError, *goja.StackOverflowError:
-		panic(x)
+	var ie *goja.InterruptedError
+	if errors.As(err, &ie) {
+		panic(ie)
+	}
+	var so *goja.StackOverflowError
+	if errors.As(err, &so) {
+		panic(so)
+	}
+	var ex *goja.Exception
+	if errors.As(err, &ex) {
+		panic(ex)
 	}
 	if ae := apperr.As(err); ae != nil {
 		panic(rt.newException(ae.Code, ae.Message, ae))
