@@ -62,6 +62,7 @@ func (s *recordScripts) item(f *app.Field, item record.Values) goja.Value {
 	r := rt.newRecord(s.ent, "", 0, "", item, nil)
 	r.fields = f.Parent.Nested
 	r.readOnly = true
+	r.parent, _ = hostOf[*recordHost](s.rec)
 	if id, ok := item["id"].(string); ok {
 		r.id = id
 	}

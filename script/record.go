@@ -26,8 +26,9 @@ type recordHost struct {
 	version  int64
 	label    string
 	v        record.Values
-	readOnly bool   // field logic and oldRecord: val(x) is refused
-	doc      []byte // the stored JSON while the values are unchanged
+	readOnly bool        // field logic and oldRecord: val(x) is refused
+	doc      []byte      // the stored JSON while the values are unchanged
+	parent   *recordHost // a nested item's record (parentField.parent())
 }
 
 func (rt *runtime) newRecord(e *app.Entity, id string, version int64, label string, v record.Values, doc []byte) *recordHost {
@@ -258,8 +259,23 @@ func (rt *runtime) element(w *wrapperHost, i int) *wrapperHost {
 	return rt.newWrapper(w.rec, steps, w.f)
 }
 
-// sub is the Wrapper of a path below a nested (or relationship) value.
+// sub is the Wrapper of a path below a nested value, or of a copied field
+// of a relationship value (read-only: the value belongs to the target).
 func (rt *runtime) sub(w *wrapperHost, path string) *wrapperHost {
+	if w.f.Type == types.Relationship {
+		target := rt.e.app.Entity(w.f.Rules.Entity)
+		m, _ := w.raw().(map[string]any)
+		if target == nil {
+			rt.throwf(apperr.BadRequest, "Field %s has no target entity", pathString(w.steps))
+		}
+		steps, fs, err := parsePath(target.Fields, path)
+		if err != nil {
+			rt.throwf(apperr.BadRequest, "%v", err)
+		}
+		copied := rt.newRecord(target, "", 0, "", m, nil)
+		copied.readOnly = true
+		return rt.newWrapper(copied, steps, fs[len(fs)-1])
+	}
 	if w.f.Type != types.Nested {
 		rt.throwf(apperr.BadRequest, "Field %s has no inner fields", pathString(w.steps))
 	}
@@ -297,7 +313,12 @@ func (rt *runtime) recordMethods() {
 			}
 			return rt.object(rt.newWrapper(r, steps, fs[len(fs)-1]))
 		},
-		"parent": func(goja.FunctionCall) goja.Value { return goja.Null() },
+		"parent": func(c goja.FunctionCall) goja.Value {
+			if p := rec(c).parent; p != nil {
+				return rt.object(p)
+			}
+			return goja.Null()
+		},
 		"copy": func(c goja.FunctionCall) goja.Value {
 			r := rec(c)
 			cp := rt.newRecord(r.e, "", 0, "", copyValues(r.v, true), nil)
@@ -472,7 +493,61 @@ func (rt *runtime) wrapperMethods() {
 			}
 			return rt.vm.ToValue(types.Format(w.f.Type, w.f.Rules, d, w.raw(), loc))
 		},
-		"selectedValue": func(c goja.FunctionCall) goja.Value { return rt.refKey(wr(c), "selectedValue") },
+		"selectedValue": func(c goja.FunctionCall) goja.Value {
+			w := wr(c)
+			if len(c.Arguments) == 0 {
+				return rt.refKey(w, "selectedValue")
+			}
+			w.writable(rt)
+			m, _ := w.raw().(map[string]any)
+			out := map[string]any{"options": []any{}}
+			for k, x := range m {
+				out[k] = x
+			}
+			out["selectedValue"] = exportJSON(c.Arguments[0])
+			w.set(parsed(w.f, out))
+			return c.This
+		},
+		"selectedLabel": func(c goja.FunctionCall) goja.Value {
+			m, _ := wr(c).raw().(map[string]any)
+			if m == nil {
+				return goja.Null()
+			}
+			for _, o := range list(m["options"]) {
+				if om, ok := o.(map[string]any); ok && om["name"] == m["selectedValue"] {
+					return rt.plainJS(om["label"])
+				}
+			}
+			return goja.Null()
+		},
+		"options": func(c goja.FunctionCall) goja.Value {
+			w := wr(c)
+			m, _ := w.raw().(map[string]any)
+			if len(c.Arguments) == 0 {
+				if m == nil {
+					return rt.vm.NewArray()
+				}
+				return rt.plainJS(m["options"])
+			}
+			w.writable(rt)
+			out := map[string]any{}
+			for k, x := range m {
+				out[k] = x
+			}
+			out["options"] = exportJSON(c.Arguments[0])
+			w.set(parsed(w.f, out))
+			return c.This
+		},
+		"addDays": func(c goja.FunctionCall) goja.Value {
+			w := wr(c)
+			w.writable(rt)
+			t, ok := dateOf(rt.wrapperJS(w))
+			if !ok {
+				return c.This
+			}
+			w.set(rt.scalarFromJS(w.f, rt.date(t.AddDate(0, 0, int(arg(c, 0).ToInteger())))))
+			return c.This
+		},
 	}
 	many := map[string]func(goja.FunctionCall) goja.Value{
 		"size": func(c goja.FunctionCall) goja.Value { return rt.vm.ToValue(len(list(wr(c).raw()))) },

@@ -3,6 +3,7 @@ package script
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -337,5 +338,38 @@ func TestSysJobs(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(lines, "\n"), "hello from J0") {
 		t.Errorf("job log: %v", lines)
+	}
+}
+
+func TestWrapperExtras(t *testing.T) {
+	v := newEnv(t, os.DirFS("../app/testdata/kitchen"))
+	got := v.mustEval(`
+		var r = sys.data.createRecord('things');
+		r.field('requiredText').val('x');
+		r.field('date').val(new Date(Date.UTC(2024, 0, 30)));
+		r.field('date').addDays(3);
+		r.field('dynamicChoice').options([{name: 'a', label: 'Alpha'}, {name: 'b', label: 'Beta'}]);
+		r.field('dynamicChoice').selectedValue('b');
+		return [r.field('date').val().toISOString().substring(0, 10), r.field('dynamicChoice').selectedValue(),
+			r.field('dynamicChoice').selectedLabel(), r.field('dynamicChoice').options().length];`)
+	if got != `["2024-02-02","b","Beta",2]` {
+		t.Errorf("extras: %s", got)
+	}
+	// A relationship's field(path) reads the target's copied fields; a
+	// nested item's record walks up with parent().
+	w := shop(t)
+	got = w.mustEval(`
+		var c = sys.data.createRecord('customers');
+		c.field('name').val('Acme');
+		sys.data.save(c);
+		var o = sys.data.createRecord('orders');
+		o.field('number').val('X');
+		o.field('customer').val(c);
+		sys.data.save(o);
+		var ro;
+		try { o.field('customer').field('name').val('B'); } catch (e) { ro = sys.exceptions.getCode(e); }
+		return [o.field('customer').field('name').isEmpty(), ro];`)
+	if got != `[true,"badRequest"]` {
+		t.Errorf("relationship field: %s", got)
 	}
 }

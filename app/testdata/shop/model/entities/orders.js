@@ -47,7 +47,8 @@ function qtyDefault(record, parentField, action) {
 }
 
 function addedByDefault(record, parentField, action) {
-    return sys.context.getCurrentUser().email() + ' on ' + record.field('number').val();
+    // parentField is the new line; parent() walks up to the order.
+    return sys.context.getCurrentUser().email() + ' on ' + parentField.parent().field('number').val();
 }
 
 function lineSubtotal(record, parentField, action) {
