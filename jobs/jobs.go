@@ -32,7 +32,7 @@ const (
 )
 
 // Types are the job types rest-api.md §9.1 names (the list filter accepts
-// them); only DELETE_RECORDS runs yet.
+// them); DELETE_RECORDS and EXECUTE_ACTION run.
 var Types = []string{"IMPORT_RECORDS", "EXPORT_RECORDS", "EXECUTE_ACTION", "DELETE_RECORDS", "EXECUTE_LISTENER",
 	"IMPORT_USERS", "EXPORT_USERS", "STOP_APP", "START_APP", "DEPLOY_ENDPOINT", "UNDEPLOY_ENDPOINT"}
 
