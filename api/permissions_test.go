@@ -806,6 +806,115 @@ var matrixCases = []matrixCase{
 		},
 	},
 	{
+		// sys.data in a script acts as the caller, with the caller's
+		// permissions (issue 7): the global action probe runs one sys.data
+		// operation and answers what the script saw or the exception code.
+		name:   "sys.data in scripts: the script's user's permissions",
+		routes: []string{"PUT /data/{entity}/{id}"},
+		run: func(t *testing.T, m *matrix, w who) {
+			probe := func(op, target string) obj {
+				t.Helper()
+				return m.do(t, w, "PUT", "/data/projects/probe", obj{"op": op, "target": target}).Status(200).JSON()
+			}
+			// findById: null for a record the user may not read, the fields
+			// they may read (none ones absent), forbidden without any read.
+			for _, name := range []string{"fx-open-own", "fx-closed-allow"} {
+				got := probe("findById", m.fx[name])
+				switch {
+				case w == forbid:
+					if got["error"] != "forbidden" {
+						t.Errorf("findById %s: %v, want forbidden", name, got)
+					}
+				case !slices.Contains(readable(w), name):
+					if rec, ok := got["record"]; !ok || rec != nil {
+						t.Errorf("findById %s: %v, want a null record", name, got)
+					}
+				default:
+					rec, _ := got["record"].(map[string]any)
+					keys, addr := projectKeys(w, strings.Contains(name, "closed"))
+					wantFields(t, "findById "+name, rec, keys, addr)
+				}
+			}
+			// find and count: only the readable records.
+			got := probe("find", "")
+			if w == forbid {
+				if got["error"] != "forbidden" {
+					t.Errorf("find: %v, want forbidden", got)
+				}
+			} else {
+				var names []string
+				for _, n := range got["names"].([]any) {
+					names = append(names, n.(string))
+				}
+				sort.Strings(names)
+				if want := readable(w); !slices.Equal(names, want) || got["count"] != float64(len(want)) {
+					t.Errorf("find: %v (count %v), want %v", names, got["count"], want)
+				}
+			}
+			// save of a changed record: per the update permission.
+			owner := w
+			if w == imp {
+				owner = own
+			}
+			open, openName := m.fresh(t, "sd", w, "open", owner)
+			closed, closedName := m.fresh(t, "sd", w, "closed", own)
+			for _, c := range []struct{ id, name string }{{open, openName}, {closed, closedName}} {
+				got := probe("update", c.id)
+				renamed := m.asDev(t, c.id)["name"] == c.name+"!"
+				var want string
+				switch {
+				case w == forbid:
+					want = "forbidden"
+				case w == dev || w == super || w == allow || w == own || w == imp:
+					want = "saved"
+				case c.id == open: // cond, both: open records
+					want = "saved"
+				default: // cond, both: a closed record of own's is unreadable
+					want = "null"
+				}
+				switch {
+				case want == "saved" && (got["saved"] != true || !renamed),
+					want == "null" && (got["record"] != nil || renamed),
+					want == "forbidden" && (got["error"] != "forbidden" || renamed):
+					t.Errorf("update %s: %v (renamed %v), want %s", c.name, got, renamed, want)
+				}
+			}
+			// create: per the create permission; fields the user may not
+			// write (secret for cond and both) are dropped.
+			got = probe("create", string(w))
+			switch w {
+			case forbid, own, imp:
+				if got["error"] != "forbidden" {
+					t.Errorf("create: %v, want forbidden", got)
+				}
+			default:
+				id, _ := got["created"].(string)
+				stored := m.asDev(t, id)
+				if stored == nil {
+					t.Fatalf("create: %v", got)
+				}
+				if wantSecret := w != cond && w != both; (stored["secret"] == "from-script") != wantSecret {
+					t.Errorf("create: secret %v stored", stored["secret"])
+				}
+			}
+			// remove: per the delete permission (openOnly may read open
+			// records but not delete them: forbidden, as a script exception).
+			del, _ := m.fresh(t, "sd-del", w, "open", owner)
+			got = probe("remove", del)
+			gone := m.asDev(t, del) == nil
+			switch w {
+			case forbid, cond:
+				if got["error"] != "forbidden" || gone {
+					t.Errorf("remove: %v (gone %v), want forbidden", got, gone)
+				}
+			default:
+				if got["removed"] != true || !gone {
+					t.Errorf("remove: %v (gone %v)", got, gone)
+				}
+			}
+		},
+	},
+	{
 		name: "jobs",
 		routes: []string{"GET /status/jobs", "GET /status/jobs/{id}", "GET /status/jobs/{id}/logs",
 			"GET /status/job/{id}/logs", "PUT /status/jobs/{id}/{command}", "DELETE /data/{entity}/{ids}"},

@@ -80,9 +80,8 @@ func (s *Service) SetScripts(sc Scripts) {
 	s.js.run = sc
 }
 
-// ScriptCaller is c acting through a script (app-model.md §6, §8 Q21): the
-// same user (group permissions bypassed, fields' readAccess/writeAccess
-// not), its writes SCRIPT-category events, source the script
+// ScriptCaller is c acting through a script (app-model.md §8 Q21): the
+// same user with the same permissions (nil: the system), its writes SCRIPT-category events, source the script
 // ("<file>:<function>").
 func ScriptCaller(c *Caller, source string) *Caller {
 	if c == nil {

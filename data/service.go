@@ -37,9 +37,8 @@ type Caller struct {
 	// Policy is what the caller may do (role and groups resolved); nil
 	// means a member of no group.
 	Policy *access.Policy
-	// Script: the user acts through a script (sys.data): group permissions
-	// are bypassed, fields' readAccess/writeAccess are not (app-model.md
-	// §6); its writes are SCRIPT-category events, Source names the script
+	// Script: the user acts through a script (sys.data), with the user's
+	// own permissions (groups and fields' readAccess/writeAccess); its writes are SCRIPT-category events, Source names the script
 	// ("<file>:<function>") for listeners and history. See ScriptCaller.
 	Script bool
 	Source string
@@ -49,7 +48,7 @@ type Caller struct {
 var SystemCaller = &Caller{Email: "system", Name: "System", System: true, Policy: access.SystemPolicy}
 
 // privileged callers bypass group permissions (app-model.md §6.1).
-func (c *Caller) privileged() bool { return c.Developer || c.SuperUser || c.System || c.Script }
+func (c *Caller) privileged() bool { return c.Developer || c.SuperUser || c.System }
 
 // Service reads and writes records of one app.
 type Service struct {

@@ -96,7 +96,9 @@ func (rt *runtime) sysContext() *goja.Object {
 			if c == nil || !record.IsID(c.UserID) || !users() {
 				return goja.Null()
 			}
-			return rt.findByID(rt.e.app.Entity("sys.users"), c.UserID)
+			// The current user's own record, whatever their groups allow
+			// on sys.users (it is who they are, not data they read).
+			return rt.findByIDAs(data.ScriptCaller(nil, rt.x.source), rt.e.app.Entity("sys.users"), c.UserID)
 		},
 		"getCurrentUserId": func(goja.FunctionCall) goja.Value {
 			if c := rt.x.caller; c != nil && c.UserID != "" {

@@ -155,7 +155,12 @@ func (rt *runtime) sysData() *goja.Object {
 // findByID reads a record as the script's caller: null when it does not
 // exist (or the caller cannot see it).
 func (rt *runtime) findByID(e *app.Entity, id string) goja.Value {
-	doc, err := rt.e.data.Get(rt.x.ctx, rt.caller(), e, id, nil)
+	return rt.findByIDAs(rt.caller(), e, id)
+}
+
+// findByIDAs is findByID as c.
+func (rt *runtime) findByIDAs(c *data.Caller, e *app.Entity, id string) goja.Value {
+	doc, err := rt.e.data.Get(rt.x.ctx, c, e, id, nil)
 	if apperr.Is(err, apperr.NotFound) {
 		return goja.Null()
 	}

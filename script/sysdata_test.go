@@ -374,8 +374,9 @@ func TestWrapperExtras(t *testing.T) {
 	}
 }
 
-// Scripts act as their user but bypass group permissions (app-model.md
-// §6); fields' readAccess/writeAccess still apply to them.
+// Scripts act as their user with the user's permissions (issue 7: group
+// permissions and fields' readAccess/writeAccess); the system's scripts
+// may do everything.
 func TestScriptPermissions(t *testing.T) {
 	v := shop(t)
 	ctx := context.Background()
@@ -395,18 +396,30 @@ func TestScriptPermissions(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := decode(t, string(o))["id"].(string)
-	// The clerks group may not delete orders; the clerk's script may.
+	// The clerks group may not delete orders, and neither may the clerk's
+	// script; the system's may.
 	if _, err := v.d.Delete(ctx, clerk, v.app.Entity("orders"), id); !apperr.Is(err, apperr.Forbidden) {
 		t.Fatalf("clerk delete over the service: %v", err)
 	}
 	got, err := v.evalAs(clerk, fmt.Sprintf(`
+		var code = null;
+		try { sys.data.remove(sys.data.findById('orders', '%s')); } catch (e) { code = sys.exceptions.getCode(e); }
+		return [code, sys.data.findById('orders', '%s') !== null];`, id, id))
+	if err != nil || got != `["forbidden",true]` {
+		t.Errorf("script as clerk deleting: %s %v", got, err)
+	}
+	if got, err := v.evalAs(nil, fmt.Sprintf(`
 		sys.data.remove(sys.data.findById('orders', '%s'));
+		return sys.data.findById('orders', '%s');`, id, id)); err != nil || got != `null` {
+		t.Errorf("system script deleting: %s %v", got, err)
+	}
+	got, err = v.evalAs(clerk, fmt.Sprintf(`
 		var c = sys.data.createRecord('customers');
 		c.field('name').val('S');
 		c.field('secret').val('hidden');
 		sys.data.save(c);
 		return [sys.data.findById('orders', '%s'), c.field('secret').isEmpty(),
-			sys.data.findById('customers', c.id()).field('secret').isEmpty(), sys.context.getCurrentUser().email()];`, id, id))
+			sys.data.findById('customers', c.id()).field('secret').isEmpty(), sys.context.getCurrentUser().email()];`, id))
 	if err != nil || got != `[null,true,true,"clerk@example.org"]` {
 		t.Errorf("script as clerk: %s %v", got, err)
 	}
