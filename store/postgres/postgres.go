@@ -32,6 +32,10 @@ type Store struct {
 	uniques  map[string]map[string]string // table → unique index name → dotted field path(s)
 	texts    map[string]map[string]bool   // table → its text index names
 
+	counts     *countCache
+	stopListen context.CancelFunc
+	listenDone chan struct{}
+
 	closeOnce sync.Once
 }
 
@@ -57,7 +61,8 @@ func Open(ctx context.Context, url string, opts Options) (_ *Store, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	s := &Store{pool: pool, uniques: map[string]map[string]string{}, texts: map[string]map[string]bool{}}
+	s := &Store{pool: pool, uniques: map[string]map[string]string{}, texts: map[string]map[string]bool{},
+		counts: newCountCache(countCacheSize), listenDone: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			pool.Close()
@@ -69,12 +74,21 @@ func Open(ctx context.Context, url string, opts Options) (_ *Store, err error) {
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
+	lctx, cancel := context.WithCancel(context.Background())
+	s.stopListen = cancel
+	go s.listen(lctx, cfg.ConnConfig.Copy())
 	return s, nil
 }
 
 // Close closes the pool. It is safe to call more than once.
 func (s *Store) Close() error {
-	s.closeOnce.Do(func() { s.pool.Close() })
+	s.closeOnce.Do(func() {
+		if s.stopListen != nil {
+			s.stopListen()
+			<-s.listenDone
+		}
+		s.pool.Close()
+	})
 	return nil
 }
 

@@ -34,8 +34,9 @@ func scanRow(sc pgx.Row, r *store.Row) error {
 
 // reader implements store.Reader over the pool or a transaction.
 type reader struct {
-	s  *Store
-	db dbtx
+	s     *Store
+	db    dbtx
+	cache bool // use the count cache (not inside a transaction)
 }
 
 func (r *reader) Get(ctx context.Context, e *app.Entity, id string) (*store.Row, error) {
@@ -162,20 +163,33 @@ func (r *reader) Count(ctx context.Context, e *app.Entity, where query.Expr) (in
 	if err != nil {
 		return 0, fmt.Errorf("postgres: count %s: %w", e.FullName, err)
 	}
+	var key string
+	var gen uint64
+	// Only exact plans: an inexact one's SQL does not say what Match keeps.
+	cache := r.cache && pl.exact
+	if cache {
+		key = countKey(pl.sql, pl.args)
+		var n int64
+		var hit bool
+		if n, gen, hit = r.s.counts.lookup(table, key); hit {
+			return n, nil
+		}
+	}
 	var n int64
 	if pl.exact {
 		if err := r.db.QueryRow(ctx, pl.sql, pl.args...).Scan(&n); err != nil {
 			return 0, fmt.Errorf("postgres: count %s: %w", e.FullName, err)
 		}
-		return n, nil
-	}
-	if err := r.run(ctx, pl, where, func(*store.Row) bool { n++; return true }); err != nil {
+	} else if err := r.run(ctx, pl, where, func(*store.Row) bool { n++; return true }); err != nil {
 		return 0, fmt.Errorf("postgres: count %s: %w", e.FullName, err)
+	}
+	if cache {
+		r.s.counts.store(table, key, gen, n)
 	}
 	return n, nil
 }
 
-func (s *Store) reader() *reader { return &reader{s: s, db: s.pool} }
+func (s *Store) reader() *reader { return &reader{s: s, db: s.pool, cache: true} }
 
 // Get reads one record by id.
 func (s *Store) Get(ctx context.Context, e *app.Entity, id string) (*store.Row, error) {
@@ -207,12 +221,24 @@ func (s *Store) Write(ctx context.Context, fn func(tx store.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("postgres: begin: %w", err)
 	}
-	t := &tx{reader: reader{s: s, db: ptx}, tx: ptx}
+	t := &tx{reader: reader{s: s, db: ptx}, tx: ptx, touched: map[string]bool{}}
 	if err := callFn(fn, t); err != nil {
 		_ = ptx.Rollback(context.Background())
 		return err
 	}
-	if err := ptx.Commit(ctx); err != nil {
+	// Other processes forget their counts of the tables written, when (and
+	// only if) the transaction commits.
+	for table := range t.touched {
+		if _, err := ptx.Exec(ctx, "SELECT pg_notify($1, $2)", writesChannel, table); err != nil {
+			_ = ptx.Rollback(context.Background())
+			return fmt.Errorf("postgres: notify: %w", err)
+		}
+	}
+	err = ptx.Commit(ctx)
+	for table := range t.touched {
+		s.counts.bumpOne(table) // even when the commit's outcome is unknown
+	}
+	if err != nil {
 		return fmt.Errorf("postgres: commit: %w", s.mapWriteErr("", err))
 	}
 	return nil
@@ -229,7 +255,8 @@ func callFn(fn func(store.Tx) error, t *tx) (err error) {
 
 type tx struct {
 	reader
-	tx pgx.Tx
+	tx      pgx.Tx
+	touched map[string]bool // entity tables written (Write's callback runs in one goroutine)
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -257,6 +284,7 @@ func (t *tx) Insert(ctx context.Context, e *app.Entity, r *store.Row) error {
 		r.ID, r.Version, r.Label, string(r.Doc), r.Created, r.Modified); err != nil {
 		return fmt.Errorf("postgres: insert %s %s: %w", e.FullName, r.ID, t.s.mapWriteErr(table, err))
 	}
+	t.touched[table] = true
 	return nil
 }
 
@@ -275,6 +303,7 @@ func (t *tx) Update(ctx context.Context, e *app.Entity, r *store.Row, prevVersio
 		return fmt.Errorf("postgres: update %s %s: %w", e.FullName, r.ID, t.s.mapWriteErr(table, err))
 	}
 	if tag.RowsAffected() == 1 {
+		t.touched[table] = true
 		return nil
 	}
 	var v int64
@@ -300,6 +329,7 @@ func (t *tx) Delete(ctx context.Context, e *app.Entity, id string) error {
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("postgres: delete %s %s: %w", e.FullName, id, store.ErrNotFound)
 	}
+	t.touched[table] = true
 	return nil
 }
 
@@ -315,6 +345,9 @@ func (t *tx) DeleteIDs(ctx context.Context, e *app.Entity, ids []string) (int64,
 	tag, err := t.tx.Exec(ctx, "DELETE FROM "+quoteIdent(table)+" WHERE id = ANY($1)", ids)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: delete %d records of %s: %w", len(ids), e.FullName, err)
+	}
+	if tag.RowsAffected() > 0 {
+		t.touched[table] = true
 	}
 	return tag.RowsAffected(), nil
 }

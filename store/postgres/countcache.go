@@ -1,0 +1,115 @@
+package postgres
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+const countCacheSize = 4096
+
+// countCache remembers Count results per entity table. A committed write
+// transaction that touched a table bumps the table's generation in this
+// process at once and, through NOTIFY runway_writes (sent inside the
+// transaction, so delivered only if it commits), in every other process
+// sharing the database (listener.go). An entry only hits while its
+// generation is current, and only while the listener is connected: when it
+// is not, nothing is cached or served.
+//
+// Readers take the generation before running their query, so a result that
+// raced with a commit is stored under an already stale generation and never
+// served. Across processes a cached total may lag another process's commit
+// by the notification's delivery time (milliseconds).
+type countCache struct {
+	mu   sync.Mutex
+	live bool // the listener is connected: entries may be stored and served
+	gens map[string]uint64
+	m    map[string]countEntry
+	max  int
+}
+
+type countEntry struct {
+	table string
+	gen   uint64
+	n     int64
+}
+
+func newCountCache(max int) *countCache {
+	return &countCache{gens: map[string]uint64{}, m: map[string]countEntry{}, max: max}
+}
+
+// lookup returns the cached count for key (hit) and the table's current
+// generation, to be handed to store.
+func (c *countCache) lookup(table, key string) (n int64, gen uint64, hit bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	gen = c.gens[table]
+	if e, ok := c.m[key]; ok && c.live && e.gen == gen {
+		return e.n, gen, true
+	}
+	return 0, gen, false
+}
+
+func (c *countCache) store(table, key string, gen uint64, n int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gens[table] || !c.live {
+		return // a write committed meanwhile, or other processes' writes go unheard
+	}
+	if _, ok := c.m[key]; !ok && len(c.m) >= c.max {
+		// Evict about a quarter, oldest generations first is not worth the
+		// bookkeeping: map order is random enough.
+		drop := c.max / 4
+		for k := range c.m {
+			if drop <= 0 {
+				break
+			}
+			delete(c.m, k)
+			drop--
+		}
+	}
+	c.m[key] = countEntry{table: table, gen: gen, n: n}
+}
+
+// countKey identifies a count query: its SQL (which names the table) and
+// arguments, each tagged with its type.
+func countKey(q string, args []any) string {
+	var b strings.Builder
+	b.WriteString(q)
+	for _, a := range args {
+		b.WriteByte(0)
+		switch x := a.(type) {
+		case nil:
+			b.WriteByte('n')
+		case string:
+			b.WriteString("s" + strconv.Quote(x))
+		case int64:
+			b.WriteString("i" + strconv.FormatInt(x, 10))
+		case float64:
+			b.WriteString("f" + strconv.FormatFloat(x, 'g', -1, 64))
+		default:
+			fmt.Fprintf(&b, "%T:%#v", x, x)
+		}
+	}
+	return b.String()
+}
+
+// setLive turns the cache on (the listener is connected) or off; either way
+// every entry is forgotten, since writes may have gone unheard.
+func (c *countCache) setLive(live bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.live = live
+	clear(c.m)
+	for t := range c.gens {
+		c.gens[t]++
+	}
+}
+
+// bumpOne invalidates the counts of one table.
+func (c *countCache) bumpOne(table string) {
+	c.mu.Lock()
+	c.gens[table]++
+	c.mu.Unlock()
+}

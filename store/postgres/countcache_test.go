@@ -1,0 +1,87 @@
+package postgres
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"runway/store"
+)
+
+// TestCountCacheAcrossStores: two stores on one database (two processes):
+// a count cached by one is forgotten when the other commits a write to the
+// entity (NOTIFY), and at once after its own writes; a rolled back write
+// changes nothing.
+func TestCountCacheAcrossStores(t *testing.T) {
+	ctx := context.Background()
+	url := testURL(t)
+	a := testApp()
+	open := func() *Store {
+		s, err := Open(ctx, url, Options{PoolSize: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if err := s.Sync(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s1, s2 := open(), open()
+	e := a.Entity("companies")
+	count := func(s *Store) int64 {
+		t.Helper()
+		n, err := s.Count(ctx, e, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	waitLive := func(s *Store) {
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			s.counts.mu.Lock()
+			live := s.counts.live
+			s.counts.mu.Unlock()
+			if live || time.Now().After(deadline) {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitLive(s1)
+	waitLive(s2)
+	ins := func(s *Store, n int) {
+		t.Helper()
+		if err := s.Write(ctx, func(tx store.Tx) error {
+			return tx.Insert(ctx, e, &store.Row{ID: id(n), Version: 0, Label: "x", Doc: []byte(`{"id":"` + id(n) + `","version":0,"label":"x"}`)})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(s1); n != 0 {
+		t.Fatalf("empty: %d", n)
+	}
+	ins(s1, 1)
+	if n := count(s1); n != 1 {
+		t.Fatalf("after its own write: %d", n)
+	}
+	ins(s2, 2)
+	deadline := time.Now().Add(5 * time.Second)
+	for count(s1) != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the other store's write never reached the cache: %d", count(s1))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := count(s2); n != 2 {
+		t.Fatalf("s2: %d", n)
+	}
+	_ = s2.Write(ctx, func(tx store.Tx) error {
+		_ = tx.Insert(ctx, e, &store.Row{ID: id(3), Version: 0, Label: "x", Doc: []byte(`{}`)})
+		return context.Canceled
+	})
+	if n := count(s2); n != 2 {
+		t.Fatalf("after a rollback: %d", n)
+	}
+}
