@@ -4,12 +4,23 @@
 #
 #   bench/run.sh                       # N=100000, wrk -t2 -c32 -d15s
 #   N=20000 WRK_DURATION=10s bench/run.sh
+#   bench/run.sh --db postgres://postgres@127.0.0.1:5432/runway_bench?sslmode=disable
+#                                      # on PostgreSQL: that database is dropped and
+#                                      # created afresh first (psql on the same server)
 #
 # Everything it writes goes to bench/out/ (gitignored); it stops every process
 # it started when it exits.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+DB=${BENCH_DB:-}                    # --db URL: empty = SQLite in the data dir
+while [ $# -gt 0 ]; do
+	case $1 in
+	--db) DB=$2; shift 2 ;;
+	--db=*) DB=${1#--db=}; shift ;;
+	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
 N=${N:-100000}                      # companies to seed
 SEED_CLIENTS=${SEED_CLIENTS:-8}     # concurrent seeding clients
 WRK_THREADS=${WRK_THREADS:-2}
@@ -90,8 +101,30 @@ for a in "$RW_ADDR" "$FLOOR_ADDR"; do
 	fi
 done
 
-echo "== start Runway ($REV) on a fresh data dir, built-in demo app"
-"$OUT/runway" serve --data "$OUT/data" --addr "$RW_ADDR" --pprof "$PPROF_ADDR" >"$OUT/runway.log" 2>&1 &
+DB_ARGS=()
+case $DB in
+"") STORE=sqlite ;;
+postgres://* | postgresql://*)
+	STORE=postgresql
+	command -v psql >/dev/null || { echo "run.sh: psql not found (needed to recreate the database)" >&2; exit 2; }
+	dbname=${DB##*/}; dbname=${dbname%%\?*}
+	admin_url=${DB%/*}/postgres${DB#"${DB%%\?*}"}
+	psql -q "$admin_url" -c "DROP DATABASE IF EXISTS \"$dbname\" WITH (FORCE)" -c "CREATE DATABASE \"$dbname\""
+	DB_ARGS=(--db "$DB")
+	;;
+*) echo "run.sh: --db must be a postgres:// URL (default: SQLite)" >&2; exit 2 ;;
+esac
+
+mkdir -p "$OUT/data"
+dbsize() { # the size of the data dir, or of the PostgreSQL database
+	if [ "$STORE" = postgresql ]; then
+		psql -tA "$admin_url" -c "SELECT pg_size_pretty(pg_database_size('$dbname'))"
+	else
+		du -sh "$OUT/data" | cut -f1
+	fi
+}
+echo "== start Runway ($REV) on a fresh data dir ($STORE), built-in demo app"
+"$OUT/runway" serve --data "$OUT/data" "${DB_ARGS[@]}" --addr "$RW_ADDR" --pprof "$PPROF_ADDR" >"$OUT/runway.log" 2>&1 &
 RUNWAY_PID=$!
 wait_healthy "http://$RW_ADDR/healthz" "$RUNWAY_PID"
 
@@ -101,7 +134,7 @@ SEED_START=$(date +%s)
 	-ids "$OUT/ids.txt" -token "$OUT/token" | tee "$OUT/seed.log"
 SEED_LINE=$(grep '^seeded ' "$OUT/seed.log" || true)
 RSS_SEEDED=$(rss "$RUNWAY_PID")
-DB_SIZE=$(du -sh "$OUT/data" | cut -f1)
+DB_SIZE=$(dbsize)
 echo "   Runway RSS after seeding: $RSS_SEEDED; data dir $DB_SIZE (seeding took $(($(date +%s) - SEED_START)) s)"
 
 TOKEN=$(head -1 "$OUT/token")
@@ -191,7 +224,7 @@ RECORDS=$(curl -s --max-time 30 -H "token: $TOKEN" "$API/data/companies?_size=1&
 
 {
 	echo
-	echo "Runway $REV, $(nproc) cores (load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)), wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION, $N companies seeded ($RECORDS at the end)"
+	echo "Runway $REV on $STORE, $(nproc) cores (load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)), wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION, $N companies seeded ($RECORDS at the end)"
 	echo
 	printf '| %-6s | %12s | %12s | %7s | %7s | %-4s | %-15s | %-15s | %-16s |\n' \
 		test "Runway req/s" "floor req/s" ratio target met "Runway p50/p99" "floor p50/p99" "non-2xx R/F"
@@ -209,7 +242,7 @@ RECORDS=$(curl -s --max-time 30 -H "token: $TOKEN" "$API/data/companies?_size=1&
 	echo
 	echo "seeding: ${SEED_LINE:-?}"
 	echo "Runway resident memory: after seeding $RSS_SEEDED; after the runs $RSS_END (target < 150 MB)"
-	echo "data dir: $(du -sh "$OUT/data" | cut -f1); ERROR lines in the Runway log: $SERVER_ERRORS ($CANCELED_ERRORS with 'context canceled': requests in flight when wrk stopped)"
+	echo "data ($STORE): $(dbsize); ERROR lines in the Runway log: $SERVER_ERRORS ($CANCELED_ERRORS with 'context canceled': requests in flight when wrk stopped)"
 	echo "non-2xx counts answers with a status outside 2xx plus socket errors (connect, read, write, timeout)"
 	case $PROFILER in
 	pprof) echo "CPU profiles: $OUT/cpu-get.txt, $OUT/cpu-create.txt (pprof)" ;;
