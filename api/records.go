@@ -123,18 +123,23 @@ func (s *Server) deleteQuery(w http.ResponseWriter, r *http.Request, c *data.Cal
 	if async {
 		return s.asyncDelete(w, r, c, &jobs.DeleteRequest{Entity: e, Query: r.URL.Query()})
 	}
-	// Accepted and validated; they change nothing until listeners and
-	// cascades exist.
+	// Accepted and validated; _triggerEvents=false fires no listeners, the
+	// others change nothing until cascades exist.
+	ctx := r.Context()
 	for _, name := range []string{"_lowPriority", "_triggerEvents", "_cascadeOperations", "_cascatdeOperations"} {
-		if _, err := boolParam(r, name, false); err != nil {
+		on, err := boolParam(r, name, name == "_triggerEvents")
+		if err != nil {
 			return err
+		}
+		if name == "_triggerEvents" && !on {
+			ctx = data.WithoutEvents(ctx)
 		}
 	}
 	sel, err := query.ParseBulk(s.data.App(), e, r.URL.Query())
 	if err != nil {
 		return err
 	}
-	results, err := s.data.DeleteQuery(r.Context(), c, e, sel)
+	results, err := s.data.DeleteQuery(ctx, c, e, sel)
 	if err != nil {
 		return err
 	}

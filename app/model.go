@@ -263,9 +263,15 @@ type Listener struct {
 	Events              json.RawMessage
 	ExecuteInBackground bool
 	Action              string
-	Raw                 json.RawMessage
-	File                string
-	Script              *Script
+	// Time listeners: a Quartz cron expression and its IANA timezone ("":
+	// the app's). Job listeners: the job type and event ("" = any).
+	// Custom listeners: the event name of sys.events.triggerEvent.
+	Expression, Timezone string
+	JobType, JobEvent    string
+	CustomEvent          string
+	Raw                  json.RawMessage
+	File                 string
+	Script               *Script
 }
 
 // Library is a script library (app-model.md §7, "app.<dotted.name>").

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"path"
 	"strings"
+	"time"
 
+	"runway/cron"
 	"runway/types"
 )
 
@@ -112,8 +114,25 @@ func (l *loader) parseListener(file string) *Listener {
 			eo.done()
 		}
 	case "time":
-		if o.str("expression") == "" {
+		li.Expression, li.Timezone = o.str("expression"), o.str("timezone")
+		if li.Expression == "" {
 			l.errf(file, "expression", "time listener needs a cron expression")
+		} else if sc, err := cron.Parse(li.Expression); err != nil {
+			l.errf(file, "expression", "%v", err)
+		} else if !sc.EveryMinuteAtMost() {
+			l.errf(file, "expression", "a time listener may fire at most once a minute (one value in the seconds field)")
+		}
+		if li.Timezone != "" {
+			if _, err := time.LoadLocation(li.Timezone); err != nil {
+				l.errf(file, "timezone", "unknown timezone %q", li.Timezone)
+			}
+		}
+	case "job":
+		li.JobType, li.JobEvent = o.str("jobType"), o.str("jobEvent")
+	case "custom":
+		li.CustomEvent = o.str("customEvent")
+		if li.CustomEvent == "" {
+			li.CustomEvent = li.Name
 		}
 	}
 	o.ignore("queue", "dynamic", "avoidTriggerUiEvents", "forUpdateCalculatedRecords", "timezone",

@@ -64,40 +64,64 @@ const (
 // Event is a committed data event, for listeners (issue 7 item 4) and
 // history: what happened to which record, by whom and through what.
 type Event struct {
-	Type   string
-	Entity *app.Entity
-	ID     string
-	Record record.Values // after (nil for a manyRecords action)
-	Old    record.Values // before
-	Action string        // ACTION_PERFORMED: the action's name
-	Caller *Caller
-	Source string // UserEvents, ScriptEvents or SystemEvents
+	Type    string
+	Entity  *app.Entity
+	ID      string
+	Version int64
+	Label   string
+	Record  record.Values // after (nil for a manyRecords action)
+	Old     record.Values // before
+	Action  string        // ACTION_PERFORMED: the action's name
+	Caller  *Caller
+	Source  string // UserEvents, ScriptEvents or SystemEvents
 }
 
-// EventSource is the source of the events c causes.
+// EventSource is the source of the events c causes: scriptEvents through
+// a script, systemEvents for the system's own writes (no caller, or the
+// system outside scripts), userEvents otherwise.
 func EventSource(c *Caller) string {
 	switch {
 	case c == nil:
 		return SystemEvents
 	case c.Script:
 		return ScriptEvents
+	case c.System:
+		return SystemEvents
 	}
 	return UserEvents
 }
 
-// OnEvent installs the receiver of data events (listeners). It is called
-// after the commit, on the goroutine of the operation. Today only actions
-// emit (ACTION_PERFORMED); record events are emitted from afterWrite once
-// listeners land.
-func (s *Service) OnEvent(fn func(ctx context.Context, ev *Event)) {
+// OnEvent installs the receiver of data events (listeners) and which
+// entities it listens to (nil: every entity). It is called after the
+// commit, on the goroutine of the operation: record events from the write
+// paths (RECORD_CREATED, RECORD_CHANGED, RECORD_DELETED) and
+// ACTION_PERFORMED from actions.
+func (s *Service) OnEvent(fn func(ctx context.Context, ev *Event), entities func(e *app.Entity) bool) {
 	if s.js == nil {
 		s.js = &scriptHooks{}
 	}
-	s.js.events = fn
+	s.js.events, s.js.listens = fn, entities
+}
+
+// Listening reports whether events of e have a receiver (writes of other
+// entities build no event).
+func (s *Service) Listening(e *app.Entity) bool {
+	return s.js != nil && s.js.events != nil && (s.js.listens == nil || s.js.listens(e))
+}
+
+type noEventsKey struct{}
+
+// WithoutEvents marks ctx so that writes under it fire no listeners
+// (_triggerEvents=false).
+func WithoutEvents(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noEventsKey{}, true)
 }
 
 func (s *Service) emit(ctx context.Context, ev *Event) {
-	if s.js != nil && s.js.events != nil {
+	if off, _ := ctx.Value(noEventsKey{}).(bool); off {
+		return
+	}
+	if s.Listening(ev.Entity) {
 		s.js.events(ctx, ev)
 	}
 }
@@ -370,8 +394,8 @@ func (s *Service) runScript(ctx context.Context, c *Caller, call *ActionCall, cu
 	if err != nil {
 		return nil, err
 	}
-	s.emit(ctx, &Event{Type: ActionPerformed, Entity: call.Entity, ID: call.ID, Record: call.Record, Old: call.Old,
-		Action: call.Action.Name, Caller: c, Source: EventSource(c)})
+	s.emit(ctx, &Event{Type: ActionPerformed, Entity: call.Entity, ID: call.ID, Version: call.Version, Label: call.Label,
+		Record: call.Record, Old: call.Old, Action: call.Action.Name, Caller: c, Source: EventSource(c)})
 	if resp == nil && custom {
 		resp = json.RawMessage(`{}`)
 	}

@@ -181,8 +181,9 @@ func (s *Service) DeleteBatch(ctx context.Context, c *Caller, e *app.Entity, st 
 	}
 	var done []Outcome
 	var deleted []string
+	var docs [][]byte
 	err := s.store.Write(ctx, func(tx store.Tx) error {
-		done, deleted = done[:0], deleted[:0]
+		done, deleted, docs = done[:0], deleted[:0], docs[:0]
 		var rows []store.Row
 		var err error
 		if st.IDs != nil {
@@ -231,7 +232,7 @@ func (s *Service) DeleteBatch(ctx context.Context, c *Caller, e *app.Entity, st 
 				return err
 			}
 			done = append(done, Outcome{id, Result{Status: "ok", Response: doc}})
-			deleted = append(deleted, id)
+			deleted, docs = append(deleted, id), append(docs, row.Doc)
 		}
 		// One statement for the batch: the rows were read in this
 		// transaction, so each one is there.
@@ -245,8 +246,8 @@ func (s *Service) DeleteBatch(ctx context.Context, c *Caller, e *app.Entity, st 
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range deleted {
-		s.afterWrite(e, id, true)
+	for i, id := range deleted {
+		s.afterDelete(ctx, c, e, id, docs[i])
 	}
 	return done, nil
 }

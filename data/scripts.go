@@ -66,10 +66,11 @@ type ScriptProblem struct {
 
 // scriptHooks is the script side of a Service.
 type scriptHooks struct {
-	run    Scripts
-	events func(ctx context.Context, ev *Event) // OnEvent
-	logic  sync.Map                             // *app.Entity → bool: the entity has script or expression field logic
-	conds  sync.Map                             // *app.Field or *app.Action → query.Expr (or error) of a metadata expression
+	run     Scripts
+	events  func(ctx context.Context, ev *Event) // OnEvent
+	listens func(e *app.Entity) bool
+	logic   sync.Map // *app.Entity → bool: the entity has script or expression field logic
+	conds   sync.Map // *app.Field or *app.Action → query.Expr (or error) of a metadata expression
 }
 
 // SetScripts installs the script engine (before the service serves).

@@ -76,7 +76,7 @@ func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[s
 	if err != nil {
 		return nil, err
 	}
-	s.afterWrite(e, row.ID, false)
+	s.afterWrite(ctx, c, e, &Event{Type: RecordCreated, ID: row.ID, Label: row.Label, Record: v})
 	return g.output(ctx, row.Doc)
 }
 
@@ -119,39 +119,39 @@ func (s *Service) Update(ctx context.Context, c *Caller, e *app.Entity, id strin
 func (s *Service) update(ctx context.Context, c *Caller, e *app.Entity, id string, in map[string]any,
 	want int64, hasVersion bool, pw *userPassword, perrs []apperr.FieldError) ([]byte, error) {
 	for attempt := 0; ; attempt++ {
-		doc, err := s.updateOnce(ctx, c, e, id, in, want, hasVersion, pw, perrs)
+		doc, ev, err := s.updateOnce(ctx, c, e, id, in, want, hasVersion, pw, perrs)
 		if errors.Is(err, store.ErrVersion) && !hasVersion && attempt < maxUpdateRetries {
 			continue
 		}
 		if err != nil {
 			return nil, storeErr(e, id, err)
 		}
-		s.afterWrite(e, id, false)
+		s.afterWrite(ctx, c, e, ev)
 		return s.perms(c, e).output(ctx, doc)
 	}
 }
 
 func (s *Service) updateOnce(ctx context.Context, c *Caller, e *app.Entity, id string, in map[string]any,
-	want int64, hasVersion bool, pw *userPassword, perrs []apperr.FieldError) ([]byte, error) {
+	want int64, hasVersion bool, pw *userPassword, perrs []apperr.FieldError) ([]byte, *Event, error) {
 	cur, err := s.store.Get(ctx, e, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if hasVersion && want != cur.Version {
-		return nil, store.ErrVersion
+		return nil, nil, store.ErrVersion
 	}
 	_, _, _, old, err := record.Decode(cur.Doc)
 	if err != nil {
-		return nil, fmt.Errorf("data: decode %s %s: %w", e.FullName, id, err)
+		return nil, nil, fmt.Errorf("data: decode %s %s: %w", e.FullName, id, err)
 	}
 	// The stored record must be one the caller may read (else 404) and
 	// update (else 403); fields they may not write on it are dropped.
 	g := s.perms(c, e)
 	if err := g.checkStored(ctx, opUpdate, cur); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if in, err = g.writable(ctx, in, old, id, cur.Label); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if auth, _ := in["authentication"].(map[string]any); pw != nil && pw.path != "" {
 		if p, _ := passwordInput(auth); p == "" {
@@ -165,16 +165,16 @@ func (s *Service) updateOnce(ctx context.Context, c *Caller, e *app.Entity, id s
 	v := w.apply(e.Fields, in, old, "")
 	w.complete(v)
 	if err := w.err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	version := cur.Version + 1
 	label := w.label(v, id)
 	// ... and the record as updated must still meet the update permission
 	// (app-model.md §8 Q9).
 	if ok, err := g.matchNew(ctx, g.ea.Update, id, version, label, v); err != nil {
-		return nil, err
+		return nil, nil, err
 	} else if !ok {
-		return nil, apperr.New(apperr.Forbidden, "Not allowed to update record %q of %s this way: the result does not meet the update permission", id, e.FullName)
+		return nil, nil, apperr.New(apperr.Forbidden, "Not allowed to update record %q of %s this way: the result does not meet the update permission", id, e.FullName)
 	}
 	row := &store.Row{ID: id, Version: version, Label: label, Doc: record.Encode(e, id, version, label, v, nil),
 		Created: cur.Created, Modified: w.now}
@@ -186,9 +186,9 @@ func (s *Service) updateOnce(ctx context.Context, c *Caller, e *app.Entity, id s
 		return w.savePassword(tx, id)
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return row.Doc, nil
+	return row.Doc, &Event{Type: RecordChanged, ID: id, Version: version, Label: label, Record: v, Old: old}, nil
 }
 
 // inputVersion reads the optional "version" of an update body.
@@ -241,7 +241,7 @@ func (s *Service) Delete(ctx context.Context, c *Caller, e *app.Entity, id strin
 	if err != nil {
 		return nil, err
 	}
-	s.afterWrite(e, id, true)
+	s.afterDelete(ctx, c, e, id, doc)
 	return g.output(ctx, doc)
 }
 
@@ -328,8 +328,9 @@ func (s *Service) deleteIDs(ctx context.Context, g *perms, ids []string) (map[st
 		}
 	}
 	var deleted []string
+	var docs [][]byte
 	err := s.store.Write(ctx, func(tx store.Tx) error {
-		deleted = deleted[:0]
+		deleted, docs = deleted[:0], docs[:0]
 		rows, err := tx.GetMany(ctx, e, valid)
 		if err != nil {
 			return err
@@ -363,15 +364,15 @@ func (s *Service) deleteIDs(ctx context.Context, g *perms, ids []string) (map[st
 				return err
 			}
 			results[id] = Result{Status: "ok", Response: doc}
-			deleted = append(deleted, id)
+			deleted, docs = append(deleted, id), append(docs, row.Doc)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range deleted {
-		s.afterWrite(e, id, true)
+	for i, id := range deleted {
+		s.afterDelete(ctx, g.c, e, id, docs[i])
 	}
 	return results, nil
 }
@@ -388,11 +389,31 @@ func forgetUser(ctx context.Context, tx store.Tx, e *app.Entity, id string) erro
 	return tx.DeleteUserSessions(ctx, id)
 }
 
-// afterWrite runs what follows a committed write.
-func (s *Service) afterWrite(e *app.Entity, id string, deleted bool) {
+// afterWrite runs what follows a committed write of c: the user hook, and
+// the record event for listeners (ev without Entity, Caller and Source;
+// its Record holds the write's values, transient ones included).
+func (s *Service) afterWrite(ctx context.Context, c *Caller, e *app.Entity, ev *Event) {
 	if e.FullName == usersEntity && s.OnUserWrite != nil {
-		s.OnUserWrite(id, deleted)
+		s.OnUserWrite(ev.ID, ev.Type == RecordDeleted)
 	}
+	if s.Listening(e) {
+		ev.Entity, ev.Caller, ev.Source = e, c, EventSource(c)
+		s.emit(ctx, ev)
+	}
+}
+
+// afterDelete is afterWrite for a deleted record as it was stored (doc):
+// record and oldRecord are both the deleted record (app-model.md §5).
+func (s *Service) afterDelete(ctx context.Context, c *Caller, e *app.Entity, id string, doc []byte) {
+	ev := &Event{Type: RecordDeleted, ID: id}
+	if s.Listening(e) {
+		_, version, label, v, err := record.Decode(doc)
+		if err != nil {
+			s.log.Error("decode a deleted record for listeners", "entity", e.FullName, "id", id, "err", err)
+		}
+		ev.Version, ev.Label, ev.Record, ev.Old = version, label, v, v
+	}
+	s.afterWrite(ctx, c, e, ev)
 }
 
 // sortedKeys returns the keys of m in order, for deterministic error lists.

@@ -169,6 +169,10 @@ func (deleteHandler) start(ctx context.Context, r *run) error {
 
 func (deleteHandler) step(ctx context.Context, r *run) (bool, error) {
 	d := r.params.(*deleteRun)
+	var dd deleteData
+	if json.Unmarshal(r.job.Data, &dd) == nil && !dd.TriggerEvents {
+		ctx = data.WithoutEvents(ctx)
+	}
 	limit := r.s.cfg.BatchSize
 	st := &data.DeleteStep{Limit: limit}
 	last := false

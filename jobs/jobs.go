@@ -119,6 +119,9 @@ type Service struct {
 	hard   context.Context  // canceled when Shutdown gives up waiting
 	cancel context.CancelFunc
 
+	listener ListenerRunner // EXECUTE_LISTENER jobs (SetListeners)
+	onJob    JobEventFunc   // job listeners
+
 	mu      sync.Mutex
 	running map[string]*run // jobs this process runs, by id
 	started bool

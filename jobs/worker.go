@@ -31,6 +31,8 @@ func (s *Service) handler(typ string) handler {
 		return deleteHandler{}
 	case TypeExecuteAction:
 		return actionHandler{}
+	case TypeExecuteListener:
+		return listenerHandler{}
 	}
 	return nil
 }
@@ -421,6 +423,11 @@ func (s *Service) finishRun(r *run, cmd Command, failure error) {
 	}
 	_, err := s.st.TransitionJob(context.Background(), j.ID, ch)
 	s.logTransition(j, cmd, err)
+	if err == nil {
+		// Job listeners, in a context that carries the job (jobs they
+		// start are its children) but outlives its run.
+		s.jobEvent(context.WithValue(context.Background(), ctxKey{}, j), r, ch.To)
+	}
 }
 
 func (s *Service) logTransition(j *store.Job, cmd Command, err error) {

@@ -75,6 +75,8 @@ type Engine struct {
 	pool chan *runtime
 	jobs *jobs.Service // nil: no background jobs (SetJobs)
 
+	listeners *listenerSet // the app's listeners (listeners.go)
+
 	executions atomic.Int64 // top-level executions started (tests: the fast path takes none)
 }
 
@@ -133,6 +135,7 @@ func New(a *app.App, d *data.Service, log *slog.Logger, opts Options) (*Engine, 
 		return nil, errors.Join(errs...)
 	}
 	e.tree = buildTree(a.Libraries)
+	e.loadListeners()
 	return e, nil
 }
 
@@ -358,6 +361,7 @@ type execution struct {
 	caller     *data.Caller    // the current user (sys.context may switch it)
 	background bool
 	source     string // the function running at the top
+	depth      int    // listeners: how deep the listener running is (writes inside fire at depth+1)
 
 	mu   sync.Mutex
 	done chan struct{} // closed when interrupted (wakes script.wait)

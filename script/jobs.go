@@ -15,7 +15,13 @@ import (
 
 // SetJobs gives scripts the job service: sys.jobs, sys.data.delete and
 // actions run in the background from scripts.
-func (e *Engine) SetJobs(js *jobs.Service) { e.jobs = js }
+func (e *Engine) SetJobs(js *jobs.Service) {
+	e.jobs = js
+	js.SetListeners(e.RunListenerJob, e.jobEvent)
+	if len(e.listeners.time) > 0 {
+		go e.clock(js.Draining())
+	}
+}
 
 // sysJobs is sys.jobs (app-model.md §7): jobs by id, the current job, job
 // logs, waiting for jobs.

@@ -3,6 +3,7 @@ package script
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"strings"
 
 	"github.com/dop251/goja"
@@ -24,9 +25,17 @@ func (rt *runtime) sys(boot *goja.Object) *goja.Object {
 	_ = sys.Set("users", rt.sysUsers(false))
 	_ = sys.Set("jobs", rt.sysJobs())
 	_ = sys.Set("events", rt.obj(map[string]func(goja.FunctionCall) goja.Value{
-		"triggerEvent": func(goja.FunctionCall) goja.Value {
-			rt.throwf(apperr.BadRequest, "sys.events.triggerEvent needs custom listeners, which this version does not run yet")
-			return nil
+		"triggerEvent": func(c goja.FunctionCall) goja.Value {
+			var payload json.RawMessage
+			if d := arg(c, 1); !isNothing(d) {
+				b, err := rt.toJSON(d)
+				if err != nil {
+					rt.throwf(apperr.BadRequest, "sys.events.triggerEvent: the data is not JSON: %v", err)
+				}
+				payload = b
+			}
+			rt.triggerEvent(str(c, 0), payload)
+			return goja.Undefined()
 		},
 	}))
 	internal := rt.vm.NewObject()
