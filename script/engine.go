@@ -57,6 +57,9 @@ type Options struct {
 	URL string
 	// MaxIdle is how many idle runtimes the pool keeps (0: 2 × GOMAXPROCS).
 	MaxIdle int
+	// ManualTimers: time listeners fire only through FireTimers (tests
+	// drive the clock), not on the wall clock.
+	ManualTimers bool
 }
 
 // Engine runs the scripts of one app. It implements data.Scripts.

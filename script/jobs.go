@@ -18,7 +18,7 @@ import (
 func (e *Engine) SetJobs(js *jobs.Service) {
 	e.jobs = js
 	js.SetListeners(e.RunListenerJob, e.jobEvent)
-	if len(e.listeners.time) > 0 {
+	if len(e.listeners.time) > 0 && !e.opts.ManualTimers {
 		go e.clock(js.Draining())
 	}
 }
