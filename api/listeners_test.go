@@ -275,3 +275,26 @@ func TestJobAndCustomListeners(t *testing.T) {
 		t.Errorf("pinged: %+v", got)
 	}
 }
+
+// The demo's companyActivated listener logs, once per activation, that a
+// company became active.
+func TestDemoCompanyActivated(t *testing.T) {
+	t.Parallel()
+	var log syncBuffer
+	s := apitest.Start(t, nil, apitest.Options{Log: &log})
+	c := create(t, s, "companies", obj{"name": "Acme", "state": "pending"})
+	update(t, s, "companies", c["id"], obj{"state": "active"})
+	update(t, s, "companies", c["id"], obj{"name": "Acme Inc"}) // still active: no new line
+	// Through the changeState action (a script's save): once more.
+	s.As("PUT", "/data/companies/"+c["id"].(string)+"/changeState", obj{"state": "inactive"}).Status(200)
+	s.As("PUT", "/data/companies/"+c["id"].(string)+"/changeState", obj{"state": "active"}).Status(200)
+	l := log.String()
+	first := "Company Acme activated by " + apitest.AdminEmail + " (was pending)"
+	second := "Company Acme Inc activated by " + apitest.AdminEmail + " (was inactive)"
+	if strings.Count(l, "activated by") != 2 || !strings.Contains(l, first) || !strings.Contains(l, second) {
+		t.Errorf("log: %s", l)
+	}
+	if got := get(t, s, "companies", c["id"]); got["version"] != 4.0 {
+		t.Errorf("the listener changed the record: %v", got)
+	}
+}
