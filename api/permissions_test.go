@@ -897,6 +897,22 @@ var matrixCases = []matrixCase{
 					t.Errorf("create: secret %v stored", stored["secret"])
 				}
 			}
+			// A record the user may read but not update (teams: openOnly
+			// reads them, may not update them): the save is the forbidden
+			// exception and changes nothing.
+			team := create(t, m.s, "teams", obj{"name": "T-" + string(w)})["id"].(string)
+			got = probe("updateTeam", team)
+			renamed := m.s.For(t).As("GET", "/data/teams/"+team, nil).Status(200).JSON()["name"] == "T-"+string(w)+"!"
+			switch w {
+			case dev, super, allow:
+				if got["saved"] != true || !renamed {
+					t.Errorf("update team: %v (renamed %v)", got, renamed)
+				}
+			default: // cond, both: 403 on update; forbid, own, imp: no access to teams
+				if got["error"] != "forbidden" || renamed {
+					t.Errorf("update team: %v (renamed %v), want forbidden", got, renamed)
+				}
+			}
 			// remove: per the delete permission (openOnly may read open
 			// records but not delete them: forbidden, as a script exception).
 			del, _ := m.fresh(t, "sd-del", w, "open", owner)

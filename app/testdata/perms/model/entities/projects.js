@@ -37,6 +37,14 @@ function probeAction(action) {
             c.field('secret').val('from-script');
             sys.data.save(c);
             return {created: c.id()};
+        case 'updateTeam':
+            var t = sys.data.findById('teams', id);
+            if (t === null) {
+                return {record: null};
+            }
+            t.field('name').val(t.field('name').val() + '!');
+            sys.data.save(t);
+            return {saved: true};
         case 'remove':
             var d = sys.data.findById('projects', id);
             if (d === null) {
