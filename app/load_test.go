@@ -559,6 +559,11 @@ func TestBrokenApps(t *testing.T) {
 			"model/listeners/onA.json|entity",
 			"model/listeners/onA.json|events[1].type",
 			"model/listeners/onB.json|events[0].actions[1]",
+			"model/listeners/onC.json|expression",
+			"model/listeners/onD.json|expression",
+			"model/listeners/onE.json|timezone",
+			"model/listeners/onF.json|events[0].condition",
+			"model/listeners/onF.json|events[1].condition",
 		},
 		"broken-flags": {
 			"model/entities/f.json|fields[0].unique",

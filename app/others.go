@@ -95,15 +95,20 @@ func (l *loader) parseListener(file string) *Listener {
 			if !ok {
 				continue
 			}
-			if t := eo.str("type"); !listenerEventTypes[t] {
+			t := eo.str("type")
+			if !listenerEventTypes[t] {
 				l.errf(file, eo.at("type"), "unknown event type %q", t)
 			}
 			if c := eo.raw("condition"); c != nil {
 				if s, ok := rawString(c); ok && s == "none" {
-					// no condition
+					if t == "conditionMet" {
+						l.errf(file, eo.at("condition"), "conditionMet needs a condition")
+					}
 				} else {
 					l.checkCond(file, eo.at("condition"), c, li.Script, ArgsListenerCond)
 				}
+			} else if t == "conditionMet" {
+				l.errf(file, eo.at("condition"), "conditionMet needs a condition")
 			}
 			for k, src := range eo.strings("events") {
 				if !listenerSources[src] {

@@ -1,0 +1,1 @@
+function tick(event) {}

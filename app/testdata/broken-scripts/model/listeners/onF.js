@@ -1,0 +1,1 @@
+function onF(event, record, oldRecord) {}
