@@ -60,7 +60,20 @@ type Options struct {
 	// ManualTimers: time listeners fire only through FireTimers (tests
 	// drive the clock), not on the wall clock.
 	ManualTimers bool
+	// Clock drives the time listeners (nil: the wall clock).
+	Clock Clock
 }
+
+// Clock is the time of the time listeners.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+type wallClock struct{}
+
+func (wallClock) Now() time.Time                         { return time.Now() }
+func (wallClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // Engine runs the scripts of one app. It implements data.Scripts.
 type Engine struct {
@@ -99,6 +112,9 @@ func New(a *app.App, d *data.Service, log *slog.Logger, opts Options) (*Engine, 
 	}
 	if opts.Env == "" {
 		opts.Env = "dev"
+	}
+	if opts.Clock == nil {
+		opts.Clock = wallClock{}
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

@@ -549,7 +549,8 @@ func (e *Engine) nextTick(t time.Time) time.Time {
 // clock runs the time listeners from now until the job service drains.
 // Ticks missed while no process ran are not run afterwards.
 func (e *Engine) clock(stop <-chan struct{}) {
-	last := time.Now()
+	clk := e.opts.Clock
+	last := clk.Now()
 	for {
 		next := e.nextTick(last)
 		if next.IsZero() {
@@ -558,9 +559,12 @@ func (e *Engine) clock(stop <-chan struct{}) {
 		select {
 		case <-stop:
 			return
-		case <-time.After(time.Until(next)):
+		case <-clk.After(next.Sub(clk.Now())):
 		}
-		now := time.Now()
+		now := clk.Now()
+		if now.Before(next) {
+			continue // woken early: wait again
+		}
 		if _, err := e.FireTimers(context.Background(), last, now); err != nil {
 			e.log.Error("time listeners", "err", err)
 		}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"runway/jobs"
 	"runway/query"
 	"runway/store"
+	"runway/store/postgres"
 	"runway/store/sqlite"
 )
 
@@ -23,53 +25,127 @@ import (
 // admits one process, PostgreSQL several); the ticks run as
 // EXECUTE_LISTENER jobs of the system.
 func TestTimeListenersRunOnce(t *testing.T) {
-	a, problems, err := app.Load(os.DirFS("../app/testdata/listen"))
-	if err != nil {
-		t.Fatalf("load: %v %v", err, problems)
-	}
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "runway.db")
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	type proc struct {
-		st store.Store
-		d  *data.Service
-		e  *Engine
-		js *jobs.Service
-	}
-	st, err := sqlite.Open(ctx, path)
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "runway.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if err := st.Sync(ctx, a); err != nil {
+	testTicksOnce(t, st, st)
+}
+
+// The same over two handles (two pools) of one PostgreSQL database, as two
+// processes have, when RUNWAY_TEST_POSTGRES names a server.
+func TestTimeListenersRunOncePostgres(t *testing.T) {
+	base := os.Getenv("RUNWAY_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("RUNWAY_TEST_POSTGRES is not set")
+	}
+	ctx := context.Background()
+	url, drop, err := postgres.CreateTestDatabase(ctx, base)
+	if err != nil {
 		t.Fatal(err)
 	}
-	start := func() *proc {
-		d := data.New(a, st, log)
-		e, err := New(a, d, log, Options{ManualTimers: true})
+	t.Cleanup(func() { _ = drop() })
+	open := func() store.Store {
+		st, err := postgres.Open(ctx, url, postgres.Options{PoolSize: 4})
 		if err != nil {
 			t.Fatal(err)
 		}
-		d.SetScripts(e)
-		js := jobs.New(st, d, log, jobs.Config{Heartbeat: 50 * time.Millisecond, Takeover: time.Second})
-		e.SetJobs(js)
-		js.Start()
-		p := &proc{st, d, e, js}
-		t.Cleanup(func() {
-			c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			_ = js.Shutdown(c)
-		})
-		return p
+		t.Cleanup(func() { st.Close() })
+		return st
 	}
-	p1, p2 := start(), start()
+	testTicksOnce(t, open(), open())
+}
+
+// listenProc is one process of the listener test app over a store.
+type listenProc struct {
+	st store.Store
+	d  *data.Service
+	e  *Engine
+	js *jobs.Service
+}
+
+func startListenProc(t *testing.T, a *app.App, st store.Store, opts Options) *listenProc {
+	t.Helper()
+	ctx := context.Background()
+	if err := st.Sync(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	d := data.New(a, st, log)
+	e, err := New(a, d, log, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.SetScripts(e)
+	js := jobs.New(st, d, log, jobs.Config{Heartbeat: 50 * time.Millisecond, Takeover: time.Second, Poll: 10 * time.Millisecond})
+	e.SetJobs(js)
+	js.Start()
+	t.Cleanup(func() {
+		c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = js.Shutdown(c)
+	})
+	return &listenProc{st, d, e, js}
+}
+
+func listenApp(t *testing.T) *app.App {
+	t.Helper()
+	a, problems, err := app.Load(os.DirFS("../app/testdata/listen"))
+	if err != nil {
+		t.Fatalf("load: %v %v", err, problems)
+	}
+	return a
+}
+
+// tickLogs waits for n logs of the tick listener and checks them.
+func tickLogs(t *testing.T, p *listenProc, n int) {
+	t.Helper()
+	ctx := context.Background()
+	logs := p.e.app.Entity("logs")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got, err := p.st.Count(ctx, logs, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got == int64(n) {
+			break
+		}
+		if got > int64(n) || time.Now().After(deadline) {
+			t.Fatalf("%d tick logs, want %d", got, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // nothing more comes
+	pg, err := p.d.List(ctx, data.SystemCaller, logs, &query.List{Select: query.Select{Limit: 100}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, doc := range pg.Items {
+		m := decode(t, string(doc))
+		if m["listener"] != "tick" || m["event"] != "TIME" || m["user"] != "system" {
+			t.Errorf("tick log %v", m)
+		}
+	}
+	if pg.Total != int64(n) {
+		t.Errorf("%d tick logs, want %d (each tick once)", pg.Total, n)
+	}
+}
+
+func testTicksOnce(t *testing.T, st1, st2 store.Store) {
+	a := listenApp(t)
+	ctx := context.Background()
+	p1 := startListenProc(t, a, st1, Options{ManualTimers: true})
+	p2 := startListenProc(t, a, st2, Options{ManualTimers: true})
 	t0 := time.Date(2030, 5, 6, 7, 8, 30, 0, time.UTC)
 	// "0 * * * * ?": three ticks in (t0, t0+3m].
 	n1, err := p1.e.FireTimers(ctx, t0, t0.Add(3*time.Minute))
 	if err != nil || n1 != 3 {
 		t.Fatalf("first process claimed %d ticks (%v), want 3", n1, err)
 	}
-	// The other process, on the overlapping range: only the new tick.
+	// The other process, on an overlapping range: only the new tick.
 	n2, err := p2.e.FireTimers(ctx, t0.Add(30*time.Second), t0.Add(4*time.Minute))
 	if err != nil || n2 != 1 {
 		t.Fatalf("second process claimed %d ticks (%v), want 1", n2, err)
@@ -78,35 +154,92 @@ func TestTimeListenersRunOnce(t *testing.T) {
 	if n, _ := p1.e.FireTimers(ctx, t0.Add(4*time.Minute), t0.Add(4*time.Minute+29*time.Second)); n != 0 {
 		t.Errorf("%d ticks claimed between two ticks", n)
 	}
-	logs := a.Entity("logs")
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		n, err := p1.st.Count(ctx, logs, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 4 {
-			break
-		}
-		if n > 4 || time.Now().After(deadline) {
-			t.Fatalf("%d tick logs, want 4", n)
-		}
-		time.Sleep(10 * time.Millisecond)
+	tickLogs(t, p1, 4)
+}
+
+// fakeClock is a Clock the test moves.
+type fakeClock struct {
+	mu      sync.Mutex
+	now     time.Time
+	waiters []fakeWaiter
+}
+
+type fakeWaiter struct {
+	at time.Time
+	ch chan time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if d <= 0 {
+		ch <- c.now
+		return ch
 	}
-	time.Sleep(100 * time.Millisecond)
-	p, err := p1.d.List(ctx, data.SystemCaller, logs, &query.List{Select: query.Select{Limit: 100}})
+	c.waiters = append(c.waiters, fakeWaiter{c.now.Add(d), ch})
+	return ch
+}
+
+func (c *fakeClock) waiting() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.waiters)
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	kept := c.waiters[:0]
+	for _, w := range c.waiters {
+		if !w.at.After(c.now) {
+			w.ch <- c.now
+		} else {
+			kept = append(kept, w)
+		}
+	}
+	c.waiters = kept
+}
+
+// The engine's own clock loop, on a clock the test moves: a tick fires when
+// the clock passes it, not before.
+func TestTimeListenerClock(t *testing.T) {
+	a := listenApp(t)
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "runway.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, doc := range p.Items {
-		m := decode(t, string(doc))
-		if m["listener"] != "tick" || m["event"] != "TIME" || m["user"] != "system" {
-			t.Errorf("tick log %v", m)
+	t.Cleanup(func() { st.Close() })
+	clk := &fakeClock{now: time.Date(2030, 5, 6, 7, 8, 30, 0, time.UTC)}
+	p := startListenProc(t, a, st, Options{Clock: clk})
+	wait := func() {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for clk.waiting() == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("the clock loop does not wait for the next tick")
+			}
+			time.Sleep(time.Millisecond)
 		}
 	}
-	if p.Total != 4 {
-		t.Errorf("%d tick logs, want 4 (each tick once)", p.Total)
+	wait()
+	clk.advance(20 * time.Second) // 07:08:50: before the tick
+	time.Sleep(50 * time.Millisecond)
+	if n, _ := p.st.Count(context.Background(), a.Entity("logs"), nil); n != 0 {
+		t.Fatalf("%d ticks ran before 07:09:00", n)
 	}
+	clk.advance(15 * time.Second) // 07:09:05: the 07:09 tick
+	tickLogs(t, p, 1)
+	wait()
+	clk.advance(2 * time.Minute) // 07:11:05: the 07:10 and 07:11 ticks
+	tickLogs(t, p, 3)
 }
 
 func TestTickID(t *testing.T) {
