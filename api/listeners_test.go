@@ -248,6 +248,16 @@ func TestListenerBackground(t *testing.T) {
 	if !found {
 		t.Errorf("no EXECUTE_LISTENER job: %v", jobs)
 	}
+	// A background listener saving the record it got (the version written).
+	id := create(t, s, "tasks", obj{"name": "resave", "count": 0})["id"]
+	update(t, s, "tasks", id, obj{"count": 1})
+	deadline := time.Now().Add(20 * time.Second)
+	for get(t, s, "tasks", id)["count"] != 101.0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("background save: %v", get(t, s, "tasks", id))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	// Its condition was decided at the event: no job for other names.
 	create(t, s, "tasks", obj{"name": "plain"})
 	if got := logsOf(t, s, "background"); len(got) != 1 {

@@ -413,18 +413,20 @@ func (e *Engine) RunListenerJob(ctx context.Context, c *data.Caller, name string
 			return fmt.Errorf("entity %q does not exist any more", ev.Entity)
 		}
 		de := &data.Event{Type: ev.DataEvent, Entity: ent, ID: ev.ID}
-		for _, p := range []struct {
-			raw json.RawMessage
-			dst *record.Values
-		}{{ev.Record, &de.Record}, {ev.OldRecord, &de.Old}} {
-			if len(p.raw) == 0 {
-				continue
-			}
-			_, version, label, v, err := record.Decode(p.raw)
+		if len(ev.OldRecord) > 0 {
+			_, _, _, v, err := record.Decode(ev.OldRecord)
 			if err != nil {
 				return fmt.Errorf("listener event: %w", err)
 			}
-			*p.dst, de.Version, de.Label = v, version, label
+			de.Old = v
+		}
+		if len(ev.Record) > 0 {
+			// The record's own version and label (the old one's are older).
+			_, version, label, v, err := record.Decode(ev.Record)
+			if err != nil {
+				return fmt.Errorf("listener event: %w", err)
+			}
+			de.Record, de.Version, de.Label = v, version, label
 		}
 		return e.runData(ctx, c, li, depth, ev.DataEvent, de)
 	default:
