@@ -11,6 +11,7 @@ import (
 
 	"runway/api/apitest"
 	"runway/data"
+	"runway/jobs"
 )
 
 // Listeners (app-model.md §5) on the listener test app
@@ -306,5 +307,25 @@ func TestDemoCompanyActivated(t *testing.T) {
 	}
 	if got := get(t, s, "companies", c["id"]); got["version"] != 4.0 {
 		t.Errorf("the listener changed the record: %v", got)
+	}
+}
+
+// Job listeners also hear the jobs API's commands that end a job (STOPPED,
+// CANCELED), as the user who sent them.
+func TestJobListenerOnCommands(t *testing.T) {
+	t.Parallel()
+	s := listenApp(t, apitest.Options{Jobs: jobs.Config{Workers: -1, LowWorkers: -1}}) // jobs stay PENDING
+	create(t, s, "tasks", obj{"name": "kept"})
+	id := asyncRef(t, s.As("DELETE", "/data/tasks?"+q("name", "kept", "_async", "true"), nil))
+	s.As("PUT", "/status/jobs/"+id+"/stop", nil).Status(200)
+	s.As("PUT", "/status/jobs/"+id+"/cancel", nil).Status(200)
+	got := logsOf(t, s, "deletesEnded")
+	if len(got) != 2 || got[0].User != apitest.AdminEmail ||
+		!jsonEq(got[0].Extra, obj{"jobType": "DELETE_RECORDS", "jobEvent": "STOPPED", "hasId": true}) ||
+		!jsonEq(got[1].Extra, obj{"jobType": "DELETE_RECORDS", "jobEvent": "CANCELED", "hasId": true}) {
+		t.Errorf("deletesEnded: %+v", got)
+	}
+	if got := logsOf(t, s, "deletesDone"); len(got) != 0 {
+		t.Errorf("deletesDone (FINISHED only) heard a command: %+v", got)
 	}
 }

@@ -389,6 +389,10 @@ func (s *Service) Command(ctx context.Context, c *data.Caller, id string, cmd Co
 			return nil, err
 		}
 		s.afterCommand(out, cmd)
+		if out.Status == Stopped || out.Status == Canceled {
+			// Job listeners, as the user who ended it.
+			s.jobEvent(context.WithValue(context.Background(), ctxKey{}, out), c, out, out.Status)
+		}
 		return view(out), nil
 	}
 }

@@ -19,7 +19,9 @@ const TypeExecuteListener = "EXECUTE_LISTENER"
 type ListenerRunner func(ctx context.Context, c *data.Caller, name string, event json.RawMessage) error
 
 // JobEventFunc is told of a job's transitions (job listeners): event is
-// the status it reached (FINISHED, STOPPED), c the caller it ran as.
+// the status it reached — FINISHED or STOPPED when its worker ends it (c:
+// the caller it ran as), STOPPED or CANCELED by a command of the jobs API
+// (c: who sent it).
 type JobEventFunc func(ctx context.Context, c *data.Caller, j *store.Job, event string)
 
 // SetListeners installs the runner of EXECUTE_LISTENER jobs and the
@@ -106,14 +108,14 @@ func (listenerHandler) summary(r *run) string {
 	return "Finished: listener " + p.Listener + " ran"
 }
 
-// jobEvent tells the job listeners of a transition of j.
-func (s *Service) jobEvent(ctx context.Context, r *run, event string) {
+// jobEvent tells the job listeners that j reached the status event, c
+// (nil: the system) being who caused it.
+func (s *Service) jobEvent(ctx context.Context, c *data.Caller, j *store.Job, event string) {
 	if s.onJob == nil {
 		return
 	}
-	c := r.caller
 	if c == nil {
 		c = data.SystemCaller
 	}
-	s.onJob(ctx, c, r.job, event)
+	s.onJob(ctx, c, j, event)
 }

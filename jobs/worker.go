@@ -426,7 +426,7 @@ func (s *Service) finishRun(r *run, cmd Command, failure error) {
 	if err == nil {
 		// Job listeners, in a context that carries the job (jobs they
 		// start are its children) but outlives its run.
-		s.jobEvent(context.WithValue(context.Background(), ctxKey{}, j), r, ch.To)
+		s.jobEvent(context.WithValue(context.Background(), ctxKey{}, j), r.caller, j, ch.To)
 	}
 }
 
