@@ -73,14 +73,14 @@ func TestListenerRecordEvents(t *testing.T) {
 
 	// recordCreated: record with the write's transient value, oldRecord
 	// null; the answer is the record as without listeners.
-	rec := create(t, s, "tasks", obj{"name": "t1", "hint": "h1"})
+	rec := create(t, s, "tasks", obj{"name": "t1", "hint": "h1", "pin": "1234"})
 	if _, ok := rec["hint"]; ok || rec["name"] != "t1" {
 		t.Errorf("create answer: %v", rec)
 	}
 	id := rec["id"].(string)
 	got := logsOf(t, s, "created")
 	if len(got) != 1 || got[0].Event != "RECORD_CREATED" || got[0].Name != "t1" || got[0].User != admin ||
-		!jsonEq(got[0].Extra, obj{"hint": "h1", "old": true}) {
+		!jsonEq(got[0].Extra, obj{"hint": "h1", "pin": "1234", "old": true}) {
 		t.Fatalf("created: %+v", got)
 	}
 
@@ -231,9 +231,10 @@ func TestListenerRecursionLimit(t *testing.T) {
 func TestListenerBackground(t *testing.T) {
 	t.Parallel()
 	s := listenApp(t)
-	create(t, s, "tasks", obj{"name": "bg1", "hint": "carried"})
+	create(t, s, "tasks", obj{"name": "bg1", "hint": "carried", "pin": "1234"})
+	// The job carries the transient hint, not the sensitive transient pin.
 	got := waitLogs(t, s, "background", 1)
-	if got[0].Name != "bg1" || got[0].User != apitest.AdminEmail || !jsonEq(got[0].Extra, obj{"hint": "carried", "job": true}) {
+	if got[0].Name != "bg1" || got[0].User != apitest.AdminEmail || !jsonEq(got[0].Extra, obj{"hint": "carried", "pin": nil, "job": true}) {
 		t.Fatalf("background: %+v", got)
 	}
 	// It ran as an EXECUTE_LISTENER job with data {listenerName}.

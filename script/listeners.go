@@ -357,11 +357,13 @@ func dataEventJSON(ev *data.Event, dataEvent string) *listenerEvent {
 }
 
 // encodeWithTransient is the record's native JSON with its transient
-// top-level values too (they are never stored, but a listener sees them).
+// top-level values too (they are never stored, but a listener sees them),
+// except sensitive ones: a job's parameters are stored, so those stay out
+// (a background listener sees them empty).
 func encodeWithTransient(e *app.Entity, id string, version int64, label string, v record.Values) []byte {
 	has := false
 	for _, f := range e.Fields {
-		has = has || f.Transient
+		has = has || f.Transient && !f.SensitiveData
 	}
 	if !has {
 		return record.Encode(e, id, version, label, v, nil)
@@ -369,7 +371,7 @@ func encodeWithTransient(e *app.Entity, id string, version int64, label string, 
 	shadow := &app.Entity{Name: e.Name, FullName: e.FullName}
 	for _, f := range e.Fields {
 		g := *f
-		g.Transient = false
+		g.Transient = f.Transient && f.SensitiveData
 		shadow.Fields = append(shadow.Fields, &g)
 	}
 	return record.Encode(shadow, id, version, label, v, nil)

@@ -10,5 +10,5 @@ function log(what, event, record, oldRecord, extra) {
     sys.data.save(l);
 }
 function onBackground(event, record, oldRecord) {
-    log("background", event, record, oldRecord, {hint: record.field("hint").val(), job: sys.jobs.getCurrentJobId() !== null});
+    log("background", event, record, oldRecord, {hint: record.field("hint").val(), pin: record.field("pin").val(), job: sys.jobs.getCurrentJobId() !== null});
 }

@@ -10,5 +10,5 @@ function log(what, event, record, oldRecord, extra) {
     sys.data.save(l);
 }
 function onCreated(event, record, oldRecord) {
-    log("created", event, record, oldRecord, {hint: record.field("hint").val(), old: oldRecord === null});
+    log("created", event, record, oldRecord, {hint: record.field("hint").val(), pin: record.field("pin").val(), old: oldRecord === null});
 }
