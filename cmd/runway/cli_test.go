@@ -703,6 +703,18 @@ func TestCheckDemo(t *testing.T) {
 	}
 }
 
+// TestCheckSample: the exported sample app of app-model.md, rebuilt in
+// app/testdata/sample (issue 7), passes runway check without warnings.
+func TestCheckSample(t *testing.T) {
+	t.Parallel()
+	sample := testdata(t, "sample")
+	r := run(t, nil, "check", "--app", sample)
+	r.ok(t)
+	if r.stdout != sample+": ok (0 warnings)\n" {
+		t.Errorf("stdout = %q", r.stdout)
+	}
+}
+
 var (
 	// "kind: file: path: message", the path left out for whole-file problems.
 	problemLine = regexp.MustCompile(`^(error|warning): [^: ]+\.(json|js)(: [^ ]+)?: .+$`)
