@@ -73,10 +73,12 @@ func TestSampleContacts(t *testing.T) {
 		}
 	}
 
-	// filteringRules {"status": "active"} on company is parsed
-	// (types.Rules.FilteringRules) but not enforced by the data layer yet:
-	// setting an inactive company is accepted, so it is not asserted here.
+	// filteringRules {"status": "active"}: an inactive company cannot be
+	// set, but a contact whose company became inactive since still saves
+	// (app-model.md §8 Q22).
 	idle := create(t, s, "companies", obj{"name": "Blogpad", "status": "inactive"})
+	s.As("POST", "/data/contacts", obj{"firstName": "x", "lastName": "y", "company": idle["id"]}).FieldError("company", "invalid")
+	s.As("PUT", "/data/contacts/"+id, obj{"company": idle["id"]}).FieldError("company", "invalid")
 	s.As("PUT", "/data/companies/"+coID+"/deactivate", nil).Status(200)
 	if u := update(t, s, "contacts", id, obj{"firstName": "augusta"}); u["fullName"] != "Augusta Byron" {
 		t.Errorf("update with a company deactivated since: %s", js(u))

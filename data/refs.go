@@ -1,6 +1,8 @@
 package data
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 
 	"runway/app"
@@ -15,7 +17,11 @@ import (
 // {"<lookupField>": v} | "<lookup value>", in that priority. All values of
 // the field are resolved together: one query for ids, one for labels, one
 // per lookup field — never one per value.
-func (w *writer) relationships(f *app.Field, list []any, path string, many bool) []any {
+//
+// A target newly set (not in old) must meet the field's filteringRules
+// (app-model.md §3, §8 Q22: only when the value is set or changed, so a
+// company made inactive does not break every save of its contacts).
+func (w *writer) relationships(f *app.Field, list []any, old any, path string, many bool) []any {
 	target := w.s.app.Entity(f.Rules.Entity)
 	if target == nil {
 		w.fail(path, f, apperr.FieldInvalid, fmt.Sprintf("Entity %q of the relationship does not exist", f.Rules.Entity), nil)
@@ -42,6 +48,7 @@ func (w *writer) relationships(f *app.Field, list []any, path string, many bool)
 		w.fail(path, f, apperr.FieldInvalid, err.Error(), nil)
 		return nil
 	}
+	kept := refIDs(old)
 	out := make([]any, 0, len(refs))
 	for _, r := range refs {
 		switch {
@@ -49,11 +56,76 @@ func (w *writer) relationships(f *app.Field, list []any, path string, many bool)
 			w.fail(r.path, f, apperr.FieldInvalid, fmt.Sprintf("More than one %s record matches %q", target.FullName, r.text), rejected(r.raw))
 		case r.row == nil:
 			w.fail(r.path, f, apperr.FieldInvalid, fmt.Sprintf("No %s record matches %v", target.FullName, r.raw), rejected(r.raw))
+		case !kept[r.row.ID] && !w.meetsFilteringRules(f, target, r.row, r.path):
 		default:
 			out = append(out, relationshipValue(f, r.row))
 		}
 	}
 	return out
+}
+
+// refIDs are the target ids of a stored relationship value (one or many).
+func refIDs(old any) map[string]bool {
+	ids := map[string]bool{}
+	var list []any
+	switch x := old.(type) {
+	case []any:
+		list = x
+	case nil:
+	default:
+		list = []any{x}
+	}
+	for _, v := range list {
+		if m, ok := v.(map[string]any); ok {
+			if id, ok := m["id"].(string); ok {
+				ids[id] = true
+			}
+		}
+	}
+	return ids
+}
+
+// meetsFilteringRules checks a newly set target against the field's
+// filteringRules, reporting a field error when it does not.
+func (w *writer) meetsFilteringRules(f *app.Field, target *app.Entity, row *store.Row, path string) bool {
+	if len(f.Rules.FilteringRules) == 0 {
+		return true
+	}
+	x, err := w.s.filteringRules(f, target)
+	if err == nil {
+		var v record.Values
+		if _, _, _, v, err = record.Decode(row.Doc); err == nil {
+			var ok bool
+			if ok, err = query.Match(x, v, row.ID, row.Label); err == nil && ok {
+				return true
+			}
+			if err == nil {
+				w.fail(path, f, apperr.FieldInvalid, fmt.Sprintf("%q does not meet the filtering rules of %s", row.Label, f.Name), rejected(row.ID))
+				return false
+			}
+		}
+	}
+	w.fail(path, f, apperr.FieldInvalid, fmt.Sprintf("The filtering rules of %s cannot be applied: %v", f.Name, err), nil)
+	return false
+}
+
+// filteringRules compiles a relationship field's filteringRules once.
+func (s *Service) filteringRules(f *app.Field, target *app.Entity) (query.Expr, error) {
+	if x, ok := s.filterRules.Load(f); ok {
+		return x.(query.Expr), nil
+	}
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(f.Rules.FilteringRules))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("filteringRules must be an object: %w", err)
+	}
+	x, err := query.ParseMap(s.app, target, m, query.MapOptions{Param: "filteringRules", Metadata: true})
+	if err != nil {
+		return nil, err
+	}
+	s.filterRules.Store(f, x)
+	return x, nil
 }
 
 // ref is one relationship value being resolved.

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"runway/access"
@@ -71,6 +72,8 @@ type Service struct {
 	OnUserWrite func(userID string, deleted bool)
 
 	js *scriptHooks // the script engine and its caches (scripts.go)
+
+	filterRules sync.Map // *app.Field → query.Expr: compiled relationship filteringRules
 }
 
 // New returns a data service over a store whose schema is in step with a.

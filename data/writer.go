@@ -106,8 +106,18 @@ func (w *writer) value(f *app.Field, raw, old any, path string) any {
 	if f.Many {
 		return w.many(f, raw, old, path)
 	}
-	if f.Type == types.Nested {
+	switch f.Type {
+	case types.Nested:
 		return w.nestedOne(f, raw, old, path)
+	case types.Relationship:
+		if raw == nil {
+			return nil
+		}
+		out := w.relationships(f, []any{raw}, old, path, false)
+		if len(out) == 0 {
+			return nil
+		}
+		return out[0]
 	}
 	return w.scalar(f, raw, path)
 }
@@ -124,7 +134,7 @@ func (w *writer) many(f *app.Field, raw, old any, path string) any {
 	case types.Nested:
 		return w.nestedMany(f, list, old, path)
 	case types.Relationship:
-		return w.relationships(f, list, path, true)
+		return w.relationships(f, list, old, path, true)
 	}
 	out := make([]any, 0, len(list))
 	for i, el := range list {
@@ -138,15 +148,6 @@ func (w *writer) many(f *app.Field, raw, old any, path string) any {
 // scalar converts one single value of a field.
 func (w *writer) scalar(f *app.Field, raw any, path string) any {
 	switch f.Type {
-	case types.Relationship:
-		if raw == nil {
-			return nil
-		}
-		out := w.relationships(f, []any{raw}, path, false)
-		if len(out) == 0 {
-			return nil
-		}
-		return out[0]
 	case types.Group:
 		return w.group(f, raw, path)
 	case types.File:
