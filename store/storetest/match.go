@@ -1,4 +1,4 @@
-package postgres
+package storetest
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -20,9 +21,9 @@ import (
 
 // kitchenStore opens a store synced with the kitchen test app, whose things
 // entity also gets a text index ("byText") and a copied field on owner.
-func kitchenStore(t testing.TB) (*Store, *app.App, *app.Entity) {
+func kitchenStore(t testing.TB, open Opener) (store.Store, *app.App, *app.Entity) {
 	t.Helper()
-	a, _, err := app.LoadDir("../../app/testdata/kitchen")
+	a, _, err := app.LoadDir(filepath.Join(repoDir(), "app", "testdata", "kitchen"))
 	if err != nil {
 		t.Fatalf("load kitchen: %v", err)
 	}
@@ -30,15 +31,7 @@ func kitchenStore(t testing.TB) (*Store, *app.App, *app.Entity) {
 	e.Indexes = append(e.Indexes, app.Index{Name: "byText", Type: "text",
 		Fields: []string{"text", "longText", "items.name", "owner", "tags", "address"}})
 	e.Field("owner").Rules.CopiedFields = []string{"email"}
-	s, err := Open(context.Background(), testURL(t), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Sync(context.Background(), a); err != nil {
-		t.Fatal(err)
-	}
-	return s, a, e
+	return openSynced(t, open, a), a, e
 }
 
 // diffRecord is a generated record: native values as the data service
@@ -388,11 +381,11 @@ func diffExprs(t *testing.T, a *app.App, e *app.Entity) []struct {
 	return out
 }
 
-// TestMatchAgreesWithSQL: for every expression, the records Find returns
+// MatchAgreesWithSQL: for every expression, the records Find returns
 // are exactly those Match accepts, from the native values and from the
 // stored document decoded.
-func TestMatchAgreesWithSQL(t *testing.T) {
-	s, a, e := kitchenStore(t)
+func MatchAgreesWithSQL(t *testing.T, open Opener) {
+	s, a, e := kitchenStore(t, open)
 	ctx := context.Background()
 	recs := genThings(a, 80)
 	rows := make([]*store.Row, len(recs))
@@ -460,9 +453,9 @@ func short(ids []string) []string {
 	return out
 }
 
-// TestMatchErrorsLikeSQL: expressions the store rejects, Match rejects too.
-func TestMatchErrorsLikeSQL(t *testing.T) {
-	s, _, e := kitchenStore(t)
+// MatchErrorsLikeSQL: expressions the store rejects, Match rejects too.
+func MatchErrorsLikeSQL(t *testing.T, open Opener) {
+	s, _, e := kitchenStore(t, open)
 	ctx := context.Background()
 	tg := func(path string) query.Target {
 		fs := e.Resolve(path)
@@ -499,7 +492,7 @@ func TestMatchErrorsLikeSQL(t *testing.T) {
 
 // FuzzMatchAgreesWithSQL: for any filter the parser accepts, Find and Match
 // select the same records.
-func FuzzMatchAgreesWithSQL(f *testing.F) {
+func FuzzMatchAgreesWithSQL(f *testing.F, open Opener) {
 	for _, s := range [][2]string{
 		{"text", "like(/^(acme|beta)/)"}, {"email", "INFO@acme.com"}, {"phone", "702-555"}, {"bigNumber", "between(9,11)"},
 		{"tags", "notEquals(red)"}, {"items.qty", "greater(2)"}, {"items", `{"name":"bolt","qty":3}`}, {"friends", "like(a)"},
@@ -508,7 +501,7 @@ func FuzzMatchAgreesWithSQL(f *testing.F) {
 	} {
 		f.Add(s[0], s[1])
 	}
-	s, a, e := kitchenStore(f)
+	s, a, e := kitchenStore(f, open)
 	recs := genThings(a, 40)
 	rows := make([]*store.Row, len(recs))
 	for i, r := range recs {

@@ -1,0 +1,52 @@
+// Package storetest is the conformance suite of store.Store: the tests every
+// implementation (store/sqlite, store/postgres) must pass, and the fixtures
+// they share. Each implementation calls them from its own test files with a
+// function opening a fresh, empty store; tests needing an implementation's
+// internals stay in its package.
+package storetest
+
+import (
+	"context"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"runway/app"
+	"runway/store"
+)
+
+// Opener opens a fresh, empty store for one test, closed at the test's
+// cleanup (or skips the test when the implementation is not available).
+type Opener func(t testing.TB) store.Store
+
+// repoDir is the repository's root directory.
+func repoDir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// openSynced opens a store with open and syncs it with a.
+func openSynced(t testing.TB, open Opener, a *app.App) store.Store {
+	t.Helper()
+	s := open(t)
+	if err := s.Sync(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// insert stores rows in e in one write transaction.
+func insert(t testing.TB, s store.Store, e *app.Entity, rows ...*store.Row) {
+	t.Helper()
+	err := s.Write(context.Background(), func(tx store.Tx) error {
+		for _, r := range rows {
+			if err := tx.Insert(context.Background(), e, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
