@@ -27,3 +27,14 @@ func openEmpty(t testing.TB) store.Store {
 func TestMatchAgreesWithSQL(t *testing.T) { storetest.MatchAgreesWithSQL(t, openEmpty) }
 func TestMatchErrorsLikeSQL(t *testing.T) { storetest.MatchErrorsLikeSQL(t, openEmpty) }
 func FuzzMatchAgreesWithSQL(f *testing.F) { storetest.FuzzMatchAgreesWithSQL(f, openEmpty) }
+
+func TestFindOperators(t *testing.T) { storetest.FindOperators(t, openEmpty) }
+func TestCompileErrors(t *testing.T) { storetest.CompileErrors(t, openEmpty) }
+func TestSort(t *testing.T)          { storetest.Sort(t, openEmpty) }
+func TestPaging(t *testing.T)        { storetest.Paging(t, openEmpty) }
+
+func BenchmarkGet(b *testing.B)            { storetest.BenchmarkGet(b, openEmpty) }
+func BenchmarkGetParallel(b *testing.B)    { storetest.BenchmarkGetParallel(b, openEmpty) }
+func BenchmarkInsert(b *testing.B)         { storetest.BenchmarkInsert(b, openEmpty) }
+func BenchmarkInsertBatch(b *testing.B)    { storetest.BenchmarkInsertBatch(b, openEmpty) }
+func BenchmarkInsertParallel(b *testing.B) { storetest.BenchmarkInsertParallel(b, openEmpty) }

@@ -393,7 +393,7 @@ func MatchAgreesWithSQL(t *testing.T, open Opener) {
 		doc := record.Encode(e, r.id, 1, r.label, r.values, nil)
 		rows[i] = &store.Row{ID: r.id, Version: 1, Label: r.label, Doc: doc}
 	}
-	insert(t, s, e, rows...)
+	Insert(t, s, e, rows...)
 	decoded := make([]record.Values, len(recs))
 	for i, row := range rows {
 		_, _, _, v, err := record.Decode(row.Doc)
@@ -507,7 +507,7 @@ func FuzzMatchAgreesWithSQL(f *testing.F, open Opener) {
 	for i, r := range recs {
 		rows[i] = &store.Row{ID: r.id, Version: 1, Label: r.label, Doc: record.Encode(e, r.id, 1, r.label, r.values, nil)}
 	}
-	insert(f, s, e, rows...)
+	Insert(f, s, e, rows...)
 	f.Fuzz(func(t *testing.T, path, raw string) {
 		c, err := query.ParseFilter(a, e, path, raw)
 		if err != nil {

@@ -35,8 +35,8 @@ func openSynced(t testing.TB, open Opener, a *app.App) store.Store {
 	return s
 }
 
-// insert stores rows in e in one write transaction.
-func insert(t testing.TB, s store.Store, e *app.Entity, rows ...*store.Row) {
+// Insert stores rows in e in one write transaction.
+func Insert(t testing.TB, s store.Store, e *app.Entity, rows ...*store.Row) {
 	t.Helper()
 	err := s.Write(context.Background(), func(tx store.Tx) error {
 		for _, r := range rows {
@@ -49,4 +49,11 @@ func insert(t testing.TB, s store.Store, e *app.Entity, rows ...*store.Row) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Open opens a store with open, synced with App(); it returns the app too.
+func Open(t testing.TB, open Opener) (store.Store, *app.App) {
+	t.Helper()
+	a := App()
+	return openSynced(t, open, a), a
 }
