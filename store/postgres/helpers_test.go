@@ -14,14 +14,11 @@ import (
 var (
 	fld     = storetest.Fld
 	unique  = storetest.Unique
-	many    = storetest.Many
-	nested  = storetest.Nested
 	testApp = storetest.App
 	id      = storetest.ID
 	row     = storetest.Row
 	cond    = storetest.Cond
 	nums    = storetest.Nums
-	find    = storetest.Find
 )
 
 func openTest(t testing.TB) (*Store, *app.App) {

@@ -38,3 +38,8 @@ func BenchmarkGetParallel(b *testing.B)    { storetest.BenchmarkGetParallel(b, o
 func BenchmarkInsert(b *testing.B)         { storetest.BenchmarkInsert(b, openEmpty) }
 func BenchmarkInsertBatch(b *testing.B)    { storetest.BenchmarkInsertBatch(b, openEmpty) }
 func BenchmarkInsertParallel(b *testing.B) { storetest.BenchmarkInsertParallel(b, openEmpty) }
+
+func TestNear(t *testing.T)                 { storetest.Near(t, openEmpty) }
+func TestTextIndex(t *testing.T)            { storetest.TextIndex(t, openEmpty) }
+func TestTextIndexInOneWrite(t *testing.T)  { storetest.TextIndexInOneWrite(t, openEmpty) }
+func TestNestedObjectEquality(t *testing.T) { storetest.NestedObjectEquality(t, openEmpty) }

@@ -2,51 +2,23 @@ package sqlite
 
 import (
 	"context"
-	"errors"
-	"net/url"
 	"path/filepath"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 
 	"runway/app"
 	"runway/query"
-	"runway/store"
-	"runway/types"
+	"runway/store/storetest"
 )
 
-// placesApp: an entity with every shape the new features reach.
-func placesApp() *app.App {
-	places := &app.Entity{
-		Name: "places", FullName: "places", Type: "data",
-		Fields: []*app.Field{
-			fld("name", types.Text),
-			fld("location", types.GeoPoint),
-			fld("spots", types.GeoPoint, many),
-			fld("tags", types.Text, many),
-			fld("owner", types.Relationship),
-			fld("budget", types.Integer),
-			fld("contact", types.Nested, nested(
-				fld("email", types.Email),
-				fld("city", types.Text),
-			)),
-			fld("addresses", types.Nested, many, nested(
-				fld("street", types.Text),
-				fld("zip", types.Text),
-				fld("email", types.Email),
-				fld("codes", types.Text, many),
-				fld("agent", types.Relationship),
-				fld("where", types.GeoPoint),
-			)),
-		},
-		Indexes: []app.Index{
-			{Name: "byText", Type: "text", Fields: []string{"name", "tags", "owner", "addresses.street"}},
-			{Name: "byName", Type: "text", Fields: []string{"name"}},
-		},
-	}
-	return &app.App{Name: "places", Entities: map[string]*app.Entity{"places": places}, EntityNames: []string{"places"}}
-}
+// The text index and geo tests that hold for any store are in
+// storetest/features.go; here: SQLite's query plans and FTS5 tables.
+
+var (
+	whereOf = storetest.WhereOf
+	listOf  = storetest.ListOf
+)
 
 func openPlaces(t *testing.T) (*Store, *app.App, *app.Entity) {
 	t.Helper()
@@ -55,109 +27,17 @@ func openPlaces(t *testing.T) (*Store, *app.App, *app.Entity) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	a := placesApp()
+	a := storetest.PlacesApp()
 	if err := s.Sync(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}
 	return s, a, a.Entity("places")
 }
 
-func geo(lat, lng float64) map[string]any { return map[string]any{"latitude": lat, "longitude": lng} }
-
-func whereOf(t *testing.T, a *app.App, e *app.Entity, qs string) query.Expr {
-	t.Helper()
-	v, err := url.ParseQuery(qs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, err := query.ParseWhere(a, e, v)
-	if err != nil {
-		t.Fatalf("%s: %v", qs, err)
-	}
-	return x
-}
-
-func listOf(t *testing.T, a *app.App, e *app.Entity, qs string) *query.Select {
-	t.Helper()
-	v, err := url.ParseQuery(qs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := query.ParseList(a, e, v)
-	if err != nil {
-		t.Fatalf("%s: %v", qs, err)
-	}
-	return &l.Select
-}
-
-func TestNear(t *testing.T) {
+// A near filter with a maximum distance scans a latitude band of the g_
+// index.
+func TestNearPlan(t *testing.T) {
 	s, a, e := openPlaces(t)
-	ctx := context.Background()
-	// reference point: the Obelisk of Buenos Aires
-	const lat, lng = -34.6037, -58.3816
-	insert(t, s, e,
-		row(1, map[string]any{"name": "obelisk", "location": geo(lat, lng)}),                               // 0 m
-		row(2, map[string]any{"name": "plaza", "location": geo(-34.6083, -58.3712)}),                       // ≈ 1.07 km
-		row(3, map[string]any{"name": "palermo", "location": geo(-34.5711, -58.4233)}),                     // ≈ 5.2 km
-		row(4, map[string]any{"name": "montevideo", "location": geo(-34.9011, -56.1645)}),                  // ≈ 206 km
-		row(5, map[string]any{"name": "nowhere"}),                                                          // no location
-		row(6, map[string]any{"name": "plaza twin", "location": geo(-34.6083, -58.3712)}),                  // same as 2
-		row(7, map[string]any{"name": "bad", "location": map[string]any{"latitude": "x", "longitude": 1}}), // not numbers
-		row(8, map[string]any{"name": "spots", "spots": []any{geo(-34.9011, -56.1645), geo(-34.6037, -58.3826)}}),
-		row(9, map[string]any{"name": "nested", "addresses": []any{map[string]any{"where": geo(-34.5711, -58.4233)}}}),
-	)
-	page := func(qs string) []int {
-		t.Helper()
-		return find(t, s, e, listOf(t, a, e, qs))
-	}
-	// nearest first; equal distances by id desc; no location = no match
-	if got := page("location=near(-34.6037,-58.3816)"); !reflect.DeepEqual(got, []int{1, 6, 2, 3, 4}) {
-		t.Errorf("near, no bounds: %v", got)
-	}
-	// bounds are inclusive metres
-	d2 := query.Distance(lat, lng, -34.6083, -58.3712)
-	if got := page("location=near(-34.6037,-58.3816,0,2000)"); !reflect.DeepEqual(got, []int{1, 6, 2}) {
-		t.Errorf("max 2 km: %v", got)
-	}
-	if got := page("location=near(-34.6037,-58.3816,500,10000)"); !reflect.DeepEqual(got, []int{6, 2, 3}) {
-		t.Errorf("500 m to 10 km: %v", got)
-	}
-	exact := "location=near(-34.6037,-58.3816," + ftoa(d2) + "," + ftoa(d2) + ")"
-	if got := page(exact); !reflect.DeepEqual(got, []int{6, 2}) {
-		t.Errorf("exact bounds %v: %v", d2, got)
-	}
-	if got := page("location=near(-34.6037,-58.3816,300000)"); len(got) != 0 {
-		t.Errorf("min beyond everything: %v", got)
-	}
-	// an explicit sort wins; paging by number works on distance order
-	if got := page("location=near(-34.6037,-58.3816)&_sortField=name&_sortType=asc"); !reflect.DeepEqual(got, []int{4, 1, 3, 2, 6}) {
-		t.Errorf("sorted by name: %v", got)
-	}
-	if got := page("location=near(-34.6037,-58.3816)&_size=2&_offset=2"); !reflect.DeepEqual(got, []int{2, 3}) {
-		t.Errorf("page 2 of 2: %v", got)
-	}
-	if n, err := s.Count(ctx, e, whereOf(t, a, e, "location=near(-34.6037,-58.3816,0,2000)")); err != nil || n != 3 {
-		t.Errorf("count: %d %v", n, err)
-	}
-	// a near inside an or: records without a location come last
-	if got := page("_query=" + url.QueryEscape("or(filter('location','near(-34.6037,-58.3816,0,2000)'),filter('name','nowhere'))")); !reflect.DeepEqual(got, []int{1, 6, 2, 5}) {
-		t.Errorf("near in or: %v", got)
-	}
-	// many-valued geo points: any within bounds, ordered by the nearest one
-	if got := page("spots=near(-34.6037,-58.3816,0,1000)"); !reflect.DeepEqual(got, []int{8}) {
-		t.Errorf("many spots: %v", got)
-	}
-	if got := page("spots=near(-34.6037,-58.3816,1000,100000)"); len(got) != 0 {
-		t.Errorf("many spots far band: %v", got)
-	}
-	if got := page("addresses.where=near(-34.6037,-58.3816,5000,6000)"); !reflect.DeepEqual(got, []int{9}) {
-		t.Errorf("geo inside a many group: %v", got)
-	}
-	sel := &query.Select{Sort: query.ByID, Near: query.NearOf(whereOf(t, a, e, "spots=near(-34.6037,-58.3816)"))}
-	if got := find(t, s, e, sel); got[0] != 8 || len(got) != 9 {
-		t.Errorf("order by the nearest spot, everything else after: %v", got)
-	}
-	// a maximum distance scans a latitude band of the g_ index
 	q, args, err := compileSelect("e_places", nil, listOf(t, a, e, "location=near(-34.6037,-58.3816,0,2000)"))
 	if err != nil {
 		t.Fatal(err)
@@ -165,192 +45,17 @@ func TestNear(t *testing.T) {
 	if p := plan(t, s, q, args); !strings.Contains(p, "g_e_places_location") {
 		t.Errorf("near with a maximum distance must use the latitude index:\n%s", p)
 	}
-	// an id offset is refused by the store too
-	_, err = s.Find(ctx, e, &query.Select{Where: sel.Near, Near: sel.Near, After: id(3)})
-	if err == nil || !strings.Contains(err.Error(), "near") {
-		t.Errorf("after with near order: %v", err)
-	}
 }
 
-func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
-
-func TestTextIndex(t *testing.T) {
+// A text search reads the FTS table.
+func TestTextIndexPlan(t *testing.T) {
 	s, a, e := openPlaces(t)
-	ctx := context.Background()
-	insert(t, s, e,
-		row(1, map[string]any{"name": "Solar Panel Kit", "tags": []any{"energy"}}),
-		row(2, map[string]any{"name": "panel, solar", "owner": map[string]any{"id": id(50), "label": "Ann Müller"}}),
-		row(3, map[string]any{"name": "ÄBC Solaranlage", "addresses": []any{map[string]any{"street": "Main 1"}, map[string]any{"street": "Elm 2"}}}),
-		row(4, map[string]any{"name": "wind", "tags": []any{"Solar", "Panel"}}),
-		row(5, map[string]any{"budget": 5}),
-		row(6, map[string]any{"name": `say "hi" now`}),
-	)
-	search := func(index, q string) []int {
-		t.Helper()
-		return find(t, s, e, listOf(t, a, e, "_indexedFilter="+index+"&_indexedFilterQuery="+url.QueryEscape(q)))
-	}
-	for q, want := range map[string][]int{
-		"solar":            {4, 3, 2, 1}, // contains, case-insensitive, any field
-		"SOLAR panel":      {4, 2, 1},    // words AND-ed, each in any field
-		`"solar panel"`:    {1},          // a phrase matched whole
-		`"panel solar"`:    nil,          //  … in its order
-		`"panel, solar"`:   {2},
-		"äbc":              {3}, // Unicode case folding
-		"müller":           {2}, // relationship label
-		"ANN panel":        {2},
-		"main":             {3}, // inside a many-valued group
-		`"Main 1" elm`:     {3},
-		"so":               {4, 3, 2, 1}, // short terms work too (no trigram)
-		"ä":                {3},
-		"energy kit":       {1},
-		"zzz":              nil,
-		`"hi"`:             {6},
-		`"say \"hi\" now"`: {6}, // escaped quotes inside a phrase
-		"5":                nil, // numbers are not text
-		"solar zz":         nil,
-	} {
-		got := search("byText", q)
-		if len(got) == 0 {
-			got = nil
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("search %q: got %v, want %v", q, got, want)
-		}
-	}
-	if got := search("byName", "panel"); !reflect.DeepEqual(got, []int{2, 1}) {
-		t.Errorf("byName covers the name only: %v", got)
-	}
-	// AND-ed with filters and counted alike
-	x := whereOf(t, a, e, "_indexedFilter=byText&_indexedFilterQuery=solar&tags=notEmpty()")
-	if n, err := s.Count(ctx, e, x); err != nil || n != 2 {
-		t.Errorf("count: %d %v", n, err)
-	}
-	// the index follows updates and deletes in the same transaction
-	err := s.Write(ctx, func(tx store.Tx) error {
-		r := row(4, map[string]any{"name": "wind turbine"})
-		r.Version = 2
-		if err := tx.Update(ctx, e, r, 1); err != nil {
-			return err
-		}
-		return tx.Delete(ctx, e, id(1))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := search("byText", "solar"); !reflect.DeepEqual(got, []int{3, 2}) {
-		t.Errorf("after update and delete: %v", got)
-	}
-	if got := search("byText", "turbine"); !reflect.DeepEqual(got, []int{4}) {
-		t.Errorf("updated text: %v", got)
-	}
-	// a failed write leaves no trace in the index
-	boom := errors.New("boom")
-	err = s.Write(ctx, func(tx store.Tx) error {
-		if err := tx.Insert(ctx, e, row(7, map[string]any{"name": "ghost solar"})); err != nil {
-			return err
-		}
-		r := row(2, map[string]any{"name": "renamed"})
-		r.Version = 2
-		if err := tx.Update(ctx, e, r, 1); err != nil {
-			return err
-		}
-		return boom
-	})
-	if !errors.Is(err, boom) {
-		t.Fatal(err)
-	}
-	if got := search("byText", "solar"); !reflect.DeepEqual(got, []int{3, 2}) {
-		t.Errorf("after a rolled back write: %v", got)
-	}
-	// re-inserting a deleted id reuses its place
-	insert(t, s, e, row(1, map[string]any{"name": "solar again"}))
-	if got := search("byText", `"solar again"`); !reflect.DeepEqual(got, []int{1}) {
-		t.Errorf("re-inserted: %v", got)
-	}
-	// the plan reads the FTS table
 	q, args, err := compileSelect("e_places", s.textIndexes("e_places"), &query.Select{Where: whereOf(t, a, e, "_indexedFilter=byText&_indexedFilterQuery=solar")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p := plan(t, s, q, args); !strings.Contains(p, "VIRTUAL TABLE INDEX") {
 		t.Errorf("text search plan:\n%s", p)
-	}
-}
-
-// Text indexes follow the writes of one transaction as a batch, and a text
-// search inside the write already sees them.
-func TestTextIndexInOneWrite(t *testing.T) {
-	s, a, e := openPlaces(t)
-	ctx := context.Background()
-	x := whereOf(t, a, e, "_indexedFilter=byText&_indexedFilterQuery=solar")
-	err := s.Write(ctx, func(tx store.Tx) error {
-		for i := 1; i <= 300; i++ {
-			name := "wind"
-			if i%3 == 0 {
-				name = "solar"
-			}
-			if err := tx.Insert(ctx, e, row(i, map[string]any{"name": name})); err != nil {
-				return err
-			}
-		}
-		if n, err := tx.Count(ctx, e, x); err != nil || n != 100 {
-			t.Errorf("search inside the write: %d %v", n, err)
-		}
-		// the same record inserted, updated, deleted, inserted again
-		if err := tx.Insert(ctx, e, row(1000, map[string]any{"name": "solar a"})); err != nil {
-			return err
-		}
-		r := row(1000, map[string]any{"name": "wind b"})
-		r.Version = 2
-		if err := tx.Update(ctx, e, r, 1); err != nil {
-			return err
-		}
-		if err := tx.Delete(ctx, e, id(3)); err != nil {
-			return err
-		}
-		if err := tx.Delete(ctx, e, id(1000)); err != nil {
-			return err
-		}
-		if err := tx.Insert(ctx, e, row(1000, map[string]any{"name": "solar c"})); err != nil {
-			return err
-		}
-		return tx.Delete(ctx, e, id(6))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n, err := s.Count(ctx, e, x); err != nil || n != 99 {
-		t.Errorf("after the write: %d %v (want 100 - 2 deleted + 1)", n, err)
-	}
-	if got := find(t, s, e, listOf(t, a, e, "_indexedFilter=byText&_indexedFilterQuery="+url.QueryEscape(`"solar c"`))); !reflect.DeepEqual(got, []int{1000}) {
-		t.Errorf("re-inserted in the same write: %v", got)
-	}
-	// concurrent writes group-committed: one failing write undoes only its
-	// own text
-	done := make(chan error, 20)
-	for i := 0; i < 20; i++ {
-		go func(i int) {
-			done <- s.Write(ctx, func(tx store.Tx) error {
-				if err := tx.Insert(ctx, e, row(2000+i, map[string]any{"name": "solar grouped"})); err != nil {
-					return err
-				}
-				if i%2 == 1 {
-					return errors.New("odd")
-				}
-				return nil
-			})
-		}(i)
-	}
-	for i := 0; i < 20; i++ {
-		<-done
-	}
-	if got := find(t, s, e, listOf(t, a, e, "_indexedFilter=byText&_indexedFilterQuery=grouped&_size=100")); len(got) != 10 {
-		t.Errorf("group commit: %v", got)
-	}
-	for _, n := range find(t, s, e, listOf(t, a, e, "_indexedFilter=byText&_indexedFilterQuery=grouped&_size=100")) {
-		if n%2 == 1 {
-			t.Errorf("a failed write's text is searchable: %d", n)
-		}
 	}
 }
 
@@ -412,44 +117,4 @@ func ftsTables(t *testing.T, s *Store) int {
 		t.Fatal(err)
 	}
 	return n
-}
-
-func TestNestedObjectEquality(t *testing.T) {
-	s, a, e := openPlaces(t)
-	insert(t, s, e,
-		row(1, map[string]any{"contact": map[string]any{"email": "Ann@X.com", "city": "Paris"},
-			"addresses": []any{
-				map[string]any{"street": "Main 1", "zip": "1111", "codes": []any{"a", "b"}, "agent": map[string]any{"id": id(50), "label": "Bob"}},
-				map[string]any{"street": "Elm 2", "zip": "1234", "email": "X@Y.org"},
-			}}),
-		row(2, map[string]any{"contact": map[string]any{"city": "Berlin"},
-			"addresses": []any{map[string]any{"street": "Main 1", "zip": "1234"}}}),
-		row(3, map[string]any{"addresses": []any{}}),
-	)
-	for obj, want := range map[string][]int{
-		// many group: ONE item must hold every key
-		`addresses={"street":"Main 1","zip":"1234"}`: {2},
-		`addresses={"street":"Main 1"}`:              {2, 1},
-		`addresses={"street":"Elm 2","zip":"1111"}`:  nil,
-		`addresses={"zip":"1234"}`:                   {2, 1},
-		`addresses={"email":"x@y.ORG"}`:              {1}, // inner email: case-insensitive
-		`addresses={"codes":"b","street":"Main 1"}`:  {1}, // inner many: any element
-		`addresses={"agent":"Bob"}`:                  {1}, // inner relationship: by label
-		`addresses={"street":"Main 1","email":null}`: {2, 1},
-		`addresses={"zip":"1234","email":null}`:      {2},
-		// one group
-		`contact={"city":"Paris"}`:                     {1},
-		`contact={"email":"ann@x.COM","city":"Paris"}`: {1},
-		`contact={"email":null}`:                       {3, 2}, // missing email (or no contact at all)
-		`contact={"city":"Paris","email":null}`:        nil,
-	} {
-		kv := strings.SplitN(obj, "=", 2)
-		got := find(t, s, e, listOf(t, a, e, kv[0]+"="+url.QueryEscape(kv[1])))
-		if len(got) == 0 {
-			got = nil
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: got %v, want %v", obj, got, want)
-		}
-	}
 }

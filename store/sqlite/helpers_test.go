@@ -15,8 +15,6 @@ import (
 var (
 	fld     = storetest.Fld
 	unique  = storetest.Unique
-	many    = storetest.Many
-	nested  = storetest.Nested
 	testApp = storetest.App
 	id      = storetest.ID
 	row     = storetest.Row

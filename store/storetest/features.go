@@ -1,4 +1,4 @@
-package postgres
+package storetest
 
 import (
 	"context"
@@ -15,28 +15,28 @@ import (
 	"runway/types"
 )
 
-// placesApp: an entity with every shape the new features reach.
-func placesApp() *app.App {
+// PlacesApp: an entity with every shape the new features reach.
+func PlacesApp() *app.App {
 	places := &app.Entity{
 		Name: "places", FullName: "places", Type: "data",
 		Fields: []*app.Field{
-			fld("name", types.Text),
-			fld("location", types.GeoPoint),
-			fld("spots", types.GeoPoint, many),
-			fld("tags", types.Text, many),
-			fld("owner", types.Relationship),
-			fld("budget", types.Integer),
-			fld("contact", types.Nested, nested(
-				fld("email", types.Email),
-				fld("city", types.Text),
+			Fld("name", types.Text),
+			Fld("location", types.GeoPoint),
+			Fld("spots", types.GeoPoint, Many),
+			Fld("tags", types.Text, Many),
+			Fld("owner", types.Relationship),
+			Fld("budget", types.Integer),
+			Fld("contact", types.Nested, Nested(
+				Fld("email", types.Email),
+				Fld("city", types.Text),
 			)),
-			fld("addresses", types.Nested, many, nested(
-				fld("street", types.Text),
-				fld("zip", types.Text),
-				fld("email", types.Email),
-				fld("codes", types.Text, many),
-				fld("agent", types.Relationship),
-				fld("where", types.GeoPoint),
+			Fld("addresses", types.Nested, Many, Nested(
+				Fld("street", types.Text),
+				Fld("zip", types.Text),
+				Fld("email", types.Email),
+				Fld("codes", types.Text, Many),
+				Fld("agent", types.Relationship),
+				Fld("where", types.GeoPoint),
 			)),
 		},
 		Indexes: []app.Index{
@@ -47,23 +47,16 @@ func placesApp() *app.App {
 	return &app.App{Name: "places", Entities: map[string]*app.Entity{"places": places}, EntityNames: []string{"places"}}
 }
 
-func openPlaces(t *testing.T) (*Store, *app.App, *app.Entity) {
+func openPlaces(t *testing.T, open Opener) (store.Store, *app.App, *app.Entity) {
 	t.Helper()
-	s, err := Open(context.Background(), testURL(t), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	a := placesApp()
-	if err := s.Sync(context.Background(), a); err != nil {
-		t.Fatal(err)
-	}
-	return s, a, a.Entity("places")
+	a := PlacesApp()
+	return openSynced(t, open, a), a, a.Entity("places")
 }
 
 func geo(lat, lng float64) map[string]any { return map[string]any{"latitude": lat, "longitude": lng} }
 
-func whereOf(t *testing.T, a *app.App, e *app.Entity, qs string) query.Expr {
+// WhereOf parses the where part of a list query string on e.
+func WhereOf(t *testing.T, a *app.App, e *app.Entity, qs string) query.Expr {
 	t.Helper()
 	v, err := url.ParseQuery(qs)
 	if err != nil {
@@ -76,7 +69,8 @@ func whereOf(t *testing.T, a *app.App, e *app.Entity, qs string) query.Expr {
 	return x
 }
 
-func listOf(t *testing.T, a *app.App, e *app.Entity, qs string) *query.Select {
+// ListOf parses a list query string on e.
+func ListOf(t *testing.T, a *app.App, e *app.Entity, qs string) *query.Select {
 	t.Helper()
 	v, err := url.ParseQuery(qs)
 	if err != nil {
@@ -89,25 +83,25 @@ func listOf(t *testing.T, a *app.App, e *app.Entity, qs string) *query.Select {
 	return &l.Select
 }
 
-func TestNear(t *testing.T) {
-	s, a, e := openPlaces(t)
+func Near(t *testing.T, open Opener) {
+	s, a, e := openPlaces(t, open)
 	ctx := context.Background()
 	// reference point: the Obelisk of Buenos Aires
 	const lat, lng = -34.6037, -58.3816
-	insert(t, s, e,
-		row(1, map[string]any{"name": "obelisk", "location": geo(lat, lng)}),                               // 0 m
-		row(2, map[string]any{"name": "plaza", "location": geo(-34.6083, -58.3712)}),                       // ≈ 1.07 km
-		row(3, map[string]any{"name": "palermo", "location": geo(-34.5711, -58.4233)}),                     // ≈ 5.2 km
-		row(4, map[string]any{"name": "montevideo", "location": geo(-34.9011, -56.1645)}),                  // ≈ 206 km
-		row(5, map[string]any{"name": "nowhere"}),                                                          // no location
-		row(6, map[string]any{"name": "plaza twin", "location": geo(-34.6083, -58.3712)}),                  // same as 2
-		row(7, map[string]any{"name": "bad", "location": map[string]any{"latitude": "x", "longitude": 1}}), // not numbers
-		row(8, map[string]any{"name": "spots", "spots": []any{geo(-34.9011, -56.1645), geo(-34.6037, -58.3826)}}),
-		row(9, map[string]any{"name": "nested", "addresses": []any{map[string]any{"where": geo(-34.5711, -58.4233)}}}),
+	Insert(t, s, e,
+		Row(1, map[string]any{"name": "obelisk", "location": geo(lat, lng)}),                               // 0 m
+		Row(2, map[string]any{"name": "plaza", "location": geo(-34.6083, -58.3712)}),                       // ≈ 1.07 km
+		Row(3, map[string]any{"name": "palermo", "location": geo(-34.5711, -58.4233)}),                     // ≈ 5.2 km
+		Row(4, map[string]any{"name": "montevideo", "location": geo(-34.9011, -56.1645)}),                  // ≈ 206 km
+		Row(5, map[string]any{"name": "nowhere"}),                                                          // no location
+		Row(6, map[string]any{"name": "plaza twin", "location": geo(-34.6083, -58.3712)}),                  // same as 2
+		Row(7, map[string]any{"name": "bad", "location": map[string]any{"latitude": "x", "longitude": 1}}), // not numbers
+		Row(8, map[string]any{"name": "spots", "spots": []any{geo(-34.9011, -56.1645), geo(-34.6037, -58.3826)}}),
+		Row(9, map[string]any{"name": "nested", "addresses": []any{map[string]any{"where": geo(-34.5711, -58.4233)}}}),
 	)
 	page := func(qs string) []int {
 		t.Helper()
-		return find(t, s, e, listOf(t, a, e, qs))
+		return Find(t, s, e, ListOf(t, a, e, qs))
 	}
 	// nearest first; equal distances by id desc; no location = no match
 	if got := page("location=near(-34.6037,-58.3816)"); !reflect.DeepEqual(got, []int{1, 6, 2, 3, 4}) {
@@ -135,7 +129,7 @@ func TestNear(t *testing.T) {
 	if got := page("location=near(-34.6037,-58.3816)&_size=2&_offset=2"); !reflect.DeepEqual(got, []int{2, 3}) {
 		t.Errorf("page 2 of 2: %v", got)
 	}
-	if n, err := s.Count(ctx, e, whereOf(t, a, e, "location=near(-34.6037,-58.3816,0,2000)")); err != nil || n != 3 {
+	if n, err := s.Count(ctx, e, WhereOf(t, a, e, "location=near(-34.6037,-58.3816,0,2000)")); err != nil || n != 3 {
 		t.Errorf("count: %d %v", n, err)
 	}
 	// a near inside an or: records without a location come last
@@ -152,12 +146,12 @@ func TestNear(t *testing.T) {
 	if got := page("addresses.where=near(-34.6037,-58.3816,5000,6000)"); !reflect.DeepEqual(got, []int{9}) {
 		t.Errorf("geo inside a many group: %v", got)
 	}
-	sel := &query.Select{Sort: query.ByID, Near: query.NearOf(whereOf(t, a, e, "spots=near(-34.6037,-58.3816)"))}
-	if got := find(t, s, e, sel); got[0] != 8 || len(got) != 9 {
+	sel := &query.Select{Sort: query.ByID, Near: query.NearOf(WhereOf(t, a, e, "spots=near(-34.6037,-58.3816)"))}
+	if got := Find(t, s, e, sel); got[0] != 8 || len(got) != 9 {
 		t.Errorf("order by the nearest spot, everything else after: %v", got)
 	}
 	// an id offset is refused by the store too
-	_, err := s.Find(ctx, e, &query.Select{Where: sel.Near, Near: sel.Near, After: id(3)})
+	_, err := s.Find(ctx, e, &query.Select{Where: sel.Near, Near: sel.Near, After: ID(3)})
 	if err == nil || !strings.Contains(err.Error(), "near") {
 		t.Errorf("after with near order: %v", err)
 	}
@@ -165,20 +159,20 @@ func TestNear(t *testing.T) {
 
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
-func TestTextIndex(t *testing.T) {
-	s, a, e := openPlaces(t)
+func TextIndex(t *testing.T, open Opener) {
+	s, a, e := openPlaces(t, open)
 	ctx := context.Background()
-	insert(t, s, e,
-		row(1, map[string]any{"name": "Solar Panel Kit", "tags": []any{"energy"}}),
-		row(2, map[string]any{"name": "panel, solar", "owner": map[string]any{"id": id(50), "label": "Ann Müller"}}),
-		row(3, map[string]any{"name": "ÄBC Solaranlage", "addresses": []any{map[string]any{"street": "Main 1"}, map[string]any{"street": "Elm 2"}}}),
-		row(4, map[string]any{"name": "wind", "tags": []any{"Solar", "Panel"}}),
-		row(5, map[string]any{"budget": 5}),
-		row(6, map[string]any{"name": `say "hi" now`}),
+	Insert(t, s, e,
+		Row(1, map[string]any{"name": "Solar Panel Kit", "tags": []any{"energy"}}),
+		Row(2, map[string]any{"name": "panel, solar", "owner": map[string]any{"id": ID(50), "label": "Ann Müller"}}),
+		Row(3, map[string]any{"name": "ÄBC Solaranlage", "addresses": []any{map[string]any{"street": "Main 1"}, map[string]any{"street": "Elm 2"}}}),
+		Row(4, map[string]any{"name": "wind", "tags": []any{"Solar", "Panel"}}),
+		Row(5, map[string]any{"budget": 5}),
+		Row(6, map[string]any{"name": `say "hi" now`}),
 	)
 	search := func(index, q string) []int {
 		t.Helper()
-		return find(t, s, e, listOf(t, a, e, "_indexedFilter="+index+"&_indexedFilterQuery="+url.QueryEscape(q)))
+		return Find(t, s, e, ListOf(t, a, e, "_indexedFilter="+index+"&_indexedFilterQuery="+url.QueryEscape(q)))
 	}
 	for q, want := range map[string][]int{
 		"solar":            {4, 3, 2, 1}, // contains, case-insensitive, any field
@@ -212,18 +206,18 @@ func TestTextIndex(t *testing.T) {
 		t.Errorf("byName covers the name only: %v", got)
 	}
 	// AND-ed with filters and counted alike
-	x := whereOf(t, a, e, "_indexedFilter=byText&_indexedFilterQuery=solar&tags=notEmpty()")
+	x := WhereOf(t, a, e, "_indexedFilter=byText&_indexedFilterQuery=solar&tags=notEmpty()")
 	if n, err := s.Count(ctx, e, x); err != nil || n != 2 {
 		t.Errorf("count: %d %v", n, err)
 	}
 	// the index follows updates and deletes in the same transaction
 	err := s.Write(ctx, func(tx store.Tx) error {
-		r := row(4, map[string]any{"name": "wind turbine"})
+		r := Row(4, map[string]any{"name": "wind turbine"})
 		r.Version = 2
 		if err := tx.Update(ctx, e, r, 1); err != nil {
 			return err
 		}
-		return tx.Delete(ctx, e, id(1))
+		return tx.Delete(ctx, e, ID(1))
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -237,10 +231,10 @@ func TestTextIndex(t *testing.T) {
 	// a failed write leaves no trace in the index
 	boom := errors.New("boom")
 	err = s.Write(ctx, func(tx store.Tx) error {
-		if err := tx.Insert(ctx, e, row(7, map[string]any{"name": "ghost solar"})); err != nil {
+		if err := tx.Insert(ctx, e, Row(7, map[string]any{"name": "ghost solar"})); err != nil {
 			return err
 		}
-		r := row(2, map[string]any{"name": "renamed"})
+		r := Row(2, map[string]any{"name": "renamed"})
 		r.Version = 2
 		if err := tx.Update(ctx, e, r, 1); err != nil {
 			return err
@@ -254,7 +248,7 @@ func TestTextIndex(t *testing.T) {
 		t.Errorf("after a rolled back write: %v", got)
 	}
 	// re-inserting a deleted id reuses its place
-	insert(t, s, e, row(1, map[string]any{"name": "solar again"}))
+	Insert(t, s, e, Row(1, map[string]any{"name": "solar again"}))
 	if got := search("byText", `"solar again"`); !reflect.DeepEqual(got, []int{1}) {
 		t.Errorf("re-inserted: %v", got)
 	}
@@ -262,17 +256,17 @@ func TestTextIndex(t *testing.T) {
 
 // Text indexes follow the writes of one transaction as a batch, and a text
 // search inside the write already sees them.
-func TestTextIndexInOneWrite(t *testing.T) {
-	s, a, e := openPlaces(t)
+func TextIndexInOneWrite(t *testing.T, open Opener) {
+	s, a, e := openPlaces(t, open)
 	ctx := context.Background()
-	x := whereOf(t, a, e, "_indexedFilter=byText&_indexedFilterQuery=solar")
+	x := WhereOf(t, a, e, "_indexedFilter=byText&_indexedFilterQuery=solar")
 	err := s.Write(ctx, func(tx store.Tx) error {
 		for i := 1; i <= 300; i++ {
 			name := "wind"
 			if i%3 == 0 {
 				name = "solar"
 			}
-			if err := tx.Insert(ctx, e, row(i, map[string]any{"name": name})); err != nil {
+			if err := tx.Insert(ctx, e, Row(i, map[string]any{"name": name})); err != nil {
 				return err
 			}
 		}
@@ -280,24 +274,24 @@ func TestTextIndexInOneWrite(t *testing.T) {
 			t.Errorf("search inside the write: %d %v", n, err)
 		}
 		// the same record inserted, updated, deleted, inserted again
-		if err := tx.Insert(ctx, e, row(1000, map[string]any{"name": "solar a"})); err != nil {
+		if err := tx.Insert(ctx, e, Row(1000, map[string]any{"name": "solar a"})); err != nil {
 			return err
 		}
-		r := row(1000, map[string]any{"name": "wind b"})
+		r := Row(1000, map[string]any{"name": "wind b"})
 		r.Version = 2
 		if err := tx.Update(ctx, e, r, 1); err != nil {
 			return err
 		}
-		if err := tx.Delete(ctx, e, id(3)); err != nil {
+		if err := tx.Delete(ctx, e, ID(3)); err != nil {
 			return err
 		}
-		if err := tx.Delete(ctx, e, id(1000)); err != nil {
+		if err := tx.Delete(ctx, e, ID(1000)); err != nil {
 			return err
 		}
-		if err := tx.Insert(ctx, e, row(1000, map[string]any{"name": "solar c"})); err != nil {
+		if err := tx.Insert(ctx, e, Row(1000, map[string]any{"name": "solar c"})); err != nil {
 			return err
 		}
-		return tx.Delete(ctx, e, id(6))
+		return tx.Delete(ctx, e, ID(6))
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -305,7 +299,7 @@ func TestTextIndexInOneWrite(t *testing.T) {
 	if n, err := s.Count(ctx, e, x); err != nil || n != 99 {
 		t.Errorf("after the write: %d %v (want 100 - 2 deleted + 1)", n, err)
 	}
-	if got := find(t, s, e, listOf(t, a, e, "_indexedFilter=byText&_indexedFilterQuery="+url.QueryEscape(`"solar c"`))); !reflect.DeepEqual(got, []int{1000}) {
+	if got := Find(t, s, e, ListOf(t, a, e, "_indexedFilter=byText&_indexedFilterQuery="+url.QueryEscape(`"solar c"`))); !reflect.DeepEqual(got, []int{1000}) {
 		t.Errorf("re-inserted in the same write: %v", got)
 	}
 	// concurrent writes group-committed: one failing write undoes only its
@@ -314,7 +308,7 @@ func TestTextIndexInOneWrite(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		go func(i int) {
 			done <- s.Write(ctx, func(tx store.Tx) error {
-				if err := tx.Insert(ctx, e, row(2000+i, map[string]any{"name": "solar grouped"})); err != nil {
+				if err := tx.Insert(ctx, e, Row(2000+i, map[string]any{"name": "solar grouped"})); err != nil {
 					return err
 				}
 				if i%2 == 1 {
@@ -327,27 +321,27 @@ func TestTextIndexInOneWrite(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		<-done
 	}
-	if got := find(t, s, e, listOf(t, a, e, "_indexedFilter=byText&_indexedFilterQuery=grouped&_size=100")); len(got) != 10 {
+	if got := Find(t, s, e, ListOf(t, a, e, "_indexedFilter=byText&_indexedFilterQuery=grouped&_size=100")); len(got) != 10 {
 		t.Errorf("group commit: %v", got)
 	}
-	for _, n := range find(t, s, e, listOf(t, a, e, "_indexedFilter=byText&_indexedFilterQuery=grouped&_size=100")) {
+	for _, n := range Find(t, s, e, ListOf(t, a, e, "_indexedFilter=byText&_indexedFilterQuery=grouped&_size=100")) {
 		if n%2 == 1 {
 			t.Errorf("a failed write's text is searchable: %d", n)
 		}
 	}
 }
 
-func TestNestedObjectEquality(t *testing.T) {
-	s, a, e := openPlaces(t)
-	insert(t, s, e,
-		row(1, map[string]any{"contact": map[string]any{"email": "Ann@X.com", "city": "Paris"},
+func NestedObjectEquality(t *testing.T, open Opener) {
+	s, a, e := openPlaces(t, open)
+	Insert(t, s, e,
+		Row(1, map[string]any{"contact": map[string]any{"email": "Ann@X.com", "city": "Paris"},
 			"addresses": []any{
-				map[string]any{"street": "Main 1", "zip": "1111", "codes": []any{"a", "b"}, "agent": map[string]any{"id": id(50), "label": "Bob"}},
+				map[string]any{"street": "Main 1", "zip": "1111", "codes": []any{"a", "b"}, "agent": map[string]any{"id": ID(50), "label": "Bob"}},
 				map[string]any{"street": "Elm 2", "zip": "1234", "email": "X@Y.org"},
 			}}),
-		row(2, map[string]any{"contact": map[string]any{"city": "Berlin"},
+		Row(2, map[string]any{"contact": map[string]any{"city": "Berlin"},
 			"addresses": []any{map[string]any{"street": "Main 1", "zip": "1234"}}}),
-		row(3, map[string]any{"addresses": []any{}}),
+		Row(3, map[string]any{"addresses": []any{}}),
 	)
 	for obj, want := range map[string][]int{
 		// many group: ONE item must hold every key
@@ -367,7 +361,7 @@ func TestNestedObjectEquality(t *testing.T) {
 		`contact={"city":"Paris","email":null}`:        nil,
 	} {
 		kv := strings.SplitN(obj, "=", 2)
-		got := find(t, s, e, listOf(t, a, e, kv[0]+"="+url.QueryEscape(kv[1])))
+		got := Find(t, s, e, ListOf(t, a, e, kv[0]+"="+url.QueryEscape(kv[1])))
 		if len(got) == 0 {
 			got = nil
 		}
