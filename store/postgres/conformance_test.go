@@ -43,3 +43,9 @@ func TestNear(t *testing.T)                 { storetest.Near(t, openEmpty) }
 func TestTextIndex(t *testing.T)            { storetest.TextIndex(t, openEmpty) }
 func TestTextIndexInOneWrite(t *testing.T)  { storetest.TextIndexInOneWrite(t, openEmpty) }
 func TestNestedObjectEquality(t *testing.T) { storetest.NestedObjectEquality(t, openEmpty) }
+
+func TestClaimJob(t *testing.T)          { storetest.ClaimJob(t, openEmpty) }
+func TestCheckpointFencing(t *testing.T) { storetest.CheckpointFencing(t, openEmpty) }
+func TestTransitionJob(t *testing.T)     { storetest.TransitionJob(t, openEmpty) }
+func TestStopStaleJobs(t *testing.T)     { storetest.StopStaleJobs(t, openEmpty) }
+func TestDeleteIDs(t *testing.T)         { storetest.DeleteIDs(t, openEmpty) }
