@@ -49,3 +49,9 @@ func TestCheckpointFencing(t *testing.T) { storetest.CheckpointFencing(t, openEm
 func TestTransitionJob(t *testing.T)     { storetest.TransitionJob(t, openEmpty) }
 func TestStopStaleJobs(t *testing.T)     { storetest.StopStaleJobs(t, openEmpty) }
 func TestDeleteIDs(t *testing.T)         { storetest.DeleteIDs(t, openEmpty) }
+
+func TestCRUD(t *testing.T)               { storetest.CRUD(t, openEmpty) }
+func TestUniqueIndexes(t *testing.T)      { storetest.UniqueIndexes(t, openEmpty) }
+func TestUniqueConcurrent(t *testing.T)   { storetest.UniqueConcurrent(t, openEmpty) }
+func TestSessionsAndSecrets(t *testing.T) { storetest.SessionsAndSecrets(t, openEmpty) }
+func TestNextSequence(t *testing.T)       { storetest.NextSequence(t, openEmpty) }

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"runway/app"
-	"runway/store"
 	"runway/store/storetest"
 )
 
@@ -16,9 +15,7 @@ var (
 	unique  = storetest.Unique
 	testApp = storetest.App
 	id      = storetest.ID
-	row     = storetest.Row
 	cond    = storetest.Cond
-	nums    = storetest.Nums
 )
 
 func openTest(t testing.TB) (*Store, *app.App) {
@@ -38,9 +35,4 @@ func openTest(t testing.TB) (*Store, *app.App) {
 		t.Fatal(err)
 	}
 	return s, a
-}
-
-func insert(t testing.TB, s *Store, e *app.Entity, rows ...*store.Row) {
-	t.Helper()
-	storetest.Insert(t, s, e, rows...)
 }

@@ -20,7 +20,6 @@ var (
 	row     = storetest.Row
 	target  = storetest.Target
 	cond    = storetest.Cond
-	nums    = storetest.Nums
 	find    = storetest.Find
 )
 
