@@ -55,3 +55,17 @@ func TestUniqueIndexes(t *testing.T)      { storetest.UniqueIndexes(t, openEmpty
 func TestUniqueConcurrent(t *testing.T)   { storetest.UniqueConcurrent(t, openEmpty) }
 func TestSessionsAndSecrets(t *testing.T) { storetest.SessionsAndSecrets(t, openEmpty) }
 func TestNextSequence(t *testing.T)       { storetest.NextSequence(t, openEmpty) }
+
+// reopenable: every call opens the same fresh database.
+func reopenable(t testing.TB) func() store.Store {
+	url := testURL(t)
+	return func() store.Store {
+		s, err := Open(context.Background(), url, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+}
+
+func TestAppState(t *testing.T) { storetest.AppState(t, reopenable) }

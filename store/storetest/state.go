@@ -1,18 +1,22 @@
-package sqlite
+package storetest
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
+
+	"runway/store"
 )
 
-func TestAppState(t *testing.T) {
+// Reopener returns a function opening a store on one fresh database, the
+// same one at every call; the caller closes each store it opens.
+type Reopener func(t testing.TB) func() store.Store
+
+// AppState: runtime settings are read back, survive a reopen and are
+// removed by "".
+func AppState(t *testing.T, reopen Reopener) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "state.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	open := reopen(t)
+	s := open()
 	if v, err := s.AppState(ctx, "maintenance"); v != "" || err != nil {
 		t.Fatalf("unset state = %q, %v", v, err)
 	}
@@ -29,9 +33,7 @@ func TestAppState(t *testing.T) {
 	}
 	// It survives a reopen; "" removes a key.
 	s.Close()
-	if s, err = Open(ctx, path); err != nil {
-		t.Fatal(err)
-	}
+	s = open()
 	defer s.Close()
 	if got, _ := s.AppState(ctx, "maintenance"); got != "on" {
 		t.Fatalf("after reopen: %q", got)
