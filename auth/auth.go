@@ -39,7 +39,12 @@ type Service struct {
 
 	mu       sync.Mutex
 	sessions map[string]*session // by token hash
-	shared   atomic.Bool         // other processes share the store: no session cache
+	gen      uint64              // bumped by every invalidation (under mu)
+	shared   atomic.Bool         // other processes share the store
+	// watcher tells of other processes' session changes when shared; a
+	// shared store without one (or with its listener down) is not cached.
+	watcher   atomic.Pointer[store.SessionWatcher]
+	watchOnce sync.Once
 
 	limit   *limiter    // failed logins per IP and per email
 	fails   failures    // failed logins being counted in user records
@@ -77,9 +82,47 @@ func (a *Service) SetLoginRateLimit(perMinute float64, burst int) {
 
 // SetShared says that other processes share the store (PostgreSQL): a
 // logout, a revocation or a user change made by one of them must hold here
-// at once, so sessions are not cached — every request reads its session and
-// user from the store. Call it before serving.
-func (a *Service) SetShared(shared bool) { a.shared.Store(shared) }
+// at once. Sessions are then cached only if the store is a
+// store.SessionWatcher, and only while it hears the other processes'
+// changes (which drop the entries they touch); otherwise every request
+// reads its session and user from the store. Call it before serving.
+func (a *Service) SetShared(shared bool) {
+	a.shared.Store(shared)
+	if w, ok := a.store.(store.SessionWatcher); ok && shared {
+		a.watchOnce.Do(func() {
+			a.watcher.Store(&w)
+			w.WatchSessions(a.sessionsChanged)
+		})
+	}
+}
+
+// cacheable reports whether sessions may be served from (and stored in) the
+// cache now.
+func (a *Service) cacheable() bool {
+	if !a.shared.Load() {
+		return true
+	}
+	w := a.watcher.Load()
+	return w != nil && (*w).SessionsLive()
+}
+
+// sessionsChanged drops the cached sessions a change heard from the store
+// touches: key is a token hash, a user id or store.AllSessions.
+func (a *Service) sessionsChanged(key string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.gen++
+	if key == store.AllSessions {
+		clear(a.sessions)
+		return
+	}
+	delete(a.sessions, key)
+	for h, s := range a.sessions {
+		if s.s.UserID == key || s.s.AdminUserID == key {
+			delete(a.sessions, h)
+		}
+	}
+}
 
 // Wait waits for the background writes of failed logins to finish (tests
 // and shutdown call it before closing the store).
@@ -183,10 +226,11 @@ func (a *Service) Login(ctx context.Context, l Login) (*LoginResult, error) {
 		s.AdminUserID = admin.ID
 		res.AdminUserEmail = &admin.Email
 	}
+	gen := a.generation()
 	if err := a.store.CreateSession(ctx, &s); err != nil {
 		return nil, err
 	}
-	a.remember(&session{s: s, caller: sessionCaller(effective, admin, l.IP), persisted: ms})
+	a.remember(&session{s: s, caller: sessionCaller(effective, admin, l.IP), persisted: ms}, gen)
 	if p := effective.Policy.Session(); p.LoginNotification || p.NotifyNewIP || p.NotifyNewLocation {
 		// Login notifications are logged, not sent (app-model.md §6.2).
 		a.log.Info("login notification", "user", effective.ID, "email", effective.Email, "ip", l.IP)
@@ -335,18 +379,40 @@ func (a *Service) Authenticate(ctx context.Context, token, ip string) (*data.Cal
 	hash := secret.HashToken(token)
 	now := a.now().UnixMilli()
 	var s *session
-	if !a.shared.Load() {
+	if a.cacheable() {
 		a.mu.Lock()
 		s = a.sessions[hash]
 		a.mu.Unlock()
 	}
+	cached := s != nil
 	if s == nil {
 		var err error
 		if s, err = a.load(ctx, hash); err != nil {
 			return nil, err
 		}
 	}
-	if now-s.s.LastActive > s.s.IdleTimeout {
+	if cached && a.shared.Load() {
+		// The session row is still read, one indexed lookup instead of
+		// the session and its user(s): a logout or revocation committed
+		// by another process holds here at once, without waiting for its
+		// notification (which drops the cached user, permissions and
+		// groups within milliseconds). Other processes may have seen
+		// later activity: the session expires at the latest of the
+		// store's last activity and ours.
+		st, err := a.store.Session(ctx, hash)
+		if errors.Is(err, store.ErrNotFound) {
+			a.forget(hash)
+			return nil, errToken
+		}
+		if err != nil {
+			return nil, err
+		}
+		a.mu.Lock()
+		s.s.LastActive = max(s.s.LastActive, st.LastActive)
+		s.persisted = max(s.persisted, st.LastActive)
+		a.mu.Unlock()
+	}
+	if a.expired(s, now) {
 		a.forget(hash)
 		if err := a.store.DeleteSession(ctx, hash); err != nil {
 			a.log.Error("delete expired session", "err", err)
@@ -359,8 +425,25 @@ func (a *Service) Authenticate(ctx context.Context, token, ip string) (*data.Cal
 	return &c, nil
 }
 
+// expired reports whether s was idle past its timeout at now.
+func (a *Service) expired(s *session, now int64) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return now-s.s.LastActive > s.s.IdleTimeout
+}
+
+// generation is the invalidation count, taken before a store read whose
+// result is to be cached: remember refuses it if anything was invalidated
+// meanwhile.
+func (a *Service) generation() uint64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.gen
+}
+
 // load reads a session from the store and builds its caller.
 func (a *Service) load(ctx context.Context, hash string) (*session, error) {
+	gen := a.generation()
 	st, err := a.store.Session(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errToken
@@ -385,9 +468,7 @@ func (a *Service) load(ctx context.Context, hash string) (*session, error) {
 		}
 	}
 	s := &session{s: *st, caller: sessionCaller(u, admin, st.IP), persisted: st.LastActive}
-	if !a.shared.Load() {
-		a.remember(s)
-	}
+	a.remember(s, gen)
 	return s, nil
 }
 
@@ -406,14 +487,22 @@ func (a *Service) touch(ctx context.Context, s *session, now int64) {
 	}
 }
 
-func (a *Service) remember(s *session) {
+// remember caches s, read when the invalidation count was gen, unless
+// something was invalidated since or the cache is off.
+func (a *Service) remember(s *session, gen uint64) {
+	if !a.cacheable() {
+		return
+	}
 	a.mu.Lock()
-	a.sessions[s.s.TokenHash] = s
+	if a.gen == gen {
+		a.sessions[s.s.TokenHash] = s
+	}
 	a.mu.Unlock()
 }
 
 func (a *Service) forget(hash string) {
 	a.mu.Lock()
+	a.gen++
 	delete(a.sessions, hash)
 	a.mu.Unlock()
 }
@@ -429,6 +518,7 @@ func (a *Service) Logout(ctx context.Context, token string) error {
 // revokes them when the user can no longer log in.
 func (a *Service) userChanged(userID string, deleted bool) {
 	a.mu.Lock()
+	a.gen++
 	for h, s := range a.sessions {
 		if s.s.UserID == userID || s.s.AdminUserID == userID {
 			delete(a.sessions, h)

@@ -85,6 +85,22 @@ type Session struct {
 	IdleTimeout int64 // ms of inactivity after which the session expires
 }
 
+// SessionWatcher is implemented by stores shared by several processes
+// (PostgreSQL): it tells of every committed change, made by any process,
+// that may invalidate a cached session, so each process's cache can stay.
+type SessionWatcher interface {
+	// WatchSessions registers fn, called with a token hash (logout), a user
+	// id (sessions revoked, user record or password written) or
+	// AllSessions (anything may have changed, e.g. the watcher reconnected).
+	WatchSessions(fn func(key string))
+	// SessionsLive reports whether changes are being heard now; while
+	// false nothing may be served from a session cache.
+	SessionsLive() bool
+}
+
+// AllSessions is the SessionWatcher key that invalidates every session.
+const AllSessions = "all"
+
 // Store is a database holding one app's records and runtime state.
 type Store interface {
 	Reader

@@ -33,6 +33,7 @@ type Store struct {
 	texts    map[string]map[string]bool   // table → its text index names
 
 	counts     *countCache
+	watch      sessionWatch
 	stopListen context.CancelFunc
 	listenDone chan struct{}
 

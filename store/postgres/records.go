@@ -221,7 +221,7 @@ func (s *Store) Write(ctx context.Context, fn func(tx store.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("postgres: begin: %w", err)
 	}
-	t := &tx{reader: reader{s: s, db: ptx}, tx: ptx, touched: map[string]bool{}}
+	t := &tx{reader: reader{s: s, db: ptx}, tx: ptx, touched: map[string]bool{}, users: map[string]bool{}}
 	if err := callFn(fn, t); err != nil {
 		_ = ptx.Rollback(context.Background())
 		return err
@@ -234,7 +234,22 @@ func (s *Store) Write(ctx context.Context, fn func(tx store.Tx) error) error {
 			return fmt.Errorf("postgres: notify: %w", err)
 		}
 	}
+	// Every process drops its cached sessions of the users written (and
+	// DeleteUserSessions in the transaction notified too).
+	keys := make([]string, 0, len(t.users))
+	for id := range t.users {
+		keys = append(keys, id)
+	}
+	wait := s.watch.expect(keys...)
+	for id := range t.users {
+		if _, err := ptx.Exec(ctx, "SELECT pg_notify($1, $2)", sessionsChannel, id); err != nil {
+			_ = ptx.Rollback(context.Background())
+			wait(false)
+			return fmt.Errorf("postgres: notify: %w", err)
+		}
+	}
 	err = ptx.Commit(ctx)
+	wait(err == nil)
 	for table := range t.touched {
 		s.counts.bumpOne(table) // even when the commit's outcome is unknown
 	}
@@ -257,6 +272,19 @@ type tx struct {
 	reader
 	tx      pgx.Tx
 	touched map[string]bool // entity tables written (Write's callback runs in one goroutine)
+	users   map[string]bool // sys.users records (or passwords) written: sessions to drop
+}
+
+// usersTable is the table of sys.users, whose writes invalidate sessions.
+const usersTable = "e_sys__users"
+
+func (t *tx) userWritten(table string, ids ...string) {
+	if table != usersTable {
+		return
+	}
+	for _, id := range ids {
+		t.users[id] = true
+	}
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -304,6 +332,7 @@ func (t *tx) Update(ctx context.Context, e *app.Entity, r *store.Row, prevVersio
 	}
 	if tag.RowsAffected() == 1 {
 		t.touched[table] = true
+		t.userWritten(table, r.ID)
 		return nil
 	}
 	var v int64
@@ -330,6 +359,7 @@ func (t *tx) Delete(ctx context.Context, e *app.Entity, id string) error {
 		return fmt.Errorf("postgres: delete %s %s: %w", e.FullName, id, store.ErrNotFound)
 	}
 	t.touched[table] = true
+	t.userWritten(table, id)
 	return nil
 }
 
@@ -348,6 +378,7 @@ func (t *tx) DeleteIDs(ctx context.Context, e *app.Entity, ids []string) (int64,
 	}
 	if tag.RowsAffected() > 0 {
 		t.touched[table] = true
+		t.userWritten(table, ids...)
 	}
 	return tag.RowsAffected(), nil
 }
@@ -358,16 +389,19 @@ func (t *tx) SetPassword(ctx context.Context, userID, hash string) error {
 		ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash`, userID, hash); err != nil {
 		return fmt.Errorf("postgres: set password %s: %w", userID, err)
 	}
+	t.users[userID] = true
 	return nil
 }
 
 // DeletePassword forgets a user's password hash.
 func (t *tx) DeletePassword(ctx context.Context, userID string) error {
+	t.users[userID] = true
 	return deletePassword(ctx, t.tx, userID)
 }
 
 // DeleteUserSessions revokes every session of a user.
 func (t *tx) DeleteUserSessions(ctx context.Context, userID string) error {
+	t.users[userID] = true // waited for by Write once committed
 	return deleteUserSessions(ctx, t.tx, userID)
 }
 

@@ -25,11 +25,16 @@ func (s *Store) PasswordHash(ctx context.Context, userID string) (string, error)
 
 // DeletePassword forgets a user's password hash.
 func (s *Store) DeletePassword(ctx context.Context, userID string) error {
-	return deletePassword(ctx, s.pool, userID)
+	wait := s.watch.expect(userID)
+	err := deletePassword(ctx, s.pool, userID)
+	wait(err == nil)
+	return err
 }
 
 func deletePassword(ctx context.Context, db dbtx, userID string) error {
-	if _, err := db.Exec(ctx, `DELETE FROM _secrets WHERE user_id = $1`, userID); err != nil {
+	// One statement: the notification goes out only if the delete commits.
+	if _, err := db.Exec(ctx, `WITH d AS (DELETE FROM _secrets WHERE user_id = $1)
+		SELECT pg_notify($2, $1)`, userID, sessionsChannel); err != nil {
 		return fmt.Errorf("postgres: delete password %s: %w", userID, err)
 	}
 	return nil
@@ -78,7 +83,12 @@ func (s *Store) TouchSession(ctx context.Context, tokenHash string, at int64) er
 
 // DeleteSession removes a session.
 func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
-	if _, err := s.pool.Exec(ctx, `DELETE FROM _sessions WHERE token_hash = $1`, tokenHash); err != nil {
+	// One statement: the notification goes out only if the delete commits.
+	wait := s.watch.expect(tokenHash)
+	_, err := s.pool.Exec(ctx, `WITH d AS (DELETE FROM _sessions WHERE token_hash = $1)
+		SELECT pg_notify($2, $1)`, tokenHash, sessionsChannel)
+	wait(err == nil)
+	if err != nil {
 		return fmt.Errorf("postgres: delete session: %w", err)
 	}
 	return nil
@@ -86,11 +96,15 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
 
 // DeleteUserSessions revokes every session of a user.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
-	return deleteUserSessions(ctx, s.pool, userID)
+	wait := s.watch.expect(userID)
+	err := deleteUserSessions(ctx, s.pool, userID)
+	wait(err == nil)
+	return err
 }
 
 func deleteUserSessions(ctx context.Context, db dbtx, userID string) error {
-	if _, err := db.Exec(ctx, `DELETE FROM _sessions WHERE user_id = $1`, userID); err != nil {
+	if _, err := db.Exec(ctx, `WITH d AS (DELETE FROM _sessions WHERE user_id = $1)
+		SELECT pg_notify($2, $1)`, userID, sessionsChannel); err != nil {
 		return fmt.Errorf("postgres: delete sessions of %s: %w", userID, err)
 	}
 	return nil
@@ -98,11 +112,16 @@ func deleteUserSessions(ctx context.Context, db dbtx, userID string) error {
 
 // DeleteExpiredSessions removes sessions idle past their timeout.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now int64) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM _sessions WHERE last_active + idle_timeout < $1`, now)
+	// Other processes drop their cached sessions if any was deleted: their
+	// local activity may not have reached the store yet.
+	var n int64
+	err := s.pool.QueryRow(ctx, `WITH d AS (DELETE FROM _sessions WHERE last_active + idle_timeout < $1 RETURNING 1),
+		c AS (SELECT count(*) AS n FROM d)
+		SELECT n FROM c, LATERAL (SELECT CASE WHEN c.n > 0 THEN pg_notify($2, 'all') END) x`, now, sessionsChannel).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: delete expired sessions: %w", err)
 	}
-	return tag.RowsAffected(), nil
+	return n, nil
 }
 
 // AppState reads a runtime setting ("" when never set).
