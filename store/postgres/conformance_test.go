@@ -68,4 +68,5 @@ func reopenable(t testing.TB) func() store.Store {
 	}
 }
 
-func TestAppState(t *testing.T) { storetest.AppState(t, reopenable) }
+func TestAppState(t *testing.T)          { storetest.AppState(t, reopenable) }
+func TestJobsSurviveReopen(t *testing.T) { storetest.JobsSurviveReopen(t, reopenable) }

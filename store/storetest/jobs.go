@@ -254,3 +254,17 @@ func DeleteIDs(t *testing.T, open Opener) {
 		t.Fatalf("count after: %d %v (the count cache must see the delete)", c, err)
 	}
 }
+
+// JobsSurviveReopen: a stored job is read back as it was after a reopen.
+func JobsSurviveReopen(t *testing.T, reopen Reopener) {
+	ctx := context.Background()
+	open := reopen(t)
+	s := open()
+	CreateJobs(t, s, Job(1, "PENDING", false))
+	s.Close()
+	s = open()
+	defer s.Close()
+	if j, err := s.Job(ctx, ID(1)); err != nil || j.Status != "PENDING" || string(j.Data) != `{"entityName":"companies"}` || j.Results != nil {
+		t.Fatalf("after reopen: %+v %v", j, err)
+	}
+}
