@@ -57,3 +57,37 @@ func Open(t testing.TB, open Opener) (store.Store, *app.App) {
 	a := App()
 	return openSynced(t, open, a), a
 }
+
+// Run runs every conformance test of the suite as a subtest of t.
+func Run(t *testing.T, open Opener, reopen Reopener) {
+	for _, c := range []struct {
+		name string
+		test func(*testing.T, Opener)
+	}{
+		{"CRUD", CRUD}, {"UniqueIndexes", UniqueIndexes}, {"UniqueConcurrent", UniqueConcurrent},
+		{"SessionsAndSecrets", SessionsAndSecrets}, {"NextSequence", NextSequence},
+		{"FindOperators", FindOperators}, {"CompileErrors", CompileErrors}, {"Sort", Sort}, {"Paging", Paging},
+		{"Near", Near}, {"TextIndex", TextIndex}, {"TextIndexInOneWrite", TextIndexInOneWrite},
+		{"NestedObjectEquality", NestedObjectEquality},
+		{"ClaimJob", ClaimJob}, {"CheckpointFencing", CheckpointFencing}, {"TransitionJob", TransitionJob},
+		{"StopStaleJobs", StopStaleJobs}, {"DeleteIDs", DeleteIDs},
+		{"MatchAgreesWithSQL", MatchAgreesWithSQL}, {"MatchErrorsLikeSQL", MatchErrorsLikeSQL},
+	} {
+		t.Run(c.name, func(t *testing.T) { c.test(t, open) })
+	}
+	t.Run("AppState", func(t *testing.T) { AppState(t, reopen) })
+	t.Run("JobsSurviveReopen", func(t *testing.T) { JobsSurviveReopen(t, reopen) })
+}
+
+// Bench runs every benchmark of the suite as a sub-benchmark of b.
+func Bench(b *testing.B, open Opener) {
+	for _, c := range []struct {
+		name  string
+		bench func(*testing.B, Opener)
+	}{
+		{"Get", BenchmarkGet}, {"GetParallel", BenchmarkGetParallel}, {"Insert", BenchmarkInsert},
+		{"InsertBatch", BenchmarkInsertBatch}, {"InsertParallel", BenchmarkInsertParallel},
+	} {
+		b.Run(c.name, func(b *testing.B) { c.bench(b, open) })
+	}
+}
