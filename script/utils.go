@@ -242,41 +242,21 @@ func goLayout(p string) string {
 				b.WriteString("1")
 			}
 		case 'd':
-			if n >= 2 {
-				b.WriteString("02")
-			} else {
-				b.WriteString("2")
-			}
+			b.WriteString(byWidth(n, 2, "02", "2"))
 		case 'H':
 			b.WriteString("15")
 		case 'h':
-			if n >= 2 {
-				b.WriteString("03")
-			} else {
-				b.WriteString("3")
-			}
+			b.WriteString(byWidth(n, 2, "03", "3"))
 		case 'm':
-			if n >= 2 {
-				b.WriteString("04")
-			} else {
-				b.WriteString("4")
-			}
+			b.WriteString(byWidth(n, 2, "04", "4"))
 		case 's':
-			if n >= 2 {
-				b.WriteString("05")
-			} else {
-				b.WriteString("5")
-			}
+			b.WriteString(byWidth(n, 2, "05", "5"))
 		case 'S':
 			b.WriteString("." + strings.Repeat("0", n))
 		case 'a':
 			b.WriteString("PM")
 		case 'E':
-			if n >= 4 {
-				b.WriteString("Monday")
-			} else {
-				b.WriteString("Mon")
-			}
+			b.WriteString(byWidth(n, 4, "Monday", "Mon"))
 		case 'Z':
 			b.WriteString("-0700")
 		case 'X':
@@ -288,4 +268,13 @@ func goLayout(p string) string {
 		}
 	}
 	return strings.ReplaceAll(b.String(), "..", ".")
+}
+
+// byWidth picks the long form of a pattern letter repeated at least atLeast
+// times, the short form otherwise.
+func byWidth(n, atLeast int, long, short string) string {
+	if n >= atLeast {
+		return long
+	}
+	return short
 }
