@@ -32,6 +32,12 @@ type decoded struct {
 // expanded (one GetMany per path for all rows), projected to out.Fields
 // (and the caller's readable fields) and encoded native or plainText.
 func (s *Service) render(ctx context.Context, g *perms, rows []store.Row, out *query.Output) ([][]byte, error) {
+	return s.renderDecoded(ctx, g, rows, nil, out)
+}
+
+// renderDecoded is render where pre, when not nil, holds rows already
+// decoded (unmasked) at the same index, nil entries still to decode.
+func (s *Service) renderDecoded(ctx context.Context, g *perms, rows []store.Row, pre []*decoded, out *query.Output) ([][]byte, error) {
 	var o query.Output
 	if out != nil {
 		o = *out
@@ -56,9 +62,13 @@ func (s *Service) render(ctx context.Context, g *perms, rows []store.Row, out *q
 	recs := make([]decoded, len(rows))
 	for i := range rows {
 		r := &recs[i]
-		var err error
-		if r.id, r.version, r.label, r.v, err = record.Decode(rows[i].Doc); err != nil {
-			return nil, fmt.Errorf("data: decode %s %s: %w", e.FullName, rows[i].ID, err)
+		if pre != nil && pre[i] != nil {
+			*r = *pre[i]
+		} else {
+			var err error
+			if r.id, r.version, r.label, r.v, err = record.Decode(rows[i].Doc); err != nil {
+				return nil, fmt.Errorf("data: decode %s %s: %w", e.FullName, rows[i].ID, err)
+			}
 		}
 		if err := g.mask(ctx, r.v, r.id, r.label); err != nil {
 			return nil, err

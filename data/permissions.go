@@ -199,30 +199,38 @@ func (g *perms) matchNew(ctx context.Context, p access.Perm, id string, version 
 // the caller may not read does not exist for them (404); one they may read
 // but not op is 403.
 func (g *perms) checkStored(ctx context.Context, op string, row *store.Row) error {
+	_, err := g.checkDecode(ctx, op, row)
+	return err
+}
+
+// checkDecode is checkStored that also hands back the record it decoded to
+// check (nil when the permissions needed no decoding), so a caller that
+// renders it next need not decode it again. The values are as stored,
+// not masked.
+func (g *perms) checkDecode(ctx context.Context, op string, row *store.Row) (*decoded, error) {
 	if g.ea.Read.All() && opPerm(g.ea, op).All() {
-		return nil
+		return nil, nil
 	}
-	id, _, label, v, err := record.Decode(row.Doc)
+	id, version, label, v, err := record.Decode(row.Doc)
 	if err != nil {
-		return fmt.Errorf("data: decode %s %s: %w", g.e.FullName, row.ID, err)
+		return nil, fmt.Errorf("data: decode %s %s: %w", g.e.FullName, row.ID, err)
 	}
 	ok, err := g.match(ctx, g.ea.Read, v, id, label)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !ok {
-		return notFound(g.e, row.ID)
+		return nil, notFound(g.e, row.ID)
 	}
-	if op == opRead {
-		return nil
+	if op != opRead {
+		if ok, err = g.match(ctx, opPerm(g.ea, op), v, id, label); err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, apperr.New(apperr.Forbidden, "Not allowed to %s record %q of %s", op, row.ID, g.e.FullName)
+		}
 	}
-	if ok, err = g.match(ctx, opPerm(g.ea, op), v, id, label); err != nil {
-		return err
-	}
-	if !ok {
-		return apperr.New(apperr.Forbidden, "Not allowed to %s record %q of %s", op, row.ID, g.e.FullName)
-	}
-	return nil
+	return &decoded{id: id, version: version, label: label, v: v}, nil
 }
 
 // restrict ANDs the read condition into a query's where (what a list, a

@@ -24,10 +24,11 @@ func (s *Service) Get(ctx context.Context, c *Caller, e *app.Entity, id string, 
 		return nil, storeErr(e, id, err)
 	}
 	// A record outside the read condition does not exist for the caller.
-	if err := g.checkStored(ctx, opRead, row); err != nil {
+	pre, err := g.checkDecode(ctx, opRead, row)
+	if err != nil {
 		return nil, err
 	}
-	docs, err := s.render(ctx, g, []store.Row{*row}, out)
+	docs, err := s.renderDecoded(ctx, g, []store.Row{*row}, []*decoded{pre}, out)
 	if err != nil {
 		return nil, err
 	}
