@@ -104,6 +104,24 @@ func (e *Entity) Resolve(path string) []*Field {
 	return resolve(e.Fields, strings.Split(path, "."))
 }
 
+// StripIndexes turns "addresses[1].zipCode" into "addresses.zipCode", a
+// path Resolve takes.
+func StripIndexes(p string) string {
+	var b strings.Builder
+	depth := 0
+	for _, r := range p {
+		switch {
+		case r == '[':
+			depth++
+		case r == ']':
+			depth--
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
 // Action returns the action with that name, or nil.
 func (e *Entity) Action(name string) *Action {
 	for _, a := range e.Actions {

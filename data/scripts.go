@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"strings"
 	"sync"
 	"time"
 
@@ -295,7 +294,7 @@ func (w *writer) scriptChecks(v record.Values) {
 			}
 			for _, p := range probs {
 				var f *app.Field
-				if fs := w.e.Resolve(stripIndexes(p.Path)); len(fs) > 0 {
+				if fs := w.e.Resolve(app.StripIndexes(p.Path)); len(fs) > 0 {
 					f = fs[len(fs)-1]
 				}
 				w.fail(p.Path, f, orDefault(p.Code, apperr.FieldInvalid), orDefault(p.Message, "Not valid"), nil)
@@ -509,23 +508,6 @@ func isSameMap(a, b record.Values) bool {
 func isScriptRef(s string) bool {
 	_, ok := app.ScriptRef(s)
 	return ok
-}
-
-// stripIndexes turns "addresses[1].zipCode" into "addresses.zipCode".
-func stripIndexes(p string) string {
-	var b strings.Builder
-	depth := 0
-	for _, r := range p {
-		switch {
-		case r == '[':
-			depth++
-		case r == ']':
-			depth--
-		case depth == 0:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 func orDefault(s, def string) string {

@@ -123,7 +123,7 @@ func (rt *runtime) queryMethods() {
 		var f *app.Field
 		if path != query.SysID && path != query.SysLabel {
 			base := strings.SplitN(path, ".", 2)[0]
-			fs := q.e.Resolve(stripIndex(path))
+			fs := q.e.Resolve(app.StripIndexes(path))
 			if fs == nil {
 				if top := q.e.Resolve(base); top == nil || top[0].Type != types.Relationship {
 					rt.throwf(apperr.BadRequest, "Unknown field %q in entity %s", path, q.e.FullName)
@@ -249,22 +249,6 @@ func (rt *runtime) queryMethods() {
 type builderHost struct {
 	base
 	q *queryHost
-}
-
-func stripIndex(p string) string {
-	var b strings.Builder
-	depth := 0
-	for _, r := range p {
-		switch {
-		case r == '[':
-			depth++
-		case r == ']':
-			depth--
-		case depth == 0:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // queryOp applies an operator of a QueryField.
