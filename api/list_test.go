@@ -316,6 +316,9 @@ func TestListFields(t *testing.T) {
 	seedCompanies(t, s, 3)
 
 	p := list(t, s, "companies", q("_fields", "name"))
+	if len(p.Items) != 3 {
+		t.Fatalf("_fields=name: %d items, want 3", len(p.Items))
+	}
 	for _, it := range p.Items {
 		wantKeys(t, it, "id", "version", "label", "name")
 	}

@@ -227,6 +227,9 @@ func TestSystemParams(t *testing.T) {
 		t.Parallel()
 		s := s.For(t)
 		p := list(t, s, "things", q("_fields", "text", "_size", "3"))
+		if len(p.Items) != 3 {
+			t.Fatalf("_fields=text&_size=3: %d items, want 3", len(p.Items))
+		}
 		for _, it := range p.Items {
 			wantKeys(t, it, "id", "version", "label", "text")
 		}

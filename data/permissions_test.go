@@ -116,8 +116,11 @@ func TestPermissionsOnTheDataService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := secret.CheckPassword(hash, "hijacked-123"); ok {
-		t.Error("a member without write access to authentication set a password")
+	if ok, err := secret.CheckPassword(hash, "hijacked-123"); err != nil || ok {
+		t.Errorf("a member without write access to authentication set a password (check: %v)", err)
+	}
+	if ok, err := secret.CheckPassword(hash, "password-123"); err != nil || !ok {
+		t.Errorf("the user's own password no longer verifies: %v %v", ok, err)
 	}
 	// Members without a group listing sys.users still get 403.
 	if _, err := s.Get(ctx, ana, users, bob.UserID, nil); apperr.As(err) == nil || apperr.As(err).Code != apperr.Forbidden {
