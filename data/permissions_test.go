@@ -65,8 +65,16 @@ func TestPermissionsOnTheDataService(t *testing.T) {
 	}
 	// The create permission is always; what ana creates for someone else
 	// she cannot read back, but the answer is hers.
-	if _, err := s.Create(ctx, ana, docs, map[string]any{"title": "gift", "ownerEmail": "cy@example.org"}); err != nil {
-		t.Errorf("create: %v", err)
+	gift, err := s.Create(ctx, ana, docs, map[string]any{"title": "gift", "ownerEmail": "cy@example.org"})
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	g := decodeDoc(t, gift)
+	if g["title"] != "gift" || g["ownerEmail"] != "cy@example.org" {
+		t.Errorf("create answer: %s", gift)
+	}
+	if _, err := s.Get(ctx, ana, docs, g["id"].(string), nil); apperr.As(err) == nil || apperr.As(err).Code != apperr.NotFound {
+		t.Errorf("ana reads back the doc she gave away: %v", err)
 	}
 	// Giving her own doc away fails the update condition on the result.
 	_, err = s.Update(ctx, ana, docs, mine["id"].(string), map[string]any{"ownerEmail": "cy@example.org"})
