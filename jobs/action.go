@@ -150,10 +150,9 @@ func (actionHandler) start(ctx context.Context, r *run) error {
 	if err := json.Unmarshal(r.job.Params, &p); err != nil {
 		return fmt.Errorf("parameters: %w", err)
 	}
-	a := r.s.data.App()
-	e := a.Entity(p.Entity)
-	if e == nil {
-		return apperr.New(apperr.NotFound, "Entity %q does not exist any more", p.Entity)
+	a, e, err := r.entity(p.Entity)
+	if err != nil {
+		return err
 	}
 	act := e.Action(p.Action)
 	if act == nil {

@@ -9,7 +9,6 @@ import (
 	"sort"
 
 	"runway/app"
-	"runway/apperr"
 	"runway/data"
 	"runway/query"
 	"runway/store"
@@ -130,10 +129,9 @@ func (deleteHandler) start(ctx context.Context, r *run) error {
 	if err := json.Unmarshal(r.job.Params, &p); err != nil {
 		return fmt.Errorf("parameters: %w", err)
 	}
-	a := r.s.data.App()
-	e := a.Entity(p.Entity)
-	if e == nil {
-		return apperr.New(apperr.NotFound, "Entity %q does not exist any more", p.Entity)
+	a, e, err := r.entity(p.Entity)
+	if err != nil {
+		return err
 	}
 	d := &deleteRun{e: e, ids: p.IDs, plan: p.Plan}
 	if p.Plan != nil && p.Plan.IDs != nil {

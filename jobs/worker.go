@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"runway/app"
 	"runway/apperr"
 	"runway/data"
 	"runway/store"
@@ -181,6 +182,17 @@ type run struct {
 	lost    atomic.Bool // the job is no longer ours
 	cancel  func()      // cancels the run's context
 	resumed bool        // continued from a checkpoint
+}
+
+// entity is the app now loaded and its entity a job names, NotFound when
+// the entity was removed since the job was queued.
+func (r *run) entity(name string) (*app.App, *app.Entity, error) {
+	a := r.s.data.App()
+	e := a.Entity(name)
+	if e == nil {
+		return nil, nil, apperr.New(apperr.NotFound, "Entity %q does not exist any more", name)
+	}
+	return a, e, nil
 }
 
 func (r *run) lose() {
