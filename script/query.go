@@ -463,23 +463,31 @@ func (rt *runtime) queryArgs(c goja.FunctionCall, i int) (*app.Entity, *query.Se
 	}
 	e := rt.entityArg(arg(c, i))
 	m := arg(c, i+1)
-	sel, err := rt.queryMap(e, m)
+	sel, out, err := rt.queryMap(e, m)
 	if err != nil {
 		rt.throw(err)
 	}
-	return e, sel, query.Output{}, i + 2
+	return e, sel, out, i + 2
 }
 
-// queryMap reads a query map (query-language.md §6.5) with the system keys
-// _size, _offset, _sortField and _sortType.
-func (rt *runtime) queryMap(e *app.Entity, v goja.Value) (*query.Select, error) {
+// queryMap reads a query map (query-language.md §6.5) with every system key
+// of the query language: _size, _offset, _sortField, _sortType, _fields,
+// _indexedFilter/_indexedFilterQuery and _query are honoured; _format,
+// _formatForUser and _relationshipsToFetch are accepted and have no effect
+// in scripts (the platform documents them as REST-only); _or/_and are the
+// map's own operators. Any other key starting with "_" is badRequest, so a
+// map never silently selects more records than it names.
+func (rt *runtime) queryMap(e *app.Entity, v goja.Value) (*query.Select, query.Output, error) {
 	sys := url.Values{}
 	m := map[string]any{}
 	if o, ok := v.(*goja.Object); ok {
 		for _, k := range o.Keys() {
 			x := o.Get(k)
-			switch k {
-			case "_size", "_offset", "_sortField", "_sortType":
+			if strings.HasPrefix(k, "_") && k != "_or" && k != "_and" {
+				if !scriptSystemKeys[k] {
+					return nil, query.Output{}, apperr.New(apperr.BadRequest,
+						"Unknown system parameter %q in the query map of %s", k, e.FullName)
+				}
 				sys.Set(k, x.String())
 				continue
 			}
@@ -490,23 +498,51 @@ func (rt *runtime) queryMap(e *app.Entity, v goja.Value) (*query.Select, error) 
 			m[k] = exportJSON(x)
 		}
 	} else if !isNothing(v) {
-		return nil, apperr.New(apperr.BadRequest, "A query map must be an object, got %s", v.String())
+		return nil, query.Output{}, apperr.New(apperr.BadRequest, "A query map must be an object, got %s", v.String())
 	}
 	sel, err := query.ParseBulk(rt.e.app, e, sys)
 	if err != nil {
-		return nil, err
+		return nil, query.Output{}, err
+	}
+	var out query.Output
+	if f := sys.Get("_fields"); f != "" {
+		if out.Fields, err = query.ParseFields(e, f); err != nil {
+			return nil, query.Output{}, err
+		}
 	}
 	if len(m) > 0 {
 		x, err := query.ParseMap(rt.e.app, e, m, query.MapOptions{Param: "query"})
 		if err != nil {
-			return nil, err
+			return nil, query.Output{}, err
 		}
-		sel.Where = x
+		sel.Where = andExpr(sel.Where, x)
 		if sys.Get("_sortField") == "" {
-			sel.Near = query.NearOf(x)
+			sel.Near = query.NearOf(sel.Where)
 		}
 	}
-	return sel, nil
+	return sel, out, nil
+}
+
+// scriptSystemKeys are the system keys a script's query map may hold (the
+// REST-only ones are accepted and ignored).
+var scriptSystemKeys = map[string]bool{
+	"_size": true, "_offset": true, "_sortField": true, "_sortType": true, "_fields": true,
+	"_indexedFilter": true, "_indexedFilterQuery": true, "_query": true,
+	"_format": true, "_formatForUser": true, "_relationshipsToFetch": true,
+}
+
+// andExpr is a AND b, either of which may be nil.
+func andExpr(a, b query.Expr) query.Expr {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	if and, ok := a.(query.And); ok {
+		return append(and[:len(and):len(and)], b)
+	}
+	return query.And{a, b}
 }
 
 // entityArg reads an entity name argument (unknown: badRequest).

@@ -424,3 +424,49 @@ func TestScriptPermissions(t *testing.T) {
 		t.Errorf("script as clerk: %s %v", got, err)
 	}
 }
+
+// A query map honours every system key of the query language and refuses
+// unknown ones, so a map never selects more records than it names (issue
+// 18 item 1): an indexed-filter map passed to sys.data.delete deletes only
+// its matches.
+func TestSysDataQueryMapSystemKeys(t *testing.T) {
+	v := shop(t)
+	ctx := context.Background()
+	orders := v.app.Entity("orders")
+	for i := 1; i <= 6; i++ {
+		in := map[string]any{"number": fmt.Sprintf("K%d", i), "amount": i}
+		if i <= 2 {
+			in["note"] = "urgent delivery"
+		}
+		if _, err := v.d.Create(ctx, dev, orders, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := v.mustEval(`
+		var idx = {_indexedFilter: 'search', _indexedFilterQuery: 'urgent'};
+		var one = sys.data.findOne('orders', {_fields: 'number', number: 'K3'});
+		var q = sys.data.count('orders', {_query: "filter('amount','greater(4)')"});
+		var ignored = sys.data.count('orders', {_format: 'plainText', _formatForUser: 'x', _relationshipsToFetch: 'customer'});
+		var before = sys.data.count('orders', idx);
+		var del = sys.data.delete('orders', idx);
+		sys.jobs.waitForJob(del, 'FINISHED', 20000);
+		return {matched: before, left: sys.data.count('orders', {}), urgent: sys.data.count('orders', idx),
+			projected: one.field('amount').val(), number: one.field('number').val(), query: q, ignored: ignored};`)
+	want := `{"ignored":6,"left":4,"matched":2,"number":"K3","projected":null,"query":2,"urgent":0}`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	for _, src := range []string{
+		`sys.data.find('orders', {_indexedFiltr: 'search', number: 'K3'})`,
+		`sys.data.count('orders', {_nope: 1})`,
+		`sys.data.delete('orders', {_indexedFilterEmbedding: [0.1]})`,
+		`sys.data.find('orders', {_fields: 'nope'})`,
+	} {
+		if _, err := v.eval(src); !apperr.Is(err, apperr.BadRequest) {
+			t.Errorf("%s: %v, want badRequest", src, err)
+		}
+	}
+	if got := v.mustEval(`return sys.data.count('orders', {})`); got != "4" {
+		t.Errorf("records after the refused calls: %s", got)
+	}
+}
