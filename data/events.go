@@ -55,22 +55,22 @@ func EventSource(c *Caller) string {
 	return UserEvents
 }
 
-// OnEvent installs the receiver of data events (listeners) and which
-// entities it listens to (nil: every entity). It is called after the
-// commit, on the goroutine of the operation: record events from the write
-// paths (RECORD_CREATED, RECORD_CHANGED, RECORD_DELETED) and
-// ACTION_PERFORMED from actions.
-func (s *Service) OnEvent(fn func(ctx context.Context, ev *Event), entities func(e *app.Entity) bool) {
-	if s.js == nil {
-		s.js = &scriptHooks{}
-	}
-	s.js.events, s.js.listens = fn, entities
+// Events receives the data events (app-model.md §5) of a service
+// (Options.Events): package script implements it for the listeners.
+type Events interface {
+	// ListensTo reports whether events of e are wanted: writes of other
+	// entities build no event.
+	ListensTo(e *app.Entity) bool
+	// DataEvent is called after the commit, on the goroutine of the
+	// operation: record events from the write paths (RECORD_CREATED,
+	// RECORD_CHANGED, RECORD_DELETED) and ACTION_PERFORMED from actions.
+	DataEvent(ctx context.Context, ev *Event)
 }
 
 // Listening reports whether events of e have a receiver (writes of other
 // entities build no event).
 func (s *Service) Listening(e *app.Entity) bool {
-	return s.js != nil && s.js.events != nil && (s.js.listens == nil || s.js.listens(e))
+	return s.js != nil && s.js.events != nil && s.js.events.ListensTo(e)
 }
 
 type noEventsKey struct{}
@@ -86,7 +86,7 @@ func (s *Service) emit(ctx context.Context, ev *Event) {
 		return
 	}
 	if s.Listening(ev.Entity) {
-		s.js.events(ctx, ev)
+		s.js.events.DataEvent(ctx, ev)
 	}
 }
 
@@ -94,8 +94,8 @@ func (s *Service) emit(ctx context.Context, ev *Event) {
 // the record event for listeners (ev without Entity, Caller and Source;
 // its Record holds the write's values, transient ones included).
 func (s *Service) afterWrite(ctx context.Context, c *Caller, e *app.Entity, ev *Event) {
-	if e.FullName == usersEntity && s.OnUserWrite != nil {
-		s.OnUserWrite(ev.ID, ev.Type == RecordDeleted)
+	if e.FullName == usersEntity && s.opts.OnUserWrite != nil {
+		s.opts.OnUserWrite(ev.ID, ev.Type == RecordDeleted)
 	}
 	if s.Listening(e) {
 		ev.Entity, ev.Caller, ev.Source = e, c, EventSource(c)
