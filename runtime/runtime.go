@@ -66,7 +66,7 @@ type Config struct {
 
 // Runtime is one app served from one store: its services, built and
 // wired. Start runs their background work; Close stops it and closes the
-// store.
+// store it opened.
 type Runtime struct {
 	App     *app.App
 	Store   store.Store
@@ -88,8 +88,9 @@ const (
 	shutdownTimeout = 20 * time.Second // running jobs have to reach their checkpoint
 )
 
-// Open opens the store of cfg.DB, brings its schema in step with the app
-// and builds the services. Nothing runs in the background until Start.
+// Open opens the store of cfg.DB (or takes cfg.Store), brings its schema
+// in step with the app and builds the services. Nothing runs in the
+// background until Start.
 func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 	if cfg.App == nil {
 		return nil, errors.New("runtime: no app definition")
