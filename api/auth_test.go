@@ -2,11 +2,11 @@ package api_test
 
 import (
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"runway/api/apitest"
+	"runway/clock"
 )
 
 // login posts a login body and returns the answer.
@@ -283,19 +283,18 @@ func TestPermissionChangeAppliesToOpenSessions(t *testing.T) {
 	s.Do("GET", "/data/companies", tok, nil).Error(401, "unauthorized")
 }
 
-// fakeClock makes the sessions of a server see a clock the test moves.
-func fakeClock(s *apitest.Server) func(time.Duration) {
-	base := time.Now()
-	var offset atomic.Int64
-	s.Auth.SetClock(func() time.Time { return base.Add(time.Duration(offset.Load())) })
-	return func(d time.Duration) { offset.Add(int64(d)) }
+// fakeClock is a clock the test moves, for apitest.Options.Clock, and the
+// function that moves it.
+func fakeClock() (*clock.Manual, func(time.Duration)) {
+	c := clock.NewManual(time.Now())
+	return c, c.Advance
 }
 
 // Tokens expire after 8 hours without use; every use restarts the count.
 func TestTokenIdleExpiry(t *testing.T) {
 	t.Parallel()
-	s := demo(t)
-	advance := fakeClock(s)
+	clk, advance := fakeClock()
+	s := apitest.Start(t, nil, apitest.Options{Clock: clk})
 	tok := s.Login(apitest.AdminEmail, apitest.AdminPassword)
 	idle := s.Login(apitest.AdminEmail, apitest.AdminPassword)
 	for range 3 {
@@ -324,8 +323,8 @@ func TestTokenIdleExpiry(t *testing.T) {
 
 func TestTokenIdleExpiryConfigurable(t *testing.T) {
 	t.Parallel()
-	s := apitest.Start(t, nil, apitest.Options{IdleTimeout: 10 * time.Minute})
-	advance := fakeClock(s)
+	clk, advance := fakeClock()
+	s := apitest.Start(t, nil, apitest.Options{IdleTimeout: 10 * time.Minute, Clock: clk})
 	tok := s.Login(apitest.AdminEmail, apitest.AdminPassword)
 	advance(9 * time.Minute)
 	s.Do("GET", "/data/companies", tok, nil).Status(200)

@@ -83,7 +83,7 @@ func (s *Server) jobLogs(w http.ResponseWriter, r *http.Request, c *data.Caller)
 	var f store.JobLogFilter
 	var err error
 	if p := q.Get("period"); p != "" {
-		from, to, err := parsePeriod(p, time.Now(), s.location())
+		from, to, err := parsePeriod(p, s.data.Now(), s.location())
 		if err != nil {
 			return badParam("period", "%q: %v (use e.g. 3h 30m, today or yesterday)", p, err)
 		}

@@ -13,6 +13,7 @@ import (
 	"runway/data"
 	"runway/jobs"
 	"runway/record"
+	"runway/runtime"
 	"runway/store"
 )
 
@@ -140,19 +141,18 @@ func putJob(t *testing.T, s *apitest.Server, j *store.Job) *store.Job {
 	return j
 }
 
-// otherWorkers starts a second job service on the test server's store, as
-// another process would: tests start a server with no workers, queue jobs,
-// then let these run them.
+// otherWorkers starts a second runtime on the test server's store, as
+// another process would, and returns its job service: tests start a server
+// with no workers, queue jobs, then let these run them.
 func otherWorkers(t *testing.T, s *apitest.Server, cfg jobs.Config) *jobs.Service {
 	t.Helper()
-	w := jobs.New(s.Data.Store(), s.Data, quietLog(), cfg)
-	w.Start()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = w.Shutdown(ctx)
-	})
-	return w
+	rt, err := runtime.Open(context.Background(), runtime.Config{App: s.Data.App(), Store: s.Data.Store(), Jobs: cfg, Log: quietLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt.Start()
+	t.Cleanup(func() { rt.Close() })
+	return rt.Jobs
 }
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -208,8 +208,8 @@ func TestFailedLoginLockout(t *testing.T) {
 
 func TestLoginRateLimit(t *testing.T) {
 	t.Parallel()
-	s := secureApp(t, apitest.Options{TrustProxy: true, LoginRate: 10, LoginBurst: 3})
-	advance := fakeClock(s)
+	clk, advance := fakeClock()
+	s := secureApp(t, apitest.Options{TrustProxy: true, LoginRate: 10, LoginBurst: 3, Clock: clk})
 	member(s, "ana@example.org", "ana-password", "relaxed")
 
 	// Per email: failures from different addresses add up.
@@ -254,8 +254,8 @@ func TestLoginRateLimit(t *testing.T) {
 
 func TestSessionPolicies(t *testing.T) {
 	t.Parallel()
-	s := secureApp(t)
-	advance := fakeClock(s)
+	clk, advance := fakeClock()
+	s := secureApp(t, apitest.Options{Clock: clk})
 	member(s, "ed@example.org", strongPassword, "staff")                    // oneHour
 	member(s, "fay@example.org", strongPassword, "staff", "shortSession")   // the shortest: fifteenMinutes
 	gilID := member(s, "gil@example.org", "gil-password", "relaxed")["id"]  // never
@@ -369,8 +369,8 @@ func TestPasswordPolicies(t *testing.T) {
 
 func TestPasswordExpiry(t *testing.T) {
 	t.Parallel()
-	s := secureApp(t)
-	advance := fakeClock(s)
+	clk, advance := fakeClock()
+	s := secureApp(t, apitest.Options{Clock: clk})
 	u := member(s, "ed@example.org", strongPassword, "staff") // passwordExpires oneMonth
 	member(s, "gil@example.org", "gil-password", "relaxed")   // never
 	s.Login("ed@example.org", strongPassword)

@@ -9,11 +9,11 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"runway/access"
 	"runway/apperr"
+	"runway/clock"
 	"runway/data"
 	"runway/secret"
 	"runway/store"
@@ -35,16 +35,15 @@ type Service struct {
 	appName string
 	idle    time.Duration
 	log     *slog.Logger
-	clock   atomic.Pointer[func() time.Time] // nil = time.Now
+	clock   clock.Clock
 
 	mu       sync.Mutex
 	sessions map[string]*session // by token hash
 	gen      uint64              // bumped by every invalidation (under mu)
-	shared   atomic.Bool         // other processes share the store
+	shared   bool                // other processes share the store (Options.Shared)
 	// watcher tells of other processes' session changes when shared; a
 	// shared store without one (or with its listener down) is not cached.
-	watcher   atomic.Pointer[store.SessionWatcher]
-	watchOnce sync.Once
+	watcher store.SessionWatcher
 
 	limit   *limiter    // failed logins per IP and per email
 	fails   failures    // failed logins being counted in user records
@@ -59,51 +58,60 @@ type session struct {
 	persisted int64 // LastActive as last written to the store
 }
 
-// New returns the auth service; it registers itself to hear of user changes.
-func New(d *data.Service, appName string, idle time.Duration, log *slog.Logger) *Service {
-	if idle <= 0 {
-		idle = DefaultIdleTimeout
+// Options tune the auth service; the zero value is the defaults.
+type Options struct {
+	// IdleTimeout is how long a token lives without use (0:
+	// DefaultIdleTimeout; a group's automaticLogoutTime overrides it).
+	IdleTimeout time.Duration
+	// LoginRate is how many failed logins a minute each client IP and each
+	// email may have (0: DefaultLoginRate, negative: no limit), LoginBurst
+	// how many at once (0: DefaultLoginBurst).
+	LoginRate  float64
+	LoginBurst int
+	// Shared says that other processes share the store (PostgreSQL): a
+	// logout, a revocation or a user change made by one of them must hold
+	// here at once. Sessions are then cached only if the store is a
+	// store.SessionWatcher, and only while it hears the other processes'
+	// changes (which drop the entries they touch); otherwise every request
+	// reads its session and user from the store.
+	Shared bool
+	// Clock is the time of sessions and of the login rate limit (nil: the
+	// wall clock).
+	Clock clock.Clock
+}
+
+// New returns the auth service of the app of d. It does not hear of user
+// changes by itself: whoever builds d gives it UserChanged
+// (data.Options.OnUserWrite).
+func New(d *data.Service, log *slog.Logger, opts Options) *Service {
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = DefaultIdleTimeout
 	}
-	a := &Service{data: d, store: d.Store(), appName: appName, idle: idle, log: log,
-		sessions: map[string]*session{},
-		limit:    newLimiter(DefaultLoginRate, DefaultLoginBurst, maxLimiterKeys)}
+	if opts.LoginRate == 0 {
+		opts.LoginRate = DefaultLoginRate
+	}
+	if opts.LoginBurst == 0 {
+		opts.LoginBurst = DefaultLoginBurst
+	}
+	a := &Service{data: d, store: d.Store(), appName: d.App().Name, idle: opts.IdleTimeout, log: log,
+		clock: clock.OrSystem(opts.Clock), shared: opts.Shared, sessions: map[string]*session{},
+		limit: newLimiter(max(opts.LoginRate, 0), opts.LoginBurst, maxLimiterKeys)}
 	a.fails.pending = map[string]int{}
 	a.fails.cond = sync.NewCond(&a.fails.mu)
-	d.OnUserWrite = a.userChanged
-	return a
-}
-
-// SetLoginRateLimit sets how many failed logins each client IP and each
-// email may have: perMinute tokens a minute, up to burst at once (perMinute
-// 0 turns the limit off). Call it before serving.
-func (a *Service) SetLoginRateLimit(perMinute float64, burst int) {
-	a.limit = newLimiter(perMinute, burst, maxLimiterKeys)
-}
-
-// SetShared says that other processes share the store (PostgreSQL): a
-// logout, a revocation or a user change made by one of them must hold here
-// at once. Sessions are then cached only if the store is a
-// store.SessionWatcher, and only while it hears the other processes'
-// changes (which drop the entries they touch); otherwise every request
-// reads its session and user from the store. Call it before serving.
-func (a *Service) SetShared(shared bool) {
-	a.shared.Store(shared)
-	if w, ok := a.store.(store.SessionWatcher); ok && shared {
-		a.watchOnce.Do(func() {
-			a.watcher.Store(&w)
-			w.WatchSessions(a.sessionsChanged)
-		})
+	if w, ok := a.store.(store.SessionWatcher); ok && opts.Shared {
+		a.watcher = w
+		w.WatchSessions(a.sessionsChanged)
 	}
+	return a
 }
 
 // cacheable reports whether sessions may be served from (and stored in) the
 // cache now.
 func (a *Service) cacheable() bool {
-	if !a.shared.Load() {
+	if !a.shared {
 		return true
 	}
-	w := a.watcher.Load()
-	return w != nil && (*w).SessionsLive()
+	return a.watcher != nil && a.watcher.SessionsLive()
 }
 
 // sessionsChanged drops the cached sessions a change heard from the store
@@ -128,22 +136,7 @@ func (a *Service) sessionsChanged(key string) {
 // and shutdown call it before closing the store).
 func (a *Service) Wait() { a.bgWrite.Wait() }
 
-// SetClock replaces the clock of sessions (nil = the system clock), so tests
-// can move time instead of waiting for it. Safe to call at any time.
-func (a *Service) SetClock(now func() time.Time) {
-	if now == nil {
-		a.clock.Store(nil)
-		return
-	}
-	a.clock.Store(&now)
-}
-
-func (a *Service) now() time.Time {
-	if f := a.clock.Load(); f != nil {
-		return (*f)()
-	}
-	return time.Now()
-}
+func (a *Service) now() time.Time { return a.clock.Now() }
 
 // Login is the body of POST /auth/login.
 type Login struct {
@@ -391,7 +384,7 @@ func (a *Service) Authenticate(ctx context.Context, token, ip string) (*data.Cal
 			return nil, err
 		}
 	}
-	if cached && a.shared.Load() {
+	if cached && a.shared {
 		// The session row is still read, one indexed lookup instead of
 		// the session and its user(s): a logout or revocation committed
 		// by another process holds here at once, without waiting for its
@@ -514,9 +507,10 @@ func (a *Service) Logout(ctx context.Context, token string) error {
 	return a.store.DeleteSession(ctx, hash)
 }
 
-// userChanged drops cached sessions of a user whose record changed, and
-// revokes them when the user can no longer log in.
-func (a *Service) userChanged(userID string, deleted bool) {
+// UserChanged drops cached sessions of a user whose record changed, and
+// revokes them when the user can no longer log in (the data service calls
+// it after each write of sys.users: data.Options.OnUserWrite).
+func (a *Service) UserChanged(userID string, deleted bool) {
 	a.mu.Lock()
 	a.gen++
 	for h, s := range a.sessions {

@@ -1,8 +1,7 @@
-package auth
+package auth_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -11,8 +10,9 @@ import (
 	"time"
 
 	"runway/app"
+	"runway/auth"
 	"runway/data"
-	"runway/script"
+	"runway/runtime"
 	"runway/secret"
 	"runway/store"
 	"runway/store/postgres"
@@ -24,20 +24,16 @@ const (
 	testPassword = "Secret-password-1"
 )
 
-// newTestService builds an auth service of the demo app over st.
-func newTestService(t *testing.T, a *app.App, st store.Store, shared bool) (*Service, *data.Service) {
+// openRuntime opens a runtime of the demo app on the PostgreSQL database
+// at url, as one process would.
+func openRuntime(t *testing.T, url string) *runtime.Runtime {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	d := data.New(a, st, log)
-	eng, err := script.New(a, d, log, script.Options{Env: "dev"})
+	rt, err := runtime.Open(context.Background(), runtime.Config{App: demoApp(t), DB: runtime.DB{URL: url, Pool: 4}})
 	if err != nil {
-		t.Fatalf("compile scripts: %v", err)
+		t.Fatal(err)
 	}
-	d.SetScripts(eng)
-	au := New(d, a.Name, 0, log)
-	au.SetShared(shared)
-	t.Cleanup(au.Wait)
-	return au, d
+	t.Cleanup(func() { rt.Close() })
+	return rt
 }
 
 func demoApp(t *testing.T) *app.App {
@@ -49,20 +45,8 @@ func demoApp(t *testing.T) *app.App {
 	return a
 }
 
-func (a *Service) cachedCount() int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return len(a.sessions)
-}
-
-func (a *Service) isCached(token string) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.sessions[secret.HashToken(token)] != nil
-}
-
 // waitRefused polls until token is refused by au, for at most 5 s.
-func waitRefused(t *testing.T, au *Service, token, what string) {
+func waitRefused(t *testing.T, au *auth.Service, token, what string) {
 	t.Helper()
 	ctx := context.Background()
 	deadline := time.Now().Add(5 * time.Second)
@@ -78,11 +62,11 @@ func waitRefused(t *testing.T, au *Service, token, what string) {
 }
 
 // waitCached polls until token is in au's cache (the listener is up).
-func waitCached(t *testing.T, au *Service, token string) {
+func waitCached(t *testing.T, au *auth.Service, token string) {
 	t.Helper()
 	ctx := context.Background()
 	deadline := time.Now().Add(5 * time.Second)
-	for !au.isCached(token) {
+	for !au.IsCached(token) {
 		if _, err := au.Authenticate(ctx, token, "127.0.0.1"); err != nil {
 			t.Fatalf("authenticate: %v", err)
 		}
@@ -111,27 +95,14 @@ func TestSharedSessionCache(t *testing.T) {
 			t.Errorf("drop test database: %v", err)
 		}
 	})
-	a := demoApp(t)
-	open := func() store.Store {
-		st, err := postgres.Open(ctx, url, postgres.Options{PoolSize: 4})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		if err := st.Sync(ctx, a); err != nil {
-			t.Fatal(err)
-		}
-		return st
-	}
-	stA, stB := open(), open()
-	authA, _ := newTestService(t, a, stA, true)
-	authB, dB := newTestService(t, a, stB, true)
+	a, b := openRuntime(t, url), openRuntime(t, url)
+	authA, authB, dB, stB := a.Auth, b.Auth, b.Data, b.Store
 	if _, err := dB.CreateUser(ctx, data.NewUser{Email: testEmail, FirstName: "U", LastName: "Ser", Password: testPassword}); err != nil {
 		t.Fatal(err)
 	}
 	login := func() string {
 		t.Helper()
-		r, err := authB.Login(ctx, Login{Email: testEmail, Password: testPassword, IP: "127.0.0.1"})
+		r, err := authB.Login(ctx, auth.Login{Email: testEmail, Password: testPassword, IP: "127.0.0.1"})
 		if err != nil {
 			t.Fatalf("login: %v", err)
 		}
@@ -161,7 +132,7 @@ func TestSharedSessionCache(t *testing.T) {
 	// The user deactivated through B.
 	tok = login()
 	waitCached(t, authA, tok)
-	if _, err := dB.Update(ctx, data.SystemCaller, a.Entity("sys.users"), u.ID, map[string]any{"status": "INACTIVE"}); err != nil {
+	if _, err := dB.Update(ctx, data.SystemCaller, b.App.Entity("sys.users"), u.ID, map[string]any{"status": "INACTIVE"}); err != nil {
 		t.Fatalf("deactivate: %v", err)
 	}
 	waitRefused(t, authA, tok, "deactivation")
@@ -193,34 +164,38 @@ func TestSharedCacheOffWhileDeaf(t *testing.T) {
 	}
 	st := &watched{Store: sq}
 	st.live.Store(true)
-	au, d := newTestService(t, a, st, true)
+	// The store is a fake: no runtime, the two services it takes.
+	log := slog.New(slog.DiscardHandler)
+	d := data.New(a, st, log)
+	au := auth.New(d, log, auth.Options{Shared: true})
+	t.Cleanup(au.Wait)
 	if st.fn == nil {
-		t.Fatal("SetShared did not subscribe to the store's session changes")
+		t.Fatal("a shared auth service did not subscribe to the store's session changes")
 	}
 	if _, err := d.CreateUser(ctx, data.NewUser{Email: testEmail, FirstName: "U", LastName: "Ser", Password: testPassword}); err != nil {
 		t.Fatal(err)
 	}
-	r, err := au.Login(ctx, Login{Email: testEmail, Password: testPassword, IP: "127.0.0.1"})
+	r, err := au.Login(ctx, auth.Login{Email: testEmail, Password: testPassword, IP: "127.0.0.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := au.Authenticate(ctx, r.Token, "127.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
-	if !au.isCached(r.Token) {
+	if !au.IsCached(r.Token) {
 		t.Fatal("not cached while the listener is up")
 	}
 
 	// The listener goes down (the store says so and sends "all").
 	st.live.Store(false)
 	st.fn(store.AllSessions)
-	if n := au.cachedCount(); n != 0 {
+	if n := au.CachedCount(); n != 0 {
 		t.Fatalf("%d sessions cached after the listener went down", n)
 	}
 	if _, err := au.Authenticate(ctx, r.Token, "127.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
-	if n := au.cachedCount(); n != 0 {
+	if n := au.CachedCount(); n != 0 {
 		t.Fatalf("%d sessions cached while the listener is down", n)
 	}
 	// Even an entry cached just before (no "all" heard yet) is not served.
@@ -228,7 +203,7 @@ func TestSharedCacheOffWhileDeaf(t *testing.T) {
 	if _, err := au.Authenticate(ctx, r.Token, "127.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
-	if !au.isCached(r.Token) {
+	if !au.IsCached(r.Token) {
 		t.Fatal("not cached again once the listener is back")
 	}
 	st.live.Store(false)

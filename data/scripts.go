@@ -17,8 +17,8 @@ import (
 
 // Scripts runs the JavaScript of the app's metadata for the data service
 // (app-model.md §1.4, §4, §7). Package script implements it; data does not
-// import script. Set it with SetScripts; without it, script references
-// are not run (script defaults stay empty, script labels fall back to the
+// import script: the engine is given at construction (Options.Scripts).
+// Without it, script references are not run (script defaults stay empty, script labels fall back to the
 // id) and actions with a script answer 500.
 type Scripts interface {
 	// Record starts the script work of one save of a record of e by c: v is
@@ -65,19 +65,10 @@ type ScriptProblem struct {
 
 // scriptHooks is the script side of a Service.
 type scriptHooks struct {
-	run     Scripts
-	events  func(ctx context.Context, ev *Event) // OnEvent
-	listens func(e *app.Entity) bool
-	logic   sync.Map // *app.Entity → bool: the entity has script or expression field logic
-	conds   sync.Map // *app.Field or *app.Action → query.Expr (or error) of a metadata expression
-}
-
-// SetScripts installs the script engine (before the service serves).
-func (s *Service) SetScripts(sc Scripts) {
-	if s.js == nil {
-		s.js = &scriptHooks{}
-	}
-	s.js.run = sc
+	run    Scripts  // nil: no script runs
+	events Events   // nil: no event is built
+	logic  sync.Map // *app.Entity → bool: the entity has script or expression field logic
+	conds  sync.Map // *app.Field or *app.Action → query.Expr (or error) of a metadata expression
 }
 
 // ScriptCaller is c acting through a script (app-model.md §8 Q21): the

@@ -14,6 +14,7 @@ import (
 	"runway/access"
 	"runway/app"
 	"runway/apperr"
+	"runway/clock"
 	"runway/store"
 )
 
@@ -56,28 +57,51 @@ type Service struct {
 	app    *app.App
 	store  store.Store
 	log    *slog.Logger
-	now    func() time.Time
+	opts   Options
 	tz     *time.Location
 	access *access.Rules
 	ranks  rankMax // highest rank per rank field (filling ranks without a scan)
+
+	js *scriptHooks // the script engine, the event receiver and their caches (scripts.go); nil: neither
+
+	filterRules sync.Map // *app.Field → query.Expr: compiled relationship filteringRules
+}
+
+// Options are what a data service is built with besides its app, store and
+// log: its clock, and the services above it that it calls (the runtime,
+// package runtime, gives them; none of them is set later). The zero value
+// is a service on the wall clock that runs no script and tells nobody of
+// its writes.
+type Options struct {
+	// Clock is the time of record timestamps and date defaults (nil: the
+	// wall clock).
+	Clock clock.Clock
 
 	// ShowMailSecrets writes passwords in clear in the mails Runway logs
 	// instead of sending (welcome, reset password); otherwise they are
 	// masked (app-model.md §8 Q30: clear only in the dev environment).
 	ShowMailSecrets bool
 
+	// Scripts runs the app's JavaScript (package script; nil: no script
+	// runs, see Scripts).
+	Scripts Scripts
+	// Events receives the data events of committed writes and actions
+	// (listeners, package script; nil: no event is built).
+	Events Events
 	// OnUserWrite, when set, is called after a sys.users record was written
 	// or deleted (the auth service drops cached sessions and revokes them
 	// when the user can no longer log in).
 	OnUserWrite func(userID string, deleted bool)
-
-	js *scriptHooks // the script engine and its caches (scripts.go)
-
-	filterRules sync.Map // *app.Field → query.Expr: compiled relationship filteringRules
 }
 
-// New returns a data service over a store whose schema is in step with a.
-func New(a *app.App, s store.Store, log *slog.Logger) *Service {
+// New returns a data service over a store whose schema is in step with a
+// (opts: at most one; none is the zero Options).
+func New(a *app.App, s store.Store, log *slog.Logger, opts ...Options) *Service {
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	o.Clock = clock.OrSystem(o.Clock)
 	tz, err := time.LoadLocation(a.DefaultTimezone)
 	if err != nil || a.DefaultTimezone == "" {
 		tz = time.UTC
@@ -85,7 +109,11 @@ func New(a *app.App, s store.Store, log *slog.Logger) *Service {
 	// The server and the CLI report security problems before they get here
 	// (access.Compile); an invalid group still compiles, failing closed.
 	rules, _, _ := access.Compile(a)
-	return &Service{app: a, store: s, log: log, now: time.Now, tz: tz, access: rules}
+	d := &Service{app: a, store: s, log: log, opts: o, tz: tz, access: rules}
+	if o.Scripts != nil || o.Events != nil {
+		d.js = &scriptHooks{run: o.Scripts, events: o.Events}
+	}
+	return d
 }
 
 // Access is the compiled security of the app's groups.
@@ -126,6 +154,9 @@ func storeErr(e *app.Entity, id string, err error) error {
 	return err
 }
 
-func (s *Service) nowMillis() int64 { return s.now().UnixMilli() }
+// Now is the time on the service's clock.
+func (s *Service) Now() time.Time { return s.opts.Clock.Now() }
+
+func (s *Service) nowMillis() int64 { return s.Now().UnixMilli() }
 
 var _ = context.Background

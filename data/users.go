@@ -263,7 +263,7 @@ func (w *writer) savePassword(tx store.Tx, userID string) error {
 // SMTP settings (app-model.md §8 Q30). The password is masked unless
 // ShowMailSecrets is set (the dev environment).
 func (s *Service) logMail(kind, userID, email, password string) {
-	if !s.ShowMailSecrets {
+	if !s.opts.ShowMailSecrets {
 		password = "********"
 	}
 	s.log.Info(kind, "user", userID, "email", email, "password", password)

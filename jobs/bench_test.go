@@ -1,11 +1,9 @@
-package jobs
+package jobs_test
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/url"
 	"path/filepath"
 	"testing"
@@ -13,9 +11,10 @@ import (
 
 	"runway/app"
 	"runway/data"
+	"runway/jobs"
 	"runway/record"
+	"runway/runtime"
 	"runway/store"
-	"runway/store/sqlite"
 )
 
 // BenchmarkAsyncDelete measures an async delete over a query of 100,000
@@ -27,7 +26,7 @@ import (
 //
 //	go test ./jobs -run '^$' -bench AsyncDelete -benchtime 1x
 func BenchmarkAsyncDelete(b *testing.B) {
-	for _, batch := range []int{DefaultBatchSize, 1000} {
+	for _, batch := range []int{jobs.DefaultBatchSize, 1000} {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) { benchAsyncDelete(b, batch) })
 	}
 }
@@ -41,24 +40,15 @@ func benchAsyncDelete(b *testing.B, batch int) {
 		b.Fatal(err)
 	}
 	path := filepath.Join(b.TempDir(), "runway.db")
-	st, err := sqlite.Open(ctx, path)
+	rt, err := runtime.Open(ctx, runtime.Config{App: a, DB: runtime.DB{URL: "sqlite://" + path},
+		Jobs: jobs.Config{BatchSize: batch}})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
-	if err := st.Sync(ctx, a); err != nil {
-		b.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	d := data.New(a, st, log)
-	s := New(st, d, log, Config{BatchSize: batch})
-	s.Start()
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		_ = s.Shutdown(ctx)
-	}()
-	e, _ := d.Entity("skills")
+	defer rt.Close()
+	rt.Start()
+	st, s := rt.Store, rt.Jobs
+	e, _ := rt.Data.Entity("skills")
 	// A second connection to the same file for the plain DELETE.
 	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
 	if err != nil {
@@ -75,7 +65,7 @@ func benchAsyncDelete(b *testing.B, batch int) {
 		seedBench(b, st, e, fmt.Sprintf("job%d", i), "technical", n)
 		b.StartTimer()
 		start := time.Now()
-		ref, err := s.Delete(ctx, data.SystemCaller, &DeleteRequest{Entity: e, Query: url.Values{"category": {"technical"}}})
+		ref, err := s.Delete(ctx, data.SystemCaller, &jobs.DeleteRequest{Entity: e, Query: url.Values{"category": {"technical"}}})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -84,7 +74,7 @@ func benchAsyncDelete(b *testing.B, batch int) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if j.Status == Finished {
+			if j.Status == jobs.Finished {
 				if j.RecordsProcessed != n || j.HasErrors {
 					b.Fatalf("job: %d processed, errors %v", j.RecordsProcessed, j.HasErrors)
 				}

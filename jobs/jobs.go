@@ -49,7 +49,8 @@ const (
 	MaxErrorLogs = 1000 // ERROR lines about failed records, per job
 )
 
-// Config tunes the worker pool. Zero values mean the defaults.
+// Config tunes the worker pool and names what runs listener jobs. Zero
+// values mean the defaults.
 type Config struct {
 	// Workers run normal jobs (default 2), LowWorkers low-priority ones
 	// (default 1). Negative: no worker in that lane (jobs wait).
@@ -66,6 +67,9 @@ type Config struct {
 	// (default none).
 	BatchSize  int
 	BatchPause time.Duration
+	// Listeners runs EXECUTE_LISTENER jobs and hears job transitions
+	// (package script; nil: listener jobs fail, transitions go unheard).
+	Listeners Listeners
 }
 
 // Defaults.
@@ -118,9 +122,6 @@ type Service struct {
 	drain  chan struct{}    // closed by Shutdown
 	hard   context.Context  // canceled when Shutdown gives up waiting
 	cancel context.CancelFunc
-
-	listener ListenerRunner // EXECUTE_LISTENER jobs (SetListeners)
-	onJob    JobEventFunc   // job listeners
 
 	mu      sync.Mutex
 	running map[string]*run // jobs this process runs, by id

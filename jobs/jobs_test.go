@@ -1,44 +1,33 @@
-package jobs
+package jobs_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"runway/app"
 	"runway/data"
+	"runway/jobs"
+	"runway/runtime"
 	"runway/store"
-	"runway/store/sqlite"
 )
 
-// newTestService is a job service over the demo app in a fresh store.
-func newTestService(t testing.TB, cfg Config) (*Service, *data.Service) {
+// newTestService is the job service of a runtime of the demo app in a
+// fresh store, its workers not started.
+func newTestService(t testing.TB, cfg jobs.Config) (*jobs.Service, *data.Service) {
 	t.Helper()
-	ctx := context.Background()
 	a, _, err := app.Load(app.Demo())
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "runway.db"))
+	rt, err := runtime.Open(context.Background(), runtime.Config{App: a,
+		DB: runtime.DB{URL: "sqlite://" + filepath.Join(t.TempDir(), "runway.db")}, Jobs: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Sync(ctx, a); err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	d := data.New(a, st, log)
-	s := New(st, d, log, cfg)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = s.Shutdown(ctx)
-		st.Close()
-	})
-	return s, d
+	t.Cleanup(func() { rt.Close() })
+	return rt.Jobs, rt.Data
 }
 
 func waitFor(t *testing.T, what string, ok func() bool) {
@@ -57,13 +46,13 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 // ones.
 func TestChildJobs(t *testing.T) {
 	ctx := context.Background()
-	s, d := newTestService(t, Config{})
+	s, d := newTestService(t, jobs.Config{})
 	e, _ := d.Entity("companies")
-	root := &store.Job{ID: "aaaaaaaaaaaaaaaaaaaaaaaa", Label: "root", Type: "EXECUTE_ACTION", Created: 1, Status: Running, Stoppable: true}
+	root := &store.Job{ID: "aaaaaaaaaaaaaaaaaaaaaaaa", Label: "root", Type: "EXECUTE_ACTION", Created: 1, Status: jobs.Running, Stoppable: true}
 	if err := d.Store().CreateJob(ctx, root); err != nil {
 		t.Fatal(err)
 	}
-	ref, err := s.Delete(context.WithValue(ctx, ctxKey{}, root), data.SystemCaller, &DeleteRequest{Entity: e, IDs: []string{"000000000000000000000001"}})
+	ref, err := s.Delete(jobs.WithJob(ctx, root), data.SystemCaller, &jobs.DeleteRequest{Entity: e, IDs: []string{"000000000000000000000001"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,23 +60,23 @@ func TestChildJobs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if child.ParentJob == nil || *child.ParentJob != (Ref{root.ID, "root"}) || child.RootJob == nil || *child.RootJob != *child.ParentJob {
+	if child.ParentJob == nil || *child.ParentJob != (jobs.Ref{ID: root.ID, Label: "root"}) || child.RootJob == nil || *child.RootJob != *child.ParentJob {
 		t.Fatalf("child: parent %+v root %+v", child.ParentJob, child.RootJob)
 	}
 	childRow, _ := d.Store().Job(ctx, child.ID)
-	ref2, err := s.Delete(context.WithValue(ctx, ctxKey{}, childRow), data.SystemCaller, &DeleteRequest{Entity: e, IDs: []string{"000000000000000000000002"}})
+	ref2, err := s.Delete(jobs.WithJob(ctx, childRow), data.SystemCaller, &jobs.DeleteRequest{Entity: e, IDs: []string{"000000000000000000000002"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	grand, _ := s.Get(ctx, data.SystemCaller, ref2.JobID)
-	if *grand.ParentJob != (Ref{child.ID, child.Label}) || *grand.RootJob != (Ref{root.ID, "root"}) {
+	if *grand.ParentJob != (jobs.Ref{ID: child.ID, Label: child.Label}) || *grand.RootJob != (jobs.Ref{ID: root.ID, Label: "root"}) {
 		t.Fatalf("grandchild: parent %+v root %+v", grand.ParentJob, grand.RootJob)
 	}
 	if r, _ := s.Get(ctx, data.SystemCaller, root.ID); r.ChildrenJobsCount != 1 || r.ChildrenJobsProcessed != 0 {
 		t.Fatalf("root before: %+v", r)
 	}
 	// Child jobs take no commands (only root jobs do).
-	if _, err := s.Command(ctx, data.SystemCaller, child.ID, Stop); err == nil {
+	if _, err := s.Command(ctx, data.SystemCaller, child.ID, jobs.Stop); err == nil {
 		t.Fatal("stop of a child job accepted")
 	}
 	s.Start()
@@ -97,7 +86,7 @@ func TestChildJobs(t *testing.T) {
 		return r.ChildrenJobsProcessed == 1 && c.ChildrenJobsProcessed == 1
 	})
 	c, _ := s.Get(ctx, data.SystemCaller, child.ID)
-	if c.Status != Finished || !c.HasErrors || c.ChildrenJobsCount != 1 {
+	if c.Status != jobs.Finished || !c.HasErrors || c.ChildrenJobsCount != 1 {
 		t.Fatalf("child after: %+v", c)
 	}
 }
@@ -106,16 +95,16 @@ func TestChildJobs(t *testing.T) {
 // FINISHED with errors, and says why in its log.
 func TestUnknownJobType(t *testing.T) {
 	ctx := context.Background()
-	s, d := newTestService(t, Config{})
-	j := &store.Job{ID: "bbbbbbbbbbbbbbbbbbbbbbbb", Label: "x", Type: "DEPLOY_ENDPOINT", Created: 1, Status: Pending, Stoppable: true}
+	s, d := newTestService(t, jobs.Config{})
+	j := &store.Job{ID: "bbbbbbbbbbbbbbbbbbbbbbbb", Label: "x", Type: "DEPLOY_ENDPOINT", Created: 1, Status: jobs.Pending, Stoppable: true}
 	if err := d.Store().CreateJob(ctx, j); err != nil {
 		t.Fatal(err)
 	}
 	s.Start()
-	waitFor(t, "the end", func() bool { g, _ := s.Get(ctx, data.SystemCaller, j.ID); return g.Status == Finished })
+	waitFor(t, "the end", func() bool { g, _ := s.Get(ctx, data.SystemCaller, j.ID); return g.Status == jobs.Finished })
 	g, _ := s.Get(ctx, data.SystemCaller, j.ID)
 	logs, _ := s.Logs(ctx, data.SystemCaller, j.ID, store.JobLogFilter{Limit: 10})
-	if !g.HasErrors || g.EndDate == nil || len(logs.Items) != 2 || logs.Items[0].Level != Error {
+	if !g.HasErrors || g.EndDate == nil || len(logs.Items) != 2 || logs.Items[0].Level != jobs.Error {
 		t.Fatalf("job %+v logs %+v", g, logs.Items)
 	}
 }

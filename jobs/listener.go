@@ -14,20 +14,17 @@ import (
 // (executeInBackground, time listeners).
 const TypeExecuteListener = "EXECUTE_LISTENER"
 
-// ListenerRunner runs the script of the listener name for an event (the
-// JSON the runner itself gave ExecuteListener), as c.
-type ListenerRunner func(ctx context.Context, c *data.Caller, name string, event json.RawMessage) error
-
-// JobEventFunc is told of a job's transitions (job listeners): event is
-// the status it reached — FINISHED or STOPPED when its worker ends it (c:
-// the caller it ran as), STOPPED or CANCELED by a command of the jobs API
-// (c: who sent it).
-type JobEventFunc func(ctx context.Context, c *data.Caller, j *store.Job, event string)
-
-// SetListeners installs the runner of EXECUTE_LISTENER jobs and the
-// receiver of job events (before Start).
-func (s *Service) SetListeners(run ListenerRunner, onJob JobEventFunc) {
-	s.listener, s.onJob = run, onJob
+// Listeners are the listeners of the app as the job service needs them
+// (Config.Listeners; package script implements them).
+type Listeners interface {
+	// RunListenerJob runs the script of the listener name for an event
+	// (the JSON given to ExecuteListener), as c.
+	RunListenerJob(ctx context.Context, c *data.Caller, name string, event json.RawMessage) error
+	// JobEvent is told of a job's transitions (job listeners): event is
+	// the status it reached — FINISHED or STOPPED when its worker ends it
+	// (c: the caller it ran as), STOPPED or CANCELED by a command of the
+	// jobs API (c: who sent it).
+	JobEvent(ctx context.Context, c *data.Caller, j *store.Job, event string)
 }
 
 // Draining is closed when Shutdown begins (work tied to the job service,
@@ -89,10 +86,10 @@ func (listenerHandler) step(ctx context.Context, r *run) (bool, error) {
 	if r.cur.processed() > 0 {
 		return true, nil // done before a restart
 	}
-	if r.s.listener == nil {
+	if r.s.cfg.Listeners == nil {
 		return false, fmt.Errorf("listeners cannot run in this process")
 	}
-	if err := r.s.listener(data.Background(ctx), r.caller, p.Listener, p.Event); err != nil {
+	if err := r.s.cfg.Listeners.RunListenerJob(data.Background(ctx), r.caller, p.Listener, p.Event); err != nil {
 		return false, err
 	}
 	r.cur.ok, r.cur.cursor, r.cur.count = 1, "done", 1
@@ -111,11 +108,11 @@ func (listenerHandler) summary(r *run) string {
 // jobEvent tells the job listeners that j reached the status event, c
 // (nil: the system) being who caused it.
 func (s *Service) jobEvent(ctx context.Context, c *data.Caller, j *store.Job, event string) {
-	if s.onJob == nil {
+	if s.cfg.Listeners == nil {
 		return
 	}
 	if c == nil {
 		c = data.SystemCaller
 	}
-	s.onJob(ctx, c, j, event)
+	s.cfg.Listeners.JobEvent(ctx, c, j, event)
 }

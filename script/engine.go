@@ -34,6 +34,7 @@ import (
 	"github.com/dop251/goja"
 
 	"runway/app"
+	"runway/clock"
 	"runway/data"
 	"runway/jobs"
 )
@@ -60,20 +61,10 @@ type Options struct {
 	// ManualTimers: time listeners fire only through FireTimers (tests
 	// drive the clock), not on the wall clock.
 	ManualTimers bool
-	// Clock drives the time listeners (nil: the wall clock).
-	Clock Clock
+	// Clock drives the time listeners and sys.utils' dates (nil: the wall
+	// clock).
+	Clock clock.Clock
 }
-
-// Clock is the time of the time listeners.
-type Clock interface {
-	Now() time.Time
-	After(d time.Duration) <-chan time.Time
-}
-
-type wallClock struct{}
-
-func (wallClock) Now() time.Time                         { return time.Now() }
-func (wallClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // Engine runs the scripts of one app. It implements data.Scripts.
 type Engine struct {
@@ -89,7 +80,7 @@ type Engine struct {
 
 	fns  sync.Map // fnKey → *fnInfo
 	pool chan *runtime
-	jobs *jobs.Service // nil: no background jobs (SetJobs)
+	jobs *jobs.Service // nil: no background jobs
 
 	listeners *listenerSet // the app's listeners (listeners.go)
 
@@ -100,10 +91,12 @@ type Engine struct {
 const bootFile = "<runway>"
 
 // New compiles every script of a and returns the engine. d is the data
-// service sys.data works through; install the engine on it with
-// d.SetScripts. A script that does not compile is an error naming the
-// file and line.
-func New(a *app.App, d *data.Service, log *slog.Logger, opts Options) (*Engine, error) {
+// service sys.data works through, js the job service of sys.jobs,
+// sys.data.delete and background actions and listeners (nil: none). The
+// engine implements what d and js call back (data.Scripts, data.Events,
+// jobs.Listeners); whoever builds them gives it to them (package runtime).
+// A script that does not compile is an error naming the file and line.
+func New(a *app.App, d *data.Service, js *jobs.Service, log *slog.Logger, opts Options) (*Engine, error) {
 	if opts.SyncTimeout <= 0 {
 		opts.SyncTimeout = DefaultSyncTimeout
 	}
@@ -113,13 +106,11 @@ func New(a *app.App, d *data.Service, log *slog.Logger, opts Options) (*Engine, 
 	if opts.Env == "" {
 		opts.Env = "dev"
 	}
-	if opts.Clock == nil {
-		opts.Clock = wallClock{}
-	}
+	opts.Clock = clock.OrSystem(opts.Clock)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{app: a, data: d, log: log, opts: opts,
+	e := &Engine{app: a, data: d, jobs: js, log: log, opts: opts,
 		files: map[string]*goja.Program{}, libs: map[string]*goja.Program{},
 		pool: make(chan *runtime, opts.MaxIdle)}
 	var errs []error

@@ -1,4 +1,4 @@
-package script
+package script_test
 
 import (
 	"context"
@@ -9,50 +9,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dop251/goja"
-
 	"runway/app"
 	"runway/apperr"
 	"runway/data"
 	"runway/query"
+	"runway/script"
 )
 
-func shop(t testing.TB, opts ...Options) *env {
+func shop(t testing.TB, opts ...script.Options) *env {
 	t.Helper()
 	return newEnv(t, os.DirFS("../app/testdata/shop"), opts...)
-}
-
-func TestBindingRule(t *testing.T) {
-	canon := app.ArgsOneRecord // record, oldRecord, action
-	cases := []struct {
-		params []string
-		want   []int // nil: positional
-	}{
-		{nil, nil},
-		{[]string{"record", "oldRecord", "action"}, nil}, // canonical order is positional anyway
-		{[]string{"record"}, nil},
-		{[]string{"action", "record"}, []int{2, 0}},
-		{[]string{"action"}, []int{2}},
-		{[]string{"r", "old", "a"}, nil}, // unknown names: positional
-		{[]string{"action", "x"}, nil},   // one unknown name: positional
-		{[]string{"oldRecord", "record"}, []int{1, 0}},
-	}
-	for _, c := range cases {
-		got := binding(c.params, canon)
-		if len(got) != len(c.want) || (got == nil) != (c.want == nil) {
-			t.Errorf("binding(%v) = %v, want %v", c.params, got, c.want)
-			continue
-		}
-		for i := range got {
-			if got[i] != c.want[i] {
-				t.Errorf("binding(%v) = %v, want %v", c.params, got, c.want)
-			}
-		}
-	}
-	// §8 Q5: a manyRecords context accepts record/oldRecord names (null).
-	if got := binding([]string{"record", "oldRecord", "action"}, app.ArgsManyRecords); len(got) != 3 || got[0] != -1 || got[1] != -1 || got[2] != 1 {
-		t.Errorf("manyRecords binding of (record, oldRecord, action) = %v", got)
-	}
 }
 
 func TestBindingThroughActions(t *testing.T) {
@@ -114,7 +80,7 @@ func TestLibraries(t *testing.T) {
 }
 
 func TestInterruptInfiniteLoop(t *testing.T) {
-	v := shop(t, Options{SyncTimeout: 100 * time.Millisecond})
+	v := shop(t, script.Options{SyncTimeout: 100 * time.Millisecond})
 	start := time.Now()
 	_, err := v.eval("while (true) {}")
 	if time.Since(start) > 5*time.Second {
@@ -157,15 +123,7 @@ func TestCanceledContextStopsScript(t *testing.T) {
 	v := shop(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	l := v.e.acquire(ctx, dev, false)
-	defer l.release()
-	fv, err := l.rt.vm.RunString("(function(){ while(true){} })")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fn, _ := goja.AssertFunction(fv)
-	_, err = l.rt.invoke(fn, goja.Undefined(), nil)
-	if err = l.failure(err, &fnInfo{file: "x.js", name: "f"}); err != context.DeadlineExceeded {
+	if _, err := v.e.EvalAs(ctx, t, dev, "while(true){}"); err != context.DeadlineExceeded {
 		t.Errorf("canceled: %v", err)
 	}
 }
@@ -193,11 +151,11 @@ func TestErrorLocation(t *testing.T) {
 		t.Errorf("stack not logged: %s", v.log.String())
 	}
 	// A syntax error is a compile error at start, with file and line.
-	_, err = New(&app.App{Scripts: map[string]*app.Script{"model/entities/x.js": app.ParseScript("model/entities/x.js", "function f() {\n  return (;\n}")}}, v.d, nil, Options{})
+	_, err = script.New(&app.App{Scripts: map[string]*app.Script{"model/entities/x.js": app.ParseScript("model/entities/x.js", "function f() {\n  return (;\n}")}}, v.d, nil, nil, script.Options{})
 	if err == nil || !strings.Contains(err.Error(), "model/entities/x.js") || !strings.Contains(err.Error(), "2:") {
 		t.Errorf("compile error: %v", err)
 	}
-	ps := Check(&app.App{Scripts: map[string]*app.Script{"app.js": app.ParseScript("app.js", "var = 1;")}})
+	ps := script.Check(&app.App{Scripts: map[string]*app.Script{"app.js": app.ParseScript("app.js", "var = 1;")}})
 	if len(ps) != 1 || ps[0].File != "app.js" {
 		t.Errorf("Check: %v", ps)
 	}
@@ -308,7 +266,7 @@ func TestConcurrentExecutions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := len(v.e.pool); n > v.e.opts.MaxIdle {
-		t.Errorf("%d idle runtimes, at most %d kept", n, v.e.opts.MaxIdle)
+	if n, most := v.e.IdleRuntimes(); n > most {
+		t.Errorf("%d idle runtimes, at most %d kept", n, most)
 	}
 }

@@ -1,4 +1,4 @@
-package script
+package script_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"runway/apperr"
+	"runway/script"
 )
 
 // The save pipeline's script logic (app-model.md §1.4) through the data
@@ -88,7 +89,7 @@ func TestFieldLogic(t *testing.T) {
 func TestFieldLogicFastPath(t *testing.T) {
 	v := newEnv(t, nil)
 	ctx := context.Background()
-	before := v.e.executions.Load()
+	before := v.e.Executions()
 	if _, err := v.d.Create(ctx, dev, v.app.Entity("skills"), map[string]any{"name": "Go"}); err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +97,7 @@ func TestFieldLogicFastPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := v.e.executions.Load() - before; n != 0 {
+	if n := v.e.Executions() - before; n != 0 {
 		t.Errorf("%d executions for entities whose scripts did not need to run", n)
 	}
 	// Demo: an address item labelled by its script; a contact's fullName
@@ -109,7 +110,7 @@ func TestFieldLogicFastPath(t *testing.T) {
 	if l := at(decode(t, string(co)), "addresses.0.label"); l != "NV - 89145" {
 		t.Errorf("address label %v", l)
 	}
-	if n := v.e.executions.Load() - before; n != 1 {
+	if n := v.e.Executions() - before; n != 1 {
 		t.Errorf("%d executions for one save with a script nested label", n)
 	}
 	c, err := v.d.Create(ctx, dev, v.app.Entity("contacts"), map[string]any{"firstName": "Ana", "lastName": "Lima",
@@ -124,8 +125,7 @@ func TestFieldLogicFastPath(t *testing.T) {
 
 func TestToArrayLimit(t *testing.T) {
 	v := shop(t)
-	defer func(n int) { maxToArray = n }(maxToArray)
-	maxToArray = 2
+	defer script.SetMaxToArray(2)()
 	for i := 0; i < 3; i++ {
 		if _, err := v.d.Create(context.Background(), dev, v.app.Entity("customers"), map[string]any{"name": fmt.Sprint("c", i)}); err != nil {
 			t.Fatal(err)

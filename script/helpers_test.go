@@ -1,9 +1,8 @@
-package script
+package script_test
 
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"io/fs"
 	"log/slog"
 	"path/filepath"
@@ -12,26 +11,25 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dop251/goja"
-
 	"runway/app"
 	"runway/data"
 	"runway/jobs"
-	"runway/store/sqlite"
+	"runway/runtime"
+	"runway/script"
 )
 
 // env is an app with its data service and script engine over a real
-// SQLite store.
+// SQLite store: a runtime without the HTTP server, its job workers started.
 type env struct {
 	t   testing.TB
 	app *app.App
 	d   *data.Service
-	e   *Engine
+	e   *script.Engine
 	js  *jobs.Service
 	log *syncBuilder
 }
 
-func newEnv(t testing.TB, fsys fs.FS, opts ...Options) *env {
+func newEnv(t testing.TB, fsys fs.FS, opts ...script.Options) *env {
 	t.Helper()
 	if fsys == nil {
 		fsys = app.Demo()
@@ -40,37 +38,21 @@ func newEnv(t testing.TB, fsys fs.FS, opts ...Options) *env {
 	if err != nil {
 		t.Fatalf("load app: %v %v", err, problems)
 	}
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "runway.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Sync(ctx, a); err != nil {
-		t.Fatalf("sync: %v", err)
-	}
-	var logb syncBuilder
-	var w io.Writer = &logb
-	log := slog.New(slog.NewTextHandler(w, nil))
-	d := data.New(a, st, log)
-	var o Options
+	var o script.Options
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	e, err := New(a, d, log, o)
+	var logb syncBuilder
+	rt, err := runtime.Open(context.Background(), runtime.Config{App: a,
+		DB:  runtime.DB{URL: "sqlite://" + filepath.Join(t.TempDir(), "runway.db")},
+		Log: slog.New(slog.NewTextHandler(&logb, nil)), Clock: o.Clock, Scripts: o,
+		Jobs: jobs.Config{Heartbeat: 50 * time.Millisecond, Takeover: time.Second}})
 	if err != nil {
-		t.Fatalf("engine: %v", err)
+		t.Fatalf("open runtime: %v", err)
 	}
-	d.SetScripts(e)
-	js := jobs.New(st, d, log, jobs.Config{Heartbeat: 50 * time.Millisecond, Takeover: time.Second})
-	e.SetJobs(js)
-	js.Start()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = js.Shutdown(ctx)
-	})
-	return &env{t: t, app: a, d: d, e: e, js: js, log: &logb}
+	rt.Start()
+	t.Cleanup(func() { rt.Close() })
+	return &env{t: t, app: a, d: rt.Data, e: rt.Scripts, js: rt.Jobs, log: &logb}
 }
 
 var dev = &data.Caller{UserID: "", Email: "dev@example.org", Name: "Dev", Developer: true}
@@ -83,28 +65,8 @@ func (v *env) eval(src string) (string, error) {
 }
 
 func (v *env) evalAs(c *data.Caller, src string) (string, error) {
-	l := v.e.acquire(context.Background(), c, false)
-	defer l.release()
-	p, err := goja.Compile("test.js", "(function(){"+src+"\n})", false)
-	if err != nil {
-		v.t.Fatalf("compile: %v", err)
-	}
-	fv, err := l.rt.vm.RunProgram(p)
-	if err != nil {
-		v.t.Fatalf("run: %v", err)
-	}
-	fn, _ := goja.AssertFunction(fv)
-	fi := &fnInfo{file: "test.js", name: "test"}
-	l.x.source = fi.String()
-	r, err := l.rt.invoke(fn, goja.Undefined(), nil)
-	if err != nil {
-		return "", l.failure(err, fi)
-	}
-	if goja.IsUndefined(r) {
-		return "undefined", nil
-	}
-	b, err := l.rt.toJSON(r)
-	return string(b), err
+	v.t.Helper()
+	return v.e.EvalAs(context.Background(), v.t, c, src)
 }
 
 // mustEval is eval that fails the test on an error.

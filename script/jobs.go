@@ -13,13 +13,12 @@ import (
 	"runway/query"
 )
 
-// SetJobs gives scripts the job service: sys.jobs, sys.data.delete and
-// actions run in the background from scripts.
-func (e *Engine) SetJobs(js *jobs.Service) {
-	e.jobs = js
-	js.SetListeners(e.RunListenerJob, e.jobEvent)
-	if len(e.listeners.time) > 0 && !e.opts.ManualTimers {
-		go e.clock(js.Draining())
+// Start runs the time listeners on the engine's clock until the job
+// service drains (nothing without time listeners, a job service, or with
+// Options.ManualTimers).
+func (e *Engine) Start() {
+	if len(e.listeners.time) > 0 && e.jobs != nil && !e.opts.ManualTimers {
+		go e.clock(e.jobs.Draining())
 	}
 }
 

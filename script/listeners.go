@@ -104,10 +104,11 @@ func (e *Engine) loadListeners() {
 		set.byName[def.Name] = li
 	}
 	e.listeners = set
-	if len(set.data) > 0 {
-		e.data.OnEvent(e.dataEvent, func(ent *app.Entity) bool { return len(set.data[ent]) > 0 })
-	}
 }
+
+// ListensTo reports whether ent has data listeners (data.Events): writes
+// of other entities build no event.
+func (e *Engine) ListensTo(ent *app.Entity) bool { return len(e.listeners.data[ent]) > 0 }
 
 func parseRules(a *app.App, ent *app.Entity, raw json.RawMessage) ([]rule, error) {
 	var in []struct {
@@ -177,10 +178,11 @@ func listenerDepth(ctx context.Context) int {
 	return d
 }
 
-// dataEvent receives the data service's committed events: the listeners
-// of the entity whose rules match run in name order, synchronously or as
-// EXECUTE_LISTENER jobs. A failure is logged; the write stands.
-func (e *Engine) dataEvent(ctx context.Context, ev *data.Event) {
+// DataEvent receives the data service's committed events (data.Events):
+// the listeners of the entity whose rules match run in name order,
+// synchronously or as EXECUTE_LISTENER jobs. A failure is logged; the
+// write stands.
+func (e *Engine) DataEvent(ctx context.Context, ev *data.Event) {
 	ls := e.listeners.data[ev.Entity]
 	if len(ls) == 0 {
 		return
@@ -397,7 +399,7 @@ func (e *Engine) enqueue(ctx context.Context, c *data.Caller, li *listener, ev *
 }
 
 // RunListenerJob runs the listener of an EXECUTE_LISTENER job
-// (jobs.ListenerRunner).
+// (jobs.Listeners).
 func (e *Engine) RunListenerJob(ctx context.Context, c *data.Caller, name string, raw json.RawMessage) error {
 	li := e.listeners.byName[name]
 	if li == nil {
@@ -457,10 +459,10 @@ func (e *Engine) runOther(ctx context.Context, c *data.Caller, li *listener, dep
 
 // ---- job listeners ----
 
-// jobEvent fires the job listeners of a transition of j (jobs.JobEventFunc):
+// JobEvent fires the job listeners of a transition of j (jobs.Listeners):
 // those naming its type (or none: any type but EXECUTE_LISTENER, so a
 // background listener's own job does not fire it again) and the event.
-func (e *Engine) jobEvent(ctx context.Context, c *data.Caller, j *store.Job, event string) {
+func (e *Engine) JobEvent(ctx context.Context, c *data.Caller, j *store.Job, event string) {
 	for _, li := range e.listeners.job {
 		d := li.def
 		if d.JobType == "" && j.Type == jobs.TypeExecuteListener || d.JobType != "" && d.JobType != j.Type ||

@@ -1,19 +1,19 @@
-package script
+package script_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"runway/app"
+	"runway/clock"
 	"runway/data"
 	"runway/jobs"
 	"runway/query"
+	"runway/runtime"
+	"runway/script"
 	"runway/store"
 	"runway/store/postgres"
 	"runway/store/sqlite"
@@ -60,34 +60,23 @@ func TestTimeListenersRunOncePostgres(t *testing.T) {
 
 // listenProc is one process of the listener test app over a store.
 type listenProc struct {
-	st store.Store
-	d  *data.Service
-	e  *Engine
-	js *jobs.Service
+	app *app.App
+	st  store.Store
+	d   *data.Service
+	e   *script.Engine
+	js  *jobs.Service
 }
 
-func startListenProc(t *testing.T, a *app.App, st store.Store, opts Options) *listenProc {
+func startListenProc(t *testing.T, a *app.App, st store.Store, opts script.Options) *listenProc {
 	t.Helper()
-	ctx := context.Background()
-	if err := st.Sync(ctx, a); err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	d := data.New(a, st, log)
-	e, err := New(a, d, log, opts)
+	rt, err := runtime.Open(context.Background(), runtime.Config{App: a, Store: st, Clock: opts.Clock, Scripts: opts,
+		Jobs: jobs.Config{Heartbeat: 50 * time.Millisecond, Takeover: time.Second, Poll: 10 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.SetScripts(e)
-	js := jobs.New(st, d, log, jobs.Config{Heartbeat: 50 * time.Millisecond, Takeover: time.Second, Poll: 10 * time.Millisecond})
-	e.SetJobs(js)
-	js.Start()
-	t.Cleanup(func() {
-		c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = js.Shutdown(c)
-	})
-	return &listenProc{st, d, e, js}
+	rt.Start()
+	t.Cleanup(func() { rt.Close() })
+	return &listenProc{a, st, rt.Data, rt.Scripts, rt.Jobs}
 }
 
 func listenApp(t *testing.T) *app.App {
@@ -103,7 +92,7 @@ func listenApp(t *testing.T) *app.App {
 func tickLogs(t *testing.T, p *listenProc, n int) {
 	t.Helper()
 	ctx := context.Background()
-	logs := p.e.app.Entity("logs")
+	logs := p.app.Entity("logs")
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		got, err := p.st.Count(ctx, logs, nil)
@@ -137,8 +126,8 @@ func tickLogs(t *testing.T, p *listenProc, n int) {
 func testTicksOnce(t *testing.T, st1, st2 store.Store) {
 	a := listenApp(t)
 	ctx := context.Background()
-	p1 := startListenProc(t, a, st1, Options{ManualTimers: true})
-	p2 := startListenProc(t, a, st2, Options{ManualTimers: true})
+	p1 := startListenProc(t, a, st1, script.Options{ManualTimers: true})
+	p2 := startListenProc(t, a, st2, script.Options{ManualTimers: true})
 	t0 := time.Date(2030, 5, 6, 7, 8, 30, 0, time.UTC)
 	// "0 * * * * ?": three ticks in (t0, t0+3m].
 	n1, err := p1.e.FireTimers(ctx, t0, t0.Add(3*time.Minute))
@@ -157,57 +146,6 @@ func testTicksOnce(t *testing.T, st1, st2 store.Store) {
 	tickLogs(t, p1, 4)
 }
 
-// fakeClock is a Clock the test moves.
-type fakeClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	waiters []fakeWaiter
-}
-
-type fakeWaiter struct {
-	at time.Time
-	ch chan time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	if d <= 0 {
-		ch <- c.now
-		return ch
-	}
-	c.waiters = append(c.waiters, fakeWaiter{c.now.Add(d), ch})
-	return ch
-}
-
-func (c *fakeClock) waiting() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.waiters)
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	kept := c.waiters[:0]
-	for _, w := range c.waiters {
-		if !w.at.After(c.now) {
-			w.ch <- c.now
-		} else {
-			kept = append(kept, w)
-		}
-	}
-	c.waiters = kept
-}
-
 // The engine's own clock loop, on a clock the test moves: a tick fires when
 // the clock passes it, not before.
 func TestTimeListenerClock(t *testing.T) {
@@ -217,12 +155,12 @@ func TestTimeListenerClock(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	clk := &fakeClock{now: time.Date(2030, 5, 6, 7, 8, 30, 0, time.UTC)}
-	p := startListenProc(t, a, st, Options{Clock: clk})
+	clk := clock.NewManual(time.Date(2030, 5, 6, 7, 8, 30, 0, time.UTC))
+	p := startListenProc(t, a, st, script.Options{Clock: clk})
 	wait := func() {
 		t.Helper()
 		deadline := time.Now().Add(10 * time.Second)
-		for clk.waiting() == 0 {
+		for clk.Waiting() == 0 {
 			if time.Now().After(deadline) {
 				t.Fatal("the clock loop does not wait for the next tick")
 			}
@@ -230,22 +168,14 @@ func TestTimeListenerClock(t *testing.T) {
 		}
 	}
 	wait()
-	clk.advance(20 * time.Second) // 07:08:50: before the tick
+	clk.Advance(20 * time.Second) // 07:08:50: before the tick
 	time.Sleep(50 * time.Millisecond)
 	if n, _ := p.st.Count(context.Background(), a.Entity("logs"), nil); n != 0 {
 		t.Fatalf("%d ticks ran before 07:09:00", n)
 	}
-	clk.advance(15 * time.Second) // 07:09:05: the 07:09 tick
+	clk.Advance(15 * time.Second) // 07:09:05: the 07:09 tick
 	tickLogs(t, p, 1)
 	wait()
-	clk.advance(2 * time.Minute) // 07:11:05: the 07:10 and 07:11 ticks
+	clk.Advance(2 * time.Minute) // 07:11:05: the 07:10 and 07:11 ticks
 	tickLogs(t, p, 3)
-}
-
-func TestTickID(t *testing.T) {
-	tick := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	a, b := tickID("tick", tick), tickID("tick", tick.Add(time.Minute))
-	if a == b || a != tickID("tick", tick) || a == tickID("tock", tick) || len(a) != 24 {
-		t.Errorf("tick ids %s %s", a, b)
-	}
 }

@@ -89,7 +89,7 @@ func (rt *runtime) sysUtils() *goja.Object {
 		},
 		"getTimeZoneOffset": func(c goja.FunctionCall) goja.Value {
 			loc := rt.zone(str(c, 0))
-			t := time.Now()
+			t := rt.e.opts.Clock.Now()
 			if v := arg(c, 1); !isNothing(v) {
 				if d, ok := dateOf(v); ok {
 					t = d

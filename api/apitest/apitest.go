@@ -24,12 +24,12 @@ import (
 	"runway/api"
 	"runway/app"
 	"runway/auth"
+	"runway/clock"
 	"runway/data"
 	"runway/jobs"
+	"runway/runtime"
 	"runway/script"
-	"runway/store"
 	"runway/store/postgres"
-	"runway/store/sqlite"
 )
 
 // Admin credentials of every test server.
@@ -70,8 +70,9 @@ type Options struct {
 	// server default, negative: no limit); LoginBurst the burst (0: default).
 	LoginRate  float64
 	LoginBurst int
-	// Clock replaces the sessions' clock (nil: the system clock).
-	Clock func() time.Time
+	// Clock is the server's one clock (nil: the wall clock): sessions,
+	// record timestamps, time listeners.
+	Clock clock.Clock
 	// Log receives the server log (nil: discarded).
 	Log io.Writer
 	// Jobs configures the job workers (zero: the defaults); e.g. short
@@ -81,6 +82,15 @@ type Options struct {
 	// ScriptTimeout limits a synchronous script execution (0: the
 	// engine's 30 s).
 	ScriptTimeout time.Duration
+}
+
+// runtimeConfig is the part of the runtime's configuration the options
+// tune; the environment is dev.
+func (o Options) runtimeConfig() runtime.Config {
+	return runtime.Config{Env: "dev", Clock: o.Clock, Jobs: o.Jobs,
+		Auth:    auth.Options{IdleTimeout: o.IdleTimeout, LoginRate: o.LoginRate, LoginBurst: o.LoginBurst},
+		Scripts: script.Options{SyncTimeout: o.ScriptTimeout},
+		API:     api.Config{MaxBodySize: o.MaxBodySize, RequireHTTPS: o.RequireHTTPS, TrustProxy: o.TrustProxy}}
 }
 
 // Start serves the app in fsys (nil = the demo app) until the test ends.
@@ -97,48 +107,23 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 	if err != nil {
 		t.Fatalf("load app: %v", err)
 	}
-	ctx := context.Background()
-	st := openStore(t)
-	if err := st.Sync(ctx, a); err != nil {
-		t.Fatalf("sync store: %v", err)
-	}
 	logw := o.Log
 	if logw == nil {
 		logw = io.Discard
 	}
-	log := slog.New(slog.NewTextHandler(logw, nil))
-	d := data.New(a, st, log)
-	d.ShowMailSecrets = true // env dev
-	eng, err := script.New(a, d, log, script.Options{SyncTimeout: o.ScriptTimeout, Env: "dev"})
+	cfg := o.runtimeConfig()
+	cfg.App, cfg.DB, cfg.Log = a, database(t), slog.New(slog.NewTextHandler(logw, nil))
+	ctx := context.Background()
+	rt, err := runtime.Open(ctx, cfg)
 	if err != nil {
-		t.Fatalf("compile scripts: %v", err)
+		t.Fatalf("open runtime: %v", err)
 	}
-	d.SetScripts(eng)
-	au := auth.New(d, a.Name, o.IdleTimeout, log)
-	au.SetShared(OnPostgres())
-	if o.LoginRate != 0 || o.LoginBurst != 0 {
-		rate, burst := o.LoginRate, o.LoginBurst
-		if rate == 0 {
-			rate = auth.DefaultLoginRate
-		} else if rate < 0 {
-			rate = 0
-		}
-		if burst == 0 {
-			burst = auth.DefaultLoginBurst
-		}
-		au.SetLoginRateLimit(rate, burst)
-	}
-	if o.Clock != nil {
-		au.SetClock(o.Clock)
-	}
-	if _, _, err := au.EnsureAdmin(ctx, AdminEmail, AdminPassword); err != nil {
+	if _, _, err := rt.Auth.EnsureAdmin(ctx, AdminEmail, AdminPassword); err != nil {
+		rt.Close()
 		t.Fatalf("create admin: %v", err)
 	}
-	js := jobs.New(st, d, log, o.Jobs)
-	eng.SetJobs(js)
-	js.Start()
-	srv := api.New(api.Config{Env: "dev", MaxBodySize: o.MaxBodySize, RequireHTTPS: o.RequireHTTPS,
-		TrustProxy: o.TrustProxy}, d, au, js, log)
+	rt.Start()
+	srv := rt.API
 	hs := httptest.NewUnstartedServer(srv)
 	// TLS handshake failures that tests cause on purpose are not news.
 	hs.Config.ErrorLog = stdlog.New(logw, "", 0)
@@ -150,13 +135,9 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 	}
 	t.Cleanup(func() {
 		hs.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = js.Shutdown(ctx)
-		au.Wait()
-		st.Close()
+		rt.Close()
 	})
-	s := &Server{URL: hs.URL + srv.Base(), Root: hs.URL, Data: d, Auth: au, Jobs: js, API: srv, Client: hs.Client(),
+	s := &Server{URL: hs.URL + srv.Base(), Root: hs.URL, Data: rt.Data, Auth: rt.Auth, Jobs: rt.Jobs, API: srv, Client: hs.Client(),
 		Header: o.Header.Clone(), t: t}
 	if s.Header == nil {
 		s.Header = http.Header{}
@@ -403,24 +384,19 @@ const postgresEnv = "RUNWAY_TEST_POSTGRES"
 // OnPostgres reports whether test servers run over PostgreSQL.
 func OnPostgres() bool { return os.Getenv(storeEnv) == "postgres" }
 
-// openStore opens the store of a test server: a SQLite file in a temporary
+// database is the database of a test server: a SQLite file in a temporary
 // directory, or a fresh PostgreSQL database (created from
 // RUNWAY_TEST_POSTGRES, dropped when the test ends).
-func openStore(t testing.TB) store.Store {
+func database(t testing.TB) runtime.DB {
 	t.Helper()
-	ctx := context.Background()
 	if !OnPostgres() {
-		st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "runway.db"))
-		if err != nil {
-			t.Fatalf("open store: %v", err)
-		}
-		return st
+		return runtime.DB{URL: "sqlite://" + filepath.Join(t.TempDir(), "runway.db")}
 	}
 	base := os.Getenv(postgresEnv)
 	if base == "" {
 		t.Fatalf("%s=postgres needs %s (a postgres:// URL)", storeEnv, postgresEnv)
 	}
-	url, drop, err := postgres.CreateTestDatabase(ctx, base)
+	url, drop, err := postgres.CreateTestDatabase(context.Background(), base)
 	if err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
@@ -429,11 +405,7 @@ func openStore(t testing.TB) store.Store {
 			t.Errorf("drop test database: %v", err)
 		}
 	})
-	st, err := postgres.Open(ctx, url, postgres.Options{PoolSize: 8})
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	return st
+	return runtime.DB{URL: url, Pool: 8}
 }
 
 // Main runs a package's black-box tests over SQLite and then, when

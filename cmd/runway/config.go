@@ -14,10 +14,8 @@ import (
 
 	"runway/access"
 	"runway/app"
+	"runway/runtime"
 	"runway/script"
-	"runway/store"
-	"runway/store/postgres"
-	"runway/store/sqlite"
 )
 
 // common are the flags every command that touches an app shares.
@@ -156,52 +154,22 @@ func loadChecked(fsys fs.FS) (*app.App, []app.Problem, error) {
 	return a, problems, err
 }
 
-// openStore opens the database the flags name and syncs its schema.
-func (c *common) openStore(ctx context.Context, a *app.App) (store.Store, error) {
-	var s store.Store
-	if c.isPostgres() {
-		ps, err := postgres.Open(ctx, c.db, postgres.Options{PoolSize: c.dbPool})
-		if err != nil {
-			return nil, err
-		}
-		s = ps
-	} else {
-		path, err := c.sqlitePath()
-		if err != nil {
-			return nil, err
-		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, fmt.Errorf("create data dir: %w", err)
-		}
-		ss, err := sqlite.Open(ctx, path)
-		if err != nil {
-			return nil, err
-		}
-		s = ss
+// database is the database the flags name: --db, or runway.db in the data
+// dir.
+func (c *common) database() runtime.DB {
+	url := c.db
+	if url == "" {
+		url = "sqlite://" + filepath.Join(c.dataDir, "runway.db")
 	}
-	if err := s.Sync(ctx, a); err != nil {
-		s.Close()
+	return runtime.DB{URL: url, Pool: c.dbPool}
+}
+
+// open loads the app and opens its runtime on the database the flags name.
+func (c *common) open(ctx context.Context, log *slog.Logger, cfg runtime.Config) (*runtime.Runtime, error) {
+	a, err := c.loadApp(log)
+	if err != nil {
 		return nil, err
 	}
-	return s, nil
-}
-
-// isPostgres reports whether --db names a PostgreSQL database.
-func (c *common) isPostgres() bool {
-	return strings.HasPrefix(c.db, "postgres://") || strings.HasPrefix(c.db, "postgresql://")
-}
-
-func (c *common) sqlitePath() (string, error) {
-	switch {
-	case c.db == "":
-		return filepath.Join(c.dataDir, "runway.db"), nil
-	case strings.HasPrefix(c.db, "sqlite://"):
-		if path := strings.TrimPrefix(c.db, "sqlite://"); path != "" {
-			return path, nil
-		}
-		return "", fmt.Errorf("database URL %q has no file path (sqlite://PATH)", c.db)
-	case c.isPostgres():
-		return "", fmt.Errorf("database URL %q is not a SQLite file", c.db)
-	}
-	return "", fmt.Errorf("unknown database URL %q (sqlite://PATH or postgres://…)", c.db)
+	cfg.App, cfg.DB, cfg.Log = a, c.database(), log
+	return runtime.Open(ctx, cfg)
 }

@@ -6,11 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"runway/auth"
+	"runway/runtime"
 	"runway/store"
-	"runway/store/postgres"
 	"runway/store/sqlite"
 )
 
@@ -42,33 +41,29 @@ func maintenance(args []string) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	if c.isPostgres() {
-		// several processes share a PostgreSQL database: no lock to meet
-		st, err := postgres.Open(context.Background(), c.db, postgres.Options{PoolSize: 2})
+	db := c.database()
+	if !db.IsPostgres() {
+		path, err := db.SQLitePath()
 		if err != nil {
 			return err
 		}
-		defer st.Close()
-		return maintenanceOn(context.Background(), st, sub)
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && sub == "status" {
+			fmt.Println("maintenance: off (no database yet)")
+			return nil
+		}
 	}
-	path, err := c.sqlitePath()
-	if err != nil {
-		return err
-	}
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && sub == "status" {
-		fmt.Println("maintenance: off (no database yet)")
-		return nil
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("create data dir: %w", err)
-	}
+	// Several processes share a PostgreSQL database: there is no lock to
+	// meet, and two connections are enough. The app is not needed (nor its
+	// schema synced): maintenance is the runtime's own state.
+	db.Pool = 2
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, path)
+	st, err := runtime.OpenStore(ctx, db)
 	if errors.Is(err, sqlite.ErrLocked) {
 		call := fmt.Sprintf(`curl -X PUT -H "token: $TOKEN" -H 'Content-Type: application/json' -d '{"enabled": %t}'`, sub == "on")
 		if sub == "status" {
 			call = `curl -H "token: $TOKEN"`
 		}
+		path, _ := db.SQLitePath()
 		return fmt.Errorf("a running server holds %s (the database is locked), so this command cannot open it.\n"+
 			"Use that server's REST call instead, as a developer:\n  %s http://HOST/ENV/runtime/api/maintenance", path, call)
 	}

@@ -17,8 +17,8 @@ import (
 
 	"runway/api"
 	"runway/auth"
-	"runway/data"
 	"runway/jobs"
+	"runway/runtime"
 	"runway/script"
 )
 
@@ -75,15 +75,18 @@ func serve(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	a, err := c.loadApp(log)
+	rt, err := c.open(ctx, log, runtime.Config{Env: *envName,
+		Auth: auth.Options{IdleTimeout: *idle, LoginRate: noneIsNegativeRate(*loginRate), LoginBurst: *loginBurst},
+		Jobs: jobs.Config{Workers: noneIsNegative(*jobWorkers), LowWorkers: noneIsNegative(*jobLowWorkers),
+			Heartbeat: *jobHeartbeat, Takeover: *jobTakeover, BatchSize: *jobBatch, BatchPause: *jobPause},
+		Scripts: script.Options{SyncTimeout: *scriptTimeout, BackgroundTimeout: *jobScriptTimeout},
+		API:     api.Config{MaxBodySize: *maxBody, RequireHTTPS: *requireHTTPS, TrustProxy: *trustProxy}})
 	if err != nil {
 		return err
 	}
-	st, err := c.openStore(ctx, a)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	// Running jobs checkpoint and are released (they continue on the next
+	// start) before the store closes.
+	defer rt.Close()
 
 	// Listen before creating the first user, so that a busy address does not
 	// consume the only showing of a generated password.
@@ -92,55 +95,28 @@ func serve(args []string) error {
 		return err
 	}
 	defer ln.Close()
-
-	d := data.New(a, st, log)
-	d.ShowMailSecrets = *envName == "dev" // app-model.md §8 Q30
-	eng, err := script.New(a, d, log, script.Options{SyncTimeout: *scriptTimeout, BackgroundTimeout: *jobScriptTimeout, Env: *envName})
-	if err != nil {
-		return fmt.Errorf("scripts: %w", err)
-	}
-	d.SetScripts(eng)
-	au := auth.New(d, a.Name, *idle, log)
-	au.SetLoginRateLimit(*loginRate, *loginBurst)
-	au.SetShared(c.isPostgres()) // other processes may share the database
-	defer au.Wait()
-	if err := ensureAdmin(ctx, au); err != nil {
+	if err := ensureAdmin(ctx, rt.Auth); err != nil {
 		return err
 	}
-	go au.Sweep(ctx, 10*time.Minute)
-
-	js := jobs.New(st, d, log, jobs.Config{Workers: noneIsNegative(*jobWorkers), LowWorkers: noneIsNegative(*jobLowWorkers),
-		Heartbeat: *jobHeartbeat, Takeover: *jobTakeover, BatchSize: *jobBatch, BatchPause: *jobPause})
-	eng.SetJobs(js)
-	js.Start()
-	// Running jobs checkpoint and are released (they continue on the next
-	// start) before the store closes.
-	defer func() {
-		jctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		if err := js.Shutdown(jctx); err != nil {
-			log.Warn("jobs did not stop in time; their current batches were rolled back", "err", err)
-		}
-	}()
+	rt.Start()
 
 	if *pprofAddr != "" {
 		go servePprof(*pprofAddr, log)
 	}
-	srv := api.New(api.Config{Env: *envName, MaxBodySize: *maxBody, RequireHTTPS: *requireHTTPS,
-		TrustProxy: *trustProxy}, d, au, js, log)
+	srv := rt.API
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		TLSConfig: tlsConfig}
 	scheme := "http"
 	if tlsConfig != nil {
 		scheme = "https"
 	}
-	if au.Maintenance(ctx) {
+	if rt.Auth.Maintenance(ctx) {
 		log.Warn("maintenance mode is on: only developers and super users may log in (runway maintenance off)")
 	}
-	log.Info("runway serving", "app", a.Name, "url", fmt.Sprintf("%s://%s%s", scheme, ln.Addr(), srv.Base()))
+	log.Info("runway serving", "app", rt.App.Name, "url", fmt.Sprintf("%s://%s%s", scheme, ln.Addr(), srv.Base()))
 	if !log.Enabled(ctx, slog.LevelInfo) {
 		// The address must be learnable even with quiet logs (--addr :0).
-		fmt.Fprintf(os.Stderr, "runway serving %s at %s://%s%s\n", a.Name, scheme, ln.Addr(), srv.Base())
+		fmt.Fprintf(os.Stderr, "runway serving %s at %s://%s%s\n", rt.App.Name, scheme, ln.Addr(), srv.Base())
 	}
 
 	errc := make(chan error, 1)
@@ -210,4 +186,13 @@ func noneIsNegative(n int) int {
 		return -1
 	}
 	return n
+}
+
+// noneIsNegativeRate maps --login-rate (0 = no limit) to auth.Options (0 =
+// the default, negative = no limit).
+func noneIsNegativeRate(perMinute float64) float64 {
+	if perMinute == 0 {
+		return -1
+	}
+	return perMinute
 }

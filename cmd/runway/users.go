@@ -10,6 +10,7 @@ import (
 
 	"runway/apperr"
 	"runway/data"
+	"runway/runtime"
 )
 
 const usersUsage = `Usage:
@@ -54,17 +55,12 @@ func users(args []string) error {
 	}
 
 	ctx := context.Background()
-	log := newLogger("warn")
-	a, err := c.loadApp(log)
+	rt, err := c.open(ctx, newLogger("warn"), runtime.Config{})
 	if err != nil {
 		return err
 	}
-	st, err := c.openStore(ctx, a)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	d := data.New(a, st, log)
+	defer rt.Close()
+	d := rt.Data
 
 	switch sub {
 	case "add":

@@ -389,33 +389,6 @@ func forgetUser(ctx context.Context, tx store.Tx, e *app.Entity, id string) erro
 	return tx.DeleteUserSessions(ctx, id)
 }
 
-// afterWrite runs what follows a committed write of c: the user hook, and
-// the record event for listeners (ev without Entity, Caller and Source;
-// its Record holds the write's values, transient ones included).
-func (s *Service) afterWrite(ctx context.Context, c *Caller, e *app.Entity, ev *Event) {
-	if e.FullName == usersEntity && s.OnUserWrite != nil {
-		s.OnUserWrite(ev.ID, ev.Type == RecordDeleted)
-	}
-	if s.Listening(e) {
-		ev.Entity, ev.Caller, ev.Source = e, c, EventSource(c)
-		s.emit(ctx, ev)
-	}
-}
-
-// afterDelete is afterWrite for a deleted record as it was stored (doc):
-// record and oldRecord are both the deleted record (app-model.md §5).
-func (s *Service) afterDelete(ctx context.Context, c *Caller, e *app.Entity, id string, doc []byte) {
-	ev := &Event{Type: RecordDeleted, ID: id}
-	if s.Listening(e) {
-		_, version, label, v, err := record.Decode(doc)
-		if err != nil {
-			s.log.Error("decode a deleted record for listeners", "entity", e.FullName, "id", id, "err", err)
-		}
-		ev.Version, ev.Label, ev.Record, ev.Old = version, label, v, v
-	}
-	s.afterWrite(ctx, c, e, ev)
-}
-
 // sortedKeys returns the keys of m in order, for deterministic error lists.
 func sortedKeys(m map[string]any) []string {
 	keys := make([]string, 0, len(m))

@@ -1,0 +1,185 @@
+// Package runtime assembles Runway: it opens the store and builds every
+// service on it — data, jobs, script, auth, api — each with all it depends
+// on given at construction, in one place that serve, the offline commands
+// and the tests share.
+//
+// A service is built after the ones it uses (data, then jobs, script, auth,
+// api). Where a lower service calls one built above it — data runs scripts,
+// tells listeners and the sessions of its writes; jobs runs listener jobs —
+// it declares what it calls as an interface in its options, and the
+// runtime gives it upcalls (upcalls.go), which reach the upper service
+// through the Runtime's fields. Open fills every field before it returns,
+// and no service calls up while it is being built, so no setter remains to
+// be called in the right order after construction.
+//
+// Adding a service is one field in Config (its options), one in Runtime,
+// and one construction step in Open.
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"runway/api"
+	"runway/app"
+	"runway/auth"
+	"runway/clock"
+	"runway/data"
+	"runway/jobs"
+	"runway/script"
+	"runway/store"
+	"runway/store/postgres"
+)
+
+// Config is everything a runtime is built from.
+type Config struct {
+	// App is the app definition, loaded and checked (app.Load,
+	// access.Compile, script.Check).
+	App *app.App
+	// DB is the database; Open brings its schema in step with App.
+	DB DB
+	// Store, when set, is an open store to build on instead of opening DB:
+	// tests give one to stand two runtimes on one store (two processes
+	// sharing a database). It stays the caller's to close.
+	Store store.Store
+	// Env is the environment (dev, prod; "" = dev): the API's path,
+	// sys.app.getEnv, and mails' secrets in clear in dev only.
+	Env string
+	// Log receives the log of every service (nil: discarded).
+	Log *slog.Logger
+	// Clock is the one clock of every service (nil: the wall clock).
+	Clock clock.Clock
+
+	// The options of each service, as its package defines them. What the
+	// runtime owns is set from the fields above whatever these say: the
+	// clock, the environment, whether other processes share the store,
+	// and the services' calls to each other.
+	Auth    auth.Options
+	Jobs    jobs.Config
+	Scripts script.Options
+	API     api.Config
+}
+
+// Runtime is one app served from one store: its services, built and
+// wired. Start runs their background work; Close stops it and closes the
+// store it opened.
+type Runtime struct {
+	App     *app.App
+	Store   store.Store
+	Data    *data.Service
+	Jobs    *jobs.Service
+	Scripts *script.Engine
+	Auth    *auth.Service
+	API     *api.Server
+
+	log       *slog.Logger
+	ownsStore bool               // Open opened the store: Close closes it
+	stop      context.CancelFunc // ends Start's background work
+	bg        sync.WaitGroup
+}
+
+// Timings of the background work.
+const (
+	sweepEvery      = 10 * time.Minute // expired sessions are deleted
+	shutdownTimeout = 20 * time.Second // running jobs have to reach their checkpoint
+)
+
+// Open opens the store of cfg.DB (or takes cfg.Store), brings its schema
+// in step with the app and builds the services. Nothing runs in the
+// background until Start.
+func Open(ctx context.Context, cfg Config) (*Runtime, error) {
+	if cfg.App == nil {
+		return nil, errors.New("runtime: no app definition")
+	}
+	if cfg.Env == "" {
+		cfg.Env = "dev"
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	cfg.Clock = clock.OrSystem(cfg.Clock)
+	r := &Runtime{App: cfg.App, Store: cfg.Store, log: cfg.Log}
+	if r.Store == nil {
+		st, err := OpenStore(ctx, cfg.DB)
+		if err != nil {
+			return nil, err
+		}
+		r.Store, r.ownsStore = st, true
+	}
+	err := r.Store.Sync(ctx, cfg.App)
+	if err == nil {
+		err = r.build(cfg)
+	}
+	if err != nil {
+		r.closeStore()
+		return nil, err
+	}
+	return r, nil
+}
+
+// build builds the services on r.Store, each after those it uses.
+func (r *Runtime) build(cfg Config) error {
+	up := upcalls{r}
+	r.Data = data.New(cfg.App, r.Store, cfg.Log, data.Options{Clock: cfg.Clock, ShowMailSecrets: cfg.Env == "dev",
+		Scripts: up, Events: up, OnUserWrite: up.userWritten})
+
+	jc := cfg.Jobs
+	jc.Listeners = up
+	r.Jobs = jobs.New(r.Store, r.Data, cfg.Log, jc)
+
+	sc := cfg.Scripts
+	sc.Clock, sc.Env = cfg.Clock, cfg.Env
+	var err error
+	if r.Scripts, err = script.New(cfg.App, r.Data, r.Jobs, cfg.Log, sc); err != nil {
+		return fmt.Errorf("scripts: %w", err)
+	}
+
+	ac := cfg.Auth
+	_, shared := r.Store.(*postgres.Store) // other processes may share a PostgreSQL database
+	ac.Clock, ac.Shared = cfg.Clock, shared
+	r.Auth = auth.New(r.Data, cfg.Log, ac)
+
+	hc := cfg.API
+	hc.Env = cfg.Env
+	r.API = api.New(hc, r.Data, r.Auth, r.Jobs, cfg.Log)
+	return nil
+}
+
+// Start runs the background work: the job workers, the time listeners and
+// the sweep of expired sessions. The offline commands do not call it.
+func (r *Runtime) Start() {
+	ctx, stop := context.WithCancel(context.Background())
+	r.stop = stop
+	r.Jobs.Start()
+	r.Scripts.Start()
+	r.bg.Go(func() { r.Auth.Sweep(ctx, sweepEvery) })
+}
+
+// Close stops the background work — running jobs finish their batch and
+// are released, to continue on the next start; after 20 s their batches
+// are rolled back — waits for the auth service's background writes, and
+// closes the store it opened.
+func (r *Runtime) Close() error {
+	if r.stop != nil {
+		r.stop()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := r.Jobs.Shutdown(ctx); err != nil {
+		r.log.Warn("jobs did not stop in time; their current batches were rolled back", "err", err)
+	}
+	r.bg.Wait()
+	r.Auth.Wait()
+	return r.closeStore()
+}
+
+func (r *Runtime) closeStore() error {
+	if !r.ownsStore {
+		return nil
+	}
+	return r.Store.Close()
+}

@@ -1,0 +1,56 @@
+package script
+
+import (
+	"context"
+	"testing"
+
+	"github.com/dop251/goja"
+
+	"runway/data"
+)
+
+// What the external tests (package script_test) reach inside the engine.
+
+// EvalAs runs src as the body of a function, as c, under ctx, and returns
+// what it returned as JSON ("undefined" for nothing), or the operation's
+// error.
+func (e *Engine) EvalAs(ctx context.Context, t testing.TB, c *data.Caller, src string) (string, error) {
+	t.Helper()
+	l := e.acquire(ctx, c, false)
+	defer l.release()
+	p, err := goja.Compile("test.js", "(function(){"+src+"\n})", false)
+	if err != nil {
+		t.Fatalf("compile: %v", err)
+	}
+	fv, err := l.rt.vm.RunProgram(p)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	fn, _ := goja.AssertFunction(fv)
+	fi := &fnInfo{file: "test.js", name: "test"}
+	l.x.source = fi.String()
+	r, err := l.rt.invoke(fn, goja.Undefined(), nil)
+	if err != nil {
+		return "", l.failure(err, fi)
+	}
+	if goja.IsUndefined(r) {
+		return "undefined", nil
+	}
+	b, err := l.rt.toJSON(r)
+	return string(b), err
+}
+
+// Executions is the number of top-level executions started.
+func (e *Engine) Executions() int64 { return e.executions.Load() }
+
+// IdleRuntimes is the number of idle runtimes in the pool, and the most
+// the pool keeps.
+func (e *Engine) IdleRuntimes() (n, most int) { return len(e.pool), e.opts.MaxIdle }
+
+// SetMaxToArray sets the most records toArray reads, until the returned
+// function restores it.
+func SetMaxToArray(n int) (restore func()) {
+	was := maxToArray
+	maxToArray = n
+	return func() { maxToArray = was }
+}
