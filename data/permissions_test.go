@@ -33,7 +33,8 @@ var permsApp = fstest.MapFS{
 }
 
 func TestPermissionsOnTheDataService(t *testing.T) {
-	s, _ := newCountingService(t, permsApp)
+	b := setup(t, permsApp)
+	s := b.svc
 	ctx := context.Background()
 	users := s.app.Entity(usersEntity)
 	docs := s.app.Entity("docs")
@@ -50,8 +51,8 @@ func TestPermissionsOnTheDataService(t *testing.T) {
 	bob := newUser("bob@example.org", "managers")
 
 	// A condition on a field of the current user's record (email).
-	mine := mustCreate(t, s, "docs", map[string]any{"title": "mine", "ownerEmail": "ana@example.org", "body": "b"})
-	other := mustCreate(t, s, "docs", map[string]any{"title": "other", "ownerEmail": "cy@example.org"})
+	mine := b.create("docs", map[string]any{"title": "mine", "ownerEmail": "ana@example.org", "body": "b"})
+	other := b.create("docs", map[string]any{"title": "other", "ownerEmail": "cy@example.org"})
 	l, err := query.ParseList(s.app, docs, nil)
 	if err != nil {
 		t.Fatal(err)
