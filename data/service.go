@@ -85,7 +85,9 @@ func New(a *app.App, s store.Store, log *slog.Logger) *Service {
 	// The server and the CLI report security problems before they get here
 	// (access.Compile); an invalid group still compiles, failing closed.
 	rules, _, _ := access.Compile(a)
-	return &Service{app: a, store: s, log: log, now: time.Now, tz: tz, access: rules}
+	// The hooks exist without a script engine: expressions (a required
+	// condition) are evaluated by the service itself.
+	return &Service{app: a, store: s, log: log, now: time.Now, tz: tz, access: rules, js: &scriptHooks{}}
 }
 
 // Access is the compiled security of the app's groups.
