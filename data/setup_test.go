@@ -164,19 +164,34 @@ func (b *bundle) mustList(c *Caller, entity, params string) *page {
 	return p
 }
 
-// where parses a query string into the condition of an operation over a query.
-func (b *bundle) where(entity, params string) *query.Select {
+// bulk parses the query string of an operation over a query (delete,
+// action), whose _size only caps the set.
+func (b *bundle) bulk(entity, params string) *query.Select {
 	b.t.Helper()
 	v, err := url.ParseQuery(params)
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	l, err := query.ParseList(b.app, b.entity(entity), v)
+	sel, err := query.ParseBulk(b.app, b.entity(entity), v)
 	if err != nil {
 		b.t.Fatalf("parse %q: %v", params, err)
 	}
-	l.Select.Limit = 0
-	return &l.Select
+	return sel
+}
+
+// output parses the rendering parameters of a read (_fields, _format,
+// _formatForUser, _relationshipsToFetch).
+func (b *bundle) output(entity, params string) *query.Output {
+	b.t.Helper()
+	v, err := url.ParseQuery(params)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	out, err := query.ParseOutput(b.entity(entity), v)
+	if err != nil {
+		b.t.Fatalf("parse %q: %v", params, err)
+	}
+	return &out
 }
 
 // events installs a receiver of the service's data events and returns what

@@ -365,8 +365,7 @@ func TestDeleteQueryDeletesWhatMatches(t *testing.T) {
 	for _, n := range []int{1, 2, 3, 4} {
 		ids = append(ids, b.create("things", obj{"requiredText": "r", "integer": n})["id"].(string))
 	}
-	sel := b.where("things", "integer=greater(1)&_sortField=integer&_sortType=asc")
-	sel.Limit = 2
+	sel := b.bulk("things", "integer=greater(1)&_sortField=integer&_sortType=asc&_size=2")
 	res, err := b.svc.DeleteQuery(b.ctx, b.dev, things, sel)
 	if err != nil {
 		t.Fatal(err)
@@ -378,7 +377,7 @@ func TestDeleteQueryDeletesWhatMatches(t *testing.T) {
 		t.Errorf("left %v", got)
 	}
 	// Nothing matching: an empty result, no error.
-	if res, err := b.svc.DeleteQuery(b.ctx, b.dev, things, b.where("things", "integer=99")); err != nil || len(res) != 0 {
+	if res, err := b.svc.DeleteQuery(b.ctx, b.dev, things, b.bulk("things", "integer=99")); err != nil || len(res) != 0 {
 		t.Errorf("no match: %v %v", res, err)
 	}
 }
