@@ -14,12 +14,13 @@ import (
 
 // standIn stands for the script engine in the data service's tests: it
 // records the action calls the service hands it and answers with answer;
-// record scripts answer preconditions with precondition (and nothing else
-// is expected of them).
+// the script work of a save is record's (by default, record scripts only
+// answer preconditions, with precondition).
 type standIn struct {
 	calls        []*ActionCall
 	answer       func(*ActionCall) (json.RawMessage, error)
 	precondition bool
+	record       func(v record.Values) RecordScripts
 }
 
 func (s *standIn) Action(_ context.Context, _ *Caller, call *ActionCall) (json.RawMessage, error) {
@@ -30,7 +31,10 @@ func (s *standIn) Action(_ context.Context, _ *Caller, call *ActionCall) (json.R
 	return s.answer(call)
 }
 
-func (s *standIn) Record(context.Context, *Caller, *app.Entity, string, record.Values) RecordScripts {
+func (s *standIn) Record(_ context.Context, _ *Caller, _ *app.Entity, _ string, v record.Values) RecordScripts {
+	if s.record != nil {
+		return s.record(v)
+	}
 	return standInRecord{pre: s.precondition}
 }
 

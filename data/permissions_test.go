@@ -138,6 +138,20 @@ func TestPermissionsOnTheDataService(t *testing.T) {
 	}
 }
 
+// A field whose writeAccess is a condition is written on create when the
+// new record meets it.
+func TestConditionalWriteAccessOnCreate(t *testing.T) {
+	b := setup(t, permsApp)
+	docs := b.entity("docs")
+	ana := b.user("ana@example.org", "mail")
+	for locked, want := range map[bool]any{true: nil, false: "b"} {
+		got := b.ok(b.svc.Create(b.ctx, ana, docs, obj{"title": "t", "ownerEmail": "ana@example.org", "locked": locked, "body": "b"}))
+		if got["body"] != want || got["title"] != "t" || got["locked"] != locked {
+			t.Errorf("locked %v: %v, want body %v", locked, got, want)
+		}
+	}
+}
+
 // projectsApp serves app/testdata/perms: projects whose groups grant whole
 // operations (allowAll, forbid), operations on records meeting a condition
 // (openOnly: status open; owners: owner = the current user) and field

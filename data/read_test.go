@@ -50,8 +50,10 @@ func TestPlainTextInTheUserTimeZone(t *testing.T) {
 	id := b.create("things", obj{"requiredText": "r", "dateTime": testNow.UnixMilli(), "money": 12.5, "choice": "a"})["id"].(string)
 	ana := b.user("ana@example.org", "everyone")
 	bob := b.user("bob@example.org", "everyone")
+	cy := b.user("cy@example.org", "everyone")
 	b.ok(b.svc.Update(b.ctx, b.system, users, ana.UserID, obj{"localization": obj{"timezoneMode": "MANUAL", "timezone": "Asia/Tokyo"}}))
-	b.ok(b.svc.Update(b.ctx, b.system, users, bob.UserID, obj{"localization": obj{"timezoneMode": "MANUAL", "timezone": "Not/AZone"}}))
+	b.ok(b.svc.Update(b.ctx, b.system, users, bob.UserID, obj{"localization": obj{"timezoneMode": "AUTO", "timezone": "Asia/Tokyo"}}))
+	b.ok(b.svc.Update(b.ctx, b.system, users, cy.UserID, obj{"localization": obj{"timezoneMode": "MANUAL", "timezone": "Not/AZone"}}))
 	read := func(c *Caller, params string) (obj, error) {
 		doc, err := b.svc.Get(b.ctx, c, things, id, b.output("things", params))
 		if err != nil {

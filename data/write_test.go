@@ -381,3 +381,24 @@ func TestDeleteQueryDeletesWhatMatches(t *testing.T) {
 		t.Errorf("no match: %v %v", res, err)
 	}
 }
+
+func TestRanksFillAfterTheHighestStoredOrWritten(t *testing.T) {
+	b := kitchen(t)
+	things := b.entity("things")
+	first := b.create("things", obj{"requiredText": "r"})
+	if first["rank"] != firstRank {
+		t.Errorf("first rank %v", first["rank"])
+	}
+	// A rank written by an update counts for the next fill.
+	b.ok(b.svc.Update(b.ctx, b.dev, things, first["id"].(string), obj{"rank": "p"}))
+	if got := b.create("things", obj{"requiredText": "r"}); got["rank"] != "p000100000" {
+		t.Errorf("rank after an updated one: %v", got["rank"])
+	}
+	b.create("things", obj{"requiredText": "r", "rank": "q"})
+	// A service started over the store reads the highest stored rank.
+	again := New(b.app, b.store, b.svc.log)
+	doc, err := again.Create(b.ctx, b.dev, things, obj{"requiredText": "r"})
+	if got := b.ok(doc, err); got["rank"] != "q000100000" {
+		t.Errorf("rank after a restart: %v", got["rank"])
+	}
+}
