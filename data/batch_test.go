@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"runway/apperr"
+	"runway/record"
 	"runway/store"
 )
 
@@ -184,5 +185,58 @@ func TestDeleteBatchesWorkThroughAPlan(t *testing.T) {
 	out[2].Result.Response = nil
 	if js(out) != js(wantOut) {
 		t.Errorf("outcomes %s\nwant %s", js(out), js(wantOut))
+	}
+}
+
+// insert writes n open tickets straight into the store, in one
+// transaction (fixtures too many to create one by one).
+func (b *bundle) insert(n int) {
+	b.t.Helper()
+	e := b.entity("tickets")
+	err := b.store.Write(b.ctx, func(tx store.Tx) error {
+		for range n {
+			id := record.NewID()
+			v := record.Values{"title": "bulk", "status": "open"}
+			row := &store.Row{ID: id, Label: "bulk", Doc: record.Encode(e, id, 0, "bulk", v, nil), Created: 1, Modified: 1}
+			if err := tx.Insert(b.ctx, e, row); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+func TestOperationsOverAQueryHaveASynchronousLimit(t *testing.T) {
+	b := desk(t)
+	tickets := b.entity("tickets")
+	b.svc.SetScripts(&standIn{})
+	b.insert(MaxSyncRecords + 1)
+	tooMany := "Cannot process 1001 records synchronously (at most 1000): use _async=true"
+
+	_, err := b.svc.DeleteQuery(b.ctx, b.dev, tickets, b.bulk("tickets", "status=open"))
+	if ae := wantCode(t, err, apperr.BadRequest); ae.Message != tooMany {
+		t.Errorf("delete: %q", ae.Message)
+	}
+	for action, in := range map[string]obj{"report": nil, "close": {"resolution": "r"}} {
+		_, err = b.svc.ExecuteAction(b.ctx, b.dev, tickets, action, ActionTarget{Query: b.bulk("tickets", "")}, in)
+		if ae := wantCode(t, err, apperr.BadRequest); ae.Message != tooMany {
+			t.Errorf("%s: %q", action, ae.Message)
+		}
+	}
+	// _size caps the set; a job (in the background) has no limit.
+	res, err := b.svc.DeleteQuery(b.ctx, b.dev, tickets, b.bulk("tickets", "_size=3"))
+	if err != nil || len(res) != 3 {
+		t.Errorf("delete of 3: %d results, %v", len(res), err)
+	}
+	b.insert(3)
+	_, err = b.svc.ExecuteAction(b.ctx, b.dev, tickets, "report", ActionTarget{Query: b.bulk("tickets", ""), Background: true}, nil)
+	if err != nil {
+		t.Errorf("a background action over 1001 records: %v", err)
+	}
+	if n := b.mustList(b.dev, "tickets", "").total; n != MaxSyncRecords+1 {
+		t.Errorf("%d tickets left, want all", n)
 	}
 }
