@@ -160,15 +160,14 @@ func (b *bundle) loggedPassword(kind string) string {
 
 func TestGeneratedPasswordsAreMailedMaskedUnlessShown(t *testing.T) {
 	b := desk(t)
-	u, err := b.usersIn(obj{"firstName": "A", "lastName": "B", "email": "a@example.org", "groups": []any{obj{"group": "agents"}}})
-	if err != nil {
+	if _, err := b.usersIn(obj{"firstName": "A", "lastName": "B", "email": "a@example.org", "groups": []any{obj{"group": "agents"}}}); err != nil {
 		t.Fatal(err)
 	}
 	if got := b.loggedPassword("welcome mail"); got != "********" {
 		t.Errorf("welcome mail shows %q", got)
 	}
 	b.svc.ShowMailSecrets = true
-	u, err = b.usersIn(obj{"firstName": "C", "lastName": "D", "email": "c@example.org", "groups": []any{obj{"group": "agents"}}})
+	u, err := b.usersIn(obj{"firstName": "C", "lastName": "D", "email": "c@example.org", "groups": []any{obj{"group": "agents"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
