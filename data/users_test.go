@@ -3,6 +3,7 @@ package data
 import (
 	"errors"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -137,7 +138,9 @@ func TestPasswordRules(t *testing.T) {
 	}
 }
 
-var mailPassword = regexp.MustCompile(`password=(\S+)`)
+// mailPassword finds the password of a mail in a text log line (quoted
+// when it holds a character such as "=").
+var mailPassword = regexp.MustCompile(`password=("(?:[^"\\]|\\.)*"|\S+)`)
 
 // loggedPassword is the password of the last mail of that kind in the log.
 func (b *bundle) loggedPassword(kind string) string {
@@ -147,6 +150,9 @@ func (b *bundle) loggedPassword(kind string) string {
 		if strings.Contains(line, `msg="`+kind+`"`) {
 			if m := mailPassword.FindStringSubmatch(line); m != nil {
 				last = m[1]
+				if unquoted, err := strconv.Unquote(last); err == nil {
+					last = unquoted
+				}
 			}
 		}
 	}
