@@ -3,11 +3,7 @@ package data
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/url"
-	"os"
-	"path/filepath"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -17,7 +13,6 @@ import (
 	"runway/query"
 	"runway/record"
 	"runway/store"
-	"runway/store/sqlite"
 )
 
 // benchApp has one entity with an indexable choice and an indexable
@@ -52,31 +47,14 @@ type benchFixture struct {
 	owners []string // user ids
 }
 
-// newBenchFixture seeds benchRecords tasks straight into a fresh SQLite
-// store (one transaction per 10,000 records), spread evenly over the
+// newBenchFixture seeds benchRecords tasks straight into the store of a
+// fresh bundle (one transaction per 10,000 records), spread evenly over the
 // regions and owners.
 func newBenchFixture(b *testing.B) *benchFixture {
 	b.Helper()
-	a, _, err := app.Load(benchApp)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "runway-bench-")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { os.RemoveAll(dir) })
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "runway.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	if err := st.Sync(ctx, a); err != nil {
-		b.Fatal(err)
-	}
-	s := New(a, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	f := &benchFixture{s: s, e: a.Entity("tasks")}
+	bu := setup(b, benchApp)
+	s, st, ctx := bu.svc, bu.store, bu.ctx
+	f := &benchFixture{s: s, e: bu.entity("tasks")}
 	for i := range benchOwners {
 		doc, err := s.CreateUser(ctx, NewUser{Email: fmt.Sprintf("u%d@example.org", i), FirstName: "U", LastName: fmt.Sprint(i),
 			Password: "bench-password-1"})

@@ -2,103 +2,14 @@ package data
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"io/fs"
-	"log/slog"
 	"os"
-	"path/filepath"
-	"sync"
 	"testing"
 	"testing/fstest"
 
 	"runway/access"
-	"runway/app"
 	"runway/query"
-	"runway/store"
-	"runway/store/sqlite"
 )
-
-// countingStore counts the reads that reach the store, by entity.
-type countingStore struct {
-	store.Store
-	mu      sync.Mutex
-	getMany map[string]int
-	get     map[string]int
-	find    map[string]int
-}
-
-func (c *countingStore) count(m map[string]int, e *app.Entity) {
-	c.mu.Lock()
-	m[e.FullName]++
-	c.mu.Unlock()
-}
-
-func (c *countingStore) reset() {
-	c.mu.Lock()
-	c.getMany, c.get, c.find = map[string]int{}, map[string]int{}, map[string]int{}
-	c.mu.Unlock()
-}
-
-func (c *countingStore) GetMany(ctx context.Context, e *app.Entity, ids []string) ([]store.Row, error) {
-	c.count(c.getMany, e)
-	return c.Store.GetMany(ctx, e, ids)
-}
-
-func (c *countingStore) Get(ctx context.Context, e *app.Entity, id string) (*store.Row, error) {
-	c.count(c.get, e)
-	return c.Store.Get(ctx, e, id)
-}
-
-func (c *countingStore) Find(ctx context.Context, e *app.Entity, sel *query.Select) ([]store.Row, error) {
-	c.count(c.find, e)
-	return c.Store.Find(ctx, e, sel)
-}
-
-// newCountingService serves an app over a fresh SQLite store wrapped in a
-// countingStore.
-func newCountingService(t *testing.T, fsys fs.FS) (*Service, *countingStore) {
-	t.Helper()
-	a, _, err := app.Load(fsys)
-	if err != nil {
-		t.Fatalf("load app: %v", err)
-	}
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "runway.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Sync(ctx, a); err != nil {
-		t.Fatal(err)
-	}
-	cs := &countingStore{Store: st}
-	cs.reset()
-	return New(a, cs, slog.New(slog.NewTextHandler(io.Discard, nil))), cs
-}
-
-func mustCreate(t *testing.T, s *Service, entity string, in map[string]any) map[string]any {
-	t.Helper()
-	doc, err := s.Create(context.Background(), SystemCaller, s.app.Entity(entity), in)
-	if err != nil {
-		t.Fatalf("create %s %v: %v", entity, in, err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(doc, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-func decodeDoc(t *testing.T, doc []byte) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(doc, &m); err != nil {
-		t.Fatalf("%v: %s", err, doc)
-	}
-	return m
-}
 
 // isFetched reports whether a relationship value was expanded to the
 // person's full record (it has version and name, and the same id/label).
@@ -109,18 +20,19 @@ func isFetched(v any, person map[string]any) bool {
 }
 
 func TestFetchOneGetManyPerPathPerPage(t *testing.T) {
-	s, cs := newCountingService(t, os.DirFS("../app/testdata/kitchen"))
+	b := setup(t, os.DirFS("../app/testdata/kitchen"))
+	s, cs := b.svc, b.store
 	ctx := context.Background()
 	people := make([]map[string]any, 3)
 	for i, name := range []string{"Ana", "Bob", "Cy"} {
-		people[i] = mustCreate(t, s, "people", map[string]any{"name": name, "email": name + "@example.org"})
+		people[i] = b.create("people", map[string]any{"name": name, "email": name + "@example.org"})
 	}
-	byID := map[any]map[string]any{}
+	byID := map[any]obj{}
 	for _, p := range people {
 		byID[p["id"]] = p
 	}
 	for i := 0; i < 25; i++ {
-		mustCreate(t, s, "things", map[string]any{
+		b.create("things", map[string]any{
 			"requiredText": fmt.Sprint("t", i),
 			"owner":        people[i%3]["id"],
 			"friends":      []any{"Ana", people[(i+1)%3]["id"]},
@@ -200,11 +112,12 @@ func TestFetchOneGetManyPerPathPerPage(t *testing.T) {
 }
 
 func TestFetchMissingTargetAndReadOne(t *testing.T) {
-	s, cs := newCountingService(t, os.DirFS("../app/testdata/kitchen"))
+	b := setup(t, os.DirFS("../app/testdata/kitchen"))
+	s, cs := b.svc, b.store
 	ctx := context.Background()
-	ana := mustCreate(t, s, "people", map[string]any{"name": "Ana"})
-	bob := mustCreate(t, s, "people", map[string]any{"name": "Bob"})
-	th := mustCreate(t, s, "things", map[string]any{"requiredText": "r", "owner": bob["id"], "friends": []any{ana["id"], bob["id"]}})
+	ana := b.create("people", map[string]any{"name": "Ana"})
+	bob := b.create("people", map[string]any{"name": "Bob"})
+	th := b.create("things", map[string]any{"requiredText": "r", "owner": bob["id"], "friends": []any{ana["id"], bob["id"]}})
 	if _, err := s.Delete(ctx, SystemCaller, s.app.Entity("people"), bob["id"].(string)); err != nil {
 		t.Fatal(err)
 	}
@@ -247,14 +160,15 @@ var ownersApp = fstest.MapFS{
 }
 
 func TestFetchRespectsReadPermission(t *testing.T) {
-	s, cs := newCountingService(t, ownersApp)
+	b := setup(t, ownersApp)
+	s, cs := b.svc, b.store
 	ctx := context.Background()
 	doc, err := s.CreateUser(ctx, NewUser{Email: "ana@example.org", FirstName: "Ana", LastName: "Lee", Password: "ana-password-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	user := decodeDoc(t, doc)
-	note := mustCreate(t, s, "notes", map[string]any{"text": "hi", "by": user["id"]})
+	note := b.create("notes", map[string]any{"text": "hi", "by": user["id"]})
 	notes := s.app.Entity("notes")
 	out, err := query.ParseOutput(notes, map[string][]string{"_relationshipsToFetch": {"by"}})
 	if err != nil {

@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"os"
 	"testing"
 	"testing/fstest"
 
@@ -33,7 +34,8 @@ var permsApp = fstest.MapFS{
 }
 
 func TestPermissionsOnTheDataService(t *testing.T) {
-	s, _ := newCountingService(t, permsApp)
+	b := setup(t, permsApp)
+	s := b.svc
 	ctx := context.Background()
 	users := s.app.Entity(usersEntity)
 	docs := s.app.Entity("docs")
@@ -50,8 +52,8 @@ func TestPermissionsOnTheDataService(t *testing.T) {
 	bob := newUser("bob@example.org", "managers")
 
 	// A condition on a field of the current user's record (email).
-	mine := mustCreate(t, s, "docs", map[string]any{"title": "mine", "ownerEmail": "ana@example.org", "body": "b"})
-	other := mustCreate(t, s, "docs", map[string]any{"title": "other", "ownerEmail": "cy@example.org"})
+	mine := b.create("docs", map[string]any{"title": "mine", "ownerEmail": "ana@example.org", "body": "b"})
+	other := b.create("docs", map[string]any{"title": "other", "ownerEmail": "cy@example.org"})
 	l, err := query.ParseList(s.app, docs, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -133,5 +135,250 @@ func TestPermissionsOnTheDataService(t *testing.T) {
 	// Members without a group listing sys.users still get 403.
 	if _, err := s.Get(ctx, ana, users, bob.UserID, nil); apperr.As(err) == nil || apperr.As(err).Code != apperr.Forbidden {
 		t.Errorf("ana reads sys.users: %v", err)
+	}
+}
+
+// A field whose writeAccess is a condition is written on create when the
+// new record meets it.
+func TestConditionalWriteAccessOnCreate(t *testing.T) {
+	b := setup(t, permsApp)
+	docs := b.entity("docs")
+	ana := b.user("ana@example.org", "mail")
+	for locked, want := range map[bool]any{true: nil, false: "b"} {
+		got := b.ok(b.svc.Create(b.ctx, ana, docs, obj{"title": "t", "ownerEmail": "ana@example.org", "locked": locked, "body": "b"}))
+		if got["body"] != want || got["title"] != "t" || got["locked"] != locked {
+			t.Errorf("locked %v: %v, want body %v", locked, got, want)
+		}
+	}
+}
+
+// projectsApp serves app/testdata/perms: projects whose groups grant whole
+// operations (allowAll, forbid), operations on records meeting a condition
+// (openOnly: status open; owners: owner = the current user) and field
+// permissions (none, readOnly, parent, a read condition).
+func projectsApp(t *testing.T) *bundle {
+	t.Helper()
+	return setup(t, os.DirFS("../app/testdata/perms"))
+}
+
+func TestEntityPermissions(t *testing.T) {
+	b := projectsApp(t)
+	projects := b.entity("projects")
+	p := b.create("projects", obj{"name": "p", "status": "open"})
+	id := p["id"].(string)
+	forbid := b.user("forbid@example.org", "forbid")
+	none := b.user("none@example.org") // a member of no group
+
+	for _, c := range []*Caller{forbid, none} {
+		check := func(op string, err error) {
+			t.Helper()
+			if ae := wantCode(t, err, apperr.Forbidden); ae.Message != "Not allowed to "+op+" records of projects" {
+				t.Errorf("%s as %s: %q", op, c.Email, ae.Message)
+			}
+		}
+		_, err := b.list(c, "projects", "")
+		check("read", err)
+		_, err = b.svc.Get(b.ctx, c, projects, id, nil)
+		check("read", err)
+		_, err = b.svc.Create(b.ctx, c, projects, obj{"name": "x"})
+		check("create", err)
+		_, err = b.svc.Update(b.ctx, c, projects, id, obj{"name": "x"})
+		check("update", err)
+		_, err = b.svc.Delete(b.ctx, c, projects, id)
+		check("delete", err)
+		_, err = b.svc.DeleteMany(b.ctx, c, projects, []string{id})
+		check("delete", err)
+		_, err = b.svc.DeleteQuery(b.ctx, c, projects, &query.Select{})
+		check("delete", err)
+	}
+	// A record-level question is not asked of someone who may not read
+	// the entity: the same 403 for a record that does not exist.
+	_, err := b.svc.Get(b.ctx, forbid, projects, "6650a1b2c3d4e5f601234567", nil)
+	wantCode(t, err, apperr.Forbidden)
+	if got := b.get(b.dev, "projects", id); got["name"] != "p" || got["version"] != 0.0 {
+		t.Errorf("the project changed: %v", got)
+	}
+}
+
+func TestRecordConditions(t *testing.T) {
+	b := projectsApp(t)
+	projects := b.entity("projects")
+	open := b.create("projects", obj{"name": "open one", "status": "open"})
+	closed := b.create("projects", obj{"name": "closed one", "status": "closed"})
+	member := b.user("member@example.org", "openOnly")
+
+	// Reads see only records meeting the read condition, and count only them.
+	p := b.mustList(member, "projects", "")
+	if p.total != 1 || js(p.ids()) != js([]string{open["id"].(string)}) {
+		t.Errorf("list: total %d, %v", p.total, p.ids())
+	}
+	if p := b.mustList(member, "projects", "name=closed one"); p.total != 0 || len(p.items) != 0 {
+		t.Errorf("a filter reaches a record outside the condition: %d", p.total)
+	}
+	_, err := b.svc.Get(b.ctx, member, projects, closed["id"].(string), nil)
+	wantCode(t, err, apperr.NotFound)
+	_, err = b.svc.Update(b.ctx, member, projects, closed["id"].(string), obj{"name": "x"})
+	wantCode(t, err, apperr.NotFound)
+
+	// Creates and updates must leave a record meeting the condition.
+	_, err = b.svc.Create(b.ctx, member, projects, obj{"name": "n", "status": "closed"})
+	if ae := wantCode(t, err, apperr.Forbidden); ae.Message != "Not allowed to create this record of projects: it does not meet the create permission" {
+		t.Errorf("message %q", ae.Message)
+	}
+	id := open["id"].(string)
+	_, err = b.svc.Update(b.ctx, member, projects, id, obj{"status": "closed"})
+	if ae := wantCode(t, err, apperr.Forbidden); ae.Message != `Not allowed to update record "`+id+`" of projects this way: the result does not meet the update permission` {
+		t.Errorf("message %q", ae.Message)
+	}
+	if got := b.ok(b.svc.Update(b.ctx, member, projects, id, obj{"name": "renamed"})); got["name"] != "renamed" || got["version"] != 1.0 {
+		t.Errorf("allowed update: %v", got)
+	}
+	if got := b.ok(b.svc.Create(b.ctx, member, projects, obj{"name": "n", "status": "open"})); got["status"] != "open" {
+		t.Errorf("allowed create: %v", got)
+	}
+	if n := b.mustList(b.dev, "projects", "").total; n != 3 {
+		t.Errorf("%d projects, want 3", n)
+	}
+}
+
+func TestFieldPermissions(t *testing.T) {
+	b := projectsApp(t)
+	projects := b.entity("projects")
+	member := b.user("member@example.org", "openOnly")
+	p := b.create("projects", obj{"name": "p", "status": "open", "secret": "s", "budget": 10,
+		"address": obj{"street": "Main", "city": "Rome", "zip": "00100"}})
+	id := p["id"].(string)
+
+	// none is not shown; readOnly is; inside a "parent" nested field each
+	// inner field has its own permission.
+	got := b.get(member, "projects", id)
+	if _, ok := got["secret"]; ok {
+		t.Errorf("secret shown: %v", got)
+	}
+	addr := got["address"].(obj)
+	if got["budget"] != 10.0 || addr["street"] != "Main" || addr["city"] != "Rome" {
+		t.Errorf("readable fields: %v", got)
+	}
+	if _, ok := addr["zip"]; ok {
+		t.Errorf("address.zip shown: %v", addr)
+	}
+	if got["version"] != 0.0 || got["label"] != "p" || got["id"] != id {
+		t.Errorf("system fields: %v", got)
+	}
+
+	// Writes to fields the member may not write are dropped, not refused.
+	got = b.ok(b.svc.Update(b.ctx, member, projects, id, obj{"secret": "leak", "budget": 99, "notes": "n",
+		"address": obj{"street": "Side", "city": "Paris", "zip": "75000"}}))
+	stored := b.get(b.dev, "projects", id)
+	sa := stored["address"].(obj)
+	if stored["secret"] != "s" || stored["budget"] != 10.0 || stored["notes"] != "n" ||
+		sa["street"] != "Side" || sa["city"] != "Rome" || sa["zip"] != "00100" {
+		t.Errorf("stored after the member's update: %s", js(stored))
+	}
+	if _, ok := got["secret"]; ok || got["notes"] != "n" {
+		t.Errorf("the update's answer shows what the member may read: %s", js(got))
+	}
+
+	// Filters, searches and sorts on fields the member may not read are 403.
+	for params, msg := range map[string]string{
+		"secret=s":          "Not allowed to filter on field secret of projects",
+		"address.zip=00100": "Not allowed to filter on field address.zip of projects",
+		"_sortField=secret": "Not allowed to sort on field secret of projects",
+		"_query=or(filter('name','p'),filter('secret','s'))": "Not allowed to filter on field secret of projects",
+	} {
+		_, err := b.list(member, "projects", params)
+		if ae := wantCode(t, err, apperr.Forbidden); ae.Message != msg {
+			t.Errorf("%s: %q, want %q", params, ae.Message, msg)
+		}
+	}
+	if p := b.mustList(member, "projects", "budget=10&address.city=Rome"); p.total != 1 {
+		t.Errorf("filter on readOnly fields: total %d", p.total)
+	}
+	// A projection asking for a hidden field does not show it.
+	got = b.ok(b.svc.Get(b.ctx, member, projects, id, b.output("projects", "_fields=secret,name")))
+	if js(got) != js(obj{"id": id, "version": 1.0, "label": "p", "name": "p"}) {
+		t.Errorf("projection: %s", js(got))
+	}
+}
+
+// readAccess on a field applies to everyone, developers included.
+func TestFieldReadCondition(t *testing.T) {
+	b := projectsApp(t)
+	projects := b.entity("projects")
+	open := b.create("projects", obj{"name": "o", "status": "open", "review": "r1"})
+	closed := b.create("projects", obj{"name": "c", "status": "closed", "review": "r2"})
+	if got := b.get(b.dev, "projects", open["id"].(string)); got["review"] != nil {
+		t.Errorf("review of an open project shown: %v", got)
+	}
+	if got := b.get(b.dev, "projects", closed["id"].(string)); got["review"] != "r2" {
+		t.Errorf("review of a closed project hidden: %v", got)
+	}
+	p := b.mustList(b.dev, "projects", "_sortField=name&_sortType=asc")
+	if p.items[0]["review"] != "r2" || p.items[1]["review"] != nil {
+		t.Errorf("list: %v", p.items)
+	}
+	_, err := b.list(b.dev, "projects", "review=r1")
+	wantCode(t, err, apperr.Forbidden)
+	// The system sees everything.
+	if got := b.get(b.system, "projects", open["id"].(string)); got["review"] != "r1" {
+		t.Errorf("system read: %v", got)
+	}
+	// Writing the project keeps the hidden value.
+	b.ok(b.svc.Update(b.ctx, b.dev, projects, open["id"].(string), obj{"name": "o2"}))
+	if got := b.get(b.system, "projects", open["id"].(string)); got["review"] != "r1" {
+		t.Errorf("after an update: %v", got)
+	}
+}
+
+func TestCurrentUserConditions(t *testing.T) {
+	b := projectsApp(t)
+	projects := b.entity("projects")
+	ana := b.user("ana@example.org", "owners")
+	bob := b.user("bob@example.org", "owners")
+	anas := b.create("projects", obj{"name": "ana's", "status": "open", "owner": ana.UserID, "budget": 5, "notes": "n", "secret": "s"})
+	anasClosed := b.create("projects", obj{"name": "ana's closed", "status": "closed", "owner": ana.UserID, "budget": 6})
+	bobs := b.create("projects", obj{"name": "bob's", "status": "open", "owner": bob.UserID})
+
+	if p := b.mustList(ana, "projects", "_sortField=name&_sortType=asc"); js(p.ids()) != js([]any{anas["id"], anasClosed["id"]}) || p.total != 2 {
+		t.Errorf("ana's list: %v (total %d)", p.ids(), p.total)
+	}
+	// budget is readable on open projects only; notes never; secret is readOnly.
+	got := b.get(ana, "projects", anas["id"].(string))
+	if got["budget"] != 5.0 || got["secret"] != "s" || got["notes"] != nil {
+		t.Errorf("ana's open project: %v", got)
+	}
+	if got := b.get(ana, "projects", anasClosed["id"].(string)); got["budget"] != nil {
+		t.Errorf("budget of a closed project shown: %v", got)
+	}
+	_, err := b.list(ana, "projects", "budget=5")
+	if ae := wantCode(t, err, apperr.Forbidden); ae.Message != "Not allowed to filter on field budget of projects" {
+		t.Errorf("message %q", ae.Message)
+	}
+
+	// Someone else's project does not exist for ana.
+	for _, op := range []func() error{
+		func() error { _, err := b.svc.Get(b.ctx, ana, projects, bobs["id"].(string), nil); return err },
+		func() error {
+			_, err := b.svc.Update(b.ctx, ana, projects, bobs["id"].(string), obj{"name": "x"})
+			return err
+		},
+		func() error { _, err := b.svc.Delete(b.ctx, ana, projects, bobs["id"].(string)); return err },
+	} {
+		wantCode(t, op(), apperr.NotFound)
+	}
+	// Handing her project to bob fails the update condition on the result.
+	_, err = b.svc.Update(b.ctx, ana, projects, anas["id"].(string), obj{"owner": bob.UserID})
+	wantCode(t, err, apperr.Forbidden)
+
+	// A delete over every project deletes only hers.
+	res, err := b.svc.DeleteQuery(b.ctx, ana, projects, &query.Select{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 2 || res[anas["id"].(string)].Status != "ok" || res[anasClosed["id"].(string)].Status != "ok" {
+		t.Errorf("delete over a query: %s", js(res))
+	}
+	if p := b.mustList(b.dev, "projects", ""); js(p.ids()) != js([]any{bobs["id"]}) {
+		t.Errorf("left: %v", p.ids())
 	}
 }

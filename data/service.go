@@ -109,11 +109,10 @@ func New(a *app.App, s store.Store, log *slog.Logger, opts ...Options) *Service 
 	// The server and the CLI report security problems before they get here
 	// (access.Compile); an invalid group still compiles, failing closed.
 	rules, _, _ := access.Compile(a)
-	d := &Service{app: a, store: s, log: log, opts: o, tz: tz, access: rules}
-	if o.Scripts != nil || o.Events != nil {
-		d.js = &scriptHooks{run: o.Scripts, events: o.Events}
-	}
-	return d
+	// The hooks exist without a script engine: expressions (a required
+	// condition) are evaluated by the service itself.
+	return &Service{app: a, store: s, log: log, opts: o, tz: tz, access: rules,
+		js: &scriptHooks{run: o.Scripts, events: o.Events}}
 }
 
 // Access is the compiled security of the app's groups.
