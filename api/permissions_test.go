@@ -806,15 +806,93 @@ var matrixCases = []matrixCase{
 		},
 	},
 	{
-		// sys.data in a script acts as the caller, with the caller's
-		// permissions (issue 7): the global action probe runs one sys.data
-		// operation and answers what the script saw or the exception code.
-		name:   "sys.data in scripts: the script's user's permissions",
+		// sys.data in a script acts with the app's authority (issue 16,
+		// app-model.md §6): whoever may run the action — the door is the
+		// REST caller's action permission — has its script read and write
+		// every record and field, but the fields' readAccess/writeAccess
+		// (review: closed projects only; internal: never) hold for
+		// everyone unless a save says filterByReadWriteAccess: false. The
+		// current user stays the caller.
+		name:   "sys.data in scripts: the app's authority",
 		routes: []string{"PUT /data/{entity}/{id}"},
 		run: func(t *testing.T, m *matrix, w who) {
 			probe := func(op, target string) obj {
 				t.Helper()
 				return m.do(t, w, "PUT", "/data/projects/probe", obj{"op": op, "target": target}).Status(200).JSON()
+			}
+			// The door: an action the user's groups do not list is 403 before
+			// any script runs (probeAllowed: allowAll only).
+			r := m.do(t, w, "PUT", "/data/projects/probeAllowed", obj{"op": "me"})
+			if w == dev || w == super || w == allow {
+				if got := r.Status(200).JSON()["email"]; got != m.email[w] {
+					t.Errorf("current user in the script: %v, want %s", got, m.email[w])
+				}
+			} else {
+				r.Error(403, "forbidden")
+			}
+			if got := probe("me", "")["email"]; got != m.email[w] {
+				t.Errorf("current user in the script: %v, want %s", got, m.email[w])
+			}
+			// findById: every record, every field but what readAccess hides.
+			for _, name := range []string{"fx-open-own", "fx-closed-allow"} {
+				rec, _ := probe("findById", m.fx[name])["record"].(map[string]any)
+				keys := allKeys
+				if strings.Contains(name, "closed") {
+					keys += ",review"
+				}
+				wantFields(t, "findById "+name, rec, keys, fullAddress)
+			}
+			// find and count: every record.
+			got := probe("find", "")
+			var names []string
+			for _, n := range got["names"].([]any) {
+				names = append(names, n.(string))
+			}
+			sort.Strings(names)
+			if want := readable(dev); !slices.Equal(names, want) || got["count"] != float64(len(want)) {
+				t.Errorf("find: %v (count %v), want %v", names, got["count"], want)
+			}
+			// save of a changed record, of anyone's, open or closed.
+			for _, status := range []string{"open", "closed"} {
+				id, name := m.fresh(t, "sda", w, status, allow)
+				if got := probe("update", id); got["saved"] != true || m.asDev(t, id)["name"] != name+"!" {
+					t.Errorf("update %s: %v", name, got)
+				}
+			}
+			// create: every field is written (secret too).
+			id, _ := probe("create", "a-"+string(w))["created"].(string)
+			if stored := m.asDev(t, id); stored == nil || stored["secret"] != "from-script" {
+				t.Errorf("create: %v", stored)
+			}
+			// readAccess never: dropped by a save, written with
+			// filterByReadWriteAccess: false, still unreadable.
+			if got := probe("internal", string(w)); got["dropped"] != true || got["kept"] != "kept" || got["hidden"] != true {
+				t.Errorf("internal (readAccess never): %v", got)
+			}
+			// A team no group but allowAll may update; anyone's script does.
+			team := create(t, m.s, "teams", obj{"name": "TA-" + string(w)})["id"].(string)
+			got = probe("updateTeam", team)
+			if r := m.s.For(t).As("GET", "/data/teams/"+team, nil).Status(200).JSON(); got["saved"] != true || r["name"] != "TA-"+string(w)+"!" {
+				t.Errorf("update team: %v (%v)", got, r["name"])
+			}
+			// remove: anyone's record.
+			del, _ := m.fresh(t, "sda-del", w, "closed", allow)
+			if got := probe("remove", del); got["removed"] != true || m.asDev(t, del) != nil {
+				t.Errorf("remove: %v", got)
+			}
+		},
+	},
+	{
+		// sys.data with checkPermissions: true acts with the caller's own
+		// permissions, as over REST: the global action probe runs one
+		// sys.data operation and answers what the script saw or the
+		// exception code.
+		name:   "sys.data in scripts with checkPermissions: the user's permissions",
+		routes: []string{"PUT /data/{entity}/{id}"},
+		run: func(t *testing.T, m *matrix, w who) {
+			probe := func(op, target string) obj {
+				t.Helper()
+				return m.do(t, w, "PUT", "/data/projects/probe", obj{"op": op, "target": target, "check": true}).Status(200).JSON()
 			}
 			// findById: null for a record the user may not read, the fields
 			// they may read (none ones absent), forbidden without any read.

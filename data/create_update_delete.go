@@ -16,17 +16,22 @@ import (
 
 // Create validates REST input and stores it as a new record; it returns the
 // stored record's JSON (version 0, defaults and system values filled).
+// opts (at most one) change what the write does (WriteOptions).
 //
 // The input is converted and validated before the write transaction, which
 // then only draws sequences, encodes and inserts: the store serializes
 // writes, so the less each one holds it, the more creates per second.
-func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[string]any) ([]byte, error) {
-	g := s.perms(c, e)
+func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[string]any, opts ...WriteOptions) ([]byte, error) {
+	o := optionsOf(opts)
+	g, err := s.writePerms(c, e, o)
+	if err != nil {
+		return nil, err
+	}
 	if err := g.allow(opCreate); err != nil {
 		return nil, err
 	}
 	// Fields the caller may not write are dropped (app-model.md §6.2).
-	in, err := g.writable(ctx, in, nil, "", "")
+	in, err = g.writable(ctx, in, nil, "", "")
 	if err != nil {
 		return nil, err
 	}
@@ -37,6 +42,7 @@ func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[s
 			return nil, nil, err
 		}
 		w := s.newWriter(ctx, s.store, c, e, true)
+		w.o = o
 		w.pw = pw
 		w.errs = append(w.errs, perrs...)
 		v := w.apply(e.Fields, in, nil, "")
@@ -76,7 +82,7 @@ func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[s
 	if err != nil {
 		return nil, err
 	}
-	s.afterWrite(ctx, c, e, &Event{Type: RecordCreated, ID: row.ID, Label: row.Label, Record: v})
+	s.written(ctx, c, e, &Event{Type: RecordCreated, ID: row.ID, Label: row.Label, Record: v}, o)
 	return g.output(ctx, row.Doc)
 }
 
@@ -91,8 +97,14 @@ const maxUpdateRetries = 20
 // the write then succeeds only if the stored version is still the one read.
 // If it is not, a client that sent a version gets 409, and one that did not
 // (last writer wins) has its update merged again onto the newer record.
-func (s *Service) Update(ctx context.Context, c *Caller, e *app.Entity, id string, in map[string]any) ([]byte, error) {
-	if err := s.authorize(c, e, opUpdate); err != nil {
+// opts (at most one) change what the write does (WriteOptions).
+func (s *Service) Update(ctx context.Context, c *Caller, e *app.Entity, id string, in map[string]any, opts ...WriteOptions) ([]byte, error) {
+	o := optionsOf(opts)
+	g, err := s.writePerms(c, e, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.allow(opUpdate); err != nil {
 		return nil, err
 	}
 	if !record.IsID(id) {
@@ -104,35 +116,37 @@ func (s *Service) Update(ctx context.Context, c *Caller, e *app.Entity, id strin
 	}
 	// Fields the caller may never write are dropped before anything reads
 	// the input (the password of sys.users included).
-	if in, err = s.perms(c, e).writable(ctx, in, nil, "", ""); err != nil {
+	if in, err = g.writable(ctx, in, nil, "", ""); err != nil {
 		return nil, err
 	}
 	pw, perrs, err := s.prepareUserPassword(e, in, false)
 	if err != nil {
 		return nil, err
 	}
-	return s.update(ctx, c, e, id, in, want, hasVersion, pw, perrs)
+	return s.update(ctx, g, id, in, want, hasVersion, pw, perrs, o)
 }
 
 // update is Update once the input is read: it merges and writes, again when
 // another write slipped in and the input has no version.
-func (s *Service) update(ctx context.Context, c *Caller, e *app.Entity, id string, in map[string]any,
-	want int64, hasVersion bool, pw *userPassword, perrs []apperr.FieldError) ([]byte, error) {
+func (s *Service) update(ctx context.Context, g *perms, id string, in map[string]any,
+	want int64, hasVersion bool, pw *userPassword, perrs []apperr.FieldError, o WriteOptions) ([]byte, error) {
+	e := g.e
 	for attempt := 0; ; attempt++ {
-		doc, ev, err := s.updateOnce(ctx, c, e, id, in, want, hasVersion, pw, perrs)
+		doc, ev, err := s.updateOnce(ctx, g, id, in, want, hasVersion, pw, perrs, o)
 		if errors.Is(err, store.ErrVersion) && !hasVersion && attempt < maxUpdateRetries {
 			continue
 		}
 		if err != nil {
 			return nil, storeErr(e, id, err)
 		}
-		s.afterWrite(ctx, c, e, ev)
-		return s.perms(c, e).output(ctx, doc)
+		s.written(ctx, g.c, e, ev, o)
+		return g.output(ctx, doc)
 	}
 }
 
-func (s *Service) updateOnce(ctx context.Context, c *Caller, e *app.Entity, id string, in map[string]any,
-	want int64, hasVersion bool, pw *userPassword, perrs []apperr.FieldError) ([]byte, *Event, error) {
+func (s *Service) updateOnce(ctx context.Context, g *perms, id string, in map[string]any,
+	want int64, hasVersion bool, pw *userPassword, perrs []apperr.FieldError, o WriteOptions) ([]byte, *Event, error) {
+	c, e := g.c, g.e
 	cur, err := s.store.Get(ctx, e, id)
 	if err != nil {
 		return nil, nil, err
@@ -146,7 +160,6 @@ func (s *Service) updateOnce(ctx context.Context, c *Caller, e *app.Entity, id s
 	}
 	// The stored record must be one the caller may read (else 404) and
 	// update (else 403); fields they may not write on it are dropped.
-	g := s.perms(c, e)
 	if err := g.checkStored(ctx, opUpdate, cur); err != nil {
 		return nil, nil, err
 	}
@@ -159,6 +172,7 @@ func (s *Service) updateOnce(ctx context.Context, c *Caller, e *app.Entity, id s
 		}
 	}
 	w := s.newWriter(ctx, s.store, c, e, false)
+	w.o = o
 	w.id = id
 	w.pw = pw
 	w.errs = append(w.errs, perrs...)
@@ -213,9 +227,15 @@ func inputVersion(in map[string]any) (int64, bool, error) {
 	return v, true, nil
 }
 
-// Delete removes one record and returns it as it was.
-func (s *Service) Delete(ctx context.Context, c *Caller, e *app.Entity, id string) ([]byte, error) {
-	g := s.perms(c, e)
+// Delete removes one record and returns it as it was. opts (at most one)
+// change what the delete does (WriteOptions: events, lock, field access).
+func (s *Service) Delete(ctx context.Context, c *Caller, e *app.Entity, id string, opts ...WriteOptions) ([]byte, error) {
+	o := optionsOf(opts)
+	o.Lite = false // a delete has no lite mode; its answer is the record
+	g, err := s.writePerms(c, e, o)
+	if err != nil {
+		return nil, err
+	}
 	if err := g.allow(opDelete); err != nil {
 		return nil, err
 	}
@@ -223,7 +243,7 @@ func (s *Service) Delete(ctx context.Context, c *Caller, e *app.Entity, id strin
 		return nil, notFound(e, id)
 	}
 	var doc []byte
-	err := s.store.Write(ctx, func(tx store.Tx) error {
+	err = s.store.Write(ctx, func(tx store.Tx) error {
 		row, err := tx.Get(ctx, e, id)
 		if err != nil {
 			return storeErr(e, id, err)
@@ -241,7 +261,7 @@ func (s *Service) Delete(ctx context.Context, c *Caller, e *app.Entity, id strin
 	if err != nil {
 		return nil, err
 	}
-	s.afterDelete(ctx, c, e, id, doc)
+	s.deleted(ctx, c, e, id, doc, o)
 	return g.output(ctx, doc)
 }
 

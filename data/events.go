@@ -94,10 +94,16 @@ func (s *Service) emit(ctx context.Context, ev *Event) {
 // the record event for listeners (ev without Entity, Caller and Source;
 // its Record holds the write's values, transient ones included).
 func (s *Service) afterWrite(ctx context.Context, c *Caller, e *app.Entity, ev *Event) {
+	s.written(ctx, c, e, ev, WriteOptions{})
+}
+
+// written is afterWrite for a write with options: without events
+// (triggerEvents: false, lite) only the user hook runs.
+func (s *Service) written(ctx context.Context, c *Caller, e *app.Entity, ev *Event, o WriteOptions) {
 	if e.FullName == usersEntity && s.opts.OnUserWrite != nil {
 		s.opts.OnUserWrite(ev.ID, ev.Type == RecordDeleted)
 	}
-	if s.Listening(e) {
+	if o.events() && s.Listening(e) {
 		ev.Entity, ev.Caller, ev.Source = e, c, EventSource(c)
 		s.emit(ctx, ev)
 	}
@@ -106,13 +112,18 @@ func (s *Service) afterWrite(ctx context.Context, c *Caller, e *app.Entity, ev *
 // afterDelete is afterWrite for a deleted record as it was stored (doc):
 // record and oldRecord are both the deleted record (app-model.md §5).
 func (s *Service) afterDelete(ctx context.Context, c *Caller, e *app.Entity, id string, doc []byte) {
+	s.deleted(ctx, c, e, id, doc, WriteOptions{})
+}
+
+// deleted is afterDelete for a delete with options.
+func (s *Service) deleted(ctx context.Context, c *Caller, e *app.Entity, id string, doc []byte, o WriteOptions) {
 	ev := &Event{Type: RecordDeleted, ID: id}
-	if s.Listening(e) {
+	if o.events() && s.Listening(e) {
 		_, version, label, v, err := record.Decode(doc)
 		if err != nil {
 			s.log.Error("decode a deleted record for listeners", "entity", e.FullName, "id", id, "err", err)
 		}
 		ev.Version, ev.Label, ev.Record, ev.Old = version, label, v, v
 	}
-	s.afterWrite(ctx, c, e, ev)
+	s.written(ctx, c, e, ev, o)
 }

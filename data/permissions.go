@@ -23,18 +23,18 @@ const (
 )
 
 // entityAccess is what c may do with records of e (app-model.md §6): the
-// system everything; developers and super users everything but the fields'
+// system everything; developers, super users and calls with the app's
+// authority (scripts, issue 16) everything but the fields'
 // readAccess/writeAccess; members what their groups allow (no group listing
-// the entity: nothing). A script acts with its user's permissions (issue 7:
-// "a script cannot read or change what its user may not"); a script of the
-// system (time listeners, jobs without a user) is the system.
+// the entity: nothing). A script of the system (time listeners, jobs
+// without a user) is the system.
 func (s *Service) entityAccess(c *Caller, e *app.Entity) *access.EntityAccess {
 	switch {
 	case c == nil:
 		return (*access.Policy)(nil).Entity(e)
 	case c.System:
 		return access.Unrestricted
-	case c.Developer || c.SuperUser:
+	case c.privileged():
 		return s.access.Privileged(e)
 	}
 	return c.Policy.Entity(e)

@@ -33,6 +33,7 @@ type writer struct {
 	pw    *userPassword // sys.users: the password this write sets
 	id    string        // the record's id ("" while new)
 	sc    *scriptState  // script-based field logic of this save (scripts.go)
+	o     WriteOptions  // what this write leaves out (defaults, calculations, validations, scripts)
 }
 
 func (s *Service) newWriter(ctx context.Context, r store.Reader, c *Caller, e *app.Entity, isNew bool) *writer {
@@ -251,14 +252,20 @@ func (w *writer) complete(v record.Values) {
 	}
 	w.scriptValues(v)
 	normalize(w.e.Fields, v)
-	w.required(w.e.Fields, v, "")
+	if w.o.validations() {
+		w.required(w.e.Fields, v, "")
+	}
 	w.scriptChecks(v)
 }
 
 // defaults applies literal and $currentDate defaults to empty fields of a new
 // record or nested item (app-model.md §8 Q33); script defaults are queued
-// until the whole record is built (scripts.go).
+// until the whole record is built (scripts.go). A write without defaults
+// (WriteOptions) sets none.
 func (w *writer) defaults(fields []*app.Field, v record.Values) {
+	if !w.o.defaults() {
+		return
+	}
 	for _, f := range fields {
 		if !isEmptyValue(f, v[f.Name]) {
 			continue

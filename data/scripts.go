@@ -71,17 +71,26 @@ type scriptHooks struct {
 	conds  sync.Map // *app.Field or *app.Action → query.Expr (or error) of a metadata expression
 }
 
-// ScriptCaller is c acting through a script (app-model.md §8 Q21): the
-// same user with the same permissions (nil: the system), its writes SCRIPT-category events, source the script
-// ("<file>:<function>").
+// ScriptCaller is c acting through a script (app-model.md §6, §8 Q21):
+// the same user (nil: the system) with the app's authority (group
+// permissions do not apply; fields' readAccess/writeAccess do), its writes
+// SCRIPT-category events, source the script ("<file>:<function>").
 func ScriptCaller(c *Caller, source string) *Caller {
 	if c == nil {
 		c = SystemCaller
 	}
 	sc := *c
-	sc.Script = true
-	sc.Source = source
+	sc.Script, sc.Source, sc.AppAuthority = true, source, true
 	return &sc
+}
+
+// WithUserPermissions is c bound by its user's own permissions again (a
+// script call with checkPermissions: true): group permissions apply as over
+// REST. The system stays the system.
+func (c *Caller) WithUserPermissions() *Caller {
+	u := *c
+	u.AppAuthority = false
+	return &u
 }
 
 // hasLogic reports whether saves of e run script or expression field logic
@@ -143,9 +152,10 @@ type pendingDefault struct {
 	item record.Values // the object that holds f (the record or a nested item)
 }
 
-// logic returns the save's script state, nil when the entity has no logic.
+// logic returns the save's script state, nil when the entity has no logic
+// or the write runs none (lite).
 func (w *writer) logic() *scriptState {
-	if w.sc == nil && w.s.hasLogic(w.e) {
+	if w.sc == nil && !w.o.Lite && w.s.hasLogic(w.e) {
 		w.sc = &scriptState{}
 	}
 	return w.sc
@@ -202,7 +212,9 @@ func (w *writer) scriptValues(v record.Values) {
 		w.runValue(v, d.f.DefaultScript, d.f, d.item, pathOf(v, d.item, d.f))
 	}
 	st.defaults = nil
-	w.calculate(v, w.e.Fields, v, "")
+	if w.o.calculations() {
+		w.calculate(v, w.e.Fields, v, "")
+	}
 }
 
 // calculate runs the script valueCalculations of fields of one object.
@@ -276,7 +288,7 @@ func (w *writer) scriptChecks(v record.Values) {
 	if st.err != nil {
 		return
 	}
-	if w.e.RecordValidations != "" && len(w.errs) == 0 {
+	if w.e.RecordValidations != "" && len(w.errs) == 0 && w.o.validations() {
 		if rs := w.scripts(v); rs != nil {
 			probs, err := rs.RecordValidations(w.e.RecordValidations)
 			if err != nil {
@@ -312,7 +324,8 @@ func (w *writer) checkFields(v record.Values, fields []*app.Field, obj record.Va
 			return
 		}
 		val := obj[f.Name]
-		if conditionalRequired(f) && isEmptyValue(f, val) {
+		validate := w.o.validations()
+		if validate && conditionalRequired(f) && isEmptyValue(f, val) {
 			req, err := w.requiredWhen(v, f, obj)
 			if err != nil {
 				w.fatal(err)
@@ -322,7 +335,7 @@ func (w *writer) checkFields(v record.Values, fields []*app.Field, obj record.Va
 				w.fail(prefix+f.Name, f, apperr.FieldRequired, fieldName(f)+" must be filled in", nil)
 			}
 		}
-		if isScriptRef(f.Validation) && !isEmptyValue(f, val) {
+		if validate && isScriptRef(f.Validation) && !isEmptyValue(f, val) {
 			w.validate(v, f, obj, val, prefix+f.Name)
 		}
 		if f.Type != types.Nested {

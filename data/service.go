@@ -39,18 +39,27 @@ type Caller struct {
 	// Policy is what the caller may do (role and groups resolved); nil
 	// means a member of no group.
 	Policy *access.Policy
-	// Script: the user acts through a script (sys.data), with the user's
-	// own permissions (groups and fields' readAccess/writeAccess); its writes are SCRIPT-category events, Source names the script
-	// ("<file>:<function>") for listeners and history. See ScriptCaller.
+	// Script: the user acts through a script (sys.data): its writes are
+	// SCRIPT-category events, Source names the script ("<file>:<function>")
+	// for listeners and history. See ScriptCaller.
 	Script bool
 	Source string
+	// AppAuthority: the call acts with the app's authority, as scripts do
+	// (app-model.md §6, issue 16): the groups' permissions — entity, field
+	// and action permissions and their record conditions — do not apply;
+	// the fields' readAccess/writeAccess and every validation do. Whoever
+	// started the script was checked at the door (the REST caller's action
+	// permission). ScriptCaller sets it; a script asking for its user's
+	// permissions (checkPermissions) clears it.
+	AppAuthority bool
 }
 
 // SystemCaller acts with every permission (CLI user management, start-up).
 var SystemCaller = &Caller{Email: "system", Name: "System", System: true, Policy: access.SystemPolicy}
 
-// privileged callers bypass group permissions (app-model.md §6.1).
-func (c *Caller) privileged() bool { return c.Developer || c.SuperUser || c.System }
+// privileged callers bypass group permissions (app-model.md §6.1): by
+// their role, or acting with the app's authority.
+func (c *Caller) privileged() bool { return c.Developer || c.SuperUser || c.System || c.AppAuthority }
 
 // Service reads and writes records of one app.
 type Service struct {

@@ -37,7 +37,8 @@ func IsUserAction(name string) bool {
 //     user ACTIVE again with failedLoginAttempts 0; the "mail" with the
 //     password is written to the log (app-model.md §8 Q30).
 //
-// Only developers, super users, the system and scripts may call it (403):
+// Only developers, super users, the system and the app's authority
+// (scripts) may call it (403):
 // over REST the actions path checks the groups' action permissions and
 // runs the built-in script (users.js), which calls it through
 // sys.internal.users. An unknown action or user is notFound; a user whose
@@ -48,7 +49,7 @@ func (s *Service) UserAction(ctx context.Context, c *Caller, id, action string) 
 	if !ok || e.Action(action) == nil {
 		return nil, apperr.New(apperr.NotFound, "Action %q does not exist in entity %q", action, usersEntity)
 	}
-	if !c.privileged() && !c.Script {
+	if !c.privileged() {
 		return nil, apperr.New(apperr.Forbidden, "Not allowed to run action %q of %s", action, usersEntity)
 	}
 	if !record.IsID(id) {
@@ -88,7 +89,7 @@ func (s *Service) UserAction(ctx context.Context, c *Caller, id, action string) 
 			}
 			in["authentication"] = map[string]any{"failedLoginAttempts": 0}
 		}
-		doc, err := s.update(ctx, c, e, id, in, row.Version, true, pw, nil)
+		doc, err := s.update(ctx, s.perms(c, e), id, in, row.Version, true, pw, nil, WriteOptions{})
 		if apperr.Is(err, apperr.OptimisticLocking) && attempt < maxUpdateRetries {
 			continue // changed meanwhile: check the precondition again
 		}
@@ -128,7 +129,7 @@ func (s *Service) RecordFailedLogin(ctx context.Context, userID string) (blocked
 		if blocked {
 			in["status"] = "BLOCKED"
 		}
-		_, err = s.update(ctx, SystemCaller, e, userID, in, row.Version, true, nil, nil)
+		_, err = s.update(ctx, s.perms(SystemCaller, e), userID, in, row.Version, true, nil, nil, WriteOptions{})
 		if apperr.Is(err, apperr.OptimisticLocking) && attempt < maxUpdateRetries {
 			continue // another attempt counted meanwhile: count on top of it
 		}

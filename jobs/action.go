@@ -48,6 +48,9 @@ type actionParams struct {
 	Query string   `json:"query,omitempty"`
 	UpTo  string   `json:"upTo,omitempty"`
 	Limit int      `json:"limit,omitempty"`
+	// AppAuthority: started by a script, the job acts with the app's
+	// authority (data.Caller.AppAuthority).
+	AppAuthority bool `json:"appAuthority,omitempty"`
 }
 
 // actionData is the data of an EXECUTE_ACTION job as clients see it.
@@ -84,7 +87,7 @@ func (s *Service) ExecuteAction(ctx context.Context, c *data.Caller, req *Action
 	if err != nil {
 		return nil, err
 	}
-	p := actionParams{Entity: e.FullName, Action: a.Name}
+	p := actionParams{Entity: e.FullName, Action: a.Name, AppAuthority: c.AppAuthority}
 	if p.Params, err = json.Marshal(req.Params); err != nil {
 		return nil, err
 	}

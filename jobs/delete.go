@@ -38,6 +38,9 @@ type deleteParams struct {
 	// to when the job was created.
 	Query string           `json:"query,omitempty"`
 	Plan  *data.DeletePlan `json:"plan,omitempty"`
+	// AppAuthority: started by a script, the job acts with the app's
+	// authority (data.Caller.AppAuthority).
+	AppAuthority bool `json:"appAuthority,omitempty"`
 }
 
 // deleteData is the data of a DELETE_RECORDS job as clients see it.
@@ -60,7 +63,7 @@ func (s *Service) Delete(ctx context.Context, c *data.Caller, req *DeleteRequest
 	if err := s.data.AuthorizeDelete(c, e); err != nil {
 		return nil, err
 	}
-	p := deleteParams{Entity: e.FullName}
+	p := deleteParams{Entity: e.FullName, AppAuthority: c.AppAuthority}
 	var count int64
 	if req.Query != nil {
 		sel, err := query.ParseBulk(s.data.App(), e, req.Query)

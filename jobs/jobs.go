@@ -238,11 +238,13 @@ func notFound(id string) error {
 	return apperr.New(apperr.NotFound, "Job %q does not exist", id)
 }
 
-// sees reports whether c may see job j: developers see every job, other
-// users the jobs they started.
+// sees reports whether c may see job j: developers, the system and scripts
+// (the app's authority) see every job, other users the jobs they started.
 func sees(c *data.Caller, j *store.Job) bool {
-	return c.Developer || c.System || (c.UserID != "" && j.RunByID == c.UserID)
+	return seesAll(c) || (c.UserID != "" && j.RunByID == c.UserID)
 }
+
+func seesAll(c *data.Caller) bool { return c.Developer || c.System || c.AppAuthority }
 
 // load reads a job c may see; notFound otherwise (someone else's job is not
 // revealed).
@@ -282,7 +284,7 @@ type Page struct {
 // List reads a page of the jobs c may see, newest first (rest-api.md §9.6).
 // f.Limit is the page size (> 0).
 func (s *Service) List(ctx context.Context, c *data.Caller, f store.JobFilter) (*Page, error) {
-	if !c.Developer && !c.System {
+	if !seesAll(c) {
 		f.RunBy = c.UserID
 		if f.RunBy == "" {
 			return &Page{Items: []*Job{}}, nil

@@ -482,10 +482,19 @@ func (s *Service) heartbeat(ctx context.Context, r *run, done chan<- struct{}) {
 }
 
 // callerOf is the caller a job runs as: the user who started it (runBy),
-// who must still exist and be active.
+// who must still exist and be active, with the app's authority when a
+// script started the job (its parameters say appAuthority).
 func (s *Service) callerOf(ctx context.Context, j *store.Job) (*data.Caller, error) {
 	if j.RunByID == "" {
 		return data.SystemCaller, nil
+	}
+	var authority struct {
+		AppAuthority bool `json:"appAuthority"`
+	}
+	if len(j.Params) > 0 {
+		if err := json.Unmarshal(j.Params, &authority); err != nil {
+			return nil, fmt.Errorf("parameters: %w", err)
+		}
 	}
 	u, err := s.data.UserByID(ctx, j.RunByID)
 	if err != nil {
@@ -497,5 +506,7 @@ func (s *Service) callerOf(ctx context.Context, j *store.Job) (*data.Caller, err
 	if u.Status != "" && u.Status != "ACTIVE" {
 		return nil, apperr.New(apperr.Forbidden, "The user who started the job (%s) is not active", j.RunByName)
 	}
-	return u.Caller("", ""), nil
+	c := u.Caller("", "")
+	c.AppAuthority = authority.AppAuthority
+	return c, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"runway/app"
 	"runway/apperr"
+	"runway/data"
 	"runway/jobs"
 	"runway/query"
 )
@@ -190,11 +191,11 @@ func (rt *runtime) waitJobs(ids []string, statuses, maxMs goja.Value) goja.Value
 
 // jobIDs lists the ids of the records of a selection (sys.data.delete and
 // background actions from scripts fix their set when the job is created).
-func (rt *runtime) jobIDs(e *app.Entity, sel *query.Select) []string {
+func (rt *runtime) jobIDs(c *data.Caller, e *app.Entity, sel *query.Select) []string {
 	var ids []string
 	after := ""
 	for {
-		page, _, err := rt.e.data.ActionIDs(rt.x.ctx, rt.caller(), e, sel.Where, after, "", 1000, false)
+		page, _, err := rt.e.data.ActionIDs(rt.x.ctx, c, e, sel.Where, after, "", 1000, false)
 		if err != nil {
 			rt.throw(err)
 		}

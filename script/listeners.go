@@ -223,11 +223,11 @@ func plainCaller(c *data.Caller) *data.Caller {
 	if c == nil {
 		return data.SystemCaller
 	}
-	if !c.Script {
+	if !c.Script && !c.AppAuthority {
 		return c
 	}
 	u := *c
-	u.Script, u.Source = false, ""
+	u.Script, u.Source, u.AppAuthority = false, "", false
 	return &u
 }
 

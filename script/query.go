@@ -10,6 +10,7 @@ import (
 
 	"runway/app"
 	"runway/apperr"
+	"runway/data"
 	"runway/query"
 	"runway/record"
 	"runway/types"
@@ -343,6 +344,7 @@ var maxToArray = 1000
 type resultSetHost struct {
 	base
 	rt      *runtime
+	c       *data.Caller // who reads (the app's authority, or the user with checkPermissions)
 	e       *app.Entity
 	sel     query.Select
 	out     query.Output
@@ -353,8 +355,8 @@ type resultSetHost struct {
 	done    bool
 }
 
-func (rt *runtime) newResultSet(e *app.Entity, sel *query.Select, out query.Output) *resultSetHost {
-	rs := &resultSetHost{base: base{rt.m["resultSet"]}, rt: rt, e: e, sel: *sel, out: out, limit: sel.Limit}
+func (rt *runtime) newResultSet(c *data.Caller, e *app.Entity, sel *query.Select, out query.Output) *resultSetHost {
+	rs := &resultSetHost{base: base{rt.m["resultSet"]}, rt: rt, c: c, e: e, sel: *sel, out: out, limit: sel.Limit}
 	return rs
 }
 
@@ -374,7 +376,7 @@ func (r *resultSetHost) fill() {
 	sel := r.sel
 	sel.Limit = n
 	x := r.rt.x
-	p, err := r.rt.e.data.List(x.ctx, r.rt.caller(), r.e, &query.List{Select: sel, Output: r.out})
+	p, err := r.rt.e.data.List(x.ctx, r.c, r.e, &query.List{Select: sel, Output: r.out})
 	if err != nil {
 		r.rt.throw(err)
 	}
@@ -417,7 +419,7 @@ func (rt *runtime) resultSetMethods() {
 		"next": func(c goja.FunctionCall) goja.Value { return next(rsh(c)) },
 		"count": func(c goja.FunctionCall) goja.Value {
 			r := rsh(c)
-			return rt.vm.ToValue(rt.count(r.e, r.sel.Where))
+			return rt.vm.ToValue(rt.count(r.c, r.e, r.sel.Where))
 		},
 		"toArray": func(c goja.FunctionCall) goja.Value {
 			r := rsh(c)
@@ -442,9 +444,9 @@ func (rt *runtime) resultSetMethods() {
 	})
 }
 
-// count counts the records of e matching where (sizes ignored).
-func (rt *runtime) count(e *app.Entity, where query.Expr) int64 {
-	p, err := rt.e.data.List(rt.x.ctx, rt.caller(), e, &query.List{Select: query.Select{Where: where, Sort: query.ByID, Limit: 1}})
+// count counts the records of e matching where (sizes ignored) as c.
+func (rt *runtime) count(c *data.Caller, e *app.Entity, where query.Expr) int64 {
+	p, err := rt.e.data.List(rt.x.ctx, c, e, &query.List{Select: query.Select{Where: where, Sort: query.ByID, Limit: 1}})
 	if err != nil {
 		rt.throw(err)
 	}

@@ -740,7 +740,7 @@ func (rt *runtime) fetch(w *wrapperHost) goja.Value {
 	if id == "" || target == nil {
 		return goja.Null()
 	}
-	return rt.findByID(target, id)
+	return rt.findByIDAs(rt.caller(), target, id)
 }
 
 // ---- Action ----

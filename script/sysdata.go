@@ -40,12 +40,12 @@ func (rt *runtime) sysData() *goja.Object {
 			if !record.IsID(id) {
 				rt.throwf(apperr.BadRequest, "%q is not a record id", id)
 			}
-			return rt.findByID(e, id)
+			return rt.findByIDAs(rt.callerFor(rt.options("sys.data.findById", arg(c, 2))), e, id)
 		},
 		"findOne": func(c goja.FunctionCall) goja.Value {
-			e, sel, out, _ := rt.queryArgs(c, 0)
+			e, sel, out, i := rt.queryArgs(c, 0)
 			sel.Limit = 1
-			p, err := d.List(rt.x.ctx, rt.caller(), e, &query.List{Select: *sel, Output: out})
+			p, err := d.List(rt.x.ctx, rt.callerFor(rt.options("sys.data.findOne", arg(c, i))), e, &query.List{Select: *sel, Output: out})
 			if err != nil {
 				rt.throw(err)
 			}
@@ -59,12 +59,12 @@ func (rt *runtime) sysData() *goja.Object {
 			return rt.object(rec)
 		},
 		"find": func(c goja.FunctionCall) goja.Value {
-			e, sel, out, _ := rt.queryArgs(c, 0)
-			return rt.object(rt.newResultSet(e, sel, out))
+			e, sel, out, i := rt.queryArgs(c, 0)
+			return rt.object(rt.newResultSet(rt.callerFor(rt.options("sys.data.find", arg(c, i))), e, sel, out))
 		},
 		"count": func(c goja.FunctionCall) goja.Value {
-			e, sel, _, _ := rt.queryArgs(c, 0)
-			return rt.vm.ToValue(rt.count(e, sel.Where))
+			e, sel, _, i := rt.queryArgs(c, 0)
+			return rt.vm.ToValue(rt.count(rt.callerFor(rt.options("sys.data.count", arg(c, i))), e, sel.Where))
 		},
 		"aggregate": func(goja.FunctionCall) goja.Value {
 			rt.throwf(apperr.BadRequest, "sys.data.aggregate is not supported yet (it comes with the aggregate API)")
@@ -89,18 +89,23 @@ func (rt *runtime) sysData() *goja.Object {
 			if r.readOnly {
 				rt.throwf(apperr.BadRequest, "This record is read-only here and cannot be saved")
 			}
+			o := rt.options("sys.data.save", arg(c, 1), saveOptionNames...)
+			caller, wo := rt.callerFor(o), rt.writeOptions(o)
 			var doc []byte
 			var err error
 			if r.id == "" {
-				doc, err = d.Create(rt.x.ctx, rt.caller(), r.e, r.input())
+				doc, err = d.Create(rt.x.ctx, caller, r.e, r.input(), wo)
 			} else {
-				doc, err = d.Update(rt.x.ctx, rt.caller(), r.e, r.id, r.input())
+				doc, err = d.Update(rt.x.ctx, caller, r.e, r.id, r.input(), wo)
 			}
 			if err != nil {
 				rt.throw(err)
 			}
 			if err := r.reset(doc); err != nil {
 				rt.throw(err)
+			}
+			if wo.Lite {
+				return goja.Null() // lite mode answers nothing; the Record still has its id and version
 			}
 			return c.Arguments[0]
 		},
@@ -109,7 +114,8 @@ func (rt *runtime) sysData() *goja.Object {
 			if !ok || r.e == nil || r.id == "" {
 				rt.throwf(apperr.BadRequest, "sys.data.remove needs a stored Record")
 			}
-			doc, err := d.Delete(rt.x.ctx, rt.caller(), r.e, r.id)
+			o := rt.options("sys.data.remove", arg(c, 1), "triggerEvents", "cascadeOperations", "lockRecord")
+			doc, err := d.Delete(rt.x.ctx, rt.callerFor(o), r.e, r.id, rt.writeOptions(o))
 			if err != nil {
 				rt.throw(err)
 			}
@@ -123,15 +129,18 @@ func (rt *runtime) sysData() *goja.Object {
 			if !ok || r.e == nil || r.id == "" {
 				rt.throwf(apperr.BadRequest, "sys.data.refresh needs a stored Record")
 			}
-			return rt.findByID(r.e, r.id)
+			return rt.findByIDAs(rt.callerFor(rt.options("sys.data.refresh", arg(c, 1))), r.e, r.id)
 		},
 		"delete": func(c goja.FunctionCall) goja.Value {
-			e, sel, _, _ := rt.queryArgs(c, 0)
+			e, sel, _, i := rt.queryArgs(c, 0)
+			o := rt.options("sys.data.delete", arg(c, i), "triggerEvents", "cascadeOperations", "lowPriority")
+			caller := rt.callerFor(o)
 			if rt.e.jobs == nil {
 				rt.throwf(apperr.BadRequest, "sys.data.delete runs as a background job, which this process does not run")
 			}
-			ref, err := rt.e.jobs.Delete(rt.x.ctx, rt.caller(), &jobs.DeleteRequest{Entity: e, IDs: rt.jobIDs(e, sel),
-				TriggerEvents: true, CascadeOperations: true})
+			ref, err := rt.e.jobs.Delete(rt.x.ctx, caller, &jobs.DeleteRequest{Entity: e, IDs: rt.jobIDs(caller, e, sel),
+				TriggerEvents: rt.flag(o, "triggerEvents", true), CascadeOperations: rt.flag(o, "cascadeOperations", true),
+				LowPriority: rt.flag(o, "lowPriority", false)})
 			if err != nil {
 				rt.throw(err)
 			}
@@ -152,13 +161,8 @@ func (rt *runtime) sysData() *goja.Object {
 	})
 }
 
-// findByID reads a record as the script's caller: null when it does not
-// exist (or the caller cannot see it).
-func (rt *runtime) findByID(e *app.Entity, id string) goja.Value {
-	return rt.findByIDAs(rt.caller(), e, id)
-}
-
-// findByIDAs is findByID as c.
+// findByIDAs reads a record as c: null when it does not exist (or c cannot
+// see it).
 func (rt *runtime) findByIDAs(c *data.Caller, e *app.Entity, id string) goja.Value {
 	doc, err := rt.e.data.Get(rt.x.ctx, c, e, id, nil)
 	if apperr.Is(err, apperr.NotFound) {
@@ -180,12 +184,9 @@ func (rt *runtime) findByIDAs(c *data.Caller, e *app.Entity, id string) goja.Val
 // the records sel selects now); with {<bgKey>: false} synchronously,
 // answering what the REST call would.
 func (rt *runtime) executeAction(e *app.Entity, name string, sel *query.Select, params, opts goja.Value, bgKey string) goja.Value {
-	background := true
-	if o, ok := opts.(*goja.Object); ok {
-		if v := o.Get(bgKey); !isNothing(v) {
-			background = v.ToBoolean()
-		}
-	}
+	o := rt.options("sys.data.executeAction", opts, bgKey)
+	background := rt.flag(o, bgKey, true)
+	caller := rt.callerFor(o)
 	in := map[string]any{}
 	if m, ok := exportJSON(params).(map[string]any); ok {
 		in = m
@@ -195,7 +196,7 @@ func (rt *runtime) executeAction(e *app.Entity, name string, sel *query.Select, 
 		if sel == nil {
 			t.Query = &query.Select{}
 		}
-		resp, err := rt.e.data.ExecuteAction(rt.x.ctx, rt.caller(), e, name, t, in)
+		resp, err := rt.e.data.ExecuteAction(rt.x.ctx, caller, e, name, t, in)
 		if err != nil {
 			rt.throw(err)
 		}
@@ -208,12 +209,12 @@ func (rt *runtime) executeAction(e *app.Entity, name string, sel *query.Select, 
 	if sel == nil {
 		req.Query = url.Values{}
 	} else {
-		req.IDs = rt.jobIDs(e, sel)
+		req.IDs = rt.jobIDs(caller, e, sel)
 		if len(req.IDs) == 0 {
 			req.IDs = []string{}
 		}
 	}
-	ref, err := rt.e.jobs.ExecuteAction(rt.x.ctx, rt.caller(), req)
+	ref, err := rt.e.jobs.ExecuteAction(rt.x.ctx, caller, req)
 	if err != nil {
 		rt.throw(err)
 	}
@@ -236,7 +237,8 @@ func (rt *runtime) recordAction(r *recordHost, c goja.FunctionCall) goja.Value {
 	if m, ok := exportJSON(arg(c, 1)).(map[string]any); ok {
 		in = m
 	}
-	resp, err := rt.e.data.ExecuteAction(rt.x.ctx, rt.caller(), r.e, name, data.ActionTarget{IDs: []string{r.id}}, in)
+	o := rt.options("record.action", arg(c, 2))
+	resp, err := rt.e.data.ExecuteAction(rt.x.ctx, rt.callerFor(o), r.e, name, data.ActionTarget{IDs: []string{r.id}}, in)
 	if err != nil {
 		rt.throw(err)
 	}

@@ -374,9 +374,11 @@ func TestWrapperExtras(t *testing.T) {
 	}
 }
 
-// Scripts act as their user with the user's permissions (issue 7: group
-// permissions and fields' readAccess/writeAccess); the system's scripts
-// may do everything.
+// Scripts act with the app's authority (issue 16, app-model.md §6): a
+// clerk whose groups may not delete orders runs a script that does; the
+// fields' readAccess/writeAccess still hold (unless a save says
+// filterByReadWriteAccess: false); checkPermissions: true gives one call
+// the user's own permissions back; the current user stays the clerk.
 func TestScriptPermissions(t *testing.T) {
 	v := shop(t)
 	ctx := context.Background()
@@ -391,37 +393,80 @@ func TestScriptPermissions(t *testing.T) {
 		t.Fatal(err)
 	}
 	clerk := u.Caller("", "")
-	o, err := v.d.Create(ctx, clerk, v.app.Entity("orders"), map[string]any{"number": "P1"})
-	if err != nil {
-		t.Fatal(err)
+	order := func(number string) string {
+		t.Helper()
+		o, err := v.d.Create(ctx, clerk, v.app.Entity("orders"), map[string]any{"number": number})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return decode(t, string(o))["id"].(string)
 	}
-	id := decode(t, string(o))["id"].(string)
-	// The clerks group may not delete orders, and neither may the clerk's
-	// script; the system's may.
+	id := order("P1")
+	// The clerks group may not delete orders over the service...
 	if _, err := v.d.Delete(ctx, clerk, v.app.Entity("orders"), id); !apperr.Is(err, apperr.Forbidden) {
 		t.Fatalf("clerk delete over the service: %v", err)
 	}
+	// ... nor through a script that asks for the clerk's permissions ...
 	got, err := v.evalAs(clerk, fmt.Sprintf(`
 		var code = null;
-		try { sys.data.remove(sys.data.findById('orders', '%s')); } catch (e) { code = sys.exceptions.getCode(e); }
-		return [code, sys.data.findById('orders', '%s') !== null];`, id, id))
+		try { sys.data.remove(sys.data.findById('orders', '%s'), {checkPermissions: true}); } catch (e) { code = sys.exceptions.getCode(e); }
+		return [code, sys.data.findById('orders', '%s', {checkPermissions: true}) !== null];`, id, id))
 	if err != nil || got != `["forbidden",true]` {
+		t.Errorf("script as clerk deleting with checkPermissions: %s %v", got, err)
+	}
+	// ... but the clerk's script, with the app's authority, may.
+	got, err = v.evalAs(clerk, fmt.Sprintf(`
+		sys.data.remove(sys.data.findById('orders', '%s'));
+		return [sys.data.findById('orders', '%s'), sys.context.getCurrentUser().email()];`, id, id))
+	if err != nil || got != `[null,"clerk@example.org"]` {
 		t.Errorf("script as clerk deleting: %s %v", got, err)
 	}
 	if got, err := v.evalAs(nil, fmt.Sprintf(`
 		sys.data.remove(sys.data.findById('orders', '%s'));
-		return sys.data.findById('orders', '%s');`, id, id)); err != nil || got != `null` {
+		return sys.data.findById('orders', '%s');`, order("P2"), id)); err != nil || got != `null` {
 		t.Errorf("system script deleting: %s %v", got, err)
 	}
-	got, err = v.evalAs(clerk, fmt.Sprintf(`
+	// A job a script starts keeps the script's authority: the clerk's
+	// sys.data.delete deletes orders; with checkPermissions it is refused.
+	order("P3")
+	order("P4")
+	got, err = v.evalAs(clerk, `
+		var code = null;
+		try { sys.data.delete('orders', {number: 'P3'}, {checkPermissions: true}); } catch (e) { code = sys.exceptions.getCode(e); }
+		var app = sys.data.delete('orders', {number: 'P4'});
+		sys.jobs.waitForJob(app, 'FINISHED', 20000);
+		return [code, sys.data.count('orders', {number: 'P3'}),
+			sys.jobs.findById(app).hasErrors(), sys.data.count('orders', {number: 'P4'})];`)
+	if err != nil || got != `["forbidden",1,false,0]` {
+		t.Errorf("jobs started by the clerk's script: %s %v", got, err)
+	}
+	// customers.secret is readAccess/writeAccess never: a script's save
+	// drops it and a read hides it, for the clerk's script as for anyone's;
+	// filterByReadWriteAccess: false writes it and answers it.
+	got, err = v.evalAs(clerk, `
 		var c = sys.data.createRecord('customers');
 		c.field('name').val('S');
 		c.field('secret').val('hidden');
 		sys.data.save(c);
-		return [sys.data.findById('orders', '%s'), c.field('secret').isEmpty(),
-			sys.data.findById('customers', c.id()).field('secret').isEmpty(), sys.context.getCurrentUser().email()];`, id))
-	if err != nil || got != `[null,true,true,"clerk@example.org"]` {
-		t.Errorf("script as clerk: %s %v", got, err)
+		var dropped = [c.field('secret').isEmpty(), sys.data.findById('customers', c.id()).field('secret').isEmpty()];
+		c.field('secret').val('kept');
+		sys.data.save(c, {filterByReadWriteAccess: false});
+		var code = null;
+		try { sys.data.save(c, {filterByReadWriteAccess: false, checkPermissions: true}); } catch (e) { code = sys.exceptions.getCode(e); }
+		return [dropped, c.field('secret').val(), sys.data.findById('customers', c.id()).field('secret').isEmpty(), code];`)
+	if err != nil || got != `[[true,true],"kept",true,"badRequest"]` {
+		t.Errorf("readAccess never from a clerk's script: %s %v", got, err)
+	}
+	// Options are checked: unknown keys and non-boolean flags are refused.
+	for _, src := range []string{
+		`sys.data.findById('orders', '000000000000000000000000', {checkPermission: true})`,
+		`sys.data.save(sys.data.createRecord('orders'), {triggerEvents: 'no'})`,
+		`sys.data.save(sys.data.createRecord('orders'), {mode: 'fast'})`,
+		`sys.data.find('orders', {}, 3)`,
+	} {
+		if _, err := v.evalAs(clerk, src); !apperr.Is(err, apperr.BadRequest) {
+			t.Errorf("%s: %v, want badRequest", src, err)
+		}
 	}
 }
 

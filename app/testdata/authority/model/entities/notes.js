@@ -1,0 +1,19 @@
+// The authority test app: notes with script logic of every kind, and a
+// global action that runs the JavaScript a test sends (tests only).
+
+function shout(record, parentField, action) {
+    var t = record.field('title').val();
+    return t === null ? null : t.toUpperCase();
+}
+
+function checkNotBad(record, parentField, field, action) {
+    if (field.val() === 'bad') {
+        return {code: 'invalid', message: 'bad is not allowed'};
+    }
+}
+
+// runAction runs the body of a function the test sent and answers what it
+// returned.
+function runAction(action) {
+    return new Function(action.field('code').val())();
+}
