@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"path"
 	"strings"
 
 	"runway/app"
@@ -372,9 +373,8 @@ func findParam(params []*app.Field, path string) *app.Field {
 	return f
 }
 
-// condition reads "always", "never", true, false or a query map; "js/…"
-// conditions need scripting, which Runway does not run yet: they grant
-// nothing (a warning says so).
+// condition reads "always", "never", true, false, a query map or a
+// "js/<fn>" script condition (resolved in the group's .js).
 func (p *parser) condition(a *app.App, e *app.Entity, at string, raw json.RawMessage, param string) Perm {
 	return p.cond(a, e, at, raw, param, true)
 }
@@ -392,8 +392,7 @@ func (p *parser) cond(a *app.App, e *app.Entity, at string, raw json.RawMessage,
 		case s == "never":
 			return Never
 		case strings.HasPrefix(s, "js/"):
-			p.warn(at, "script conditions (%s) are not run yet; the permission is not granted", s)
-			return Never
+			return p.scriptCond(at, s)
 		}
 		p.errf(at, "must be \"always\", \"never\" or a condition object, got %q", s)
 		return Never
@@ -510,23 +509,34 @@ func (p *parser) fieldAccess(a *app.App, e *app.Entity) map[*app.Field]FieldPerm
 	return out
 }
 
-// access reads a readAccess / writeAccess value; absent is always. Script
-// conditions are not run yet: they do not restrict (a warning says so).
+// access reads a readAccess / writeAccess value; absent is always; a
+// "js/<fn>" script condition resolves in the entity's .js.
 func (p *parser) access(a *app.App, e *app.Entity, f *app.Field, key string, raw json.RawMessage) Perm {
 	if isNullJSON(raw) {
 		return Always
 	}
-	at := f.Path() + "." + key
-	if s, ok := jsonString(raw); ok && strings.HasPrefix(s, "js/") {
-		p.warn(at, "script conditions (%s) are not run yet; the field is not restricted by them", s)
-		return Always
-	}
-	return p.cond(a, e, at, raw, key, false)
+	return p.cond(a, e, f.Path()+"."+key, raw, key, false)
 }
 
-func jsonString(raw json.RawMessage) (string, bool) {
-	var s string
-	return s, json.Unmarshal(raw, &s) == nil
+// scriptCond is a "js/<fn>" condition: a query.Script the data service has
+// the script engine decide record by record (record, parentField,
+// action). A reference that does not resolve is an error and grants
+// nothing.
+func (p *parser) scriptCond(at, ref string) Perm {
+	fn, ok := app.ScriptRef(ref)
+	switch {
+	case !ok:
+		p.errf(at, "script reference %q must be \"js/<function>\"", ref)
+		return Never
+	case p.script == nil:
+		p.errf(at, "script reference %q: no script file next to %s", ref, path.Base(p.file))
+		return Never
+	}
+	if _, ok := p.script.Resolve(fn, app.ArgsValue...); !ok {
+		p.errf(at, "script reference %q: no such function in %s", ref, p.script.File)
+		return Never
+	}
+	return When(&query.Script{File: p.script, Ref: ref})
 }
 
 // Unrestricted is the access of the system: everything, on every record,

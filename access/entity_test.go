@@ -228,7 +228,7 @@ func TestEntityPermissionErrors(t *testing.T) {
 	}
 	all := strings.Join(msgs, "\n")
 	for _, want := range []string{"entityPermissions[0].read", "nope", "entityPermissions[0].create", "sometimes",
-		"entityPermissions[0].update", "not run yet", "writeOnly", "n.readAccess"} {
+		"entityPermissions[0].update", "no script file next to bad.json", "writeOnly", "n.readAccess"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("problems do not mention %q:\n%s", want, all)
 		}

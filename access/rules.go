@@ -123,7 +123,7 @@ func Compile(a *app.App) (*Rules, []app.Problem, error) {
 	var problems []app.Problem
 	for _, name := range a.EntityNames {
 		e := a.Entities[name]
-		p := &parser{file: e.File}
+		p := &parser{file: e.File, script: e.Script}
 		r.fieldAccess[name] = p.fieldAccess(a, e)
 		r.privileged[name] = r.entityAccess(e, nil)
 		problems = append(problems, p.problems...)
@@ -146,7 +146,7 @@ func Compile(a *app.App) (*Rules, []app.Problem, error) {
 // userImpersonate of a group.
 func compileGroup(a *app.App, g *app.Group) (*groupRules, []app.Problem) {
 	gr := &groupRules{name: g.Name, apis: AllAPIs, impersonate: g.UserImpersonate}
-	p := &parser{file: g.File}
+	p := &parser{file: g.File, script: g.Script}
 	gr.entities = p.entityPerms(a, g)
 	p.failed = false // a broken entity entry fails closed on its own
 	if len(g.Security) == 0 || bytes.Equal(bytes.TrimSpace(g.Security), []byte("null")) {
@@ -178,9 +178,11 @@ func compileGroup(a *app.App, g *app.Group) (*groupRules, []app.Problem) {
 	return gr, p.problems
 }
 
-// parser collects problems of one group's security block.
+// parser collects problems of one group's security block (or of an
+// entity's readAccess/writeAccess).
 type parser struct {
 	file     string
+	script   *app.Script // the .js beside file: "js/<fn>" conditions resolve there
 	problems []app.Problem
 	failed   bool
 }

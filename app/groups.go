@@ -31,7 +31,7 @@ func (l *loader) loadGroups() {
 		if !ok {
 			return
 		}
-		g := &Group{File: p, Name: o.str("name")}
+		g := &Group{File: p, Name: o.str("name"), Script: l.script(siblingJS(p))}
 		if g.Name == "" {
 			g.Name = strings.TrimSuffix(path.Base(p), ".json")
 		}

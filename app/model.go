@@ -256,6 +256,9 @@ type Group struct {
 	Security          json.RawMessage
 	UserImpersonate   bool
 	File              string
+	// Script is the .js beside the group's file (its "js/<fn>"
+	// permission conditions resolve there), or nil.
+	Script *Script
 }
 
 // EntityPermission is one entry of a group's entityPermissions.

@@ -71,6 +71,9 @@ func IsReservedAction(x string) bool { return reservedActionNames[x] }
 // forbidden, invalid parameters validationErrors with the parameters'
 // paths, a precondition not met badRequest.
 func (s *Service) ExecuteAction(ctx context.Context, c *Caller, e *app.Entity, name string, t ActionTarget, in map[string]any) (json.RawMessage, error) {
+	if err := CheckWritable(ctx); err != nil {
+		return nil, err
+	}
 	a := e.Action(name)
 	if a == nil {
 		return nil, apperr.New(apperr.NotFound, "Action %q does not exist in entity %q", name, e.FullName)

@@ -56,14 +56,17 @@ func (s *Service) PlanDelete(ctx context.Context, c *Caller, e *app.Entity, sel 
 	sel = &restricted
 	paged := sel.Limit > 0 || sel.Offset > 0 || sel.After != ""
 	byID := sel.Near == nil && (sel.Sort.System == query.SysID || (sel.Sort.System == "" && len(sel.Sort.Path) == 0))
-	if paged && !byID {
-		rows, err := s.store.Find(ctx, e, sel)
+	if paged && !byID || g.readScripted() {
+		// The set is listed: a cap or offset in another order, or a read
+		// permission that scripts decide (a range would hold records the
+		// caller may not read).
+		p := &DeletePlan{IDs: []string{}}
+		err := g.scan(ctx, sel, func(row *store.Row) error {
+			p.IDs = append(p.IDs, row.ID)
+			return nil
+		})
 		if err != nil {
 			return nil, err
-		}
-		p := &DeletePlan{IDs: make([]string, len(rows))}
-		for i := range rows {
-			p.IDs[i] = rows[i].ID
 		}
 		sort.Strings(p.IDs)
 		p.Empty = len(p.IDs) == 0
@@ -114,11 +117,12 @@ func (s *Service) CountPlan(ctx context.Context, c *Caller, e *app.Entity, where
 	case p.IDs != nil:
 		return int64(len(p.IDs)), nil
 	}
-	where, err := s.perms(c, e).restrict(ctx, where, nil)
+	g := s.perms(c, e)
+	where, err := g.restrict(ctx, where, nil)
 	if err != nil {
 		return 0, err
 	}
-	return s.store.Count(ctx, e, planWhere(where, p, ""))
+	return g.count(ctx, planWhere(where, p, ""))
 }
 
 // planWhere is the query restricted to the plan's id range, after the

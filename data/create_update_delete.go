@@ -22,6 +22,9 @@ import (
 // then only draws sequences, encodes and inserts: the store serializes
 // writes, so the less each one holds it, the more creates per second.
 func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[string]any, opts ...WriteOptions) ([]byte, error) {
+	if err := CheckWritable(ctx); err != nil {
+		return nil, err
+	}
 	o := optionsOf(opts)
 	g, err := s.writePerms(c, e, o)
 	if err != nil {
@@ -99,6 +102,9 @@ const maxUpdateRetries = 20
 // (last writer wins) has its update merged again onto the newer record.
 // opts (at most one) change what the write does (WriteOptions).
 func (s *Service) Update(ctx context.Context, c *Caller, e *app.Entity, id string, in map[string]any, opts ...WriteOptions) ([]byte, error) {
+	if err := CheckWritable(ctx); err != nil {
+		return nil, err
+	}
 	o := optionsOf(opts)
 	g, err := s.writePerms(c, e, o)
 	if err != nil {
@@ -230,6 +236,9 @@ func inputVersion(in map[string]any) (int64, bool, error) {
 // Delete removes one record and returns it as it was. opts (at most one)
 // change what the delete does (WriteOptions: events, lock, field access).
 func (s *Service) Delete(ctx context.Context, c *Caller, e *app.Entity, id string, opts ...WriteOptions) ([]byte, error) {
+	if err := CheckWritable(ctx); err != nil {
+		return nil, err
+	}
 	o := optionsOf(opts)
 	o.Lite = false // a delete has no lite mode; its answer is the record
 	g, err := s.writePerms(c, e, o)
@@ -312,12 +321,12 @@ func (s *Service) DeleteQuery(ctx context.Context, c *Caller, e *app.Entity, sel
 	if q.Limit == 0 || q.Limit > MaxSyncRecords {
 		q.Limit = MaxSyncRecords + 1 // one more tells whether there are too many
 	}
-	rows, err := s.store.Find(ctx, e, &q)
+	rows, err := g.find(ctx, &q)
 	if err != nil {
 		return nil, err
 	}
 	if len(rows) > MaxSyncRecords {
-		n, err := s.store.Count(ctx, e, where)
+		n, err := g.count(ctx, where)
 		if err != nil {
 			return nil, err
 		}
@@ -337,6 +346,9 @@ func (s *Service) DeleteQuery(ctx context.Context, c *Caller, e *app.Entity, sel
 // records the caller may not read are "not found", those they may read but
 // not delete a "not allowed" error; answers show what the caller may read.
 func (s *Service) deleteIDs(ctx context.Context, g *perms, ids []string) (map[string]Result, error) {
+	if err := CheckWritable(ctx); err != nil {
+		return nil, err
+	}
 	e := g.e
 	results := make(map[string]Result, len(ids))
 	var valid []string

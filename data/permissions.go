@@ -158,7 +158,8 @@ func needsUserRecord(x query.Expr) bool {
 }
 
 // match evaluates p on one record in memory (query.Match: the semantics of
-// the SQL the same condition compiles to).
+// the SQL the same condition compiles to; its script conditions run on the
+// record).
 func (g *perms) match(ctx context.Context, p access.Perm, v record.Values, id, label string) (bool, error) {
 	if p.All() {
 		return true, nil
@@ -170,7 +171,29 @@ func (g *perms) match(ctx context.Context, p access.Perm, v record.Values, id, l
 	if err != nil {
 		return false, err
 	}
-	return query.Match(x, v, id, label)
+	return g.decide(ctx, x, v, id, label)
+}
+
+// decide evaluates a bound condition on one record, its "js/<fn>" parts
+// (query.Script) run by the script engine, read-only, as the caller, on one
+// runtime for the whole condition. Without an engine a script condition
+// holds for no record (fail closed).
+func (g *perms) decide(ctx context.Context, x query.Expr, v record.Values, id, label string) (bool, error) {
+	var rs RecordScripts
+	defer func() {
+		if rs != nil {
+			rs.End()
+		}
+	}()
+	return query.Decide(x, v, id, label, func(sc *query.Script) (bool, error) {
+		if g.s.js == nil || g.s.js.run == nil {
+			return false, nil
+		}
+		if rs == nil {
+			rs = g.s.js.run.Record(ReadOnly(ctx), g.c, g.e, id, v)
+		}
+		return rs.Condition(sc.File, sc.Ref)
+	})
 }
 
 // matchDoc is match on a stored document.
@@ -235,7 +258,8 @@ func (g *perms) checkDecode(ctx context.Context, op string, row *store.Row) (*de
 
 // restrict ANDs the read condition into a query's where (what a list, a
 // count or an operation over a query may see), after checking that the
-// query only filters on fields the caller may read.
+// query only filters on fields the caller may read. Script parts of the
+// condition are left to find, count and scan (scan.go).
 func (g *perms) restrict(ctx context.Context, where query.Expr, sort *query.Sort) (query.Expr, error) {
 	if err := g.checkQuery(where, sort); err != nil {
 		return nil, err
@@ -244,6 +268,7 @@ func (g *perms) restrict(ctx context.Context, where query.Expr, sort *query.Sort
 	if err != nil || cond == nil {
 		return where, err
 	}
+	cond = query.WithoutScripts(cond)
 	switch w := where.(type) {
 	case nil:
 		return cond, nil

@@ -61,11 +61,11 @@ func (s *Service) List(ctx context.Context, c *Caller, e *app.Entity, l *query.L
 	if sel.Limit > 0 {
 		sel.Limit++
 	}
-	rows, err := s.store.Find(ctx, e, &sel)
+	rows, err := g.find(ctx, &sel)
 	if err != nil {
 		return nil, err
 	}
-	total, err := s.store.Count(ctx, e, sel.Where)
+	total, err := g.count(ctx, sel.Where)
 	if err != nil {
 		return nil, err
 	}

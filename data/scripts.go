@@ -51,6 +51,11 @@ type RecordScripts interface {
 	Label(ref string) (string, error)
 	// Precondition runs an action precondition script (record).
 	Precondition(ref string) (bool, error)
+	// Condition runs a "js/<fn>" permission or access condition of the
+	// script file (a group permission, a field's readAccess/writeAccess)
+	// on the record: (record, parentField null, action null). The
+	// condition runs read-only (ReadOnly): it decides, it does not write.
+	Condition(file *app.Script, ref string) (bool, error)
 	// End gives the runtime back.
 	End()
 }
@@ -91,6 +96,24 @@ func (c *Caller) WithUserPermissions() *Caller {
 	u := *c
 	u.AppAuthority = false
 	return &u
+}
+
+type readOnlyKey struct{}
+
+// ReadOnly marks ctx so that writes under it are refused: a permission
+// condition decides whether a record may be read or written, and may run
+// inside a write transaction (a delete checks the record it deletes there),
+// where a write of its own could never commit.
+func ReadOnly(ctx context.Context) context.Context {
+	return context.WithValue(ctx, readOnlyKey{}, true)
+}
+
+// CheckWritable is badRequest when ctx is read-only (ReadOnly).
+func CheckWritable(ctx context.Context) error {
+	if ro, _ := ctx.Value(readOnlyKey{}).(bool); ro {
+		return apperr.New(apperr.BadRequest, "A permission condition cannot change data")
+	}
+	return nil
 }
 
 // hasLogic reports whether saves of e run script or expression field logic

@@ -89,6 +89,9 @@ func (o orderScripts) Label(ref string) (string, error) {
 func (o orderScripts) Precondition(string) (bool, error) {
 	return false, fmt.Errorf("unexpected precondition")
 }
+func (o orderScripts) Condition(*app.Script, string) (bool, error) {
+	return false, fmt.Errorf("unexpected condition")
+}
 func (o orderScripts) End() { o.log("end") }
 
 func itemName(item record.Values) string {

@@ -44,6 +44,9 @@ func IsUserAction(name string) bool {
 // sys.internal.users. An unknown action or user is notFound; a user whose
 // status does not meet the action's precondition is badRequest.
 func (s *Service) UserAction(ctx context.Context, c *Caller, id, action string) ([]byte, error) {
+	if err := CheckWritable(ctx); err != nil {
+		return nil, err
+	}
 	e := s.app.Entity(usersEntity)
 	want, ok := userActions[action]
 	if !ok || e.Action(action) == nil {

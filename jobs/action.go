@@ -334,6 +334,9 @@ func CurrentJobID(ctx context.Context) string {
 // Log appends a line to the log of a job c may see (sys.jobs.logInfo and
 // logError).
 func (s *Service) Log(ctx context.Context, c *data.Caller, jobID, level, msg string) error {
+	if err := data.CheckWritable(ctx); err != nil {
+		return err
+	}
 	if _, err := s.load(ctx, c, jobID); err != nil {
 		return err
 	}

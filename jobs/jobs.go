@@ -514,6 +514,9 @@ func newJob(ctx context.Context, c *data.Caller, typ, label string, low bool) *s
 
 // create stores a new job with its first log line and wakes its lane.
 func (s *Service) create(ctx context.Context, j *store.Job, first string) error {
+	if err := data.CheckWritable(ctx); err != nil {
+		return err
+	}
 	err := s.st.Write(ctx, func(tx store.Tx) error {
 		if err := tx.InsertJob(ctx, j); err != nil {
 			return err

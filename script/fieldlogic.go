@@ -219,6 +219,26 @@ func (s *recordScripts) Precondition(ref string) (bool, error) {
 	return v.ToBoolean(), nil
 }
 
+// Condition runs a permission or access condition of file (record,
+// parentField, action: the record, null, null). The execution is read-only
+// while it runs (data.ReadOnly): its writes are refused.
+func (s *recordScripts) Condition(file *app.Script, ref string) (bool, error) {
+	l := s.lease()
+	fi, err := s.e.function(file, ref, app.ArgsValue)
+	if err != nil {
+		return false, fmt.Errorf("script: %s: %w", s.ent.FullName, err)
+	}
+	x := l.x
+	prev := x.ctx
+	x.ctx = data.ReadOnly(prev)
+	defer func() { x.ctx = prev }()
+	v, err := l.call(fi, s.rec, goja.Null(), goja.Null())
+	if err != nil {
+		return false, err
+	}
+	return v.ToBoolean(), nil
+}
+
 // inputOf converts what a default or calculation script returned to REST
 // input for field f (the data service then parses it like a client's
 // value: a wrong type is a field error, not a silent null). Dates become

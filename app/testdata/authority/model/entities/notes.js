@@ -17,3 +17,15 @@ function checkNotBad(record, parentField, field, action) {
 function runAction(action) {
     return new Function(action.field('code').val())();
 }
+
+// trail is readable (and writable) on notes that are not private, for
+// everyone.
+function trailVisible(record, parentField, action) {
+    return record.field('kind').val() !== 'private';
+}
+
+// bumpAction adds one to the counter.
+function bumpAction(record, oldRecord, action) {
+    record.field('counter').val((record.field('counter').val() || 0) + 1);
+    sys.data.save(record);
+}
