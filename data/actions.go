@@ -105,11 +105,11 @@ func (s *Service) ExecuteAction(ctx context.Context, c *Caller, e *app.Entity, n
 		return s.runScript(ctx, c, &ActionCall{Entity: e, Action: a, Params: params, Query: sel}, true)
 	}
 	if t.Query == nil && !t.List {
-		return s.runOne(ctx, c, e, a, aa, t.IDs[0], params, nil)
+		return s.runOne(ctx, c, e, a, aa, t.IDs[0], params)
 	}
-	ids, docs := t.IDs, map[string][]byte{}
+	ids := t.IDs
 	if t.Query != nil {
-		if ids, docs, err = s.actionRecords(ctx, c, e, t.Query); err != nil {
+		if ids, err = s.actionRecords(ctx, c, e, t.Query); err != nil {
 			return nil, err
 		}
 		if a.OnlyOneRecord && len(ids) > 1 {
@@ -124,7 +124,7 @@ func (s *Service) ExecuteAction(ctx context.Context, c *Caller, e *app.Entity, n
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		resp, err := s.runOne(ctx, c, e, a, aa, id, params, docs[id])
+		resp, err := s.runOne(ctx, c, e, a, aa, id, params)
 		if err != nil {
 			if ae := apperr.As(err); ae != nil {
 				results[id] = Result{Status: "error", ErrorMessage: ae.Message}
@@ -213,49 +213,60 @@ func (s *Service) checkSyncCount(ctx context.Context, c *Caller, e *app.Entity, 
 	return nil
 }
 
-// actionRecords lists the records a oneRecord action over a query runs
-// on (those the caller may read), at most MaxSyncRecords + 1.
-func (s *Service) actionRecords(ctx context.Context, c *Caller, e *app.Entity, sel *query.Select) ([]string, map[string][]byte, error) {
+// actionRecords lists the ids of the records a oneRecord action over a
+// query runs on (those the caller may read), at most MaxSyncRecords + 1.
+func (s *Service) actionRecords(ctx context.Context, c *Caller, e *app.Entity, sel *query.Select) ([]string, error) {
 	q := *sel
 	if q.Limit == 0 || q.Limit > MaxSyncRecords {
 		q.Limit = MaxSyncRecords + 1
 	}
-	p, err := s.List(ctx, c, e, &query.List{Select: q})
+	p, err := s.List(ctx, c, e, &query.List{Select: q, Output: query.Output{Fields: record.FieldSet{}}})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if len(p.Items) > MaxSyncRecords {
 		n := p.Total
 		if sel.Limit > 0 && int64(sel.Limit) < n {
 			n = int64(sel.Limit)
 		}
-		return nil, nil, tooManyForSync(int(n))
+		return nil, tooManyForSync(int(n))
 	}
-	ids := make([]string, 0, len(p.Items))
-	docs := make(map[string][]byte, len(p.Items))
-	for _, doc := range p.Items {
+	return docIDs(e, p.Items)
+}
+
+// docIDs reads the ids of rendered records.
+func docIDs(e *app.Entity, docs [][]byte) ([]string, error) {
+	ids := make([]string, 0, len(docs))
+	for _, doc := range docs {
 		var head struct {
 			ID string `json:"id"`
 		}
 		if err := json.Unmarshal(doc, &head); err != nil {
-			return nil, nil, fmt.Errorf("data: decode %s record: %w", e.FullName, err)
+			return nil, fmt.Errorf("data: decode %s record: %w", e.FullName, err)
 		}
 		ids = append(ids, head.ID)
-		docs[head.ID] = doc
 	}
-	return ids, docs, nil
+	return ids, nil
 }
 
-// runOne runs a oneRecord action on one record (doc: the record as just
-// read, or nil to read it): the caller must see the record (404) and, when
-// the action's permission is a condition, the record must meet it (403);
-// then the precondition (400).
-func (s *Service) runOne(ctx context.Context, c *Caller, e *app.Entity, a *app.Action, aa *access.ActionAccess, id string, params record.Values, doc []byte) (json.RawMessage, error) {
-	if doc == nil {
-		var err error
-		if doc, err = s.Get(ctx, c, e, id, nil); err != nil {
-			return nil, err
-		}
+// runOne runs a oneRecord action on one record: the caller must see the
+// record (404)
+// and, when the action's permission is a condition, the record must meet
+// it (403); then the precondition (400). The action holds the record's
+// lock for its whole run (two actions on one record do not interleave), so
+// the record is read again once the lock is held.
+func (s *Service) runOne(ctx context.Context, c *Caller, e *app.Entity, a *app.Action, aa *access.ActionAccess, id string, params record.Values) (json.RawMessage, error) {
+	if !record.IsID(id) {
+		return nil, notFound(e, id)
+	}
+	ctx, release, err := s.holdRecord(ctx, e, id)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	doc, err := s.Get(ctx, c, e, id, nil)
+	if err != nil {
+		return nil, err
 	}
 	_, version, label, old, err := record.Decode(doc)
 	if err != nil {
@@ -462,17 +473,8 @@ func (s *Service) ActionIDs(ctx context.Context, c *Caller, e *app.Entity, where
 	if err != nil {
 		return nil, 0, err
 	}
-	ids := make([]string, 0, len(p.Items))
-	for _, doc := range p.Items {
-		var head struct {
-			ID string `json:"id"`
-		}
-		if err := json.Unmarshal(doc, &head); err != nil {
-			return nil, 0, fmt.Errorf("data: decode %s record: %w", e.FullName, err)
-		}
-		ids = append(ids, head.ID)
-	}
-	return ids, p.Total, nil
+	ids, err := docIDs(e, p.Items)
+	return ids, p.Total, err
 }
 
 // TopID is the highest record id of e now ("" when it has none): an action

@@ -137,6 +137,15 @@ func (s *Service) Update(ctx context.Context, c *Caller, e *app.Entity, id strin
 func (s *Service) update(ctx context.Context, g *perms, id string, in map[string]any,
 	want int64, hasVersion bool, pw *userPassword, perrs []apperr.FieldError, o WriteOptions) ([]byte, error) {
 	e := g.e
+	if o.lock() {
+		// A script or an action holding the record: wait for it.
+		var release func()
+		var err error
+		if ctx, release, err = s.holdRecord(ctx, e, id); err != nil {
+			return nil, err
+		}
+		defer release()
+	}
 	for attempt := 0; ; attempt++ {
 		doc, ev, err := s.updateOnce(ctx, g, id, in, want, hasVersion, pw, perrs, o)
 		if errors.Is(err, store.ErrVersion) && !hasVersion && attempt < maxUpdateRetries {
@@ -250,6 +259,13 @@ func (s *Service) Delete(ctx context.Context, c *Caller, e *app.Entity, id strin
 	}
 	if !record.IsID(id) {
 		return nil, notFound(e, id)
+	}
+	if o.lock() {
+		var release func()
+		if ctx, release, err = s.holdRecord(ctx, e, id); err != nil {
+			return nil, err
+		}
+		defer release()
 	}
 	var doc []byte
 	err = s.store.Write(ctx, func(tx store.Tx) error {

@@ -71,7 +71,8 @@ type Service struct {
 	access *access.Rules
 	ranks  rankMax // highest rank per rank field (filling ranks without a scan)
 
-	js *scriptHooks // the script engine, the event receiver and their caches (scripts.go); nil: neither
+	js    *scriptHooks // the script engine, the event receiver and their caches (scripts.go); nil: neither
+	locks *locker      // record locks (locks.go)
 
 	filterRules sync.Map // *app.Field → query.Expr: compiled relationship filteringRules
 }
@@ -101,6 +102,9 @@ type Options struct {
 	// or deleted (the auth service drops cached sessions and revokes them
 	// when the user can no longer log in).
 	OnUserWrite func(userID string, deleted bool)
+	// LockLease is how long a record lock outlives a holder that stopped
+	// renewing it, e.g. a process that crashed (0: DefaultLockLease).
+	LockLease time.Duration
 }
 
 // New returns a data service over a store whose schema is in step with a
@@ -111,6 +115,9 @@ func New(a *app.App, s store.Store, log *slog.Logger, opts ...Options) *Service 
 		o = opts[0]
 	}
 	o.Clock = clock.OrSystem(o.Clock)
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	tz, err := time.LoadLocation(a.DefaultTimezone)
 	if err != nil || a.DefaultTimezone == "" {
 		tz = time.UTC
@@ -121,7 +128,7 @@ func New(a *app.App, s store.Store, log *slog.Logger, opts ...Options) *Service 
 	// The hooks exist without a script engine: expressions (a required
 	// condition) are evaluated by the service itself.
 	return &Service{app: a, store: s, log: log, opts: o, tz: tz, access: rules,
-		js: &scriptHooks{run: o.Scripts, events: o.Events}}
+		js: &scriptHooks{run: o.Scripts, events: o.Events}, locks: newLocker(s, log, o.Clock, o.LockLease)}
 }
 
 // Access is the compiled security of the app's groups.

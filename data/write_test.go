@@ -267,13 +267,16 @@ func TestUpdateWithAVersionIsOptimisticallyLocked(t *testing.T) {
 
 // A write that lands between an update's read and its write: an update
 // without a version is merged again onto the newer record, one with a
-// version is refused.
+// version is refused. (The update holds the record's lock, so the write
+// that slips in is one that does not wait for it: lockRecord false.)
 func TestUpdateWithoutAVersionMergesOntoAWriteThatSlippedIn(t *testing.T) {
 	b := kitchen(t)
 	things := b.entity("things")
 	id := b.create("things", obj{"requiredText": "r"})["id"].(string)
 	slip := func(n int) func() {
-		return func() { b.ok(b.svc.Update(b.ctx, b.dev, things, id, obj{"integer": n})) }
+		return func() {
+			b.ok(b.svc.Update(b.ctx, b.dev, things, id, obj{"integer": n}, WriteOptions{NoLock: true}))
+		}
 	}
 
 	b.store.slipIn(slip(1))

@@ -387,6 +387,7 @@ type lease struct {
 	x     *execution
 	timer *time.Timer
 	stop  func() bool
+	locks func() // ends the execution's lock scope (record locks it still holds are released)
 }
 
 // acquire takes a runtime for work as c: the one of the execution in
@@ -398,8 +399,11 @@ func (e *Engine) acquire(ctx context.Context, c *data.Caller, background bool) *
 	e.executions.Add(1)
 	rt := e.get()
 	x := &execution{rt: rt, caller: c, background: background, done: make(chan struct{})}
+	// Record locks taken by the execution's scripts are reentrant within it
+	// and released when it ends (sys.data.lock, app-model.md §7).
+	ctx, endLocks := e.data.LockScope(ctx)
 	x.ctx = context.WithValue(ctx, execKey{}, x)
-	l := &lease{e: e, rt: rt, top: true, x: x}
+	l := &lease{e: e, rt: rt, top: true, x: x, locks: endLocks}
 	rt.x = x
 	limit := e.opts.SyncTimeout
 	if background {
@@ -444,6 +448,7 @@ func (l *lease) release() {
 	if l.stop != nil {
 		l.stop()
 	}
+	l.locks()
 	l.rt.x = nil
 	l.rt.vm.ClearInterrupt()
 	if interrupted || l.rt.broken {

@@ -417,6 +417,11 @@ func (rt *runtime) resultSetMethods() {
 			return rt.vm.ToValue(r.pos < len(r.buf))
 		},
 		"next": func(c goja.FunctionCall) goja.Value { return next(rsh(c)) },
+		"nextAndLock": func(c goja.FunctionCall) goja.Value {
+			r := rsh(c)
+			rec, _ := hostOf[*recordHost](next(r))
+			return rt.lockByID(r.e, rec.id, defaultLockWait, false)
+		},
 		"count": func(c goja.FunctionCall) goja.Value {
 			r := rsh(c)
 			return rt.vm.ToValue(rt.count(r.c, r.e, r.sel.Where))

@@ -348,6 +348,15 @@ func (rt *runtime) recordMethods() {
 			return c.This
 		},
 		"action": func(c goja.FunctionCall) goja.Value { return rt.recordAction(rec(c), c) },
+		"lock":   func(c goja.FunctionCall) goja.Value { return rt.recordLock(rec(c), c) },
+		"unlock": func(c goja.FunctionCall) goja.Value {
+			r := rec(c)
+			if r.e == nil || r.id == "" {
+				rt.throwf(apperr.BadRequest, "record.unlock needs a stored record")
+			}
+			rt.unlockByID(r.e, r.id)
+			return goja.Undefined()
+		},
 		"auditLogs": func(goja.FunctionCall) goja.Value {
 			rt.throwf(apperr.BadRequest, "record.auditLogs() is not supported yet")
 			return nil

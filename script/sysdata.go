@@ -33,7 +33,7 @@ func (rt *runtime) obj(fns map[string]func(goja.FunctionCall) goja.Value) *goja.
 // sysData is sys.data (app-model.md §7).
 func (rt *runtime) sysData() *goja.Object {
 	d := rt.e.data
-	return rt.obj(map[string]func(goja.FunctionCall) goja.Value{
+	fns := map[string]func(goja.FunctionCall) goja.Value{
 		"findById": func(c goja.FunctionCall) goja.Value {
 			e := rt.entityArg(arg(c, 0))
 			id := str(c, 1)
@@ -42,22 +42,7 @@ func (rt *runtime) sysData() *goja.Object {
 			}
 			return rt.findByIDAs(rt.callerFor(rt.options("sys.data.findById", arg(c, 2))), e, id)
 		},
-		"findOne": func(c goja.FunctionCall) goja.Value {
-			e, sel, out, i := rt.queryArgs(c, 0)
-			sel.Limit = 1
-			p, err := d.List(rt.x.ctx, rt.callerFor(rt.options("sys.data.findOne", arg(c, i))), e, &query.List{Select: *sel, Output: out})
-			if err != nil {
-				rt.throw(err)
-			}
-			if len(p.Items) == 0 {
-				return goja.Null()
-			}
-			rec, err := rt.recordFromDoc(e, p.Items[0])
-			if err != nil {
-				rt.throw(err)
-			}
-			return rt.object(rec)
-		},
+		"findOne": rt.findOne,
 		"find": func(c goja.FunctionCall) goja.Value {
 			e, sel, out, i := rt.queryArgs(c, 0)
 			return rt.object(rt.newResultSet(rt.callerFor(rt.options("sys.data.find", arg(c, i))), e, sel, out))
@@ -154,11 +139,30 @@ func (rt *runtime) sysData() *goja.Object {
 			e := rt.entityArg(arg(c, 0))
 			return rt.executeAction(e, str(c, 1), nil, arg(c, 2), arg(c, 3), "async")
 		},
-		"findByIdAndLock": func(goja.FunctionCall) goja.Value {
-			rt.throwf(apperr.BadRequest, "record locks are not supported yet")
-			return nil
-		},
-	})
+	}
+	for name, fn := range rt.lockFunctions() {
+		fns[name] = fn
+	}
+	return rt.obj(fns)
+}
+
+// findOne is sys.data.findOne(entity, queryMap, options?) / findOne(query,
+// options?): the first record, or null.
+func (rt *runtime) findOne(c goja.FunctionCall) goja.Value {
+	e, sel, out, i := rt.queryArgs(c, 0)
+	sel.Limit = 1
+	p, err := rt.e.data.List(rt.x.ctx, rt.callerFor(rt.options("sys.data.findOne", arg(c, i))), e, &query.List{Select: *sel, Output: out})
+	if err != nil {
+		rt.throw(err)
+	}
+	if len(p.Items) == 0 {
+		return goja.Null()
+	}
+	rec, err := rt.recordFromDoc(e, p.Items[0])
+	if err != nil {
+		rt.throw(err)
+	}
+	return rt.object(rec)
 }
 
 // findByIDAs reads a record as c: null when it does not exist (or c cannot

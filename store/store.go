@@ -135,6 +135,8 @@ type Store interface {
 
 	// Jobs: the job queue and job logs (jobs.go).
 	Jobs
+	// Locks: record locks (locks.go).
+	Locks
 
 	Close() error
 }

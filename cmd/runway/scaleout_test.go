@@ -17,20 +17,7 @@ import (
 // matched records deleted; a job started on one is stopped through the
 // other.
 func TestTwoProcesses(t *testing.T) {
-	base := os.Getenv("RUNWAY_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("two-process test skipped: set RUNWAY_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable to run it")
-	}
-	t.Parallel()
-	dbURL, drop, err := postgres.CreateTestDatabase(context.Background(), base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := drop(); err != nil {
-			t.Errorf("drop test database: %v", err)
-		}
-	})
+	dbURL := sharedDatabase(t)
 	env := []string{"RUNWAY_ADMIN_PASSWORD=admin-password-1"}
 	args := []string{"--db", dbURL, "--db-pool", "4", "--addr", "127.0.0.1:0",
 		"--job-batch", "50", "--job-pause", "40ms", "--job-heartbeat", "200ms", "--job-takeover", "2s"}
@@ -123,4 +110,26 @@ func TestTwoProcesses(t *testing.T) {
 	}
 	a.stopOK()
 	b.stopOK()
+}
+
+// sharedDatabase is a fresh PostgreSQL database for processes to share,
+// dropped when the test ends; without RUNWAY_TEST_POSTGRES the test is
+// skipped. The test runs in parallel with others.
+func sharedDatabase(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("RUNWAY_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("two-process test skipped: set RUNWAY_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable to run it")
+	}
+	t.Parallel()
+	dbURL, drop, err := postgres.CreateTestDatabase(context.Background(), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := drop(); err != nil {
+			t.Errorf("drop test database: %v", err)
+		}
+	})
+	return dbURL
 }

@@ -17,6 +17,7 @@ import (
 
 	"runway/api"
 	"runway/auth"
+	"runway/data"
 	"runway/jobs"
 	"runway/runtime"
 	"runway/script"
@@ -46,6 +47,7 @@ func serve(args []string) error {
 	jobPause := fs.Duration("job-pause", envDuration("RUNWAY_JOB_PAUSE", 0), "pause between two batches of a job, leaving the database to others [RUNWAY_JOB_PAUSE]")
 	scriptTimeout := fs.Duration("script-timeout", envDuration("RUNWAY_SCRIPT_TIMEOUT", script.DefaultSyncTimeout), "time limit of a synchronous script execution (a request's actions and field logic) [RUNWAY_SCRIPT_TIMEOUT]")
 	jobScriptTimeout := fs.Duration("job-script-timeout", envDuration("RUNWAY_JOB_SCRIPT_TIMEOUT", 0), "time limit of a script execution in a background job; 0 = none [RUNWAY_JOB_SCRIPT_TIMEOUT]")
+	lockLease := fs.Duration("lock-lease", envDuration("RUNWAY_LOCK_LEASE", data.DefaultLockLease), "how long a record lock outlives a process that stopped renewing it (crashed) [RUNWAY_LOCK_LEASE]")
 	_ = fs.Parse(args)
 	if err := noArgs(fs); err != nil {
 		return err
@@ -55,6 +57,9 @@ func serve(args []string) error {
 	}
 	if *scriptTimeout <= 0 || *jobScriptTimeout < 0 {
 		return fmt.Errorf("--script-timeout must be positive and --job-script-timeout 0 or more")
+	}
+	if *lockLease < 100*time.Millisecond {
+		return fmt.Errorf("--lock-lease must be at least 100ms")
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return fmt.Errorf("--tls-cert and --tls-key go together")
@@ -75,7 +80,7 @@ func serve(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	rt, err := c.open(ctx, log, runtime.Config{Env: *envName,
+	rt, err := c.open(ctx, log, runtime.Config{Env: *envName, Data: data.Options{LockLease: *lockLease},
 		Auth: auth.Options{IdleTimeout: *idle, LoginRate: noneIsNegativeRate(*loginRate), LoginBurst: *loginBurst},
 		Jobs: jobs.Config{Workers: noneIsNegative(*jobWorkers), LowWorkers: noneIsNegative(*jobLowWorkers),
 			Heartbeat: *jobHeartbeat, Takeover: *jobTakeover, BatchSize: *jobBatch, BatchPause: *jobPause},

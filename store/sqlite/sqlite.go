@@ -39,6 +39,8 @@ type Store struct {
 	counts  *countCache
 	queries *stmtLRU // prepared list/count statements on the read pool
 
+	locks lockTable // record locks (locks.go)
+
 	writes  chan *writeReq // to the writer goroutine
 	quit    chan struct{}  // closed by Close to stop the writer
 	stopped chan struct{}  // closed when the writer has stopped

@@ -29,3 +29,29 @@ function bumpAction(record, oldRecord, action) {
     record.field('counter').val((record.field('counter').val() || 0) + 1);
     sys.data.save(record);
 }
+
+// appendAction appends its mark to the body of the record and counts,
+// once the note titled by the gate parameter has the body "open": slow on
+// purpose, so a test can run two actions on one record at once. It logs
+// "started <mark>" first.
+function appendAction(record, oldRecord, action) {
+    var mark = action.field('mark').val();
+    logLine('started ' + mark);
+    waitForGate(action.field('gate').val());
+    record.field('body').val((record.field('body').val() || '') + mark);
+    record.field('counter').val((record.field('counter').val() || 0) + 1);
+    sys.data.save(record);
+}
+
+// waitForGate waits until the note titled title has the body "open".
+function waitForGate(title) {
+    while (sys.data.findOne('notes', {title: title}).field('body').val() !== 'open') {
+        sys.utils.script.wait(10);
+    }
+}
+
+function logLine(message) {
+    var l = sys.data.createRecord('logs');
+    l.field('message').val(message);
+    sys.data.save(l);
+}
