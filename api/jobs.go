@@ -1,31 +1,14 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"runway/apperr"
 	"runway/data"
 	"runway/jobs"
-	"runway/record"
-	"runway/store"
 )
-
-// Page sizes of the jobs API (rest-api.md §9.6, §9.7, §10).
-const (
-	defaultJobsSize    = 20
-	defaultJobLogsSize = 200
-	maxJobsSize        = 1000
-)
-
-func badParam(name, format string, args ...any) error {
-	return apperr.New(apperr.BadRequest, "Invalid parameter %s: %s", name, fmt.Sprintf(format, args...))
-}
 
 // getJob: GET /status/jobs/{id} (rest-api.md §9.5).
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request, c *data.Caller) error {
@@ -38,35 +21,8 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request, c *data.Caller) 
 
 // listJobs: GET /status/jobs (rest-api.md §9.6).
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, c *data.Caller) error {
-	q := r.URL.Query()
-	var f store.JobFilter
-	var err error
-	if f.Types, err = enumList(q, "type", jobs.Types); err != nil {
-		return err
-	}
-	if f.Statuses, err = enumList(q, "status", jobs.Statuses); err != nil {
-		return err
-	}
-	if q.Get("hasErrors") != "" {
-		b, err := boolParam(r, "hasErrors", false)
-		if err != nil {
-			return err
-		}
-		f.HasErrors = &b
-	}
-	for _, b := range []struct {
-		name string
-		dst  **int64
-	}{{"startFrom", &f.StartFrom}, {"startTo", &f.StartTo}, {"endFrom", &f.EndFrom}, {"endTo", &f.EndTo},
-		{"createFrom", &f.CreateFrom}, {"createTo", &f.CreateTo}} {
-		if *b.dst, err = msParam(q, b.name); err != nil {
-			return err
-		}
-	}
-	if f.Limit, err = sizeParam(q, defaultJobsSize); err != nil {
-		return err
-	}
-	if f.Before, err = offsetParam(q); err != nil {
+	f, err := jobs.ParseFilter(r.URL.Query())
+	if err != nil {
 		return err
 	}
 	page, err := s.jobs.List(r.Context(), c, f)
@@ -79,33 +35,8 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, c *data.Caller
 // jobLogs: GET /status/jobs/{id}/logs, alias /status/job/{id}/logs
 // (rest-api.md §9.7).
 func (s *Server) jobLogs(w http.ResponseWriter, r *http.Request, c *data.Caller) error {
-	q := r.URL.Query()
-	var f store.JobLogFilter
-	var err error
-	if p := q.Get("period"); p != "" {
-		from, to, err := parsePeriod(p, s.data.Now(), s.location())
-		if err != nil {
-			return badParam("period", "%q: %v (use e.g. 3h 30m, today or yesterday)", p, err)
-		}
-		f.From, f.To = &from, &to
-	} else {
-		if f.From, err = msParam(q, "from"); err != nil {
-			return err
-		}
-		if f.To, err = msParam(q, "to"); err != nil {
-			return err
-		}
-	}
-	levels, err := enumList(q, "level", []string{jobs.Info, jobs.Warn, jobs.Error})
+	f, err := jobs.ParseLogFilter(r.URL.Query(), s.data.Now(), s.location())
 	if err != nil {
-		return err
-	}
-	f.Levels = levels
-	f.Message = q.Get("message")
-	if f.Limit, err = sizeParam(q, defaultJobLogsSize); err != nil {
-		return err
-	}
-	if f.After, err = offsetParam(q); err != nil {
 		return err
 	}
 	page, err := s.jobs.Logs(r.Context(), c, r.PathValue("id"), f)
@@ -138,65 +69,6 @@ func (s *Server) location() *time.Location {
 		}
 	}
 	return time.UTC
-}
-
-// enumList reads a comma list whose values must be among allowed (any case
-// is accepted and normalized to the allowed spelling).
-func enumList(q url.Values, name string, allowed []string) ([]string, error) {
-	raw := q.Get(name)
-	if raw == "" {
-		return nil, nil
-	}
-	var out []string
-	for _, v := range strings.Split(raw, ",") {
-		v = strings.TrimSpace(v)
-		i := slices.IndexFunc(allowed, func(a string) bool { return strings.EqualFold(a, v) })
-		if i < 0 {
-			return nil, badParam(name, "%q is not one of %s", v, strings.Join(allowed, ", "))
-		}
-		if !slices.Contains(out, allowed[i]) {
-			out = append(out, allowed[i])
-		}
-	}
-	return out, nil
-}
-
-// msParam reads an optional timestamp in ms.
-func msParam(q url.Values, name string) (*int64, error) {
-	raw := q.Get(name)
-	if raw == "" {
-		return nil, nil
-	}
-	n, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil {
-		return nil, badParam(name, "%q is not a timestamp in milliseconds", raw)
-	}
-	return &n, nil
-}
-
-// sizeParam reads _size: a positive integer up to 1000.
-func sizeParam(q url.Values, def int) (int, error) {
-	raw := q.Get("_size")
-	if raw == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(raw)
-	if err != nil || n <= 0 {
-		return 0, badParam("_size", "%q is not a positive integer", raw)
-	}
-	if n > maxJobsSize {
-		return 0, badParam("_size", "%d is more than the maximum of %d", n, maxJobsSize)
-	}
-	return n, nil
-}
-
-// offsetParam reads _offset: the id of the last item of the previous page.
-func offsetParam(q url.Values) (string, error) {
-	raw := q.Get("_offset")
-	if raw != "" && !record.IsID(raw) {
-		return "", badParam("_offset", "%q is not an offset from a previous answer", raw)
-	}
-	return raw, nil
 }
 
 // asyncDelete answers an _async=true delete with the reference of the job

@@ -89,14 +89,20 @@ func (rt *runtime) sysJobs() *goja.Object {
 			}
 			return rt.waitJobs(ids, arg(c, 1), arg(c, 2))
 		},
-		"find": notYet("find"), "logs": notYet("logs"),
+		"find": func(c goja.FunctionCall) goja.Value {
+			need()
+			return rt.findJobs(rt.queryValues(arg(c, 0), "sys.jobs.find"))
+		},
+		"logs": func(c goja.FunctionCall) goja.Value {
+			need()
+			return rt.jobLogs(str(c, 0), rt.queryValues(arg(c, 1), "sys.jobs.logs"))
+		},
 		"setLowPriority": notYet("setLowPriority"), "removeLowPriority": notYet("removeLowPriority"),
 	})
 }
 
-// job is a sys.jobs Job: id(), label(), type(), status(), progress(),
-// hasErrors(), startDate(), endDate(), runBy(), data(), results(),
-// logInfo(m), logError(m); null when c may not see it or it does not exist.
+// job is the sys.jobs Job of id; null when the script may not see it or
+// it does not exist.
 func (rt *runtime) job(id string) goja.Value {
 	j, err := rt.e.jobs.Get(rt.x.ctx, rt.caller(), id)
 	if apperr.Is(err, apperr.NotFound) {
@@ -105,6 +111,13 @@ func (rt *runtime) job(id string) goja.Value {
 	if err != nil {
 		rt.throw(err)
 	}
+	return rt.jobObject(j)
+}
+
+// jobObject is a sys.jobs Job: id(), label(), type(), status(),
+// progress(), hasErrors(), startDate(), endDate(), runBy(), data(),
+// results(), logs(query?), logInfo(m), logError(m).
+func (rt *runtime) jobObject(j *jobs.Job) goja.Value {
 	val := func(v any) func(goja.FunctionCall) goja.Value {
 		return func(goja.FunctionCall) goja.Value { return rt.plainJS(v) }
 	}
@@ -139,6 +152,9 @@ func (rt *runtime) job(id string) goja.Value {
 		"runBy": val(map[string]any{"id": j.RunBy.ID, "fullName": j.RunBy.FullName}),
 		"data":  raw(j.Data), "results": raw(j.Results),
 		"logInfo": logTo(jobs.Info), "logError": logTo(jobs.Error),
+		"logs": func(c goja.FunctionCall) goja.Value {
+			return rt.jobLogs(j.ID, rt.queryValues(arg(c, 0), "job.logs"))
+		},
 	})
 }
 

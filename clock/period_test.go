@@ -1,4 +1,4 @@
-package api
+package clock
 
 import (
 	"testing"
@@ -26,19 +26,19 @@ func TestParsePeriod(t *testing.T) {
 		{"Yesterday", ny, ms(time.Date(2024, 3, 10, 0, 0, 0, 0, ny)), ms(time.Date(2024, 3, 11, 0, 0, 0, 0, ny)) - 1},
 		{"TODAY", time.UTC, ms(time.Date(2024, 3, 11, 0, 0, 0, 0, time.UTC)), ms(now)},
 	} {
-		from, to, err := parsePeriod(c.in, now, c.loc)
+		from, to, err := ParsePeriod(c.in, now, c.loc)
 		if err != nil || from != c.from || to != c.to {
 			t.Errorf("%q: %d..%d %v, want %d..%d", c.in, from, to, err, c.from, c.to)
 		}
 	}
 	// yesterday across the DST change is 23 hours long
-	from, to, _ := parsePeriod("yesterday", now, ny)
+	from, to, _ := ParsePeriod("yesterday", now, ny)
 	if d := time.Duration(to+1-from) * time.Millisecond; d != 23*time.Hour {
 		t.Errorf("yesterday lasted %v", d)
 	}
 	for _, bad := range []string{"", " ", "3", "h", "3x", "3h 2h", "-3h", "+3h", "3.5h", "3h30m", "tomorrow",
 		"99999999999d", "36501d", "now"} {
-		if _, _, err := parsePeriod(bad, now, time.UTC); err == nil {
+		if _, _, err := ParsePeriod(bad, now, time.UTC); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}

@@ -1,4 +1,4 @@
-package api
+package clock
 
 import (
 	"fmt"
@@ -10,12 +10,12 @@ import (
 // maxPeriod bounds a period, so that a window never overflows.
 const maxPeriod = 100 * 365 * 24 * time.Hour
 
-// parsePeriod reads a window of rest-api.md §8.2 that ends now: "today"
+// ParsePeriod reads a window of rest-api.md §8.2 that ends now: "today"
 // (local midnight to now), "yesterday" (the previous local day, to the
 // millisecond before today's midnight), or duration tokens Xd Xh Xm Xs
 // separated by spaces ("3h 30m"), each unit at most once. It returns the
 // inclusive bounds in ms.
-func parsePeriod(s string, now time.Time, loc *time.Location) (from, to int64, err error) {
+func ParsePeriod(s string, now time.Time, loc *time.Location) (from, to int64, err error) {
 	s = strings.TrimSpace(s)
 	local := now.In(loc)
 	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
