@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"runway/apperr"
 	"runway/query"
 	"runway/record"
+	"runway/store"
 )
 
 // ActionCall is one run of an action's script (app-model.md §4), as the
@@ -300,9 +302,12 @@ func (s *Service) runOne(ctx context.Context, c *Caller, e *app.Entity, a *app.A
 			return nil, fmt.Errorf("data: decode %s %s: %w", e.FullName, id, err)
 		}
 	}
-	resp, err := s.runScript(ctx, c, &ActionCall{Entity: e, Action: a, Params: params,
-		ID: id, Version: version, Label: label, Record: v, Old: old}, false)
+	call := &ActionCall{Entity: e, Action: a, Params: params, ID: id, Version: version, Label: label, Record: v, Old: old}
+	resp, err := s.runScript(ctx, c, call, false)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.actionPerformed(ctx, c, call); err != nil {
 		return nil, err
 	}
 	if a.ResultAsResponse && resp != nil {
@@ -315,8 +320,31 @@ func (s *Service) runOne(ctx context.Context, c *Caller, e *app.Entity, a *app.A
 	return after, err
 }
 
-// runScript runs the action's script and emits ACTION_PERFORMED.
-// custom: answer {} when the script returned nothing.
+// actionPerformed emits ACTION_PERFORMED for a oneRecord action: the record
+// as the action left it (as it was, when the action deleted it), and as it
+// was before (app-model.md §4).
+func (s *Service) actionPerformed(ctx context.Context, c *Caller, call *ActionCall) error {
+	if !s.Listening(call.Entity) {
+		return nil
+	}
+	ev := &Event{Type: ActionPerformed, Entity: call.Entity, ID: call.ID, Version: call.Version, Label: call.Label,
+		Record: call.Record, Old: call.Old, Action: call.Action.Name, Caller: c, Source: EventSource(c)}
+	row, err := s.store.Get(ctx, call.Entity, call.ID)
+	switch {
+	case err == nil:
+		if _, ev.Version, ev.Label, ev.Record, err = record.Decode(row.Doc); err != nil {
+			return fmt.Errorf("data: decode %s %s: %w", call.Entity.FullName, call.ID, err)
+		}
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	}
+	s.emit(ctx, ev)
+	return nil
+}
+
+// runScript runs the action's script; manyRecords and global actions emit
+// ACTION_PERFORMED here (oneRecord ones in actionPerformed). custom:
+// answer {} when the script returned nothing.
 func (s *Service) runScript(ctx context.Context, c *Caller, call *ActionCall, custom bool) (json.RawMessage, error) {
 	if call.Action.Script == "" {
 		return nil, apperr.New(apperr.BadRequest, "Action %q of %s has no script", call.Action.Name, call.Entity.FullName)
@@ -328,8 +356,10 @@ func (s *Service) runScript(ctx context.Context, c *Caller, call *ActionCall, cu
 	if err != nil {
 		return nil, err
 	}
-	s.emit(ctx, &Event{Type: ActionPerformed, Entity: call.Entity, ID: call.ID, Version: call.Version, Label: call.Label,
-		Record: call.Record, Old: call.Old, Action: call.Action.Name, Caller: c, Source: EventSource(c)})
+	if call.ID == "" {
+		s.emit(ctx, &Event{Type: ActionPerformed, Entity: call.Entity, Action: call.Action.Name,
+			Caller: c, Source: EventSource(c)})
+	}
 	if resp == nil && custom {
 		resp = json.RawMessage(`{}`)
 	}
