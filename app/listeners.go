@@ -136,7 +136,8 @@ func (l *loader) parseListener(file string) *Listener {
 			li.CustomEvent = li.Name
 		}
 	}
-	o.ignore("queue", "dynamic", "avoidTriggerUiEvents", "forUpdateCalculatedRecords", "timezone",
+	li.Queue = o.str("queue")
+	o.ignore("dynamic", "avoidTriggerUiEvents", "forUpdateCalculatedRecords", "timezone",
 		"expression", "jobType", "jobEvent", "customEvent", "description")
 	o.done()
 	return li

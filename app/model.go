@@ -284,6 +284,8 @@ type Listener struct {
 	Events              json.RawMessage
 	ExecuteInBackground bool
 	Action              string
+	// Queue is the job queue of its background runs ("": mix).
+	Queue string
 	// Time listeners: a Quartz cron expression and its IANA timezone ("":
 	// the app's). Job listeners: the job type and event ("" = any).
 	// Custom listeners: the event name of sys.events.triggerEvent.

@@ -130,7 +130,7 @@ func (s *Service) ExecuteAction(ctx context.Context, c *data.Caller, req *Action
 	default:
 		what = fmt.Sprintf("on %d records", len(p.IDs))
 	}
-	if err := s.create(ctx, j, fmt.Sprintf("Queued: action %s of entity %s %s", a.Name, e.FullName, what)); err != nil {
+	if err := s.create(ctx, j, queueOf(a.Queue), fmt.Sprintf("Queued: action %s of entity %s %s in queue %s", a.Name, e.FullName, what, queueOf(a.Queue))); err != nil {
 		return nil, err
 	}
 	return RefOf(j.ID), nil

@@ -98,7 +98,7 @@ func (s *Service) Delete(ctx context.Context, c *data.Caller, req *DeleteRequest
 	if req.Query != nil {
 		what = "the records matching " + describeQuery(p.Query)
 	}
-	if err := s.create(ctx, j, fmt.Sprintf("Queued: delete %s of entity %s", what, e.FullName)); err != nil {
+	if err := s.create(ctx, j, "", fmt.Sprintf("Queued: delete %s of entity %s", what, e.FullName)); err != nil {
 		return nil, err
 	}
 	return RefOf(j.ID), nil

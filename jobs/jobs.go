@@ -111,11 +111,12 @@ func (c Config) withDefaults() Config {
 // Service is the job queue of one app: it creates jobs, answers the jobs
 // API, and runs the workers.
 type Service struct {
-	cfg   Config
-	st    store.Store
-	data  *data.Service
-	log   *slog.Logger
-	owner string // this process's worker id
+	cfg    Config
+	st     store.Store
+	data   *data.Service
+	log    *slog.Logger
+	owner  string         // this process's worker id
+	limits map[string]int // queues running a limited number of jobs (queues.go)
 
 	wake   [2]chan struct{} // per lane (0 normal, 1 low priority)
 	sweep  chan struct{}    // wakes the janitor
@@ -133,7 +134,7 @@ type Service struct {
 func New(st store.Store, d *data.Service, log *slog.Logger, cfg Config) *Service {
 	cfg = cfg.withDefaults()
 	hard, cancel := context.WithCancel(context.Background())
-	s := &Service{cfg: cfg, st: st, data: d, log: log, owner: "w-" + record.NewID(),
+	s := &Service{cfg: cfg, st: st, data: d, log: log, owner: "w-" + record.NewID(), limits: QueueLimits(d.App()),
 		sweep: make(chan struct{}, 1), drain: make(chan struct{}), hard: hard, cancel: cancel,
 		running: map[string]*run{}}
 	s.wake[0] = make(chan struct{}, max(cfg.Workers, 1))
@@ -512,14 +513,20 @@ func newJob(ctx context.Context, c *data.Caller, typ, label string, low bool) *s
 	return j
 }
 
-// create stores a new job with its first log line and wakes its lane.
-func (s *Service) create(ctx context.Context, j *store.Job, first string) error {
+// create stores a new job in a job queue ("": none) with its first log
+// line and wakes its lane.
+func (s *Service) create(ctx context.Context, j *store.Job, queue, first string) error {
 	if err := data.CheckWritable(ctx); err != nil {
 		return err
 	}
 	err := s.st.Write(ctx, func(tx store.Tx) error {
 		if err := tx.InsertJob(ctx, j); err != nil {
 			return err
+		}
+		if queue != "" {
+			if err := tx.SetJobQueue(ctx, j.ID, queue); err != nil {
+				return err
+			}
 		}
 		return tx.AddJobLogs(ctx, newLog(j.ID, Info, "%s", first))
 	})

@@ -59,7 +59,7 @@ func (s *Service) ExecuteListener(ctx context.Context, c *data.Caller, name stri
 		j.ID = id
 	}
 	j.Data, j.Params, j.RecordsCount, j.Results = d, params, 1, []byte(`{}`)
-	if err := s.create(ctx, j, "Queued: listener "+name); err != nil {
+	if err := s.create(ctx, j, s.listenerQueue(name), "Queued: listener "+name); err != nil {
 		if id != "" {
 			if got, gerr := s.st.Job(ctx, id); gerr == nil && got != nil {
 				return nil, ErrClaimed
@@ -68,6 +68,16 @@ func (s *Service) ExecuteListener(ctx context.Context, c *data.Caller, name stri
 		return nil, err
 	}
 	return RefOf(j.ID), nil
+}
+
+// listenerQueue is the job queue of a listener's background runs.
+func (s *Service) listenerQueue(name string) string {
+	for _, l := range s.data.App().Listeners {
+		if l.Name == name {
+			return queueOf(l.Queue)
+		}
+	}
+	return DefaultQueue
 }
 
 type listenerHandler struct{}

@@ -109,7 +109,7 @@ func (s *Service) worker(low bool) {
 	for !s.draining() {
 		t := now()
 		j, err := s.st.ClaimJob(s.hard, &store.JobClaim{Owner: s.owner, LowPriority: low, Now: t,
-			StaleBefore: t - s.cfg.Takeover.Milliseconds()})
+			StaleBefore: t - s.cfg.Takeover.Milliseconds(), Limits: s.limits})
 		if err != nil && !s.draining() {
 			s.log.Error("claim job", "err", err)
 		}

@@ -89,6 +89,11 @@ type JobClaim struct {
 	// StaleBefore: a RUNNING job whose heartbeat is older than this has lost
 	// its worker (rest-api.md D9) and may be claimed too.
 	StaleBefore int64
+	// Limits are the job queues that run at most that many jobs at once
+	// (app.json jobQueues, SetJobQueue): a job of a queue whose running
+	// jobs — RUNNING or STOPPING, heartbeat not stale — reach its limit is
+	// not claimed. The count and the claim are atomic, across processes.
+	Limits map[string]int
 }
 
 // JobChange is one state transition of a job, applied by a single statement
@@ -153,6 +158,8 @@ type JobTx interface {
 	TransitionJob(ctx context.Context, id string, ch *JobChange) (*Job, error)
 	// AddJobLogs appends lines to job logs.
 	AddJobLogs(ctx context.Context, logs ...JobLog) error
+	// SetJobQueue puts a job in a named job queue (JobClaim.Limits).
+	SetJobQueue(ctx context.Context, jobID, queue string) error
 }
 
 // Jobs is the job queue and job log of a store (rest-api.md §9).

@@ -285,15 +285,34 @@ func (s *Store) AddJobLogs(ctx context.Context, logs ...store.JobLog) error {
 // ClaimJob takes the next job of a lane: the inner SELECT picks it with
 // FOR UPDATE SKIP LOCKED (workers of every process claim concurrently
 // without waiting on each other), the guarded UPDATE makes it RUNNING.
+// With queue limits, the claim counts the queues first, in one transaction
+// under their advisory lock (queues.go).
 func (s *Store) ClaimJob(ctx context.Context, c *store.JobClaim) (*store.Job, error) {
+	if len(c.Limits) == 0 {
+		return claimJob(ctx, s.pool, c, []string{})
+	}
+	var out *store.Job
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		full, err := fullQueues(ctx, tx, c)
+		if err == nil {
+			out, err = claimJob(ctx, tx, c, full)
+		}
+		return err
+	})
+	return out, err
+}
+
+// claimJob is ClaimJob's statement, skipping the jobs of the full queues.
+func claimJob(ctx context.Context, db dbtx, c *store.JobClaim, full []string) (*store.Job, error) {
 	var j store.Job
-	err := scanJob(s.pool.QueryRow(ctx, `UPDATE _jobs
+	err := scanJob(db.QueryRow(ctx, `UPDATE _jobs
 		SET status = 'RUNNING', owner = $1, heartbeat = $2, start_date = coalesce(start_date, $2)
 		WHERE id = (SELECT id FROM _jobs
 			WHERE low_priority = $3 AND (status = 'PENDING' OR (status = 'RUNNING' AND heartbeat < $4))
+			AND NOT EXISTS (SELECT 1 FROM _job_queues q WHERE q.job_id = _jobs.id AND q.queue = ANY($5))
 			ORDER BY status = 'PENDING', id LIMIT 1 FOR UPDATE SKIP LOCKED)
 		AND (status = 'PENDING' OR (status = 'RUNNING' AND heartbeat < $4))
-		RETURNING `+jobColumns, c.Owner, c.Now, c.LowPriority, c.StaleBefore), &j)
+		RETURNING `+jobColumns, c.Owner, c.Now, c.LowPriority, c.StaleBefore, full), &j)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return nil, nil

@@ -322,14 +322,19 @@ func (s *Store) AddJobLogs(ctx context.Context, logs ...store.JobLog) error {
 func (s *Store) ClaimJob(ctx context.Context, c *store.JobClaim) (*store.Job, error) {
 	var out *store.Job
 	err := s.Write(ctx, func(t store.Tx) error {
+		full, err := fullQueues(ctx, jobTx(t), c)
+		if err != nil {
+			return err
+		}
 		var j store.Job
-		err := scanJob(jobTx(t).tx.QueryRowContext(ctx, `UPDATE _jobs
+		err = scanJob(jobTx(t).tx.QueryRowContext(ctx, `UPDATE _jobs
 			SET status = 'RUNNING', owner = ?1, heartbeat = ?2, start_date = coalesce(start_date, ?2)
 			WHERE id = (SELECT id FROM _jobs
 				WHERE low_priority = ?3 AND (status = 'PENDING' OR (status = 'RUNNING' AND heartbeat < ?4))
+				AND id NOT IN (SELECT job_id FROM _job_queues WHERE queue IN (SELECT value FROM json_each(?5)))
 				ORDER BY status = 'PENDING', id LIMIT 1)
 			AND (status = 'PENDING' OR (status = 'RUNNING' AND heartbeat < ?4))
-			RETURNING `+jobColumns, c.Owner, c.Now, c.LowPriority, c.StaleBefore), &j)
+			RETURNING `+jobColumns, c.Owner, c.Now, c.LowPriority, c.StaleBefore, full), &j)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return nil

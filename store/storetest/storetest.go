@@ -69,7 +69,7 @@ func Run(t *testing.T, open Opener, reopen Reopener) {
 		{"FindOperators", FindOperators}, {"CompileErrors", CompileErrors}, {"Sort", Sort}, {"Paging", Paging},
 		{"Near", Near}, {"TextIndex", TextIndex}, {"TextIndexInOneWrite", TextIndexInOneWrite},
 		{"NestedObjectEquality", NestedObjectEquality},
-		{"ClaimJob", ClaimJob}, {"CheckpointFencing", CheckpointFencing}, {"TransitionJob", TransitionJob},
+		{"ClaimJob", ClaimJob}, {"ClaimQueueLimits", ClaimQueueLimits}, {"CheckpointFencing", CheckpointFencing}, {"TransitionJob", TransitionJob},
 		{"StopStaleJobs", StopStaleJobs}, {"DeleteIDs", DeleteIDs}, {"Locks", Locks},
 		{"MatchAgreesWithSQL", MatchAgreesWithSQL}, {"MatchErrorsLikeSQL", MatchErrorsLikeSQL},
 	} {
