@@ -42,6 +42,9 @@ import (
 // Defaults.
 const (
 	DefaultSyncTimeout = 30 * time.Second
+	// DefaultTimerCatchUp is how far back the ticks a time listener missed
+	// while no process ran are caught up at start (once per listener).
+	DefaultTimerCatchUp = time.Hour
 )
 
 // Options tune the engine.
@@ -64,6 +67,11 @@ type Options struct {
 	// Clock drives the time listeners and sys.utils' dates (nil: the wall
 	// clock).
 	Clock clock.Clock
+	// TimerCatchUp is how far back a time listener's ticks missed while no
+	// process ran are caught up when the clock loop starts: each listener
+	// runs once, for its latest missed tick (0: DefaultTimerCatchUp;
+	// negative: none).
+	TimerCatchUp time.Duration
 }
 
 // Engine runs the scripts of one app. It implements data.Scripts.
@@ -107,6 +115,9 @@ func New(a *app.App, d *data.Service, js *jobs.Service, log *slog.Logger, opts O
 		opts.Env = "dev"
 	}
 	opts.Clock = clock.OrSystem(opts.Clock)
+	if opts.TimerCatchUp == 0 {
+		opts.TimerCatchUp = DefaultTimerCatchUp
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

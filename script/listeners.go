@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/dop251/goja"
@@ -552,11 +553,15 @@ func (e *Engine) nextTick(t time.Time) time.Time {
 	return next
 }
 
-// clock runs the time listeners from now until the job service drains.
-// Ticks missed while no process ran are not run afterwards.
+// clock runs the time listeners from now until the job service drains,
+// after catching up the ticks missed while no process ran (catchUp). It
+// records, in the app state, the time up to which ticks were fired.
 func (e *Engine) clock(stop <-chan struct{}) {
 	clk := e.opts.Clock
 	last := clk.Now()
+	if err := e.catchUp(context.Background(), last); err != nil {
+		e.log.Error("time listeners: catch up", "err", err)
+	}
 	for {
 		next := e.nextTick(last)
 		if next.IsZero() {
@@ -574,6 +579,57 @@ func (e *Engine) clock(stop <-chan struct{}) {
 		if _, err := e.FireTimers(context.Background(), last, now); err != nil {
 			e.log.Error("time listeners", "err", err)
 		}
+		e.firedUpTo(context.Background(), now)
 		last = now
 	}
+}
+
+// timersState is the app state holding the time (ms) up to which the time
+// listeners' ticks were fired, by whichever process.
+const timersState = "timeListeners.firedUpTo"
+
+// firedUpTo records that the ticks up to t were fired.
+func (e *Engine) firedUpTo(ctx context.Context, t time.Time) {
+	if err := e.data.Store().SetAppState(ctx, timersState, strconv.FormatInt(t.UnixMilli(), 10)); err != nil {
+		e.log.Error("time listeners: record the last tick", "err", err)
+	}
+}
+
+// catchUp runs, once per time listener, the latest of its ticks missed
+// since the ticks were last fired — at most TimerCatchUp before now — as
+// the tick's own job (so processes starting together run it once). A first
+// start has missed nothing.
+func (e *Engine) catchUp(ctx context.Context, now time.Time) error {
+	raw, err := e.data.Store().AppState(ctx, timersState)
+	if err != nil {
+		return err
+	}
+	defer e.firedUpTo(ctx, now)
+	ms, err := strconv.ParseInt(raw, 10, 64)
+	if raw == "" || err != nil || e.opts.TimerCatchUp < 0 {
+		return nil
+	}
+	from := time.UnixMilli(ms)
+	if earliest := now.Add(-e.opts.TimerCatchUp); from.Before(earliest) {
+		from = earliest
+	}
+	for _, li := range e.listeners.time {
+		var missed time.Time
+		for t := li.sched.Next(from, li.loc); !t.IsZero() && !t.After(now); t = li.sched.Next(t, li.loc) {
+			missed = t
+		}
+		if missed.IsZero() {
+			continue
+		}
+		raw, _ := json.Marshal(&listenerEvent{Type: "TIME"})
+		_, err := e.jobs.ExecuteListener(ctx, data.SystemCaller, li.def.Name, raw, tickID(li.def.Name, missed))
+		switch {
+		case errors.Is(err, jobs.ErrClaimed):
+		case err != nil:
+			return err
+		default:
+			e.log.Info("time listener caught up", "listener", li.def.Name, "tick", missed)
+		}
+	}
+	return nil
 }

@@ -179,3 +179,79 @@ func TestTimeListenerClock(t *testing.T) {
 	clk.Advance(2 * time.Minute) // 07:11:05: the 07:10 and 07:11 ticks
 	tickLogs(t, p, 3)
 }
+
+// Ticks missed while no process ran are caught up once at start (issue 16
+// item 3): each time listener runs its latest missed tick, if that tick is
+// within the catch-up window; a first start has missed nothing. The clock
+// is the test's.
+func TestTimeListenerCatchUp(t *testing.T) {
+	a := listenApp(t)
+	path := filepath.Join(t.TempDir(), "runway.db")
+	clk := clock.NewManual(time.Date(2030, 5, 6, 7, 8, 30, 0, time.UTC))
+	// start runs a process on the database until stop.
+	start := func(catchUp time.Duration) (p *listenProc, stop func()) {
+		t.Helper()
+		st, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := script.Options{Clock: clk, TimerCatchUp: catchUp}
+		rt, err := runtime.Open(context.Background(), runtime.Config{App: a, Store: st, Clock: clk, Scripts: opts,
+			Jobs: jobs.Config{Heartbeat: 50 * time.Millisecond, Takeover: time.Second, Poll: 10 * time.Millisecond}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rt.Start()
+		return &listenProc{a, st, rt.Data, rt.Scripts, rt.Jobs}, func() {
+			rt.Close()
+			st.Close()
+		}
+	}
+	// waitLoop waits until the clock loop sleeps until its next tick (it
+	// has caught up by then).
+	waitLoop := func() {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for clk.Waiting() == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("the clock loop does not wait for the next tick")
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	// A first start: nothing to catch up; the 07:09 tick runs.
+	p, stop := start(0)
+	waitLoop()
+	tickLogs(t, p, 0)
+	clk.Advance(35 * time.Second)
+	tickLogs(t, p, 1)
+	stop()
+	// Down ten minutes (07:10 … 07:19 missed): the 07:19 tick runs once.
+	clk.Advance(10 * time.Minute) // 07:19:05
+	p, stop = start(0)
+	waitLoop()
+	tickLogs(t, p, 2)
+	clk.Advance(time.Minute) // 07:20:05: the loop goes on
+	tickLogs(t, p, 3)
+	stop()
+	// Down three hours with a window of one: the latest tick runs, once.
+	clk.Advance(3 * time.Hour) // 10:20:05
+	p, stop = start(time.Hour)
+	waitLoop()
+	tickLogs(t, p, 4)
+	stop()
+	// Down ten minutes, a window shorter than the last tick's age, and
+	// catching up switched off: nothing runs before the next tick.
+	clk.Advance(10*time.Minute + 30*time.Second) // 10:30:35, last tick 10:30:00
+	p, stop = start(20 * time.Second)
+	waitLoop()
+	tickLogs(t, p, 4)
+	clk.Advance(30 * time.Second) // 10:31:05
+	tickLogs(t, p, 5)
+	stop()
+	clk.Advance(5 * time.Minute)
+	p, stop = start(-1)
+	waitLoop()
+	tickLogs(t, p, 5)
+	stop()
+}

@@ -47,6 +47,7 @@ func serve(args []string) error {
 	jobPause := fs.Duration("job-pause", envDuration("RUNWAY_JOB_PAUSE", 0), "pause between two batches of a job, leaving the database to others [RUNWAY_JOB_PAUSE]")
 	scriptTimeout := fs.Duration("script-timeout", envDuration("RUNWAY_SCRIPT_TIMEOUT", script.DefaultSyncTimeout), "time limit of a synchronous script execution (a request's actions and field logic) [RUNWAY_SCRIPT_TIMEOUT]")
 	jobScriptTimeout := fs.Duration("job-script-timeout", envDuration("RUNWAY_JOB_SCRIPT_TIMEOUT", 0), "time limit of a script execution in a background job; 0 = none [RUNWAY_JOB_SCRIPT_TIMEOUT]")
+	timerCatchUp := fs.Duration("timer-catch-up", envDuration("RUNWAY_TIMER_CATCH_UP", script.DefaultTimerCatchUp), "at start, time listeners run once for a tick missed within this window while no process ran; 0 = none [RUNWAY_TIMER_CATCH_UP]")
 	lockLease := fs.Duration("lock-lease", envDuration("RUNWAY_LOCK_LEASE", data.DefaultLockLease), "how long a record lock outlives a process that stopped renewing it (crashed) [RUNWAY_LOCK_LEASE]")
 	_ = fs.Parse(args)
 	if err := noArgs(fs); err != nil {
@@ -58,8 +59,11 @@ func serve(args []string) error {
 	if *scriptTimeout <= 0 || *jobScriptTimeout < 0 {
 		return fmt.Errorf("--script-timeout must be positive and --job-script-timeout 0 or more")
 	}
-	if *lockLease < 100*time.Millisecond {
-		return fmt.Errorf("--lock-lease must be at least 100ms")
+	if *lockLease < 100*time.Millisecond || *timerCatchUp < 0 {
+		return fmt.Errorf("--lock-lease must be at least 100ms and --timer-catch-up 0 or more")
+	}
+	if *timerCatchUp == 0 {
+		*timerCatchUp = -1 // none (0 is the default for script.Options)
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return fmt.Errorf("--tls-cert and --tls-key go together")
@@ -84,7 +88,7 @@ func serve(args []string) error {
 		Auth: auth.Options{IdleTimeout: *idle, LoginRate: noneIsNegativeRate(*loginRate), LoginBurst: *loginBurst},
 		Jobs: jobs.Config{Workers: noneIsNegative(*jobWorkers), LowWorkers: noneIsNegative(*jobLowWorkers),
 			Heartbeat: *jobHeartbeat, Takeover: *jobTakeover, BatchSize: *jobBatch, BatchPause: *jobPause},
-		Scripts: script.Options{SyncTimeout: *scriptTimeout, BackgroundTimeout: *jobScriptTimeout},
+		Scripts: script.Options{SyncTimeout: *scriptTimeout, BackgroundTimeout: *jobScriptTimeout, TimerCatchUp: *timerCatchUp},
 		API:     api.Config{MaxBodySize: *maxBody, RequireHTTPS: *requireHTTPS, TrustProxy: *trustProxy}})
 	if err != nil {
 		return err
