@@ -157,16 +157,7 @@ func TestTimeListenerClock(t *testing.T) {
 	t.Cleanup(func() { st.Close() })
 	clk := clock.NewManual(time.Date(2030, 5, 6, 7, 8, 30, 0, time.UTC))
 	p := startListenProc(t, a, st, script.Options{Clock: clk})
-	wait := func() {
-		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for clk.Waiting() == 0 {
-			if time.Now().After(deadline) {
-				t.Fatal("the clock loop does not wait for the next tick")
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}
+	wait := func() { waitForTick(t, clk) }
 	wait()
 	clk.Advance(20 * time.Second) // 07:08:50: before the tick
 	time.Sleep(50 * time.Millisecond)
@@ -209,16 +200,7 @@ func TestTimeListenerCatchUp(t *testing.T) {
 	}
 	// waitLoop waits until the clock loop sleeps until its next tick (it
 	// has caught up by then).
-	waitLoop := func() {
-		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for clk.Waiting() == 0 {
-			if time.Now().After(deadline) {
-				t.Fatal("the clock loop does not wait for the next tick")
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}
+	waitLoop := func() { waitForTick(t, clk) }
 	// A first start: nothing to catch up; the 07:09 tick runs.
 	p, stop := start(0)
 	waitLoop()
@@ -254,4 +236,17 @@ func TestTimeListenerCatchUp(t *testing.T) {
 	waitLoop()
 	tickLogs(t, p, 5)
 	stop()
+}
+
+// waitForTick waits until the engine's clock loop sleeps until its next
+// tick on clk.
+func waitForTick(t *testing.T, clk *clock.Manual) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for clk.Waiting() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the clock loop does not wait for the next tick")
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
