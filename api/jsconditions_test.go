@@ -17,7 +17,7 @@ import (
 // readAccess "js/trailVisible" (not on private notes) for everyone.
 
 // jsReader logs in a member of jsReaders and returns the token and email.
-func jsReader(t *testing.T, s *apitest.Server) (string, string) {
+func jsReader(t testing.TB, s *apitest.Server) (string, string) {
 	t.Helper()
 	email := "reader@example.org"
 	s.CreateUser(email, "reader-password-1", obj{"groups": arr{obj{"group": "jsReaders"}}})

@@ -14,7 +14,7 @@ import (
 // (checked: "bad" is invalid), a required title, a readAccess-never field
 // (hidden), a code of at most 3 characters (a type rule) and a listener that logs every record event in logs.
 
-func authority(t *testing.T, opts ...apitest.Options) *apitest.Server {
+func authority(t testing.TB, opts ...apitest.Options) *apitest.Server {
 	t.Helper()
 	return apitest.Start(t, os.DirFS("../app/testdata/authority"), opts...)
 }
