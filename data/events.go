@@ -90,15 +90,10 @@ func (s *Service) emit(ctx context.Context, ev *Event) {
 	}
 }
 
-// afterWrite runs what follows a committed write of c: the user hook, and
+// written runs what follows a committed write of c: the user hook, and
 // the record event for listeners (ev without Entity, Caller and Source;
-// its Record holds the write's values, transient ones included).
-func (s *Service) afterWrite(ctx context.Context, c *Caller, e *app.Entity, ev *Event) {
-	s.written(ctx, c, e, ev, WriteOptions{})
-}
-
-// written is afterWrite for a write with options: without events
-// (triggerEvents: false, lite) only the user hook runs.
+// its Record holds the write's values, transient ones included). Without
+// events (triggerEvents: false, lite) only the user hook runs.
 func (s *Service) written(ctx context.Context, c *Caller, e *app.Entity, ev *Event, o WriteOptions) {
 	if e.FullName == usersEntity && s.opts.OnUserWrite != nil {
 		s.opts.OnUserWrite(ev.ID, ev.Type == RecordDeleted)
@@ -109,7 +104,7 @@ func (s *Service) written(ctx context.Context, c *Caller, e *app.Entity, ev *Eve
 	}
 }
 
-// afterDelete is afterWrite for a deleted record as it was stored (doc):
+// afterDelete is written for a deleted record as it was stored (doc):
 // record and oldRecord are both the deleted record (app-model.md §5).
 func (s *Service) afterDelete(ctx context.Context, c *Caller, e *app.Entity, id string, doc []byte) {
 	s.deleted(ctx, c, e, id, doc, WriteOptions{})

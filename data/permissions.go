@@ -40,13 +40,6 @@ func (s *Service) entityAccess(c *Caller, e *app.Entity) *access.EntityAccess {
 	return c.Policy.Entity(e)
 }
 
-// authorize is the entity-level check of every data path: the caller's
-// groups grant op on at least some records of e (403 otherwise). Which
-// records and fields is decided per record (perms).
-func (s *Service) authorize(c *Caller, e *app.Entity, op string) error {
-	return opAllowed(s.entityAccess(c, e), e, op)
-}
-
 func opAllowed(ea *access.EntityAccess, e *app.Entity, op string) error {
 	if opPerm(ea, op).None() {
 		return apperr.New(apperr.Forbidden, "Not allowed to %s records of %s", op, e.FullName)
