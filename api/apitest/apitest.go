@@ -140,6 +140,7 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 	srv := api.New(api.Config{Env: "dev", MaxBodySize: o.MaxBodySize, RequireHTTPS: o.RequireHTTPS,
 		TrustProxy: o.TrustProxy}, d, au, js, log)
 	hs := httptest.NewUnstartedServer(srv)
+	hs.Listener = api.Listener(hs.Listener)
 	// TLS handshake failures that tests cause on purpose are not news.
 	hs.Config.ErrorLog = stdlog.New(logw, "", 0)
 	if o.TLS != nil {

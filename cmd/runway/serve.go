@@ -91,6 +91,7 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
+	ln = api.Listener(ln) // net/http's own error answers in JSON too
 	defer ln.Close()
 
 	d := data.New(a, st, log)
