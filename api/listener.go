@@ -17,15 +17,17 @@ import (
 // body of rest-api.md §2.1 like every other answer (issue 10 item 5): 431
 // when the request line and headers exceed the server's MaxHeaderBytes (1
 // MiB by default), 400 for a malformed request (bad Host, bad header), 501
-// for an unknown transfer encoding, 505 for an unknown HTTP version.
+// for an unknown transfer encoding, 505 for an unknown HTTP version, 417
+// for an Expect header other than 100-continue.
 //
-// net/http writes those answers straight to the connection, in one write of
-// a fixed form (status line, "Content-Type: text/plain; charset=utf-8",
-// "Connection: close", a one-line text); the wrapped connection rewrites
-// exactly that form. A handler's answer never has it: net/http writes
-// header names sorted, Connection before Content-Type. Over TLS ended by
-// this server the connection carries ciphertext and those answers stay as
-// net/http writes them (decisions.md).
+// net/http writes those answers in one write each, of a fixed form (status
+// line, "Content-Type: text/plain; charset=utf-8", "Connection: close", a
+// one-line text; for 417 an empty body), which the wrapped connection
+// rewrites. A handler's answer never has that form: net/http writes header
+// names sorted (Connection before Content-Type), and every answer of
+// Server.ServeHTTP carries Cache-Control. Over TLS ended by this server the
+// connection carries ciphertext and those answers stay as net/http writes
+// them (decisions.md).
 func Listener(ln net.Listener) net.Listener { return jsonErrorListener{ln} }
 
 type jsonErrorListener struct{ net.Listener }
@@ -62,17 +64,25 @@ func (c jsonErrorConn) CloseWrite() error {
 	return nil
 }
 
-// netHTTPError is an answer net/http writes itself (net/http server.go).
-var netHTTPError = regexp.MustCompile(`\AHTTP/1\.1 ([0-9]{3}) [^\r\n]*\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n(?:[0-9]{3} )?([^\r\n]*)\z`)
+// Answers net/http writes itself (net/http server.go: conn.serve,
+// response.sendExpectationFailed).
+var (
+	netHTTPError             = regexp.MustCompile(`\AHTTP/1\.1 ([0-9]{3}) [^\r\n]*\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n(?:[0-9]{3} )?([^\r\n]*)\z`)
+	netHTTPExpectationFailed = regexp.MustCompile(`\AHTTP/1\.1 417 Expectation Failed\r\nConnection: close\r\nDate: [^\r\n]*\r\nContent-Length: 0\r\n\r\n\z`)
+)
 
 // jsonServerError rewrites a net/http error answer with a JSON body.
 func jsonServerError(b []byte) ([]byte, bool) {
-	m := netHTTPError.FindSubmatch(b)
-	if m == nil {
+	var status int
+	var msg string
+	if m := netHTTPError.FindSubmatch(b); m != nil {
+		status, _ = strconv.Atoi(string(m[1]))
+		msg = string(m[2])
+	} else if netHTTPExpectationFailed.Match(b) {
+		status, msg = http.StatusExpectationFailed, "Expectation Failed: only Expect: 100-continue is understood"
+	} else {
 		return nil, false
 	}
-	status, _ := strconv.Atoi(string(m[1]))
-	msg := string(m[2])
 	if status == http.StatusRequestHeaderFieldsTooLarge {
 		msg = fmt.Sprintf("The request line and headers are larger than the limit of %d bytes", http.DefaultMaxHeaderBytes)
 	}

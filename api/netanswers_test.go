@@ -33,7 +33,7 @@ func rawHTTP(t *testing.T, s *apitest.Server, request string) (*http.Response, s
 }
 
 // Answers net/http gives before any handler runs — headers too large, a
-// malformed request, an unknown HTTP version or transfer encoding — and
+// malformed request, an unknown HTTP version, transfer encoding or Expect — and
 // CONNECT and unknown methods carry the error body of rest-api.md §2.1,
 // against a real server (issue 10 item 5).
 func TestEveryAnswerHasTheErrorBody(t *testing.T) {
@@ -52,6 +52,7 @@ func TestEveryAnswerHasTheErrorBody(t *testing.T) {
 		{"GET " + api + "/data/companies HTTP/1.1\r\n\r\n", 400, "badRequest"},
 		{"GET " + api + "/data/companies HTTP/3.0\r\nHost: x\r\n\r\n", 505, "badRequest"},
 		{"POST " + api + "/data/companies HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501, "badRequest"},
+		{"GET " + api + "/data/companies HTTP/1.1\r\nHost: x\r\nExpect: bogus\r\n\r\n", 417, "badRequest"},
 		{"CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n", 404, "notFound"},
 		{"CONNECT " + api + "/data/companies HTTP/1.1\r\nHost: x\r\n\r\n", 404, "notFound"},
 		{"FOO " + api + "/data/companies HTTP/1.1\r\nHost: x\r\n\r\n", 404, "notFound"},
