@@ -38,7 +38,7 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request, c *data.Caller) 
 
 // listJobs: GET /status/jobs (rest-api.md §9.6).
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, c *data.Caller) error {
-	q := r.URL.Query()
+	q := params(r)
 	var f store.JobFilter
 	var err error
 	if f.Types, err = enumList(q, "type", jobs.Types); err != nil {
@@ -79,10 +79,14 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, c *data.Caller
 // jobLogs: GET /status/jobs/{id}/logs, alias /status/job/{id}/logs
 // (rest-api.md §9.7).
 func (s *Server) jobLogs(w http.ResponseWriter, r *http.Request, c *data.Caller) error {
-	q := r.URL.Query()
+	q := params(r)
 	var f store.JobLogFilter
 	var err error
-	if p := q.Get("period"); p != "" {
+	p, err := single(q, "period")
+	if err != nil {
+		return err
+	}
+	if p != "" {
 		from, to, err := parsePeriod(p, s.data.Now(), s.location())
 		if err != nil {
 			return badParam("period", "%q: %v (use e.g. 3h 30m, today or yesterday)", p, err)
@@ -101,7 +105,9 @@ func (s *Server) jobLogs(w http.ResponseWriter, r *http.Request, c *data.Caller)
 		return err
 	}
 	f.Levels = levels
-	f.Message = q.Get("message")
+	if f.Message, err = single(q, "message"); err != nil {
+		return err
+	}
 	if f.Limit, err = sizeParam(q, defaultJobLogsSize); err != nil {
 		return err
 	}
@@ -143,9 +149,9 @@ func (s *Server) location() *time.Location {
 // enumList reads a comma list whose values must be among allowed (any case
 // is accepted and normalized to the allowed spelling).
 func enumList(q url.Values, name string, allowed []string) ([]string, error) {
-	raw := q.Get(name)
-	if raw == "" {
-		return nil, nil
+	raw, err := single(q, name)
+	if err != nil || raw == "" {
+		return nil, err
 	}
 	var out []string
 	for _, v := range strings.Split(raw, ",") {
@@ -163,9 +169,9 @@ func enumList(q url.Values, name string, allowed []string) ([]string, error) {
 
 // msParam reads an optional timestamp in ms.
 func msParam(q url.Values, name string) (*int64, error) {
-	raw := q.Get(name)
-	if raw == "" {
-		return nil, nil
+	raw, err := single(q, name)
+	if err != nil || raw == "" {
+		return nil, err
 	}
 	n, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil {
@@ -176,9 +182,9 @@ func msParam(q url.Values, name string) (*int64, error) {
 
 // sizeParam reads _size: a positive integer up to 1000.
 func sizeParam(q url.Values, def int) (int, error) {
-	raw := q.Get("_size")
-	if raw == "" {
-		return def, nil
+	raw, err := single(q, "_size")
+	if err != nil || raw == "" {
+		return def, err
 	}
 	n, err := strconv.Atoi(raw)
 	if err != nil || n <= 0 {
@@ -192,7 +198,10 @@ func sizeParam(q url.Values, def int) (int, error) {
 
 // offsetParam reads _offset: the id of the last item of the previous page.
 func offsetParam(q url.Values) (string, error) {
-	raw := q.Get("_offset")
+	raw, err := single(q, "_offset")
+	if err != nil {
+		return "", err
+	}
 	if raw != "" && !record.IsID(raw) {
 		return "", badParam("_offset", "%q is not an offset from a previous answer", raw)
 	}
@@ -227,8 +236,8 @@ func cascadeParam(r *http.Request) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if r.URL.Query().Get("_cascadeOperations") == "" {
-		return alias, nil
+	if v, err := param(r, "_cascadeOperations"); err != nil || v == "" {
+		return alias, err
 	}
 	return boolParam(r, "_cascadeOperations", true)
 }

@@ -97,7 +97,10 @@ func bodyError(err error, limit int64) error {
 // boolParam reads a boolean query parameter (rest-api.md: true/false,
 // case-insensitive; anything else is 400).
 func boolParam(r *http.Request, name string, def bool) (bool, error) {
-	v := r.URL.Query().Get(name)
+	v, err := param(r, name)
+	if err != nil {
+		return false, err
+	}
 	switch strings.ToLower(v) {
 	case "":
 		return def, nil

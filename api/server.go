@@ -119,7 +119,9 @@ func (s *Server) routes() {
 }
 
 // ServeHTTP adds the headers every answer carries, enforces HTTPS when
-// configured, and dispatches.
+// configured, refuses what it would otherwise misread (a non-canonical
+// path, CONNECT, a query string that does not parse: request.go), and
+// dispatches.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -133,6 +135,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.cfg.RequireHTTPS && !secure && r.URL.Path != "/healthz" && r.URL.Path != "/readyz" {
 		s.writeError(w, r, apperr.New(apperr.BadRequest, "HTTPS is required"))
+		return
+	}
+	r, err := readRequest(r)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	s.mux.ServeHTTP(w, r)

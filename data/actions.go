@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"runway/access"
@@ -28,6 +27,12 @@ type ActionCall struct {
 	Label   string
 	Record  record.Values
 	Old     record.Values
+	// Stored is the record as stored when the script starts (Old, or
+	// Record when the linked parameters were saved). An action carries no
+	// version (rest-api.md §6.9), so no save of its record checks one:
+	// what the script changed from Stored is merged onto the record as
+	// stored then, like a versionless update (issue 10 item 6).
+	Stored record.Values
 
 	// manyRecords: the records the action runs over.
 	Query *query.Select
@@ -275,8 +280,9 @@ func (s *Service) runOne(ctx context.Context, c *Caller, e *app.Entity, a *app.A
 		return nil, apperr.New(apperr.BadRequest, "Action %q cannot run on record %s: its precondition is not met", a.Name, id)
 	}
 	v, linked := mergeParams(e, a, old, params)
+	stored := old
 	if a.SaveDataBeforeRunning && len(linked) > 0 {
-		linked["version"] = json.Number(strconv.FormatInt(version, 10))
+		// without a version, like every save of the action's record
 		saved, err := s.Update(ctx, c, e, id, linked)
 		if err != nil {
 			return nil, err
@@ -285,9 +291,10 @@ func (s *Service) runOne(ctx context.Context, c *Caller, e *app.Entity, a *app.A
 		if _, version, label, v, err = record.Decode(saved); err != nil {
 			return nil, fmt.Errorf("data: decode %s %s: %w", e.FullName, id, err)
 		}
+		stored = v
 	}
 	resp, err := s.runScript(ctx, c, &ActionCall{Entity: e, Action: a, Params: params,
-		ID: id, Version: version, Label: label, Record: v, Old: old}, false)
+		ID: id, Version: version, Label: label, Record: v, Old: old, Stored: stored}, false)
 	if err != nil {
 		return nil, err
 	}

@@ -167,7 +167,7 @@ func (actionHandler) start(ctx context.Context, r *run) error {
 		}
 	}
 	if p.IDs == nil {
-		v, err := url.ParseQuery(p.Query)
+		v, err := query.ParseQueryString(p.Query)
 		if err != nil {
 			return fmt.Errorf("query: %w", err)
 		}

@@ -138,7 +138,7 @@ func (deleteHandler) start(ctx context.Context, r *run) error {
 		d.ids = p.Plan.IDs
 	}
 	if d.ids == nil && p.Plan != nil && !p.Plan.Empty {
-		v, err := url.ParseQuery(p.Query)
+		v, err := query.ParseQueryString(p.Query)
 		if err != nil {
 			return fmt.Errorf("query: %w", err)
 		}

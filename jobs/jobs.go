@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -146,9 +147,13 @@ func (s *Service) Config() Config { return s.cfg }
 
 func now() int64 { return time.Now().UnixMilli() }
 
-// newLog is a log line of a job, now.
+// newLog is a log line of a job, now. A script's text (sys.jobs.logInfo,
+// an error it threw) may hold a NUL, which PostgreSQL text cannot: it
+// becomes U+FFFD, as invalid UTF-8 does, so the line is written on every
+// store.
 func newLog(jobID, level, format string, args ...any) store.JobLog {
-	return store.JobLog{ID: record.NewID(), JobID: jobID, Time: now(), Level: level, Message: fmt.Sprintf(format, args...)}
+	msg := strings.ReplaceAll(strings.ToValidUTF8(fmt.Sprintf(format, args...), "\uFFFD"), "\x00", "\uFFFD")
+	return store.JobLog{ID: record.NewID(), JobID: jobID, Time: now(), Level: level, Message: msg}
 }
 
 // Ref is a job named in another (parentJob, rootJob).

@@ -108,3 +108,12 @@ func TestUnknownJobType(t *testing.T) {
 		t.Fatalf("job %+v logs %+v", g, logs.Items)
 	}
 }
+
+// A log line is written on every store (issue 10 item 4): PostgreSQL text
+// holds neither a NUL nor invalid UTF-8.
+func TestLogLineIsStorableText(t *testing.T) {
+	l := newLog("j", Info, "Action failed: %s", "a\x00b\xffc")
+	if l.Message != "Action failed: a\uFFFDb\uFFFDc" {
+		t.Errorf("message %q", l.Message)
+	}
+}

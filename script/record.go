@@ -29,6 +29,11 @@ type recordHost struct {
 	readOnly bool        // field logic and oldRecord: val(x) is refused
 	doc      []byte      // the stored JSON while the values are unchanged
 	parent   *recordHost // a nested item's record (parentField.parent())
+	// stored holds, for the record an action runs on, the JSON of each
+	// field value as stored when the script got it or last saved it (nil
+	// for other records): its saves carry no version, only the fields
+	// changed since (data.ActionCall.Stored).
+	stored map[string]string
 }
 
 func (rt *runtime) newRecord(e *app.Entity, id string, version int64, label string, v record.Values, doc []byte) *recordHost {
@@ -58,7 +63,24 @@ func (r *recordHost) reset(doc []byte) error {
 		return err
 	}
 	r.id, r.version, r.label, r.v, r.doc = id, version, label, v, doc
+	if r.stored != nil {
+		r.stored = fieldsJSON(v)
+	}
 	return nil
+}
+
+// unversioned makes r the record of an action, stored as in stored: its
+// saves write what changed, without a version check (input).
+func (r *recordHost) unversioned(stored record.Values) { r.stored = fieldsJSON(stored) }
+
+// fieldsJSON is the JSON of each field value of v.
+func fieldsJSON(v record.Values) map[string]string {
+	out := make(map[string]string, len(v))
+	for k, x := range v {
+		b, _ := jsonMarshal(x)
+		out[k] = string(b)
+	}
+	return out
 }
 
 // json is the record's native JSON.
@@ -76,8 +98,25 @@ func (r *recordHost) json() []byte {
 func (r *recordHost) changed() { r.doc = nil }
 
 // input is the record as REST input for a save: its values, with the
-// version it was read at.
+// version it was read at; for an action's record, the fields changed since
+// it was stored (a removed one as null), without a version, so that
+// data.Update merges them onto the record as stored now, again after a
+// concurrent write, as it does for a versionless REST update.
 func (r *recordHost) input() map[string]any {
+	if r.stored != nil {
+		in := map[string]any{}
+		for k, x := range r.v {
+			if b, _ := jsonMarshal(x); string(b) != r.stored[k] {
+				in[k] = x
+			}
+		}
+		for k := range r.stored {
+			if _, ok := r.v[k]; !ok {
+				in[k] = nil
+			}
+		}
+		return in
+	}
 	in := make(map[string]any, len(r.v)+1)
 	for k, x := range r.v {
 		in[k] = x

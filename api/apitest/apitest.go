@@ -125,6 +125,7 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 	rt.Start()
 	srv := rt.API
 	hs := httptest.NewUnstartedServer(srv)
+	hs.Listener = api.Listener(hs.Listener)
 	// TLS handshake failures that tests cause on purpose are not news.
 	hs.Config.ErrorLog = stdlog.New(logw, "", 0)
 	if o.TLS != nil {

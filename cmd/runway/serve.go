@@ -94,6 +94,7 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
+	ln = api.Listener(ln) // net/http's own error answers in JSON too
 	defer ln.Close()
 	if err := ensureAdmin(ctx, rt.Auth); err != nil {
 		return err
