@@ -112,7 +112,7 @@ func TestUnknownJobType(t *testing.T) {
 // A log line is written on every store (issue 10 item 4): PostgreSQL text
 // holds neither a NUL nor invalid UTF-8.
 func TestLogLineIsStorableText(t *testing.T) {
-	l := newLog("j", Info, "Action failed: %s", "a\x00b\xffc")
+	l := jobs.NewLog("j", jobs.Info, "Action failed: %s", "a\x00b\xffc")
 	if l.Message != "Action failed: a\uFFFDb\uFFFDc" {
 		t.Errorf("message %q", l.Message)
 	}
