@@ -81,6 +81,8 @@ type Options struct {
 	// ScriptTimeout limits a synchronous script execution (0: the
 	// engine's 30 s).
 	ScriptTimeout time.Duration
+	// QueryTimeout limits a database statement (0: the store's default).
+	QueryTimeout time.Duration
 }
 
 // Start serves the app in fsys (nil = the demo app) until the test ends.
@@ -98,7 +100,7 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 		t.Fatalf("load app: %v", err)
 	}
 	ctx := context.Background()
-	st := openStore(t)
+	st := openStore(t, o.QueryTimeout)
 	if err := st.Sync(ctx, a); err != nil {
 		t.Fatalf("sync store: %v", err)
 	}
@@ -406,11 +408,11 @@ func OnPostgres() bool { return os.Getenv(storeEnv) == "postgres" }
 // openStore opens the store of a test server: a SQLite file in a temporary
 // directory, or a fresh PostgreSQL database (created from
 // RUNWAY_TEST_POSTGRES, dropped when the test ends).
-func openStore(t testing.TB) store.Store {
+func openStore(t testing.TB, queryTimeout time.Duration) store.Store {
 	t.Helper()
 	ctx := context.Background()
 	if !OnPostgres() {
-		st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "runway.db"))
+		st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "runway.db"), sqlite.Options{QueryTimeout: queryTimeout})
 		if err != nil {
 			t.Fatalf("open store: %v", err)
 		}
@@ -429,7 +431,7 @@ func openStore(t testing.TB) store.Store {
 			t.Errorf("drop test database: %v", err)
 		}
 	})
-	st, err := postgres.Open(ctx, url, postgres.Options{PoolSize: 8})
+	st, err := postgres.Open(ctx, url, postgres.Options{PoolSize: 8, QueryTimeout: queryTimeout})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

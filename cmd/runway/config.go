@@ -22,10 +22,12 @@ import (
 
 // common are the flags every command that touches an app shares.
 type common struct {
-	appDir  string
-	dataDir string
-	db      string
-	dbPool  int
+	appDir       string
+	dataDir      string
+	db           string
+	dbPool       int
+	queryTimeout time.Duration
+	sqliteSync   string
 }
 
 // register adds the shared flags, defaulting to their RUNWAY_* variables.
@@ -34,6 +36,8 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.dataDir, "data", env("RUNWAY_DATA", "./runway-data"), "data directory [RUNWAY_DATA]")
 	fs.StringVar(&c.db, "db", env("RUNWAY_DB", ""), "database URL: sqlite://PATH (default: runway.db in the data dir) or postgres://USER@HOST:PORT/DB [RUNWAY_DB]")
 	fs.IntVar(&c.dbPool, "db-pool", int(envFloat("RUNWAY_DB_POOL", 10)), "PostgreSQL connection pool size per process [RUNWAY_DB_POOL]")
+	fs.DurationVar(&c.queryTimeout, "query-timeout", envDuration("RUNWAY_QUERY_TIMEOUT", store.DefaultQueryTimeout), "time limit of one database statement; 0 = none [RUNWAY_QUERY_TIMEOUT]")
+	fs.StringVar(&c.sqliteSync, "sqlite-sync", env("RUNWAY_SQLITE_SYNC", sqlite.SyncFull), "SQLite commits: full (on disk when acknowledged) or normal (a power loss may lose the last ones) [RUNWAY_SQLITE_SYNC]")
 }
 
 func env(name, def string) string {
@@ -160,7 +164,7 @@ func loadChecked(fsys fs.FS) (*app.App, []app.Problem, error) {
 func (c *common) openStore(ctx context.Context, a *app.App) (store.Store, error) {
 	var s store.Store
 	if c.isPostgres() {
-		ps, err := postgres.Open(ctx, c.db, postgres.Options{PoolSize: c.dbPool})
+		ps, err := postgres.Open(ctx, c.db, postgres.Options{PoolSize: c.dbPool, QueryTimeout: noneIsNegativeDuration(c.queryTimeout)})
 		if err != nil {
 			return nil, err
 		}
@@ -173,7 +177,7 @@ func (c *common) openStore(ctx context.Context, a *app.App) (store.Store, error)
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("create data dir: %w", err)
 		}
-		ss, err := sqlite.Open(ctx, path)
+		ss, err := sqlite.Open(ctx, path, sqlite.Options{QueryTimeout: noneIsNegativeDuration(c.queryTimeout), Sync: c.sqliteSync})
 		if err != nil {
 			return nil, err
 		}
@@ -204,4 +208,13 @@ func (c *common) sqlitePath() (string, error) {
 		return "", fmt.Errorf("database URL %q is not a SQLite file", c.db)
 	}
 	return "", fmt.Errorf("unknown database URL %q (sqlite://PATH or postgres://…)", c.db)
+}
+
+// noneIsNegativeDuration maps a time limit flag (0 = none) to the stores'
+// options (0 = the default, negative = none).
+func noneIsNegativeDuration(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
