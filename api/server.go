@@ -12,6 +12,7 @@ import (
 	"runway/auth"
 	"runway/data"
 	"runway/jobs"
+	"runway/query"
 )
 
 // Config holds the HTTP settings.
@@ -135,6 +136,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.cfg.RequireHTTPS && !secure && r.URL.Path != "/healthz" && r.URL.Path != "/readyz" {
 		s.writeError(w, r, apperr.New(apperr.BadRequest, "HTTPS is required"))
+		return
+	}
+	if len(r.RequestURI) > query.MaxURL {
+		s.writeError(w, r, apperr.New(apperr.BadRequest, "The URL is longer than %d bytes, the limit of a request's path and query string", query.MaxURL))
 		return
 	}
 	r, err := readRequest(r)

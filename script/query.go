@@ -94,6 +94,9 @@ func (q *queryHost) selection() (*query.Select, query.Output, error) {
 		sel.Offset, sel.After = q.presetOffset, q.presetAfter
 	}
 	sel.Where = q.where()
+	if err := query.CheckConditions(sel.Where); err != nil {
+		return nil, query.Output{}, err
+	}
 	if sel.Near == nil && q.sys.Get("_sortField") == "" {
 		sel.Near = query.NearOf(sel.Where)
 	}

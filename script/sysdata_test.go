@@ -470,3 +470,36 @@ func TestSysDataQueryMapSystemKeys(t *testing.T) {
 		t.Errorf("records after the refused calls: %s", got)
 	}
 }
+
+// Scripts' queries have the limits of REST ones (query.MaxConditions):
+// over them a badRequest naming the limit, at them an answer; an array of
+// values is one list whatever its length.
+func TestSysDataQueryLimits(t *testing.T) {
+	v := shop(t)
+	for _, in := range []map[string]any{{"number": "Q1", "amount": 3}, {"number": "Q2", "amount": 600}} {
+		if _, err := v.d.Create(context.Background(), dev, v.app.Entity("orders"), in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, src := range []string{
+		`var m = {_or: []}; for (var i = 0; i <= 500; i++) { m._or.push({amount: 'greater(' + i + ')'}); }
+		 sys.data.count('orders', m)`,
+		`var q = sys.data.createQuery('orders').field('amount').equals(0);
+		 for (var i = 1; i <= 500; i++) { q = q.or().field('amount').equals(i); }
+		 sys.data.count(q)`,
+	} {
+		_, err := v.eval(src)
+		if !apperr.Is(err, apperr.BadRequest) || !strings.Contains(err.Error(), "500") {
+			t.Errorf("%s: %v, want a badRequest naming the limit of 500", src, err)
+		}
+	}
+	got := v.mustEval(`
+		var m = {_or: []}; for (var i = 0; i < 500; i++) { m._or.push({amount: 'greater(' + i + ')'}); }
+		var q = sys.data.createQuery('orders').field('amount').equals(0);
+		for (var i = 1; i < 500; i++) { q = q.or().field('amount').equals(i); }
+		var ids = []; for (var i = 0; i < 40000; i++) { ids.push('Q' + i); }
+		return [sys.data.count('orders', m), sys.data.count(q), sys.data.count('orders', {number: ids})];`)
+	if got != `[2,1,2]` {
+		t.Errorf("at the limits: %s", got)
+	}
+}

@@ -82,6 +82,8 @@ type Options struct {
 	// ScriptTimeout limits a synchronous script execution (0: the
 	// engine's 30 s).
 	ScriptTimeout time.Duration
+	// QueryTimeout limits a database statement (0: the store's default).
+	QueryTimeout time.Duration
 }
 
 // runtimeConfig is the part of the runtime's configuration the options
@@ -112,7 +114,7 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 		logw = io.Discard
 	}
 	cfg := o.runtimeConfig()
-	cfg.App, cfg.DB, cfg.Log = a, database(t), slog.New(slog.NewTextHandler(logw, nil))
+	cfg.App, cfg.DB, cfg.Log = a, database(t, o.QueryTimeout), slog.New(slog.NewTextHandler(logw, nil))
 	ctx := context.Background()
 	rt, err := runtime.Open(ctx, cfg)
 	if err != nil {
@@ -388,10 +390,10 @@ func OnPostgres() bool { return os.Getenv(storeEnv) == "postgres" }
 // database is the database of a test server: a SQLite file in a temporary
 // directory, or a fresh PostgreSQL database (created from
 // RUNWAY_TEST_POSTGRES, dropped when the test ends).
-func database(t testing.TB) runtime.DB {
+func database(t testing.TB, queryTimeout time.Duration) runtime.DB {
 	t.Helper()
 	if !OnPostgres() {
-		return runtime.DB{URL: "sqlite://" + filepath.Join(t.TempDir(), "runway.db")}
+		return runtime.DB{URL: "sqlite://" + filepath.Join(t.TempDir(), "runway.db"), QueryTimeout: queryTimeout}
 	}
 	base := os.Getenv(postgresEnv)
 	if base == "" {
@@ -406,7 +408,7 @@ func database(t testing.TB) runtime.DB {
 			t.Errorf("drop test database: %v", err)
 		}
 	})
-	return runtime.DB{URL: url, Pool: 8}
+	return runtime.DB{URL: url, Pool: 8, QueryTimeout: queryTimeout}
 }
 
 // Main runs a package's black-box tests over SQLite and then, when

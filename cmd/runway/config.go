@@ -16,14 +16,18 @@ import (
 	"runway/app"
 	"runway/runtime"
 	"runway/script"
+	"runway/store"
+	"runway/store/sqlite"
 )
 
 // common are the flags every command that touches an app shares.
 type common struct {
-	appDir  string
-	dataDir string
-	db      string
-	dbPool  int
+	appDir       string
+	dataDir      string
+	db           string
+	dbPool       int
+	queryTimeout time.Duration
+	sqliteSync   string
 }
 
 // register adds the shared flags, defaulting to their RUNWAY_* variables.
@@ -32,6 +36,8 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.dataDir, "data", env("RUNWAY_DATA", "./runway-data"), "data directory [RUNWAY_DATA]")
 	fs.StringVar(&c.db, "db", env("RUNWAY_DB", ""), "database URL: sqlite://PATH (default: runway.db in the data dir) or postgres://USER@HOST:PORT/DB [RUNWAY_DB]")
 	fs.IntVar(&c.dbPool, "db-pool", int(envFloat("RUNWAY_DB_POOL", 10)), "PostgreSQL connection pool size per process [RUNWAY_DB_POOL]")
+	fs.DurationVar(&c.queryTimeout, "query-timeout", envDuration("RUNWAY_QUERY_TIMEOUT", store.DefaultQueryTimeout), "time limit of one database statement; 0 = none [RUNWAY_QUERY_TIMEOUT]")
+	fs.StringVar(&c.sqliteSync, "sqlite-sync", env("RUNWAY_SQLITE_SYNC", sqlite.SyncFull), "SQLite commits: full (on disk when acknowledged) or normal (a power loss may lose the last ones) [RUNWAY_SQLITE_SYNC]")
 }
 
 func env(name, def string) string {
@@ -161,7 +167,7 @@ func (c *common) database() runtime.DB {
 	if url == "" {
 		url = "sqlite://" + filepath.Join(c.dataDir, "runway.db")
 	}
-	return runtime.DB{URL: url, Pool: c.dbPool}
+	return runtime.DB{URL: url, Pool: c.dbPool, QueryTimeout: noneIsNegativeDuration(c.queryTimeout), SQLiteSync: c.sqliteSync}
 }
 
 // open loads the app and opens its runtime on the database the flags name.
@@ -172,4 +178,13 @@ func (c *common) open(ctx context.Context, log *slog.Logger, cfg runtime.Config)
 	}
 	cfg.App, cfg.DB, cfg.Log = a, c.database(), log
 	return runtime.Open(ctx, cfg)
+}
+
+// noneIsNegativeDuration maps a time limit flag (0 = none) to the stores'
+// options (0 = the default, negative = none).
+func noneIsNegativeDuration(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }

@@ -383,6 +383,12 @@ func (w *where) sql() string {
 
 // ListJobs reads a page of jobs, newest first, and the total.
 func (s *Store) ListJobs(ctx context.Context, f *store.JobFilter) ([]store.Job, int64, error) {
+	bctx, done := s.bound(ctx)
+	jobs, total, err := s.listJobs(bctx, f)
+	return jobs, total, done(err)
+}
+
+func (s *Store) listJobs(ctx context.Context, f *store.JobFilter) ([]store.Job, int64, error) {
 	var w where
 	w.in("type", f.Types)
 	w.in("status", f.Statuses)
@@ -432,6 +438,12 @@ func (s *Store) ListJobs(ctx context.Context, f *store.JobFilter) ([]store.Job, 
 // The message filter (Unicode case-insensitive substring, strings.ToLower
 // as the SQLite store's Go function) is applied in Go.
 func (s *Store) JobLogs(ctx context.Context, jobID string, f *store.JobLogFilter) ([]store.JobLog, int64, error) {
+	bctx, done := s.bound(ctx)
+	logs, total, err := s.jobLogs(bctx, jobID, f)
+	return logs, total, done(err)
+}
+
+func (s *Store) jobLogs(ctx context.Context, jobID string, f *store.JobLogFilter) ([]store.JobLog, int64, error) {
 	var w where
 	w.add("job_id = ?", jobID)
 	w.bound("ts >= ?", f.From)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -20,17 +21,24 @@ import (
 type Options struct {
 	// PoolSize is the maximum number of connections (0 = 10).
 	PoolSize int
+	// QueryTimeout bounds every statement (statement_timeout): one still
+	// running then is canceled by the server and fails with
+	// store.QueryTimeout (0 = store.DefaultQueryTimeout, negative = no
+	// limit). Migrations and Sync are not bounded.
+	QueryTimeout time.Duration
 }
 
 // Store is a PostgreSQL database holding one app's records and runtime
 // state. It is safe for concurrent use, and several processes may share the
 // database.
 type Store struct {
-	pool *pgxpool.Pool
+	pool         *pgxpool.Pool
+	queryTimeout time.Duration // statement_timeout; 0 = none
 
 	schemaMu sync.RWMutex
 	uniques  map[string]map[string]string // table → unique index name → dotted field path(s)
 	texts    map[string]map[string]bool   // table → its text index names
+	indexed  map[string]map[string]bool   // table → the expressions of its indexes (indexSpec.expr)
 
 	counts     *countCache
 	watch      sessionWatch
@@ -58,12 +66,20 @@ func Open(ctx context.Context, url string, opts Options) (_ *Store, err error) {
 	} else {
 		cfg.MaxConns = 10
 	}
+	timeout := opts.QueryTimeout
+	if timeout == 0 {
+		timeout = store.DefaultQueryTimeout
+	}
+	if timeout > 0 {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(max(timeout.Milliseconds(), 1), 10)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	s := &Store{pool: pool, uniques: map[string]map[string]string{}, texts: map[string]map[string]bool{},
-		counts: newCountCache(countCacheSize), listenDone: make(chan struct{})}
+	s := &Store{pool: pool, queryTimeout: max(timeout, 0), uniques: map[string]map[string]string{}, texts: map[string]map[string]bool{},
+		indexed: map[string]map[string]bool{},
+		counts:  newCountCache(countCacheSize), listenDone: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			pool.Close()
@@ -118,6 +134,9 @@ func schemaVersion() int { return len(migrations) - 1 }
 
 func (s *Store) migrate(ctx context.Context) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+			return fmt.Errorf("postgres: migrate: %w", err)
+		}
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(lockMigrate)); err != nil {
 			return fmt.Errorf("postgres: migrate: lock: %w", err)
 		}
@@ -194,4 +213,25 @@ func (s *Store) mapWriteErr(table string, err error) error {
 		return &store.UniqueError{Field: f}
 	}
 	return &store.UniqueError{Field: cons}
+}
+
+// bound limits a read to the query timeout, including the rows the store
+// checks with query.Match after the statement. done cancels it and turns the
+// error of a read stopped by the limit (the context's deadline here, or
+// statement_timeout on the server) into store.QueryTimeout; a cancel
+// because the caller's context ended stays what it is.
+func (s *Store) bound(parent context.Context) (ctx context.Context, done func(error) error) {
+	if s.queryTimeout <= 0 {
+		return parent, func(err error) error { return err }
+	}
+	ctx, cancel := context.WithTimeout(parent, s.queryTimeout)
+	return ctx, func(err error) error {
+		code, _ := pgCode(err)
+		stopped := err != nil && parent.Err() == nil && (errors.Is(ctx.Err(), context.DeadlineExceeded) || code == "57014")
+		cancel()
+		if stopped {
+			return fmt.Errorf("%w (%v)", store.QueryTimeout(s.queryTimeout), err)
+		}
+		return err
+	}
 }

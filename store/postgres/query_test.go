@@ -14,7 +14,7 @@ func TestValuesAreBound(t *testing.T) {
 	marker := "zz'\"marker"
 	for _, op := range []query.Op{query.Equals, query.NotEquals, query.Like, query.Greater, query.Less} {
 		for _, path := range []string{"name", "email", "phone", "tags", "addresses.codes", "owner", "id", "big"} {
-			pl, err := compileSelect("e_companies", &query.Select{Where: cond(t, e, path, op, marker), After: marker})
+			pl, err := compileSelect("e_companies", nil, &query.Select{Where: cond(t, e, path, op, marker), After: marker})
 			if err != nil {
 				t.Fatalf("%s %s: %v", path, op, err)
 			}

@@ -48,7 +48,8 @@ func (r *reader) Get(ctx context.Context, e *app.Entity, id string) (*store.Row,
 		return nil, fmt.Errorf("postgres: get %s: %w", e.FullName, store.ErrNotFound)
 	}
 	var row store.Row
-	err = scanRow(r.db.QueryRow(ctx, "SELECT "+rowColumns+" FROM "+quoteIdent(table)+" WHERE id = $1", id), &row)
+	bctx, done := r.s.bound(ctx)
+	err = done(scanRow(r.db.QueryRow(bctx, "SELECT "+rowColumns+" FROM "+quoteIdent(table)+" WHERE id = $1", id), &row))
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return nil, fmt.Errorf("postgres: get %s %s: %w", e.FullName, id, store.ErrNotFound)
@@ -58,7 +59,7 @@ func (r *reader) Get(ctx context.Context, e *app.Entity, id string) (*store.Row,
 	return &row, nil
 }
 
-func (r *reader) GetMany(ctx context.Context, e *app.Entity, ids []string) ([]store.Row, error) {
+func (r *reader) GetMany(ctx context.Context, e *app.Entity, ids []string) (_ []store.Row, err error) {
 	table, err := tableName(e)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: get many: %w", err)
@@ -66,6 +67,8 @@ func (r *reader) GetMany(ctx context.Context, e *app.Entity, ids []string) ([]st
 	if len(ids) == 0 {
 		return nil, nil
 	}
+	ctx, done := r.s.bound(ctx)
+	defer func() { err = done(err) }()
 	rows, err := r.db.Query(ctx, "SELECT "+rowColumns+" FROM "+quoteIdent(table)+" WHERE id = ANY($1)", ids)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: get many %s: %w", e.FullName, err)
@@ -87,7 +90,9 @@ func (r *reader) GetMany(ctx context.Context, e *app.Entity, ids []string) ([]st
 
 // run executes a plan, calling fn for each row that passes (Match when the
 // plan is inexact, with paging applied here); fn returns false to stop.
-func (r *reader) run(ctx context.Context, pl *plan, where query.Expr, fn func(row *store.Row) bool) error {
+func (r *reader) run(ctx context.Context, pl *plan, where query.Expr, fn func(row *store.Row) bool) (err error) {
+	ctx, done := r.s.bound(ctx)
+	defer func() { err = done(err) }()
 	rows, err := r.db.Query(ctx, pl.sql, pl.args...)
 	if err != nil {
 		return err
@@ -101,6 +106,9 @@ func (r *reader) run(ctx context.Context, pl *plan, where query.Expr, fn func(ro
 			return err
 		}
 		if !pl.exact {
+			if err := ctx.Err(); err != nil {
+				return err // Match may take long: the limit applies here too
+			}
 			_, _, _, values, err := record.Decode(row.Doc)
 			if err != nil {
 				return fmt.Errorf("record %s: %w", row.ID, err)
@@ -133,7 +141,7 @@ func (r *reader) Find(ctx context.Context, e *app.Entity, sel *query.Select) ([]
 	if err != nil {
 		return nil, fmt.Errorf("postgres: find: %w", err)
 	}
-	pl, err := compileSelect(table, sel)
+	pl, err := compileSelect(table, r.s.indexedExprs(table), sel)
 	if err == nil && sel != nil {
 		err = r.s.checkTexts(table, sel.Where)
 	}
@@ -156,7 +164,7 @@ func (r *reader) Count(ctx context.Context, e *app.Entity, where query.Expr) (in
 	if err != nil {
 		return 0, fmt.Errorf("postgres: count: %w", err)
 	}
-	pl, err := compileCount(table, where)
+	pl, err := compileCount(table, r.s.indexedExprs(table), where)
 	if err == nil {
 		err = r.s.checkTexts(table, where)
 	}
@@ -177,7 +185,8 @@ func (r *reader) Count(ctx context.Context, e *app.Entity, where query.Expr) (in
 	}
 	var n int64
 	if pl.exact {
-		if err := r.db.QueryRow(ctx, pl.sql, pl.args...).Scan(&n); err != nil {
+		bctx, done := r.s.bound(ctx)
+		if err := done(r.db.QueryRow(bctx, pl.sql, pl.args...).Scan(&n)); err != nil {
 			return 0, fmt.Errorf("postgres: count %s: %w", e.FullName, err)
 		}
 	} else if err := r.run(ctx, pl, where, func(*store.Row) bool { n++; return true }); err != nil {
@@ -442,4 +451,11 @@ func (s *Store) checkTexts(table string, x query.Expr) error {
 		}
 	}
 	return nil
+}
+
+// indexedExprs are the expressions of table's indexes (read only).
+func (s *Store) indexedExprs(table string) map[string]bool {
+	s.schemaMu.RLock()
+	defer s.schemaMu.RUnlock()
+	return s.indexed[table]
 }

@@ -132,6 +132,7 @@ type indexSpec struct {
 	sql    string
 	unique bool
 	field  string
+	expr   string // the expression an equality can use the index for (its first)
 }
 
 func walkIndexable(fields []*app.Field, prefix []string, fn func(f *app.Field, path []string) error) error {
@@ -173,7 +174,7 @@ func desiredIndexes(e *app.Entity, table string) ([]indexSpec, error) {
 		if err != nil {
 			return fmt.Errorf("field %s: %w", strings.Join(path, "."), err)
 		}
-		spec := indexSpec{unique: f.Unique, field: strings.Join(path, ".")}
+		spec := indexSpec{unique: f.Unique, field: strings.Join(path, "."), expr: expr}
 		if f.Unique {
 			spec.name = name("u_", path)
 			spec.sql = "CREATE UNIQUE INDEX " + quoteIdent(spec.name) + " ON " + t + " ((" + expr + "))"
@@ -224,7 +225,7 @@ func desiredIndexes(e *app.Entity, table string) ([]indexSpec, error) {
 		if !ok {
 			continue
 		}
-		spec := indexSpec{name: name("x_", []string{ix.Name}), unique: ix.Unique, field: strings.Join(paths, ",")}
+		spec := indexSpec{name: name("x_", []string{ix.Name}), unique: ix.Unique, field: strings.Join(paths, ","), expr: exprs[0][1 : len(exprs[0])-1]}
 		kw := "CREATE INDEX "
 		if ix.Unique {
 			kw = "CREATE UNIQUE INDEX "
@@ -270,6 +271,10 @@ func (s *Store) Sync(ctx context.Context, a *app.App) error {
 		plans = append(plans, plan{table, specs, texts})
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// indexes over large tables may take longer than a query may
+		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(lockMigrate)); err != nil {
 			return err
 		}
@@ -347,6 +352,11 @@ func (s *Store) Sync(ctx context.Context, a *app.App) error {
 		}
 		s.uniques[p.table] = m
 		s.texts[p.table] = p.texts
+		indexed := map[string]bool{}
+		for _, sp := range p.specs {
+			indexed[sp.expr] = true
+		}
+		s.indexed[p.table] = indexed
 	}
 	s.schemaMu.Unlock()
 	return nil

@@ -123,10 +123,19 @@ func (c *compiler) join(xs []query.Expr, sep, empty string) (string, error) {
 		}
 		parts[i] = p
 	}
+	return balanced(parts, sep), nil
+}
+
+// balanced joins parts with sep as a balanced tree of parentheses: SQLite
+// parses "a OR b OR c …" into a tree as deep as the list is long, and
+// refuses trees deeper than 1,000 (SQLITE_MAX_EXPR_DEPTH); nested the same
+// operator, the planner still sees one flat list of terms.
+func balanced(parts []string, sep string) string {
 	if len(parts) == 1 {
-		return parts[0], nil
+		return parts[0]
 	}
-	return "(" + strings.Join(parts, sep) + ")", nil
+	mid := len(parts) / 2
+	return "(" + balanced(parts[:mid], sep) + sep + balanced(parts[mid:], sep) + ")"
 }
 
 // leafKind is the type a target's value is compared as: the field's type,
@@ -355,7 +364,7 @@ func (c *compiler) equals(e string, t *query.Target, kind string, values []any) 
 		return "", errors.New("equals needs at least one value")
 	}
 	var ors []string
-	var list []string
+	var list []any
 	for _, v := range values {
 		if m, ok := v.(map[string]any); ok {
 			o, err := c.objectEquals(e, t, m)
@@ -370,16 +379,19 @@ func (c *compiler) equals(e string, t *query.Target, kind string, values []any) 
 				v = digits(s)
 			}
 		}
-		p, err := c.bind(v)
+		b, err := bindValue(v)
 		if err != nil {
 			return "", err
 		}
-		if kind == types.Email {
-			p = "lower(" + p + ")"
+		if canEqual(b) {
+			list = append(list, b)
 		}
-		list = append(list, p)
 	}
 	if len(list) > 0 {
+		in, err := c.inList(list, kind == types.Email)
+		if err != nil {
+			return "", err
+		}
 		lhs := e
 		switch kind {
 		case types.Email:
@@ -387,12 +399,60 @@ func (c *compiler) equals(e string, t *query.Target, kind string, values []any) 
 		case types.Phone:
 			lhs = fnDigits + "(" + e + ")"
 		}
-		ors = append([]string{lhs + " IN (" + strings.Join(list, ", ") + ")"}, ors...)
+		ors = append([]string{lhs + " IN " + in}, ors...)
 	}
-	if len(ors) == 1 {
+	switch len(ors) {
+	case 0:
+		return "0", nil // no value can equal a stored one
+	case 1:
 		return ors[0], nil
 	}
 	return "(" + strings.Join(ors, " OR ") + ")", nil
+}
+
+// canEqual reports whether a bound value can equal a value of a stored
+// document: documents are JSON, so their text is valid UTF-8 and their
+// numbers finite.
+func canEqual(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return utf8.ValidString(x)
+	case float64:
+		return !math.IsNaN(x) && !math.IsInf(x, 0)
+	}
+	return true
+}
+
+// inList is the right side of an IN over bound values: "(?n)" for one, else
+// one parameter holding the values as a JSON array, read back with
+// json_each. A list of any length is then one parameter (SQLite refuses more
+// than 32,766) and one statement text (the statement cache holds one plan
+// for every length). Values decode from JSON exactly as json_extract reads
+// the stored documents. lower lowercases each value (ASCII, SQLite's lower).
+func (c *compiler) inList(values []any, lower bool) (string, error) {
+	if len(values) == 1 {
+		p, err := c.bind(values[0])
+		if err != nil {
+			return "", err
+		}
+		if lower {
+			p = "lower(" + p + ")"
+		}
+		return "(" + p + ")", nil
+	}
+	b, err := json.Marshal(values)
+	if err != nil {
+		return "", err
+	}
+	p, err := c.bind(string(b))
+	if err != nil {
+		return "", err
+	}
+	v := "value"
+	if lower {
+		v = "lower(value)"
+	}
+	return "(SELECT " + v + " FROM json_each(" + p + "))", nil
 }
 
 // objectEquals compiles the equality of the item e of nested group t with

@@ -424,7 +424,9 @@ func (w *where) sql() string {
 }
 
 // ListJobs reads a page of jobs, newest first, and the total.
-func (s *Store) ListJobs(ctx context.Context, f *store.JobFilter) ([]store.Job, int64, error) {
+func (s *Store) ListJobs(ctx context.Context, f *store.JobFilter) (_ []store.Job, _ int64, err error) {
+	ctx, done := s.bound(ctx)
+	defer func() { err = done(err) }()
 	var w where
 	w.in("type", f.Types)
 	w.in("status", f.Statuses)
@@ -472,7 +474,9 @@ func (s *Store) ListJobs(ctx context.Context, f *store.JobFilter) ([]store.Job, 
 }
 
 // JobLogs reads a page of a job's log lines, oldest first, and the total.
-func (s *Store) JobLogs(ctx context.Context, jobID string, f *store.JobLogFilter) ([]store.JobLog, int64, error) {
+func (s *Store) JobLogs(ctx context.Context, jobID string, f *store.JobLogFilter) (_ []store.JobLog, _ int64, err error) {
+	ctx, done := s.bound(ctx)
+	defer func() { err = done(err) }()
 	var w where
 	w.add("job_id = ?", jobID)
 	w.bound("ts >= ?", f.From)

@@ -81,7 +81,8 @@ func (r *reader) get(ctx context.Context, e *app.Entity, id string) (*store.Row,
 		return nil, fmt.Errorf("sqlite: get %s %s: %w", e.FullName, id, err)
 	}
 	var row store.Row
-	if err := scanRow(st.QueryRowContext(ctx, id), &row); err != nil {
+	bctx, done := r.s.bound(ctx)
+	if err := done(scanRow(st.QueryRowContext(bctx, id), &row)); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("sqlite: get %s %s: %w", e.FullName, id, store.ErrNotFound)
 		}
@@ -129,7 +130,9 @@ func (r *reader) query(ctx context.Context, q string, args []any) (*sql.Rows, er
 	return st.QueryContext(ctx, args...)
 }
 
-func (r *reader) collect(ctx context.Context, out []store.Row, q string, args []any) ([]store.Row, error) {
+func (r *reader) collect(ctx context.Context, out []store.Row, q string, args []any) (_ []store.Row, err error) {
+	ctx, done := r.s.bound(ctx)
+	defer func() { err = done(err) }()
 	rows, err := r.query(ctx, q, args)
 	if err != nil {
 		return nil, err
@@ -180,25 +183,33 @@ func (r *reader) count(ctx context.Context, e *app.Entity, where query.Expr) (in
 			return n, nil
 		}
 	}
-	rows, err := r.query(ctx, q, args)
+	n, err := r.scalar(ctx, q, args)
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: count %s: %w", e.FullName, err)
-	}
-	defer rows.Close()
-	var n int64
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return 0, fmt.Errorf("sqlite: count %s: %w", e.FullName, err)
-		}
-		return 0, fmt.Errorf("sqlite: count %s: no result", e.FullName)
-	}
-	if err := rows.Scan(&n); err != nil {
 		return 0, fmt.Errorf("sqlite: count %s: %w", e.FullName, err)
 	}
 	if r.cache {
 		r.s.counts.store(table, key, gen, n)
 	}
 	return n, nil
+}
+
+// scalar runs a query of one integer.
+func (r *reader) scalar(ctx context.Context, q string, args []any) (n int64, err error) {
+	ctx, done := r.s.bound(ctx)
+	defer func() { err = done(err) }()
+	rows, err := r.query(ctx, q, args)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return 0, err
+		}
+		return 0, errors.New("no result")
+	}
+	err = rows.Scan(&n)
+	return n, err
 }
 
 func (s *Store) reader() *reader {

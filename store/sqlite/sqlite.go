@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sync"
 	"syscall"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -20,6 +21,27 @@ const (
 	readConns   = 4
 	busyTimeout = 10000 // ms; only other connections of this process can hold locks
 )
+
+// Sync settings of commits (PRAGMA synchronous; the journal is a WAL).
+const (
+	// SyncFull syncs the WAL at every commit: a write is on disk when Write
+	// returns, so neither a crash of the process nor a power loss loses it.
+	SyncFull = "full"
+	// SyncNormal syncs the WAL only at checkpoints: a crash of the process
+	// loses nothing, a power loss or an operating-system crash may lose the
+	// last acknowledged writes (never the database's consistency).
+	SyncNormal = "normal"
+)
+
+// Options tune Open.
+type Options struct {
+	// QueryTimeout bounds each read: a statement still running then is
+	// interrupted and fails with store.QueryTimeout (0 =
+	// store.DefaultQueryTimeout, negative = no limit).
+	QueryTimeout time.Duration
+	// Sync is SyncFull or SyncNormal ("" = SyncFull).
+	Sync string
+}
 
 // Store is a SQLite database holding one app's records and runtime state.
 // It is safe for concurrent use.
@@ -39,6 +61,8 @@ type Store struct {
 	counts  *countCache
 	queries *stmtLRU // prepared list/count statements on the read pool
 
+	queryTimeout time.Duration // 0 = none
+
 	writes  chan *writeReq // to the writer goroutine
 	quit    chan struct{}  // closed by Close to stop the writer
 	stopped chan struct{}  // closed when the writer has stopped
@@ -51,8 +75,16 @@ var _ store.Store = (*Store)(nil)
 
 // Open opens (creating if needed) the database file at path, takes the
 // process lock "<path>.lock" and migrates the system tables. Call Sync before
-// using entity tables.
-func Open(ctx context.Context, path string) (_ *Store, err error) {
+// using entity tables. opts holds at most one Options (none: the defaults).
+func Open(ctx context.Context, path string, opts ...Options) (_ *Store, err error) {
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	syncMode, err := syncPragma(o.Sync)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -73,8 +105,10 @@ func Open(ctx context.Context, path string) (_ *Store, err error) {
 		counts:  newCountCache(countCacheSize),
 		queries: newStmtLRU(queryCacheSize),
 		writes:  make(chan *writeReq),
-		quit:    make(chan struct{}),
-		stopped: make(chan struct{}),
+
+		queryTimeout: queryTimeout(o.QueryTimeout),
+		quit:         make(chan struct{}),
+		stopped:      make(chan struct{}),
 	}
 	go s.writeLoop(s.quit)
 	defer func() {
@@ -83,7 +117,7 @@ func Open(ctx context.Context, path string) (_ *Store, err error) {
 		}
 	}()
 
-	s.wdb, err = sql.Open("sqlite", dsn(abs, true))
+	s.wdb, err = sql.Open("sqlite", dsn(abs, true, syncMode))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
@@ -106,7 +140,7 @@ func Open(ctx context.Context, path string) (_ *Store, err error) {
 		return nil, err
 	}
 
-	s.rdb, err = sql.Open("sqlite", dsn(abs, false))
+	s.rdb, err = sql.Open("sqlite", dsn(abs, false, syncMode))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
@@ -122,10 +156,10 @@ func Open(ctx context.Context, path string) (_ *Store, err error) {
 
 // dsn builds the modernc DSN. Pragmas are per connection, so they go in the
 // DSN (the driver runs them on every new connection).
-func dsn(abs string, write bool) string {
+func dsn(abs string, write bool, sync string) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout))
-	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "synchronous("+sync+")")
 	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Add("_pragma", "cache_size(-8000)") // 8 MB page cache per connection
 	if write {
@@ -136,6 +170,47 @@ func dsn(abs string, write bool) string {
 	}
 	u := url.URL{Path: abs}
 	return "file://" + u.EscapedPath() + "?" + q.Encode()
+}
+
+// syncPragma is the PRAGMA synchronous value of a sync setting.
+func syncPragma(setting string) (string, error) {
+	switch setting {
+	case "", SyncFull:
+		return "FULL", nil
+	case SyncNormal:
+		return "NORMAL", nil
+	}
+	return "", fmt.Errorf("sync setting %q is neither %s nor %s", setting, SyncFull, SyncNormal)
+}
+
+// queryTimeout is the limit of an Options.QueryTimeout (0: none).
+func queryTimeout(d time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return store.DefaultQueryTimeout
+	case d < 0:
+		return 0
+	}
+	return d
+}
+
+// bound limits a read to the query timeout. done cancels it and turns the
+// error of a read the limit stopped into store.QueryTimeout. A read
+// interrupted this way is a SELECT: even inside a write transaction SQLite
+// then undoes nothing.
+func (s *Store) bound(parent context.Context) (ctx context.Context, done func(error) error) {
+	if s.queryTimeout <= 0 {
+		return parent, func(err error) error { return err }
+	}
+	ctx, cancel := context.WithTimeout(parent, s.queryTimeout)
+	return ctx, func(err error) error {
+		stopped := err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && parent.Err() == nil
+		cancel()
+		if stopped {
+			return fmt.Errorf("%w (%v)", store.QueryTimeout(s.queryTimeout), err)
+		}
+		return err
+	}
 }
 
 func acquireLock(name string) (*os.File, error) {

@@ -14,6 +14,24 @@ import (
 	"runway/types"
 )
 
+// TestSyncSetting: --sqlite-sync normal is synchronous=NORMAL; anything but
+// full or normal is refused.
+func TestSyncSetting(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "a.db"), Options{Sync: SyncNormal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var syncMode int
+	if err := s.wdb.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&syncMode); err != nil || syncMode != 1 {
+		t.Errorf("synchronous = %d, %v; want 1 (NORMAL)", syncMode, err)
+	}
+	if _, err := Open(ctx, filepath.Join(t.TempDir(), "b.db"), Options{Sync: "off"}); err == nil || !strings.Contains(err.Error(), `"off"`) {
+		t.Errorf("sync setting off: %v, want an error naming it", err)
+	}
+}
+
 func TestOpenLockAndPragmas(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "a.db")
@@ -32,8 +50,10 @@ func TestOpenLockAndPragmas(t *testing.T) {
 	if err := s.wdb.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
 		t.Errorf("journal_mode = %q, %v", mode, err)
 	}
-	if err := s.wdb.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&syncMode); err != nil || syncMode != 1 {
-		t.Errorf("synchronous = %d, %v; want 1 (NORMAL)", syncMode, err)
+	for _, db := range []*sql.DB{s.wdb, s.rdb} {
+		if err := db.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&syncMode); err != nil || syncMode != 2 {
+			t.Errorf("synchronous = %d, %v; want 2 (FULL, the default)", syncMode, err)
+		}
 	}
 	if err := s.rdb.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&busy); err != nil || busy != busyTimeout {
 		t.Errorf("read busy_timeout = %d, %v", busy, err)
