@@ -49,18 +49,29 @@ func (l *Lookup) Restrict(cond query.Expr) { l.Where = and(l.Where, cond) }
 // Source returns what the source of the documents must select — Where
 // ANDed with the filters of the match stages at the start of the pipeline
 // (they read the entity's own records, so a store evaluates them with its
-// indexes) — and the index of the first stage left for Eval.
+// indexes) — and the index of the first stage left for Eval. A match on
+// the version member stays for Eval: store filters do not read it.
 func (p *Pipeline) Source() (query.Expr, int) {
 	where := p.Where
 	i := 0
 	for ; i < len(p.Stages); i++ {
 		m, ok := p.Stages[i].(*Match)
-		if !ok {
+		if !ok || readsVersion(m.Where) {
 			break
 		}
 		where = and(where, m.Where)
 	}
 	return where, i
+}
+
+// readsVersion reports whether a filter names the version member.
+func readsVersion(x query.Expr) bool {
+	for _, c := range conds(x) {
+		if c.Field == sysVersion {
+			return true
+		}
+	}
+	return false
 }
 
 // and is x AND y, either of which may be nil (true).

@@ -240,6 +240,12 @@ func TestRestrictAndSource(t *testing.T) {
 	if err != nil || len(out) != 1 || out[0]["name"] != "Acme" {
 		t.Errorf("restricted: %v %v", out, err)
 	}
+	// A match on version stays for Eval (store filters do not read it); the
+	// label member is the store's label column.
+	p4, _ := Parse(a, e, []byte(`[{"match":{"label":"Acme"}},{"match":{"version":0}}]`))
+	if where, start := p4.Source(); start != 1 || where.(*query.Cond).System != query.SysLabel {
+		t.Errorf("version: first stage left %d, source %#v", start, where)
+	}
 	// A lookup's records are restricted by its own condition.
 	p3, _ := Parse(a, a.Entity("contacts"), []byte(`[{"lookup":{"localFieldPath":"company","foreignFieldPath":"id","foreignEntityName":"companies","as":"co"}},{"project":"co.name"}]`))
 	inactive, _ := query.ParseMap(a, e, map[string]any{"state": "inactive"}, query.MapOptions{})

@@ -208,6 +208,10 @@ func (p *parser) match(info StageInfo, in *Shape, v any) (Stage, error) {
 		if c.Field != nil {
 			p.read(info, c.Field, c.PathString())
 		}
+		if len(c.Path) == 1 && c.Field.System && c.Field.Name == query.SysLabel {
+			// The label member, as filters name it: the store's label column.
+			c.Target = query.Target{System: query.SysLabel}
+		}
 	}
 	return &Match{StageInfo: info, Where: x}, nil
 }
