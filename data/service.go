@@ -74,6 +74,8 @@ type Service struct {
 	js *scriptHooks // the script engine and its caches (scripts.go)
 
 	filterRules sync.Map // *app.Field → query.Expr: compiled relationship filteringRules
+
+	aggMaxItems int // aggregate.Env.MaxItems (0: its default); SetAggregateLimit
 }
 
 // New returns a data service over a store whose schema is in step with a.
