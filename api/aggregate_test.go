@@ -224,3 +224,33 @@ func TestAggregateGeoNear(t *testing.T) {
 		t.Errorf("maxDistance: %s", r.Body)
 	}
 }
+
+// TestAggregateLookupValues: lookups join numbers and booleans by value,
+// on both stores.
+func TestAggregateLookupValues(t *testing.T) {
+	k := kitchen(t)
+	thing(t, k, obj{"text": "a", "integer": 1, "decimal": 1.5, "boolean": true})
+	thing(t, k, obj{"text": "b", "integer": 1, "decimal": 2})
+	thing(t, k, obj{"text": "c", "integer": 2, "decimal": 1.5})
+	for _, c := range []struct{ path, want string }{
+		{"integer", `[["a","b"],["a","b"],["c"]]`},
+		{"decimal", `[["a","c"],["b"],["a","c"]]`},
+		{"boolean", `[["a"],["b","c"],["b","c"]]`},
+	} {
+		r := k.As("PUT", "/data/things/aggregate", `[{"lookup":{"localFieldPath":"`+c.path+`","foreignFieldPath":"`+c.path+
+			`","foreignEntityName":"things","as":"same"}},{"project":"same.text"}]`).Status(200)
+		var p struct{ Items []obj }
+		r.Decode(&p)
+		var got [][]string
+		for _, it := range p.Items {
+			var texts []string
+			for _, s := range it["same"].([]any) {
+				texts = append(texts, s.(map[string]any)["text"].(string))
+			}
+			got = append(got, texts)
+		}
+		if js(got) != c.want {
+			t.Errorf("join on %s: %s, want %s", c.path, js(got), c.want)
+		}
+	}
+}
