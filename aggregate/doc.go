@@ -55,7 +55,8 @@
 //   - unwind {fieldPath, includeEmpty}: one document per element of the
 //     multi-valued field, which then holds that element (a non-array value
 //     counts as one element). A null or empty field gives one document with
-//     the field null when includeEmpty is true (default false), else none.
+//     the field set to null (where the object holding it exists) when
+//     includeEmpty is true (default false), else none.
 //     Only the last step of the path may be multi-valued (unwind outer
 //     arrays first).
 //   - lookup {localFieldPath, foreignFieldPath, foreignEntityName, as}: adds
