@@ -26,6 +26,8 @@ type App struct {
 	Groups    map[string]*Group // by name
 	Listeners []*Listener
 	Libraries []*Library
+	Services  []*Service // extensions/services (extensions.go)
+	Packages  []*Package // extensions/packages
 
 	// Scripts by file path relative to the app dir ("model/entities/contacts.js").
 	Scripts map[string]*Script

@@ -64,6 +64,10 @@ type Options struct {
 	// Clock drives the time listeners and sys.utils' dates (nil: the wall
 	// clock).
 	Clock clock.Clock
+	// LookupEnv reads the environment variables that ${NAME} placeholders
+	// of services' and packages' configuration name (nil: the process
+	// environment).
+	LookupEnv func(name string) (string, bool)
 }
 
 // Engine runs the scripts of one app. It implements data.Scripts.
@@ -83,6 +87,7 @@ type Engine struct {
 	jobs *jobs.Service // nil: no background jobs
 
 	listeners *listenerSet // the app's listeners (listeners.go)
+	ext       *extensions  // the app's services and packages (services.go)
 
 	executions atomic.Int64 // top-level executions started (tests: the fast path takes none)
 }
@@ -141,7 +146,11 @@ func New(a *app.App, d *data.Service, js *jobs.Service, log *slog.Logger, opts O
 	if e.boot, err = goja.Compile(bootFile, bootJS, true); err != nil {
 		return nil, fmt.Errorf("script: bootstrap: %w", err)
 	}
-	if len(errs) > 0 {
+	more, err := e.loadExtensions()
+	if err != nil {
+		return nil, err
+	}
+	if errs = append(errs, more...); len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	e.tree = buildTree(a.Libraries)
@@ -163,7 +172,7 @@ func Check(a *app.App) []app.Problem {
 			out = append(out, app.Problem{File: f, Message: "does not compile: " + strings.TrimPrefix(compileError(f, err).Error(), f+": ")})
 		}
 	}
-	return out
+	return append(out, checkPackages(a)...)
 }
 
 func compileError(file string, err error) error {

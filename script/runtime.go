@@ -46,6 +46,8 @@ func (e *Engine) newRuntime() *runtime {
 	sys := rt.sys(b)
 	_ = vm.Set("sys", sys)
 	_ = vm.Set("app", rt.appTree())
+	_ = vm.Set("svc", rt.svcRoot())
+	_ = vm.Set("pkg", rt.pkgRoot())
 	logFn := rt.fnValue(func(c goja.FunctionCall) goja.Value {
 		rt.logAt("INFO", c.Arguments)
 		return goja.Undefined()
