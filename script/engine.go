@@ -68,6 +68,9 @@ type Options struct {
 	// of services' and packages' configuration name (nil: the process
 	// environment).
 	LookupEnv func(name string) (string, bool)
+	// UIMessages receives sys.ui.sendMessage's messages (nil: they are
+	// only logged at debug; ui.go).
+	UIMessages UIMessages
 }
 
 // Engine runs the scripts of one app. It implements data.Scripts.
@@ -172,7 +175,8 @@ func Check(a *app.App) []app.Problem {
 			out = append(out, app.Problem{File: f, Message: "does not compile: " + strings.TrimPrefix(compileError(f, err).Error(), f+": ")})
 		}
 	}
-	return append(out, checkPackages(a)...)
+	out = append(out, checkPackages(a)...)
+	return append(out, unsupportedRefs(a)...)
 }
 
 func compileError(file string, err error) error {

@@ -59,6 +59,7 @@ func (e *Engine) newRuntime() *runtime {
 	_ = console.Set("warn", rt.fnValue(func(c goja.FunctionCall) goja.Value { rt.logAt("WARN", c.Arguments); return goja.Undefined() }))
 	_ = console.Set("error", rt.fnValue(func(c goja.FunctionCall) goja.Value { rt.logAt("ERROR", c.Arguments); return goja.Undefined() }))
 	_ = vm.Set("console", console)
+	rt.installUnsupported(vm.GlobalObject())
 	return rt
 }
 

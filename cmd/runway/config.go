@@ -150,14 +150,24 @@ func loadChecked(fsys fs.FS) (*app.App, []app.Problem, error) {
 	}
 	_, more, err := access.Compile(a)
 	problems = append(problems, more...)
-	// Every script must compile (the server compiles them at start).
-	if ps := script.Check(a); len(ps) > 0 {
-		problems = append(problems, ps...)
-		if err == nil {
-			err = fmt.Errorf("%d scripts do not compile", len(ps))
-		}
+	// Every script must compile (the server compiles them at start); the
+	// warnings name what Runway does not support.
+	ps := script.Check(a)
+	problems = append(problems, ps...)
+	if n := errorCount(ps); n > 0 && err == nil {
+		err = fmt.Errorf("%d scripts do not compile", n)
 	}
 	return a, problems, err
+}
+
+func errorCount(ps []app.Problem) int {
+	n := 0
+	for _, p := range ps {
+		if !p.Warning {
+			n++
+		}
+	}
+	return n
 }
 
 // database is the database the flags name: --db, or runway.db in the data
