@@ -87,6 +87,9 @@ type Options struct {
 	// AggregateMaxItems bounds the documents an aggregate stage holds (0:
 	// the default).
 	AggregateMaxItems int
+	// Environment holds the variables ${NAME} placeholders of services'
+	// and packages' configuration read (nil: the process environment).
+	Environment map[string]string
 }
 
 // runtimeConfig is the part of the runtime's configuration the options
@@ -94,8 +97,15 @@ type Options struct {
 func (o Options) runtimeConfig() runtime.Config {
 	return runtime.Config{Env: "dev", Clock: o.Clock, Jobs: o.Jobs, Data: data.Options{AggregateMaxItems: o.AggregateMaxItems},
 		Auth:    auth.Options{IdleTimeout: o.IdleTimeout, LoginRate: o.LoginRate, LoginBurst: o.LoginBurst},
-		Scripts: script.Options{SyncTimeout: o.ScriptTimeout},
+		Scripts: script.Options{SyncTimeout: o.ScriptTimeout, LookupEnv: o.lookupEnv()},
 		API:     api.Config{MaxBodySize: o.MaxBodySize, RequireHTTPS: o.RequireHTTPS, TrustProxy: o.TrustProxy}}
+}
+
+func (o Options) lookupEnv() func(string) (string, bool) {
+	if o.Environment == nil {
+		return nil
+	}
+	return func(name string) (string, bool) { v, ok := o.Environment[name]; return v, ok }
 }
 
 // Start serves the app in fsys (nil = the demo app) until the test ends.
