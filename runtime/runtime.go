@@ -53,6 +53,9 @@ type Config struct {
 	Log *slog.Logger
 	// Clock is the one clock of every service (nil: the wall clock).
 	Clock clock.Clock
+	// SecretKey is the app's key for values sealed at rest (32 bytes,
+	// RUNWAY_SECRET_KEY; nil: none): sys.storage's encrypted entries.
+	SecretKey []byte
 
 	// The options of each service, as its package defines them. What the
 	// runtime owns is set from the fields above whatever these say: the
@@ -135,7 +138,7 @@ func (r *Runtime) build(cfg Config) error {
 	r.Jobs = jobs.New(r.Store, r.Data, cfg.Log, jc)
 
 	sc := cfg.Scripts
-	sc.Clock, sc.Env = cfg.Clock, cfg.Env
+	sc.Clock, sc.Env, sc.SecretKey = cfg.Clock, cfg.Env, cfg.SecretKey
 	var err error
 	if r.Scripts, err = script.New(cfg.App, r.Data, r.Jobs, cfg.Log, sc); err != nil {
 		return fmt.Errorf("scripts: %w", err)

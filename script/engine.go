@@ -37,6 +37,7 @@ import (
 	"runway/clock"
 	"runway/data"
 	"runway/jobs"
+	"runway/store"
 )
 
 // Defaults.
@@ -71,6 +72,11 @@ type Options struct {
 	// UIMessages receives sys.ui.sendMessage's messages (nil: they are
 	// only logged at debug; ui.go).
 	UIMessages UIMessages
+	// Storage is the key/value table of sys.storage and sys.cache (the
+	// store; nil: their calls throw). SecretKey (32 bytes) seals the
+	// entries sys.storage encrypts (nil: encrypting throws).
+	Storage   store.KeyValues
+	SecretKey []byte
 }
 
 // Engine runs the scripts of one app. It implements data.Scripts.

@@ -245,4 +245,5 @@ func (rt *runtime) installMethods() {
 	rt.resultSetMethods()
 	rt.actionMethods()
 	rt.bigNumberMethods()
+	rt.aggQueryMethods()
 }

@@ -25,6 +25,8 @@ func (rt *runtime) sys(boot *goja.Object) *goja.Object {
 	_ = sys.Set("users", rt.sysUsers(false))
 	_ = sys.Set("jobs", rt.sysJobs())
 	_ = sys.Set("ui", rt.sysUI())
+	_ = sys.Set("storage", rt.sysStorage())
+	_ = sys.Set("cache", rt.sysCache())
 	_ = sys.Set("events", rt.obj(map[string]func(goja.FunctionCall) goja.Value{
 		"triggerEvent": func(c goja.FunctionCall) goja.Value {
 			var payload json.RawMessage

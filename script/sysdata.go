@@ -66,7 +66,8 @@ func (rt *runtime) sysData() *goja.Object {
 			e, sel, _, _ := rt.queryArgs(c, 0)
 			return rt.vm.ToValue(rt.count(e, sel.Where))
 		},
-		"aggregate": rt.aggregate,
+		"aggregate":            rt.aggregate,
+		"createAggregateQuery": rt.createAggregateQuery,
 		"createRecord": func(c goja.FunctionCall) goja.Value {
 			e := rt.entityArg(arg(c, 0))
 			return rt.object(rt.newRecord(e, "", 0, "", nil, nil))

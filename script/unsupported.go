@@ -40,12 +40,11 @@ type unsupportedAPI struct {
 
 // Reasons shared by several entries.
 const (
-	reasonFiles      = "files are being built (issue 13)"
-	reasonHistory    = "record history is being built (issue 12)"
-	reasonHelpers    = "being built with the everyday helpers (issue 18 item 4)"
-	reasonEndpoint   = "legacy endpoints were replaced by services and packages (svc.<name>, pkg.<name>)"
-	reasonNoUI       = "Runway serves no platform UI"
-	reasonAggBuilder = "the aggregate query builder is not built yet: pass the pipeline to sys.data.aggregate(entity, pipeline)"
+	reasonFiles    = "files are being built (issue 13)"
+	reasonHistory  = "record history is being built (issue 12)"
+	reasonHelpers  = "being built with the everyday helpers (issue 18 item 4)"
+	reasonEndpoint = "legacy endpoints were replaced by services and packages (svc.<name>, pkg.<name>)"
+	reasonNoUI     = "Runway serves no platform UI"
 )
 
 var unsupportedAPIs = []unsupportedAPI{
@@ -64,8 +63,6 @@ var unsupportedAPIs = []unsupportedAPI{
 	{path: "sys.users.removeIdentityProvider", reason: "Runway's only identity provider is its own email and password login"},
 
 	// To be built.
-	{path: "sys.cache", whole: true, reason: "not built yet", later: true},
-	{path: "sys.storage", whole: true, reason: "being built (issue 18 item 3)", later: true},
 	{path: "sys.utils.concurrency", whole: true, reason: "not built yet", later: true},
 	{path: "sys.data.importRecords", reason: reasonFiles, later: true},
 	{path: "sys.data.replaceRefs", reason: "not built yet", later: true},
@@ -80,18 +77,6 @@ var unsupportedAPIs = []unsupportedAPI{
 	{path: "sys.data.Record.lock", reason: "record locks are being built (issue 16)", later: true},
 	{path: "sys.data.Record.unlock", reason: "record locks are being built (issue 16)", later: true},
 	{path: "sys.commons.ResultSet.nextAndLock", reason: "record locks are being built (issue 16)", later: true},
-	{path: "sys.data.createAggregateQuery", reason: reasonAggBuilder, later: true},
-	{path: "sys.data.AggregateQuery", reason: reasonAggBuilder, later: true},
-	{path: "sys.data.AggregatedGroup", reason: reasonAggBuilder, later: true},
-	{path: "sys.data.AggregatedSort", reason: reasonAggBuilder, later: true},
-	{path: "sys.data.AggregatedProject", reason: reasonAggBuilder, later: true},
-	{path: "sys.data.AggregatedMatch", reason: reasonAggBuilder, later: true},
-	{path: "sys.data.AggregateAccumulator", reason: reasonAggBuilder, later: true},
-	{path: "sys.data.AggregatedCount", reason: reasonAggBuilder, later: true},
-	{path: "sys.data.AggregatedLimit", reason: reasonAggBuilder, later: true},
-	{path: "sys.data.AggregatedSkip", reason: reasonAggBuilder, later: true},
-	{path: "sys.data.AggregatedUnwind", reason: reasonAggBuilder, later: true},
-	{path: "sys.data.AggregatedLookup", reason: reasonAggBuilder, later: true},
 	{path: "sys.data.Query.globalSearch", reason: "not built yet: use indexedFilter with a text index", later: true},
 	{path: "sys.data.Record.auditLogs", reason: reasonHistory, later: true},
 	{path: "sys.data.RecordAuditLogs", reason: reasonHistory, later: true},

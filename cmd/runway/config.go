@@ -16,6 +16,7 @@ import (
 	"runway/app"
 	"runway/runtime"
 	"runway/script"
+	"runway/secret"
 	"runway/store"
 	"runway/store/sqlite"
 )
@@ -90,6 +91,21 @@ func envDuration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// secretKey is the app's key for values sealed at rest, from
+// RUNWAY_SECRET_KEY (nil when unset). It is read from the environment only:
+// a flag would show it in the process list.
+func secretKey() ([]byte, error) {
+	s := os.Getenv("RUNWAY_SECRET_KEY")
+	if s == "" {
+		return nil, nil
+	}
+	k, err := secret.ParseKey(s)
+	if err != nil {
+		return nil, fmt.Errorf("RUNWAY_SECRET_KEY: %w", err)
+	}
+	return k, nil
 }
 
 // noArgs rejects positional arguments: flag parsing stops at the first one,

@@ -77,11 +77,16 @@ func serve(args []string) error {
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 
+	key, err := secretKey()
+	if err != nil {
+		return err
+	}
+
 	log := newLogger(*logLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	rt, err := c.open(ctx, log, runtime.Config{Env: *envName, Data: data.Options{AggregateMaxItems: *aggMax},
+	rt, err := c.open(ctx, log, runtime.Config{Env: *envName, SecretKey: key, Data: data.Options{AggregateMaxItems: *aggMax},
 		Auth: auth.Options{IdleTimeout: *idle, LoginRate: noneIsNegativeRate(*loginRate), LoginBurst: *loginBurst},
 		Jobs: jobs.Config{Workers: noneIsNegative(*jobWorkers), LowWorkers: noneIsNegative(*jobLowWorkers),
 			Heartbeat: *jobHeartbeat, Takeover: *jobTakeover, BatchSize: *jobBatch, BatchPause: *jobPause},
