@@ -47,7 +47,7 @@ type missing struct{ desc string }
 
 // loopVar is a <#list> loop variable.
 type loopVar struct {
-	name, alias string // alias: the second variable of a hash listing
+	name, alias   string // alias: the second variable of a hash listing
 	val, aliasVal any
 	index, size   int
 }

@@ -17,9 +17,9 @@ type (
 		x    expr
 		name string
 	}
-	index struct{ x, i expr }
+	index  struct{ x, i expr }
 	rangeX struct {
-		from, to expr // to nil: open (1..)
+		from, to  expr // to nil: open (1..)
 		exclusive bool
 	}
 	binary struct {

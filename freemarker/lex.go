@@ -37,11 +37,11 @@ func (e *Error) Error() string { return fmt.Sprintf("line %d, column %d: %s", e.
 type tokKind int
 
 const (
-	tokText   tokKind = iota
-	tokInterp         // ${ … }: val is the expression
-	tokOpen           // <#name …>: name, val the rest
-	tokClose          // </#name>
-	tokComment        // <#-- … -->
+	tokText    tokKind = iota
+	tokInterp          // ${ … }: val is the expression
+	tokOpen            // <#name …>: name, val the rest
+	tokClose           // </#name>
+	tokComment         // <#-- … -->
 )
 
 type token struct {
