@@ -64,6 +64,9 @@ type Options struct {
 	// Clock drives the time listeners and sys.utils' dates (nil: the wall
 	// clock).
 	Clock clock.Clock
+	// Locks are sys.utils.concurrency's named locks (nil: locks within
+	// this process, NewLocalLocks).
+	Locks Locks
 }
 
 // Engine runs the scripts of one app. It implements data.Scripts.
@@ -83,6 +86,7 @@ type Engine struct {
 	jobs *jobs.Service // nil: no background jobs
 
 	listeners *listenerSet // the app's listeners (listeners.go)
+	locks     Locks        // sys.utils.concurrency
 
 	executions atomic.Int64 // top-level executions started (tests: the fast path takes none)
 }
@@ -107,10 +111,13 @@ func New(a *app.App, d *data.Service, js *jobs.Service, log *slog.Logger, opts O
 		opts.Env = "dev"
 	}
 	opts.Clock = clock.OrSystem(opts.Clock)
+	if opts.Locks == nil {
+		opts.Locks = NewLocalLocks()
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{app: a, data: d, jobs: js, log: log, opts: opts,
+	e := &Engine{app: a, data: d, jobs: js, log: log, opts: opts, locks: opts.Locks,
 		files: map[string]*goja.Program{}, libs: map[string]*goja.Program{},
 		pool: make(chan *runtime, opts.MaxIdle)}
 	var errs []error
@@ -376,6 +383,8 @@ type execution struct {
 	mu   sync.Mutex
 	done chan struct{} // closed when interrupted (wakes script.wait)
 	over bool
+
+	lockKeys []string // sys.utils.concurrency locks taken (released at the end)
 }
 
 // lease is a runtime held by a caller: the top of an execution (taken from
@@ -444,6 +453,7 @@ func (l *lease) release() {
 	if l.stop != nil {
 		l.stop()
 	}
+	l.e.releaseLocks(x)
 	l.rt.x = nil
 	l.rt.vm.ClearInterrupt()
 	if interrupted || l.rt.broken {
