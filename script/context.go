@@ -200,4 +200,3 @@ func (rt *runtime) legacyUser(c *data.Caller) goja.Value {
 		},
 	})
 }
-

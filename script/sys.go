@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/dop251/goja"
-
 )
 
 // sys builds the global sys object (app-model.md §7).
