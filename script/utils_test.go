@@ -2,6 +2,7 @@ package script_test
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -220,4 +221,35 @@ func unquote(t *testing.T, s string) string {
 		t.Fatalf("not a JSON string: %s", s)
 	}
 	return out
+}
+
+func TestRecordFormatting(t *testing.T) {
+	v := newEnv(t, os.DirFS("../app/testdata/kitchen"))
+	got := v.mustEval(`
+		var p = sys.data.createRecord('people'); p.field('name').val('Ana'); sys.data.save(p);
+		var t = sys.data.createRecord('things');
+		t.field('decimal').val(12345.678); t.field('integer').val(1234567); t.field('euros').val(1234.56);
+		t.field('money').val(-5); t.field('percentage').val(0.075); t.field('boolean').val(true);
+		t.field('stamp').val(new Date(Date.UTC(2024, 0, 2, 3, 4))); t.field('when').val(new Date(Date.UTC(2024, 0, 2, 3, 4)));
+		t.field('owner').val(p); t.field('choice').val('a');
+		var pt = t.toJson({format: 'plainText'});
+		var few = t.toJson({fields: 'decimal,owner', relationshipsToFetch: 'owner'});
+		return JSON.stringify([
+			pt.decimal, pt.integer, pt.euros, pt.money, pt.percentage, pt['boolean'], pt.stamp, pt.owner, pt.choice,
+			Object.keys(few).sort().join(','), few.owner.name,
+			t.field('decimal').format({thousandsSeparator: true, limitNumberOfDecimals: true, numberOfDecimals: 2}),
+			t.field('decimal').format({numberOfDecimals: 1, limitRuleType: 'ROUND'}), t.field('decimal').format(),
+			t.field('integer').format({thousandsSeparator: true}), t.field('euros').format(), t.field('euros').format({numberOfDecimals: 2}),
+			t.field('when').format('dd/MM/yyyy HH:mm', 'America/New_York'), t.field('stamp').format(),
+			t.field('integer').toHex(), t.field('decimal').toHex().substring(0, 8), t.field('money').toHex(), t.field('bigNumber').toHex()]);`)
+	want := `["12345.678","1234567","€1,235","-$5.00","7.5%","Yes","02/01/2024 03:04","Ana","A",` +
+		`"decimal,id,label,owner,version","Ana",` +
+		`"12,345.67","12345.7","12345.678","1,234,567","€1,235","€1,234.56","01/01/2024 22:04","02/01/2024 03:04",` +
+		`"12d687","3039.ad9","-5",""]`
+	if got = unquote(t, got); got != want {
+		t.Errorf("formatting:\n got %s\nwant %s", got, want)
+	}
+	if _, err := v.eval(`sys.data.createRecord('things').toJson({format: 'html'})`); !apperr.Is(err, apperr.BadRequest) {
+		t.Errorf("unknown format: %v", err)
+	}
 }
