@@ -118,12 +118,13 @@ func TestNumberAndTimeFormats(t *testing.T) {
 			n.format(12345.129, {limitNumberOfDecimals: true, limitRuleType: 'ROUND'}),
 			n.format(12345.5, {thousandsSeparator: true}), n.format(12345.5), n.format('7.25', {numberOfDecimals: 1}),
 			n.format(new n.BigNumber('1234567.891'), {thousandsSeparator: true, numberOfDecimals: 2}),
+			new n.BigNumber('zz.9', 36).plus(new n.BigNumber(1011, 2)).toString(), n.BigNumber('-ff', 16).toString(),
 			r >= 0 && r < 1,
 			tm.format(d, 'yyyy-MM-dd HH:mm Z', 'America/Buenos_Aires'), tm.format(d.getTime(), 'dd/MM/yy', {id: 'Asia/Tokyo'}),
 			tm.parse('2020-07-17 13:30', 'yyyy-MM-dd HH:mm', 'America/Buenos_Aires').getTime(),
 			tm.getTimeZoneOffset('America/Buenos_Aires', d) / 3600000,
 			tm.setTimeZone(d, 'America/Buenos_Aires').getTime() - d.getTime()];`)
-	want := `["12,345.123","12345.12","12345.13","12,345.5","12345.5","7.2","1,234,567.89",true,` +
+	want := `["12,345.123","12345.12","12345.13","12,345.5","12345.5","7.2","1,234,567.89","1306.25","-255",true,` +
 		`"2024-07-01 09:30 -0300","01/07/24",1595003400000,-3,-10800000]`
 	if got != want {
 		t.Errorf("formats:\n got %s\nwant %s", got, want)
