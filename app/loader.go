@@ -101,6 +101,7 @@ func load(fsys fs.FS) (*App, []Problem, error) {
 	l.loadListeners()
 	l.loadLibraries()
 	l.loadDisplayOptions()
+	l.loadTranslations()
 	l.loadGroups()
 	l.loadExtensions()
 	if len(l.byName) == 0 {

@@ -46,8 +46,8 @@ type packageDef struct {
 	libs   map[string]*goja.Program // namespace → (function(exports, module, config, dependencies){…})
 }
 
-// placeholder is an environment variable in configuration: ${NAME}.
-var placeholder = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+// envPlaceholder is an environment variable in configuration: ${NAME}.
+var envPlaceholder = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // loadExtensions resolves the configuration of the app's services and
 // packages and compiles the packages' scripts.
@@ -124,7 +124,7 @@ func (e *Engine) resolve(file string, cfg map[string]any) map[string]any {
 		switch x := v.(type) {
 		case string:
 			missing := ""
-			out := placeholder.ReplaceAllStringFunc(x, func(m string) string {
+			out := envPlaceholder.ReplaceAllStringFunc(x, func(m string) string {
 				name := m[2 : len(m)-1]
 				if s, ok := sys[name]; ok {
 					return s

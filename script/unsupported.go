@@ -42,7 +42,6 @@ type unsupportedAPI struct {
 const (
 	reasonFiles    = "files are being built (issue 13)"
 	reasonHistory  = "record history is being built (issue 12)"
-	reasonHelpers  = "being built with the everyday helpers (issue 18 item 4)"
 	reasonEndpoint = "legacy endpoints were replaced by services and packages (svc.<name>, pkg.<name>)"
 	reasonNoUI     = "Runway serves no platform UI"
 )
@@ -58,12 +57,8 @@ var unsupportedAPIs = []unsupportedAPI{
 	{path: "sys.auth", whole: true, reason: "one-time codes and their tokens need 2FA, which Runway does not have (app-model.md §8 Q32)"},
 	{path: "sys.data.Interaction", reason: reasonNoUI + " (interactions are UI objects)"},
 	{path: "sys.data.Record.embedding", reason: "semantic indexes (AI embeddings) are not supported"},
-	{path: "sys.users.getEndpointConfiguration", reason: reasonEndpoint},
-	{path: "sys.users.addIdentityProvider", reason: "Runway's only identity provider is its own email and password login"},
-	{path: "sys.users.removeIdentityProvider", reason: "Runway's only identity provider is its own email and password login"},
 
 	// To be built.
-	{path: "sys.utils.concurrency", whole: true, reason: "not built yet", later: true},
 	{path: "sys.data.importRecords", reason: reasonFiles, later: true},
 	{path: "sys.data.replaceRefs", reason: "not built yet", later: true},
 	{path: "sys.data.findByIdAndLock", reason: "record locks are being built (issue 16)", later: true},
@@ -97,26 +92,6 @@ var unsupportedAPIs = []unsupportedAPI{
 	{path: "sys.files.CsvFileWriter", reason: reasonFiles, later: true},
 	{path: "sys.files.FileDescriptor", reason: reasonFiles, later: true},
 	{path: "sys.data.Record.entityId", reason: "entity ids are not part of Runway's app model yet", later: true},
-
-	// The everyday helpers, being built (issue 18 item 4).
-	{path: "sys.context.root", reason: reasonHelpers, later: true},
-	{path: "sys.context.any", reason: reasonHelpers, later: true},
-	{path: "sys.events.registerCallback", reason: reasonHelpers, later: true},
-	{path: "sys.events.executeCallback", reason: reasonHelpers, later: true},
-	{path: "sys.i18n.translate", reason: reasonHelpers, later: true},
-	{path: "sys.utils.text.findTokens", reason: reasonHelpers, later: true},
-	{path: "sys.utils.text.textToHtml", reason: reasonHelpers, later: true},
-	{path: "sys.utils.text.markdownToHtml", reason: reasonHelpers, later: true},
-	{path: "sys.utils.text.htmlToMarkdown", reason: reasonHelpers, later: true},
-	{path: "sys.utils.xml", whole: true, reason: reasonHelpers, later: true},
-	{path: "sys.utils.numbers.getRandomValue", reason: reasonHelpers, later: true},
-	{path: "sys.utils.crypto.sha3", reason: reasonHelpers, later: true},
-	{path: "sys.utils.crypto.keccak", reason: reasonHelpers, later: true},
-	{path: "sys.utils.crypto.jwt", whole: true, reason: reasonHelpers, later: true},
-	{path: "sys.utils.crypto.hs256", reason: reasonHelpers, later: true},
-	{path: "sys.utils.crypto.verifySignatureWithHmac", reason: reasonHelpers, later: true},
-	{path: "sys.utils.time.setTimeZone", reason: reasonHelpers, later: true},
-	{path: "sys.utils.script.eval", reason: reasonHelpers, later: true},
 }
 
 // methodKinds maps a documented object type to the method table of its

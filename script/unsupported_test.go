@@ -29,7 +29,6 @@ func TestUnsupportedThrowsClearly(t *testing.T) {
 		"sys.data.createRecord('items').embedding('x');":                       "sys.data.Record.embedding is not supported by Runway (test.js, line 1): semantic indexes",
 		"sys.data.createQuery('items').globalSearch('x');":                     "sys.data.Query.globalSearch is not supported by Runway",
 		"sys.jobs.findById(sys.data.delete('items', {name: 'x'})).duration();": "sys.jobs.Job.duration is not supported by Runway",
-		"sys.utils.concurrency.tryLock('k', 10);":                              "sys.utils.concurrency.tryLock is not supported by Runway",
 	} {
 		_, err := v.eval(src)
 		if !apperr.Is(err, apperr.InternalError) || !strings.Contains(err.Error(), want) {
