@@ -123,22 +123,24 @@ func (e *Engine) resolve(file string, cfg map[string]any) map[string]any {
 	walk = func(key string, v any) any {
 		switch x := v.(type) {
 		case string:
-			missing := ""
+			missing, why := "", ""
 			out := envPlaceholder.ReplaceAllStringFunc(x, func(m string) string {
 				name := m[2 : len(m)-1]
 				if s, ok := sys[name]; ok {
 					return s
 				}
-				if !strings.HasPrefix(name, "RUNWAY_") {
-					if s, ok := lookup(name); ok {
-						return s
-					}
+				if strings.HasPrefix(name, "RUNWAY_") {
+					missing, why = name, "Runway's own settings are never read"
+				} else if s, ok := lookup(name); ok {
+					return s
+				} else {
+					missing, why = name, "it is not set"
 				}
-				missing = name
 				return ""
 			})
 			if missing != "" {
-				e.log.Warn("configuration names an environment variable that is not set; the value is null", "file", file, "key", key, "variable", missing)
+				e.log.Warn("configuration names an environment variable it cannot have; the value is null",
+					"file", file, "key", key, "variable", missing, "why", why)
 				return nil
 			}
 			return out
