@@ -660,6 +660,7 @@ func TestServeStartErrors(t *testing.T) {
 		{"app is a file", nil, []string{"--app", filepath.Join(broken, "model", "entities", "a.json")}, []string{"is not a directory"}},
 		{"bad address", nil, []string{"--addr", "127.0.0.1:99999"}, []string{"invalid port"}},
 		{"stray argument", nil, []string{"extra"}, []string{`unexpected argument "extra"`}},
+		{"bad secret key", []string{"RUNWAY_SECRET_KEY=not-32-bytes"}, nil, []string{"RUNWAY_SECRET_KEY: secret: the key must be 32 bytes"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0"}, tc.args...)
@@ -693,6 +694,8 @@ func TestCheckDemo(t *testing.T) {
 	for _, want := range []string{
 		`warning: model/entities/e.json: fields[0].colour: unknown key "colour" ignored`,
 		`warning: model/listeners/fromPlugin.json: type: listener type "plugin" is not supported; the listener is disabled`,
+		`warning: extensions/services/pdf.json: serviceType: service type "pdf" is not supported by Runway: calls to svc.pdf throw`,
+		`warning: app.js: line 3: sys.monitoring is not supported by Runway: it reads the platform's metrics; Runway has /healthz, /readyz and its logs`,
 	} {
 		if !strings.Contains(r.stdout, want+"\n") {
 			t.Errorf("check warnings: stdout lacks %q:\n%s", want, r.stdout)
@@ -748,6 +751,12 @@ func TestCheckBrokenApps(t *testing.T) {
 		"broken-flags": {
 			`error: model/entities/f.json: fields[0].unique: unique is not allowed on type boolean`,
 			`error: model/entities/f.json: fields[8].nestedFields[1].nestedFields[0].unique: unique is not allowed inside a many-valued nested field`,
+		},
+		"broken-extensions": {
+			`error: extensions/services/two.json: serviceType: a service needs its serviceType`,
+			`error: extensions/packages/http.json: dependencies[0].serviceInstance: no service "nope" in extensions/services`,
+			`error: extensions/packages/own.json: package "own" uses the package "absent", which the app does not have`,
+			`warning: extensions/packages/own/package.json: metadata[2]: package listeners (hooks) are not supported by Runway and are ignored`,
 		},
 		"broken-entities": {
 			`error: model/entities/loopb.json: parentEntity: inheritance cycle through parent entity "loopa"`,
