@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"sync"
 
 	"runway/apperr"
 	"runway/auth"
@@ -25,6 +26,8 @@ type Config struct {
 	// X-Forwarded-For (the client IP) set by a proxy in front of Runway.
 	// Without it both headers are ignored.
 	TrustProxy bool
+	// NoOpenAPI turns off GET {base}/openapi.json (openapi.go).
+	NoOpenAPI bool
 }
 
 // DefaultMaxBodySize is the body limit when none is configured (10 MiB).
@@ -38,19 +41,29 @@ type Server struct {
 	jobs *jobs.Service
 	log  *slog.Logger
 	mux  *routeMux
+
+	openapi struct { // the document, built on its first request
+		once sync.Once
+		doc  []byte
+		err  error
+	}
 }
 
 // New builds the server and its routes.
 func New(cfg Config, d *data.Service, a *auth.Service, j *jobs.Service, log *slog.Logger) *Server {
+	s := &Server{cfg: cfg.withDefaults(), data: d, auth: a, jobs: j, log: log, mux: &routeMux{ServeMux: http.NewServeMux()}}
+	s.routes()
+	return s
+}
+
+func (cfg Config) withDefaults() Config {
 	if cfg.MaxBodySize <= 0 {
 		cfg.MaxBodySize = DefaultMaxBodySize
 	}
 	if cfg.Env == "" {
 		cfg.Env = "dev"
 	}
-	s := &Server{cfg: cfg, data: d, auth: a, jobs: j, log: log, mux: &routeMux{ServeMux: http.NewServeMux()}}
-	s.routes()
-	return s
+	return cfg
 }
 
 // routeMux is the server's ServeMux, remembering the patterns registered
@@ -112,6 +125,10 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET "+b+"/status/jobs/{id}/logs", s.authed(s.jobLogs))
 	s.mux.HandleFunc("GET "+b+"/status/job/{id}/logs", s.authed(s.jobLogs))
 	s.mux.HandleFunc("PUT "+b+"/status/jobs/{id}/{command}", s.authed(s.jobCommand))
+
+	if !s.cfg.NoOpenAPI {
+		s.mux.HandleFunc("GET "+b+"/openapi.json", s.public(s.serveOpenAPI))
+	}
 
 	// Everything else is a JSON 404, including known paths with another
 	// method, so every answer has the error body of rest-api.md §2.

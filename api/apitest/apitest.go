@@ -82,6 +82,8 @@ type Options struct {
 	// ScriptTimeout limits a synchronous script execution (0: the
 	// engine's 30 s).
 	ScriptTimeout time.Duration
+	// NoOpenAPI turns off GET {base}/openapi.json.
+	NoOpenAPI bool
 }
 
 // runtimeConfig is the part of the runtime's configuration the options
@@ -90,7 +92,8 @@ func (o Options) runtimeConfig() runtime.Config {
 	return runtime.Config{Env: "dev", Clock: o.Clock, Jobs: o.Jobs,
 		Auth:    auth.Options{IdleTimeout: o.IdleTimeout, LoginRate: o.LoginRate, LoginBurst: o.LoginBurst},
 		Scripts: script.Options{SyncTimeout: o.ScriptTimeout},
-		API:     api.Config{MaxBodySize: o.MaxBodySize, RequireHTTPS: o.RequireHTTPS, TrustProxy: o.TrustProxy}}
+		API: api.Config{MaxBodySize: o.MaxBodySize, RequireHTTPS: o.RequireHTTPS, TrustProxy: o.TrustProxy,
+			NoOpenAPI: o.NoOpenAPI}}
 }
 
 // Start serves the app in fsys (nil = the demo app) until the test ends.
