@@ -245,7 +245,7 @@ func TestOpenAPIAnswers(t *testing.T) {
 	acme := c.call("POST", "/data/companies", tok, obj{"name": "Acme", "state": "active", "numberOfEmployees": 40,
 		"isCustomer": true, "contactInformation": obj{"phoneNumber": "+1 702 845 9380", "email": "info@acme.example"},
 		"addresses": arr{obj{"addressLine": "1 Main St", "zipCode": "89145", "city": "Las Vegas", "state": "NV"}},
-		"homepage": "https://acme.example", "taxId": "123abc", "rating": "4.5", "notes": "first", "lastMeeting": 1717180200000,
+		"homepage":  "https://acme.example", "taxId": "123abc", "rating": "4.5", "notes": "first", "lastMeeting": 1717180200000,
 	}).Status(200).JSON()
 	id := acme["id"].(string)
 	skill := c.call("POST", "/data/skills", tok, obj{"name": "Go", "category": "technical"}).Status(200).JSON()
