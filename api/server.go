@@ -4,6 +4,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -28,6 +29,11 @@ type Config struct {
 	TrustProxy bool
 	// NoOpenAPI turns off GET {base}/openapi.json (openapi.go).
 	NoOpenAPI bool
+	// Observer is told of every request (metrics); nil: nobody.
+	Observer Observer
+	// Ready answers GET /readyz: nil when the server may take traffic, else
+	// why not (the runtime's: store, schema, shutting down); nil: always ready.
+	Ready func(context.Context) error
 }
 
 // DefaultMaxBodySize is the body limit when none is configured (10 MiB).
@@ -100,7 +106,7 @@ func (s *Server) Base() string { return "/" + s.cfg.Env + "/runtime/api" }
 func (s *Server) routes() {
 	b := s.Base()
 	s.mux.HandleFunc("GET /healthz", health)
-	s.mux.HandleFunc("GET /readyz", health)
+	s.mux.HandleFunc("GET /readyz", s.ready)
 
 	s.mux.HandleFunc("POST "+b+"/auth/login", s.public(s.login))
 	s.mux.HandleFunc("POST "+b+"/auth/logout", s.authed(s.logout))
@@ -136,8 +142,11 @@ func (s *Server) routes() {
 }
 
 // ServeHTTP adds the headers every answer carries, enforces HTTPS when
-// configured, and dispatches.
+// configured, and dispatches; the request is logged and observed
+// (requests.go).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w, r, done := s.track(w, r)
+	defer done()
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
@@ -179,6 +188,7 @@ func (s *Server) authed(h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, err := s.auth.Authenticate(r.Context(), r.Header.Get("token"), s.clientIP(r))
 		if err == nil {
+			setUser(r, c.UserID)
 			err = s.guard(r, c)
 		}
 		if err == nil {
