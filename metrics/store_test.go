@@ -100,3 +100,37 @@ func TestStoreKeepsSessionWatcher(t *testing.T) {
 		t.Error("Unwrap does not give the store back")
 	}
 }
+
+// BenchmarkStoreGet: a record read straight from SQLite (baseline) and
+// through the timing wrapper.
+func BenchmarkStoreGet(b *testing.B) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "a.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	a := storetest.App()
+	if err := st.Sync(ctx, a); err != nil {
+		b.Fatal(err)
+	}
+	e := a.Entity("companies")
+	err = st.Write(ctx, func(tx store.Tx) error {
+		return tx.Insert(ctx, e, &store.Row{ID: storetest.ID(1), Label: "a", Doc: []byte(`{"id":"` + storetest.ID(1) + `","version":0,"label":"a"}`)})
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		st   store.Store
+	}{{"sqlite", st}, {"timed", New().Store(st)}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := c.st.Get(ctx, e, storetest.ID(1)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
