@@ -27,6 +27,7 @@ import (
 	"runway/clock"
 	"runway/data"
 	"runway/jobs"
+	"runway/metrics"
 	"runway/runtime"
 	"runway/script"
 	"runway/store/postgres"
@@ -40,14 +41,19 @@ const (
 
 // Server is a running test server.
 type Server struct {
-	URL    string // base URL of the API, ".../dev/runtime/api"
-	Root   string // server root, for /healthz
-	Data   *data.Service
-	Auth   *auth.Service
-	Jobs   *jobs.Service
-	API    *api.Server  // the HTTP server (its Routes)
-	Token  string       // an admin (developer) token ("" when Start could not log in: RequireHTTPS over plain HTTP)
-	Client *http.Client // the client the helpers use (trusts the server's certificate with TLS)
+	URL  string // base URL of the API, ".../dev/runtime/api"
+	Root string // server root, for /healthz
+	Data *data.Service
+	Auth *auth.Service
+	Jobs *jobs.Service
+	API  *api.Server // the HTTP server (its Routes)
+	// Metrics are the server's Prometheus metrics (runway serve exposes
+	// them on --metrics-addr; a test scrapes their Handler).
+	Metrics *metrics.Metrics
+	// Runtime is the runtime the server is built on (Drain).
+	Runtime *runtime.Runtime
+	Token   string       // an admin (developer) token ("" when Start could not log in: RequireHTTPS over plain HTTP)
+	Client  *http.Client // the client the helpers use (trusts the server's certificate with TLS)
 	// Header is added to every request the helpers send (e.g.
 	// X-Forwarded-Proto behind a pretended proxy); tests may change it.
 	Header http.Header
@@ -90,6 +96,8 @@ type Options struct {
 	// Environment holds the variables ${NAME} placeholders of services'
 	// and packages' configuration read (nil: the process environment).
 	Environment map[string]string
+	// NoOpenAPI turns off GET {base}/openapi.json.
+	NoOpenAPI bool
 }
 
 // runtimeConfig is the part of the runtime's configuration the options
@@ -98,7 +106,8 @@ func (o Options) runtimeConfig() runtime.Config {
 	return runtime.Config{Env: "dev", Clock: o.Clock, Jobs: o.Jobs, Data: data.Options{AggregateMaxItems: o.AggregateMaxItems},
 		Auth:    auth.Options{IdleTimeout: o.IdleTimeout, LoginRate: o.LoginRate, LoginBurst: o.LoginBurst},
 		Scripts: script.Options{SyncTimeout: o.ScriptTimeout, LookupEnv: o.lookupEnv()},
-		API:     api.Config{MaxBodySize: o.MaxBodySize, RequireHTTPS: o.RequireHTTPS, TrustProxy: o.TrustProxy}}
+		API: api.Config{MaxBodySize: o.MaxBodySize, RequireHTTPS: o.RequireHTTPS, TrustProxy: o.TrustProxy,
+			NoOpenAPI: o.NoOpenAPI}}
 }
 
 func (o Options) lookupEnv() func(string) (string, bool) {
@@ -153,7 +162,8 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 		hs.Close()
 		rt.Close()
 	})
-	s := &Server{URL: hs.URL + srv.Base(), Root: hs.URL, Data: rt.Data, Auth: rt.Auth, Jobs: rt.Jobs, API: srv, Client: hs.Client(),
+	s := &Server{URL: hs.URL + srv.Base(), Root: hs.URL, Data: rt.Data, Auth: rt.Auth, Jobs: rt.Jobs, API: srv,
+		Metrics: rt.Metrics, Runtime: rt, Client: hs.Client(),
 		Header: o.Header.Clone(), t: t}
 	if s.Header == nil {
 		s.Header = http.Header{}
