@@ -10,10 +10,6 @@ import (
 	"runway/store"
 )
 
-// TypeExecuteListener is the job type of listeners run in the background
-// (executeInBackground, time listeners).
-const TypeExecuteListener = "EXECUTE_LISTENER"
-
 // ListenerRunner runs the script of the listener name for an event (the
 // JSON the runner itself gave ExecuteListener), as c.
 type ListenerRunner func(ctx context.Context, c *data.Caller, name string, event json.RawMessage) error
@@ -22,7 +18,7 @@ type ListenerRunner func(ctx context.Context, c *data.Caller, name string, event
 // the status it reached — FINISHED or STOPPED when its worker ends it (c:
 // the caller it ran as), STOPPED or CANCELED by a command of the jobs API
 // (c: who sent it).
-type JobEventFunc func(ctx context.Context, c *data.Caller, j *store.Job, event string)
+type JobEventFunc func(ctx context.Context, c *data.Caller, j *store.Job, event store.JobStatus)
 
 // SetListeners installs the runner of EXECUTE_LISTENER jobs and the
 // receiver of job events (before Start).
@@ -57,7 +53,7 @@ func (s *Service) ExecuteListener(ctx context.Context, c *data.Caller, name stri
 	if err != nil {
 		return nil, err
 	}
-	j := newJob(ctx, c, TypeExecuteListener, "Executing listener "+name, false)
+	j := newJob(ctx, c, store.JobExecuteListener, "Executing listener "+name, false)
 	if id != "" {
 		j.ID = id
 	}
@@ -81,7 +77,7 @@ func (listenerHandler) start(ctx context.Context, r *run) error {
 		return fmt.Errorf("parameters: %w", err)
 	}
 	r.params = &p
-	return r.save(ctx, newLog(r.job.ID, Info, "Started: listener %s", p.Listener))
+	return r.save(ctx, newLog(r.job.ID, store.LogInfo, "Started: listener %s", p.Listener))
 }
 
 func (listenerHandler) step(ctx context.Context, r *run) (bool, error) {
@@ -110,7 +106,7 @@ func (listenerHandler) summary(r *run) string {
 
 // jobEvent tells the job listeners that j reached the status event, c
 // (nil: the system) being who caused it.
-func (s *Service) jobEvent(ctx context.Context, c *data.Caller, j *store.Job, event string) {
+func (s *Service) jobEvent(ctx context.Context, c *data.Caller, j *store.Job, event store.JobStatus) {
 	if s.onJob == nil {
 		return
 	}
