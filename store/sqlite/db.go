@@ -37,13 +37,22 @@ func (r readDB) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Ro
 }
 
 // txDB runs statements in the write transaction, prepared once per
-// transaction (or at Sync).
+// transaction (or at Sync). Only reads may be cancelled: SQLite undoes the
+// whole transaction when a write statement is interrupted, and the
+// transaction holds other requests' writes too (group commit). The reads
+// of a transaction's store.Reader are interruptible (reads set): SQLite
+// undoes nothing for an interrupted SELECT.
 type txDB struct {
 	t     *tx
-	reads bool // the transaction's store.Reader
+	reads bool
 }
 
-func (d txDB) ctx(ctx context.Context) context.Context { return ctx }
+func (d txDB) ctx(ctx context.Context) context.Context {
+	if d.reads {
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
+}
 
 func (d txDB) Exec(ctx context.Context, q string, args ...any) (int64, error) {
 	st, err := d.t.stmt(ctx, q)

@@ -529,7 +529,7 @@ func (t *tx) execJSON(ctx context.Context, q string, list any, n int) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.w().Exec(ctx, q, string(arg))
+	_, err = t.w().Exec(ctx, q, string(arg)) // a write: never cancelled (txDB)
 	return err
 }
 
