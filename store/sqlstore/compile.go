@@ -8,8 +8,10 @@ import (
 	"runway/types"
 )
 
-// RowColumns are the columns of an entity table a store.Row is read from.
-const RowColumns = "id, version, label, doc, created, modified"
+// RowColumns are the columns of an entity table a store.Row is read from
+// (ScanRow). Label and dates may be NULL in the schema: read as "" and 0,
+// they scan without allocating.
+const RowColumns = "id, version, coalesce(label, ''), doc, coalesce(created, 0), coalesce(modified, 0)"
 
 // LeafKind is the type a target's value is compared as: the field's type,
 // or text for a system column or a relationship/group/file sub-field.

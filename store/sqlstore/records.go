@@ -42,21 +42,7 @@ func DeleteSQL(table string) string {
 
 // ScanRow reads a row of RowColumns.
 func ScanRow(sc Row, r *store.Row) error {
-	var label *string
-	var created, modified *int64
-	if err := sc.Scan(&r.ID, &r.Version, &label, &r.Doc, &created, &modified); err != nil {
-		return err
-	}
-	if label != nil {
-		r.Label = *label
-	}
-	if created != nil {
-		r.Created = *created
-	}
-	if modified != nil {
-		r.Modified = *modified
-	}
-	return nil
+	return sc.Scan(&r.ID, &r.Version, &r.Label, &r.Doc, &r.Created, &r.Modified)
 }
 
 // CheckRow refuses a row without id or whose document is not JSON.
