@@ -153,7 +153,7 @@ func (r *Runtime) build(cfg Config) error {
 	r.Jobs = jobs.New(st, r.Data, cfg.Log, jc)
 
 	sc := cfg.Scripts
-	sc.Clock, sc.Env, sc.SecretKey, sc.Observer = cfg.Clock, cfg.Env, cfg.SecretKey, r.Metrics
+	sc.Clock, sc.Env, sc.SecretKey, sc.Observer, sc.Storage = cfg.Clock, cfg.Env, cfg.SecretKey, r.Metrics, st
 	var err error
 	if r.Scripts, err = script.New(cfg.App, r.Data, r.Jobs, cfg.Log, sc); err != nil {
 		return fmt.Errorf("scripts: %w", err)

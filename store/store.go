@@ -154,6 +154,8 @@ type Store interface {
 
 	// Jobs: the job queue and job logs (jobs.go).
 	Jobs
+	// KeyValues: sys.storage's and sys.cache's table (keyvalues.go).
+	KeyValues
 
 	Close() error
 }

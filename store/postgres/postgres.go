@@ -128,7 +128,8 @@ var migrations = [][]string{
 		// managed indexes of entity tables and the SQL they were made with
 		`CREATE TABLE _indexes (name text PRIMARY KEY, tbl text NOT NULL, sql text NOT NULL)`,
 	},
-	2: dialect.JobsDDL(), // the job queue (sqlstore)
+	2: dialect.JobsDDL(),      // the job queue (sqlstore)
+	3: dialect.KeyValuesDDL(), // sys.storage and sys.cache (sqlstore)
 }
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -30,7 +30,8 @@ var migrations = [][]string{
 	2: {
 		`CREATE TABLE _app_state (key TEXT PRIMARY KEY, value TEXT NOT NULL, modified INTEGER NOT NULL)`,
 	},
-	3: dialect.JobsDDL(), // the job queue (sqlstore)
+	3: dialect.JobsDDL(),      // the job queue (sqlstore)
+	4: dialect.KeyValuesDDL(), // sys.storage and sys.cache (sqlstore)
 }
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -70,7 +70,7 @@ func Run(t *testing.T, open Opener, reopen Reopener) {
 		{"Near", Near}, {"TextIndex", TextIndex}, {"TextIndexInOneWrite", TextIndexInOneWrite},
 		{"NestedObjectEquality", NestedObjectEquality},
 		{"ClaimJob", ClaimJob}, {"CheckpointFencing", CheckpointFencing}, {"TransitionJob", TransitionJob},
-		{"StopStaleJobs", StopStaleJobs}, {"DeleteIDs", DeleteIDs}, {"BadNames", BadNames},
+		{"StopStaleJobs", StopStaleJobs}, {"DeleteIDs", DeleteIDs}, {"KeyValues", KeyValues}, {"BadNames", BadNames},
 		{"MatchAgreesWithSQL", MatchAgreesWithSQL}, {"MatchErrorsLikeSQL", MatchErrorsLikeSQL},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.test(t, open) })
