@@ -76,6 +76,8 @@ function saved() {
 var jobId;
 function job() { if (!jobId) jobId = sys.data.delete(E, {name: 'no such item'}); return jobId; }
 function agg() { return sys.data.createAggregateQuery(E); }
+// written is the descriptor of a file written and closed.
+function written(name, type) { var w = sys.files.create(name, type); w.writeLine('a'); w.close(); return w.descriptor(); }
 var factories = {
   'sys.data.Record': function () { return sys.data.createRecord(E); },
   'sys.data.Wrapper': function () { return sys.data.createRecord(E).field('name'); },
@@ -103,9 +105,9 @@ var factories = {
   'sys.exceptions.ScriptException': function () { return new sys.exceptions.ScriptException('code', 'message'); },
   'sys.files.FileWriter': function () { return sys.files.create('probe.txt', 'text/plain'); },
   'sys.files.CsvFileWriter': function () { return sys.files.create('probe.csv', 'text/csv'); },
-  'sys.files.FileDescriptor': function () { return sys.files.create('probe.txt', 'text/plain').descriptor(); },
-  'sys.files.FileReader': function () { return sys.files.open(sys.files.create('probe.txt', 'text/plain').descriptor().id(), 'text/plain'); },
-  'sys.files.CsvFileReader': function () { return sys.files.open(sys.files.create('probe.csv', 'text/csv').descriptor().id(), 'text/csv'); },
+  'sys.files.FileDescriptor': function () { return written('probe.txt', 'text/plain'); },
+  'sys.files.FileReader': function () { return sys.files.open(written('probe.txt', 'text/plain').id(), 'text/plain'); },
+  'sys.files.CsvFileReader': function () { return sys.files.open(written('probe.csv', 'text/csv').id(), 'text/csv'); },
   'sys.jobs.Job': function () { return sys.jobs.findById(job()); },
   'sys.jobs.JobLog': function () { var id = job(); sys.jobs.logInfo(id, 'probe'); return first(sys.jobs.logs(id, {})); }
 };
