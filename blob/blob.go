@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -65,13 +64,13 @@ func CheckKey(key string) error {
 	return nil
 }
 
-// Open opens the store a --blob setting names: "" (a directory "files" in
-// dataDir), a directory path (or file://PATH), or
-// s3://BUCKET?endpoint=HOST[:PORT]&region=R[&prefix=P] (S3Options).
-func Open(ctx context.Context, setting, dataDir string) (Store, error) {
+// Open opens the store a --blob setting names: a directory path (or
+// file:///PATH), or s3://BUCKET?endpoint=HOST[:PORT]&region=R[&prefix=P]
+// (ParseS3URL).
+func Open(ctx context.Context, setting string) (Store, error) {
 	switch {
 	case setting == "":
-		return OpenDir(filepath.Join(dataDir, "files"))
+		return nil, errors.New("blob: no blob store named")
 	case strings.HasPrefix(setting, "s3://"):
 		o, err := ParseS3URL(setting)
 		if err != nil {

@@ -207,8 +207,8 @@ func TestParseS3URL(t *testing.T) {
 			t.Errorf("%q accepted", bad)
 		}
 	}
-	for _, bad := range []string{"ftp://x", "file://host/x"} {
-		if _, err := blob.Open(context.Background(), bad, t.TempDir()); err == nil {
+	for _, bad := range []string{"", "ftp://x", "file://host/x"} {
+		if _, err := blob.Open(context.Background(), bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}

@@ -373,9 +373,10 @@ type execution struct {
 	source     string // the function running at the top
 	depth      int    // listeners: how deep the listener running is (writes inside fire at depth+1)
 
-	mu   sync.Mutex
-	done chan struct{} // closed when interrupted (wakes script.wait)
-	over bool
+	mu      sync.Mutex
+	done    chan struct{} // closed when interrupted (wakes script.wait)
+	over    bool
+	closers []func() // files the scripts left open (files.go)
 }
 
 // lease is a runtime held by a caller: the top of an execution (taken from
@@ -444,6 +445,7 @@ func (l *lease) release() {
 	if l.stop != nil {
 		l.stop()
 	}
+	x.closeFiles()
 	l.rt.x = nil
 	l.rt.vm.ClearInterrupt()
 	if interrupted || l.rt.broken {

@@ -24,6 +24,7 @@ func (rt *runtime) sys(boot *goja.Object) *goja.Object {
 	_ = sys.Set("app", rt.sysApp())
 	_ = sys.Set("users", rt.sysUsers(false))
 	_ = sys.Set("jobs", rt.sysJobs())
+	_ = sys.Set("files", rt.sysFiles())
 	_ = sys.Set("events", rt.obj(map[string]func(goja.FunctionCall) goja.Value{
 		"triggerEvent": func(c goja.FunctionCall) goja.Value {
 			var payload json.RawMessage

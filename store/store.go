@@ -91,6 +91,9 @@ type Tx interface {
 	NextSequence(ctx context.Context, name string, floor int64) (int64, error)
 	// JobTx: jobs checkpoint in the transaction of their work (jobs.go).
 	JobTx
+	// FileTx: records' references to files change with the records
+	// (files.go).
+	FileTx
 }
 
 // Session is a login session; only the token's hash is stored.
@@ -154,6 +157,8 @@ type Store interface {
 
 	// Jobs: the job queue and job logs (jobs.go).
 	Jobs
+	// Files: file metadata and share links (files.go).
+	Files
 
 	Close() error
 }
