@@ -14,7 +14,7 @@ func TestJobsSchemaVersion(t *testing.T) {
 	s := open().(*Store)
 	defer s.Close()
 	var v string
-	if err := s.pool.QueryRow(ctx, `SELECT value FROM _meta WHERE key = 'schema_version'`).Scan(&v); err != nil || v != "2" {
+	if err := s.pool.QueryRow(ctx, `SELECT value FROM _meta WHERE key = 'schema_version'`).Scan(&v); err != nil || v != "3" {
 		t.Fatalf("schema version %q %v", v, err)
 	}
 }

@@ -127,7 +127,8 @@ var migrations = [][]string{
 		// managed indexes of entity tables and the SQL they were made with
 		`CREATE TABLE _indexes (name text PRIMARY KEY, tbl text NOT NULL, sql text NOT NULL)`,
 	},
-	2: jobsMigration, // jobs.go
+	2: jobsMigration,  // jobs.go
+	3: filesMigration, // files.go
 }
 
 func schemaVersion() int { return len(migrations) - 1 }
