@@ -101,11 +101,17 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-// failing yields some bytes, then an error.
-type failing struct{ n int }
+// failing yields some bytes, then an error (default: connection reset).
+type failing struct {
+	n   int
+	err error
+}
 
 func (f *failing) Read(p []byte) (int, error) {
 	if f.n <= 0 {
+		if f.err != nil {
+			return 0, f.err
+		}
 		return 0, errors.New("connection reset")
 	}
 	n := min(len(p), f.n)
@@ -118,8 +124,12 @@ func TestFailedPutLeavesNothing(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			for _, n := range []int{10, 9 << 20} {
-				if _, err := st.Put(ctx, "bbbbbbbbbbbbbbbbbbbbbbbb", &failing{n}); err == nil {
+				if _, err := st.Put(ctx, "bbbbbbbbbbbbbbbbbbbbbbbb", &failing{n: n}); err == nil {
 					t.Fatal("put from a failing reader succeeded")
+				}
+				// A body cut short (what a multipart part says then).
+				if _, err := st.Put(ctx, "bbbbbbbbbbbbbbbbbbbbbbbb", &failing{n: n, err: io.ErrUnexpectedEOF}); err == nil {
+					t.Fatal("put from a reader cut short succeeded")
 				}
 			}
 			canceled, cancel := context.WithCancel(ctx)

@@ -137,9 +137,9 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader) (int64, error) {
 var heads = sync.Pool{New: func() any { b := make([]byte, partSize); return &b }}
 
 func (s *S3) put(ctx context.Context, key string, r io.Reader, head []byte) (int64, error) {
-	n, err := io.ReadFull(r, head)
+	n, err := fill(r, head)
 	switch {
-	case err == io.EOF || err == io.ErrUnexpectedEOF:
+	case err == io.EOF:
 		_, err = s.c.PutObject(ctx, s.bucket, s.prefix+key, bytes.NewReader(head[:n]), int64(n), putOptions)
 		if err != nil {
 			return 0, fmt.Errorf("blob: s3 put %s: %w", key, err)
@@ -156,6 +156,21 @@ func (s *S3) put(ctx context.Context, key string, r io.Reader, head []byte) (int
 		return cr.n, fmt.Errorf("blob: s3 put %s: %w", key, err)
 	}
 	return cr.n, nil
+}
+
+// fill reads until buf is full (nil) or r ends (io.EOF) or fails. Unlike
+// io.ReadFull it keeps r's own io.ErrUnexpectedEOF (a body cut short) an
+// error.
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 type countingReader struct {
@@ -246,6 +261,9 @@ func (s *S3) RemovePartial(ctx context.Context, before time.Time) (int, error) {
 	n := 0
 	for up := range s.c.ListIncompleteUploads(ctx, s.bucket, s.prefix, true) {
 		if up.Err != nil {
+			if minio.ToErrorResponse(up.Err).Code == "NoSuchUpload" {
+				return n, nil // some servers' answer when there are none
+			}
 			return n, fmt.Errorf("blob: s3 list uploads: %w", up.Err)
 		}
 		if !up.Initiated.Before(before) || CheckKey(strings.TrimPrefix(up.Key, s.prefix)) != nil {
