@@ -178,11 +178,18 @@ type countingReader struct {
 	n int64
 }
 
+// Read counts, and hides the source's own io.ErrUnexpectedEOF (a body cut
+// short) from the client, which would take it for the end of the data.
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	if err == io.ErrUnexpectedEOF {
+		err = errCutShort
+	}
 	return n, err
 }
+
+var errCutShort = errors.New("blob: the content ended before its end (unexpected EOF)")
 
 // Open reads the object's size first, so a missing key fails here.
 func (s *S3) Open(ctx context.Context, key string) (Reader, error) {
