@@ -331,10 +331,10 @@ func TestRecordFile(t *testing.T) {
 			t.Errorf("staff reads %s: %q", c.file, r.Body)
 		}
 	}
-	s.Do("GET", path(open, priv), staff, nil).Error(403, "forbidden")       // field not readable
-	s.Do("GET", path(closed, other), staff, nil).Error(404, "notFound")     // record not readable
-	s.Do("GET", path(open, other), staff, nil).Error(404, "notFound")       // not held by the record
-	s.Do("GET", path(open, "nope"), staff, nil).Error(404, "notFound")      // not an id
+	s.Do("GET", path(open, priv), staff, nil).Error(403, "forbidden")   // field not readable
+	s.Do("GET", path(closed, other), staff, nil).Error(404, "notFound") // record not readable
+	s.Do("GET", path(open, other), staff, nil).Error(404, "notFound")   // not held by the record
+	s.Do("GET", path(open, "nope"), staff, nil).Error(404, "notFound")  // not an id
 	s.Do("GET", path("6650a1b2c3d4e5f601234567", att), staff, nil).Error(404, "notFound")
 	s.Do("GET", "/data/nothing/"+open+"/files/"+att, staff, nil).Error(404, "notFound")
 	s.Do("GET", path(open, att), "", nil).Error(401, "unauthorized")
@@ -359,7 +359,7 @@ func TestFileFields(t *testing.T) {
 	c := s.UploadBytes("notes.txt", "text/plain", []byte("twelve bytes"))
 
 	rec := create(t, s, "documents", obj{"title": "forms", "attachment": a,
-		"report": obj{"id": b, "name": "whatever the client says"},
+		"report":      obj{"id": b, "name": "whatever the client says"},
 		"attachments": arr{c, obj{"id": a}},
 		"parts":       arr{obj{"note": "inline", "file": obj{"name": "hello.txt", "contentType": "text/plain", "content": base64.StdEncoding.EncodeToString([]byte("hello"))}}},
 		"privateFile": obj{"name": "raw.bin", "content": "AAEC"}, // unpadded is fine too: 3 bytes
