@@ -1,10 +1,12 @@
 package api
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
@@ -24,6 +26,9 @@ import (
 // boundaries, part headers, small form fields.
 const uploadOverhead = 1 << 20
 
+// uploadBuffer is the read buffer of an upload's body.
+const uploadBuffer = 256 << 10
+
 // uploadFile: POST /files. The file is the part named "file", or the
 // first part with a file name; other parts are skipped.
 func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request, c *data.Caller) error {
@@ -34,11 +39,14 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request, c *data.Call
 	if r.ContentLength > svc.MaxSize()+uploadOverhead {
 		return svc.TooLarge()
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, svc.MaxSize()+uploadOverhead)
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return apperr.New(apperr.BadRequest, "An upload is a multipart/form-data body with a part named file: %v", err)
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return apperr.New(apperr.BadRequest, "An upload is a multipart/form-data body with a part named file")
 	}
+	// Reads of the body in large blocks: the multipart reader asks for 4
+	// kB at a time, a system call each without this buffer.
+	body := bufio.NewReaderSize(http.MaxBytesReader(w, r.Body, svc.MaxSize()+uploadOverhead), uploadBuffer)
+	mr := multipart.NewReader(body, params["boundary"])
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -55,11 +63,11 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request, c *data.Call
 			}
 			continue
 		}
-		body := &readErr{r: part}
-		f, err := s.data.UploadFile(r.Context(), c, name, part.Header.Get("Content-Type"), body)
+		content := &readErr{r: part}
+		f, err := s.data.UploadFile(r.Context(), c, name, part.Header.Get("Content-Type"), content)
 		if err != nil {
-			if body.err != nil && !errors.Is(body.err, io.EOF) {
-				return s.uploadReadError(body.err)
+			if content.err != nil && !errors.Is(content.err, io.EOF) {
+				return s.uploadReadError(content.err)
 			}
 			return err
 		}
@@ -159,13 +167,13 @@ func (s *Server) sharedFile(w http.ResponseWriter, r *http.Request, _ *data.Call
 
 // serveFile answers with a file's content as a download (rest-api.md
 // §7.2): ranges, conditional requests and HEAD by http.ServeContent, the
-// content hash as the ETag, the original name in Content-Disposition.
+// file id as the ETag, the original name in Content-Disposition.
 func serveFile(w http.ResponseWriter, r *http.Request, f *store.File, rd blob.Reader) {
 	defer rd.Close()
 	h := w.Header()
 	h.Set("Content-Type", "application/force-download")
 	h.Set("Content-Disposition", contentDisposition(f.Name))
-	h.Set("ETag", `"`+f.Hash+`"`)
+	h.Set("ETag", `"`+f.ID+`"`) // a file never changes: its id is a strong validator
 	http.ServeContent(&downloadWriter{ResponseWriter: w}, r, "", time.UnixMilli(f.Created), rd)
 }
 

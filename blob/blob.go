@@ -102,3 +102,18 @@ func (c contextReader) Read(p []byte) (int, error) {
 	}
 	return c.r.Read(p)
 }
+
+// fill reads until buf is full (nil) or r ends (io.EOF) or fails. Unlike
+// io.ReadFull it keeps r's own io.ErrUnexpectedEOF (a body cut short) an
+// error.
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}

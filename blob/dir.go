@@ -59,8 +59,7 @@ func (d *Dir) Put(ctx context.Context, key string, r io.Reader) (n int64, err er
 			os.Remove(tmp.Name())
 		}
 	}()
-	n, err = io.CopyBuffer(onlyWriter{tmp}, contextReader{ctx, r}, make([]byte, copyBuf))
-	if err != nil {
+	if n, err = copyFull(tmp, contextReader{ctx, r}); err != nil {
 		return n, err
 	}
 	if err = tmp.Sync(); err != nil {
@@ -85,11 +84,28 @@ func (d *Dir) Put(ctx context.Context, key string, r io.Reader) (n int64, err er
 	return n, nil
 }
 
-// onlyWriter hides the file's ReadFrom, so CopyBuffer uses the buffer
-// given (the source is a network stream, not a file to splice).
-type onlyWriter struct{ w io.Writer }
-
-func (o onlyWriter) Write(p []byte) (int, error) { return o.w.Write(p) }
+// copyFull copies r to w in writes of a full buffer: a network stream
+// (a multipart part) yields a few kilobytes a read, and a write each would
+// cost a system call per few kilobytes.
+func copyFull(w io.Writer, r io.Reader) (int64, error) {
+	buf := make([]byte, copyBuf)
+	var n int64
+	for {
+		m, err := fill(r, buf)
+		if m > 0 {
+			if _, werr := w.Write(buf[:m]); werr != nil {
+				return n, werr
+			}
+			n += int64(m)
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
 
 func syncDir(dir string) error {
 	f, err := os.Open(dir)

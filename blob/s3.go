@@ -158,21 +158,6 @@ func (s *S3) put(ctx context.Context, key string, r io.Reader, head []byte) (int
 	return cr.n, nil
 }
 
-// fill reads until buf is full (nil) or r ends (io.EOF) or fails. Unlike
-// io.ReadFull it keeps r's own io.ErrUnexpectedEOF (a body cut short) an
-// error.
-func fill(r io.Reader, buf []byte) (int, error) {
-	n := 0
-	for n < len(buf) {
-		m, err := r.Read(buf[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
-}
-
 type countingReader struct {
 	r io.Reader
 	n int64

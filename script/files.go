@@ -91,7 +91,8 @@ func (rt *runtime) descriptor(f *store.File) *goja.Object {
 		return func(goja.FunctionCall) goja.Value { return rt.vm.ToValue(v) }
 	}
 	return rt.obj(map[string]func(goja.FunctionCall) goja.Value{
-		"id": val(f.ID), "name": val(f.Name), "hash": val(f.Hash), "type": val(f.ContentType), "size": val(f.Size),
+		"id": val(f.ID), "name": val(f.Name), "type": val(f.ContentType), "size": val(f.Size),
+		"hash": func(goja.FunctionCall) goja.Value { return rt.fileHash(f.ID) },
 	})
 }
 
@@ -393,6 +394,15 @@ func (rt *runtime) fileOf(w *wrapperHost) *store.File {
 	return f
 }
 
+// fileHash is hash(): the SHA-256 of the content, read when asked.
+func (rt *runtime) fileHash(id string) goja.Value {
+	h, err := rt.files().Hash(rt.x.ctx, id)
+	if err != nil {
+		rt.throw(err)
+	}
+	return rt.vm.ToValue(h)
+}
+
 // fileContent is a file wrapper's content(): base64, at most 10 MB.
 func (rt *runtime) fileContent(w *wrapperHost) goja.Value {
 	f := rt.fileOf(w)
@@ -438,7 +448,7 @@ func (rt *runtime) fileMethods(wr func(goja.FunctionCall) *wrapperHost) map[stri
 		case "content":
 			return rt.fileContent(w)
 		case "hash":
-			return rt.vm.ToValue(f.Hash)
+			return rt.fileHash(f.ID)
 		case "size":
 			return rt.vm.ToValue(f.Size)
 		}

@@ -14,7 +14,6 @@ type File struct {
 	Name        string // the name given at upload, made safe (package files)
 	ContentType string
 	Size        int64
-	Hash        string // hex SHA-256 of the content
 	Owner       string // id of the user who uploaded it ("" for the system)
 	Created     int64  // ms
 }

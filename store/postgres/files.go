@@ -19,7 +19,6 @@ var filesMigration = []string{
 		name text NOT NULL,
 		content_type text NOT NULL,
 		size bigint NOT NULL,
-		hash text NOT NULL,
 		owner text NOT NULL DEFAULT '',
 		created bigint NOT NULL)`,
 	`CREATE INDEX _files_created ON _files (created)`,
@@ -45,8 +44,8 @@ func ids(list []string) []string {
 }
 
 func (s *Store) InsertFile(ctx context.Context, f *store.File) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO _files (id, name, content_type, size, hash, owner, created)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, f.ID, f.Name, f.ContentType, f.Size, f.Hash, f.Owner, f.Created)
+	_, err := s.pool.Exec(ctx, `INSERT INTO _files (id, name, content_type, size, owner, created)
+		VALUES ($1, $2, $3, $4, $5, $6)`, f.ID, f.Name, f.ContentType, f.Size, f.Owner, f.Created)
 	if err != nil {
 		return fmt.Errorf("postgres: insert file %s: %w", f.ID, err)
 	}
@@ -54,7 +53,7 @@ func (s *Store) InsertFile(ctx context.Context, f *store.File) error {
 }
 
 func (s *Store) Files(ctx context.Context, list []string) ([]store.File, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, name, content_type, size, hash, owner, created
+	rows, err := s.pool.Query(ctx, `SELECT id, name, content_type, size, owner, created
 		FROM _files WHERE id = ANY($1)`, ids(list))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: read files: %w", err)
@@ -63,7 +62,7 @@ func (s *Store) Files(ctx context.Context, list []string) ([]store.File, error) 
 	var out []store.File
 	for rows.Next() {
 		var f store.File
-		if err := rows.Scan(&f.ID, &f.Name, &f.ContentType, &f.Size, &f.Hash, &f.Owner, &f.Created); err != nil {
+		if err := rows.Scan(&f.ID, &f.Name, &f.ContentType, &f.Size, &f.Owner, &f.Created); err != nil {
 			return nil, fmt.Errorf("postgres: read files: %w", err)
 		}
 		out = append(out, f)

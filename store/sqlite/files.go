@@ -18,7 +18,6 @@ var filesMigration = []string{
 		name TEXT NOT NULL,
 		content_type TEXT NOT NULL,
 		size INTEGER NOT NULL,
-		hash TEXT NOT NULL,
 		owner TEXT NOT NULL DEFAULT '',
 		created INTEGER NOT NULL)`,
 	`CREATE INDEX _files_created ON _files (created)`,
@@ -48,8 +47,8 @@ func idList(ids []string) string {
 const inList = `(SELECT value FROM json_each(?))`
 
 func (s *Store) InsertFile(ctx context.Context, f *store.File) error {
-	_, err := s.wdb.ExecContext(ctx, `INSERT INTO _files (id, name, content_type, size, hash, owner, created)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, f.ID, f.Name, f.ContentType, f.Size, f.Hash, f.Owner, f.Created)
+	_, err := s.wdb.ExecContext(ctx, `INSERT INTO _files (id, name, content_type, size, owner, created)
+		VALUES (?, ?, ?, ?, ?, ?)`, f.ID, f.Name, f.ContentType, f.Size, f.Owner, f.Created)
 	if err != nil {
 		return fmt.Errorf("sqlite: insert file %s: %w", f.ID, err)
 	}
@@ -57,7 +56,7 @@ func (s *Store) InsertFile(ctx context.Context, f *store.File) error {
 }
 
 func (s *Store) Files(ctx context.Context, ids []string) ([]store.File, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT id, name, content_type, size, hash, owner, created
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, name, content_type, size, owner, created
 		FROM _files WHERE id IN `+inList, idList(ids))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: read files: %w", err)
@@ -66,7 +65,7 @@ func (s *Store) Files(ctx context.Context, ids []string) ([]store.File, error) {
 	var out []store.File
 	for rows.Next() {
 		var f store.File
-		if err := rows.Scan(&f.ID, &f.Name, &f.ContentType, &f.Size, &f.Hash, &f.Owner, &f.Created); err != nil {
+		if err := rows.Scan(&f.ID, &f.Name, &f.ContentType, &f.Size, &f.Owner, &f.Created); err != nil {
 			return nil, fmt.Errorf("sqlite: read files: %w", err)
 		}
 		out = append(out, f)
