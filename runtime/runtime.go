@@ -60,6 +60,7 @@ type Config struct {
 	// runtime owns is set from the fields above whatever these say: the
 	// clock, the environment, whether other processes share the store,
 	// and the services' calls to each other.
+	Data    data.Options
 	Auth    auth.Options
 	Jobs    jobs.Config
 	Scripts script.Options
@@ -161,8 +162,11 @@ func (r *Runtime) openFiles(ctx context.Context, cfg Config) error {
 // build builds the services on r.Store, each after those it uses.
 func (r *Runtime) build(cfg Config) error {
 	up := upcalls{r}
-	r.Data = data.New(cfg.App, r.Store, cfg.Log, data.Options{Clock: cfg.Clock, ShowMailSecrets: cfg.Env == "dev",
-		Files: r.Files, Scripts: up, Events: up, OnUserWrite: up.userWritten})
+	dc := cfg.Data
+	dc.Clock, dc.ShowMailSecrets = cfg.Clock, cfg.Env == "dev"
+	dc.Files = r.Files
+	dc.Scripts, dc.Events, dc.OnUserWrite = up, up, up.userWritten
+	r.Data = data.New(cfg.App, r.Store, cfg.Log, dc)
 
 	jc := cfg.Jobs
 	jc.Listeners = up

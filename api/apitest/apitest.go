@@ -91,6 +91,9 @@ type Options struct {
 	ScriptTimeout time.Duration
 	// QueryTimeout limits a database statement (0: the store's default).
 	QueryTimeout time.Duration
+	// AggregateMaxItems bounds the documents an aggregate stage holds (0:
+	// the default).
+	AggregateMaxItems int
 	// Files tunes the file service (zero: the defaults). Files are kept
 	// in a temporary directory, or, in the PostgreSQL half, in a fake S3
 	// served by the test process (blobtest).
@@ -100,7 +103,7 @@ type Options struct {
 // runtimeConfig is the part of the runtime's configuration the options
 // tune; the environment is dev.
 func (o Options) runtimeConfig() runtime.Config {
-	return runtime.Config{Env: "dev", Clock: o.Clock, Jobs: o.Jobs,
+	return runtime.Config{Env: "dev", Clock: o.Clock, Jobs: o.Jobs, Data: data.Options{AggregateMaxItems: o.AggregateMaxItems},
 		Auth:    auth.Options{IdleTimeout: o.IdleTimeout, LoginRate: o.LoginRate, LoginBurst: o.LoginBurst},
 		Scripts: script.Options{SyncTimeout: o.ScriptTimeout},
 		API:     api.Config{MaxBodySize: o.MaxBodySize, RequireHTTPS: o.RequireHTTPS, TrustProxy: o.TrustProxy},
