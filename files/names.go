@@ -34,11 +34,11 @@ func SafeName(name string) string {
 		}
 		return r
 	}, name)
-	name = strings.TrimSpace(name)
 	for len(name) > maxName {
 		_, size := utf8.DecodeLastRuneInString(name)
 		name = name[:len(name)-size]
 	}
+	name = strings.TrimSpace(name)
 	if name == "" || strings.Trim(name, ".") == "" {
 		return "file"
 	}
