@@ -8,6 +8,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -174,7 +175,11 @@ func serveFile(w http.ResponseWriter, r *http.Request, f *store.File, rd blob.Re
 	h.Set("Content-Type", "application/force-download")
 	h.Set("Content-Disposition", contentDisposition(f.Name))
 	h.Set("ETag", `"`+f.ID+`"`) // a file never changes: its id is a strong validator
-	http.ServeContent(&downloadWriter{ResponseWriter: w}, r, "", time.UnixMilli(f.Created), rd)
+	var content io.ReadSeeker = rd
+	if of, ok := rd.(interface{ OSFile() *os.File }); ok {
+		content = of.OSFile() // the connection then sends it with sendfile
+	}
+	http.ServeContent(&downloadWriter{ResponseWriter: w}, r, "", time.UnixMilli(f.Created), content)
 }
 
 // downloadWriter gives ServeContent's own errors (416 range not

@@ -146,6 +146,9 @@ type fileReader struct {
 
 func (f *fileReader) Size() int64 { return f.size }
 
+// OSFile is the open file, for the kernel's fast copies (sendfile).
+func (f *fileReader) OSFile() *os.File { return f.File }
+
 // Delete removes the blob's file.
 func (d *Dir) Delete(_ context.Context, key string) error {
 	if err := CheckKey(key); err != nil {
