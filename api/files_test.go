@@ -613,6 +613,17 @@ func TestFileScripts(t *testing.T) {
 	// The report replaced by attachNew was released.
 	download(s, report["id"].(string)).Error(404, "notFound")
 
+	// A file parameter: inline (stored as the caller's upload) or by id.
+	res = s.Do("PUT", "/data/documents/"+id+"/readParam", staff, obj{"input": obj{"name": "p.txt", "content": "aGk="}}).Status(200).JSON()
+	if !isID(res["id"]) || res["name"] != "p.txt" || res["content"] != "aGk=" {
+		t.Errorf("inline parameter: %v", res)
+	}
+	res = s.Do("PUT", "/data/documents/"+id+"/readParam", staff, obj{"input": csvID}).Status(200).JSON()
+	if res["id"] != csvID || res["name"] != "amounts.csv" {
+		t.Errorf("parameter by id: %v", res)
+	}
+	s.Do("PUT", "/data/documents/"+id+"/readParam", staff, obj{"input": "6650a1b2c3d4e5f601234567"}).FieldError("input", "invalid")
+
 	// A file a script leaves open is abandoned when the script ends.
 	before := blobCount(t, s)
 	s.Do("PUT", "/data/documents/"+id+"/leaveOpen", staff, nil).Status(200)

@@ -183,6 +183,9 @@ func (s *Service) actionParams(ctx context.Context, c *Caller, e *app.Entity, a 
 			in = withoutKey(in, f.Name)
 		}
 	}
+	if err := s.storeInlineFiles(ctx, c, a.Parameters, in, ""); err != nil {
+		return nil, err
+	}
 	w := s.newWriter(ctx, s.store, c, e, true)
 	v := w.apply(a.Parameters, in, nil, "")
 	w.resolveFiles()

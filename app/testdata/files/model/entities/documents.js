@@ -66,3 +66,9 @@ function leaveOpen(record) {
     writer.writeLine('half');
     return {ok: true};
 }
+
+// readParam answers what it was given as its file parameter.
+function readParam(record, oldRecord, action) {
+    var f = action.field('input');
+    return {id: f.id(), name: f.name(), content: f.content()};
+}
