@@ -33,6 +33,7 @@ import (
 	"runway/data"
 	"runway/files"
 	"runway/jobs"
+	"runway/metrics"
 	"runway/runtime"
 	"runway/script"
 	"runway/store/postgres"
@@ -46,15 +47,21 @@ const (
 
 // Server is a running test server.
 type Server struct {
-	URL    string // base URL of the API, ".../dev/runtime/api"
-	Root   string // server root, for /healthz
-	Data   *data.Service
-	Auth   *auth.Service
-	Jobs   *jobs.Service
-	Files  *files.Service // its Blobs() are the file contents
-	API    *api.Server    // the HTTP server (its Routes)
-	Token  string         // an admin (developer) token ("" when Start could not log in: RequireHTTPS over plain HTTP)
-	Client *http.Client   // the client the helpers use (trusts the server's certificate with TLS)
+	URL  string // base URL of the API, ".../dev/runtime/api"
+	Root string // server root, for /healthz
+	Data *data.Service
+	Auth *auth.Service
+	Jobs *jobs.Service
+	API  *api.Server // the HTTP server (its Routes)
+	// Files is the file service (its Blobs() are the file contents).
+	Files *files.Service
+	// Metrics are the server's Prometheus metrics (runway serve exposes
+	// them on --metrics-addr; a test scrapes their Handler).
+	Metrics *metrics.Metrics
+	// Runtime is the runtime the server is built on (Drain).
+	Runtime *runtime.Runtime
+	Token   string       // an admin (developer) token ("" when Start could not log in: RequireHTTPS over plain HTTP)
+	Client  *http.Client // the client the helpers use (trusts the server's certificate with TLS)
 	// Header is added to every request the helpers send (e.g.
 	// X-Forwarded-Proto behind a pretended proxy); tests may change it.
 	Header http.Header
@@ -94,6 +101,8 @@ type Options struct {
 	// AggregateMaxItems bounds the documents an aggregate stage holds (0:
 	// the default).
 	AggregateMaxItems int
+	// NoOpenAPI turns off GET {base}/openapi.json.
+	NoOpenAPI bool
 	// Files tunes the file service (zero: the defaults). Files are kept
 	// in a temporary directory, or, in the PostgreSQL half, in a fake S3
 	// served by the test process (blobtest).
@@ -106,8 +115,9 @@ func (o Options) runtimeConfig() runtime.Config {
 	return runtime.Config{Env: "dev", Clock: o.Clock, Jobs: o.Jobs, Data: data.Options{AggregateMaxItems: o.AggregateMaxItems},
 		Auth:    auth.Options{IdleTimeout: o.IdleTimeout, LoginRate: o.LoginRate, LoginBurst: o.LoginBurst},
 		Scripts: script.Options{SyncTimeout: o.ScriptTimeout},
-		API:     api.Config{MaxBodySize: o.MaxBodySize, RequireHTTPS: o.RequireHTTPS, TrustProxy: o.TrustProxy},
-		Files:   runtime.Files{Options: o.Files}}
+		API: api.Config{MaxBodySize: o.MaxBodySize, RequireHTTPS: o.RequireHTTPS, TrustProxy: o.TrustProxy,
+			NoOpenAPI: o.NoOpenAPI},
+		Files: runtime.Files{Options: o.Files}}
 }
 
 // Start serves the app in fsys (nil = the demo app) until the test ends.
@@ -156,7 +166,8 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 		hs.Close()
 		rt.Close()
 	})
-	s := &Server{URL: hs.URL + srv.Base(), Root: hs.URL, Data: rt.Data, Auth: rt.Auth, Jobs: rt.Jobs, Files: rt.Files, API: srv, Client: hs.Client(),
+	s := &Server{URL: hs.URL + srv.Base(), Root: hs.URL, Data: rt.Data, Auth: rt.Auth, Jobs: rt.Jobs, Files: rt.Files, API: srv,
+		Metrics: rt.Metrics, Runtime: rt, Client: hs.Client(),
 		Header: o.Header.Clone(), t: t}
 	if s.Header == nil {
 		s.Header = http.Header{}
