@@ -631,3 +631,23 @@ func TestFileScripts(t *testing.T) {
 		t.Errorf("%d blobs after an unclosed writer, want %d", n, before)
 	}
 }
+
+// The OpenAPI document describes the file endpoints and the file field
+// forms as the server answers them.
+func TestOpenAPIFiles(t *testing.T) {
+	t.Parallel()
+	s := filesApp(t)
+	c := newContract(t, s)
+	a := s.UploadBytes("a.txt", "text/plain", []byte("hello"))
+	rec := c.call("POST", "/data/documents", s.Token, obj{"title": "doc", "attachment": a,
+		"attachments": arr{obj{"id": a}, obj{"name": "b.txt", "contentType": "text/plain", "content": "aGk="}}}).Status(200).JSON()
+	id := rec["id"].(string)
+	c.call("GET", "/data/documents/"+id, s.Token, nil).Status(200)
+	c.call("GET", "/data/documents/"+id+"?_format=plainText", s.Token, nil).Status(200)
+	c.call("GET", "/data/documents/"+id+"/files/"+a, s.Token, nil).Status(200)
+	c.call("GET", "/files/"+a, s.Token, nil).Status(200)
+	c.call("GET", "/files/6650a1b2c3d4e5f601234567", s.Token, nil).Error(404, "notFound")
+	sh := c.call("PUT", "/files/"+a+"/share?ttl=60000", s.Token, nil).Status(200).JSON()
+	c.call("GET", "/files/shared/"+sh["sharedFileId"].(string), "", nil).Status(200)
+	c.bad("PUT", "/files/"+a+"/share?ttl=0", s.Token, nil).Error(400, "badRequest")
+}

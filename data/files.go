@@ -29,16 +29,6 @@ import (
 // Files is the file service (nil when the service was built without one).
 func (s *Service) Files() *files.Service { return s.opts.Files }
 
-// hasFileFields reports whether fields hold a file field, nested included.
-func hasFileFields(fields []*app.Field) bool {
-	for _, f := range fields {
-		if f.Type == types.File || f.Type == types.Nested && hasFileFields(f.Nested) {
-			return true
-		}
-	}
-	return false
-}
-
 // eachFileValue calls fn with every file value of v.
 func eachFileValue(fields []*app.Field, v record.Values, fn func(m record.Values)) {
 	for _, f := range fields {
@@ -197,7 +187,7 @@ func (s *Service) releaseFiles(ctx context.Context, ids []string) {
 // releaseDeleted releases the files of deleted records (their stored
 // documents).
 func (s *Service) releaseDeleted(ctx context.Context, e *app.Entity, docs [][]byte) {
-	if !hasFileFields(e.Fields) {
+	if !app.HasFiles(e.Fields) {
 		return
 	}
 	var ids []string
@@ -216,7 +206,7 @@ func (s *Service) releaseDeleted(ctx context.Context, e *app.Entity, docs [][]by
 // deleteFileRefs removes, in the deleting transaction, the references of
 // deleted records.
 func deleteFileRefs(ctx context.Context, tx store.Tx, e *app.Entity, ids []string) error {
-	if len(ids) == 0 || !hasFileFields(e.Fields) {
+	if len(ids) == 0 || !app.HasFiles(e.Fields) {
 		return nil
 	}
 	return tx.DeleteFileRefs(ctx, e.FullName, ids)
