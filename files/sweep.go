@@ -90,20 +90,22 @@ func (s *Service) sweepOrphans(ctx context.Context, before time.Time) (int, erro
 	return n, err
 }
 
-// Run sweeps every SweepEvery until ctx ends (Runtime.Start).
+// Run sweeps every SweepEvery until ctx ends (Runtime.Start), the first
+// time a minute after the start (or after SweepEvery when shorter): not
+// in the middle of a process's start-up, yet soon after a restart.
 func (s *Service) Run(ctx context.Context) {
-	t := time.NewTicker(s.opts.SweepEvery)
-	defer t.Stop()
+	wait := min(time.Minute, s.opts.SweepEvery)
 	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = s.opts.SweepEvery
 		if sw, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("sweep files", "err", err)
 		} else if sw != (Swept{}) {
 			s.log.Info("files swept", "temporary", sw.Temporary, "shares", sw.Shares, "orphans", sw.Orphans, "partial", sw.Partial)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
 		}
 	}
 }
