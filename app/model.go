@@ -140,6 +140,16 @@ func (e *Entity) Action(name string) *Action {
 // HistoryEnabled reports whether the entity keeps audit logs (§8 Q6).
 func (e *Entity) HistoryEnabled() bool { return len(e.AuditLogs) > 0 }
 
+// HasFiles reports whether fields hold a file field, nested ones included.
+func HasFiles(fields []*Field) bool {
+	for _, f := range fields {
+		if f.Type == types.File || f.Type == types.Nested && HasFiles(f.Nested) {
+			return true
+		}
+	}
+	return false
+}
+
 // Index is an extra index of an entity.
 type Index struct {
 	Name   string

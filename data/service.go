@@ -15,6 +15,7 @@ import (
 	"runway/app"
 	"runway/apperr"
 	"runway/clock"
+	"runway/files"
 	"runway/store"
 )
 
@@ -88,6 +89,10 @@ type Options struct {
 	// Events receives the data events of committed writes and actions
 	// (listeners, package script; nil: no event is built).
 	Events Events
+	// Files stores the contents of file fields (nil: a file value is
+	// invalid, as no file exists).
+	Files *files.Service
+
 	// OnUserWrite, when set, is called after a sys.users record was written
 	// or deleted (the auth service drops cached sessions and revokes them
 	// when the user can no longer log in).

@@ -28,8 +28,10 @@ import (
 	"runway/api"
 	"runway/app"
 	"runway/auth"
+	"runway/blob"
 	"runway/clock"
 	"runway/data"
+	"runway/files"
 	"runway/jobs"
 	"runway/metrics"
 	"runway/script"
@@ -69,6 +71,21 @@ type Config struct {
 	Jobs    jobs.Config
 	Scripts script.Options
 	API     api.Config
+	Files   Files
+}
+
+// Files configures the file service: where file contents live, and its
+// options.
+type Files struct {
+	// Blob is the blob store (--blob): a directory, file:///PATH or
+	// s3://BUCKET?endpoint=…&region=… (blob.Open). "" with no Blobs: no
+	// file is stored (offline commands, tests of other services); file
+	// values are then invalid.
+	Blob string
+	// Blobs is an open blob store to use instead of Blob (tests: two
+	// runtimes on one store); it stays the caller's.
+	Blobs blob.Store
+	files.Options
 }
 
 // Runtime is one app served from one store: its services, built and
@@ -82,6 +99,7 @@ type Runtime struct {
 	Scripts *script.Engine
 	Auth    *auth.Service
 	API     *api.Server
+	Files   *files.Service // nil when Config.Files names no blob store
 	// Metrics are the Prometheus metrics of every service (serve exposes
 	// them on --metrics-addr).
 	Metrics *metrics.Metrics
@@ -126,6 +144,9 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 	}
 	err := r.Store.Sync(ctx, cfg.App)
 	if err == nil {
+		err = r.openFiles(ctx, cfg)
+	}
+	if err == nil {
 		err = r.build(cfg)
 	}
 	if err != nil {
@@ -133,6 +154,22 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// openFiles opens the blob store of cfg.Files and builds the file service
+// on it and the store.
+func (r *Runtime) openFiles(ctx context.Context, cfg Config) error {
+	blobs := cfg.Files.Blobs
+	if blobs == nil && cfg.Files.Blob != "" {
+		var err error
+		if blobs, err = blob.Open(ctx, cfg.Files.Blob); err != nil {
+			return err
+		}
+	}
+	if blobs != nil {
+		r.Files = files.New(blobs, r.Store, cfg.Clock, cfg.Log, cfg.Files.Options)
+	}
+	return nil
 }
 
 // build builds the services on r.Store, each after those it uses. They
@@ -145,6 +182,7 @@ func (r *Runtime) build(cfg Config) error {
 	up := upcalls{r}
 	dc := cfg.Data
 	dc.Clock, dc.ShowMailSecrets = cfg.Clock, cfg.Env == "dev"
+	dc.Files = r.Files
 	dc.Scripts, dc.Events, dc.OnUserWrite = up, up, up.userWritten
 	r.Data = data.New(cfg.App, st, cfg.Log, dc)
 
@@ -170,14 +208,18 @@ func (r *Runtime) build(cfg Config) error {
 	return nil
 }
 
-// Start runs the background work: the job workers, the time listeners and
-// the sweep of expired sessions. The offline commands do not call it.
+// Start runs the background work: the job workers, the time listeners, the
+// sweep of expired sessions and the file sweeper. The offline commands do
+// not call it.
 func (r *Runtime) Start() {
 	ctx, stop := context.WithCancel(context.Background())
 	r.stop = stop
 	r.Jobs.Start()
 	r.Scripts.Start()
 	r.bg.Go(func() { r.Auth.Sweep(ctx, sweepEvery) })
+	if r.Files != nil {
+		r.bg.Go(func() { r.Files.Run(ctx) })
+	}
 }
 
 // Close stops the background work — running jobs finish their batch and

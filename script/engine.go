@@ -424,6 +424,7 @@ type execution struct {
 	over     bool
 	timedOut bool      // the time limit interrupted it
 	started  time.Time // the top-level execution's start
+	closers  []func()  // files the scripts left open (files.go)
 }
 
 // lease is a runtime held by a caller: the top of an execution (taken from
@@ -498,6 +499,7 @@ func (l *lease) release() {
 		l.stop()
 	}
 	l.e.releaseLocks(x)
+	x.closeFiles()
 	l.rt.x = nil
 	l.rt.vm.ClearInterrupt()
 	if interrupted || l.rt.broken {

@@ -50,7 +50,8 @@ func newEnv(t testing.TB, fsys fs.FS, opts ...script.Options) *env {
 	rt, err := runtime.Open(context.Background(), runtime.Config{App: a,
 		DB:  runtime.DB{URL: "sqlite://" + filepath.Join(t.TempDir(), "runway.db")},
 		Log: slog.New(slog.NewTextHandler(&logb, nil)), Clock: o.Clock, SecretKey: o.SecretKey, Scripts: o,
-		Jobs: jobs.Config{Heartbeat: 50 * time.Millisecond, Takeover: time.Second}})
+		Jobs:  jobs.Config{Heartbeat: 50 * time.Millisecond, Takeover: time.Second},
+		Files: runtime.Files{Blob: filepath.Join(t.TempDir(), "files")}})
 	if err != nil {
 		t.Fatalf("open runtime: %v", err)
 	}

@@ -22,6 +22,7 @@ func (rt *runtime) sys(boot *goja.Object) *goja.Object {
 	_ = sys.Set("ui", rt.sysUI())
 	_ = sys.Set("storage", rt.sysStorage())
 	_ = sys.Set("cache", rt.sysCache())
+	_ = sys.Set("files", rt.sysFiles())
 	_ = sys.Set("events", rt.sysEvents())
 	_ = sys.Set("i18n", rt.sysI18n())
 	internal := rt.vm.NewObject()

@@ -40,7 +40,7 @@ type unsupportedAPI struct {
 
 // Reasons shared by several entries.
 const (
-	reasonFiles    = "files are being built (issue 13)"
+	reasonFiles    = "CSV import comes with issue 14"
 	reasonHistory  = "record history is being built (issue 12)"
 	reasonEndpoint = "legacy endpoints were replaced by services and packages (svc.<name>, pkg.<name>)"
 	reasonNoUI     = "Runway serves no platform UI"
@@ -85,12 +85,6 @@ var unsupportedAPIs = []unsupportedAPI{
 	{path: "sys.jobs.Job.duration", reason: "not built yet", later: true},
 	{path: "sys.jobs.Job.logs", reason: "not built yet", later: true},
 	{path: "sys.jobs.JobLog", reason: "not built yet (comes with sys.jobs.logs)", later: true},
-	{path: "sys.files", whole: true, reason: reasonFiles, later: true},
-	{path: "sys.files.FileReader", reason: reasonFiles, later: true},
-	{path: "sys.files.FileWriter", reason: reasonFiles, later: true},
-	{path: "sys.files.CsvFileReader", reason: reasonFiles, later: true},
-	{path: "sys.files.CsvFileWriter", reason: reasonFiles, later: true},
-	{path: "sys.files.FileDescriptor", reason: reasonFiles, later: true},
 	{path: "sys.data.Record.entityId", reason: "entity ids are not part of Runway's app model yet", later: true},
 }
 

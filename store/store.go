@@ -91,6 +91,9 @@ type Tx interface {
 	NextSequence(ctx context.Context, name string, floor int64) (int64, error)
 	// JobTx: jobs checkpoint in the transaction of their work (jobs.go).
 	JobTx
+	// FileTx: records' references to files change with the records
+	// (files.go).
+	FileTx
 }
 
 // Session is a login session; only the token's hash is stored.
@@ -156,6 +159,8 @@ type Store interface {
 	Jobs
 	// KeyValues: sys.storage's and sys.cache's table (keyvalues.go).
 	KeyValues
+	// Files: file metadata and share links (files.go).
+	Files
 
 	Close() error
 }

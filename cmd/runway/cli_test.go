@@ -55,7 +55,7 @@ func testMain(m *testing.M) int {
 }
 
 // testdata is the absolute path of an app of app/testdata.
-func testdata(t *testing.T, name string) string {
+func testdata(t testing.TB, name string) string {
 	t.Helper()
 	p, err := filepath.Abs(filepath.Join("..", "..", "app", "testdata", name))
 	if err != nil {
@@ -163,7 +163,7 @@ func (l *stderrLog) String() string {
 
 // server is a running "runway serve".
 type server struct {
-	t      *testing.T
+	t      testing.TB
 	cmd    *exec.Cmd
 	stderr *stderrLog
 	exited chan struct{}
@@ -172,7 +172,7 @@ type server struct {
 }
 
 // startServe starts "runway serve args…" and waits until GET /healthz answers 200.
-func startServe(t *testing.T, env []string, args ...string) *server {
+func startServe(t testing.TB, env []string, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(runwayBin, append([]string{"serve"}, args...)...)
 	cmd.Dir = t.TempDir()
@@ -293,7 +293,7 @@ func (s *server) call(method, path, token string, body any) (int, map[string]any
 	return call(s.t, method, s.URL+path, token, body)
 }
 
-func call(t *testing.T, method, url, token string, body any) (int, map[string]any) {
+func call(t testing.TB, method, url, token string, body any) (int, map[string]any) {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {

@@ -130,6 +130,7 @@ var migrations = [][]string{
 	},
 	2: dialect.JobsDDL(),      // the job queue (sqlstore)
 	3: dialect.KeyValuesDDL(), // sys.storage and sys.cache (sqlstore)
+	4: dialect.FilesDDL(),     // files, their references, share links (sqlstore)
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -241,4 +242,5 @@ var dialect = &sqlstore.Dialect{
 		Column: func(expr string) string { return "(" + expr + ")" },
 	},
 	SkipLocked: " FOR UPDATE SKIP LOCKED",
+	RowLocks:   true,
 }

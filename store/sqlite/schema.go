@@ -32,6 +32,7 @@ var migrations = [][]string{
 	},
 	3: dialect.JobsDDL(),      // the job queue (sqlstore)
 	4: dialect.KeyValuesDDL(), // sys.storage and sys.cache (sqlstore)
+	5: dialect.FilesDDL(),     // files, their references, share links (sqlstore)
 }
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -71,6 +71,7 @@ func Run(t *testing.T, open Opener, reopen Reopener) {
 		{"NestedObjectEquality", NestedObjectEquality},
 		{"ClaimJob", ClaimJob}, {"CheckpointFencing", CheckpointFencing}, {"TransitionJob", TransitionJob},
 		{"StopStaleJobs", StopStaleJobs}, {"DeleteIDs", DeleteIDs}, {"KeyValues", KeyValues}, {"BadNames", BadNames},
+		{"Files", Files}, {"FileRefsRace", FileRefsRace},
 		{"MatchAgreesWithSQL", MatchAgreesWithSQL}, {"MatchErrorsLikeSQL", MatchErrorsLikeSQL},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.test(t, open) })
