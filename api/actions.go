@@ -33,7 +33,7 @@ func (s *Server) putData(w http.ResponseWriter, r *http.Request, c *data.Caller)
 	if e.Action(x) == nil {
 		return unknownAction(e.FullName, x)
 	}
-	sel, err := query.ParseBulk(s.data.App(), e, r.URL.Query())
+	sel, err := query.ParseBulk(s.data.App(), e, params(r))
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func (s *Server) runAction(w http.ResponseWriter, r *http.Request, c *data.Calle
 	}
 	req := &jobs.ActionRequest{Entity: e, Action: name, IDs: t.IDs, Params: in, LowPriority: low}
 	if t.Query != nil {
-		req.IDs, req.Query = nil, r.URL.Query()
+		req.IDs, req.Query = nil, params(r)
 	}
 	ref, err := s.jobs.ExecuteAction(r.Context(), c, req)
 	if err != nil {

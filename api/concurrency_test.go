@@ -3,8 +3,11 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
+	"os"
 	"sync"
 	"testing"
+	"testing/fstest"
 
 	"runway/api/apitest"
 )
@@ -168,4 +171,64 @@ func TestConcurrentSequences(t *testing.T) {
 			t.Errorf("autoIncrement %d missing: %v", n, nums)
 		}
 	}
+}
+
+// Actions carry no version, so no check (issue 10 item 6): concurrent
+// actions on one record all succeed, each save landing on the one before.
+func TestConcurrentVersionlessActions(t *testing.T) {
+	t.Parallel()
+	s := demo(t)
+	id := create(t, s, "companies", obj{"name": "Acme", "state": "active"})["id"].(string)
+	states := []string{"active", "pending", "inactive"}
+	rs := race(t, s, racers, func(i int) (string, string, any) {
+		return "PUT", "/data/companies/" + id + "/changeState", obj{"state": states[i%3]}
+	})
+	if c := codes(rs); c["200 "] != racers {
+		t.Fatalf("answers %v, want %d × 200", c, racers)
+	}
+	got := get(t, s, "companies", id)
+	if got["version"] != float64(racers) {
+		t.Errorf("version %v after %d actions that each saved once", got["version"], racers)
+	}
+}
+
+// An action's save writes what its script changed onto the record as
+// stored then: a write that landed after the action read the record is
+// kept, not overwritten with what the action read, and is no conflict.
+func TestActionSaveMergesOntoAConcurrentWrite(t *testing.T) {
+	t.Parallel()
+	s := apitest.Start(t, withSource(t, "../app/testdata/shop", "model/entities/orders.js", `
+function touchAction(record, oldRecord, action) {
+    var other = sys.data.findById('orders', record.id());
+    other.field('amount').val(9);
+    sys.data.save(other);
+    record.field('note').val('touched');
+    sys.data.save(record);
+}`))
+	id := create(t, s, "orders", obj{"number": "N1", "amount": 1})["id"].(string)
+	out := s.As("PUT", "/data/orders/"+id+"/touch", nil).Status(200).JSON()
+	if out["note"] != "touched" || out["amount"] != 9.0 || out["version"] != 2.0 {
+		t.Errorf("after the action: %v", out)
+	}
+}
+
+// withSource is the app in dir with src added to the end of one file (a
+// later JavaScript function declaration replaces an earlier one).
+func withSource(t *testing.T, dir, file, src string) fs.FS {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	base := os.DirFS(dir)
+	err := fs.WalkDir(base, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(base, p)
+		fsys[p] = &fstest.MapFile{Data: b}
+		return err
+	})
+	if err != nil || fsys[file] == nil {
+		t.Fatalf("copy %s: %v (has %s: %v)", dir, err, file, fsys[file] != nil)
+	}
+	fsys[file].Data = append(fsys[file].Data, src...)
+	return fsys
 }

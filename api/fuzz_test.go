@@ -3,11 +3,14 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
 
 	"runway/api/apitest"
+	"runway/jobs"
 )
 
 // Fuzz targets over HTTP (issue 3 item 6): whatever the query string or the
@@ -18,11 +21,13 @@ import (
 //	go test -run x -fuzz FuzzListQuery -fuzztime 60s ./api
 //	go test -run x -fuzz FuzzListFilter -fuzztime 60s ./api
 //	go test -run x -fuzz FuzzCreateBody -fuzztime 60s ./api
+//	go test -run x -fuzz FuzzDeleteSelectsAsList -fuzztime 60s ./api
+//	go test -run x -fuzz FuzzDeletePath -fuzztime 60s ./api
 
 // fuzzServer starts the kitchen app with a few records to match.
-func fuzzServer(f *testing.F) *apitest.Server {
+func fuzzServer(f *testing.F, opts ...apitest.Options) *apitest.Server {
 	f.Helper()
-	s := apitest.Start(f, os.DirFS("../app/testdata/kitchen"))
+	s := apitest.Start(f, os.DirFS("../app/testdata/kitchen"), opts...)
 	must := func(entity string, body obj) obj {
 		r, err := s.Call("POST", "/data/"+entity, s.Token, body)
 		if err != nil || r.Code != 200 {
@@ -36,6 +41,15 @@ func fuzzServer(f *testing.F) *apitest.Server {
 	}
 	must("people", obj{"name": "Ana"})
 	must("people", obj{"name": "Bob"})
+	for _, b := range fuzzThings() {
+		must("things", b)
+	}
+	return s
+}
+
+// fuzzThings are the things records of fuzzServer.
+func fuzzThings() []obj {
+	out := []obj{}
 	for i, b := range []obj{
 		{"text": "apple pie", "integer": 5, "tags": arr{"x", "y"}, "owner": "Ana", "friends": arr{"Ana", "Bob"},
 			"address": obj{"zip": "1234"}, "items": arr{obj{"name": "bolt", "qty": 2}}, "choice": "a",
@@ -46,9 +60,9 @@ func fuzzServer(f *testing.F) *apitest.Server {
 		{},
 	} {
 		b["requiredText"] = fmt.Sprint("r", i)
-		must("things", b)
+		out = append(out, b)
 	}
-	return s
+	return out
 }
 
 // rawQuery makes any string a valid request query: bytes that cannot be
@@ -130,6 +144,22 @@ var listQuerySeeds = []string{
 	"_indexedFilter=x&_indexedFilterQuery=y", "_x=1", "_async=true",
 	"text=like(%)&text=like(_)", "%zz=1", "text=%", "text=%00", "=", "&&&", "text", "text==", ";=;",
 	"integer=between(1,2,3)", "text=like()", "text=like(/[/)", "_query=" + strings.Repeat("and(", 40),
+	// raw ';', bare '%' and path characters (issue 10): a 400 naming the
+	// parameter, never a request with the parameter left out
+	"text=a;b", "text=like(100%)", "text=like(100%)&integer=5", "te%xt=apple pie", "te;xt=1", "_sortField=text;x",
+	"_size=5%", "_offset=1%", "_query=filter('text','100%')", "_query=filter('text','a;b')", "text=like(100%25)",
+	"text=a%3Bb", "_query=a&_query=b", "_size=1&_size=2", "text=a/./b", "text=../..", "address.zip=//",
+	"text=%2F..%2F", "./=.", "items.name=bolt/..", "text=%", "%=", ";", "text=%2",
+}
+
+// mustRefuse fails unless a query string that url.ParseQuery cannot read
+// whole (it leaves a pair out) got a 400: the server must never answer it
+// as if the pair had not been sent.
+func mustRefuse(t *testing.T, what, raw string, r *apitest.Response) {
+	t.Helper()
+	if _, err := url.ParseQuery(raw); err != nil && r.Code != 400 {
+		t.Fatalf("%s: status %d for a query string with a pair url.ParseQuery leaves out (%v): %s", what, r.Code, err, short(string(r.Body)))
+	}
 }
 
 func FuzzListQuery(f *testing.F) {
@@ -144,8 +174,141 @@ func FuzzListQuery(f *testing.F) {
 			t.Fatal(err)
 		}
 		req.URL.RawQuery = rawQuery(raw)
-		checkFuzzAnswer(t, "GET ?"+req.URL.RawQuery, s.Send(req), isListBody)
+		r := s.Send(req)
+		checkFuzzAnswer(t, "GET ?"+req.URL.RawQuery, r, isListBody)
+		mustRefuse(t, "GET ?"+req.URL.RawQuery, req.URL.RawQuery, r)
 	})
+}
+
+// FuzzDeleteSelectsAsList: a delete over a query removes exactly the
+// records a list with the same query string selects (issue 10), and
+// refuses what the list refuses for an unreadable query string. The
+// records are created again after each delete; jobs stay pending
+// (_async=true deletes nothing).
+func FuzzDeleteSelectsAsList(f *testing.F) {
+	s := fuzzServer(f, apitest.Options{Jobs: jobs.Config{Workers: -1, LowWorkers: -1}})
+	for _, seed := range listQuerySeeds {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		s := s.For(t)
+		qs := rawQuery(raw)
+		list := sendRaw(t, s, "GET", "/data/things", qs)
+		checkFuzzAnswer(t, "GET ?"+qs, list, isListBody)
+		mustRefuse(t, "GET ?"+qs, qs, list)
+		del := sendRaw(t, s, "DELETE", "/data/things", qs)
+		checkFuzzAnswer(t, "DELETE ?"+qs, del, func(b []byte) bool { return isResultMap(b) || isJobRef(b) })
+		mustRefuse(t, "DELETE ?"+qs, qs, del)
+		if list.Code != 200 || del.Code != 200 || isJobRef(del.Body) {
+			return
+		}
+		var p page
+		list.Decode(&p)
+		var deleted map[string]struct{ Status string }
+		del.Decode(&deleted)
+		selected := map[string]bool{}
+		for _, it := range p.Items {
+			selected[it["id"].(string)] = true
+		}
+		for id, res := range deleted {
+			if res.Status != "ok" || !selected[id] {
+				t.Fatalf("DELETE ?%s: %s %s, which GET did not select (%v)", qs, id, res.Status, selected)
+			}
+		}
+		if len(deleted) != len(selected) {
+			t.Fatalf("DELETE ?%s removed %d records, GET selected %d", qs, len(deleted), len(selected))
+		}
+		reseedThings(t, s, len(deleted))
+	})
+}
+
+// FuzzDeletePath: whatever follows /data/things in the path of a DELETE —
+// '.', '..', '//', '%' escapes — the answer is never a redirect, and no
+// record is deleted whose id is not in the path.
+func FuzzDeletePath(f *testing.F) {
+	s := fuzzServer(f, apitest.Options{Jobs: jobs.Config{Workers: -1, LowWorkers: -1}})
+	for _, seed := range []string{"/.", "/./", "/..", "/../things", "//", "/%2E", "/%2e%2E", "/x/..", "/./.", "/", "/,",
+		"/6650a1b2c3d4e5f601234567", "/6650a1b2c3d4e5f601234567/..", "/6650a1b2c3d4e5f601234567,.", "/%", "/%zz", "/;"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, suffix string) {
+		s := s.For(t)
+		path := "/data/things" + rawPath(suffix)
+		if path == "/data/things" {
+			return // the delete over a query: FuzzDeleteSelectsAsList
+		}
+		var p page
+		s.As("GET", "/data/things?_size=1000", nil).Status(200).Decode(&p)
+		req, err := http.NewRequest("DELETE", s.Root+strings.TrimPrefix(s.URL, s.Root)+path, nil)
+		if err != nil {
+			return // not a URL a client can send
+		}
+		req.Header.Set("token", s.Token)
+		r := s.Send(req)
+		checkFuzzAnswer(t, "DELETE "+path, r, func(b []byte) bool { return isRecordBody(b) || isResultMap(b) || isJobRef(b) })
+		var after page
+		s.As("GET", "/data/things?_size=1000", nil).Status(200).Decode(&after)
+		left := map[string]bool{}
+		for _, it := range after.Items {
+			left[it["id"].(string)] = true
+		}
+		for _, it := range p.Items {
+			if id := it["id"].(string); !left[id] && !strings.Contains(path, id) {
+				t.Fatalf("DELETE %s (status %d) removed %s", path, r.Code, id)
+			}
+		}
+		reseedThings(t, s, len(p.Items)-len(after.Items))
+	})
+}
+
+// rawPath is rawQuery for a path: '?' and '#' are escaped too.
+func rawPath(s string) string {
+	return strings.NewReplacer("?", "%3F", "#", "%23").Replace(rawQuery(s))
+}
+
+// sendRaw sends a request with a raw query string.
+func sendRaw(t *testing.T, s *apitest.Server, method, path, rawQuery string) *apitest.Response {
+	t.Helper()
+	req, err := s.NewRequest(method, path, s.Token, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.URL.RawQuery = rawQuery
+	return s.Send(req)
+}
+
+// reseedThings creates the things of fuzzServer again when deleted > 0
+// records are gone.
+func reseedThings(t *testing.T, s *apitest.Server, deleted int) {
+	t.Helper()
+	if deleted == 0 {
+		return
+	}
+	s.As("DELETE", "/data/things", nil).Status(200)
+	for _, b := range fuzzThings() {
+		s.As("POST", "/data/things", b).Status(200)
+	}
+}
+
+// isResultMap reports whether b is a per-record result map (rest-api.md
+// §4.4), keyed by what was asked for (an id, or what is not one).
+func isResultMap(b []byte) bool {
+	var m map[string]struct{ Status *string }
+	if json.Unmarshal(b, &m) != nil {
+		return false
+	}
+	for _, r := range m {
+		if r.Status == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// isJobRef reports whether b is a job reference (rest-api.md §4.3).
+func isJobRef(b []byte) bool {
+	var m struct{ JobID string }
+	return json.Unmarshal(b, &m) == nil && isID(m.JobID)
 }
 
 // FuzzListFilter sends one parameter, name and value URL-encoded, so that

@@ -21,7 +21,7 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request, c *data.Caller) 
 
 // listJobs: GET /status/jobs (rest-api.md §9.6).
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, c *data.Caller) error {
-	f, err := jobs.ParseFilter(r.URL.Query())
+	f, err := jobs.ParseFilter(params(r))
 	if err != nil {
 		return err
 	}
@@ -35,7 +35,7 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, c *data.Caller
 // jobLogs: GET /status/jobs/{id}/logs, alias /status/job/{id}/logs
 // (rest-api.md §9.7).
 func (s *Server) jobLogs(w http.ResponseWriter, r *http.Request, c *data.Caller) error {
-	f, err := jobs.ParseLogFilter(r.URL.Query(), s.data.Now(), s.location())
+	f, err := jobs.ParseLogFilter(params(r), s.data.Now(), s.location())
 	if err != nil {
 		return err
 	}
@@ -99,8 +99,8 @@ func cascadeParam(r *http.Request) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if r.URL.Query().Get("_cascadeOperations") == "" {
-		return alias, nil
+	if v, err := param(r, "_cascadeOperations"); err != nil || v == "" {
+		return alias, err
 	}
 	return boolParam(r, "_cascadeOperations", true)
 }

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -26,8 +27,8 @@ import (
 //   - allowAll: projects and teams always, every field.
 //   - forbid: projects never; no entry for teams.
 //   - openOnly: projects whose status is open (read, create, update; no
-//     delete); secret none, budget readOnly, address parent (readWrite) with
-//     city readOnly and zip none; teams read only, code none.
+//     delete); secret and contract none, budget readOnly, address parent
+//     (readWrite) with city readOnly and zip none; teams read only, code none.
 //   - owners: projects whose owner is the current user (read, update,
 //     delete; no create); secret readOnly, notes none, budget readable on
 //     open projects only and never written; no entry for teams.
@@ -290,6 +291,19 @@ var matrixCases = []matrixCase{
 		run: func(t *testing.T, m *matrix, w who) {
 			m.root(t, w, "GET", "/healthz").Status(200)
 			m.root(t, w, "GET", "/readyz").Status(200)
+		},
+	},
+	{
+		// The document describes the app, not the caller: the same for
+		// everyone, with a token or without.
+		name:   "OpenAPI document",
+		routes: []string{"GET /openapi.json"},
+		run: func(t *testing.T, m *matrix, w who) {
+			mine := m.do(t, w, "GET", "/openapi.json", nil).Status(200)
+			anon := m.s.For(t).Do("GET", "/openapi.json", "", nil).Status(200)
+			if !bytes.Equal(mine.Body, anon.Body) || !bytes.Contains(mine.Body, []byte(`"/data/projects"`)) {
+				t.Errorf("%s gets another document than a caller without token", w)
+			}
 		},
 	},
 	{
@@ -806,6 +820,118 @@ var matrixCases = []matrixCase{
 		},
 	},
 	{
+		name:   "aggregate: read conditions, field permissions in every stage, lookups, sys.data.aggregate",
+		routes: []string{"PUT /data/{entity}/aggregate", "PUT /data/{entity}/{id}"},
+		run: func(t *testing.T, m *matrix, w who) {
+			agg := func(entity, body string) *apitest.Response {
+				t.Helper()
+				return m.do(t, w, "PUT", "/data/"+entity+"/aggregate", body)
+			}
+			counts := func(r *apitest.Response) map[string]float64 {
+				t.Helper()
+				var p struct{ Items []obj }
+				r.Status(200).Decode(&p)
+				out := map[string]float64{}
+				for _, it := range p.Items {
+					out[fmt.Sprint(it["status"])] = it["n"].(float64)
+				}
+				return out
+			}
+			// Groups count the records the caller may read.
+			byStatus := `[{"match":{"name":"like(fx-)"}},{"group":{"by":"status","n":"count()"}}]`
+			r := agg("projects", byStatus)
+			if !readsProjects(w) {
+				r.Error(403, "forbidden")
+				agg("projects", `[]`).Error(403, "forbidden")
+			} else {
+				want := map[string]float64{}
+				for _, name := range readable(w) {
+					want[strings.Split(name, "-")[1]]++
+				}
+				if got := counts(r); fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("by status: %v, want %v", got, want)
+				}
+			}
+			// A field the caller may not read on every record, named in any
+			// stage, is 403 (review: a condition for everyone).
+			for _, c := range []struct {
+				body string
+				deny []who
+			}{
+				{`[{"group":{"x":"first(secret)"}}]`, []who{cond}},
+				{`[{"sort":{"secret":"asc"}},{"limit":1}]`, []who{cond}},
+				{`[{"match":{"address.zip":"1"}}]`, []who{cond}},
+				{`[{"project":"notes"}]`, []who{own, imp}},
+				{`[{"group":{"by":"status","b":"sum(budget)"}}]`, []who{own, imp}},
+				{`[{"match":{"name":"x"}},{"project":"name,review"}]`, matrixUsers},
+				{`[{"match":{"name":"x"}},{"lookup":{"localFieldPath":"team","foreignFieldPath":"id","foreignEntityName":"teams","as":"t"}},{"project":"t.code"}]`,
+					[]who{cond, both, own, imp}}, // code is none for openOnly; owners do not read teams
+				{`[{"match":{"name":"fx-open-own"}},{"project":"name,address.city"},{"count":"n"}]`, nil},
+			} {
+				r := agg("projects", c.body)
+				if !readsProjects(w) || slices.Contains(c.deny, w) {
+					r.Error(403, "forbidden")
+				} else {
+					r.Status(200)
+				}
+			}
+			// sys.data.aggregate: with the app's authority, every record;
+			// with checkPermissions, the caller's own answer.
+			scripted := func(check bool) map[string]float64 {
+				t.Helper()
+				got := m.do(t, w, "PUT", "/data/projects/probe", obj{"op": "aggregate", "check": check}).Status(200).JSON()
+				items, _ := got["items"].([]any)
+				out := map[string]float64{}
+				for _, it := range items {
+					out[fmt.Sprint(at(it, "status"))] = at(it, "n").(float64)
+				}
+				return out
+			}
+			all := map[string]float64{}
+			for _, name := range readable(dev) {
+				all[strings.Split(name, "-")[1]]++
+			}
+			if got := scripted(false); fmt.Sprint(got) != fmt.Sprint(all) {
+				t.Errorf("sys.data.aggregate: %v, want %v", got, all)
+			}
+			if readsProjects(w) {
+				if got, want := scripted(true), counts(agg("projects", byStatus)); fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("sys.data.aggregate with checkPermissions: %v, want %v", got, want)
+				}
+			}
+			if !readsProjects(w) {
+				return
+			}
+			// Whole records come out as the caller may read them.
+			var p struct{ Items []obj }
+			agg("projects", `[{"match":{"name":"fx-open-own"}}]`).Status(200).Decode(&p)
+			if want := slices.Contains(readable(w), "fx-open-own"); len(p.Items) != 1 && want {
+				t.Fatalf("fx-open-own: %v", p.Items)
+			} else if want {
+				keys, address := projectKeys(w, false)
+				wantFields(t, "whole record", p.Items[0], keys, address)
+			}
+			// A lookup's records are those the caller may read of its entity.
+			r = agg("teams", `[{"lookup":{"localFieldPath":"id","foreignFieldPath":"team","foreignEntityName":"projects","as":"p"}},`+
+				`{"unwind":{"fieldPath":"p"}},{"match":{"p.name":"like(fx-)"}},{"project":"p.name"}]`)
+			switch w {
+			case own, imp: // no access to teams
+				r.Error(403, "forbidden")
+			default:
+				var p struct{ Items []obj }
+				r.Status(200).Decode(&p)
+				var names []string
+				for _, it := range p.Items {
+					names = append(names, fmt.Sprint(at(it, "p.name")))
+				}
+				sort.Strings(names)
+				if !slices.Equal(names, readable(w)) {
+					t.Errorf("lookup of projects: %v, want %v", names, readable(w))
+				}
+			}
+		},
+	},
+	{
 		// sys.data in a script acts with the app's authority (issue 16,
 		// app-model.md §6): whoever may run the action — the door is the
 		// REST caller's action permission — has its script read and write
@@ -1078,6 +1204,57 @@ var matrixCases = []matrixCase{
 			}
 			r.Error(403, "forbidden")
 			r2.Error(403, "forbidden")
+		},
+	},
+	{
+		name: "files: upload, download, share, shared link, a record's file",
+		routes: []string{"POST /files", "GET /files/{id}", "PUT /files/{id}/share", "GET /files/shared/{id}",
+			"GET /data/{entity}/{id}/files/{fileId}"},
+		run: func(t *testing.T, m *matrix, w who) {
+			// Anyone may upload (no group limits the upload API here).
+			req, err := m.s.UploadRequest(m.tok[w], "file", "c.txt", "text/plain", strings.NewReader("contract of "+string(w)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			mine := m.send(t, w, req).Status(200).JSON()["fileId"].(string)
+			// By id: developers only (rest-api.md §7.2, §7.4).
+			if w == dev {
+				if r := m.do(t, w, "GET", "/files/"+mine, nil).Status(200); string(r.Body) != "contract of developer" {
+					t.Errorf("download: %q", r.Body)
+				}
+				sh := m.do(t, w, "PUT", "/files/"+mine+"/share", nil).Status(200).JSON()
+				if r := m.do(t, w, "GET", "/files/shared/"+sh["sharedFileId"].(string), nil).Status(200); string(r.Body) != "contract of developer" {
+					t.Errorf("shared: %q", r.Body)
+				}
+			} else {
+				m.do(t, w, "GET", "/files/"+mine, nil).Error(403, "forbidden")
+				m.do(t, w, "PUT", "/files/"+mine+"/share", nil).Error(403, "forbidden")
+			}
+			// The public link works with any token, or none.
+			devFile := m.s.UploadBytes("d.txt", "text/plain", []byte("shared"))
+			sh := m.s.For(t).As("PUT", "/files/"+devFile+"/share", nil).Status(200).JSON()["sharedFileId"].(string)
+			if r := m.do(t, w, "GET", "/files/shared/"+sh, nil).Status(200); string(r.Body) != "shared" {
+				t.Errorf("shared as %s: %q", w, r.Body)
+			}
+			// Through a record: record and field permissions. An open
+			// project of own's, its contract attached by the developer.
+			id, _ := m.fresh(t, "file", w, "open", own)
+			update(t, m.s.For(t), "projects", id, obj{"contract": devFile})
+			path := "/data/projects/" + id + "/files/" + devFile
+			switch w {
+			case dev, super, allow, own, both, imp:
+				if r := m.do(t, w, "GET", path, nil).Status(200); string(r.Body) != "shared" {
+					t.Errorf("record file: %q", r.Body)
+				}
+			case cond: // reads the record, not the field
+				m.do(t, w, "GET", path, nil).Error(403, "forbidden")
+			case forbid: // may not read projects
+				m.do(t, w, "GET", path, nil).Error(403, "forbidden")
+			}
+			// A file the record does not hold: 404 for whoever reads it.
+			if w != forbid {
+				m.do(t, w, "GET", "/data/projects/"+id+"/files/"+mine, nil).Error(404, "notFound")
+			}
 		},
 	},
 }

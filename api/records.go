@@ -18,7 +18,7 @@ func (s *Server) listRecords(w http.ResponseWriter, r *http.Request, c *data.Cal
 	if err != nil {
 		return err
 	}
-	l, err := query.ParseList(s.data.App(), e, r.URL.Query())
+	l, err := query.ParseList(s.data.App(), e, params(r))
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func (s *Server) readRecord(w http.ResponseWriter, r *http.Request, c *data.Call
 	if err != nil {
 		return err
 	}
-	out, err := query.ParseOutput(e, r.URL.Query())
+	out, err := query.ParseOutput(e, params(r))
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func (s *Server) deleteQuery(w http.ResponseWriter, r *http.Request, c *data.Cal
 		return err
 	}
 	if async {
-		return s.asyncDelete(w, r, c, &jobs.DeleteRequest{Entity: e, Query: r.URL.Query()})
+		return s.asyncDelete(w, r, c, &jobs.DeleteRequest{Entity: e, Query: params(r)})
 	}
 	// Accepted and validated; _triggerEvents=false fires no listeners, the
 	// others change nothing until cascades exist.
@@ -135,7 +135,7 @@ func (s *Server) deleteQuery(w http.ResponseWriter, r *http.Request, c *data.Cal
 			ctx = data.WithoutEvents(ctx)
 		}
 	}
-	sel, err := query.ParseBulk(s.data.App(), e, r.URL.Query())
+	sel, err := query.ParseBulk(s.data.App(), e, params(r))
 	if err != nil {
 		return err
 	}

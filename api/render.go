@@ -37,11 +37,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if e == nil && r.Context().Err() != nil {
 		// The client went away (or the server is shutting down) while the
 		// request ran: nobody reads this answer and nothing is broken.
-		s.log.Debug("request canceled", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.Debug("request canceled", "method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()), "err", err)
 		return
 	}
 	if e == nil {
-		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()), "err", err)
 		e = apperr.New(apperr.InternalError, "Internal error")
 	}
 	if e.Errors == nil {
@@ -97,7 +97,10 @@ func bodyError(err error, limit int64) error {
 // boolParam reads a boolean query parameter (rest-api.md: true/false,
 // case-insensitive; anything else is 400).
 func boolParam(r *http.Request, name string, def bool) (bool, error) {
-	v := r.URL.Query().Get(name)
+	v, err := param(r, name)
+	if err != nil {
+		return false, err
+	}
 	switch strings.ToLower(v) {
 	case "":
 		return def, nil

@@ -4,14 +4,17 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"slices"
+	"sync"
 
 	"runway/apperr"
 	"runway/auth"
 	"runway/data"
 	"runway/jobs"
+	"runway/query"
 )
 
 // Config holds the HTTP settings.
@@ -25,6 +28,13 @@ type Config struct {
 	// X-Forwarded-For (the client IP) set by a proxy in front of Runway.
 	// Without it both headers are ignored.
 	TrustProxy bool
+	// NoOpenAPI turns off GET {base}/openapi.json (openapi.go).
+	NoOpenAPI bool
+	// Observer is told of every request (metrics); nil: nobody.
+	Observer Observer
+	// Ready answers GET /readyz: nil when the server may take traffic, else
+	// why not (the runtime's: store, schema, shutting down); nil: always ready.
+	Ready func(context.Context) error
 }
 
 // DefaultMaxBodySize is the body limit when none is configured (10 MiB).
@@ -38,19 +48,29 @@ type Server struct {
 	jobs *jobs.Service
 	log  *slog.Logger
 	mux  *routeMux
+
+	openapi struct { // the document, built on its first request
+		once sync.Once
+		doc  []byte
+		err  error
+	}
 }
 
 // New builds the server and its routes.
 func New(cfg Config, d *data.Service, a *auth.Service, j *jobs.Service, log *slog.Logger) *Server {
+	s := &Server{cfg: cfg.withDefaults(), data: d, auth: a, jobs: j, log: log, mux: &routeMux{ServeMux: http.NewServeMux()}}
+	s.routes()
+	return s
+}
+
+func (cfg Config) withDefaults() Config {
 	if cfg.MaxBodySize <= 0 {
 		cfg.MaxBodySize = DefaultMaxBodySize
 	}
 	if cfg.Env == "" {
 		cfg.Env = "dev"
 	}
-	s := &Server{cfg: cfg, data: d, auth: a, jobs: j, log: log, mux: &routeMux{ServeMux: http.NewServeMux()}}
-	s.routes()
-	return s
+	return cfg
 }
 
 // routeMux is the server's ServeMux, remembering the patterns registered
@@ -87,7 +107,7 @@ func (s *Server) Base() string { return "/" + s.cfg.Env + "/runtime/api" }
 func (s *Server) routes() {
 	b := s.Base()
 	s.mux.HandleFunc("GET /healthz", health)
-	s.mux.HandleFunc("GET /readyz", health)
+	s.mux.HandleFunc("GET /readyz", s.ready)
 
 	s.mux.HandleFunc("POST "+b+"/auth/login", s.public(s.login))
 	s.mux.HandleFunc("POST "+b+"/auth/logout", s.authed(s.logout))
@@ -98,9 +118,17 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET "+b+"/data/{entity}/{id}", s.authed(s.readRecord))
 	// An id: update; another word: an action over a query (actions.go).
 	s.mux.HandleFunc("PUT "+b+"/data/{entity}/{id}", s.authed(s.putData))
+	s.mux.HandleFunc("PUT "+b+"/data/{entity}/aggregate", s.authed(s.aggregate))
 	s.mux.HandleFunc("DELETE "+b+"/data/{entity}/{ids}", s.authed(s.deleteRecords))
 	// Actions over one record or an id list (sys.users' built-in ones too).
 	s.mux.HandleFunc("PUT "+b+"/data/{entity}/{ids}/{action}", s.authed(s.recordsAction))
+
+	// Files (rest-api.md §7); downloads take the token from a cookie too.
+	s.mux.HandleFunc("POST "+b+"/files", s.authed(s.uploadFile))
+	s.mux.HandleFunc("GET "+b+"/files/{id}", s.download(s.downloadFile))
+	s.mux.HandleFunc("PUT "+b+"/files/{id}/share", s.authed(s.shareFile))
+	s.mux.HandleFunc("GET "+b+"/files/shared/{id}", s.public(s.sharedFile))
+	s.mux.HandleFunc("GET "+b+"/data/{entity}/{id}/files/{fileId}", s.download(s.recordFile))
 
 	s.mux.HandleFunc("GET "+b+"/maintenance", s.authed(s.getMaintenance))
 	s.mux.HandleFunc("PUT "+b+"/maintenance", s.authed(s.putMaintenance))
@@ -113,14 +141,22 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET "+b+"/status/job/{id}/logs", s.authed(s.jobLogs))
 	s.mux.HandleFunc("PUT "+b+"/status/jobs/{id}/{command}", s.authed(s.jobCommand))
 
+	if !s.cfg.NoOpenAPI {
+		s.mux.HandleFunc("GET "+b+"/openapi.json", s.public(s.serveOpenAPI))
+	}
+
 	// Everything else is a JSON 404, including known paths with another
 	// method, so every answer has the error body of rest-api.md §2.
 	s.mux.HandleFunc("/", s.public(noRoute))
 }
 
 // ServeHTTP adds the headers every answer carries, enforces HTTPS when
-// configured, and dispatches.
+// configured, refuses what it would otherwise misread (a non-canonical
+// path, CONNECT, a query string that does not parse: request.go), and
+// dispatches; the request is logged and observed (requests.go).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w, r, done := s.track(w, r)
+	defer done()
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
@@ -133,6 +169,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.cfg.RequireHTTPS && !secure && r.URL.Path != "/healthz" && r.URL.Path != "/readyz" {
 		s.writeError(w, r, apperr.New(apperr.BadRequest, "HTTPS is required"))
+		return
+	}
+	if len(r.RequestURI) > query.MaxURL {
+		s.writeError(w, r, apperr.New(apperr.BadRequest, "The URL is longer than %d bytes, the limit of a request's path and query string", query.MaxURL))
+		return
+	}
+	r, err := readRequest(r)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	s.mux.ServeHTTP(w, r)
@@ -158,10 +203,22 @@ func (s *Server) public(h handler) http.HandlerFunc {
 // authed serves an endpoint that needs a valid token: the token becomes a
 // caller, and the caller passes the guard (security.go) before the handler
 // runs.
-func (s *Server) authed(h handler) http.HandlerFunc {
+func (s *Server) authed(h handler) http.HandlerFunc { return s.authenticated(h, false) }
+
+// download is authed for file links, whose token may also come in the
+// cookie "token" (rest-api.md §1): a browser following a link sends no
+// header.
+func (s *Server) download(h handler) http.HandlerFunc { return s.authenticated(h, true) }
+
+func (s *Server) authenticated(h handler, cookie bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		c, err := s.auth.Authenticate(r.Context(), r.Header.Get("token"), s.clientIP(r))
+		token := r.Header.Get("token")
+		if ck, err := r.Cookie("token"); token == "" && cookie && err == nil {
+			token = ck.Value
+		}
+		c, err := s.auth.Authenticate(r.Context(), token, s.clientIP(r))
 		if err == nil {
+			setUser(r, c.UserID)
 			err = s.guard(r, c)
 		}
 		if err == nil {

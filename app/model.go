@@ -26,6 +26,8 @@ type App struct {
 	Groups    map[string]*Group // by name
 	Listeners []*Listener
 	Libraries []*Library
+	Services  []*Service // extensions/services (extensions.go)
+	Packages  []*Package // extensions/packages
 
 	// Scripts by file path relative to the app dir ("model/entities/contacts.js").
 	Scripts map[string]*Script
@@ -41,6 +43,9 @@ type App struct {
 	// DisplayOptions are the app-wide default display options per canonical
 	// type id (model/types/typesDisplayOptions, the "rules" object).
 	DisplayOptions map[string]types.Display
+	// Translations are the app's texts by language name ("english") and
+	// key (i18n/<language>.json), for sys.i18n.translate.
+	Translations map[string]map[string]string
 }
 
 // JobQueue is an entry of app.json "jobQueues".
@@ -134,6 +139,16 @@ func (e *Entity) Action(name string) *Action {
 
 // HistoryEnabled reports whether the entity keeps audit logs (§8 Q6).
 func (e *Entity) HistoryEnabled() bool { return len(e.AuditLogs) > 0 }
+
+// HasFiles reports whether fields hold a file field, nested ones included.
+func HasFiles(fields []*Field) bool {
+	for _, f := range fields {
+		if f.Type == types.File || f.Type == types.Nested && HasFiles(f.Nested) {
+			return true
+		}
+	}
+	return false
+}
 
 // Index is an extra index of an entity.
 type Index struct {

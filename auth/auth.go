@@ -30,12 +30,13 @@ const touchEvery = time.Minute
 
 // Service authenticates users of one app.
 type Service struct {
-	data    *data.Service
-	store   store.Store
-	appName string
-	idle    time.Duration
-	log     *slog.Logger
-	clock   clock.Clock
+	data     *data.Service
+	store    store.Store
+	appName  string
+	idle     time.Duration
+	log      *slog.Logger
+	clock    clock.Clock
+	observer Observer // nil: nobody
 
 	mu       sync.Mutex
 	sessions map[string]*session // by token hash
@@ -78,6 +79,17 @@ type Options struct {
 	// Clock is the time of sessions and of the login rate limit (nil: the
 	// wall clock).
 	Clock clock.Clock
+	// Observer hears of refused logins and of users they block (metrics;
+	// nil: nobody).
+	Observer Observer
+}
+
+// Observer is told of every refused login and every user blocked by
+// failed logins.
+type Observer interface {
+	// LoginFailed: reason is the answer's error code, or rateLimited.
+	LoginFailed(reason string)
+	UserLockedOut()
 }
 
 // New returns the auth service of the app of d. It does not hear of user
@@ -94,7 +106,7 @@ func New(d *data.Service, log *slog.Logger, opts Options) *Service {
 		opts.LoginBurst = DefaultLoginBurst
 	}
 	a := &Service{data: d, store: d.Store(), appName: d.App().Name, idle: opts.IdleTimeout, log: log,
-		clock: clock.OrSystem(opts.Clock), shared: opts.Shared, sessions: map[string]*session{},
+		clock: clock.OrSystem(opts.Clock), shared: opts.Shared, sessions: map[string]*session{}, observer: opts.Observer,
 		limit: newLimiter(max(opts.LoginRate, 0), opts.LoginBurst, maxLimiterKeys)}
 	a.fails.pending = map[string]int{}
 	a.fails.cond = sync.NewCond(&a.fails.mu)
@@ -164,7 +176,12 @@ var errCredentials = apperr.New(apperr.Unauthorized, "Invalid email or password"
 // user is counted and may block the user), status (403, rest-api.md §12
 // D1), maintenance (503 but for developers and super users), allowed IPs
 // (403), password expiry (403), impersonation.
-func (a *Service) Login(ctx context.Context, l Login) (*LoginResult, error) {
+func (a *Service) Login(ctx context.Context, l Login) (_ *LoginResult, err error) {
+	defer func() {
+		if err != nil && a.observer != nil {
+			a.observer.LoginFailed(failureReason(err))
+		}
+	}()
 	if l.Email == "" || l.Password == "" {
 		return nil, apperr.New(apperr.BadRequest, "email and password are required")
 	}
@@ -229,6 +246,19 @@ func (a *Service) Login(ctx context.Context, l Login) (*LoginResult, error) {
 		a.log.Info("login notification", "user", effective.ID, "email", effective.Email, "ip", l.IP)
 	}
 	return res, nil
+}
+
+// failureReason names why a login was refused: the answer's error code,
+// or rateLimited.
+func failureReason(err error) string {
+	var limited *LimitError
+	if errors.As(err, &limited) {
+		return "rateLimited"
+	}
+	if e := apperr.As(err); e != nil {
+		return e.Code
+	}
+	return apperr.InternalError
 }
 
 // LimitError answers a login refused by the rate limit: badRequest ("limit

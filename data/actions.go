@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"runway/access"
@@ -30,6 +29,12 @@ type ActionCall struct {
 	Label   string
 	Record  record.Values
 	Old     record.Values
+	// Stored is the record as stored when the script starts (Old, or
+	// Record when the linked parameters were saved). An action carries no
+	// version (rest-api.md §6.9), so no save of its record checks one:
+	// what the script changed from Stored is merged onto the record as
+	// stored then, like a versionless update (issue 10 item 6).
+	Stored record.Values
 
 	// manyRecords: the records the action runs over.
 	Query *query.Select
@@ -80,6 +85,11 @@ func (s *Service) ExecuteAction(ctx context.Context, c *Caller, e *app.Entity, n
 	if a == nil {
 		return nil, apperr.New(apperr.NotFound, "Action %q does not exist in entity %q", name, e.FullName)
 	}
+	op := Operation{Kind: OpAction, Entity: e.FullName, Action: name}
+	if len(t.IDs) == 1 {
+		op.RecordID = t.IDs[0]
+	}
+	ctx = WithOperation(ctx, op)
 	aa, err := s.actionAccess(c, e, a)
 	if err != nil {
 		return nil, err
@@ -178,8 +188,12 @@ func (s *Service) actionParams(ctx context.Context, c *Caller, e *app.Entity, a 
 			in = withoutKey(in, f.Name)
 		}
 	}
+	if err := s.storeInlineFiles(ctx, c, a.Parameters, in, ""); err != nil {
+		return nil, err
+	}
 	w := s.newWriter(ctx, s.store, c, e, true)
 	v := w.apply(a.Parameters, in, nil, "")
+	w.resolveFiles()
 	for _, f := range a.Parameters {
 		if isEmptyValue(f, v[f.Name]) {
 			switch f.DefaultKind {
@@ -192,8 +206,8 @@ func (s *Service) actionParams(ctx context.Context, c *Caller, e *app.Entity, a 
 	}
 	normalize(a.Parameters, v)
 	w.required(a.Parameters, v, "")
-	if len(w.errs) > 0 {
-		return nil, apperr.Validation(w.errs)
+	if err := w.err(); err != nil {
+		return nil, err
 	}
 	return v, nil
 }
@@ -291,8 +305,9 @@ func (s *Service) runOne(ctx context.Context, c *Caller, e *app.Entity, a *app.A
 		return nil, apperr.New(apperr.BadRequest, "Action %q cannot run on record %s: its precondition is not met", a.Name, id)
 	}
 	v, linked := mergeParams(e, a, old, params)
+	stored := old
 	if a.SaveDataBeforeRunning && len(linked) > 0 {
-		linked["version"] = json.Number(strconv.FormatInt(version, 10))
+		// without a version, like every save of the action's record
 		saved, err := s.Update(ctx, c, e, id, linked)
 		if err != nil {
 			return nil, err
@@ -301,8 +316,9 @@ func (s *Service) runOne(ctx context.Context, c *Caller, e *app.Entity, a *app.A
 		if _, version, label, v, err = record.Decode(saved); err != nil {
 			return nil, fmt.Errorf("data: decode %s %s: %w", e.FullName, id, err)
 		}
+		stored = v
 	}
-	call := &ActionCall{Entity: e, Action: a, Params: params, ID: id, Version: version, Label: label, Record: v, Old: old}
+	call := &ActionCall{Entity: e, Action: a, Params: params, ID: id, Version: version, Label: label, Record: v, Old: old, Stored: stored}
 	resp, err := s.runScript(ctx, c, call, false)
 	if err != nil {
 		return nil, err
@@ -467,6 +483,11 @@ func (s *Service) CheckAction(ctx context.Context, c *Caller, e *app.Entity, nam
 	if a == nil {
 		return nil, apperr.New(apperr.NotFound, "Action %q does not exist in entity %q", name, e.FullName)
 	}
+	op := Operation{Kind: OpAction, Entity: e.FullName, Action: name}
+	if len(t.IDs) == 1 {
+		op.RecordID = t.IDs[0]
+	}
+	ctx = WithOperation(ctx, op)
 	aa, err := s.actionAccess(c, e, a)
 	if err != nil {
 		return nil, err

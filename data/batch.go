@@ -245,11 +245,15 @@ func (s *Service) DeleteBatch(ctx context.Context, c *Caller, e *app.Entity, st 
 		} else if n != int64(len(deleted)) {
 			return fmt.Errorf("data: deleted %d of %d records of %s", n, len(deleted), e.FullName)
 		}
+		if err := deleteFileRefs(ctx, tx, e, deleted); err != nil {
+			return err
+		}
 		return checkpoint(tx, done)
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.releaseDeleted(ctx, e, docs)
 	for i, id := range deleted {
 		s.afterDelete(ctx, c, e, id, docs[i])
 	}

@@ -25,6 +25,8 @@ func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[s
 	if err := CheckWritable(ctx); err != nil {
 		return nil, err
 	}
+	email, _ := in["email"].(string)
+	ctx = WithOperation(ctx, Operation{Kind: OpCreate, Entity: e.FullName, Email: email})
 	o := optionsOf(opts)
 	g, err := s.writePerms(c, e, o)
 	if err != nil {
@@ -36,6 +38,9 @@ func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[s
 	// Fields the caller may not write are dropped (app-model.md §6.2).
 	in, err = g.writable(ctx, in, nil, "", "")
 	if err != nil {
+		return nil, err
+	}
+	if err := s.storeInlineFiles(ctx, c, e.Fields, in, ""); err != nil {
 		return nil, err
 	}
 	id := record.NewID()
@@ -80,6 +85,9 @@ func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[s
 		if err := tx.Insert(ctx, e, row); err != nil {
 			return w.writeErr(err, v)
 		}
+		if err := w.setFileRefs(tx, id, nil, fileIDs(e.Fields, v)); err != nil {
+			return err
+		}
 		return w.savePassword(tx, id)
 	})
 	if err != nil {
@@ -105,6 +113,7 @@ func (s *Service) Update(ctx context.Context, c *Caller, e *app.Entity, id strin
 	if err := CheckWritable(ctx); err != nil {
 		return nil, err
 	}
+	ctx = WithOperation(ctx, Operation{Kind: OpUpdate, Entity: e.FullName, RecordID: id})
 	o := optionsOf(opts)
 	g, err := s.writePerms(c, e, o)
 	if err != nil {
@@ -123,6 +132,9 @@ func (s *Service) Update(ctx context.Context, c *Caller, e *app.Entity, id strin
 	// Fields the caller may never write are dropped before anything reads
 	// the input (the password of sys.users included).
 	if in, err = g.writable(ctx, in, nil, "", ""); err != nil {
+		return nil, err
+	}
+	if err := s.storeInlineFiles(ctx, g.c, e.Fields, in, ""); err != nil {
 		return nil, err
 	}
 	pw, perrs, err := s.prepareUserPassword(e, in, false)
@@ -154,6 +166,7 @@ func (s *Service) update(ctx context.Context, g *perms, id string, in map[string
 		if err != nil {
 			return nil, storeErr(e, id, err)
 		}
+		s.releaseFiles(ctx, without(fileIDs(e.Fields, ev.Old), fileIDs(e.Fields, ev.Record)))
 		s.written(ctx, g.c, e, ev, o)
 		return g.output(ctx, doc)
 	}
@@ -190,6 +203,11 @@ func (s *Service) updateOnce(ctx context.Context, g *perms, id string, in map[st
 	w.o = o
 	w.id = id
 	w.pw = pw
+	oldFiles := fileIDs(e.Fields, old)
+	w.keepFiles = make(map[string]bool, len(oldFiles))
+	for _, f := range oldFiles {
+		w.keepFiles[f] = true
+	}
 	w.errs = append(w.errs, perrs...)
 	v := w.apply(e.Fields, in, old, "")
 	w.complete(v)
@@ -210,6 +228,9 @@ func (s *Service) updateOnce(ctx context.Context, g *perms, id string, in map[st
 	err = s.store.Write(ctx, func(tx store.Tx) error {
 		if err := tx.Update(ctx, e, row, cur.Version); err != nil {
 			return w.writeErr(err, v)
+		}
+		if err := w.setFileRefs(tx, id, oldFiles, fileIDs(e.Fields, v)); err != nil {
+			return err
 		}
 		w.noteRanks(v)
 		return w.savePassword(tx, id)
@@ -248,6 +269,7 @@ func (s *Service) Delete(ctx context.Context, c *Caller, e *app.Entity, id strin
 	if err := CheckWritable(ctx); err != nil {
 		return nil, err
 	}
+	ctx = WithOperation(ctx, Operation{Kind: OpDelete, Entity: e.FullName, RecordID: id})
 	o := optionsOf(opts)
 	o.Lite = false // a delete has no lite mode; its answer is the record
 	g, err := s.writePerms(c, e, o)
@@ -281,11 +303,15 @@ func (s *Service) Delete(ctx context.Context, c *Caller, e *app.Entity, id strin
 		if err := tx.Delete(ctx, e, id); err != nil {
 			return storeErr(e, id, err)
 		}
+		if err := deleteFileRefs(ctx, tx, e, []string{id}); err != nil {
+			return err
+		}
 		return forgetUser(ctx, tx, e, id)
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.releaseDeleted(ctx, e, [][]byte{doc})
 	s.deleted(ctx, c, e, id, doc, o)
 	return g.output(ctx, doc)
 }
@@ -414,11 +440,12 @@ func (s *Service) deleteIDs(ctx context.Context, g *perms, ids []string) (map[st
 			results[id] = Result{Status: "ok", Response: doc}
 			deleted, docs = append(deleted, id), append(docs, row.Doc)
 		}
-		return nil
+		return deleteFileRefs(ctx, tx, e, deleted)
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.releaseDeleted(ctx, e, docs)
 	for i, id := range deleted {
 		s.afterDelete(ctx, g.c, e, id, docs[i])
 	}

@@ -334,6 +334,7 @@ func (w *writer) scriptChecks(v record.Values) {
 				w.fatal(err)
 				return
 			}
+			w.checkLabel("label", nil, label)
 			st.label, st.hasLabel = label, true
 		}
 	}
@@ -381,10 +382,19 @@ func (w *writer) checkFields(v record.Values, fields []*app.Field, obj record.Va
 						w.fatal(err)
 						return
 					}
+					w.checkLabel(p+"label", f, label)
 					item["label"] = label
 				}
 			}
 		}
+	}
+}
+
+// checkLabel refuses a label a script made that no store can hold as text
+// (a NUL: issue 10), as the field values it may be made of are refused.
+func (w *writer) checkLabel(path string, f *app.Field, label string) {
+	if why := types.TextProblem(label); why != "" {
+		w.fail(path, f, apperr.FieldInvalid, "The label script must give a text "+why, rejected(label))
 	}
 }
 

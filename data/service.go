@@ -15,6 +15,7 @@ import (
 	"runway/app"
 	"runway/apperr"
 	"runway/clock"
+	"runway/files"
 	"runway/store"
 )
 
@@ -98,6 +99,10 @@ type Options struct {
 	// Events receives the data events of committed writes and actions
 	// (listeners, package script; nil: no event is built).
 	Events Events
+	// Files stores the contents of file fields (nil: a file value is
+	// invalid, as no file exists).
+	Files *files.Service
+
 	// OnUserWrite, when set, is called after a sys.users record was written
 	// or deleted (the auth service drops cached sessions and revokes them
 	// when the user can no longer log in).
@@ -105,6 +110,10 @@ type Options struct {
 	// LockLease is how long a record lock outlives a holder that stopped
 	// renewing it, e.g. a process that crashed (0: DefaultLockLease).
 	LockLease time.Duration
+
+	// AggregateMaxItems bounds the documents an aggregate pipeline holds in
+	// memory at once (group, sort; aggregate.Env.MaxItems; 0: its default).
+	AggregateMaxItems int
 }
 
 // New returns a data service over a store whose schema is in step with a

@@ -11,3 +11,6 @@ import (
 func WithJob(ctx context.Context, j *store.Job) context.Context {
 	return context.WithValue(ctx, ctxKey{}, j)
 }
+
+// NewLog is newLog, for the external tests.
+var NewLog = newLog

@@ -10,12 +10,13 @@ import (
 
 	"runway/apperr"
 	"runway/clock"
+	"runway/query"
 	"runway/record"
-	"runway/store"
 )
 
 // Queries of jobs and job logs (rest-api.md §9.6, §9.7), read the same way
 // from the jobs API's query string and from sys.jobs.find / sys.jobs.logs.
+// Each parameter takes one value (query.Single).
 
 // Page sizes of job and job log lists.
 const (
@@ -32,8 +33,8 @@ func badParam(name, format string, args ...any) error {
 // hasErrors, startFrom/startTo, endFrom/endTo, createFrom/createTo (ms),
 // _size (default 20, at most 1000) and _offset (the last id of the
 // previous page).
-func ParseFilter(q url.Values) (store.JobFilter, error) {
-	var f store.JobFilter
+func ParseFilter(q url.Values) (Filter, error) {
+	var f Filter
 	var err error
 	if f.Types, err = enumList(q, "type", Types); err != nil {
 		return f, err
@@ -41,12 +42,8 @@ func ParseFilter(q url.Values) (store.JobFilter, error) {
 	if f.Statuses, err = enumList(q, "status", Statuses); err != nil {
 		return f, err
 	}
-	if q.Get("hasErrors") != "" {
-		b, err := boolParam(q, "hasErrors")
-		if err != nil {
-			return f, err
-		}
-		f.HasErrors = &b
+	if f.HasErrors, err = boolParam(q, "hasErrors"); err != nil {
+		return f, err
 	}
 	for _, b := range []struct {
 		name string
@@ -68,10 +65,13 @@ func ParseFilter(q url.Values) (store.JobFilter, error) {
 // yesterday; days in loc, ending now) or from/to (ms), level (INFO, WARN,
 // ERROR, a comma list), message (a substring), _size (default 200, at most
 // 1000) and _offset.
-func ParseLogFilter(q url.Values, now time.Time, loc *time.Location) (store.JobLogFilter, error) {
-	var f store.JobLogFilter
-	var err error
-	if p := q.Get("period"); p != "" {
+func ParseLogFilter(q url.Values, now time.Time, loc *time.Location) (LogFilter, error) {
+	var f LogFilter
+	p, err := query.Single(q, "period")
+	if err != nil {
+		return f, err
+	}
+	if p != "" {
 		from, to, err := clock.ParsePeriod(p, now, loc)
 		if err != nil {
 			return f, badParam("period", "%q: %v (use e.g. 3h 30m, today or yesterday)", p, err)
@@ -85,10 +85,12 @@ func ParseLogFilter(q url.Values, now time.Time, loc *time.Location) (store.JobL
 			return f, err
 		}
 	}
-	if f.Levels, err = enumList(q, "level", []string{Info, Warn, Error}); err != nil {
+	if f.Levels, err = enumList(q, "level", Levels); err != nil {
 		return f, err
 	}
-	f.Message = q.Get("message")
+	if f.Message, err = query.Single(q, "message"); err != nil {
+		return f, err
+	}
 	if f.Limit, err = sizeParam(q, DefaultLogsSize); err != nil {
 		return f, err
 	}
@@ -98,17 +100,21 @@ func ParseLogFilter(q url.Values, now time.Time, loc *time.Location) (store.JobL
 
 // enumList reads a comma list whose values must be among allowed (any case
 // is accepted and normalized to the allowed spelling).
-func enumList(q url.Values, name string, allowed []string) ([]string, error) {
-	raw := q.Get(name)
-	if raw == "" {
-		return nil, nil
+func enumList[T ~string](q url.Values, name string, allowed []T) ([]T, error) {
+	raw, err := query.Single(q, name)
+	if err != nil || raw == "" {
+		return nil, err
 	}
-	var out []string
+	var out []T
 	for _, v := range strings.Split(raw, ",") {
 		v = strings.TrimSpace(v)
-		i := slices.IndexFunc(allowed, func(a string) bool { return strings.EqualFold(a, v) })
+		i := slices.IndexFunc(allowed, func(a T) bool { return strings.EqualFold(string(a), v) })
 		if i < 0 {
-			return nil, badParam(name, "%q is not one of %s", v, strings.Join(allowed, ", "))
+			names := make([]string, len(allowed))
+			for j, a := range allowed {
+				names[j] = string(a)
+			}
+			return nil, badParam(name, "%q is not one of %s", v, strings.Join(names, ", "))
 		}
 		if !slices.Contains(out, allowed[i]) {
 			out = append(out, allowed[i])
@@ -117,22 +123,28 @@ func enumList(q url.Values, name string, allowed []string) ([]string, error) {
 	return out, nil
 }
 
-func boolParam(q url.Values, name string) (bool, error) {
-	switch v := q.Get(name); strings.ToLower(v) {
-	case "true":
-		return true, nil
-	case "false":
-		return false, nil
-	default:
-		return false, badParam(name, "%q is not true or false", v)
+// boolParam reads an optional true or false (any case).
+func boolParam(q url.Values, name string) (*bool, error) {
+	raw, err := query.Single(q, name)
+	if err != nil || raw == "" {
+		return nil, err
 	}
+	switch strings.ToLower(raw) {
+	case "true":
+		b := true
+		return &b, nil
+	case "false":
+		b := false
+		return &b, nil
+	}
+	return nil, badParam(name, "%q is not true or false", raw)
 }
 
 // msParam reads an optional timestamp in ms.
 func msParam(q url.Values, name string) (*int64, error) {
-	raw := q.Get(name)
-	if raw == "" {
-		return nil, nil
+	raw, err := query.Single(q, name)
+	if err != nil || raw == "" {
+		return nil, err
 	}
 	n, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil {
@@ -143,9 +155,9 @@ func msParam(q url.Values, name string) (*int64, error) {
 
 // sizeParam reads _size: a positive integer up to MaxListSize.
 func sizeParam(q url.Values, def int) (int, error) {
-	raw := q.Get("_size")
-	if raw == "" {
-		return def, nil
+	raw, err := query.Single(q, "_size")
+	if err != nil || raw == "" {
+		return def, err
 	}
 	n, err := strconv.Atoi(raw)
 	if err != nil || n <= 0 {
@@ -159,7 +171,10 @@ func sizeParam(q url.Values, def int) (int, error) {
 
 // offsetParam reads _offset: the id of the last item of the previous page.
 func offsetParam(q url.Values) (string, error) {
-	raw := q.Get("_offset")
+	raw, err := query.Single(q, "_offset")
+	if err != nil {
+		return "", err
+	}
 	if raw != "" && !record.IsID(raw) {
 		return "", badParam("_offset", "%q is not an offset from a previous answer", raw)
 	}

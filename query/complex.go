@@ -30,10 +30,11 @@ func ParseComplex(a *app.App, e *app.Entity, s string) (Expr, error) {
 }
 
 type complexParser struct {
-	a   *app.App
-	e   *app.Entity
-	src string
-	pos int
+	a     *app.App
+	e     *app.Entity
+	src   string
+	pos   int
+	conds int // filter()s read so far
 }
 
 func (p *complexParser) errorf(format string, args ...any) error {
@@ -125,6 +126,9 @@ func (p *complexParser) group(kind string, depth int) (Expr, error) {
 }
 
 func (p *complexParser) filter() (Expr, error) {
+	if p.conds++; p.conds > MaxConditions {
+		return nil, errTooManyConditions
+	}
 	if err := p.expect('('); err != nil {
 		return nil, err
 	}

@@ -344,8 +344,8 @@ func TestParseMap(t *testing.T) {
 	if c := and[2].(*Cond); c.Op != Equals || c.Values[0] != true {
 		t.Errorf("bool: %+v", c)
 	}
-	if o := and[3].(Or); len(o) != 2 || o[1].(*Cond).Values[0] != "b" {
-		t.Errorf("array: %#v", and[3])
+	if c := and[3].(*Cond); c.Op != Equals || len(c.Values) != 2 || c.Values[1] != "b" {
+		t.Errorf("array (one equals list): %#v", and[3])
 	}
 	if c := and[4].(*Cond); c.Values[0] != 1.5 {
 		t.Errorf("number: %+v", c)

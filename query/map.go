@@ -51,6 +51,9 @@ func ParseMap(a *app.App, e *app.Entity, m map[string]any, opts MapOptions) (Exp
 	if err != nil {
 		return nil, err
 	}
+	if countConditions(x) > MaxConditions {
+		return nil, p.fail("", errTooManyConditions)
+	}
 	if cs := nearConds(x); len(cs) > 1 {
 		return nil, p.fail(cs[1].PathString(), fmt.Errorf("only one near filter per query, got %d", len(cs)))
 	}
@@ -162,6 +165,9 @@ func (p *mapParser) value(path string, v any, depth int, at string) (Expr, error
 		if len(x) == 0 {
 			return nil, p.fail(at, fmt.Errorf("an empty array matches nothing"))
 		}
+		if len(x) > MaxValues {
+			return nil, p.fail(at, tooManyValues())
+		}
 		parts := make(Or, 0, len(x))
 		for i, el := range x {
 			y, err := p.value(path, el, depth+1, fmt.Sprintf("%s[%d]", at, i))
@@ -172,6 +178,9 @@ func (p *mapParser) value(path string, v any, depth int, at string) (Expr, error
 		}
 		if len(parts) == 1 {
 			return parts[0], nil
+		}
+		if c := mergeEquals(parts); c != nil {
+			return c, nil
 		}
 		return parts, nil
 	case map[string]any:
@@ -205,4 +214,42 @@ func (p *mapParser) object1(path string, m map[string]any) (*Cond, error) {
 func quote(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 	return `"` + r.Replace(s) + `"`
+}
+
+// mergeEquals turns the conditions of an array value into one equals list
+// when each is an equals of scalars on the same target: a list of ids is
+// then one condition whose values the store binds as one parameter. nil
+// when they are not all such.
+func mergeEquals(parts Or) *Cond {
+	first, ok := parts[0].(*Cond)
+	if !ok {
+		return nil
+	}
+	var values []any
+	for _, x := range parts {
+		c, ok := x.(*Cond)
+		if !ok || c.Op != Equals || len(c.User) > 0 || !sameTarget(&c.Target, &first.Target) {
+			return nil
+		}
+		for _, v := range c.Values {
+			if _, object := v.(map[string]any); object {
+				return nil
+			}
+		}
+		values = append(values, c.Values...)
+	}
+	return &Cond{Target: first.Target, Op: Equals, Values: values}
+}
+
+// sameTarget reports whether a and b address the same value.
+func sameTarget(a, b *Target) bool {
+	if a.System != b.System || a.Field != b.Field || a.Sub != b.Sub || len(a.Path) != len(b.Path) {
+		return false
+	}
+	for i := range a.Path {
+		if a.Path[i] != b.Path[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -203,6 +203,9 @@ func ParseWhere(a *app.App, e *app.Entity, v url.Values) (Expr, error) {
 	default:
 		where = append(where.(And), extra...)
 	}
+	if err := CheckConditions(where); err != nil {
+		return nil, err
+	}
 	if err := checkOneNear(where); err != nil {
 		return nil, err
 	}
@@ -285,6 +288,9 @@ func parseFilterWith(a *app.App, e *app.Entity, path, raw string, o *filterOpts)
 	}
 	if err := checkArity(op, args); err != nil {
 		return nil, err
+	}
+	if op == Like && len(args) > MaxPatterns {
+		return nil, tooManyPatterns(len(args))
 	}
 	switch {
 	case t.System != "" && op == Near:

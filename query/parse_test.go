@@ -1,7 +1,6 @@
 package query
 
 import (
-	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -23,9 +22,9 @@ func kitchen(t testing.TB) (*app.App, *app.Entity) {
 func parse(t *testing.T, qs string) (*List, error) {
 	t.Helper()
 	a, e := kitchen(t)
-	v, err := url.ParseQuery(qs)
+	v, err := ParseQueryString(qs)
 	if err != nil {
-		t.Fatalf("bad test query %q: %v", qs, err)
+		return nil, err
 	}
 	return ParseList(a, e, v)
 }
@@ -146,6 +145,21 @@ func TestParseListErrorsNameTheParameter(t *testing.T) {
 		"_fields=nope":          "_fields",
 		"_format=xml":           "_format",
 		"_sortField=text&_offset=6650a1b2c3d4e5f601234567": "_offset",
+		// a query string that cannot be read exactly (ParseQueryString),
+		// never one read with the pair left out (issue 10 item 1)
+		"text=like(100%)":              "parameter text:",
+		"text=a;b":                     "parameter text:",
+		"integer=1&text=a;b":           "parameter text:",
+		"te%zzxt=1":                    "parameter te%zzxt:",
+		"te;xt=1":                      "parameter te;xt:",
+		"_sortField=text;x":            "parameter _sortField:",
+		"_size=5%":                     "parameter _size:",
+		"_query=filter('text','100%')": "parameter _query:",
+		"_query=a&_query=b":            "parameter _query:",
+		"_size=1&_size=1":              "parameter _size:",
+		"text=%FF":                     "parameter text:",
+		"text=a%00":                    "parameter text:",
+		"%00=a":                        "parameter \x00:",
 	} {
 		_, err := parse(t, qs)
 		e := apperr.As(err)
@@ -205,13 +219,20 @@ func FuzzParseList(f *testing.F) {
 		"_indexedFilter=nope&_indexedFilterQuery=x", "_indexedFilter=byText&_indexedFilterEmbedding=[0.1]",
 		`address={"street":"Main 1","zip":"1234"}`, `items={"name":"bolt","qty":3}`, `items={"nope":1}`, `address={"street":null}`,
 		`address={`, "text=currentUserField(email)", `text="currentUserField(email)"`, "group=like(every)", "text=like(/a%00/)",
+		// raw ';', bare '%' and path characters (issue 10): refused by
+		// ParseQueryString, or read exactly
+		"text=a;b", "text=like(100%)", "_sortField=text;x", "_size=5%", "_query=filter('text','100%')", "te%xt=1",
+		"text=a/./b", "text=../..", "address.zip=//", "_sortField=address/zip", "text=%2F..%2F",
 	} {
 		f.Add(s)
 	}
 	a, e := kitchenText(f)
 	f.Fuzz(func(t *testing.T, qs string) {
-		v, err := url.ParseQuery(qs)
+		v, err := ParseQueryString(qs)
 		if err != nil {
+			if ae := apperr.As(err); ae == nil || ae.Code != apperr.BadRequest {
+				t.Fatalf("ParseQueryString(%q): error %v is not a badRequest", qs, err)
+			}
 			return
 		}
 		l, err := ParseList(a, e, v)

@@ -101,6 +101,9 @@ func TextTerms(s string) ([]string, error) {
 	if len(terms) == 0 {
 		return nil, fmt.Errorf("no text to search for")
 	}
+	if len(terms) > MaxPatterns {
+		return nil, tooManyTerms(len(terms))
+	}
 	return terms, nil
 }
 

@@ -76,6 +76,9 @@ func splitValuesQ(s string) ([]string, []bool, error) {
 			inQuotes, quoted = true, true
 		case !inQuotes && r == ',':
 			flush()
+			if len(out) > MaxValues {
+				return nil, nil, tooManyValues()
+			}
 		default:
 			cur.WriteRune(r)
 		}
@@ -84,6 +87,9 @@ func splitValuesQ(s string) ([]string, []bool, error) {
 		return nil, nil, fmt.Errorf("unterminated double quote in %q", s)
 	}
 	flush()
+	if len(out) > MaxValues {
+		return nil, nil, tooManyValues()
+	}
 	return out, quotes, nil
 }
 

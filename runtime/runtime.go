@@ -22,14 +22,18 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"runway/api"
 	"runway/app"
 	"runway/auth"
+	"runway/blob"
 	"runway/clock"
 	"runway/data"
+	"runway/files"
 	"runway/jobs"
+	"runway/metrics"
 	"runway/script"
 	"runway/store"
 	"runway/store/postgres"
@@ -53,16 +57,35 @@ type Config struct {
 	Log *slog.Logger
 	// Clock is the one clock of every service (nil: the wall clock).
 	Clock clock.Clock
+	// SecretKey is the app's key for values sealed at rest (32 bytes,
+	// RUNWAY_SECRET_KEY; nil: none): sys.storage's encrypted entries.
+	SecretKey []byte
 
 	// The options of each service, as its package defines them. What the
 	// runtime owns is set from the fields above whatever these say: the
 	// clock, the environment, whether other processes share the store,
-	// and the services' calls to each other.
+	// the services' calls to each other, and their observers (metrics)
+	// and the API's readiness.
 	Data    data.Options
 	Auth    auth.Options
 	Jobs    jobs.Config
 	Scripts script.Options
 	API     api.Config
+	Files   Files
+}
+
+// Files configures the file service: where file contents live, and its
+// options.
+type Files struct {
+	// Blob is the blob store (--blob): a directory, file:///PATH or
+	// s3://BUCKET?endpoint=…&region=… (blob.Open). "" with no Blobs: no
+	// file is stored (offline commands, tests of other services); file
+	// values are then invalid.
+	Blob string
+	// Blobs is an open blob store to use instead of Blob (tests: two
+	// runtimes on one store); it stays the caller's.
+	Blobs blob.Store
+	files.Options
 }
 
 // Runtime is one app served from one store: its services, built and
@@ -76,8 +99,14 @@ type Runtime struct {
 	Scripts *script.Engine
 	Auth    *auth.Service
 	API     *api.Server
+	Files   *files.Service // nil when Config.Files names no blob store
+	// Metrics are the Prometheus metrics of every service (serve exposes
+	// them on --metrics-addr).
+	Metrics *metrics.Metrics
 
 	log       *slog.Logger
+	draining  atomic.Bool        // Drain was called: not ready
+	unready   atomic.Bool        // the last readiness check failed (logged once)
 	ownsStore bool               // Open opened the store: Close closes it
 	stop      context.CancelFunc // ends Start's background work
 	bg        sync.WaitGroup
@@ -103,7 +132,9 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	cfg.Clock = clock.OrSystem(cfg.Clock)
-	r := &Runtime{App: cfg.App, Store: cfg.Store, log: cfg.Log}
+	// A store given may be another runtime's, timed by its metrics: this
+	// one times it itself.
+	r := &Runtime{App: cfg.App, Store: metrics.Unwrap(cfg.Store), log: cfg.Log}
 	if r.Store == nil {
 		st, err := OpenStore(ctx, cfg.DB)
 		if err != nil {
@@ -112,6 +143,9 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 		r.Store, r.ownsStore = st, true
 	}
 	err := r.Store.Sync(ctx, cfg.App)
+	if err == nil {
+		err = r.openFiles(ctx, cfg)
+	}
 	if err == nil {
 		err = r.build(cfg)
 	}
@@ -122,20 +156,42 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 	return r, nil
 }
 
-// build builds the services on r.Store, each after those it uses.
+// openFiles opens the blob store of cfg.Files and builds the file service
+// on it and the store.
+func (r *Runtime) openFiles(ctx context.Context, cfg Config) error {
+	blobs := cfg.Files.Blobs
+	if blobs == nil && cfg.Files.Blob != "" {
+		var err error
+		if blobs, err = blob.Open(ctx, cfg.Files.Blob); err != nil {
+			return err
+		}
+	}
+	if blobs != nil {
+		r.Files = files.New(blobs, r.Store, cfg.Clock, cfg.Log, cfg.Files.Options)
+	}
+	return nil
+}
+
+// build builds the services on r.Store, each after those it uses. They
+// all report to the metrics, and use the store through its timing wrapper.
 func (r *Runtime) build(cfg Config) error {
+	r.Metrics = metrics.New()
+	r.Metrics.Watch(r.Store)
+	st := r.Metrics.Store(r.Store)
+
 	up := upcalls{r}
 	dc := cfg.Data
 	dc.Clock, dc.ShowMailSecrets = cfg.Clock, cfg.Env == "dev"
+	dc.Files = r.Files
 	dc.Scripts, dc.Events, dc.OnUserWrite = up, up, up.userWritten
-	r.Data = data.New(cfg.App, r.Store, cfg.Log, dc)
+	r.Data = data.New(cfg.App, st, cfg.Log, dc)
 
 	jc := cfg.Jobs
-	jc.Listeners = up
-	r.Jobs = jobs.New(r.Store, r.Data, cfg.Log, jc)
+	jc.Listeners, jc.Observer = up, r.Metrics
+	r.Jobs = jobs.New(st, r.Data, cfg.Log, jc)
 
 	sc := cfg.Scripts
-	sc.Clock, sc.Env = cfg.Clock, cfg.Env
+	sc.Clock, sc.Env, sc.SecretKey, sc.Observer, sc.Storage = cfg.Clock, cfg.Env, cfg.SecretKey, r.Metrics, st
 	var err error
 	if r.Scripts, err = script.New(cfg.App, r.Data, r.Jobs, cfg.Log, sc); err != nil {
 		return fmt.Errorf("scripts: %w", err)
@@ -143,23 +199,27 @@ func (r *Runtime) build(cfg Config) error {
 
 	ac := cfg.Auth
 	_, shared := r.Store.(*postgres.Store) // other processes may share a PostgreSQL database
-	ac.Clock, ac.Shared = cfg.Clock, shared
+	ac.Clock, ac.Shared, ac.Observer = cfg.Clock, shared, r.Metrics
 	r.Auth = auth.New(r.Data, cfg.Log, ac)
 
 	hc := cfg.API
-	hc.Env = cfg.Env
+	hc.Env, hc.Observer, hc.Ready = cfg.Env, r.Metrics, r.ready
 	r.API = api.New(hc, r.Data, r.Auth, r.Jobs, cfg.Log)
 	return nil
 }
 
-// Start runs the background work: the job workers, the time listeners and
-// the sweep of expired sessions. The offline commands do not call it.
+// Start runs the background work: the job workers, the time listeners, the
+// sweep of expired sessions and the file sweeper. The offline commands do
+// not call it.
 func (r *Runtime) Start() {
 	ctx, stop := context.WithCancel(context.Background())
 	r.stop = stop
 	r.Jobs.Start()
 	r.Scripts.Start()
 	r.bg.Go(func() { r.Auth.Sweep(ctx, sweepEvery) })
+	if r.Files != nil {
+		r.bg.Go(func() { r.Files.Run(ctx) })
+	}
 }
 
 // Close stops the background work — running jobs finish their batch and
@@ -178,6 +238,41 @@ func (r *Runtime) Close() error {
 	r.bg.Wait()
 	r.Auth.Wait()
 	return r.closeStore()
+}
+
+// Drain tells that the process is shutting down: /readyz answers 503 from
+// now on, so that load balancers stop sending it requests.
+func (r *Runtime) Drain() { r.draining.Store(true) }
+
+// readyTimeout bounds the store's answer to a readiness check.
+const readyTimeout = 2 * time.Second
+
+// errStoreNotReady is what /readyz says of a store that fails its check
+// (the cause goes to the log, not to whoever asks).
+var errStoreNotReady = errors.New("the store does not answer, or its schema is not this server's (see the log)")
+
+// ready is the readiness of /readyz: not draining, and the store answers
+// with the schema this binary migrated it to (a newer process sharing a
+// PostgreSQL database may have moved it on). A change is logged once.
+func (r *Runtime) ready(ctx context.Context) error {
+	if r.draining.Load() {
+		return errors.New("shutting down")
+	}
+	var err error
+	if s, ok := r.Store.(interface{ Ready(context.Context) error }); ok {
+		ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+		defer cancel()
+		err = s.Ready(ctx)
+	}
+	if was := r.unready.Swap(err != nil); err != nil && !was {
+		r.log.Warn("not ready", "err", err)
+	} else if err == nil && was {
+		r.log.Info("ready again")
+	}
+	if err != nil {
+		return errStoreNotReady
+	}
+	return nil
 }
 
 func (r *Runtime) closeStore() error {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"runway/store"
 	"runway/store/postgres"
@@ -19,6 +20,11 @@ type DB struct {
 	URL string
 	// Pool is the number of PostgreSQL connections of this process (0: 10).
 	Pool int
+	// QueryTimeout bounds each statement (0: store.DefaultQueryTimeout,
+	// negative: no limit).
+	QueryTimeout time.Duration
+	// SQLiteSync is sqlite.SyncFull or sqlite.SyncNormal ("": full).
+	SQLiteSync string
 }
 
 // IsPostgres reports whether the URL names a PostgreSQL database, which
@@ -48,7 +54,7 @@ func (db DB) SQLitePath() (string, error) {
 func OpenStore(ctx context.Context, db DB) (store.Store, error) {
 	var s store.Store
 	if db.IsPostgres() {
-		ps, err := postgres.Open(ctx, db.URL, postgres.Options{PoolSize: db.Pool})
+		ps, err := postgres.Open(ctx, db.URL, postgres.Options{PoolSize: db.Pool, QueryTimeout: db.QueryTimeout})
 		if err != nil {
 			return nil, err
 		}
@@ -61,7 +67,7 @@ func OpenStore(ctx context.Context, db DB) (store.Store, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("create data dir: %w", err)
 		}
-		ss, err := sqlite.Open(ctx, path)
+		ss, err := sqlite.Open(ctx, path, sqlite.Options{QueryTimeout: db.QueryTimeout, Sync: db.SQLiteSync})
 		if err != nil {
 			return nil, err
 		}

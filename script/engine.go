@@ -37,6 +37,7 @@ import (
 	"runway/clock"
 	"runway/data"
 	"runway/jobs"
+	"runway/store"
 )
 
 // Defaults.
@@ -72,6 +73,36 @@ type Options struct {
 	// runs once, for its latest missed tick (0: DefaultTimerCatchUp;
 	// negative: none).
 	TimerCatchUp time.Duration
+	// LookupEnv reads the environment variables that ${NAME} placeholders
+	// of services' and packages' configuration name (nil: the process
+	// environment).
+	LookupEnv func(name string) (string, bool)
+	// UIMessages receives sys.ui.sendMessage's messages (nil: they are
+	// only logged at debug; ui.go).
+	UIMessages UIMessages
+	// Storage is the key/value table of sys.storage and sys.cache (the
+	// store; nil: their calls throw). SecretKey (32 bytes) seals the
+	// entries sys.storage encrypts (nil: encrypting throws).
+	Storage   store.KeyValues
+	SecretKey []byte
+	// Locks are sys.utils.concurrency's named locks (nil: locks within
+	// this process, NewLocalLocks).
+	Locks Locks
+	// Callbacks keep sys.events' registered callbacks (nil: in memory,
+	// NewMemoryCallbacks).
+	Callbacks Callbacks
+	// Observer hears of executions and of listeners that fail (metrics;
+	// nil: nobody).
+	Observer Observer
+}
+
+// Observer is told of every top-level script execution and of every
+// listener that fails or cannot run.
+type Observer interface {
+	// ScriptExecuted: an execution ended after d; background is a job's,
+	// timedOut whether its time limit stopped it.
+	ScriptExecuted(background bool, d time.Duration, timedOut bool)
+	ListenerFailed(listener string)
 }
 
 // Engine runs the scripts of one app. It implements data.Scripts.
@@ -91,6 +122,9 @@ type Engine struct {
 	jobs *jobs.Service // nil: no background jobs
 
 	listeners *listenerSet // the app's listeners (listeners.go)
+	ext       *extensions  // the app's services and packages (services.go)
+	locks     Locks        // sys.utils.concurrency
+	callbacks Callbacks    // sys.events.registerCallback
 
 	executions atomic.Int64 // top-level executions started (tests: the fast path takes none)
 }
@@ -118,10 +152,16 @@ func New(a *app.App, d *data.Service, js *jobs.Service, log *slog.Logger, opts O
 	if opts.TimerCatchUp == 0 {
 		opts.TimerCatchUp = DefaultTimerCatchUp
 	}
+	if opts.Locks == nil {
+		opts.Locks = NewLocalLocks()
+	}
+	if opts.Callbacks == nil {
+		opts.Callbacks = NewMemoryCallbacks(opts.Clock)
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{app: a, data: d, jobs: js, log: log, opts: opts,
+	e := &Engine{app: a, data: d, jobs: js, log: log, opts: opts, locks: opts.Locks, callbacks: opts.Callbacks,
 		files: map[string]*goja.Program{}, libs: map[string]*goja.Program{},
 		pool: make(chan *runtime, opts.MaxIdle)}
 	var errs []error
@@ -152,7 +192,11 @@ func New(a *app.App, d *data.Service, js *jobs.Service, log *slog.Logger, opts O
 	if e.boot, err = goja.Compile(bootFile, bootJS, true); err != nil {
 		return nil, fmt.Errorf("script: bootstrap: %w", err)
 	}
-	if len(errs) > 0 {
+	more, err := e.loadExtensions()
+	if err != nil {
+		return nil, err
+	}
+	if errs = append(errs, more...); len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	e.tree = buildTree(a.Libraries)
@@ -174,7 +218,8 @@ func Check(a *app.App) []app.Problem {
 			out = append(out, app.Problem{File: f, Message: "does not compile: " + strings.TrimPrefix(compileError(f, err).Error(), f+": ")})
 		}
 	}
-	return out
+	out = append(out, checkPackages(a)...)
+	return append(out, unsupportedRefs(a)...)
 }
 
 func compileError(file string, err error) error {
@@ -384,9 +429,13 @@ type execution struct {
 	source     string // the function running at the top
 	depth      int    // listeners: how deep the listener running is (writes inside fire at depth+1)
 
-	mu   sync.Mutex
-	done chan struct{} // closed when interrupted (wakes script.wait)
-	over bool
+	lockKeys []string // sys.utils.concurrency locks taken (released at the end)
+	mu       sync.Mutex
+	done     chan struct{} // closed when interrupted (wakes script.wait)
+	over     bool
+	timedOut bool      // the time limit interrupted it
+	started  time.Time // the top-level execution's start
+	closers  []func()  // files the scripts left open (files.go)
 }
 
 // lease is a runtime held by a caller: the top of an execution (taken from
@@ -396,6 +445,7 @@ type lease struct {
 	rt    *runtime
 	top   bool
 	x     *execution
+	ctx   context.Context // the context of the work (its operations: sys.context)
 	timer *time.Timer
 	stop  func() bool
 	locks func() // ends the execution's lock scope (record locks it still holds are released)
@@ -405,16 +455,16 @@ type lease struct {
 // progress when ctx carries one, else a pooled one with the time limit.
 func (e *Engine) acquire(ctx context.Context, c *data.Caller, background bool) *lease {
 	if x := fromContext(ctx); x != nil {
-		return &lease{e: e, rt: x.rt, x: x}
+		return &lease{e: e, rt: x.rt, x: x, ctx: ctx}
 	}
 	e.executions.Add(1)
 	rt := e.get()
-	x := &execution{rt: rt, caller: c, background: background, done: make(chan struct{})}
+	x := &execution{rt: rt, caller: c, background: background, done: make(chan struct{}), started: time.Now()}
 	// Record locks taken by the execution's scripts are reentrant within it
 	// and released when it ends (sys.data.lock, app-model.md §7).
 	ctx, endLocks := e.data.LockScope(ctx)
 	x.ctx = context.WithValue(ctx, execKey{}, x)
-	l := &lease{e: e, rt: rt, top: true, x: x, locks: endLocks}
+	l := &lease{e: e, rt: rt, top: true, x: x, ctx: x.ctx, locks: endLocks}
 	rt.x = x
 	limit := e.opts.SyncTimeout
 	if background {
@@ -438,6 +488,7 @@ func (l *lease) interrupt(reason any) {
 		return
 	}
 	x.over = true
+	_, x.timedOut = reason.(errTimeout)
 	close(x.done)
 	l.rt.vm.Interrupt(reason)
 }
@@ -450,9 +501,12 @@ func (l *lease) release() {
 	}
 	x := l.x
 	x.mu.Lock()
-	interrupted := x.over
+	interrupted, timedOut := x.over, x.timedOut
 	x.over = true
 	x.mu.Unlock()
+	if o := l.e.opts.Observer; o != nil {
+		o.ScriptExecuted(x.background, time.Since(x.started), timedOut)
+	}
 	if l.timer != nil {
 		l.timer.Stop()
 	}
@@ -460,6 +514,8 @@ func (l *lease) release() {
 		l.stop()
 	}
 	l.locks()
+	l.e.releaseLocks(x)
+	x.closeFiles()
 	l.rt.x = nil
 	l.rt.vm.ClearInterrupt()
 	if interrupted || l.rt.broken {
@@ -477,12 +533,15 @@ func (l *lease) call(fi *fnInfo, vals ...goja.Value) (goja.Value, error) {
 		return nil, err
 	}
 	x := l.x
-	prevSource, prevCaller := x.source, x.caller
+	prevSource, prevCaller, prevCtx := x.source, x.caller, x.ctx
 	if l.top || x.source == "" {
 		x.source = fi.String()
 	}
+	// A nested call runs inside the operation that made it (its context
+	// carries that operation for sys.context and the sys calls it makes).
+	x.ctx = l.ctx
 	v, err := l.rt.invoke(fn, goja.Undefined(), fi.args(vals))
-	x.source = prevSource
+	x.source, x.ctx = prevSource, prevCtx
 	x.caller = prevCaller // sys.context.setCurrentUser* lasts until the function returns
 	if err != nil {
 		return nil, l.failure(err, fi)

@@ -330,6 +330,7 @@ func (e *Engine) Action(ctx context.Context, c *data.Caller, call *data.ActionCa
 		v, err = l.call(fi, act)
 	default:
 		rec := rt.newRecord(ent, call.ID, call.Version, call.Label, call.Record, nil)
+		rec.unversioned(call.Stored)
 		old := rt.newRecord(ent, call.ID, call.Version, call.Label, call.Old, nil)
 		old.readOnly = true
 		v, err = l.call(fi, rt.object(rec), rt.object(old), act)

@@ -12,6 +12,7 @@ import (
 	"runway/data"
 	"runway/jobs"
 	"runway/query"
+	"runway/store"
 )
 
 // Start runs the time listeners on the engine's clock until the job
@@ -35,7 +36,7 @@ func (rt *runtime) sysJobs() *goja.Object {
 	current := func() string { return jobs.CurrentJobID(rt.x.ctx) }
 	// logTo writes a job log line: ([jobId,] message); without a job the
 	// line is dropped (app-model.md §7).
-	logTo := func(level string) func(goja.FunctionCall) goja.Value {
+	logTo := func(level store.LogLevel) func(goja.FunctionCall) goja.Value {
 		return func(c goja.FunctionCall) goja.Value {
 			id, msg := current(), str(c, 0)
 			if len(c.Arguments) > 1 {
@@ -48,12 +49,6 @@ func (rt *runtime) sysJobs() *goja.Object {
 				rt.throw(err)
 			}
 			return goja.Undefined()
-		}
-	}
-	notYet := func(name string) func(goja.FunctionCall) goja.Value {
-		return func(goja.FunctionCall) goja.Value {
-			rt.throwf(apperr.BadRequest, "sys.jobs.%s is not supported yet", name)
-			return nil
 		}
 	}
 	return rt.obj(map[string]func(goja.FunctionCall) goja.Value{
@@ -73,8 +68,8 @@ func (rt *runtime) sysJobs() *goja.Object {
 			need()
 			return rt.job(str(c, 0))
 		},
-		"logInfo":  logTo(jobs.Info),
-		"logError": logTo(jobs.Error),
+		"logInfo":  logTo(store.LogInfo),
+		"logError": logTo(store.LogError),
 		"waitForJob": func(c goja.FunctionCall) goja.Value {
 			need()
 			return rt.waitJobs([]string{str(c, 0)}, arg(c, 1), arg(c, 2))
@@ -97,7 +92,6 @@ func (rt *runtime) sysJobs() *goja.Object {
 			need()
 			return rt.jobLogs(str(c, 0), rt.queryValues(arg(c, 1), "sys.jobs.logs"))
 		},
-		"setLowPriority": notYet("setLowPriority"), "removeLowPriority": notYet("removeLowPriority"),
 	})
 }
 
@@ -137,7 +131,7 @@ func (rt *runtime) jobObject(j *jobs.Job) goja.Value {
 			return rt.parseJSON(b)
 		}
 	}
-	logTo := func(level string) func(goja.FunctionCall) goja.Value {
+	logTo := func(level store.LogLevel) func(goja.FunctionCall) goja.Value {
 		return func(c goja.FunctionCall) goja.Value {
 			if err := rt.e.jobs.Log(rt.x.ctx, rt.caller(), j.ID, level, str(c, 0)); err != nil {
 				rt.throw(err)
@@ -145,31 +139,31 @@ func (rt *runtime) jobObject(j *jobs.Job) goja.Value {
 			return goja.Undefined()
 		}
 	}
-	return rt.obj(map[string]func(goja.FunctionCall) goja.Value{
-		"id": val(j.ID), "label": val(j.Label), "type": val(j.Type), "status": val(j.Status),
+	return rt.fillUnsupported("sys.jobs.Job", rt.obj(map[string]func(goja.FunctionCall) goja.Value{
+		"id": val(j.ID), "label": val(j.Label), "type": val(string(j.Type)), "status": val(string(j.Status)),
 		"progress": val(int64(j.Progress)), "hasErrors": val(j.HasErrors),
 		"startDate": date(j.StartDate), "endDate": date(j.EndDate),
 		"runBy": val(map[string]any{"id": j.RunBy.ID, "fullName": j.RunBy.FullName}),
 		"data":  raw(j.Data), "results": raw(j.Results),
-		"logInfo": logTo(jobs.Info), "logError": logTo(jobs.Error),
+		"logInfo": logTo(store.LogInfo), "logError": logTo(store.LogError),
 		"logs": func(c goja.FunctionCall) goja.Value {
 			return rt.jobLogs(j.ID, rt.queryValues(arg(c, 0), "job.logs"))
 		},
-	})
+	}))
 }
 
 // waitJobs waits until every job has one of the statuses (default:
 // FINISHED, STOPPED, CANCELED) or maxMs pass (a timeout exception).
 func (rt *runtime) waitJobs(ids []string, statuses, maxMs goja.Value) goja.Value {
-	want := []string{jobs.Finished, jobs.Stopped, jobs.Canceled}
+	want := []store.JobStatus{store.JobFinished, store.JobStopped, store.JobCanceled}
 	if !isNothing(statuses) {
 		want = nil
 		if o, ok := statuses.(*goja.Object); ok && o.ClassName() == "Array" {
 			for _, k := range o.Keys() {
-				want = append(want, o.Get(k).String())
+				want = append(want, store.JobStatus(o.Get(k).String()))
 			}
 		} else {
-			want = []string{statuses.String()}
+			want = []store.JobStatus{store.JobStatus(statuses.String())}
 		}
 	}
 	limit := 10 * time.Minute

@@ -41,7 +41,7 @@ type listener struct {
 
 // rule is one events[] entry of a data listener.
 type rule struct {
-	typ          string // data event type (RECORD_CREATED, …)
+	typ          data.EventType
 	conditionMet bool
 	cond         query.Expr // query-map condition; nil: none
 	condJS       string     // "js/<fn>" condition
@@ -49,7 +49,7 @@ type rule struct {
 	actions      map[string]bool // actionPerformed: names (empty: any)
 }
 
-var dataEventTypes = map[string]string{
+var dataEventTypes = map[string]data.EventType{
 	"recordCreated": data.RecordCreated, "recordChanged": data.RecordChanged, "recordDeleted": data.RecordDeleted,
 	"actionPerformed": data.ActionPerformed, "conditionMet": data.RecordChanged,
 }
@@ -196,6 +196,7 @@ func (e *Engine) DataEvent(ctx context.Context, ev *data.Event) {
 		dataEvent, err := e.matches(ctx, li, ev)
 		if err != nil {
 			e.log.Error("listener condition failed", "listener", li.def.Name, "entity", ev.Entity.FullName, "id", ev.ID, "err", err)
+			e.listenerFailed(li.def.Name)
 			continue
 		}
 		if dataEvent == "" {
@@ -204,6 +205,7 @@ func (e *Engine) DataEvent(ctx context.Context, ev *data.Event) {
 		if depth >= MaxListenerDepth {
 			e.log.Error("listener not run: listeners triggered listeners more than 16 levels deep", "listener", li.def.Name,
 				"entity", ev.Entity.FullName, "id", ev.ID, "event", dataEvent)
+			e.listenerFailed(li.def.Name)
 			continue
 		}
 		c := plainCaller(ev.Caller)
@@ -214,6 +216,7 @@ func (e *Engine) DataEvent(ctx context.Context, ev *data.Event) {
 		if err := e.runData(ctx, c, li, depth+1, dataEvent, ev); err != nil {
 			e.log.Error("listener failed", "listener", li.def.Name, "entity", ev.Entity.FullName, "id", ev.ID,
 				"event", dataEvent, "err", err)
+			e.listenerFailed(li.def.Name)
 		}
 	}
 }
@@ -244,7 +247,7 @@ func (e *Engine) matches(ctx context.Context, li *listener, ev *data.Event) (str
 			continue
 		}
 		if r.cond == nil && r.condJS == "" {
-			return ev.Type, nil
+			return string(ev.Type), nil
 		}
 		now, err := e.condition(ctx, li, r, ev, ev.Record, ev.Old)
 		if err != nil || !now {
@@ -254,7 +257,7 @@ func (e *Engine) matches(ctx context.Context, li *listener, ev *data.Event) (str
 			continue
 		}
 		if !r.conditionMet {
-			return ev.Type, nil
+			return string(ev.Type), nil
 		}
 		before, err := e.condition(ctx, li, r, ev, ev.Old, ev.Old)
 		if err != nil {
@@ -321,6 +324,7 @@ func (e *Engine) runListener(ctx context.Context, c *data.Caller, li *listener, 
 	if err != nil {
 		return fmt.Errorf("script: listener %s: %w", li.def.Name, err)
 	}
+	ctx = data.WithOperation(ctx, data.Operation{Kind: data.OpListener, Listener: li.def.Name})
 	l := e.acquire(context.WithValue(ctx, depthKey{}, depth), c, data.InBackground(ctx))
 	defer l.release()
 	prevDepth, prevCaller, prevSource := l.x.depth, l.x.caller, l.x.source
@@ -384,6 +388,7 @@ func encodeWithTransient(e *app.Entity, id string, version int64, label string, 
 func (e *Engine) enqueue(ctx context.Context, c *data.Caller, li *listener, ev *listenerEvent) {
 	if e.jobs == nil {
 		e.log.Error("background listener not run: no job service", "listener", li.def.Name)
+		e.listenerFailed(li.def.Name)
 		return
 	}
 	ev.Depth = listenerDepth(ctx)
@@ -396,12 +401,18 @@ func (e *Engine) enqueue(ctx context.Context, c *data.Caller, li *listener, ev *
 	}
 	if err != nil {
 		e.log.Error("background listener not started", "listener", li.def.Name, "err", err)
+		e.listenerFailed(li.def.Name)
 	}
 }
 
 // RunListenerJob runs the listener of an EXECUTE_LISTENER job
 // (jobs.Listeners).
-func (e *Engine) RunListenerJob(ctx context.Context, c *data.Caller, name string, raw json.RawMessage) error {
+func (e *Engine) RunListenerJob(ctx context.Context, c *data.Caller, name string, raw json.RawMessage) (err error) {
+	defer func() {
+		if err != nil {
+			e.listenerFailed(name)
+		}
+	}()
 	li := e.listeners.byName[name]
 	if li == nil {
 		return fmt.Errorf("listener %q does not exist any more", name)
@@ -417,7 +428,7 @@ func (e *Engine) RunListenerJob(ctx context.Context, c *data.Caller, name string
 		if ent == nil {
 			return fmt.Errorf("entity %q does not exist any more", ev.Entity)
 		}
-		de := &data.Event{Type: ev.DataEvent, Entity: ent, ID: ev.ID}
+		de := &data.Event{Type: data.EventType(ev.DataEvent), Entity: ent, ID: ev.ID}
 		if len(ev.OldRecord) > 0 {
 			_, _, _, v, err := record.Decode(ev.OldRecord)
 			if err != nil {
@@ -463,21 +474,30 @@ func (e *Engine) runOther(ctx context.Context, c *data.Caller, li *listener, dep
 // JobEvent fires the job listeners of a transition of j (jobs.Listeners):
 // those naming its type (or none: any type but EXECUTE_LISTENER, so a
 // background listener's own job does not fire it again) and the event.
-func (e *Engine) JobEvent(ctx context.Context, c *data.Caller, j *store.Job, event string) {
+func (e *Engine) JobEvent(ctx context.Context, c *data.Caller, j *store.Job, event store.JobStatus) {
 	for _, li := range e.listeners.job {
 		d := li.def
-		if d.JobType == "" && j.Type == jobs.TypeExecuteListener || d.JobType != "" && d.JobType != j.Type ||
-			d.JobEvent != "" && d.JobEvent != event {
+		if d.JobType == "" && j.Type == store.JobExecuteListener || d.JobType != "" && d.JobType != string(j.Type) ||
+			d.JobEvent != "" && d.JobEvent != string(event) {
 			continue
 		}
-		ev := &listenerEvent{Type: "JOB", JobType: j.Type, JobEvent: event, JobID: j.ID}
+		ev := &listenerEvent{Type: "JOB", JobType: string(j.Type), JobEvent: string(event), JobID: j.ID}
 		if d.ExecuteInBackground {
 			e.enqueue(ctx, c, li, ev)
 			continue
 		}
 		if err := e.runOther(data.Background(ctx), c, li, 1, ev); err != nil {
 			e.log.Error("job listener failed", "listener", d.Name, "job", j.ID, "err", err)
+			e.listenerFailed(d.Name)
 		}
+	}
+}
+
+// listenerFailed tells the observer of a listener that failed or could
+// not run.
+func (e *Engine) listenerFailed(name string) {
+	if e.opts.Observer != nil {
+		e.opts.Observer.ListenerFailed(name)
 	}
 }
 
@@ -490,6 +510,9 @@ func (rt *runtime) triggerEvent(name string, payload json.RawMessage) {
 	x := rt.x
 	if x.depth >= MaxListenerDepth {
 		e.log.Error("custom listeners not run: listeners triggered listeners more than 16 levels deep", "event", name)
+		for _, li := range e.listeners.custom[name] {
+			e.listenerFailed(li.def.Name)
+		}
 		return
 	}
 	for _, li := range e.listeners.custom[name] {
@@ -500,6 +523,7 @@ func (rt *runtime) triggerEvent(name string, payload json.RawMessage) {
 			continue
 		}
 		if err := e.runOther(x.ctx, c, li, x.depth+1, ev); err != nil {
+			e.listenerFailed(li.def.Name)
 			rt.throw(err)
 		}
 	}

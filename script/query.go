@@ -95,6 +95,9 @@ func (q *queryHost) selection() (*query.Select, query.Output, error) {
 		sel.Offset, sel.After = q.presetOffset, q.presetAfter
 	}
 	sel.Where = q.where()
+	if err := query.CheckConditions(sel.Where); err != nil {
+		return nil, query.Output{}, err
+	}
 	if sel.Near == nil && q.sys.Get("_sortField") == "" {
 		sel.Near = query.NearOf(sel.Where)
 	}
@@ -184,10 +187,6 @@ func (rt *runtime) queryMethods() {
 				q.add(x)
 			}
 			return c.This
-		},
-		"globalSearch": func(goja.FunctionCall) goja.Value {
-			rt.throwf(apperr.BadRequest, "globalSearch is not supported yet; use indexedFilter with a text index")
-			return nil
 		},
 		"or": func(c goja.FunctionCall) goja.Value {
 			q := qh(c)

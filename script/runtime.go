@@ -46,6 +46,8 @@ func (e *Engine) newRuntime() *runtime {
 	sys := rt.sys(b)
 	_ = vm.Set("sys", sys)
 	_ = vm.Set("app", rt.appTree())
+	_ = vm.Set("svc", rt.svcRoot())
+	_ = vm.Set("pkg", rt.pkgRoot())
 	logFn := rt.fnValue(func(c goja.FunctionCall) goja.Value {
 		rt.logAt("INFO", c.Arguments)
 		return goja.Undefined()
@@ -57,6 +59,7 @@ func (e *Engine) newRuntime() *runtime {
 	_ = console.Set("warn", rt.fnValue(func(c goja.FunctionCall) goja.Value { rt.logAt("WARN", c.Arguments); return goja.Undefined() }))
 	_ = console.Set("error", rt.fnValue(func(c goja.FunctionCall) goja.Value { rt.logAt("ERROR", c.Arguments); return goja.Undefined() }))
 	_ = vm.Set("console", console)
+	rt.installUnsupported(vm.GlobalObject())
 	return rt
 }
 
@@ -242,4 +245,5 @@ func (rt *runtime) installMethods() {
 	rt.resultSetMethods()
 	rt.actionMethods()
 	rt.bigNumberMethods()
+	rt.aggQueryMethods()
 }

@@ -51,14 +51,8 @@ func (rt *runtime) sysData() *goja.Object {
 			e, sel, _, i := rt.queryArgs(c, 0)
 			return rt.vm.ToValue(rt.count(rt.callerFor(rt.options("sys.data.count", arg(c, i))), e, sel.Where))
 		},
-		"aggregate": func(goja.FunctionCall) goja.Value {
-			rt.throwf(apperr.BadRequest, "sys.data.aggregate is not supported yet (it comes with the aggregate API)")
-			return nil
-		},
-		"createAggregateQuery": func(goja.FunctionCall) goja.Value {
-			rt.throwf(apperr.BadRequest, "sys.data.createAggregateQuery is not supported yet (it comes with the aggregate API)")
-			return nil
-		},
+		"aggregate":            rt.aggregate,
+		"createAggregateQuery": rt.createAggregateQuery,
 		"createRecord": func(c goja.FunctionCall) goja.Value {
 			e := rt.entityArg(arg(c, 0))
 			return rt.object(rt.newRecord(e, "", 0, "", nil, nil))
@@ -272,7 +266,7 @@ func (rt *runtime) parseJSON(b json.RawMessage) goja.Value {
 func (rt *runtime) appTree() *goja.Object {
 	o := rt.nodeObject(rt.e.tree)
 	_ = o.DefineAccessorProperty("endpoints", rt.fnValue(func(goja.FunctionCall) goja.Value {
-		rt.throwf(apperr.BadRequest, "app.endpoints is not supported: extensions are not loaded (app-model.md §8 Q29)")
+		rt.throwUnsupported("app.endpoints", reasonEndpoint)
 		return nil
 	}), nil, goja.FLAG_FALSE, goja.FLAG_FALSE)
 	return o

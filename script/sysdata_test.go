@@ -63,11 +63,11 @@ func TestSysDataCRUD(t *testing.T) {
 	if got != `{"after":null,"lock":"optimisticLocking","removed":"N1","tax":25,"version":1}` {
 		t.Errorf("update/remove: %s", got)
 	}
-	// Bad arguments are badRequest; aggregate is not there yet.
+	// Bad arguments are badRequest.
 	for _, src := range []string{
 		`sys.data.findById('orders', 'x')`, `sys.data.createRecord('nope')`, `sys.data.find('orders', {nope: 1})`,
 		`sys.data.createRecord('orders').field('nope')`, `sys.data.createRecord('orders').field('lines.qty')`,
-		`sys.data.aggregate('orders', [])`, `sys.data.createQuery('orders').field('nope')`,
+		`sys.data.aggregate('orders', [{nope: 1}])`, `sys.data.createQuery('orders').field('nope')`,
 	} {
 		if _, err := v.eval(src); !apperr.Is(err, apperr.BadRequest) {
 			t.Errorf("%s: %v", src, err)
@@ -261,12 +261,12 @@ func TestSysUtilsAndApp(t *testing.T) {
 		return [u.base64.encode('héllo'), u.base64.decode('aMOpbGxv'),
 			new B('0.1').plus('0.2').toString(), B(10).div(3).toString(), new B('2.5').times(4).toFixed(2),
 			new B('1234567.891').toFormat(2), new B(1).comparedTo(2), new B('5').minus(7).toNumber(),
-			u.numbers.format(1234.5, {decimals: 2}),
+			u.numbers.format(1234.5, {thousandsSeparator: true, numberOfDecimals: 2}),
 			u.time.format(new Date(Date.UTC(2024, 0, 2, 3, 4)), 'yyyy-MM-dd HH:mm'),
 			u.time.format(new Date(Date.UTC(2024, 0, 2, 3, 4)), 'dd/MM/yyyy HH:mm', 'America/New_York'),
 			u.time.parse('02/01/2024 03:04', 'dd/MM/yyyy HH:mm').getTime(),
 			u.time.getTimeZoneOffset('Europe/Paris', new Date(Date.UTC(2024, 6, 1))),
-			u.text.processTemplate('Hi ${name}, ${order.number}! ${missing}', {model: {name: 'Ana', order: {number: 7}}}),
+			u.text.processTemplate('Hi ${name}, ${order.number}! ${missing!}', {model: {name: 'Ana', order: {number: 7}}}),
 			u.text.htmlToText('<p>a <b>b</b></p>'),
 			u.crypto.sha1('abc'), u.crypto.hashHmac('data', 'key', 'sha256').length,
 			sys.app.getName(), sys.app.getLabel(), sys.app.getVersion(), sys.app.getEnv(), sys.app.getDefaultTimezone()];`)
@@ -513,5 +513,38 @@ func TestSysDataQueryMapSystemKeys(t *testing.T) {
 	}
 	if got := v.mustEval(`return sys.data.count('orders', {})`); got != "4" {
 		t.Errorf("records after the refused calls: %s", got)
+	}
+}
+
+// Scripts' queries have the limits of REST ones (query.MaxConditions):
+// over them a badRequest naming the limit, at them an answer; an array of
+// values is one list whatever its length.
+func TestSysDataQueryLimits(t *testing.T) {
+	v := shop(t)
+	for _, in := range []map[string]any{{"number": "Q1", "amount": 3}, {"number": "Q2", "amount": 600}} {
+		if _, err := v.d.Create(context.Background(), dev, v.app.Entity("orders"), in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, src := range []string{
+		`var m = {_or: []}; for (var i = 0; i <= 500; i++) { m._or.push({amount: 'greater(' + i + ')'}); }
+		 sys.data.count('orders', m)`,
+		`var q = sys.data.createQuery('orders').field('amount').equals(0);
+		 for (var i = 1; i <= 500; i++) { q = q.or().field('amount').equals(i); }
+		 sys.data.count(q)`,
+	} {
+		_, err := v.eval(src)
+		if !apperr.Is(err, apperr.BadRequest) || !strings.Contains(err.Error(), "500") {
+			t.Errorf("%s: %v, want a badRequest naming the limit of 500", src, err)
+		}
+	}
+	got := v.mustEval(`
+		var m = {_or: []}; for (var i = 0; i < 500; i++) { m._or.push({amount: 'greater(' + i + ')'}); }
+		var q = sys.data.createQuery('orders').field('amount').equals(0);
+		for (var i = 1; i < 500; i++) { q = q.or().field('amount').equals(i); }
+		var ids = []; for (var i = 0; i < 40000; i++) { ids.push('Q' + i); }
+		return [sys.data.count('orders', m), sys.data.count(q), sys.data.count('orders', {number: ids})];`)
+	if got != `[2,1,2]` {
+		t.Errorf("at the limits: %s", got)
 	}
 }

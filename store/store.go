@@ -7,8 +7,11 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 
 	"runway/app"
+	"runway/apperr"
 	"runway/query"
 )
 
@@ -30,6 +33,22 @@ var (
 	// ErrVersion: the stored version is not the one the update expected.
 	ErrVersion = errors.New("store: version mismatch")
 )
+
+// DefaultQueryTimeout bounds a statement when the store's options name no
+// limit (--query-timeout).
+const DefaultQueryTimeout = 30 * time.Second
+
+// ErrQueryTimeout is wrapped by the error of a statement the store stopped
+// at its query timeout, so that one client cannot hold the connections.
+var ErrQueryTimeout = errors.New("store: query timeout")
+
+// QueryTimeout is the error of a statement stopped after limit: it wraps
+// ErrQueryTimeout and the API's badRequest naming the limit (a query that
+// timed out times out again: retrying it later does not help).
+func QueryTimeout(limit time.Duration) error {
+	return fmt.Errorf("%w: %w", ErrQueryTimeout, apperr.New(apperr.BadRequest,
+		"The query did not finish within %s, the query time limit: narrow it down or filter on indexed fields", limit))
+}
 
 // UniqueError is returned when a write would break a unique index; Field is
 // the dotted path of the unique field.
@@ -72,6 +91,9 @@ type Tx interface {
 	NextSequence(ctx context.Context, name string, floor int64) (int64, error)
 	// JobTx: jobs checkpoint in the transaction of their work (jobs.go).
 	JobTx
+	// FileTx: records' references to files change with the records
+	// (files.go).
+	FileTx
 }
 
 // Session is a login session; only the token's hash is stored.
@@ -135,6 +157,10 @@ type Store interface {
 
 	// Jobs: the job queue and job logs (jobs.go).
 	Jobs
+	// KeyValues: sys.storage's and sys.cache's table (keyvalues.go).
+	KeyValues
+	// Files: file metadata and share links (files.go).
+	Files
 	// Locks: record locks (locks.go).
 	Locks
 

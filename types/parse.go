@@ -77,10 +77,24 @@ func stringInput(v any, want string) (string, *Problem) {
 	if !ok {
 		return "", invalid(v, "expected %s", want)
 	}
-	if !utf8.ValidString(s) {
-		return "", invalid(v, "expected %s in valid UTF-8", want)
+	if why := TextProblem(s); why != "" {
+		return "", invalid(v, "expected %s %s", want, why)
 	}
 	return s, nil
+}
+
+// TextProblem says why s cannot be stored as text ("" when it can): it is
+// not valid UTF-8, or it holds a NUL, which PostgreSQL text cannot hold
+// and SQLite would (issue 10: one behaviour on every store, the field
+// invalid).
+func TextProblem(s string) string {
+	switch {
+	case !utf8.ValidString(s):
+		return "in valid UTF-8"
+	case strings.IndexByte(s, 0) >= 0:
+		return "without NUL characters"
+	}
+	return ""
 }
 
 // textInput accepts a string, or a number or boolean coerced to its JSON text
@@ -247,8 +261,8 @@ func (r *Rules) choiceNames() string {
 // parseDynamicChoice normalizes to {"options":[{name,label}], "selectedValue"}.
 func parseDynamicChoice(_ *Rules, v any) (any, *Problem) {
 	if s, ok := v.(string); ok {
-		if !utf8.ValidString(s) {
-			return nil, invalid(v, "expected a string in valid UTF-8")
+		if why := TextProblem(s); why != "" {
+			return nil, invalid(v, "expected a string %s", why)
 		}
 		option := map[string]any{"name": s, "label": s}
 		return map[string]any{"options": []any{option}, "selectedValue": s}, nil
@@ -288,7 +302,7 @@ func dynamicOptions(v, raw any) ([]any, *Problem) {
 }
 
 func dynamicOption(v, item any) (map[string]any, *Problem) {
-	if s, ok := item.(string); ok && utf8.ValidString(s) {
+	if s, ok := item.(string); ok && TextProblem(s) == "" {
 		return map[string]any{"name": s, "label": s}, nil
 	}
 	m, ok := item.(map[string]any)
@@ -296,15 +310,15 @@ func dynamicOption(v, item any) (map[string]any, *Problem) {
 		return nil, invalid(v, "each option must be {name, label}")
 	}
 	name, okName := m["name"].(string)
-	if !okName || name == "" || !utf8.ValidString(name) {
-		return nil, invalid(v, "each option needs a non-empty string name")
+	if !okName || name == "" || TextProblem(name) != "" {
+		return nil, invalid(v, "each option needs a non-empty string name (UTF-8, no NUL)")
 	}
 	label, okLabel := m["label"].(string)
 	if m["label"] == nil {
 		label, okLabel = name, true
 	}
-	if !okLabel || !utf8.ValidString(label) {
-		return nil, invalid(v, "option labels must be strings")
+	if !okLabel || TextProblem(label) != "" {
+		return nil, invalid(v, "option labels must be strings (UTF-8, no NUL)")
 	}
 	return map[string]any{"name": name, "label": label}, nil
 }

@@ -34,11 +34,16 @@ func init() {
 }
 
 // parseQuery returns text-like, relationship, group, file, nested, dynamic
-// choice and geo literals unchanged: the data service interprets them.
+// choice and geo literals unchanged: the data service interprets them. No
+// stored text holds a NUL or invalid UTF-8 (TextProblem): such a literal
+// is refused rather than compared (PostgreSQL could not even bind it).
 func parseQuery(kind string, r *Rules, s string) (any, *Problem) {
 	kind = norm(kind)
 	if r == nil {
 		r = &Rules{}
+	}
+	if why := TextProblem(s); why != "" {
+		return nil, invalid(s, "expected a value %s", why)
 	}
 	if q := queryReaders[kind]; q != nil {
 		return q(r, s)

@@ -13,8 +13,11 @@ import (
 	"io/fs"
 	stdlog "log"
 	"log/slog"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/textproto"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,9 +27,13 @@ import (
 	"runway/api"
 	"runway/app"
 	"runway/auth"
+	"runway/blob"
+	"runway/blob/blobtest"
 	"runway/clock"
 	"runway/data"
+	"runway/files"
 	"runway/jobs"
+	"runway/metrics"
 	"runway/runtime"
 	"runway/script"
 	"runway/store/postgres"
@@ -40,14 +47,21 @@ const (
 
 // Server is a running test server.
 type Server struct {
-	URL    string // base URL of the API, ".../dev/runtime/api"
-	Root   string // server root, for /healthz
-	Data   *data.Service
-	Auth   *auth.Service
-	Jobs   *jobs.Service
-	API    *api.Server  // the HTTP server (its Routes)
-	Token  string       // an admin (developer) token ("" when Start could not log in: RequireHTTPS over plain HTTP)
-	Client *http.Client // the client the helpers use (trusts the server's certificate with TLS)
+	URL  string // base URL of the API, ".../dev/runtime/api"
+	Root string // server root, for /healthz
+	Data *data.Service
+	Auth *auth.Service
+	Jobs *jobs.Service
+	API  *api.Server // the HTTP server (its Routes)
+	// Files is the file service (its Blobs() are the file contents).
+	Files *files.Service
+	// Metrics are the server's Prometheus metrics (runway serve exposes
+	// them on --metrics-addr; a test scrapes their Handler).
+	Metrics *metrics.Metrics
+	// Runtime is the runtime the server is built on (Drain).
+	Runtime *runtime.Runtime
+	Token   string       // an admin (developer) token ("" when Start could not log in: RequireHTTPS over plain HTTP)
+	Client  *http.Client // the client the helpers use (trusts the server's certificate with TLS)
 	// Header is added to every request the helpers send (e.g.
 	// X-Forwarded-Proto behind a pretended proxy); tests may change it.
 	Header http.Header
@@ -82,15 +96,38 @@ type Options struct {
 	// ScriptTimeout limits a synchronous script execution (0: the
 	// engine's 30 s).
 	ScriptTimeout time.Duration
+	// QueryTimeout limits a database statement (0: the store's default).
+	QueryTimeout time.Duration
+	// AggregateMaxItems bounds the documents an aggregate stage holds (0:
+	// the default).
+	AggregateMaxItems int
+	// Environment holds the variables ${NAME} placeholders of services'
+	// and packages' configuration read (nil: the process environment).
+	Environment map[string]string
+	// NoOpenAPI turns off GET {base}/openapi.json.
+	NoOpenAPI bool
+	// Files tunes the file service (zero: the defaults). Files are kept
+	// in a temporary directory, or, in the PostgreSQL half, in a fake S3
+	// served by the test process (blobtest).
+	Files files.Options
 }
 
 // runtimeConfig is the part of the runtime's configuration the options
 // tune; the environment is dev.
 func (o Options) runtimeConfig() runtime.Config {
-	return runtime.Config{Env: "dev", Clock: o.Clock, Jobs: o.Jobs,
+	return runtime.Config{Env: "dev", Clock: o.Clock, Jobs: o.Jobs, Data: data.Options{AggregateMaxItems: o.AggregateMaxItems},
 		Auth:    auth.Options{IdleTimeout: o.IdleTimeout, LoginRate: o.LoginRate, LoginBurst: o.LoginBurst},
-		Scripts: script.Options{SyncTimeout: o.ScriptTimeout},
-		API:     api.Config{MaxBodySize: o.MaxBodySize, RequireHTTPS: o.RequireHTTPS, TrustProxy: o.TrustProxy}}
+		Scripts: script.Options{SyncTimeout: o.ScriptTimeout, LookupEnv: o.lookupEnv()},
+		API: api.Config{MaxBodySize: o.MaxBodySize, RequireHTTPS: o.RequireHTTPS, TrustProxy: o.TrustProxy,
+			NoOpenAPI: o.NoOpenAPI},
+		Files: runtime.Files{Options: o.Files}}
+}
+
+func (o Options) lookupEnv() func(string) (string, bool) {
+	if o.Environment == nil {
+		return nil
+	}
+	return func(name string) (string, bool) { v, ok := o.Environment[name]; return v, ok }
 }
 
 // Start serves the app in fsys (nil = the demo app) until the test ends.
@@ -112,7 +149,8 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 		logw = io.Discard
 	}
 	cfg := o.runtimeConfig()
-	cfg.App, cfg.DB, cfg.Log = a, database(t), slog.New(slog.NewTextHandler(logw, nil))
+	cfg.App, cfg.DB, cfg.Log = a, database(t, o.QueryTimeout), slog.New(slog.NewTextHandler(logw, nil))
+	cfg.Files.Blobs = blobStore(t)
 	ctx := context.Background()
 	rt, err := runtime.Open(ctx, cfg)
 	if err != nil {
@@ -125,6 +163,7 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 	rt.Start()
 	srv := rt.API
 	hs := httptest.NewUnstartedServer(srv)
+	hs.Listener = api.Listener(hs.Listener)
 	// TLS handshake failures that tests cause on purpose are not news.
 	hs.Config.ErrorLog = stdlog.New(logw, "", 0)
 	if o.TLS != nil {
@@ -137,7 +176,8 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 		hs.Close()
 		rt.Close()
 	})
-	s := &Server{URL: hs.URL + srv.Base(), Root: hs.URL, Data: rt.Data, Auth: rt.Auth, Jobs: rt.Jobs, API: srv, Client: hs.Client(),
+	s := &Server{URL: hs.URL + srv.Base(), Root: hs.URL, Data: rt.Data, Auth: rt.Auth, Jobs: rt.Jobs, Files: rt.Files, API: srv,
+		Metrics: rt.Metrics, Runtime: rt, Client: hs.Client(),
 		Header: o.Header.Clone(), t: t}
 	if s.Header == nil {
 		s.Header = http.Header{}
@@ -387,10 +427,10 @@ func OnPostgres() bool { return os.Getenv(storeEnv) == "postgres" }
 // database is the database of a test server: a SQLite file in a temporary
 // directory, or a fresh PostgreSQL database (created from
 // RUNWAY_TEST_POSTGRES, dropped when the test ends).
-func database(t testing.TB) runtime.DB {
+func database(t testing.TB, queryTimeout time.Duration) runtime.DB {
 	t.Helper()
 	if !OnPostgres() {
-		return runtime.DB{URL: "sqlite://" + filepath.Join(t.TempDir(), "runway.db")}
+		return runtime.DB{URL: "sqlite://" + filepath.Join(t.TempDir(), "runway.db"), QueryTimeout: queryTimeout}
 	}
 	base := os.Getenv(postgresEnv)
 	if base == "" {
@@ -405,7 +445,21 @@ func database(t testing.TB) runtime.DB {
 			t.Errorf("drop test database: %v", err)
 		}
 	})
-	return runtime.DB{URL: url, Pool: 8}
+	return runtime.DB{URL: url, Pool: 8, QueryTimeout: queryTimeout}
+}
+
+// blobStore is where a test server keeps file contents: a temporary
+// directory, or a fake S3 in the PostgreSQL half (the scale-out setup).
+func blobStore(t testing.TB) blob.Store {
+	t.Helper()
+	if OnPostgres() {
+		return blobtest.StartS3(t).Open(t)
+	}
+	d, err := blob.OpenDir(filepath.Join(t.TempDir(), "files"))
+	if err != nil {
+		t.Fatalf("blob store: %v", err)
+	}
+	return d
 }
 
 // Main runs a package's black-box tests over SQLite and then, when
@@ -435,4 +489,57 @@ func Main(m *testing.M) int {
 		}
 	}
 	return code
+}
+
+// Upload sends a file to POST /files as a multipart part named "file",
+// streamed (the content is read while the request is sent).
+func (s *Server) Upload(token, name, contentType string, content io.Reader) *Response {
+	s.t.Helper()
+	req, err := s.UploadRequest(token, "file", name, contentType, content)
+	if err != nil {
+		s.t.Fatalf("upload: %v", err)
+	}
+	return s.Send(req)
+}
+
+// UploadRequest prepares POST /files with one multipart part (part name,
+// file name, content type) whose content streams from content.
+func (s *Server) UploadRequest(token, part, name, contentType string, content io.Reader) (*http.Request, error) {
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", mime.FormatMediaType("form-data", map[string]string{"name": part, "filename": name}))
+		if contentType != "" {
+			h.Set("Content-Type", contentType)
+		}
+		w, err := mw.CreatePart(h)
+		if err == nil {
+			_, err = io.Copy(w, content)
+		}
+		if err == nil {
+			err = mw.Close()
+		}
+		pw.CloseWithError(err)
+	}()
+	req, err := http.NewRequest("POST", s.URL+"/files", pr)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if token != "" {
+		req.Header.Set("token", token)
+	}
+	return req, nil
+}
+
+// UploadBytes uploads content as the admin and returns the file id.
+func (s *Server) UploadBytes(name, contentType string, content []byte) string {
+	s.t.Helper()
+	r := s.Upload(s.Token, name, contentType, bytes.NewReader(content)).Status(200).JSON()
+	id, _ := r["fileId"].(string)
+	if id == "" {
+		s.t.Fatalf("upload: no fileId in %v", r)
+	}
+	return id
 }

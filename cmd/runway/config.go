@@ -16,14 +16,19 @@ import (
 	"runway/app"
 	"runway/runtime"
 	"runway/script"
+	"runway/secret"
+	"runway/store"
+	"runway/store/sqlite"
 )
 
 // common are the flags every command that touches an app shares.
 type common struct {
-	appDir  string
-	dataDir string
-	db      string
-	dbPool  int
+	appDir       string
+	dataDir      string
+	db           string
+	dbPool       int
+	queryTimeout time.Duration
+	sqliteSync   string
 }
 
 // register adds the shared flags, defaulting to their RUNWAY_* variables.
@@ -32,6 +37,8 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.dataDir, "data", env("RUNWAY_DATA", "./runway-data"), "data directory [RUNWAY_DATA]")
 	fs.StringVar(&c.db, "db", env("RUNWAY_DB", ""), "database URL: sqlite://PATH (default: runway.db in the data dir) or postgres://USER@HOST:PORT/DB [RUNWAY_DB]")
 	fs.IntVar(&c.dbPool, "db-pool", int(envFloat("RUNWAY_DB_POOL", 10)), "PostgreSQL connection pool size per process [RUNWAY_DB_POOL]")
+	fs.DurationVar(&c.queryTimeout, "query-timeout", envDuration("RUNWAY_QUERY_TIMEOUT", store.DefaultQueryTimeout), "time limit of one database statement; 0 = none [RUNWAY_QUERY_TIMEOUT]")
+	fs.StringVar(&c.sqliteSync, "sqlite-sync", env("RUNWAY_SQLITE_SYNC", sqlite.SyncFull), "SQLite commits: full (on disk when acknowledged) or normal (a power loss may lose the last ones) [RUNWAY_SQLITE_SYNC]")
 }
 
 func env(name, def string) string {
@@ -84,6 +91,21 @@ func envDuration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// secretKey is the app's key for values sealed at rest, from
+// RUNWAY_SECRET_KEY (nil when unset). It is read from the environment only:
+// a flag would show it in the process list.
+func secretKey() ([]byte, error) {
+	s := os.Getenv("RUNWAY_SECRET_KEY")
+	if s == "" {
+		return nil, nil
+	}
+	k, err := secret.ParseKey(s)
+	if err != nil {
+		return nil, fmt.Errorf("RUNWAY_SECRET_KEY: %w", err)
+	}
+	return k, nil
 }
 
 // noArgs rejects positional arguments: flag parsing stops at the first one,
@@ -144,14 +166,24 @@ func loadChecked(fsys fs.FS) (*app.App, []app.Problem, error) {
 	}
 	_, more, err := access.Compile(a)
 	problems = append(problems, more...)
-	// Every script must compile (the server compiles them at start).
-	if ps := script.Check(a); len(ps) > 0 {
-		problems = append(problems, ps...)
-		if err == nil {
-			err = fmt.Errorf("%d scripts do not compile", len(ps))
-		}
+	// Every script must compile (the server compiles them at start); the
+	// warnings name what Runway does not support.
+	ps := script.Check(a)
+	problems = append(problems, ps...)
+	if n := errorCount(ps); n > 0 && err == nil {
+		err = fmt.Errorf("%d scripts do not compile", n)
 	}
 	return a, problems, err
+}
+
+func errorCount(ps []app.Problem) int {
+	n := 0
+	for _, p := range ps {
+		if !p.Warning {
+			n++
+		}
+	}
+	return n
 }
 
 // database is the database the flags name: --db, or runway.db in the data
@@ -161,7 +193,7 @@ func (c *common) database() runtime.DB {
 	if url == "" {
 		url = "sqlite://" + filepath.Join(c.dataDir, "runway.db")
 	}
-	return runtime.DB{URL: url, Pool: c.dbPool}
+	return runtime.DB{URL: url, Pool: c.dbPool, QueryTimeout: noneIsNegativeDuration(c.queryTimeout), SQLiteSync: c.sqliteSync}
 }
 
 // open loads the app and opens its runtime on the database the flags name.
@@ -172,4 +204,13 @@ func (c *common) open(ctx context.Context, log *slog.Logger, cfg runtime.Config)
 	}
 	cfg.App, cfg.DB, cfg.Log = a, c.database(), log
 	return runtime.Open(ctx, cfg)
+}
+
+// noneIsNegativeDuration maps a time limit flag (0 = none) to the stores'
+// options (0 = the default, negative = none).
+func noneIsNegativeDuration(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }

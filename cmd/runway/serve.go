@@ -12,12 +12,15 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
+	"runway/aggregate"
 	"runway/api"
 	"runway/auth"
 	"runway/data"
+	"runway/files"
 	"runway/jobs"
 	"runway/runtime"
 	"runway/script"
@@ -33,6 +36,9 @@ func serve(args []string) error {
 	idle := fs.Duration("session-timeout", auth.DefaultIdleTimeout, "token inactivity expiry")
 	logLevel := fs.String("log-level", env("RUNWAY_LOG_LEVEL", "info"), "debug, info, warn or error [RUNWAY_LOG_LEVEL]")
 	pprofAddr := fs.String("pprof", env("RUNWAY_PPROF", ""), "serve net/http/pprof on this separate address, e.g. 127.0.0.1:6060 (off when empty) [RUNWAY_PPROF]")
+	metricsAddr := fs.String("metrics-addr", env("RUNWAY_METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this separate address, e.g. 127.0.0.1:9090 (off when empty) [RUNWAY_METRICS_ADDR]")
+	noOpenAPI := fs.Bool("no-openapi", envBool("RUNWAY_NO_OPENAPI", false), "do not serve the app's OpenAPI document at {base}/openapi.json [RUNWAY_NO_OPENAPI]")
+	shutdownDelay := fs.Duration("shutdown-delay", envDuration("RUNWAY_SHUTDOWN_DELAY", 0), "on SIGTERM, answer /readyz 503 for this long before closing the listener, so load balancers stop sending requests first [RUNWAY_SHUTDOWN_DELAY]")
 	tlsCert := fs.String("tls-cert", env("RUNWAY_TLS_CERT", ""), "TLS certificate file (PEM): serve HTTPS [RUNWAY_TLS_CERT]")
 	tlsKey := fs.String("tls-key", env("RUNWAY_TLS_KEY", ""), "TLS private key file (PEM) [RUNWAY_TLS_KEY]")
 	requireHTTPS := fs.Bool("require-https", envBool("RUNWAY_REQUIRE_HTTPS", false), "answer plain-HTTP requests with 400 badRequest [RUNWAY_REQUIRE_HTTPS]")
@@ -46,6 +52,9 @@ func serve(args []string) error {
 	jobBatch := fs.Int("job-batch", int(envFloat("RUNWAY_JOB_BATCH", jobs.DefaultBatchSize)), "records a job handles per transaction [RUNWAY_JOB_BATCH]")
 	jobPause := fs.Duration("job-pause", envDuration("RUNWAY_JOB_PAUSE", 0), "pause between two batches of a job, leaving the database to others [RUNWAY_JOB_PAUSE]")
 	scriptTimeout := fs.Duration("script-timeout", envDuration("RUNWAY_SCRIPT_TIMEOUT", script.DefaultSyncTimeout), "time limit of a synchronous script execution (a request's actions and field logic) [RUNWAY_SCRIPT_TIMEOUT]")
+	blobStore := fs.String("blob", env("RUNWAY_BLOB", ""), "where file contents live: a directory, or s3://BUCKET?endpoint=HOST[:PORT]&region=REGION[&prefix=P] with credentials in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (default: files in the data dir) [RUNWAY_BLOB]")
+	maxFileSize := fs.Int64("max-file-size", int64(envFloat("RUNWAY_MAX_FILE_SIZE", files.DefaultMaxSize)), "largest uploaded file in bytes; larger uploads get 413 [RUNWAY_MAX_FILE_SIZE]")
+	aggMax := fs.Int("aggregate-max-items", int(envFloat("RUNWAY_AGGREGATE_MAX_ITEMS", aggregate.DefaultMaxItems)), "documents an aggregate stage may hold in memory (sort, group) and items an answer may have [RUNWAY_AGGREGATE_MAX_ITEMS]")
 	jobScriptTimeout := fs.Duration("job-script-timeout", envDuration("RUNWAY_JOB_SCRIPT_TIMEOUT", 0), "time limit of a script execution in a background job; 0 = none [RUNWAY_JOB_SCRIPT_TIMEOUT]")
 	timerCatchUp := fs.Duration("timer-catch-up", envDuration("RUNWAY_TIMER_CATCH_UP", script.DefaultTimerCatchUp), "at start, time listeners run once for a tick missed within this window while no process ran; 0 = none [RUNWAY_TIMER_CATCH_UP]")
 	lockLease := fs.Duration("lock-lease", envDuration("RUNWAY_LOCK_LEASE", data.DefaultLockLease), "how long a record lock outlives a process that stopped renewing it (crashed) [RUNWAY_LOCK_LEASE]")
@@ -56,6 +65,12 @@ func serve(args []string) error {
 	if *jobWorkers < 0 || *jobLowWorkers < 0 || *jobBatch < 1 || *jobHeartbeat <= 0 || *jobTakeover <= *jobHeartbeat || *jobPause < 0 {
 		return fmt.Errorf("--job-workers and --job-low-workers must be 0 or more, --job-batch 1 or more, --job-heartbeat positive and shorter than --job-takeover, --job-pause 0 or more")
 	}
+	if *aggMax < 1 {
+		return fmt.Errorf("--aggregate-max-items must be 1 or more")
+	}
+	if *shutdownDelay < 0 {
+		return fmt.Errorf("--shutdown-delay must be 0 or more")
+	}
 	if *scriptTimeout <= 0 || *jobScriptTimeout < 0 {
 		return fmt.Errorf("--script-timeout must be positive and --job-script-timeout 0 or more")
 	}
@@ -64,6 +79,12 @@ func serve(args []string) error {
 	}
 	if *timerCatchUp == 0 {
 		*timerCatchUp = -1 // none (0 is the default for script.Options)
+	}
+	if *maxFileSize < 1 {
+		return fmt.Errorf("--max-file-size must be 1 or more")
+	}
+	if *blobStore == "" {
+		*blobStore = filepath.Join(c.dataDir, "files")
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return fmt.Errorf("--tls-cert and --tls-key go together")
@@ -80,16 +101,24 @@ func serve(args []string) error {
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 
+	key, err := secretKey()
+	if err != nil {
+		return err
+	}
+
 	log := newLogger(*logLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	rt, err := c.open(ctx, log, runtime.Config{Env: *envName, Data: data.Options{LockLease: *lockLease},
+	rt, err := c.open(ctx, log, runtime.Config{Env: *envName, SecretKey: key,
+		Data: data.Options{AggregateMaxItems: *aggMax, LockLease: *lockLease},
 		Auth: auth.Options{IdleTimeout: *idle, LoginRate: noneIsNegativeRate(*loginRate), LoginBurst: *loginBurst},
 		Jobs: jobs.Config{Workers: noneIsNegative(*jobWorkers), LowWorkers: noneIsNegative(*jobLowWorkers),
 			Heartbeat: *jobHeartbeat, Takeover: *jobTakeover, BatchSize: *jobBatch, BatchPause: *jobPause},
 		Scripts: script.Options{SyncTimeout: *scriptTimeout, BackgroundTimeout: *jobScriptTimeout, TimerCatchUp: *timerCatchUp},
-		API:     api.Config{MaxBodySize: *maxBody, RequireHTTPS: *requireHTTPS, TrustProxy: *trustProxy}})
+		API: api.Config{MaxBodySize: *maxBody, RequireHTTPS: *requireHTTPS, TrustProxy: *trustProxy,
+			NoOpenAPI: *noOpenAPI},
+		Files: runtime.Files{Blob: *blobStore, Options: files.Options{MaxSize: *maxFileSize}}})
 	if err != nil {
 		return err
 	}
@@ -103,7 +132,16 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
+	ln = api.Listener(ln) // net/http's own error answers in JSON too
 	defer ln.Close()
+	if *metricsAddr != "" {
+		mln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		ms := serveMetrics(mln, rt.Metrics.Handler(), log)
+		defer ms.Close()
+	}
 	if err := ensureAdmin(ctx, rt.Auth); err != nil {
 		return err
 	}
@@ -142,6 +180,10 @@ func serve(args []string) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
+	rt.Drain()
+	if *shutdownDelay > 0 {
+		time.Sleep(*shutdownDelay) // /readyz says 503 while requests still come in
+	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -186,6 +228,21 @@ func servePprof(addr string, log *slog.Logger) {
 	log.Info("pprof serving", "url", "http://"+addr+"/debug/pprof/")
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	log.Error("pprof stopped", "err", srv.ListenAndServe())
+}
+
+// serveMetrics serves the Prometheus metrics at /metrics on their own
+// listener, never on the API's.
+func serveMetrics(ln net.Listener, h http.Handler, log *slog.Logger) *http.Server {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("metrics serving", "url", "http://"+ln.Addr().String()+"/metrics")
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics stopped", "err", err)
+		}
+	}()
+	return srv
 }
 
 // noneIsNegative maps a worker count flag (0 = none) to jobs.Config (0 =

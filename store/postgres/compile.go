@@ -1,18 +1,17 @@
 package postgres
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"runway/query"
+	"runway/store/sqlstore"
 	"runway/types"
 )
-
-const rowColumns = "id, version, label, doc, created, modified"
 
 // compiler turns a query AST into a PostgreSQL condition with bound
 // parameters. A condition whose exact SQLite/Match semantics it cannot
@@ -24,59 +23,48 @@ const rowColumns = "id, version, label, doc, created, modified"
 // always yields a superset.
 type compiler struct {
 	args []any
+	// doc is the jsonb the conditions and sort keys read the record from:
+	// docAlias, or the table's j for conditions an index decides.
+	doc string
+	// indexed holds the expressions of the table's indexes (indexExpr):
+	// an equality on one of them reads j, so the planner can use the index.
+	indexed map[string]bool
+	// usesDoc: something reads docAlias, so the statement needs docJoin.
+	usesDoc bool
+}
+
+// docAlias is the record's jsonb detoasted once per row (docJoin). Each
+// reference to the stored column j detoasts it again: a condition reads j
+// two to four times, so a query of ten conditions over records holding a
+// megabyte of text unpacked ten megabytes per row. "j || '{}'" returns the
+// detoasted value itself; OFFSET 0 keeps the subquery from being folded
+// back into a reference per use.
+const docAlias = "d"
+
+// docJoin is the FROM clause that provides docAlias for the rows of table.
+func docJoin(table string) string {
+	return " CROSS JOIN LATERAL (SELECT " + sqlstore.QuoteIdent(table) + ".j || '{}'::jsonb AS " + docAlias + " OFFSET 0) AS x"
+}
+
+func newCompiler(indexed map[string]bool) *compiler {
+	return &compiler{doc: docAlias, indexed: indexed}
+}
+
+// at is the jsonb (J) and text (T) of the value at names in the record.
+func (c *compiler) at(names []string) (J, T string, err error) {
+	if c.doc == docAlias {
+		c.usesDoc = true
+	}
+	if J, err = jsonAt(c.doc, names); err != nil {
+		return "", "", err
+	}
+	T, _ = textAt(c.doc, names)
+	return J, T, nil
 }
 
 func (c *compiler) bind(v any) string {
 	c.args = append(c.args, v)
 	return "$" + strconv.Itoa(len(c.args))
-}
-
-// bindValue converts a query value as the SQLite store binds it.
-func bindValue(v any) (any, error) {
-	switch x := v.(type) {
-	case nil, string, int64, float64:
-		return x, nil
-	case bool:
-		if x {
-			return int64(1), nil
-		}
-		return int64(0), nil
-	case int:
-		return int64(x), nil
-	case int8:
-		return int64(x), nil
-	case int16:
-		return int64(x), nil
-	case int32:
-		return int64(x), nil
-	case uint8:
-		return int64(x), nil
-	case uint16:
-		return int64(x), nil
-	case uint32:
-		return int64(x), nil
-	case uint:
-		if uint64(x) > math.MaxInt64 {
-			return nil, fmt.Errorf("value %d out of range", x)
-		}
-		return int64(x), nil
-	case uint64:
-		if x > math.MaxInt64 {
-			return nil, fmt.Errorf("value %d out of range", x)
-		}
-		return int64(x), nil
-	case float32:
-		return float64(x), nil
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i, nil
-		}
-		if f, err := x.Float64(); err == nil {
-			return f, nil
-		}
-		return string(x), nil
-	}
-	return nil, fmt.Errorf("unsupported query value of type %T", v)
 }
 
 // expr compiles x; exact reports whether the SQL alone decides.
@@ -85,22 +73,7 @@ func (c *compiler) expr(x query.Expr) (sql string, exact bool) {
 	case nil:
 		return "TRUE", true
 	case query.And:
-		if len(x) == 0 {
-			return "TRUE", true
-		}
-		parts := make([]string, 0, len(x))
-		exact = true
-		for _, y := range x {
-			p, ex := c.expr(y)
-			exact = exact && ex
-			if p != "TRUE" {
-				parts = append(parts, p)
-			}
-		}
-		if len(parts) == 0 {
-			return "TRUE", exact
-		}
-		return "(" + strings.Join(parts, " AND ") + ")", exact
+		return conjunction(x, c.expr)
 	case query.Or:
 		if len(x) == 0 {
 			return "FALSE", true
@@ -118,8 +91,9 @@ func (c *compiler) expr(x query.Expr) (sql string, exact bool) {
 		return "(" + strings.Join(parts, " OR ") + ")", true
 	case *query.Cond:
 		for _, v := range x.Values {
-			if s, ok := v.(string); ok && strings.IndexByte(s, 0) >= 0 {
-				// PostgreSQL text cannot hold NUL (nor jsonb \u0000)
+			if s, ok := v.(string); ok && (strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s)) {
+				// PostgreSQL text cannot hold NUL (nor jsonb \u0000) nor
+				// invalid UTF-8
 				return "TRUE", false
 			}
 		}
@@ -132,40 +106,6 @@ func (c *compiler) expr(x query.Expr) (sql string, exact bool) {
 		return s, true
 	}
 	return "TRUE", false // text searches and anything else: Match decides
-}
-
-func leafKind(t *query.Target) string {
-	if t.System != "" || t.Field == nil || t.Sub != "" {
-		return types.Text
-	}
-	return t.Field.Type
-}
-
-func leafSub(t *query.Target) string {
-	if t.Sub == query.SubWhole {
-		return ""
-	}
-	if t.Sub != "" || t.Field == nil {
-		return t.Sub
-	}
-	switch t.Field.Type {
-	case types.Relationship, types.Group:
-		return "label"
-	case types.File:
-		return "name"
-	case types.DynamicChoice:
-		return "selectedValue"
-	}
-	return ""
-}
-
-func hasMany(steps []query.Step) bool {
-	for _, s := range steps {
-		if s.Many {
-			return true
-		}
-	}
-	return false
 }
 
 // cond compiles one condition exactly, or reports that it cannot.
@@ -182,29 +122,21 @@ func (c *compiler) cond(k *query.Cond) (string, bool) {
 		}
 		return c.column(k, col)
 	}
-	if len(k.Path) == 0 || k.Field == nil || hasMany(k.Path) {
+	if len(k.Path) == 0 || k.Field == nil || sqlstore.HasMany(k.Path) {
 		return "", false
 	}
-	kind := leafKind(&k.Target)
+	kind := sqlstore.LeafKind(&k.Target)
 	if query.ComparedAs(kind, k.Op) != query.AsIs {
 		return "", false
-	}
-	names := make([]string, 0, len(k.Path)+1)
-	for _, s := range k.Path {
-		names = append(names, s.Name)
-	}
-	if sub := leafSub(&k.Target); sub != "" {
-		names = append(names, strings.Split(sub, ".")...)
 	}
 	if kind == types.Relationship || kind == types.Group {
 		// compared by label unless a sub-field is named: leafSub did it
 		kind = types.Text
 	}
-	J, err := jsonAt("j", names)
+	J, T, err := c.at(sqlstore.LeafNames(&k.Target))
 	if err != nil {
 		return "", false
 	}
-	T, _ := textAt("j", names)
 	// The text expression of relationship ids uses the index's own text.
 	switch k.Op {
 	case query.Equals, query.NotEquals:
@@ -254,18 +186,15 @@ func (c *compiler) column(k *query.Cond, col string) (string, bool) {
 	}
 	sqlOp := map[query.Op]string{query.Greater: " > ", query.GreaterOrEquals: " >= ", query.Less: " < ", query.LessOrEquals: " <= "}
 	switch k.Op {
-	case query.Equals:
-		ps, ok := strs()
+	case query.Equals, query.NotEquals:
+		list, ok := textList(k.Values, false)
 		if !ok {
 			return "", false
 		}
-		return col + " IN (" + strings.Join(ps, ", ") + ")", true
-	case query.NotEquals:
-		ps, ok := strs()
-		if !ok {
-			return "", false
+		if k.Op == query.Equals {
+			return col + " = ANY(" + c.bind(list) + ")", true
 		}
-		return col + " NOT IN (" + strings.Join(ps, ", ") + ")", true
+		return col + " <> ALL(" + c.bind(list) + ")", true
 	case query.Empty:
 		return col + " = ''", len(k.Values) == 0
 	case query.NotEmpty:
@@ -288,35 +217,57 @@ func (c *compiler) column(k *query.Cond, col string) (string, bool) {
 
 // equals: the value at J equals one of values (strings only; SQLite
 // compares a stored number, boolean or object with a text value as
-// different, and so does jsonb_typeof).
+// different, and so does jsonb_typeof). The values are one array parameter,
+// whatever their number (PostgreSQL takes at most 65,535 parameters).
 func (c *compiler) equals(J, T, kind string, values []any) (string, bool) {
 	if len(values) == 0 || kind == types.Phone {
 		return "", false
 	}
-	var ps []string
-	for _, v := range values {
-		s, ok := v.(string)
-		if !ok {
-			return "", false
-		}
-		p := c.bind(s)
-		if kind == types.Email {
-			p = emailLower(p)
-		}
-		ps = append(ps, p)
+	list, ok := textList(values, kind == types.Email)
+	if !ok {
+		return "", false
 	}
+	p := c.bind(list)
 	if kind == types.Email {
 		// SQLite's lower() of a number is its text too; objects differ, so
 		// only strings and numbers are decided here.
-		return "(jsonb_typeof(" + J + ") IN ('string', 'number') AND " + emailLower(T) + " IN (" + strings.Join(ps, ", ") + "))", true
+		return "(jsonb_typeof(" + J + ") IN ('string', 'number') AND " + emailLower(T) + " = ANY(" + p + "))", true
 	}
-	return "(jsonb_typeof(" + J + ") = 'string' AND " + T + " IN (" + strings.Join(ps, ", ") + "))", true
+	return "(jsonb_typeof(" + J + ") = 'string' AND " + T + " = ANY(" + p + "))", true
+}
+
+// textList returns values as a text array, ASCII-lowercased when lower is
+// set (the lower() of SQLite and of emailLower); ok is false when one is not
+// a string.
+func textList(values []any, lower bool) ([]string, bool) {
+	out := make([]string, len(values))
+	for i, v := range values {
+		s, ok := v.(string)
+		if !ok {
+			return nil, false
+		}
+		if lower {
+			s = asciiLower(s)
+		}
+		out[i] = s
+	}
+	return out, len(out) > 0
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // compare: the value at J against one bound value, with SQLite's rules:
 // numbers (and booleans as 1/0) before text, text bytewise.
 func (c *compiler) compare(J, T, kind string, op query.Op, v any) (string, bool) {
-	b, err := bindValue(v)
+	b, err := query.BindValue(v)
 	if err != nil || b == nil {
 		return "", false
 	}
@@ -379,57 +330,14 @@ func orderKeys(J, T, kind, dir string) string {
 	return strings.Join(keys, ", ")
 }
 
-func normSort(s query.Sort) query.Sort {
-	if s.System == "" && len(s.Path) == 0 && s.Field == nil {
-		return query.ByID
-	}
-	return s
-}
-
-func stepPath(steps []query.Step) string {
-	names := make([]string, len(steps))
-	for i, s := range steps {
-		names[i] = s.Name
-	}
-	return strings.Join(names, ".")
-}
-
-func orderBy(s query.Sort) (string, error) {
-	dir := " ASC"
-	if s.Desc {
-		dir = " DESC"
-	}
-	if s.System != "" {
-		switch s.System {
-		case query.SysID:
-			return "id" + dir, nil
-		case query.SysLabel:
-			return "label" + dir + ", id" + dir, nil
+func (c *compiler) orderBy(s query.Sort) (string, error) {
+	return sqlstore.OrderBy(s, func(t *query.Target, dir string) (string, error) {
+		J, T, err := c.at(sqlstore.LeafNames(t))
+		if err != nil {
+			return "", err
 		}
-		return "", fmt.Errorf("unknown system field %q", s.System)
-	}
-	if len(s.Path) == 0 || s.Field == nil {
-		return "", errors.New("sort without a field path")
-	}
-	if hasMany(s.Path) {
-		return "", fmt.Errorf("cannot sort by multi-valued path %s", stepPath(s.Path))
-	}
-	if s.Field.Type == types.Nested && s.Sub == "" {
-		return "", fmt.Errorf("cannot sort by group %s", stepPath(s.Path))
-	}
-	names := make([]string, 0, len(s.Path)+1)
-	for _, st := range s.Path {
-		names = append(names, st.Name)
-	}
-	if sub := leafSub(&s.Target); sub != "" {
-		names = append(names, strings.Split(sub, ".")...)
-	}
-	J, err := jsonAt("j", names)
-	if err != nil {
-		return "", err
-	}
-	T, _ := textAt("j", names)
-	return orderKeys(J, T, leafKind(&s.Target), dir) + ", id" + dir, nil
+		return orderKeys(J, T, sqlstore.LeafKind(t), dir), nil
+	})
 }
 
 // distance is the haversine distance (query.Distance) in SQL from the geo
@@ -462,51 +370,15 @@ func (c *compiler) distance(base string, names []string, lat, lng float64) (stri
 // nearOrder is the ORDER BY key of Select.Near (the smallest distance over
 // the elements of a many-valued path).
 func (c *compiler) nearOrder(k *query.Cond) (string, error) {
-	if k.System != "" || len(k.Path) == 0 || k.Field == nil || k.Field.Type != types.GeoPoint || k.Sub != "" {
-		return "", errors.New("near order needs a geo point field")
-	}
-	args, err := query.NearArgs(k)
-	if err != nil {
-		return "", err
-	}
-	base := "j"
-	var from []string
-	steps := k.Path
-	alias := 0
-	for {
-		i := 0
-		for i < len(steps) && !steps[i].Many {
-			i++
-		}
-		if i == len(steps) {
-			break
-		}
-		names := make([]string, 0, i+1)
-		for _, s := range steps[:i+1] {
-			names = append(names, s.Name)
-		}
+	c.usesDoc = c.usesDoc || c.doc == docAlias
+	return sqlstore.NearOrder(k, c.doc, func(base string, names []string, alias int) (string, string, error) {
 		J, err := jsonAt(base, names)
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		a := "e" + strconv.Itoa(alias)
-		alias++
-		from = append(from, "jsonb_array_elements(CASE WHEN jsonb_typeof("+J+") = 'array' THEN "+J+" ELSE '[]'::jsonb END) AS "+a+"(v)")
-		base = a + ".v"
-		steps = steps[i+1:]
-	}
-	names := make([]string, 0, len(steps))
-	for _, s := range steps {
-		names = append(names, s.Name)
-	}
-	d, err := c.distance(base, names, args[0], args[1])
-	if err != nil {
-		return "", err
-	}
-	if len(from) == 0 {
-		return d, nil
-	}
-	return "(SELECT min(" + d + ") FROM " + strings.Join(from, ", ") + ")", nil
+		return "jsonb_array_elements(CASE WHEN jsonb_typeof(" + J + ") = 'array' THEN " + J + " ELSE '[]'::jsonb END) AS " + a + "(v)", a + ".v", nil
+	}, c.distance)
 }
 
 // plan is a compiled Find or Count: SQL, its arguments, and whether rows
@@ -519,7 +391,9 @@ type plan struct {
 	limit  int
 }
 
-func compileSelect(table string, sel *query.Select) (*plan, error) {
+// compileSelect compiles a page of records of table; indexed holds the
+// expressions of the table's indexes.
+func compileSelect(table string, indexed map[string]bool, sel *query.Select) (*plan, error) {
 	if sel == nil {
 		sel = &query.Select{}
 	}
@@ -529,17 +403,13 @@ func compileSelect(table string, sel *query.Select) (*plan, error) {
 	if _, err := query.Match(sel.Where, nil, "", ""); err != nil {
 		return nil, err
 	}
-	var c compiler
+	c := newCompiler(indexed)
 	var conds []string
-	exact := true
-	if sel.Where != nil {
-		w, ex := c.expr(sel.Where)
-		exact = ex
-		if w != "TRUE" {
-			conds = append(conds, w)
-		}
+	w, exact := c.where(sel.Where)
+	if w != "TRUE" {
+		conds = append(conds, w)
 	}
-	srt := normSort(sel.Sort)
+	srt := sqlstore.NormSort(sel.Sort)
 	if sel.After != "" {
 		if srt.System != query.SysID {
 			return nil, errors.New("an id offset (after) needs a sort on id")
@@ -554,7 +424,7 @@ func compileSelect(table string, sel *query.Select) (*plan, error) {
 			conds = append(conds, "id > "+p)
 		}
 	}
-	ob, err := orderBy(srt)
+	ob, err := c.orderBy(srt)
 	if err != nil {
 		return nil, err
 	}
@@ -566,7 +436,7 @@ func compileSelect(table string, sel *query.Select) (*plan, error) {
 		ob = d + " ASC NULLS LAST, " + ob
 	}
 	var b strings.Builder
-	b.WriteString("SELECT " + rowColumns + " FROM " + quoteIdent(table))
+	b.WriteString("SELECT " + sqlstore.RowColumns + " FROM " + c.from(table))
 	if len(conds) > 0 {
 		b.WriteString(" WHERE " + strings.Join(conds, " AND "))
 	}
@@ -584,14 +454,76 @@ func compileSelect(table string, sel *query.Select) (*plan, error) {
 	return pl, nil
 }
 
-func compileCount(table string, where query.Expr) (*plan, error) {
+// compileCount compiles the count of the records of table matching where.
+func compileCount(table string, indexed map[string]bool, where query.Expr) (*plan, error) {
 	if _, err := query.Match(where, nil, "", ""); err != nil {
 		return nil, err
 	}
-	var c compiler
-	w, exact := c.expr(where)
+	c := newCompiler(indexed)
+	w, exact := c.where(where)
 	if exact {
-		return &plan{sql: "SELECT count(*) FROM " + quoteIdent(table) + " WHERE " + w, args: c.args, exact: true}, nil
+		return &plan{sql: "SELECT count(*) FROM " + c.from(table) + " WHERE " + w, args: c.args, exact: true}, nil
 	}
-	return &plan{sql: "SELECT " + rowColumns + " FROM " + quoteIdent(table) + " WHERE " + w, args: c.args}, nil
+	return &plan{sql: "SELECT " + sqlstore.RowColumns + " FROM " + c.from(table) + " WHERE " + w, args: c.args}, nil
+}
+
+// from is the FROM clause: the table, joined with docAlias when the
+// statement reads it.
+func (c *compiler) from(table string) string {
+	if c.usesDoc {
+		return sqlstore.QuoteIdent(table) + docJoin(table)
+	}
+	return sqlstore.QuoteIdent(table)
+}
+
+// where compiles the condition of a statement. A conjunct an index can
+// decide (onIndex) reads the stored column, so the planner can use the
+// index; the rest reads docAlias.
+func (c *compiler) where(x query.Expr) (string, bool) {
+	if and, ok := x.(query.And); ok {
+		return conjunction(and, c.where)
+	}
+	return c.conjunct(x)
+}
+
+// conjunction compiles the AND of xs, each with compile (TRUE ones drop
+// out); exact when every part is.
+func conjunction(xs []query.Expr, compile func(query.Expr) (string, bool)) (string, bool) {
+	parts := make([]string, 0, len(xs))
+	exact := true
+	for _, y := range xs {
+		p, ex := compile(y)
+		exact = exact && ex
+		if p != "TRUE" {
+			parts = append(parts, p)
+		}
+	}
+	if len(parts) == 0 {
+		return "TRUE", exact
+	}
+	return "(" + strings.Join(parts, " AND ") + ")", exact
+}
+
+func (c *compiler) conjunct(x query.Expr) (string, bool) {
+	if k, ok := x.(*query.Cond); ok && c.onIndex(k) {
+		c.doc = "j"
+		defer func() { c.doc = docAlias }()
+	}
+	return c.expr(x)
+}
+
+// onIndex reports whether k is an equality on the expression of one of the
+// table's indexes (indexExpr).
+func (c *compiler) onIndex(k *query.Cond) bool {
+	if k.Op != query.Equals || k.System != "" || k.Field == nil || len(k.Path) == 0 || sqlstore.HasMany(k.Path) {
+		return false
+	}
+	T, err := textAt("j", sqlstore.LeafNames(&k.Target))
+	if err != nil {
+		return false
+	}
+	if sqlstore.LeafKind(&k.Target) == types.Email {
+		T = emailLower(T)
+	}
+	return c.indexed[T]
 }

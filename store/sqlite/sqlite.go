@@ -3,23 +3,48 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"runway/store"
+	"runway/store/sqlstore"
 )
 
 const (
 	readConns   = 4
 	busyTimeout = 10000 // ms; only other connections of this process can hold locks
 )
+
+// Sync settings of commits (PRAGMA synchronous; the journal is a WAL).
+const (
+	// SyncFull syncs the WAL at every commit: a write is on disk when Write
+	// returns, so neither a crash of the process nor a power loss loses it.
+	SyncFull = "full"
+	// SyncNormal syncs the WAL only at checkpoints: a crash of the process
+	// loses nothing, a power loss or an operating-system crash may lose the
+	// last acknowledged writes (never the database's consistency).
+	SyncNormal = "normal"
+)
+
+// Options tune Open.
+type Options struct {
+	// QueryTimeout bounds each read: a statement still running then is
+	// interrupted and fails with store.QueryTimeout (0 =
+	// store.DefaultQueryTimeout, negative = no limit).
+	QueryTimeout time.Duration
+	// Sync is SyncFull or SyncNormal ("" = SyncFull).
+	Sync string
+}
 
 // Store is a SQLite database holding one app's records and runtime state.
 // It is safe for concurrent use.
@@ -36,8 +61,11 @@ type Store struct {
 	uniques  map[string]map[string]string    // table → unique index name → dotted field path(s)
 	texts    map[string]map[string]textIndex // table → text index name → its FTS table
 
-	counts  *countCache
+	counts  *sqlstore.CountCache
 	queries *stmtLRU // prepared list/count statements on the read pool
+
+	queryTimeout time.Duration // 0 = none
+	reads        chan struct{} // the read pool's connections in use (read)
 
 	locks lockTable // record locks (locks.go)
 
@@ -53,8 +81,16 @@ var _ store.Store = (*Store)(nil)
 
 // Open opens (creating if needed) the database file at path, takes the
 // process lock "<path>.lock" and migrates the system tables. Call Sync before
-// using entity tables.
-func Open(ctx context.Context, path string) (_ *Store, err error) {
+// using entity tables. opts holds at most one Options (none: the defaults).
+func Open(ctx context.Context, path string, opts ...Options) (_ *Store, err error) {
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	syncMode, err := syncPragma(o.Sync)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -72,11 +108,14 @@ func Open(ctx context.Context, path string) (_ *Store, err error) {
 		stmts:   map[string]*sql.Stmt{},
 		uniques: map[string]map[string]string{},
 		texts:   map[string]map[string]textIndex{},
-		counts:  newCountCache(countCacheSize),
+		counts:  sqlstore.NewCountCache(sqlstore.CountCacheSize, true),
 		queries: newStmtLRU(queryCacheSize),
 		writes:  make(chan *writeReq),
-		quit:    make(chan struct{}),
-		stopped: make(chan struct{}),
+
+		queryTimeout: queryTimeout(o.QueryTimeout),
+		reads:        make(chan struct{}, readConns),
+		quit:         make(chan struct{}),
+		stopped:      make(chan struct{}),
 	}
 	go s.writeLoop(s.quit)
 	defer func() {
@@ -85,7 +124,7 @@ func Open(ctx context.Context, path string) (_ *Store, err error) {
 		}
 	}()
 
-	s.wdb, err = sql.Open("sqlite", dsn(abs, true))
+	s.wdb, err = sql.Open("sqlite", dsn(abs, true, syncMode))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
@@ -108,7 +147,7 @@ func Open(ctx context.Context, path string) (_ *Store, err error) {
 		return nil, err
 	}
 
-	s.rdb, err = sql.Open("sqlite", dsn(abs, false))
+	s.rdb, err = sql.Open("sqlite", dsn(abs, false, syncMode))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
@@ -124,10 +163,10 @@ func Open(ctx context.Context, path string) (_ *Store, err error) {
 
 // dsn builds the modernc DSN. Pragmas are per connection, so they go in the
 // DSN (the driver runs them on every new connection).
-func dsn(abs string, write bool) string {
+func dsn(abs string, write bool, sync string) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout))
-	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "synchronous("+sync+")")
 	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Add("_pragma", "cache_size(-8000)") // 8 MB page cache per connection
 	if write {
@@ -138,6 +177,63 @@ func dsn(abs string, write bool) string {
 	}
 	u := url.URL{Path: abs}
 	return "file://" + u.EscapedPath() + "?" + q.Encode()
+}
+
+// syncPragma is the PRAGMA synchronous value of a sync setting.
+func syncPragma(setting string) (string, error) {
+	switch setting {
+	case "", SyncFull:
+		return "FULL", nil
+	case SyncNormal:
+		return "NORMAL", nil
+	}
+	return "", fmt.Errorf("sync setting %q is neither %s nor %s", setting, SyncFull, SyncNormal)
+}
+
+// queryTimeout is the limit of an Options.QueryTimeout (0: none).
+func queryTimeout(d time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return store.DefaultQueryTimeout
+	case d < 0:
+		return 0
+	}
+	return d
+}
+
+// read runs fn on the read pool under the query timeout. It first waits
+// (without a limit of its own) for one of the pool's connections: every
+// read of the pool holds one of readConns slots, so a read holding a slot
+// finds a free connection, and the limit counts the read's own time, never
+// its wait behind slow queries of others.
+func (s *Store) read(ctx context.Context, fn func(context.Context, sqlstore.DB) error) error {
+	select {
+	case s.reads <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.reads }()
+	bctx, done := s.bound(ctx)
+	return done(fn(bctx, readDB{s}))
+}
+
+// bound limits a read to the query timeout. done cancels it and turns the
+// error of a read the limit stopped into store.QueryTimeout. A read
+// interrupted this way is a SELECT: even inside a write transaction SQLite
+// then undoes nothing.
+func (s *Store) bound(parent context.Context) (ctx context.Context, done func(error) error) {
+	if s.queryTimeout <= 0 {
+		return parent, func(err error) error { return err }
+	}
+	ctx, cancel := context.WithTimeout(parent, s.queryTimeout)
+	return ctx, func(err error) error {
+		stopped := err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && parent.Err() == nil
+		cancel()
+		if stopped {
+			return fmt.Errorf("%w (%v)", store.QueryTimeout(s.queryTimeout), err)
+		}
+		return err
+	}
 }
 
 func acquireLock(name string) (*os.File, error) {
@@ -194,11 +290,6 @@ func (s *Store) stopWriter() {
 	<-s.stopped
 }
 
-// stmt returns a statement prepared on the read pool, cached by its text.
-func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	return s.cachedStmt(ctx, s.rdb, "r", query)
-}
-
 // wstmt returns a statement prepared on the write connection, cached by its
 // text. It must not be called while a write transaction is open (it needs
 // the connection): Sync prepares the statements of every entity up front and
@@ -230,4 +321,24 @@ func (s *Store) cachedStmt(ctx context.Context, db *sql.DB, pool, query string) 
 	}
 	s.stmts[key] = st
 	return st, nil
+}
+
+// dialect is what SQLite says differently from the SQL this store shares
+// with store/postgres (sqlstore).
+var dialect = &sqlstore.Dialect{
+	Name: "sqlite",
+	TextList: func(values []string) any {
+		b, _ := json.Marshal(values)
+		return string(b)
+	},
+	In:                func(col, param string) string { return col + " IN (SELECT value FROM json_each(" + param + "))" },
+	IsUniqueViolation: isUniqueViolation,
+	Indexes: sqlstore.Indexes{
+		Expr:   indexExpr,
+		Column: func(expr string) string { return expr },
+		Geo:    func(path []string) (string, error) { return geoLatitude("doc", path) },
+	},
+	ContainsFold: func(col, param string) string {
+		return fnLike + "(" + col + ", " + param + ", " + strconv.Itoa(likeContains) + ")"
+	},
 }

@@ -3,10 +3,12 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"sync"
 	"testing"
 
 	"runway/store"
+	"runway/store/storetest"
 )
 
 // TestGroupCommitIsolatesFailures: concurrent writes share transactions, yet
@@ -90,5 +92,24 @@ func TestWriteAfterCloseFails(t *testing.T) {
 	err := s.Write(context.Background(), func(tx store.Tx) error { return tx.Insert(context.Background(), e, row(1, nil)) })
 	if !errors.Is(err, errClosed) {
 		t.Fatalf("write after close: %v", err)
+	}
+}
+
+// BenchmarkSync: one record per write, alone (each write waits for its
+// commit) and from 32 concurrent writers (group commit), with the commit
+// synced to disk (SyncFull) and not (SyncNormal). Compare the two settings
+// within one run: -bench Sync -count 5.
+func BenchmarkSync(b *testing.B) {
+	for _, mode := range []string{SyncNormal, SyncFull} {
+		open := func(t testing.TB) store.Store {
+			s, err := Open(context.Background(), filepath.Join(t.TempDir(), "runway.db"), Options{Sync: mode})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}
+		b.Run(mode+"/serial", func(b *testing.B) { storetest.BenchmarkInsert(b, open) })
+		b.Run(mode+"/parallel", func(b *testing.B) { storetest.BenchmarkInsertParallel(b, open) })
 	}
 }

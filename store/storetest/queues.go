@@ -31,9 +31,9 @@ func ClaimQueueLimits(t *testing.T, open Opener) {
 			t.Fatal(err)
 		}
 	}
-	inQueue("serial", Job(1, "PENDING", false), Job(2, "PENDING", false))
-	CreateJobs(t, s, Job(3, "PENDING", false))
-	inQueue("pair", Job(4, "PENDING", false), Job(5, "PENDING", false), Job(6, "PENDING", false))
+	inQueue("serial", Job(1, store.JobPending, false), Job(2, store.JobPending, false))
+	CreateJobs(t, s, Job(3, store.JobPending, false))
+	inQueue("pair", Job(4, store.JobPending, false), Job(5, store.JobPending, false), Job(6, store.JobPending, false))
 	limits := map[string]int{"serial": 1, "pair": 2}
 	claim := func(now int64) string {
 		t.Helper()
@@ -52,7 +52,7 @@ func ClaimQueueLimits(t *testing.T, open Opener) {
 		}
 	}
 	// A place frees up when a job ends...
-	if _, err := s.TransitionJob(ctx, ID(1), &store.JobChange{From: []string{"RUNNING"}, To: "FINISHED", Now: 600, Release: true}); err != nil {
+	if _, err := s.TransitionJob(ctx, ID(1), &store.JobChange{From: []store.JobStatus{store.JobRunning}, To: store.JobFinished, Now: 600, Release: true}); err != nil {
 		t.Fatal(err)
 	}
 	if got := claim(600); got != ID(2) {
@@ -67,7 +67,7 @@ func ClaimQueueLimits(t *testing.T, open Opener) {
 	// Many workers: a queue of limit 2 never runs more than 2 at once.
 	s2, _ := Open(t, open)
 	for i := 0; i < 12; i++ {
-		j := Job(100+i, "PENDING", false)
+		j := Job(100+i, store.JobPending, false)
 		CreateJobs(t, s2, j)
 		if err := s2.Write(ctx, func(tx store.Tx) error { return tx.SetJobQueue(ctx, j.ID, "pair") }); err != nil {
 			t.Fatal(err)

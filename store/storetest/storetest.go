@@ -69,8 +69,10 @@ func Run(t *testing.T, open Opener, reopen Reopener) {
 		{"FindOperators", FindOperators}, {"CompileErrors", CompileErrors}, {"Sort", Sort}, {"Paging", Paging},
 		{"Near", Near}, {"TextIndex", TextIndex}, {"TextIndexInOneWrite", TextIndexInOneWrite},
 		{"NestedObjectEquality", NestedObjectEquality},
-		{"ClaimJob", ClaimJob}, {"ClaimQueueLimits", ClaimQueueLimits}, {"CheckpointFencing", CheckpointFencing}, {"TransitionJob", TransitionJob},
-		{"StopStaleJobs", StopStaleJobs}, {"DeleteIDs", DeleteIDs}, {"Locks", Locks},
+		{"ClaimJob", ClaimJob}, {"ClaimQueueLimits", ClaimQueueLimits}, {"CheckpointFencing", CheckpointFencing},
+		{"TransitionJob", TransitionJob}, {"StopStaleJobs", StopStaleJobs}, {"DeleteIDs", DeleteIDs},
+		{"KeyValues", KeyValues}, {"BadNames", BadNames}, {"Files", Files}, {"FileRefsRace", FileRefsRace},
+		{"Locks", Locks},
 		{"MatchAgreesWithSQL", MatchAgreesWithSQL}, {"MatchErrorsLikeSQL", MatchErrorsLikeSQL},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.test(t, open) })

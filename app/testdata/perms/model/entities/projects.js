@@ -58,6 +58,9 @@ function probeAction(action) {
             t.field('name').val(t.field('name').val() + '!');
             sys.data.save(t, opts);
             return {saved: true};
+        case 'aggregate':
+            return {items: sys.data.aggregate('projects', [{match: {name: 'like(fx-)'}},
+                {group: {by: 'status', n: 'count()'}}], opts).toArray()};
         case 'remove':
             var d = sys.data.findById('projects', id, opts);
             if (d === null) {
