@@ -81,6 +81,12 @@ func TestScriptConditionsOnRecords(t *testing.T) {
 	if p.Total != 2 || len(p.Items) != 2 || p.Items[0]["title"] != "n003" || p.Items[1]["title"] != "n006" {
 		t.Errorf("filtered list: %+v", p)
 	}
+	// An aggregate reads the same records: counted, and grouped by kind.
+	var agg struct{ Items []obj }
+	s.Do("PUT", "/data/notes/aggregate", tok, `[{"group":{"by":"kind","n":"count()"}},{"sort":{"kind":"asc"}}]`).Status(200).Decode(&agg)
+	if got := fmt.Sprint(agg.Items); got != fmt.Sprintf("[map[kind:private n:1] map[kind:public n:%d]]", len(public)-1) {
+		t.Errorf("aggregate by kind: %s", got)
+	}
 	// One record: a note outside the condition does not exist for the
 	// reader; the condition saw the reader as the current user.
 	for id, kind := range kinds {

@@ -59,7 +59,8 @@ func (s *Service) Aggregate(ctx context.Context, c *Caller, e *app.Entity, body 
 }
 
 // restrictPipeline checks what the pipeline reads against c's permissions
-// and ANDs c's read conditions into its sources.
+// and ANDs c's read conditions into its sources (their script parts taken
+// as true: scan decides them record by record).
 func (s *Service) restrictPipeline(ctx context.Context, c *Caller, g *perms, p *aggregate.Pipeline) error {
 	access := map[*app.Entity]*perms{g.e: g}
 	for _, l := range p.Lookups() {
@@ -85,13 +86,13 @@ func (s *Service) restrictPipeline(ctx context.Context, c *Caller, g *perms, p *
 	if err != nil {
 		return err
 	}
-	p.Restrict(where)
+	p.Restrict(query.WithoutScripts(where))
 	for _, l := range p.Lookups() {
 		where, err := access[l.Foreign].where(ctx, opRead)
 		if err != nil {
 			return err
 		}
-		l.Restrict(where)
+		l.Restrict(query.WithoutScripts(where))
 	}
 	return nil
 }
@@ -127,8 +128,9 @@ func (s *Service) lookupRecords(ctx context.Context, c *Caller, st *aggregate.Lo
 }
 
 // scan streams the records of g's entity matching where (already holding
-// the caller's read condition), in id order, as the caller may read them,
-// a page at a time.
+// the caller's read condition without its scripts), in id order, as the
+// caller may read them, a page at a time: a read condition with scripts
+// decides each record (perms.readableRow).
 func (s *Service) scan(ctx context.Context, g *perms, where query.Expr) aggregate.Cursor {
 	return func(yield func(aggregate.Doc) bool) error {
 		sel := query.Select{Where: where, Sort: query.Sort{Target: idTarget}, Limit: aggregatePage}
@@ -138,6 +140,13 @@ func (s *Service) scan(ctx context.Context, g *perms, where query.Expr) aggregat
 			}
 			rows, err := s.store.Find(ctx, g.e, &sel)
 			if err != nil {
+				return err
+			}
+			read := len(rows)
+			if read > 0 {
+				sel.After = rows[read-1].ID
+			}
+			if rows, err = g.readable(ctx, rows); err != nil {
 				return err
 			}
 			docs, err := s.render(ctx, g, rows, nil)
@@ -153,10 +162,9 @@ func (s *Service) scan(ctx context.Context, g *perms, where query.Expr) aggregat
 					return nil
 				}
 			}
-			if len(rows) < aggregatePage {
+			if read < aggregatePage {
 				return nil
 			}
-			sel.After = rows[len(rows)-1].ID
 		}
 	}
 }

@@ -98,6 +98,25 @@ func (g *perms) scan(ctx context.Context, sel *query.Select, fn func(*store.Row)
 	}
 }
 
+// readable keeps the rows the caller may read, of rows the store found
+// under the read condition without its scripts.
+func (g *perms) readable(ctx context.Context, rows []store.Row) ([]store.Row, error) {
+	if !g.readScripted() {
+		return rows, nil
+	}
+	out := rows[:0]
+	for i := range rows {
+		ok, err := g.readableRow(ctx, &rows[i])
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, rows[i])
+		}
+	}
+	return out, nil
+}
+
 // readableRow decides the read permission on one stored record.
 func (g *perms) readableRow(ctx context.Context, row *store.Row) (bool, error) {
 	_, err := g.checkDecode(ctx, opRead, row)
