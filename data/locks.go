@@ -112,22 +112,64 @@ func (s *Service) LockScope(ctx context.Context) (context.Context, func()) {
 
 func lockKey(e *app.Entity, id string) string { return e.FullName + "/" + id }
 
+// namedKey is the key of a named lock (sys.utils.concurrency): apart from
+// records' keys, as no entity name holds a colon.
+func namedKey(key string) string { return "named:" + key }
+
+// scopeFor is ctx's lock scope; without one it is badRequest: a lock
+// nobody would release is a mistake.
+func scopeFor(ctx context.Context) (*lockScope, error) {
+	sc := scopeOf(ctx)
+	if sc == nil {
+		return nil, apperr.New(apperr.BadRequest, "A lock needs a lock scope (a script execution)")
+	}
+	return sc, nil
+}
+
 // LockRecord takes the lock of record id of e for ctx's lock scope, waiting
 // at most wait (0: one attempt), and reports whether it got it. The record
-// must exist and c may read it (notFound otherwise). Without a scope in
-// ctx it is badRequest: a lock nobody would release is a mistake.
+// must exist and c may read it (notFound otherwise).
 func (s *Service) LockRecord(ctx context.Context, c *Caller, e *app.Entity, id string, wait time.Duration) (bool, error) {
 	if err := CheckWritable(ctx); err != nil {
 		return false, err
 	}
-	sc := scopeOf(ctx)
-	if sc == nil {
-		return false, apperr.New(apperr.BadRequest, "A record lock needs a lock scope (a script execution)")
+	sc, err := scopeFor(ctx)
+	if err != nil {
+		return false, err
 	}
 	if _, err := s.Get(ctx, c, e, id, nil); err != nil {
 		return false, err
 	}
 	return s.locks.acquire(ctx, sc, lockKey(e, id), wait)
+}
+
+// Lock takes the named lock key (sys.utils.concurrency) for ctx's lock
+// scope, waiting at most wait (0: one attempt), and reports whether it got
+// it. Named locks are record locks under keys of the script's choosing:
+// reentrant in the scope, released when it ends, shared by the processes
+// of one database.
+func (s *Service) Lock(ctx context.Context, key string, wait time.Duration) (bool, error) {
+	sc, err := scopeFor(ctx)
+	if err != nil {
+		return false, err
+	}
+	return s.locks.acquire(ctx, sc, namedKey(key), wait)
+}
+
+// Unlock gives back one hold of ctx's lock scope on the named lock key
+// (nothing when the scope does not hold it).
+func (s *Service) Unlock(ctx context.Context, key string) error {
+	sc := scopeOf(ctx)
+	if sc == nil {
+		return nil
+	}
+	return s.locks.release(sc, namedKey(key))
+}
+
+// ForceUnlock frees the named lock key whoever holds it, in this process
+// or another.
+func (s *Service) ForceUnlock(ctx context.Context, key string) error {
+	return s.locks.forceFree(ctx, namedKey(key))
 }
 
 // UnlockRecord gives back one hold of ctx's lock scope on the lock of
@@ -290,6 +332,20 @@ func (l *locker) releaseAll(sc *lockScope) {
 			_ = l.free(sc, k) // best effort: the lease ends anyway
 		}
 	}
+}
+
+// forceFree releases key whoever holds it, then wakes this process's
+// waiters; a scope of this process that held it finds it gone.
+func (l *locker) forceFree(ctx context.Context, key string) error {
+	err := l.st.ReleaseLock(ctx, key, "")
+	l.mu.Lock()
+	delete(l.held, key)
+	if ch := l.freed[key]; ch != nil {
+		close(ch)
+		delete(l.freed, key)
+	}
+	l.mu.Unlock()
+	return err
 }
 
 // free releases key in the store, then wakes this process's waiters.

@@ -85,9 +85,6 @@ type Options struct {
 	// entries sys.storage encrypts (nil: encrypting throws).
 	Storage   store.KeyValues
 	SecretKey []byte
-	// Locks are sys.utils.concurrency's named locks (nil: locks within
-	// this process, NewLocalLocks).
-	Locks Locks
 	// Callbacks keep sys.events' registered callbacks (nil: in memory,
 	// NewMemoryCallbacks).
 	Callbacks Callbacks
@@ -123,7 +120,6 @@ type Engine struct {
 
 	listeners *listenerSet // the app's listeners (listeners.go)
 	ext       *extensions  // the app's services and packages (services.go)
-	locks     Locks        // sys.utils.concurrency
 	callbacks Callbacks    // sys.events.registerCallback
 
 	executions atomic.Int64 // top-level executions started (tests: the fast path takes none)
@@ -152,16 +148,13 @@ func New(a *app.App, d *data.Service, js *jobs.Service, log *slog.Logger, opts O
 	if opts.TimerCatchUp == 0 {
 		opts.TimerCatchUp = DefaultTimerCatchUp
 	}
-	if opts.Locks == nil {
-		opts.Locks = NewLocalLocks()
-	}
 	if opts.Callbacks == nil {
 		opts.Callbacks = NewMemoryCallbacks(opts.Clock)
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{app: a, data: d, jobs: js, log: log, opts: opts, locks: opts.Locks, callbacks: opts.Callbacks,
+	e := &Engine{app: a, data: d, jobs: js, log: log, opts: opts, callbacks: opts.Callbacks,
 		files: map[string]*goja.Program{}, libs: map[string]*goja.Program{},
 		pool: make(chan *runtime, opts.MaxIdle)}
 	var errs []error
@@ -429,7 +422,6 @@ type execution struct {
 	source     string // the function running at the top
 	depth      int    // listeners: how deep the listener running is (writes inside fire at depth+1)
 
-	lockKeys []string // sys.utils.concurrency locks taken (released at the end)
 	mu       sync.Mutex
 	done     chan struct{} // closed when interrupted (wakes script.wait)
 	over     bool
@@ -448,7 +440,7 @@ type lease struct {
 	ctx   context.Context // the context of the work (its operations: sys.context)
 	timer *time.Timer
 	stop  func() bool
-	locks func() // ends the execution's lock scope (record locks it still holds are released)
+	locks func() // ends the execution's lock scope (the locks it still holds are released)
 }
 
 // acquire takes a runtime for work as c: the one of the execution in
@@ -460,8 +452,9 @@ func (e *Engine) acquire(ctx context.Context, c *data.Caller, background bool) *
 	e.executions.Add(1)
 	rt := e.get()
 	x := &execution{rt: rt, caller: c, background: background, done: make(chan struct{}), started: time.Now()}
-	// Record locks taken by the execution's scripts are reentrant within it
-	// and released when it ends (sys.data.lock, app-model.md §7).
+	// Record locks and named locks taken by the execution's scripts are
+	// reentrant within it and released when it ends (sys.data.lock,
+	// sys.utils.concurrency, app-model.md §7).
 	ctx, endLocks := e.data.LockScope(ctx)
 	x.ctx = context.WithValue(ctx, execKey{}, x)
 	l := &lease{e: e, rt: rt, top: true, x: x, ctx: x.ctx, locks: endLocks}
@@ -514,7 +507,6 @@ func (l *lease) release() {
 		l.stop()
 	}
 	l.locks()
-	l.e.releaseLocks(x)
 	x.closeFiles()
 	l.rt.x = nil
 	l.rt.vm.ClearInterrupt()

@@ -1,6 +1,7 @@
 package script_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"strings"
@@ -176,8 +177,7 @@ func TestScriptEval(t *testing.T) {
 }
 
 func TestConcurrencyLocks(t *testing.T) {
-	locks := script.NewLocalLocks()
-	v := shop(t, script.Options{Locks: locks})
+	v := shop(t)
 	got := v.mustEval(`
 		var c = sys.utils.concurrency, r = [];
 		r.push(c.tryLock('k1'), c.tryLock('k1'));   // reentrant for the same script
@@ -189,23 +189,33 @@ func TestConcurrencyLocks(t *testing.T) {
 	if got != `[true,true,"inside",true]` {
 		t.Errorf("locks: %s", got)
 	}
-	// A lock held by another owner: tryLock fails at once, and waits for
-	// its release when given a timeout.
-	if !locks.Lock("shared", "another process", 0, nil) {
-		t.Fatal("lock not taken")
+	// A lock held by another owner (a lock scope of its own, as another
+	// execution or process has): tryLock fails at once, and waits for its
+	// release when given a timeout.
+	other, end := v.d.LockScope(context.Background())
+	defer end()
+	if ok, err := v.d.Lock(other, "shared", 0); !ok || err != nil {
+		t.Fatalf("lock not taken: %v", err)
 	}
 	if got := v.mustEval(`return sys.utils.concurrency.tryLock('shared');`); got != "false" {
 		t.Errorf("tryLock of a held lock: %s", got)
 	}
-	go locks.Unlock("shared", "another process")
+	go func() { _ = v.d.Unlock(other, "shared") }()
 	if got := v.mustEval(`return sys.utils.concurrency.tryLock('shared', 30);`); got != "true" {
 		t.Errorf("tryLock waiting for the release: %s", got)
 	}
 	// The script ended: its locks are free.
 	for _, k := range []string{"shared", "k3"} {
-		if !locks.Lock(k, "another process", 0, nil) {
-			t.Errorf("%s still held after the script ended", k)
+		if ok, err := v.d.Lock(other, k, 0); !ok || err != nil {
+			t.Errorf("%s still held after the script ended (%v)", k, err)
 		}
+	}
+	// forceUnlock frees a lock whoever holds it; named locks are apart
+	// from record locks.
+	if got := v.mustEval(`var c = sys.utils.concurrency, r = [c.tryLock('k3')];
+		c.forceUnlock('k3'); r.push(c.tryLock('k3'));
+		return r;`); got != "[false,true]" {
+		t.Errorf("forceUnlock: %s", got)
 	}
 	_, err := v.eval(`sys.utils.concurrency.forceUnlock('x'); sys.utils.concurrency.lock('');`)
 	if !apperr.Is(err, apperr.BadRequest) {

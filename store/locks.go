@@ -16,6 +16,7 @@ type Locks interface {
 	// RenewLocks moves to until the end of the leases owner holds on keys
 	// (keys it no longer holds are left alone).
 	RenewLocks(ctx context.Context, owner string, keys []string, until int64) error
-	// ReleaseLock frees key if owner holds it.
+	// ReleaseLock frees key if owner holds it; an empty owner frees it
+	// whoever holds it.
 	ReleaseLock(ctx context.Context, key, owner string) error
 }

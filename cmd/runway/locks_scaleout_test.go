@@ -10,7 +10,8 @@ import (
 
 // TestLocksAcrossProcesses: two "runway serve" processes on one PostgreSQL
 // database (the authority test app, whose append action waits for a gate
-// note before it appends its mark). An action holding a record on A keeps
+// note before it appends its mark). A script on A holding a named lock
+// keeps B's scripts from taking it. An action holding a record on A keeps
 // B's scripts from locking it and makes an action on B wait: they run one
 // after the other. The lock of a process that is SIGKILLed lapses after
 // --lock-lease.
@@ -61,6 +62,36 @@ func TestLocksAcrossProcesses(t *testing.T) {
 		return string(body)
 	}
 
+	setGate := func(body string) {
+		t.Helper()
+		if code, resp := b.call("PUT", "/data/notes/"+gateID, tok, map[string]any{"body": body}); code != http.StatusOK {
+			t.Fatalf("gate %s: %d %v", body, code, resp)
+		}
+	}
+
+	// A named lock (sys.utils.concurrency) that a script on A holds until
+	// the gate opens: B's scripts cannot take it until A's execution ends.
+	named := make(chan int, 1)
+	go func() {
+		code, _, _ := rawCall("PUT", a.URL+"/data/notes/run", tok, map[string]any{"code": `sys.utils.concurrency.lock('shared');
+			var l = sys.data.createRecord('logs'); l.field('message').val('started N'); sys.data.save(l);
+			while (sys.data.findOne('notes', {title: 'gate'}).field('body').val() !== 'open') { sys.utils.script.wait(10); }
+			return true;`})
+		named <- code
+	}()
+	waitFor("A to hold the named lock", func() bool { return started("N") })
+	if got := runOn(b, `return sys.utils.concurrency.tryLock('shared');`); got != "false" {
+		t.Fatalf("B took a named lock A holds: %s", got)
+	}
+	setGate("open")
+	if code := <-named; code != http.StatusOK {
+		t.Fatalf("A's script holding the named lock: %d", code)
+	}
+	if got := runOn(b, `return sys.utils.concurrency.tryLock('shared', 5);`); got != "true" {
+		t.Fatalf("B could not take the named lock A's ended script held: %s", got)
+	}
+	setGate("closed")
+
 	doneA := appendOn(a, "A")
 	waitFor("A to start", func() bool { return started("A") })
 	if got := runOn(b, `return sys.data.tryLockById('notes', 'ID', 0);`); got != "null" {
@@ -71,9 +102,7 @@ func TestLocksAcrossProcesses(t *testing.T) {
 	if started("B") {
 		t.Fatal("B's action started while A held the record")
 	}
-	if code, body := b.call("PUT", "/data/notes/"+gateID, tok, map[string]any{"body": "open"}); code != http.StatusOK {
-		t.Fatalf("open the gate: %d %v", code, body)
-	}
+	setGate("open")
 	if ca, cb := <-doneA, <-doneB; ca != http.StatusOK || cb != http.StatusOK {
 		t.Fatalf("actions: A %d, B %d", ca, cb)
 	}
@@ -82,9 +111,7 @@ func TestLocksAcrossProcesses(t *testing.T) {
 	}
 
 	// A takes the record again and dies holding it: the lock lapses.
-	if code, body := b.call("PUT", "/data/notes/"+gateID, tok, map[string]any{"body": "closed"}); code != http.StatusOK {
-		t.Fatalf("close the gate: %d %v", code, body)
-	}
+	setGate("closed")
 	appendOn(a, "C")
 	waitFor("C to start", func() bool { return started("C") })
 	a.kill()

@@ -37,9 +37,10 @@ func (s *Store) RenewLocks(ctx context.Context, owner string, keys []string, unt
 	return nil
 }
 
-// ReleaseLock frees key if owner holds it (store.Locks).
+// ReleaseLock frees key if owner holds it, or whoever does when owner is
+// empty (store.Locks).
 func (s *Store) ReleaseLock(ctx context.Context, key, owner string) error {
-	if _, err := s.pool.Exec(ctx, `DELETE FROM _locks WHERE key = $1 AND owner = $2`, key, owner); err != nil {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM _locks WHERE key = $1 AND ($2 = '' OR owner = $2)`, key, owner); err != nil {
 		return fmt.Errorf("postgres: release lock %s: %w", key, err)
 	}
 	return nil

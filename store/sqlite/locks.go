@@ -49,12 +49,13 @@ func (s *Store) RenewLocks(_ context.Context, owner string, keys []string, until
 	return nil
 }
 
-// ReleaseLock frees key if owner holds it (store.Locks).
+// ReleaseLock frees key if owner holds it, or whoever does when owner is
+// empty (store.Locks).
 func (s *Store) ReleaseLock(_ context.Context, key, owner string) error {
 	t := &s.locks
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if l, held := t.m[key]; held && l.owner == owner {
+	if l, held := t.m[key]; held && (owner == "" || l.owner == owner) {
 		delete(t.m, key)
 	}
 	return nil

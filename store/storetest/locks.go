@@ -8,7 +8,8 @@ import (
 
 // Locks: a key is held by one owner at a time; the owner takes it again
 // (renewing its lease); another owner gets it only once it is released or
-// its lease has ended; renewals and releases by others change nothing.
+// its lease has ended; renewals and releases by others change nothing;
+// a release without an owner frees the key.
 func Locks(t *testing.T, open Opener) {
 	s := open(t)
 	ctx := context.Background()
@@ -64,6 +65,13 @@ func Locks(t *testing.T, open Opener) {
 	}
 	if !acquire("k", "a", 600, 700) {
 		t.Fatal("a released key was not free")
+	}
+	// A release without an owner frees the key whoever holds it.
+	if err := s.ReleaseLock(ctx, "k", ""); err != nil {
+		t.Fatal(err)
+	}
+	if !acquire("k", "b", 600, 700) {
+		t.Fatal("a key released without an owner was not free")
 	}
 	// Many owners race for one key: exactly one wins.
 	var wg sync.WaitGroup
