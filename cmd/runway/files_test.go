@@ -25,7 +25,6 @@ import (
 	"runway/data"
 	"runway/query"
 	"runway/runtime"
-	"runway/store/postgres"
 	_ "runway/store/sqlite" // the sqlite driver, to hold the database's write lock
 )
 
@@ -119,16 +118,7 @@ func TestFileCrashBetweenBlobAndRow(t *testing.T) {
 		})
 	})
 	t.Run("postgres+s3", func(t *testing.T) {
-		base := os.Getenv("RUNWAY_TEST_POSTGRES")
-		if base == "" {
-			t.Skip("set RUNWAY_TEST_POSTGRES to run the PostgreSQL half")
-		}
-		t.Parallel()
-		dbURL, drop, err := postgres.CreateTestDatabase(context.Background(), base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = drop() })
+		dbURL := sharedDatabase(t)
 		s3 := blobtest.StartS3(t)
 		crashBetweenBlobAndRow(t, crashSetup{
 			args:  []string{"--data", t.TempDir(), "--db", dbURL, "--blob", s3.URL},
@@ -258,16 +248,7 @@ func crashBetweenBlobAndRow(t *testing.T, c crashSetup) {
 // attachable and shareable through the other, and a release on one holds
 // on the other.
 func TestTwoProcessesFiles(t *testing.T) {
-	base := os.Getenv("RUNWAY_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("set RUNWAY_TEST_POSTGRES to run the two-process file test")
-	}
-	t.Parallel()
-	dbURL, drop, err := postgres.CreateTestDatabase(context.Background(), base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = drop() })
+	dbURL := sharedDatabase(t)
 	s3 := blobtest.StartS3(t)
 	env := append([]string{"RUNWAY_ADMIN_PASSWORD=" + filesAdminPassword}, s3.Env...)
 	serveOn := func() *server {
