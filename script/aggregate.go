@@ -127,33 +127,20 @@ func plainObject(o *goja.Object) bool {
 }
 
 // itemsResultSet is a ResultSet over plain objects held in memory (the
-// items of an aggregate): hasNext, next, toArray, count, close.
+// items of an aggregate), each read into a JS value when the script gets to
+// it: a pagedResultSet whose offsets are positions in items.
 func (rt *runtime) itemsResultSet(items [][]byte) goja.Value {
-	pos := 0
-	next := func() goja.Value {
-		if pos >= len(items) {
-			rt.throwf(apperr.BadRequest, "No more records in the result set")
+	return rt.pagedResultSet("", 0, func(offset string, n int) ([]goja.Value, string, int64) {
+		from, _ := strconv.Atoi(offset)
+		to := min(from+n, len(items))
+		page := make([]goja.Value, 0, to-from)
+		for _, it := range items[from:to] {
+			page = append(page, rt.parseJSON(it))
 		}
-		pos++
-		return rt.parseJSON(items[pos-1])
-	}
-	return rt.obj(map[string]func(goja.FunctionCall) goja.Value{
-		"hasNext": func(goja.FunctionCall) goja.Value { return rt.vm.ToValue(pos < len(items)) },
-		"next":    func(goja.FunctionCall) goja.Value { return next() },
-		"count":   func(goja.FunctionCall) goja.Value { return rt.vm.ToValue(len(items)) },
-		"toArray": func(goja.FunctionCall) goja.Value {
-			if len(items)-pos > maxToArray {
-				rt.throwf("systemException", "toArray() returns at most %d records; iterate with hasNext()/next()", maxToArray)
-			}
-			var out []any
-			for pos < len(items) {
-				out = append(out, next())
-			}
-			return rt.vm.NewArray(out...)
-		},
-		"close": func(goja.FunctionCall) goja.Value {
-			pos = len(items)
-			return goja.Undefined()
-		},
+		next := ""
+		if to < len(items) {
+			next = strconv.Itoa(to)
+		}
+		return page, next, int64(len(items))
 	})
 }

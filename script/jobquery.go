@@ -136,8 +136,9 @@ func deref(s *string) string {
 	return *s
 }
 
-// pagedResultSet is a sys.commons.ResultSet — hasNext(), next(), count(),
-// toArray(), close() — over pages that fetch reads: the items after
+// pagedResultSet is a sys.commons.ResultSet of plain values — hasNext(),
+// next(), count(), toArray(), close() — (jobs, job log lines, aggregate
+// items) over pages that fetch reads: the items after
 // offset (at most n), the offset of the next page ("" after the last) and
 // the number of matches. limit caps the items (0: none). The first page is
 // read at once.
