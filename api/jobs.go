@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 	"slices"
-	"time"
 
 	"runway/apperr"
 	"runway/data"
@@ -35,7 +34,7 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, c *data.Caller
 // jobLogs: GET /status/jobs/{id}/logs, alias /status/job/{id}/logs
 // (rest-api.md §9.7).
 func (s *Server) jobLogs(w http.ResponseWriter, r *http.Request, c *data.Caller) error {
-	f, err := jobs.ParseLogFilter(params(r), s.data.Now(), s.location())
+	f, err := jobs.ParseLogFilter(params(r), s.data.Now(), s.data.Location()) // "today": the app's time zone
 	if err != nil {
 		return err
 	}
@@ -58,17 +57,6 @@ func (s *Server) jobCommand(w http.ResponseWriter, r *http.Request, c *data.Call
 		return err
 	}
 	return writeJSON(w, j)
-}
-
-// location is the time zone of "today" and "yesterday": the app's default
-// time zone, UTC when it has none.
-func (s *Server) location() *time.Location {
-	if tz := s.data.App().DefaultTimezone; tz != "" {
-		if loc, err := time.LoadLocation(tz); err == nil {
-			return loc
-		}
-	}
-	return time.UTC
 }
 
 // asyncDelete answers an _async=true delete with the reference of the job
