@@ -1,9 +1,10 @@
 // Package sqlstore is the SQL both stores share: store/sqlite and
-// store/postgres run the same statements for the job queue and job log,
-// secrets, sessions, sequences, app state, the rows of entity tables, the
-// schema bookkeeping (migrations, managed expression indexes) and the
-// count cache; the helpers of their query compilers (sort keys, near
-// order, target paths) live here too. Each store keeps only its dialect:
+// store/postgres run the same statements for the job queue (with its
+// queues' limits) and job log, secrets, sessions, sequences, app state,
+// the rows of entity tables, the schema bookkeeping (migrations, managed
+// expression indexes) and the count cache; the helpers of their query
+// compilers (sort keys, near order, target paths) live here too. Each
+// store keeps only its dialect:
 // how to connect and run a transaction (SQLite's single writer with group
 // commit, PostgreSQL's pool and NOTIFY), its query compiler's expressions
 // (json_extract vs jsonb operators), its entity table DDL, text indexes
@@ -13,8 +14,9 @@
 // read, and run on a DB (a pool or a transaction) that each store adapts
 // from its driver. What the databases say differently is a Dialect field:
 // how a list of values is one parameter (TextList, In), identifier length,
-// bytewise text columns, SKIP LOCKED, a case-insensitive contains, unique
-// violations and how index expressions are written.
+// bytewise text columns, SKIP LOCKED and serialized queue claims, a
+// case-insensitive contains, unique violations and how index expressions
+// are written.
 //
 // Adding a table and its queries to both stores is written once:
 //
