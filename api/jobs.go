@@ -82,23 +82,8 @@ func (s *Server) jobLogs(w http.ResponseWriter, r *http.Request, c *data.Caller)
 	q := params(r)
 	var f store.JobLogFilter
 	var err error
-	p, err := single(q, "period")
-	if err != nil {
+	if f.From, f.To, err = s.window(q); err != nil {
 		return err
-	}
-	if p != "" {
-		from, to, err := parsePeriod(p, s.data.Now(), s.location())
-		if err != nil {
-			return badParam("period", "%q: %v (use e.g. 3h 30m, today or yesterday)", p, err)
-		}
-		f.From, f.To = &from, &to
-	} else {
-		if f.From, err = msParam(q, "from"); err != nil {
-			return err
-		}
-		if f.To, err = msParam(q, "to"); err != nil {
-			return err
-		}
 	}
 	levels, err := enumList(q, "level", []string{jobs.Info, jobs.Warn, jobs.Error})
 	if err != nil {
@@ -133,6 +118,28 @@ func (s *Server) jobCommand(w http.ResponseWriter, r *http.Request, c *data.Call
 		return err
 	}
 	return writeJSON(w, j)
+}
+
+// window reads the time window of a log query (rest-api.md §8.2, §9.7):
+// period, relative to now, when given (from and to are then ignored),
+// else from and to in ms.
+func (s *Server) window(q url.Values) (from, to *int64, err error) {
+	p, err := single(q, "period")
+	if err != nil {
+		return nil, nil, err
+	}
+	if p != "" {
+		start, end, err := parsePeriod(p, s.data.Now(), s.location())
+		if err != nil {
+			return nil, nil, badParam("period", "%q: %v (use e.g. 3h 30m, today or yesterday)", p, err)
+		}
+		return &start, &end, nil
+	}
+	if from, err = msParam(q, "from"); err != nil {
+		return nil, nil, err
+	}
+	to, err = msParam(q, "to")
+	return from, to, err
 }
 
 // location is the time zone of "today" and "yesterday": the app's default

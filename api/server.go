@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"runway/apperr"
+	"runway/applog"
 	"runway/auth"
 	"runway/data"
 	"runway/jobs"
@@ -39,17 +40,19 @@ type Server struct {
 	jobs *jobs.Service
 	log  *slog.Logger
 	mux  *routeMux
+
+	appLog *applog.Service
 }
 
 // New builds the server and its routes.
-func New(cfg Config, d *data.Service, a *auth.Service, j *jobs.Service, log *slog.Logger) *Server {
+func New(cfg Config, d *data.Service, a *auth.Service, j *jobs.Service, al *applog.Service, log *slog.Logger) *Server {
 	if cfg.MaxBodySize <= 0 {
 		cfg.MaxBodySize = DefaultMaxBodySize
 	}
 	if cfg.Env == "" {
 		cfg.Env = "dev"
 	}
-	s := &Server{cfg: cfg, data: d, auth: a, jobs: j, log: log, mux: &routeMux{ServeMux: http.NewServeMux()}}
+	s := &Server{cfg: cfg, data: d, auth: a, jobs: j, appLog: al, log: log, mux: &routeMux{ServeMux: http.NewServeMux()}}
 	s.routes()
 	return s
 }
@@ -102,6 +105,11 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("DELETE "+b+"/data/{entity}/{ids}", s.authed(s.deleteRecords))
 	// Actions over one record or an id list (sys.users' built-in ones too).
 	s.mux.HandleFunc("PUT "+b+"/data/{entity}/{ids}/{action}", s.authed(s.recordsAction))
+	// History, under its current name and its older one (rest-api.md §6.12).
+	for _, name := range []string{"auditLogs", "history"} {
+		s.mux.HandleFunc("GET "+b+"/data/{entity}/"+name, s.authed(s.history))
+		s.mux.HandleFunc("GET "+b+"/data/{entity}/{id}/"+name, s.authed(s.history))
+	}
 
 	s.mux.HandleFunc("GET "+b+"/maintenance", s.authed(s.getMaintenance))
 	s.mux.HandleFunc("PUT "+b+"/maintenance", s.authed(s.putMaintenance))
@@ -113,6 +121,10 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET "+b+"/status/jobs/{id}/logs", s.authed(s.jobLogs))
 	s.mux.HandleFunc("GET "+b+"/status/job/{id}/logs", s.authed(s.jobLogs))
 	s.mux.HandleFunc("PUT "+b+"/status/jobs/{id}/{command}", s.authed(s.jobCommand))
+
+	// The app log (rest-api.md §8).
+	s.mux.HandleFunc("GET "+b+"/status/logs", s.authed(s.listLogs))
+	s.mux.HandleFunc("POST "+b+"/status/logs", s.authed(s.createLog))
 
 	// Everything else is a JSON 404, including known paths with another
 	// method, so every answer has the error body of rest-api.md §2.

@@ -321,6 +321,9 @@ func (s *Service) runScript(ctx context.Context, c *Caller, call *ActionCall, cu
 	if err != nil {
 		return nil, err
 	}
+	if err := s.actionPerformed(ctx, c, call); err != nil {
+		return nil, err
+	}
 	s.emit(ctx, &Event{Type: ActionPerformed, Entity: call.Entity, ID: call.ID, Version: call.Version, Label: call.Label,
 		Record: call.Record, Old: call.Old, Action: call.Action.Name, Caller: c, Source: EventSource(c)})
 	if resp == nil && custom {

@@ -7,6 +7,7 @@ import (
 
 	"runway/app"
 	"runway/apperr"
+	"runway/history"
 	"runway/query"
 	"runway/record"
 	"runway/store"
@@ -182,8 +183,10 @@ func (s *Service) DeleteBatch(ctx context.Context, c *Caller, e *app.Entity, st 
 	var done []Outcome
 	var deleted []string
 	var docs [][]byte
+	now := s.nowMillis()
 	err := s.store.Write(ctx, func(tx store.Tx) error {
 		done, deleted, docs = done[:0], deleted[:0], docs[:0]
+		var changes []*history.Change
 		var rows []store.Row
 		var err error
 		if st.IDs != nil {
@@ -233,6 +236,7 @@ func (s *Service) DeleteBatch(ctx context.Context, c *Caller, e *app.Entity, st 
 			}
 			done = append(done, Outcome{id, Result{Status: "ok", Response: doc}})
 			deleted, docs = append(deleted, id), append(docs, row.Doc)
+			changes = append(changes, s.deleted(c, e, row, now))
 		}
 		// One statement for the batch: the rows were read in this
 		// transaction, so each one is there.
@@ -240,6 +244,11 @@ func (s *Service) DeleteBatch(ctx context.Context, c *Caller, e *app.Entity, st 
 			return err
 		} else if n != int64(len(deleted)) {
 			return fmt.Errorf("data: deleted %d of %d records of %s", n, len(deleted), e.FullName)
+		}
+		// One entry per deleted record, committed with the deletes and the
+		// checkpoint: a batch replayed after a crash writes them once.
+		if err := addHistory(ctx, tx, s.historyEntries(changes...)); err != nil {
+			return err
 		}
 		return checkpoint(tx, done)
 	})

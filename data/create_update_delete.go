@@ -9,6 +9,7 @@ import (
 
 	"runway/app"
 	"runway/apperr"
+	"runway/history"
 	"runway/query"
 	"runway/record"
 	"runway/store"
@@ -70,6 +71,12 @@ func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[s
 		row = &store.Row{ID: id, Label: label, Doc: record.Encode(e, id, 0, label, v, nil), Created: w.now, Modified: w.now}
 		if err := tx.Insert(ctx, e, row); err != nil {
 			return w.writeErr(err, v)
+		}
+		if ch := s.historyChange(c, e, history.Created, pathCreate); ch != nil {
+			ch.Time, ch.RecordID, ch.Label, ch.Doc, ch.New = w.now, id, label, row.Doc, v
+			if err := addHistory(ctx, tx, s.historyEntries(ch)); err != nil {
+				return err
+			}
 		}
 		return w.savePassword(tx, id)
 	})
@@ -178,9 +185,17 @@ func (s *Service) updateOnce(ctx context.Context, c *Caller, e *app.Entity, id s
 	}
 	row := &store.Row{ID: id, Version: version, Label: label, Doc: record.Encode(e, id, version, label, v, nil),
 		Created: cur.Created, Modified: w.now}
+	var entries []store.HistoryEntry
+	if ch := s.historyChange(c, e, history.Changed, pathUpdate); ch != nil {
+		ch.Time, ch.RecordID, ch.Label, ch.Version, ch.Old, ch.New = w.now, id, label, version, old, v
+		entries = s.historyEntries(ch)
+	}
 	err = s.store.Write(ctx, func(tx store.Tx) error {
 		if err := tx.Update(ctx, e, row, cur.Version); err != nil {
 			return w.writeErr(err, v)
+		}
+		if err := addHistory(ctx, tx, entries); err != nil {
+			return err
 		}
 		w.noteRanks(v)
 		return w.savePassword(tx, id)
@@ -235,6 +250,9 @@ func (s *Service) Delete(ctx context.Context, c *Caller, e *app.Entity, id strin
 		doc = row.Doc
 		if err := tx.Delete(ctx, e, id); err != nil {
 			return storeErr(e, id, err)
+		}
+		if err := addHistory(ctx, tx, s.historyEntries(s.deleted(c, e, row, s.nowMillis()))); err != nil {
+			return err
 		}
 		return forgetUser(ctx, tx, e, id)
 	})
@@ -329,8 +347,10 @@ func (s *Service) deleteIDs(ctx context.Context, g *perms, ids []string) (map[st
 	}
 	var deleted []string
 	var docs [][]byte
+	now := s.nowMillis()
 	err := s.store.Write(ctx, func(tx store.Tx) error {
 		deleted, docs = deleted[:0], docs[:0]
+		var changes []*history.Change
 		rows, err := tx.GetMany(ctx, e, valid)
 		if err != nil {
 			return err
@@ -365,8 +385,9 @@ func (s *Service) deleteIDs(ctx context.Context, g *perms, ids []string) (map[st
 			}
 			results[id] = Result{Status: "ok", Response: doc}
 			deleted, docs = append(deleted, id), append(docs, row.Doc)
+			changes = append(changes, s.deleted(g.c, e, row, now))
 		}
-		return nil
+		return addHistory(ctx, tx, s.historyEntries(changes...))
 	})
 	if err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ import (
 	"runway/app"
 	"runway/apperr"
 	"runway/clock"
+	"runway/history"
 	"runway/store"
 )
 
@@ -88,6 +89,9 @@ type Options struct {
 	// Events receives the data events of committed writes and actions
 	// (listeners, package script; nil: no event is built).
 	Events Events
+	// History records the changes of records of entities with history,
+	// in their write transactions (nil: no history is kept).
+	History *history.Service
 	// OnUserWrite, when set, is called after a sys.users record was written
 	// or deleted (the auth service drops cached sessions and revokes them
 	// when the user can no longer log in).

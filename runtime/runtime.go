@@ -26,9 +26,11 @@ import (
 
 	"runway/api"
 	"runway/app"
+	"runway/applog"
 	"runway/auth"
 	"runway/clock"
 	"runway/data"
+	"runway/history"
 	"runway/jobs"
 	"runway/script"
 	"runway/store"
@@ -58,6 +60,8 @@ type Config struct {
 	// runtime owns is set from the fields above whatever these say: the
 	// clock, the environment, whether other processes share the store,
 	// and the services' calls to each other.
+	History history.Options
+	AppLog  applog.Options
 	Auth    auth.Options
 	Jobs    jobs.Config
 	Scripts script.Options
@@ -70,7 +74,9 @@ type Config struct {
 type Runtime struct {
 	App     *app.App
 	Store   store.Store
+	History *history.Service
 	Data    *data.Service
+	AppLog  *applog.Service
 	Jobs    *jobs.Service
 	Scripts *script.Engine
 	Auth    *auth.Service
@@ -85,6 +91,7 @@ type Runtime struct {
 // Timings of the background work.
 const (
 	sweepEvery      = 10 * time.Minute // expired sessions are deleted
+	pruneEvery      = time.Hour        // history and app logs past their retention are deleted
 	shutdownTimeout = 20 * time.Second // running jobs have to reach their checkpoint
 )
 
@@ -112,7 +119,7 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 	}
 	err := r.Store.Sync(ctx, cfg.App)
 	if err == nil {
-		err = r.build(cfg)
+		err = r.build(ctx, cfg)
 	}
 	if err != nil {
 		r.closeStore()
@@ -122,41 +129,91 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 }
 
 // build builds the services on r.Store, each after those it uses.
-func (r *Runtime) build(cfg Config) error {
+func (r *Runtime) build(ctx context.Context, cfg Config) error {
 	up := upcalls{r}
+	var err error
+	if r.History, err = history.New(ctx, cfg.App, r.Store, cfg.Clock, cfg.Log, cfg.History); err != nil {
+		return err
+	}
 	r.Data = data.New(cfg.App, r.Store, cfg.Log, data.Options{Clock: cfg.Clock, ShowMailSecrets: cfg.Env == "dev",
-		Scripts: up, Events: up, OnUserWrite: up.userWritten})
+		History: r.History, Scripts: up, Events: up, OnUserWrite: up.userWritten})
+	r.AppLog = applog.New(r.Store, cfg.Clock, cfg.Log, cfg.AppLog)
 
 	jc := cfg.Jobs
 	jc.Listeners = up
 	r.Jobs = jobs.New(r.Store, r.Data, cfg.Log, jc)
 
 	sc := cfg.Scripts
-	sc.Clock, sc.Env = cfg.Clock, cfg.Env
-	var err error
+	sc.Clock, sc.Env, sc.AppLog = cfg.Clock, cfg.Env, r.AppLog
 	if r.Scripts, err = script.New(cfg.App, r.Data, r.Jobs, cfg.Log, sc); err != nil {
 		return fmt.Errorf("scripts: %w", err)
 	}
 
 	ac := cfg.Auth
 	_, shared := r.Store.(*postgres.Store) // other processes may share a PostgreSQL database
-	ac.Clock, ac.Shared = cfg.Clock, shared
+	ac.Clock, ac.Shared, ac.AppLog = cfg.Clock, shared, r.AppLog
 	r.Auth = auth.New(r.Data, cfg.Log, ac)
 
 	hc := cfg.API
 	hc.Env = cfg.Env
-	r.API = api.New(hc, r.Data, r.Auth, r.Jobs, cfg.Log)
+	r.API = api.New(hc, r.Data, r.Auth, r.Jobs, r.AppLog, cfg.Log)
 	return nil
 }
 
-// Start runs the background work: the job workers, the time listeners and
-// the sweep of expired sessions. The offline commands do not call it.
+// Start runs the background work: the app log's writer, the job workers,
+// the time listeners, the sweep of expired sessions and the pruning of
+// history and app logs. The offline commands do not call it.
 func (r *Runtime) Start() {
 	ctx, stop := context.WithCancel(context.Background())
 	r.stop = stop
+	r.AppLog.Start()
 	r.Jobs.Start()
 	r.Scripts.Start()
 	r.bg.Go(func() { r.Auth.Sweep(ctx, sweepEvery) })
+	r.bg.Go(func() { r.pruneLoop(ctx, pruneEvery) })
+}
+
+// pruneLoop prunes at once, then every interval until ctx ends.
+func (r *Runtime) pruneLoop(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := r.Prune(ctx); err != nil && ctx.Err() == nil {
+			r.log.Error("prune history and app logs", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// prunePause is the pause between two pruning batches, leaving the
+// database to the requests.
+const prunePause = 10 * time.Millisecond
+
+// Prune deletes the history entries and the app logs past their
+// retention, one short batch (transaction) at a time, and returns when
+// nothing is left (or ctx ends).
+func (r *Runtime) Prune(ctx context.Context) error {
+	for _, step := range []func(context.Context) (int64, error){r.History.PruneStep, r.AppLog.PruneStep} {
+		for {
+			n, err := step(ctx)
+			if err != nil || n == 0 {
+				if err != nil {
+					return err
+				}
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(prunePause):
+			}
+		}
+	}
+	return nil
 }
 
 // Close stops the background work — running jobs finish their batch and
@@ -174,6 +231,7 @@ func (r *Runtime) Close() error {
 	}
 	r.bg.Wait()
 	r.Auth.Wait()
+	r.AppLog.Close()
 	return r.closeStore()
 }
 

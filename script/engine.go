@@ -34,6 +34,7 @@ import (
 	"github.com/dop251/goja"
 
 	"runway/app"
+	"runway/applog"
 	"runway/clock"
 	"runway/data"
 	"runway/jobs"
@@ -64,6 +65,9 @@ type Options struct {
 	// Clock drives the time listeners and sys.utils' dates (nil: the wall
 	// clock).
 	Clock clock.Clock
+	// AppLog receives sys.logs lines (besides the server log; nil: only
+	// the server log).
+	AppLog *applog.Service
 }
 
 // Engine runs the scripts of one app. It implements data.Scripts.

@@ -387,10 +387,7 @@ func (rt *runtime) recordMethods() {
 			return c.This
 		},
 		"action": func(c goja.FunctionCall) goja.Value { return rt.recordAction(rec(c), c) },
-		"auditLogs": func(goja.FunctionCall) goja.Value {
-			rt.throwf(apperr.BadRequest, "record.auditLogs() is not supported yet")
-			return nil
-		},
+		"auditLogs": func(c goja.FunctionCall) goja.Value { return rt.recordAuditLogs(rec(c)) },
 	})
 }
 

@@ -91,6 +91,8 @@ type Tx interface {
 	NextSequence(ctx context.Context, name string, floor int64) (int64, error)
 	// JobTx: jobs checkpoint in the transaction of their work (jobs.go).
 	JobTx
+	// HistoryTx: a record's history is written with its change (history.go).
+	HistoryTx
 }
 
 // Session is a login session; only the token's hash is stored.
@@ -154,6 +156,22 @@ type Store interface {
 
 	// Jobs: the job queue and job logs (jobs.go).
 	Jobs
+	// History: the history of records (history.go).
+	History
+	// AppLogs: the app log (applog.go).
+	AppLogs
 
 	Close() error
+}
+
+// NextPage cuts rows read with a limit of size+1 (one more than a page)
+// to the page, and returns the offset of the next page: the id of the
+// page's last row when more rows follow, else nil.
+func NextPage[T any](rows []T, size int, id func(*T) string) ([]T, *string) {
+	if len(rows) <= size {
+		return rows, nil
+	}
+	rows = rows[:size]
+	last := id(&rows[size-1])
+	return rows, &last
 }

@@ -23,9 +23,11 @@ import (
 
 	"runway/api"
 	"runway/app"
+	"runway/applog"
 	"runway/auth"
 	"runway/clock"
 	"runway/data"
+	"runway/history"
 	"runway/jobs"
 	"runway/runtime"
 	"runway/script"
@@ -52,6 +54,10 @@ type Server struct {
 	// X-Forwarded-Proto behind a pretended proxy); tests may change it.
 	Header http.Header
 	t      testing.TB
+
+	// Runtime is the whole assembly (its services; Prune runs the
+	// retention of history and app logs).
+	Runtime *runtime.Runtime
 }
 
 // Options tune a test server.
@@ -84,12 +90,16 @@ type Options struct {
 	ScriptTimeout time.Duration
 	// QueryTimeout limits a database statement (0: the store's default).
 	QueryTimeout time.Duration
+	// HistoryRetention and LogRetention: how long history entries and
+	// app logs are kept (0: the defaults, forever and 30 days).
+	HistoryRetention, LogRetention time.Duration
 }
 
 // runtimeConfig is the part of the runtime's configuration the options
 // tune; the environment is dev.
 func (o Options) runtimeConfig() runtime.Config {
 	return runtime.Config{Env: "dev", Clock: o.Clock, Jobs: o.Jobs,
+		History: history.Options{Retention: o.HistoryRetention}, AppLog: applog.Options{Retention: o.LogRetention},
 		Auth:    auth.Options{IdleTimeout: o.IdleTimeout, LoginRate: o.LoginRate, LoginBurst: o.LoginBurst},
 		Scripts: script.Options{SyncTimeout: o.ScriptTimeout},
 		API:     api.Config{MaxBodySize: o.MaxBodySize, RequireHTTPS: o.RequireHTTPS, TrustProxy: o.TrustProxy}}
@@ -140,7 +150,7 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 		hs.Close()
 		rt.Close()
 	})
-	s := &Server{URL: hs.URL + srv.Base(), Root: hs.URL, Data: rt.Data, Auth: rt.Auth, Jobs: rt.Jobs, API: srv, Client: hs.Client(),
+	s := &Server{URL: hs.URL + srv.Base(), Root: hs.URL, Data: rt.Data, Auth: rt.Auth, Jobs: rt.Jobs, Runtime: rt, API: srv, Client: hs.Client(),
 		Header: o.Header.Clone(), t: t}
 	if s.Header == nil {
 		s.Header = http.Header{}

@@ -1,0 +1,63 @@
+package api
+
+import (
+	"net/http"
+
+	"runway/data"
+	"runway/history"
+)
+
+// Record history (rest-api.md §6.12): /auditLogs and its older name
+// /history, for one record and for a whole entity.
+
+// Page size of history (rest-api.md §6.12.1: default 20).
+const defaultHistorySize = 20
+
+// historyFilter reads the parameters of a history page: eventTypes (a
+// comma list), from, to, _size, _offset.
+func historyFilter(r *http.Request) (data.HistoryFilter, error) {
+	q := params(r)
+	var f data.HistoryFilter
+	raw, err := single(q, "eventTypes")
+	if err != nil {
+		return f, err
+	}
+	if f.Events, err = history.ParseEvents(raw); err != nil {
+		return f, badParam("eventTypes", "%v", err)
+	}
+	if f.From, err = msParam(q, "from"); err != nil {
+		return f, err
+	}
+	if f.To, err = msParam(q, "to"); err != nil {
+		return f, err
+	}
+	if f.Limit, err = sizeParam(q, defaultHistorySize); err != nil {
+		return f, err
+	}
+	f.Before, err = offsetParam(q)
+	return f, err
+}
+
+// history: GET /data/{entity}/auditLogs and GET /data/{entity}/{id}/auditLogs
+// (aliases /history): the history of every record of the entity, or of
+// one record.
+func (s *Server) history(w http.ResponseWriter, r *http.Request, c *data.Caller) error {
+	e, err := s.data.Entity(r.PathValue("entity"))
+	if err != nil {
+		return err
+	}
+	f, err := historyFilter(r)
+	if err != nil {
+		return err
+	}
+	var p *history.Page
+	if id := r.PathValue("id"); id != "" {
+		p, err = s.data.RecordHistory(r.Context(), c, e, id, f)
+	} else {
+		p, err = s.data.EntityHistory(r.Context(), c, e, f)
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, p)
+}
