@@ -14,7 +14,7 @@ func TestJobsSchemaVersion(t *testing.T) {
 	s := open().(*Store)
 	defer s.Close()
 	var v string
-	if err := s.rdb.QueryRowContext(ctx, `SELECT value FROM _meta WHERE key = 'schema_version'`).Scan(&v); err != nil || v != "3" {
+	if err := s.rdb.QueryRowContext(ctx, `SELECT value FROM _meta WHERE key = 'schema_version'`).Scan(&v); err != nil || v != "4" { // 3: jobs, 4: history and app logs
 		t.Fatalf("schema version %q %v", v, err)
 	}
 }

@@ -33,7 +33,8 @@ var migrations = [][]string{
 	2: {
 		`CREATE TABLE _app_state (key TEXT PRIMARY KEY, value TEXT NOT NULL, modified INTEGER NOT NULL)`,
 	},
-	3: jobsMigration, // jobs.go
+	3: jobsMigration,    // jobs.go
+	4: historyMigration, // history.go
 }
 
 func schemaVersion() int { return len(migrations) - 1 }
