@@ -206,7 +206,9 @@ func TestActionOverQuery(t *testing.T) {
 	// actions; an id is an update.
 	s.As("PUT", "/data/orders/total?amount=abc", nil).Error(400, "badRequest")
 	s.As("PUT", "/data/orders/frobnicate", nil).Error(404, "notFound")
-	s.As("PUT", "/data/orders/aggregate", obj{}).Error(404, "notFound")
+	if r := s.As("PUT", "/data/orders/aggregate", arr{obj{"count": "n"}}).Status(200); string(r.Body) != `{"total":1,"items":[{"n":6}]}` {
+		t.Errorf("aggregate: %s", r.Body)
+	}
 	s.As("PUT", "/data/orders/export", obj{}).Error(404, "notFound")
 	o := order(t, s, "U1", nil)
 	if m := update(t, s, "orders", o["id"], obj{"amount": 5}); m["tax"] != 0.5 {

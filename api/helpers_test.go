@@ -21,9 +21,9 @@ func kitchen(t *testing.T) *apitest.Server {
 }
 
 // demo starts a server on the built-in demo app.
-func demo(t *testing.T) *apitest.Server {
+func demo(t *testing.T, opts ...apitest.Options) *apitest.Server {
 	t.Helper()
-	return apitest.Start(t, nil)
+	return apitest.Start(t, nil, opts...)
 }
 
 var idRE = regexp.MustCompile(`^[0-9a-f]{24}$`)

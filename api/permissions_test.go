@@ -806,6 +806,104 @@ var matrixCases = []matrixCase{
 		},
 	},
 	{
+		name:   "aggregate: read conditions, field permissions in every stage, lookups, sys.data.aggregate",
+		routes: []string{"PUT /data/{entity}/aggregate", "PUT /data/{entity}/{id}"},
+		run: func(t *testing.T, m *matrix, w who) {
+			agg := func(entity, body string) *apitest.Response {
+				t.Helper()
+				return m.do(t, w, "PUT", "/data/"+entity+"/aggregate", body)
+			}
+			counts := func(r *apitest.Response) map[string]float64 {
+				t.Helper()
+				var p struct{ Items []obj }
+				r.Status(200).Decode(&p)
+				out := map[string]float64{}
+				for _, it := range p.Items {
+					out[fmt.Sprint(it["status"])] = it["n"].(float64)
+				}
+				return out
+			}
+			// Groups count the records the caller may read.
+			byStatus := `[{"match":{"name":"like(fx-)"}},{"group":{"by":"status","n":"count()"}}]`
+			r := agg("projects", byStatus)
+			if !readsProjects(w) {
+				r.Error(403, "forbidden")
+				agg("projects", `[]`).Error(403, "forbidden")
+			} else {
+				want := map[string]float64{}
+				for _, name := range readable(w) {
+					want[strings.Split(name, "-")[1]]++
+				}
+				if got := counts(r); fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("by status: %v, want %v", got, want)
+				}
+			}
+			// A field the caller may not read on every record, named in any
+			// stage, is 403 (review: a condition for everyone).
+			for _, c := range []struct {
+				body string
+				deny []who
+			}{
+				{`[{"group":{"x":"first(secret)"}}]`, []who{cond}},
+				{`[{"sort":{"secret":"asc"}},{"limit":1}]`, []who{cond}},
+				{`[{"match":{"address.zip":"1"}}]`, []who{cond}},
+				{`[{"project":"notes"}]`, []who{own, imp}},
+				{`[{"group":{"by":"status","b":"sum(budget)"}}]`, []who{own, imp}},
+				{`[{"match":{"name":"x"}},{"project":"name,review"}]`, matrixUsers},
+				{`[{"match":{"name":"x"}},{"lookup":{"localFieldPath":"team","foreignFieldPath":"id","foreignEntityName":"teams","as":"t"}},{"project":"t.code"}]`,
+					[]who{cond, both, own, imp}}, // code is none for openOnly; owners do not read teams
+				{`[{"match":{"name":"fx-open-own"}},{"project":"name,address.city"},{"count":"n"}]`, nil},
+			} {
+				r := agg("projects", c.body)
+				if !readsProjects(w) || slices.Contains(c.deny, w) {
+					r.Error(403, "forbidden")
+				} else {
+					r.Status(200)
+				}
+			}
+			if !readsProjects(w) {
+				return
+			}
+			// Whole records come out as the caller may read them.
+			var p struct{ Items []obj }
+			agg("projects", `[{"match":{"name":"fx-open-own"}}]`).Status(200).Decode(&p)
+			if want := slices.Contains(readable(w), "fx-open-own"); len(p.Items) != 1 && want {
+				t.Fatalf("fx-open-own: %v", p.Items)
+			} else if want {
+				keys, address := projectKeys(w, false)
+				wantFields(t, "whole record", p.Items[0], keys, address)
+			}
+			// A lookup's records are those the caller may read of its entity.
+			r = agg("teams", `[{"lookup":{"localFieldPath":"id","foreignFieldPath":"team","foreignEntityName":"projects","as":"p"}},`+
+				`{"unwind":{"fieldPath":"p"}},{"match":{"p.name":"like(fx-)"}},{"project":"p.name"}]`)
+			switch w {
+			case own, imp: // no access to teams
+				r.Error(403, "forbidden")
+			default:
+				var p struct{ Items []obj }
+				r.Status(200).Decode(&p)
+				var names []string
+				for _, it := range p.Items {
+					names = append(names, fmt.Sprint(at(it, "p.name")))
+				}
+				sort.Strings(names)
+				if !slices.Equal(names, readable(w)) {
+					t.Errorf("lookup of projects: %v, want %v", names, readable(w))
+				}
+			}
+			// sys.data.aggregate: the same answer, as the script's user.
+			got := m.do(t, w, "PUT", "/data/projects/probe", obj{"op": "aggregate"}).Status(200).JSON()
+			items, _ := got["items"].([]any)
+			scripted := map[string]float64{}
+			for _, it := range items {
+				scripted[fmt.Sprint(at(it, "status"))] = at(it, "n").(float64)
+			}
+			if want := counts(agg("projects", byStatus)); fmt.Sprint(scripted) != fmt.Sprint(want) {
+				t.Errorf("sys.data.aggregate: %v, want %v", got, want)
+			}
+		},
+	},
+	{
 		// sys.data in a script acts as the caller, with the caller's
 		// permissions (issue 7): the global action probe runs one sys.data
 		// operation and answers what the script saw or the exception code.

@@ -102,6 +102,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET "+b+"/data/{entity}/{id}", s.authed(s.readRecord))
 	// An id: update; another word: an action over a query (actions.go).
 	s.mux.HandleFunc("PUT "+b+"/data/{entity}/{id}", s.authed(s.putData))
+	s.mux.HandleFunc("PUT "+b+"/data/{entity}/aggregate", s.authed(s.aggregate))
 	s.mux.HandleFunc("DELETE "+b+"/data/{entity}/{ids}", s.authed(s.deleteRecords))
 	// Actions over one record or an id list (sys.users' built-in ones too).
 	s.mux.HandleFunc("PUT "+b+"/data/{entity}/{ids}/{action}", s.authed(s.recordsAction))

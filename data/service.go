@@ -96,6 +96,10 @@ type Options struct {
 	// or deleted (the auth service drops cached sessions and revokes them
 	// when the user can no longer log in).
 	OnUserWrite func(userID string, deleted bool)
+
+	// AggregateMaxItems bounds the documents an aggregate pipeline holds in
+	// memory at once (group, sort; aggregate.Env.MaxItems; 0: its default).
+	AggregateMaxItems int
 }
 
 // New returns a data service over a store whose schema is in step with a

@@ -61,6 +61,7 @@ type Config struct {
 	// clock, the environment, whether other processes share the store,
 	// and the services' calls to each other.
 	History history.Options
+	Data    data.Options
 	AppLog  applog.Options
 	Auth    auth.Options
 	Jobs    jobs.Config
@@ -135,8 +136,10 @@ func (r *Runtime) build(ctx context.Context, cfg Config) error {
 	if r.History, err = history.New(ctx, cfg.App, r.Store, cfg.Clock, cfg.Log, cfg.History); err != nil {
 		return err
 	}
-	r.Data = data.New(cfg.App, r.Store, cfg.Log, data.Options{Clock: cfg.Clock, ShowMailSecrets: cfg.Env == "dev",
-		History: r.History, Scripts: up, Events: up, OnUserWrite: up.userWritten})
+	dc := cfg.Data
+	dc.Clock, dc.ShowMailSecrets, dc.History = cfg.Clock, cfg.Env == "dev", r.History
+	dc.Scripts, dc.Events, dc.OnUserWrite = up, up, up.userWritten
+	r.Data = data.New(cfg.App, r.Store, cfg.Log, dc)
 	r.AppLog = applog.New(r.Store, cfg.Clock, cfg.Log, cfg.AppLog)
 
 	jc := cfg.Jobs

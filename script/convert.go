@@ -418,13 +418,8 @@ func (rt *runtime) jsonValue(v goja.Value, depth int) (any, error) {
 	out := map[string]any{}
 	for _, k := range o.Keys() {
 		e := o.Get(k)
-		if e == nil || goja.IsUndefined(e) {
+		if omitted(e) {
 			continue
-		}
-		if eo, ok := e.(*goja.Object); ok {
-			if _, isFn := goja.AssertFunction(eo); isFn {
-				continue
-			}
 		}
 		x, err := rt.jsonValue(e, depth+1)
 		if err != nil {

@@ -69,12 +69,9 @@ func (rt *runtime) sysData() *goja.Object {
 			e, sel, _, _ := rt.queryArgs(c, 0)
 			return rt.vm.ToValue(rt.count(e, sel.Where))
 		},
-		"aggregate": func(goja.FunctionCall) goja.Value {
-			rt.throwf(apperr.BadRequest, "sys.data.aggregate is not supported yet (it comes with the aggregate API)")
-			return nil
-		},
+		"aggregate": rt.aggregate,
 		"createAggregateQuery": func(goja.FunctionCall) goja.Value {
-			rt.throwf(apperr.BadRequest, "sys.data.createAggregateQuery is not supported yet (it comes with the aggregate API)")
+			rt.throwf(apperr.BadRequest, "sys.data.createAggregateQuery is not supported yet: pass the pipeline to sys.data.aggregate(entity, pipeline)")
 			return nil
 		},
 		"createRecord": func(c goja.FunctionCall) goja.Value {

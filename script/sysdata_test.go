@@ -63,11 +63,11 @@ func TestSysDataCRUD(t *testing.T) {
 	if got != `{"after":null,"lock":"optimisticLocking","removed":"N1","tax":25,"version":1}` {
 		t.Errorf("update/remove: %s", got)
 	}
-	// Bad arguments are badRequest; aggregate is not there yet.
+	// Bad arguments are badRequest.
 	for _, src := range []string{
 		`sys.data.findById('orders', 'x')`, `sys.data.createRecord('nope')`, `sys.data.find('orders', {nope: 1})`,
 		`sys.data.createRecord('orders').field('nope')`, `sys.data.createRecord('orders').field('lines.qty')`,
-		`sys.data.aggregate('orders', [])`, `sys.data.createQuery('orders').field('nope')`,
+		`sys.data.aggregate('orders', [{nope: 1}])`, `sys.data.createQuery('orders').field('nope')`,
 	} {
 		if _, err := v.eval(src); !apperr.Is(err, apperr.BadRequest) {
 			t.Errorf("%s: %v", src, err)

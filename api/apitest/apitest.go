@@ -90,6 +90,9 @@ type Options struct {
 	ScriptTimeout time.Duration
 	// QueryTimeout limits a database statement (0: the store's default).
 	QueryTimeout time.Duration
+	// AggregateMaxItems bounds the documents an aggregate stage holds (0:
+	// the default).
+	AggregateMaxItems int
 	// HistoryRetention and LogRetention: how long history entries and
 	// app logs are kept (0: the defaults, forever and 30 days).
 	HistoryRetention, LogRetention time.Duration
@@ -98,7 +101,7 @@ type Options struct {
 // runtimeConfig is the part of the runtime's configuration the options
 // tune; the environment is dev.
 func (o Options) runtimeConfig() runtime.Config {
-	return runtime.Config{Env: "dev", Clock: o.Clock, Jobs: o.Jobs,
+	return runtime.Config{Env: "dev", Clock: o.Clock, Jobs: o.Jobs, Data: data.Options{AggregateMaxItems: o.AggregateMaxItems},
 		History: history.Options{Retention: o.HistoryRetention}, AppLog: applog.Options{Retention: o.LogRetention},
 		Auth:    auth.Options{IdleTimeout: o.IdleTimeout, LoginRate: o.LoginRate, LoginBurst: o.LoginBurst},
 		Scripts: script.Options{SyncTimeout: o.ScriptTimeout},

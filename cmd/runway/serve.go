@@ -15,8 +15,10 @@ import (
 	"syscall"
 	"time"
 
+	"runway/aggregate"
 	"runway/api"
 	"runway/auth"
+	"runway/data"
 	"runway/jobs"
 	"runway/runtime"
 	"runway/script"
@@ -45,6 +47,7 @@ func serve(args []string) error {
 	jobBatch := fs.Int("job-batch", int(envFloat("RUNWAY_JOB_BATCH", jobs.DefaultBatchSize)), "records a job handles per transaction [RUNWAY_JOB_BATCH]")
 	jobPause := fs.Duration("job-pause", envDuration("RUNWAY_JOB_PAUSE", 0), "pause between two batches of a job, leaving the database to others [RUNWAY_JOB_PAUSE]")
 	scriptTimeout := fs.Duration("script-timeout", envDuration("RUNWAY_SCRIPT_TIMEOUT", script.DefaultSyncTimeout), "time limit of a synchronous script execution (a request's actions and field logic) [RUNWAY_SCRIPT_TIMEOUT]")
+	aggMax := fs.Int("aggregate-max-items", int(envFloat("RUNWAY_AGGREGATE_MAX_ITEMS", aggregate.DefaultMaxItems)), "documents an aggregate stage may hold in memory (sort, group) and items an answer may have [RUNWAY_AGGREGATE_MAX_ITEMS]")
 	jobScriptTimeout := fs.Duration("job-script-timeout", envDuration("RUNWAY_JOB_SCRIPT_TIMEOUT", 0), "time limit of a script execution in a background job; 0 = none [RUNWAY_JOB_SCRIPT_TIMEOUT]")
 	_ = fs.Parse(args)
 	if err := noArgs(fs); err != nil {
@@ -52,6 +55,9 @@ func serve(args []string) error {
 	}
 	if *jobWorkers < 0 || *jobLowWorkers < 0 || *jobBatch < 1 || *jobHeartbeat <= 0 || *jobTakeover <= *jobHeartbeat || *jobPause < 0 {
 		return fmt.Errorf("--job-workers and --job-low-workers must be 0 or more, --job-batch 1 or more, --job-heartbeat positive and shorter than --job-takeover, --job-pause 0 or more")
+	}
+	if *aggMax < 1 {
+		return fmt.Errorf("--aggregate-max-items must be 1 or more")
 	}
 	if *scriptTimeout <= 0 || *jobScriptTimeout < 0 {
 		return fmt.Errorf("--script-timeout must be positive and --job-script-timeout 0 or more")
@@ -75,7 +81,7 @@ func serve(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	rt, err := c.open(ctx, log, runtime.Config{Env: *envName,
+	rt, err := c.open(ctx, log, runtime.Config{Env: *envName, Data: data.Options{AggregateMaxItems: *aggMax},
 		Auth: auth.Options{IdleTimeout: *idle, LoginRate: noneIsNegativeRate(*loginRate), LoginBurst: *loginBurst},
 		Jobs: jobs.Config{Workers: noneIsNegative(*jobWorkers), LowWorkers: noneIsNegative(*jobLowWorkers),
 			Heartbeat: *jobHeartbeat, Takeover: *jobTakeover, BatchSize: *jobBatch, BatchPause: *jobPause},

@@ -45,6 +45,9 @@ function probeAction(action) {
             t.field('name').val(t.field('name').val() + '!');
             sys.data.save(t);
             return {saved: true};
+        case 'aggregate':
+            return {items: sys.data.aggregate('projects', [{match: {name: 'like(fx-)'}},
+                {group: {by: 'status', n: 'count()'}}]).toArray()};
         case 'remove':
             var d = sys.data.findById('projects', id);
             if (d === null) {

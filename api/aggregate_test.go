@@ -1,0 +1,257 @@
+package api_test
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"runway/api/apitest"
+)
+
+// aggWorld is the demo app with a few companies, contacts and skills; ids
+// maps each record's id to a name for readable answers.
+type aggWorld struct {
+	s   *apitest.Server
+	ids *strings.Replacer
+}
+
+func newAggWorld(t *testing.T, opts ...apitest.Options) *aggWorld {
+	t.Helper()
+	s := demo(t, opts...)
+	var pairs []string
+	add := func(name, entity string, body obj) string {
+		id := create(t, s, entity, body)["id"].(string)
+		pairs = append(pairs, id, "{"+name+"}")
+		return id
+	}
+	goID := add("go", "skills", obj{"name": "Go", "category": "technical"})
+	sqlID := add("sql", "skills", obj{"name": "SQL", "category": "technical"})
+	add("french", "skills", obj{"name": "French", "category": "language"})
+	acme := add("acme", "companies", obj{"name": "Acme", "state": "active", "type": "a", "numberOfEmployees": 10, "isCustomer": true,
+		"contactInformation": obj{"email": "info@acme.com"}, "rating": "1.5", "lastMeeting": 1000,
+		"addresses": arr{obj{"city": "Lyon", "state": "RA"}, obj{"city": "Paris"}}})
+	add("beta", "companies", obj{"name": "Beta", "state": "pending", "type": "b", "numberOfEmployees": 5, "rating": "2.25", "lastMeeting": 2000})
+	gamma := add("gamma", "companies", obj{"name": "Gamma", "state": "active", "type": "b", "numberOfEmployees": 7, "rating": "0.1",
+		"lastMeeting": 3000, "addresses": arr{obj{"city": "Lyon"}}})
+	add("delta", "companies", obj{"name": "Delta", "type": "a", "rating": "0.2"})
+	add("ann", "contacts", obj{"firstName": "Ann", "lastName": "Lee", "company": acme, "skills": arr{goID, sqlID}, "numberOfSkills": 2})
+	add("bob", "contacts", obj{"firstName": "Bob", "lastName": "Ray", "company": acme, "skills": arr{sqlID}, "numberOfSkills": 1})
+	add("cid", "contacts", obj{"firstName": "Cid", "lastName": "Roe", "company": gamma})
+	return &aggWorld{s: s, ids: strings.NewReplacer(pairs...)}
+}
+
+// agg runs a pipeline and returns the answer with ids replaced by names.
+func (w *aggWorld) agg(t *testing.T, entity string, body any) string {
+	t.Helper()
+	return w.ids.Replace(string(w.s.As("PUT", "/data/"+entity+"/aggregate", body).Status(200).Body))
+}
+
+var (
+	regexpItemID = regexp.MustCompile(`"id":"[0-9a-f]{24}"`)
+	regexpTime   = regexp.MustCompile(`("lastUpdate":|"created":)[0-9]+`)
+)
+
+func items(lines ...string) string {
+	return fmt.Sprintf(`{"total":%d,"items":[%s]}`, len(lines), strings.Join(lines, ","))
+}
+
+// TestAggregateStages: every stage of query-language.md §6.2 over HTTP.
+func TestAggregateStages(t *testing.T) {
+	w := newAggWorld(t)
+	for _, c := range []struct {
+		name, entity, body, want string
+	}{
+		{"match", "companies", `[{"match":{"state":"active","numberOfEmployees":"greater(5)"}},{"project":"name"}]`,
+			items(`{"id":"{acme}","name":"Acme"}`, `{"id":"{gamma}","name":"Gamma"}`)},
+		{"match: _or, arrays, a relationship's label", "contacts",
+			`[{"match":{"_or":{"company":"Gamma","firstName":["Bob","Zed"]}}},{"project":"firstName"}]`,
+			items(`{"id":"{bob}","firstName":"Bob"}`, `{"id":"{cid}","firstName":"Cid"}`)},
+		{"match on system members, in the store", "companies", `[{"match":{"label":"Acme,Gamma","version":0,"id":"notEmpty()"}},{"project":"name"}]`,
+			items(`{"id":"{acme}","name":"Acme"}`, `{"id":"{gamma}","name":"Gamma"}`)},
+		{"sort", "companies", `[{"sort":{"state":"asc","numberOfEmployees":"desc"}},{"project":"name"}]`,
+			items(`{"id":"{delta}","name":"Delta"}`, `{"id":"{acme}","name":"Acme"}`, `{"id":"{gamma}","name":"Gamma"}`, `{"id":"{beta}","name":"Beta"}`)},
+		{"skip and limit", "companies", `[{"sort":{"name":"desc"}},{"skip":1},{"limit":2},{"project":"name"}]`,
+			items(`{"id":"{delta}","name":"Delta"}`, `{"id":"{beta}","name":"Beta"}`)},
+		{"project", "companies", `[{"match":{"name":"Acme"}},{"project":"addresses.city,contactInformation.email,label"}]`,
+			items(`{"id":"{acme}","label":"Acme","contactInformation":{"email":"info@acme.com"},"addresses":[{"city":"Lyon"},{"city":"Paris"}]}`)},
+		{"group by a relationship", "contacts", `[{"group":{"by":"company","n":"count()","skills":"sum(numberOfSkills)"}}]`,
+			items(`{"company":{"id":"{acme}","label":"Acme"},"n":2,"skills":3}`, `{"company":{"id":"{gamma}","label":"Gamma"},"n":1,"skills":0}`)},
+		{"count", "companies", `[{"match":{"type":"b"}},{"count":"companies"}]`, items(`{"companies":2}`)},
+		{"count over nothing", "companies", `[{"match":{"name":"nope"}},{"count":"n"}]`, items(`{"n":0}`)},
+		{"unwind", "companies", `[{"unwind":{"fieldPath":"addresses"}},{"group":{"by":"addresses.city","n":"count()"}}]`,
+			items(`{"addresses":{"city":"Lyon"},"n":2}`, `{"addresses":{"city":"Paris"},"n":1}`)},
+		{"unwind includeEmpty", "companies", `[{"unwind":{"fieldPath":"addresses","includeEmpty":true}},{"project":"addresses.city"}]`,
+			items(`{"id":"{acme}","addresses":{"city":"Lyon"}}`, `{"id":"{acme}","addresses":{"city":"Paris"}}`, `{"id":"{beta}","addresses":null}`,
+				`{"id":"{gamma}","addresses":{"city":"Lyon"}}`, `{"id":"{delta}","addresses":null}`)},
+		{"unwind a multi-valued relationship", "contacts", `[{"unwind":{"fieldPath":"skills"}},{"group":{"by":"skills","n":"count()"}}]`,
+			items(`{"skills":{"id":"{go}","label":"Go"},"n":1}`, `{"skills":{"id":"{sql}","label":"SQL"},"n":2}`)},
+		{"lookup: id to relationship", "companies",
+			`[{"lookup":{"localFieldPath":"id","foreignFieldPath":"company","foreignEntityName":"contacts","as":"people"}},{"project":"name,people.firstName"}]`,
+			items(`{"id":"{acme}","name":"Acme","people":[{"firstName":"Ann"},{"firstName":"Bob"}]}`, `{"id":"{beta}","name":"Beta","people":[]}`,
+				`{"id":"{gamma}","name":"Gamma","people":[{"firstName":"Cid"}]}`, `{"id":"{delta}","name":"Delta","people":[]}`)},
+		{"lookup: relationship to id, whole records", "contacts",
+			`[{"match":{"firstName":"Cid"}},{"lookup":{"localFieldPath":"company.id","foreignFieldPath":"id","foreignEntityName":"companies","as":"co"}},{"project":"co"}]`,
+			items(`{"id":"{cid}","co":[{"id":"{gamma}","version":0,"label":"Gamma","name":"Gamma","state":"active","type":"b","numberOfEmployees":7,` +
+				`"isCustomer":false,"addresses":[{"id":"ITEM","label":"null - null","city":"Lyon"}],"rating":"0.1","lastMeeting":3000,"lastUpdate":"TIME","created":"TIME"}]}`)},
+		{"lookup: many-valued local path, then a match on the records", "contacts",
+			`[{"lookup":{"localFieldPath":"skills","foreignFieldPath":"id","foreignEntityName":"skills","as":"sk"}},{"match":{"sk.name":"Go"}},{"project":"firstName,sk.name"}]`,
+			items(`{"id":"{ann}","firstName":"Ann","sk":[{"name":"Go"},{"name":"SQL"}]}`)},
+		{"the single-object form", "companies", `{"match":{"isCustomer":false},"sort":{"rating":"desc"},"limit":1,"project":"name"}`,
+			items(`{"id":"{beta}","name":"Beta"}`)},
+		{"no stages", "skills", `[]`, items(`{"id":"{go}","version":0,"label":"Go","name":"Go","category":"technical"}`,
+			`{"id":"{sql}","version":0,"label":"SQL","name":"SQL","category":"technical"}`, `{"id":"{french}","version":0,"label":"French","name":"French","category":"language"}`)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := w.agg(t, c.entity, c.body)
+			got = regexpItemID.ReplaceAllString(got, `"id":"ITEM"`)
+			got = regexpTime.ReplaceAllString(got, `$1"TIME"`)
+			if got != c.want {
+				t.Errorf("%s:\n got %s\nwant %s", c.body, got, c.want)
+			}
+		})
+	}
+}
+
+// TestAggregateAccumulators: every accumulator of §6.3, exact sums of
+// every number type (decimals and money without float drift).
+func TestAggregateAccumulators(t *testing.T) {
+	w := newAggWorld(t)
+	got := w.agg(t, "companies", `[{"group":{"by":"type","n":"count()","emp":"sum(numberOfEmployees)","avgEmp":"avg(numberOfEmployees)",`+
+		`"r":"sum(rating)","avgR":"avg(rating)","first":"first(name)","last":"last(name)","min":"min(lastMeeting)","max":"max(lastMeeting)"}}]`)
+	want := items(`{"type":"a","n":2,"emp":10,"avgEmp":10,"r":"1.7","avgR":"0.85","first":"Acme","last":"Delta","min":1000,"max":1000}`,
+		`{"type":"b","n":2,"emp":12,"avgEmp":6,"r":"2.35","avgR":"1.175","first":"Beta","last":"Gamma","min":2000,"max":3000}`)
+	if got != want {
+		t.Errorf("by type:\n got %s\nwant %s", got, want)
+	}
+	// first and last follow a sort.
+	got = w.agg(t, "companies", `[{"sort":{"numberOfEmployees":"asc"}},{"group":{"by":"state","lo":"first(name)","hi":"last(name)"}}]`)
+	want = items(`{"state":null,"lo":"Delta","hi":"Delta"}`, `{"state":"active","lo":"Gamma","hi":"Acme"}`, `{"state":"pending","lo":"Beta","hi":"Beta"}`)
+	if got != want {
+		t.Errorf("first/last after sort:\n got %s\nwant %s", got, want)
+	}
+
+	k := kitchen(t)
+	for _, v := range []obj{
+		{"money": 0.1, "decimal": 1.005, "percentage": 0.5, "duration": 1000, "integer": 9007199254740993, "bigNumber": "0.1", "date": "2024-03-01", "choice": "b"},
+		{"money": 0.2, "decimal": 2, "percentage": 0.25, "duration": 500, "integer": 1, "bigNumber": "0.2", "date": "2023-12-31", "choice": "a"},
+		{"money": 0.3, "decimal": -0.005, "integer": 9223372036854775807, "bigNumber": "-0.3"},
+	} {
+		thing(t, k, v)
+	}
+	r := k.As("PUT", "/data/things/aggregate", `[{"group":{"m":"sum(money)","d":"sum(decimal)","p":"sum(percentage)","du":"sum(duration)",`+
+		`"i":"sum(integer)","b":"sum(bigNumber)","am":"avg(money)","ab":"avg(bigNumber)","d0":"min(date)","d1":"max(date)","c0":"min(choice)","c1":"max(choice)"}}]`).Status(200)
+	if want := items(`{"m":0.6,"d":3,"p":0.75,"du":1500,"i":9232379236109516801,"b":"0","am":0.2,"ab":"0","d0":"2023-12-31","d1":"2024-03-01","c0":"a","c1":"b"}`); string(r.Body) != want {
+		t.Errorf("number types:\n got %s\nwant %s", r.Body, want)
+	}
+}
+
+// TestAggregateErrors: invalid pipelines and bodies are 400 with the
+// stage named, an unknown entity 404, no token 401; the memory bound is
+// a 400 naming the stage.
+func TestAggregateErrors(t *testing.T) {
+	w := newAggWorld(t)
+	s := w.s
+	for _, c := range []struct{ body, msg string }{
+		{`{"match":{"nope":1}}`, `Invalid aggregate pipeline: stage 1 (match): nope: unknown field "nope"`},
+		{`[{"limit":1},{"geoNear":{}}]`, `Invalid aggregate pipeline: stage 2 (geoNear): geoNear must be the first stage`},
+		{`[{"group":{"x":"median(rating)"}}]`, `Invalid aggregate pipeline: stage 1 (group): x: unknown accumulator "median" (count, sum, avg, first, last, min, max)`},
+		{`[{"group":{"x":"sum(name)"}}]`, `Invalid aggregate pipeline: stage 1 (group): x: sum(name): not supported for text fields`},
+		{`[{"group":{"by":"state"}},{"sort":{"name":"asc"}}]`, `Invalid aggregate pipeline: stage 2 (sort): unknown field "name"`},
+		{`[{"count":"a b"}]`, `Invalid aggregate pipeline: stage 1 (count): "a b" is not a valid name (letters and digits only)`},
+		{`[{"skip":0}]`, `Invalid aggregate pipeline: stage 1 (skip): expected a positive integer, got 0`},
+		{`[{"unwind":{"fieldPath":"name"}}]`, `Invalid aggregate pipeline: stage 1 (unwind): name is not a multi-valued field`},
+		{`[{"lookup":{"localFieldPath":"id","foreignFieldPath":"company","foreignEntityName":"nope","as":"x"}}]`,
+			`Invalid aggregate pipeline: stage 1 (lookup): foreignEntityName: unknown entity "nope"`},
+		{`[{"project":""}]`, `Invalid aggregate pipeline: stage 1 (project): no field paths`},
+		{`[{"frob":{}}]`, `Invalid aggregate pipeline: stage 1 (frob): unknown operation "frob" (count, geoNear, group, limit, lookup, match, project, skip, sort, unwind)`},
+		{`[{"match":{}}`, `Invalid aggregate pipeline: malformed JSON: unexpected EOF`},
+		{``, `Invalid aggregate pipeline: malformed JSON: the body is empty`},
+		{`3`, `Invalid aggregate pipeline: the body must be a JSON array of stages (or one object of stages), got a number`},
+	} {
+		m := s.As("PUT", "/data/companies/aggregate", c.body).Error(400, "badRequest")
+		if m["message"] != c.msg {
+			t.Errorf("%s: %v, want %s", c.body, m["message"], c.msg)
+		}
+	}
+	s.Raw("PUT", "/data/companies/aggregate", s.Token, "text/plain", `[]`).Error(400, "badRequest")
+	s.As("PUT", "/data/nope/aggregate", `[]`).Error(404, "notFound")
+	s.Do("PUT", "/data/companies/aggregate", "", `[]`).Error(401, "unauthorized")
+
+	// The memory bound: 4 companies do not fit a sort holding 3, the
+	// answer of 4 items does not fit either; a sort followed by a limit does.
+	w = newAggWorld(t, apitest.Options{AggregateMaxItems: 3})
+	s = w.s
+	m := s.As("PUT", "/data/companies/aggregate", `[{"sort":{"name":"asc"}},{"count":"n"}]`).Error(400, "badRequest")
+	if want := "Aggregate stage 1 (sort) would hold more than 3 documents in memory; narrow the pipeline first (match, limit, project)"; m["message"] != want {
+		t.Errorf("sort over the bound: %v", m["message"])
+	}
+	m = s.As("PUT", "/data/companies/aggregate", `[]`).Error(400, "badRequest")
+	if want := "The aggregate answer has more than 3 items; add a limit stage"; m["message"] != want {
+		t.Errorf("answer over the bound: %v", m["message"])
+	}
+	if got := w.agg(t, "companies", `[{"sort":{"name":"asc"}},{"limit":2},{"project":"name"}]`); got != items(`{"id":"{acme}","name":"Acme"}`, `{"id":"{beta}","name":"Beta"}`) {
+		t.Errorf("top-k within the bound: %s", got)
+	}
+
+	big := apitest.Start(t, nil, apitest.Options{MaxBodySize: 64})
+	big.As("PUT", "/data/companies/aggregate", `[`+strings.Repeat(`{"limit":1},`, 10)+`{"limit":1}]`).Error(400, "badRequest")
+}
+
+// TestAggregateGeoNear: nearest first with the distance, over HTTP.
+func TestAggregateGeoNear(t *testing.T) {
+	k := kitchen(t)
+	far := thing(t, k, obj{"text": "far", "geoPoint": obj{"latitude": 48.85, "longitude": 2.35}})["id"].(string)
+	near := thing(t, k, obj{"text": "near", "geoPoint": obj{"latitude": -34.61, "longitude": -58.41}})["id"].(string)
+	thing(t, k, obj{"text": "nowhere"})
+	r := k.As("PUT", "/data/things/aggregate", `[{"geoNear":{"coordinates":{"latitude":-34.6,"longitude":-58.4},"distanceField":"km",`+
+		`"distanceMultiplier":0.001,"includeLocs":"at"}},{"project":"text,km,at"}]`).Status(200)
+	var p struct {
+		Total int   `json:"total"`
+		Items []obj `json:"items"`
+	}
+	r.Decode(&p)
+	if p.Total != 2 || p.Items[0]["id"] != near || p.Items[1]["id"] != far {
+		t.Fatalf("order: %s", r.Body)
+	}
+	if km := p.Items[0]["km"].(float64); km < 1.3 || km > 1.5 || !jsonEq(p.Items[0]["at"], obj{"latitude": -34.61, "longitude": -58.41}) {
+		t.Errorf("near: %s", r.Body)
+	}
+	if km := p.Items[1]["km"].(float64); km < 11000 || km > 11100 {
+		t.Errorf("far: %v km", km)
+	}
+	r = k.As("PUT", "/data/things/aggregate", `[{"geoNear":{"coordinates":{"latitude":-34.6,"longitude":-58.4},"distanceField":"d","maxDistance":5000}},{"count":"n"}]`)
+	if string(r.Status(200).Body) != items(`{"n":1}`) {
+		t.Errorf("maxDistance: %s", r.Body)
+	}
+}
+
+// TestAggregateLookupValues: lookups join numbers and booleans by value,
+// on both stores.
+func TestAggregateLookupValues(t *testing.T) {
+	k := kitchen(t)
+	thing(t, k, obj{"text": "a", "integer": 1, "decimal": 1.5, "boolean": true})
+	thing(t, k, obj{"text": "b", "integer": 1, "decimal": 2})
+	thing(t, k, obj{"text": "c", "integer": 2, "decimal": 1.5})
+	for _, c := range []struct{ path, want string }{
+		{"integer", `[["a","b"],["a","b"],["c"]]`},
+		{"decimal", `[["a","c"],["b"],["a","c"]]`},
+		{"boolean", `[["a"],["b","c"],["b","c"]]`},
+	} {
+		r := k.As("PUT", "/data/things/aggregate", `[{"lookup":{"localFieldPath":"`+c.path+`","foreignFieldPath":"`+c.path+
+			`","foreignEntityName":"things","as":"same"}},{"project":"same.text"}]`).Status(200)
+		var p struct{ Items []obj }
+		r.Decode(&p)
+		var got [][]string
+		for _, it := range p.Items {
+			var texts []string
+			for _, s := range it["same"].([]any) {
+				texts = append(texts, s.(map[string]any)["text"].(string))
+			}
+			got = append(got, texts)
+		}
+		if js(got) != c.want {
+			t.Errorf("join on %s: %s, want %s", c.path, js(got), c.want)
+		}
+	}
+}

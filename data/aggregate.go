@@ -1,0 +1,171 @@
+package data
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"runway/aggregate"
+	"runway/app"
+	"runway/apperr"
+	"runway/query"
+)
+
+// Aggregated is the answer of an aggregate pipeline: its items, each
+// encoded as JSON in the pipeline's output shape.
+type Aggregated struct {
+	Items [][]byte
+}
+
+// aggregatePage is how many records an aggregate reads from the store at
+// a time.
+const aggregatePage = 500
+
+// Aggregate runs an aggregate pipeline (query-language.md §6, rest-api.md
+// §6.8) over e as c. The pipeline is parsed and validated (400), every
+// field it names — in any stage, lookups included — must be readable by c
+// on every record, and every lookup's entity readable at all (403). The
+// records are read through the same path as a list, a page at a time in
+// id order: the caller's read condition ANDed with the pipeline's leading
+// match stages in the store, fields the caller may not read on a record
+// removed; the stages then run in Go over that stream
+// (aggregate.Eval), holding at most the configured number of documents.
+func (s *Service) Aggregate(ctx context.Context, c *Caller, e *app.Entity, body []byte) (*Aggregated, error) {
+	g := s.perms(c, e)
+	if err := g.allow(opRead); err != nil {
+		return nil, err
+	}
+	p, err := aggregate.Parse(s.app, e, body)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.restrictPipeline(ctx, c, g, p); err != nil {
+		return nil, err
+	}
+	where, start := p.Source()
+	env := aggregate.Env{MaxItems: s.opts.AggregateMaxItems, Lookup: func(ctx context.Context, st *aggregate.Lookup, values []any) aggregate.Cursor {
+		return s.lookupRecords(ctx, c, st, values)
+	}}
+	docs, err := aggregate.Collect(aggregate.Eval(ctx, p.Stages[start:], s.scan(ctx, g, where), env), s.opts.AggregateMaxItems)
+	if err != nil {
+		return nil, err
+	}
+	out := &Aggregated{Items: make([][]byte, len(docs))}
+	for i, d := range docs {
+		out.Items[i] = p.Out.Encode(d)
+	}
+	return out, nil
+}
+
+// restrictPipeline checks what the pipeline reads against c's permissions
+// and ANDs c's read conditions into its sources.
+func (s *Service) restrictPipeline(ctx context.Context, c *Caller, g *perms, p *aggregate.Pipeline) error {
+	access := map[*app.Entity]*perms{g.e: g}
+	for _, l := range p.Lookups() {
+		if access[l.Foreign] == nil {
+			access[l.Foreign] = s.perms(c, l.Foreign)
+		}
+		if err := access[l.Foreign].allow(opRead); err != nil {
+			return err
+		}
+	}
+	for _, r := range p.Reads() {
+		lg := access[r.Entity]
+		if lg.ea.AllReadable() {
+			continue
+		}
+		for f := r.Field; f != nil; f = f.Parent {
+			if !lg.ea.Field(f).Read.All() {
+				return apperr.New(apperr.Forbidden, "Not allowed to aggregate on field %s of %s", r.Field.Path(), r.Entity.FullName)
+			}
+		}
+	}
+	where, err := g.where(ctx, opRead)
+	if err != nil {
+		return err
+	}
+	p.Restrict(where)
+	for _, l := range p.Lookups() {
+		where, err := access[l.Foreign].where(ctx, opRead)
+		if err != nil {
+			return err
+		}
+		l.Restrict(where)
+	}
+	return nil
+}
+
+// lookupValues is how many values one query of a lookup's records binds.
+const lookupValues = 500
+
+// lookupRecords streams the records of a lookup's foreign entity whose
+// foreign path equals one of values, as c may read them: one query per
+// lookupValues values (a record may come once per query).
+func (s *Service) lookupRecords(ctx context.Context, c *Caller, st *aggregate.Lookup, values []any) aggregate.Cursor {
+	g := s.perms(c, st.Foreign)
+	return func(yield func(aggregate.Doc) bool) error {
+		stopped := false
+		for len(values) > 0 && !stopped {
+			n := min(len(values), lookupValues)
+			match := &query.Cond{Target: st.ForeignTarget, Op: query.Equals, Values: values[:n]}
+			values = values[n:]
+			var where query.Expr = match
+			if st.Where != nil {
+				where = query.And{match, st.Where}
+			}
+			err := s.scan(ctx, g, where)(func(d aggregate.Doc) bool {
+				stopped = !yield(d)
+				return !stopped
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// scan streams the records of g's entity matching where (already holding
+// the caller's read condition), in id order, as the caller may read them,
+// a page at a time.
+func (s *Service) scan(ctx context.Context, g *perms, where query.Expr) aggregate.Cursor {
+	return func(yield func(aggregate.Doc) bool) error {
+		sel := query.Select{Where: where, Sort: query.Sort{Target: idTarget}, Limit: aggregatePage}
+		for {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			rows, err := s.store.Find(ctx, g.e, &sel)
+			if err != nil {
+				return err
+			}
+			docs, err := s.render(ctx, g, rows, nil)
+			if err != nil {
+				return err
+			}
+			for i, doc := range docs {
+				d, err := decodeAggregateDoc(doc)
+				if err != nil {
+					return fmt.Errorf("data: decode %s %s: %w", g.e.FullName, rows[i].ID, err)
+				}
+				if !yield(d) {
+					return nil
+				}
+			}
+			if len(rows) < aggregatePage {
+				return nil
+			}
+			sel.After = rows[len(rows)-1].ID
+		}
+	}
+}
+
+// decodeAggregateDoc reads a record's JSON as an aggregate document.
+func decodeAggregateDoc(doc []byte) (aggregate.Doc, error) {
+	d := json.NewDecoder(bytes.NewReader(doc))
+	d.UseNumber()
+	var out aggregate.Doc
+	err := d.Decode(&out)
+	return out, err
+}
