@@ -54,11 +54,13 @@ var deletionsCond = func() string {
 
 const historyColumns = `id, entity, record_id, event_type, ts, entity_version, record_label, user_email, ip, context_path, old_record, new_record`
 
+const addHistoryQuery = `INSERT INTO _history (` + historyColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
 // AddHistory writes history entries in the transaction of their change.
 func (t *tx) AddHistory(ctx context.Context, entries ...store.HistoryEntry) error {
 	for i := range entries {
 		h := &entries[i]
-		st, err := t.stmt(ctx, `INSERT INTO _history (`+historyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		st, err := t.stmt(ctx, addHistoryQuery)
 		if err != nil {
 			return err
 		}

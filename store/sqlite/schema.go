@@ -404,6 +404,9 @@ func (s *Store) sync(ctx context.Context, a *app.App) (syncStats, error) {
 
 	// Prepare the write-side statements now: a transaction holds the only
 	// write connection and cannot prepare cached statements itself.
+	if _, err := s.wstmt(ctx, addHistoryQuery); err != nil {
+		return st, fmt.Errorf("sqlite: sync: prepare: %w", err)
+	}
 	for _, p := range plans {
 		for _, q := range append(writeQueries(p.table), textQueries(p.table, p.texts)...) {
 			if _, err := s.wstmt(ctx, q); err != nil {
