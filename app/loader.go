@@ -101,6 +101,7 @@ func load(fsys fs.FS) (*App, []Problem, error) {
 	l.loadListeners()
 	l.loadLibraries()
 	l.loadDisplayOptions()
+	l.loadTranslations()
 	l.loadGroups()
 	if l.exists("extensions") {
 		l.warn("extensions", "", "extensions (packages, services, plugins) are not supported and are ignored")

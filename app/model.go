@@ -41,6 +41,9 @@ type App struct {
 	// DisplayOptions are the app-wide default display options per canonical
 	// type id (model/types/typesDisplayOptions, the "rules" object).
 	DisplayOptions map[string]types.Display
+	// Translations are the app's texts by language name ("english") and
+	// key (i18n/<language>.json), for sys.i18n.translate.
+	Translations map[string]map[string]string
 }
 
 // JobQueue is an entry of app.json "jobQueues".

@@ -80,6 +80,11 @@ func (s *Service) ExecuteAction(ctx context.Context, c *Caller, e *app.Entity, n
 	if a == nil {
 		return nil, apperr.New(apperr.NotFound, "Action %q does not exist in entity %q", name, e.FullName)
 	}
+	op := Operation{Kind: OpAction, Entity: e.FullName, Action: name}
+	if len(t.IDs) == 1 {
+		op.RecordID = t.IDs[0]
+	}
+	ctx = WithOperation(ctx, op)
 	aa, err := s.actionAccess(c, e, a)
 	if err != nil {
 		return nil, err
@@ -433,6 +438,11 @@ func (s *Service) CheckAction(ctx context.Context, c *Caller, e *app.Entity, nam
 	if a == nil {
 		return nil, apperr.New(apperr.NotFound, "Action %q does not exist in entity %q", name, e.FullName)
 	}
+	op := Operation{Kind: OpAction, Entity: e.FullName, Action: name}
+	if len(t.IDs) == 1 {
+		op.RecordID = t.IDs[0]
+	}
+	ctx = WithOperation(ctx, op)
 	aa, err := s.actionAccess(c, e, a)
 	if err != nil {
 		return nil, err

@@ -22,6 +22,8 @@ import (
 // then only draws sequences, encodes and inserts: the store serializes
 // writes, so the less each one holds it, the more creates per second.
 func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[string]any) ([]byte, error) {
+	email, _ := in["email"].(string)
+	ctx = WithOperation(ctx, Operation{Kind: OpCreate, Entity: e.FullName, Email: email})
 	g := s.perms(c, e)
 	if err := g.allow(opCreate); err != nil {
 		return nil, err
@@ -99,6 +101,7 @@ const maxUpdateRetries = 20
 // If it is not, a client that sent a version gets 409, and one that did not
 // (last writer wins) has its update merged again onto the newer record.
 func (s *Service) Update(ctx context.Context, c *Caller, e *app.Entity, id string, in map[string]any) ([]byte, error) {
+	ctx = WithOperation(ctx, Operation{Kind: OpUpdate, Entity: e.FullName, RecordID: id})
 	if err := s.authorize(c, e, opUpdate); err != nil {
 		return nil, err
 	}
@@ -230,6 +233,7 @@ func inputVersion(in map[string]any) (int64, bool, error) {
 
 // Delete removes one record and returns it as it was.
 func (s *Service) Delete(ctx context.Context, c *Caller, e *app.Entity, id string) ([]byte, error) {
+	ctx = WithOperation(ctx, Operation{Kind: OpDelete, Entity: e.FullName, RecordID: id})
 	g := s.perms(c, e)
 	if err := g.allow(opDelete); err != nil {
 		return nil, err

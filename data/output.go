@@ -331,3 +331,26 @@ func loadLocation(name string) (*time.Location, bool) {
 	zones.Store(name, loc)
 	return loc, loc != nil
 }
+
+// Render renders a record a script holds — its values, saved or not — as
+// out says, the way a read renders stored records: the caller's field
+// permissions, fetched relationships, projection and plainText.
+func (s *Service) Render(ctx context.Context, c *Caller, e *app.Entity, id string, version int64, label string, v record.Values, out *query.Output) ([]byte, error) {
+	g := s.perms(c, e)
+	if err := g.allow(opRead); err != nil {
+		return nil, err
+	}
+	// Rendering masks and fetches in place: it works on a copy, decoded
+	// from the record's JSON.
+	pre := &decoded{}
+	doc := record.Encode(e, id, version, label, v, nil)
+	var err error
+	if pre.id, pre.version, pre.label, pre.v, err = record.Decode(doc); err != nil {
+		return nil, fmt.Errorf("data: render %s: %w", e.FullName, err)
+	}
+	docs, err := s.renderDecoded(ctx, g, []store.Row{{ID: id, Version: version, Label: label, Doc: doc}}, []*decoded{pre}, out)
+	if err != nil {
+		return nil, err
+	}
+	return docs[0], nil
+}

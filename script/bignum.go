@@ -294,6 +294,40 @@ func (rt *runtime) bigConstructor() goja.Value {
 		if len(c.Arguments) > 0 {
 			v = c.Arguments[0]
 		}
+		if len(c.Arguments) > 1 && !isNothing(c.Arguments[1]) {
+			base := c.Arguments[1].ToInteger()
+			d, ok := parseBase(v.String(), int(base))
+			if !ok {
+				rt.throwf(apperr.BadRequest, "BigNumber: %q is not a number in base %d", v.String(), base)
+			}
+			return rt.newBig(d)
+		}
 		return rt.newBig(rt.decArg(v))
 	})
+}
+
+// parseBase reads a number written in base 2…36 ("zz.9" in base 36),
+// with its fraction divided out to divPlaces decimals (bignumber.js).
+func parseBase(s string, base int) (dec, bool) {
+	if base < 2 || base > 36 {
+		return dec{}, false
+	}
+	s = strings.ToLower(strings.TrimSpace(s))
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+")
+	intPart, frac, _ := strings.Cut(s, ".")
+	digits := intPart + frac
+	if digits == "" {
+		return dec{}, false
+	}
+	n, ok := new(big.Int).SetString(digits, base)
+	if !ok || strings.ContainsAny(digits, "+-_") {
+		return dec{}, false
+	}
+	if neg {
+		n.Neg(n)
+	}
+	den := new(big.Int).Exp(big.NewInt(int64(base)), big.NewInt(int64(len(frac))), nil)
+	q, _ := dec{n, 0}.div(dec{den, 0})
+	return q.trim(), true
 }

@@ -65,6 +65,12 @@ type Options struct {
 	// Clock drives the time listeners and sys.utils' dates (nil: the wall
 	// clock).
 	Clock clock.Clock
+	// Locks are sys.utils.concurrency's named locks (nil: locks within
+	// this process, NewLocalLocks).
+	Locks Locks
+	// Callbacks keep sys.events' registered callbacks (nil: in memory,
+	// NewMemoryCallbacks).
+	Callbacks Callbacks
 	// AppLog receives sys.logs lines (besides the server log; nil: only
 	// the server log).
 	AppLog *applog.Service
@@ -87,6 +93,8 @@ type Engine struct {
 	jobs *jobs.Service // nil: no background jobs
 
 	listeners *listenerSet // the app's listeners (listeners.go)
+	locks     Locks        // sys.utils.concurrency
+	callbacks Callbacks    // sys.events.registerCallback
 
 	executions atomic.Int64 // top-level executions started (tests: the fast path takes none)
 }
@@ -111,10 +119,16 @@ func New(a *app.App, d *data.Service, js *jobs.Service, log *slog.Logger, opts O
 		opts.Env = "dev"
 	}
 	opts.Clock = clock.OrSystem(opts.Clock)
+	if opts.Locks == nil {
+		opts.Locks = NewLocalLocks()
+	}
+	if opts.Callbacks == nil {
+		opts.Callbacks = NewMemoryCallbacks(opts.Clock)
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{app: a, data: d, jobs: js, log: log, opts: opts,
+	e := &Engine{app: a, data: d, jobs: js, log: log, opts: opts, locks: opts.Locks, callbacks: opts.Callbacks,
 		files: map[string]*goja.Program{}, libs: map[string]*goja.Program{},
 		pool: make(chan *runtime, opts.MaxIdle)}
 	var errs []error
@@ -380,6 +394,8 @@ type execution struct {
 	mu   sync.Mutex
 	done chan struct{} // closed when interrupted (wakes script.wait)
 	over bool
+
+	lockKeys []string // sys.utils.concurrency locks taken (released at the end)
 }
 
 // lease is a runtime held by a caller: the top of an execution (taken from
@@ -389,6 +405,7 @@ type lease struct {
 	rt    *runtime
 	top   bool
 	x     *execution
+	ctx   context.Context // the context of the work (its operations: sys.context)
 	timer *time.Timer
 	stop  func() bool
 }
@@ -397,13 +414,13 @@ type lease struct {
 // progress when ctx carries one, else a pooled one with the time limit.
 func (e *Engine) acquire(ctx context.Context, c *data.Caller, background bool) *lease {
 	if x := fromContext(ctx); x != nil {
-		return &lease{e: e, rt: x.rt, x: x}
+		return &lease{e: e, rt: x.rt, x: x, ctx: ctx}
 	}
 	e.executions.Add(1)
 	rt := e.get()
 	x := &execution{rt: rt, caller: c, background: background, done: make(chan struct{})}
 	x.ctx = context.WithValue(ctx, execKey{}, x)
-	l := &lease{e: e, rt: rt, top: true, x: x}
+	l := &lease{e: e, rt: rt, top: true, x: x, ctx: x.ctx}
 	rt.x = x
 	limit := e.opts.SyncTimeout
 	if background {
@@ -448,6 +465,7 @@ func (l *lease) release() {
 	if l.stop != nil {
 		l.stop()
 	}
+	l.e.releaseLocks(x)
 	l.rt.x = nil
 	l.rt.vm.ClearInterrupt()
 	if interrupted || l.rt.broken {
@@ -465,12 +483,15 @@ func (l *lease) call(fi *fnInfo, vals ...goja.Value) (goja.Value, error) {
 		return nil, err
 	}
 	x := l.x
-	prevSource, prevCaller := x.source, x.caller
+	prevSource, prevCaller, prevCtx := x.source, x.caller, x.ctx
 	if l.top || x.source == "" {
 		x.source = fi.String()
 	}
+	// A nested call runs inside the operation that made it (its context
+	// carries that operation for sys.context and the sys calls it makes).
+	x.ctx = l.ctx
 	v, err := l.rt.invoke(fn, goja.Undefined(), fi.args(vals))
-	x.source = prevSource
+	x.source, x.ctx = prevSource, prevCtx
 	x.caller = prevCaller // sys.context.setCurrentUser* lasts until the function returns
 	if err != nil {
 		return nil, l.failure(err, fi)

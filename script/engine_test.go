@@ -216,9 +216,13 @@ func TestExceptionsBecomeAPIErrors(t *testing.T) {
 		try { sys.data.save(sys.data.createRecord('orders')); } catch (e) {
 			a.push(sys.exceptions.getCode(e), sys.exceptions.getAdditionalInfo(e)[0].field);
 		}
-		try { null.x; } catch (e) { a.push(sys.exceptions.getCode(e)); }
+		// Anything but a ScriptException has no code (null); getMessage reads
+		// Errors, strings and objects; getAdditionalInfo is {} when there is none.
+		try { null.x; } catch (e) { a.push(sys.exceptions.getCode(e), sys.exceptions.getMessage(e).indexOf('Cannot read property') === 0); }
+		a.push(sys.exceptions.getMessage('plain'), sys.exceptions.getMessage({why: 'obj'}), sys.exceptions.getCode('plain'),
+			sys.exceptions.getAdditionalInfo(new Error('x')), sys.exceptions.getAdditionalInfo(new sys.exceptions.ScriptException('c', 'm')));
 		return a;`)
-	if got != `["badRequest","Entity \"nope\" does not exist",true,"badRequest","validationErrors","number","systemException"]` {
+	if got != `["badRequest","Entity \"nope\" does not exist",true,"badRequest","validationErrors","number",null,true,"plain","{\"why\":\"obj\"}",null,{},{}]` {
 		t.Errorf("caught: %s", got)
 	}
 	// A caught and rethrown validation error keeps its fields.

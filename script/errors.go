@@ -116,7 +116,7 @@ func exceptionError(v goja.Value) *apperr.Error {
 	if isNothing(c) {
 		return nil
 	}
-	code, msg, info := exceptionParts(v)
+	code, msg, info, _ := scriptException(v)
 	switch code {
 	case apperr.BadRequest, apperr.Forbidden, apperr.NotFound, apperr.OptimisticLocking, apperr.Unauthorized:
 		return apperr.New(code, "%s", msg)

@@ -320,6 +320,7 @@ func (e *Engine) runListener(ctx context.Context, c *data.Caller, li *listener, 
 	if err != nil {
 		return fmt.Errorf("script: listener %s: %w", li.def.Name, err)
 	}
+	ctx = data.WithOperation(ctx, data.Operation{Kind: data.OpListener, Listener: li.def.Name})
 	l := e.acquire(context.WithValue(ctx, depthKey{}, depth), c, data.InBackground(ctx))
 	defer l.release()
 	prevDepth, prevCaller, prevSource := l.x.depth, l.x.caller, l.x.source

@@ -3,6 +3,7 @@ package script
 import (
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -10,6 +11,7 @@ import (
 
 	"runway/app"
 	"runway/apperr"
+	"runway/query"
 	"runway/record"
 	"runway/types"
 )
@@ -386,7 +388,7 @@ func (rt *runtime) recordMethods() {
 			}
 			return c.This
 		},
-		"action": func(c goja.FunctionCall) goja.Value { return rt.recordAction(rec(c), c) },
+		"action":    func(c goja.FunctionCall) goja.Value { return rt.recordAction(rec(c), c) },
 		"auditLogs": func(c goja.FunctionCall) goja.Value { return rt.recordAuditLogs(rec(c)) },
 	})
 }
@@ -434,27 +436,83 @@ func isRef(m map[string]any) bool {
 	return (hasLabel || hasName) && len(m) <= 2
 }
 
-// recordJSON is record.toJson(opts): the native JSON as an object
-// ({fields: [...]} restricts it).
+// recordJSON is record.toJson(opts): the native JSON as an object.
+// Options: fields (an array or a comma list: the fields kept, system
+// fields always), and, rendered by the data service as a read would,
+// relationshipsToFetch (comma list; relatedFields in the documentation's
+// sample), format ('native' or 'plainText': values as the field's display
+// options show them) and user (whose time zone plainText uses; the
+// current user by default).
 func (rt *runtime) recordJSON(r *recordHost, opts goja.Value) goja.Value {
-	var m map[string]any
-	if err := jsonUnmarshal(r.json(), &m); err != nil {
+	o, ok := opts.(*goja.Object)
+	if !ok || r.e == nil {
+		return rt.parseJSON(r.json())
+	}
+	text := func(k string) string {
+		v := o.Get(k)
+		if isNothing(v) {
+			return ""
+		}
+		if a, ok := v.(*goja.Object); ok && a.ClassName() == "Array" {
+			var parts []string
+			for _, i := range a.Keys() {
+				parts = append(parts, a.Get(i).String())
+			}
+			return strings.Join(parts, ",")
+		}
+		return v.String()
+	}
+	var out query.Output
+	var err error
+	if out.Fields, err = query.ParseFields(r.e, text("fields")); err != nil {
 		rt.throw(err)
 	}
-	if o, ok := opts.(*goja.Object); ok {
-		if fs, ok := o.Get("fields").(*goja.Object); ok && fs.ClassName() == "Array" {
-			keep := map[string]bool{"id": true, "version": true, "label": true}
-			for _, k := range fs.Keys() {
-				keep[strings.SplitN(fs.Get(k).String(), ".", 2)[0]] = true
-			}
-			for k := range m {
-				if !keep[k] {
-					delete(m, k)
-				}
-			}
-		}
+	fetch := text("relationshipsToFetch")
+	if fetch == "" {
+		fetch = text("relatedFields")
 	}
-	return rt.plainJS(m)
+	if out.Fetch, err = query.ParseFetch(r.e, fetch); err != nil {
+		rt.throw(err)
+	}
+	switch f := text("format"); f {
+	case "", query.FormatNative:
+	case query.FormatPlainText:
+		out.PlainText = true
+	default:
+		rt.throwf(apperr.BadRequest, "toJson: unknown format %q (native or plainText)", f)
+	}
+	out.ForUser = text("user")
+	if out.Fields == nil && out.Fetch == nil && !out.PlainText {
+		return rt.parseJSON(r.json())
+	}
+	doc, err := rt.e.data.Render(rt.x.ctx, rt.caller(), r.e, r.id, r.version, r.label, r.v, &out)
+	if err != nil {
+		rt.throw(err)
+	}
+	return rt.parseJSON(doc)
+}
+
+// display is the display options a Wrapper formats with: the field's own
+// and the app's defaults for its type (as plainText shows it), with opts
+// over them: a date pattern (a string) or the number options of
+// numberDisplay.
+func (rt *runtime) display(w *wrapperHost, opts goja.Value) types.Display {
+	pt := record.PlainText{Defaults: rt.e.app.DisplayOptions}
+	d := pt.Display(w.f)
+	if isNothing(opts) {
+		return d
+	}
+	if _, isObj := opts.(*goja.Object); isObj {
+		return numberDisplay(d, opts)
+	}
+	out := types.Display{}
+	for k, v := range d {
+		out[k] = v
+	}
+	if p := opts.String(); p != "" {
+		out["format"] = p
+	}
+	return out
 }
 
 func (rt *runtime) wrapperMethods() {
@@ -515,19 +573,15 @@ func (rt *runtime) wrapperMethods() {
 			}
 			return goja.Null()
 		},
+		// format(pattern, timeZone) for dates, format(options) for numbers;
+		// without arguments, the field's display options.
 		"format": func(c goja.FunctionCall) goja.Value {
 			w := wr(c)
-			d := types.Display{}
-			if p := str(c, 0); p != "" {
-				d["format"] = p
-			}
-			loc := rt.e.data.Location()
-			if tz := str(c, 1); tz != "" {
-				if l, err := loadLocation(tz); err == nil {
-					loc = l
-				}
-			}
-			return rt.vm.ToValue(types.Format(w.f.Type, w.f.Rules, d, w.raw(), loc))
+			return rt.vm.ToValue(types.Format(w.f.Type, w.f.Rules, rt.display(w, arg(c, 0)), w.raw(), rt.zoneArg(arg(c, 1))))
+		},
+		"toHex": func(c goja.FunctionCall) goja.Value {
+			w := wr(c)
+			return rt.vm.ToValue(numberHex(w.raw()))
 		},
 		"selectedValue": func(c goja.FunctionCall) goja.Value {
 			w := wr(c)
@@ -824,4 +878,37 @@ func (rt *runtime) wrapperJS(w *wrapperHost) goja.Value {
 		return rt.toJS(w.f, w.raw())
 	}
 	return rt.scalarJS(w.f, w.raw())
+}
+
+// numberHex is toHex(): the value in hexadecimal as JavaScript's
+// toString(16) writes it ("ff", "-1a", "3.8"), "" when empty.
+func numberHex(v any) string {
+	d, ok := parseDec(fmt.Sprint(normalizeNumber(v)))
+	if v == nil || !ok {
+		return ""
+	}
+	if d.scale < 0 {
+		d = dec{new(big.Int).Mul(d.coef, pow10(-d.scale)), 0}
+	}
+	neg := d.coef.Sign() < 0
+	abs := new(big.Int).Abs(d.coef)
+	q, rem := new(big.Int).QuoRem(abs, pow10(d.scale), new(big.Int))
+	out := q.Text(16)
+	if rem.Sign() != 0 {
+		// Fraction digits: multiply the remainder by 16 repeatedly (at most
+		// 20 digits, as a double would give).
+		den := pow10(d.scale)
+		var b strings.Builder
+		for i := 0; i < 20 && rem.Sign() != 0; i++ {
+			rem.Mul(rem, big.NewInt(16))
+			digit, r := new(big.Int).QuoRem(rem, den, new(big.Int))
+			b.WriteString(digit.Text(16))
+			rem = r
+		}
+		out += "." + b.String()
+	}
+	if neg {
+		out = "-" + out
+	}
+	return out
 }

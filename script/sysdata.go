@@ -9,8 +9,8 @@ import (
 	"github.com/dop251/goja"
 
 	"runway/app"
-	"runway/applog"
 	"runway/apperr"
+	"runway/applog"
 	"runway/data"
 	"runway/jobs"
 	"runway/query"
