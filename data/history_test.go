@@ -15,7 +15,7 @@ import (
 func historyBundle(t *testing.T) (*bundle, *history.Service, *failingHistory) {
 	t.Helper()
 	b := setup(t, os.DirFS("../app/testdata/history"))
-	h, err := history.New(b.ctx, b.app, b.store, bundleClock{b}, nil, history.Options{})
+	h, err := history.New(b.ctx, b.app, b.store, bundleClock{b}, history.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

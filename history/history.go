@@ -16,7 +16,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
-	"log/slog"
 	"time"
 
 	"runway/app"
@@ -37,7 +36,6 @@ type Service struct {
 	app   *app.App
 	store store.Store
 	clock clock.Clock
-	log   *slog.Logger
 	opts  Options
 	plans map[*app.Entity]*plan // entities with history; fixed at New
 }
@@ -45,8 +43,8 @@ type Service struct {
 // New returns the history service of a over st (whose schema is in step
 // with a): it gives each entity with history the version of its
 // definition, one more than the stored one when the definition changed.
-func New(ctx context.Context, a *app.App, st store.Store, c clock.Clock, log *slog.Logger, opts Options) (*Service, error) {
-	s := &Service{app: a, store: st, clock: clock.OrSystem(c), log: log, opts: opts, plans: map[*app.Entity]*plan{}}
+func New(ctx context.Context, a *app.App, st store.Store, c clock.Clock, opts Options) (*Service, error) {
+	s := &Service{app: a, store: st, clock: clock.OrSystem(c), opts: opts, plans: map[*app.Entity]*plan{}}
 	prints := map[string]string{}
 	for _, name := range a.EntityNames {
 		if e := a.Entity(name); e.Audit != nil {

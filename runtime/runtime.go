@@ -133,7 +133,7 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 func (r *Runtime) build(ctx context.Context, cfg Config) error {
 	up := upcalls{r}
 	var err error
-	if r.History, err = history.New(ctx, cfg.App, r.Store, cfg.Clock, cfg.Log, cfg.History); err != nil {
+	if r.History, err = history.New(ctx, cfg.App, r.Store, cfg.Clock, cfg.History); err != nil {
 		return err
 	}
 	dc := cfg.Data
