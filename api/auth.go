@@ -42,6 +42,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *data.Caller) e
 	if err != nil {
 		return err
 	}
+	setUser(r, res.UserID)
 	return writeJSON(w, res)
 }
 

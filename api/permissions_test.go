@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -290,6 +291,19 @@ var matrixCases = []matrixCase{
 		run: func(t *testing.T, m *matrix, w who) {
 			m.root(t, w, "GET", "/healthz").Status(200)
 			m.root(t, w, "GET", "/readyz").Status(200)
+		},
+	},
+	{
+		// The document describes the app, not the caller: the same for
+		// everyone, with a token or without.
+		name:   "OpenAPI document",
+		routes: []string{"GET /openapi.json"},
+		run: func(t *testing.T, m *matrix, w who) {
+			mine := m.do(t, w, "GET", "/openapi.json", nil).Status(200)
+			anon := m.s.For(t).Do("GET", "/openapi.json", "", nil).Status(200)
+			if !bytes.Equal(mine.Body, anon.Body) || !bytes.Contains(mine.Body, []byte(`"/data/projects"`)) {
+				t.Errorf("%s gets another document than a caller without token", w)
+			}
 		},
 	},
 	{

@@ -37,11 +37,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if e == nil && r.Context().Err() != nil {
 		// The client went away (or the server is shutting down) while the
 		// request ran: nobody reads this answer and nothing is broken.
-		s.log.Debug("request canceled", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.Debug("request canceled", "method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()), "err", err)
 		return
 	}
 	if e == nil {
-		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()), "err", err)
 		e = apperr.New(apperr.InternalError, "Internal error")
 	}
 	if e.Errors == nil {

@@ -4,9 +4,11 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"slices"
+	"sync"
 
 	"runway/apperr"
 	"runway/applog"
@@ -27,6 +29,13 @@ type Config struct {
 	// X-Forwarded-For (the client IP) set by a proxy in front of Runway.
 	// Without it both headers are ignored.
 	TrustProxy bool
+	// NoOpenAPI turns off GET {base}/openapi.json (openapi.go).
+	NoOpenAPI bool
+	// Observer is told of every request (metrics); nil: nobody.
+	Observer Observer
+	// Ready answers GET /readyz: nil when the server may take traffic, else
+	// why not (the runtime's: store, schema, shutting down); nil: always ready.
+	Ready func(context.Context) error
 }
 
 // DefaultMaxBodySize is the body limit when none is configured (10 MiB).
@@ -42,19 +51,29 @@ type Server struct {
 	mux  *routeMux
 
 	appLog *applog.Service
+
+	openapi struct { // the document, built on its first request
+		once sync.Once
+		doc  []byte
+		err  error
+	}
 }
 
 // New builds the server and its routes.
 func New(cfg Config, d *data.Service, a *auth.Service, j *jobs.Service, al *applog.Service, log *slog.Logger) *Server {
+	s := &Server{cfg: cfg.withDefaults(), data: d, auth: a, jobs: j, appLog: al, log: log, mux: &routeMux{ServeMux: http.NewServeMux()}}
+	s.routes()
+	return s
+}
+
+func (cfg Config) withDefaults() Config {
 	if cfg.MaxBodySize <= 0 {
 		cfg.MaxBodySize = DefaultMaxBodySize
 	}
 	if cfg.Env == "" {
 		cfg.Env = "dev"
 	}
-	s := &Server{cfg: cfg, data: d, auth: a, jobs: j, appLog: al, log: log, mux: &routeMux{ServeMux: http.NewServeMux()}}
-	s.routes()
-	return s
+	return cfg
 }
 
 // routeMux is the server's ServeMux, remembering the patterns registered
@@ -91,7 +110,7 @@ func (s *Server) Base() string { return "/" + s.cfg.Env + "/runtime/api" }
 func (s *Server) routes() {
 	b := s.Base()
 	s.mux.HandleFunc("GET /healthz", health)
-	s.mux.HandleFunc("GET /readyz", health)
+	s.mux.HandleFunc("GET /readyz", s.ready)
 
 	s.mux.HandleFunc("POST "+b+"/auth/login", s.public(s.login))
 	s.mux.HandleFunc("POST "+b+"/auth/logout", s.authed(s.logout))
@@ -127,6 +146,10 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET "+b+"/status/logs", s.authed(s.listLogs))
 	s.mux.HandleFunc("POST "+b+"/status/logs", s.authed(s.createLog))
 
+	if !s.cfg.NoOpenAPI {
+		s.mux.HandleFunc("GET "+b+"/openapi.json", s.public(s.serveOpenAPI))
+	}
+
 	// Everything else is a JSON 404, including known paths with another
 	// method, so every answer has the error body of rest-api.md §2.
 	s.mux.HandleFunc("/", s.public(noRoute))
@@ -135,8 +158,10 @@ func (s *Server) routes() {
 // ServeHTTP adds the headers every answer carries, enforces HTTPS when
 // configured, refuses what it would otherwise misread (a non-canonical
 // path, CONNECT, a query string that does not parse: request.go), and
-// dispatches.
+// dispatches; the request is logged and observed (requests.go).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w, r, done := s.track(w, r)
+	defer done()
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
@@ -187,6 +212,7 @@ func (s *Server) authed(h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, err := s.auth.Authenticate(r.Context(), r.Header.Get("token"), s.clientIP(r))
 		if err == nil {
+			setUser(r, c.UserID)
 			err = s.guard(r, c)
 		}
 		if err == nil {

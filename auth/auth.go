@@ -31,12 +31,13 @@ const touchEvery = time.Minute
 
 // Service authenticates users of one app.
 type Service struct {
-	data    *data.Service
-	store   store.Store
-	appName string
-	idle    time.Duration
-	log     *slog.Logger
-	clock   clock.Clock
+	data     *data.Service
+	store    store.Store
+	appName  string
+	idle     time.Duration
+	log      *slog.Logger
+	clock    clock.Clock
+	observer Observer // nil: nobody
 
 	mu       sync.Mutex
 	sessions map[string]*session // by token hash
@@ -84,6 +85,17 @@ type Options struct {
 	// AppLog receives an APP/LOGIN entry for every login (rest-api.md
 	// §5.1; nil: none).
 	AppLog *applog.Service
+	// Observer hears of refused logins and of users they block (metrics;
+	// nil: nobody).
+	Observer Observer
+}
+
+// Observer is told of every refused login and every user blocked by
+// failed logins.
+type Observer interface {
+	// LoginFailed: reason is the answer's error code, or rateLimited.
+	LoginFailed(reason string)
+	UserLockedOut()
 }
 
 // New returns the auth service of the app of d. It does not hear of user
@@ -100,7 +112,8 @@ func New(d *data.Service, log *slog.Logger, opts Options) *Service {
 		opts.LoginBurst = DefaultLoginBurst
 	}
 	a := &Service{data: d, store: d.Store(), appName: d.App().Name, idle: opts.IdleTimeout, log: log,
-		clock: clock.OrSystem(opts.Clock), shared: opts.Shared, sessions: map[string]*session{}, appLog: opts.AppLog,
+		clock: clock.OrSystem(opts.Clock), shared: opts.Shared, sessions: map[string]*session{}, observer: opts.Observer,
+		appLog: opts.AppLog,
 		limit: newLimiter(max(opts.LoginRate, 0), opts.LoginBurst, maxLimiterKeys)}
 	a.fails.pending = map[string]int{}
 	a.fails.cond = sync.NewCond(&a.fails.mu)
@@ -170,7 +183,12 @@ var errCredentials = apperr.New(apperr.Unauthorized, "Invalid email or password"
 // user is counted and may block the user), status (403, rest-api.md §12
 // D1), maintenance (503 but for developers and super users), allowed IPs
 // (403), password expiry (403), impersonation.
-func (a *Service) Login(ctx context.Context, l Login) (*LoginResult, error) {
+func (a *Service) Login(ctx context.Context, l Login) (_ *LoginResult, err error) {
+	defer func() {
+		if err != nil && a.observer != nil {
+			a.observer.LoginFailed(failureReason(err))
+		}
+	}()
 	if l.Email == "" || l.Password == "" {
 		return nil, apperr.New(apperr.BadRequest, "email and password are required")
 	}
@@ -250,6 +268,19 @@ func (a *Service) logLogin(ctx context.Context, c *data.Caller) {
 	}
 	a.appLog.Write(ctx, c, applog.Entry{SubType: store.AppLogLogin, Message: msg,
 		AdditionalInfo: map[string]any{"userId": c.UserID}})
+}
+
+// failureReason names why a login was refused: the answer's error code,
+// or rateLimited.
+func failureReason(err error) string {
+	var limited *LimitError
+	if errors.As(err, &limited) {
+		return "rateLimited"
+	}
+	if e := apperr.As(err); e != nil {
+		return e.Code
+	}
+	return apperr.InternalError
 }
 
 // LimitError answers a login refused by the rate limit: badRequest ("limit

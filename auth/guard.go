@@ -141,8 +141,12 @@ func (a *Service) countFailure(key, userID string) {
 		}()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if _, err := a.data.RecordFailedLogin(ctx, userID); err != nil {
+		blocked, err := a.data.RecordFailedLogin(ctx, userID)
+		if err != nil {
 			a.log.Error("count failed login", "user", userID, "err", err)
+		}
+		if blocked && a.observer != nil {
+			a.observer.UserLockedOut()
 		}
 	}()
 }

@@ -71,6 +71,22 @@ type Config struct {
 	// Listeners runs EXECUTE_LISTENER jobs and hears job transitions
 	// (package script; nil: listener jobs fail, transitions go unheard).
 	Listeners Listeners
+	// Observer hears the statuses jobs reach through this process
+	// (metrics; nil: nobody).
+	Observer Observer
+}
+
+// Observer is told of each status a job reaches through this process:
+// PENDING when it is created, RUNNING when a worker claims it, and the
+// statuses its worker, a command or the janitor moves it to.
+type Observer interface {
+	JobStatus(jobType, status string)
+}
+
+func (s *Service) observe(jobType, status string) {
+	if s.cfg.Observer != nil {
+		s.cfg.Observer.JobStatus(jobType, status)
+	}
 }
 
 // Defaults.
@@ -394,6 +410,7 @@ func (s *Service) Command(ctx context.Context, c *data.Caller, id string, cmd Co
 		if err != nil {
 			return nil, err
 		}
+		s.observe(out.Type, out.Status)
 		s.afterCommand(out, cmd)
 		if out.Status == Stopped || out.Status == Canceled {
 			// Job listeners, as the user who ended it.
@@ -526,6 +543,7 @@ func (s *Service) create(ctx context.Context, j *store.Job, first string) error 
 	if err != nil {
 		return err
 	}
+	s.observe(j.Type, Pending)
 	s.wakeLane(j.LowPriority)
 	return nil
 }

@@ -114,6 +114,7 @@ func (s *Service) worker(low bool) {
 			s.log.Error("claim job", "err", err)
 		}
 		if j != nil {
+			s.observe(j.Type, Running)
 			s.execute(j)
 			continue
 		}
@@ -146,6 +147,20 @@ func (s *Service) janitor() {
 		}
 		if len(ids) > 0 {
 			s.log.Info("stale stops completed", "jobs", ids)
+			s.observeStopped(ids)
+		}
+	}
+}
+
+// observeStopped reports the jobs the janitor stopped (their type read
+// again: the store answers ids only; it is rare).
+func (s *Service) observeStopped(ids []string) {
+	if s.cfg.Observer == nil {
+		return
+	}
+	for _, id := range ids {
+		if j, err := s.st.Job(s.hard, id); err == nil {
+			s.observe(j.Type, j.Status)
 		}
 	}
 }
@@ -436,6 +451,7 @@ func (s *Service) finishRun(r *run, cmd Command, failure error) {
 	_, err := s.st.TransitionJob(context.Background(), j.ID, ch)
 	s.logTransition(j, cmd, err)
 	if err == nil {
+		s.observe(j.Type, ch.To)
 		// Job listeners, in a context that carries the job (jobs they
 		// start are its children) but outlives its run.
 		s.jobEvent(context.WithValue(context.Background(), ctxKey{}, j), r.caller, j, ch.To)

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"runway/api"
@@ -32,6 +33,7 @@ import (
 	"runway/data"
 	"runway/history"
 	"runway/jobs"
+	"runway/metrics"
 	"runway/script"
 	"runway/store"
 	"runway/store/postgres"
@@ -59,7 +61,8 @@ type Config struct {
 	// The options of each service, as its package defines them. What the
 	// runtime owns is set from the fields above whatever these say: the
 	// clock, the environment, whether other processes share the store,
-	// and the services' calls to each other.
+	// the services' calls to each other, and their observers (metrics)
+	// and the API's readiness.
 	History history.Options
 	Data    data.Options
 	AppLog  applog.Options
@@ -82,8 +85,13 @@ type Runtime struct {
 	Scripts *script.Engine
 	Auth    *auth.Service
 	API     *api.Server
+	// Metrics are the Prometheus metrics of every service (serve exposes
+	// them on --metrics-addr).
+	Metrics *metrics.Metrics
 
 	log       *slog.Logger
+	draining  atomic.Bool        // Drain was called: not ready
+	unready   atomic.Bool        // the last readiness check failed (logged once)
 	ownsStore bool               // Open opened the store: Close closes it
 	stop      context.CancelFunc // ends Start's background work
 	bg        sync.WaitGroup
@@ -110,7 +118,9 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	cfg.Clock = clock.OrSystem(cfg.Clock)
-	r := &Runtime{App: cfg.App, Store: cfg.Store, log: cfg.Log}
+	// A store given may be another runtime's, timed by its metrics: this
+	// one times it itself.
+	r := &Runtime{App: cfg.App, Store: metrics.Unwrap(cfg.Store), log: cfg.Log}
 	if r.Store == nil {
 		st, err := OpenStore(ctx, cfg.DB)
 		if err != nil {
@@ -129,36 +139,41 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 	return r, nil
 }
 
-// build builds the services on r.Store, each after those it uses.
+// build builds the services on r.Store, each after those it uses. They
+// all report to the metrics, and use the store through its timing wrapper.
 func (r *Runtime) build(ctx context.Context, cfg Config) error {
+	r.Metrics = metrics.New()
+	r.Metrics.Watch(r.Store)
+	st := r.Metrics.Store(r.Store)
+
 	up := upcalls{r}
 	var err error
-	if r.History, err = history.New(ctx, cfg.App, r.Store, cfg.Clock, cfg.History); err != nil {
+	if r.History, err = history.New(ctx, cfg.App, st, cfg.Clock, cfg.History); err != nil {
 		return err
 	}
 	dc := cfg.Data
 	dc.Clock, dc.ShowMailSecrets, dc.History = cfg.Clock, cfg.Env == "dev", r.History
 	dc.Scripts, dc.Events, dc.OnUserWrite = up, up, up.userWritten
-	r.Data = data.New(cfg.App, r.Store, cfg.Log, dc)
-	r.AppLog = applog.New(r.Store, cfg.Clock, cfg.Log, cfg.AppLog)
+	r.Data = data.New(cfg.App, st, cfg.Log, dc)
+	r.AppLog = applog.New(st, cfg.Clock, cfg.Log, cfg.AppLog)
 
 	jc := cfg.Jobs
-	jc.Listeners = up
-	r.Jobs = jobs.New(r.Store, r.Data, cfg.Log, jc)
+	jc.Listeners, jc.Observer = up, r.Metrics
+	r.Jobs = jobs.New(st, r.Data, cfg.Log, jc)
 
 	sc := cfg.Scripts
-	sc.Clock, sc.Env, sc.AppLog = cfg.Clock, cfg.Env, r.AppLog
+	sc.Clock, sc.Env, sc.Observer, sc.AppLog = cfg.Clock, cfg.Env, r.Metrics, r.AppLog
 	if r.Scripts, err = script.New(cfg.App, r.Data, r.Jobs, cfg.Log, sc); err != nil {
 		return fmt.Errorf("scripts: %w", err)
 	}
 
 	ac := cfg.Auth
 	_, shared := r.Store.(*postgres.Store) // other processes may share a PostgreSQL database
-	ac.Clock, ac.Shared, ac.AppLog = cfg.Clock, shared, r.AppLog
+	ac.Clock, ac.Shared, ac.Observer, ac.AppLog = cfg.Clock, shared, r.Metrics, r.AppLog
 	r.Auth = auth.New(r.Data, cfg.Log, ac)
 
 	hc := cfg.API
-	hc.Env = cfg.Env
+	hc.Env, hc.Observer, hc.Ready = cfg.Env, r.Metrics, r.ready
 	r.API = api.New(hc, r.Data, r.Auth, r.Jobs, r.AppLog, cfg.Log)
 	return nil
 }
@@ -236,6 +251,41 @@ func (r *Runtime) Close() error {
 	r.Auth.Wait()
 	r.AppLog.Close()
 	return r.closeStore()
+}
+
+// Drain tells that the process is shutting down: /readyz answers 503 from
+// now on, so that load balancers stop sending it requests.
+func (r *Runtime) Drain() { r.draining.Store(true) }
+
+// readyTimeout bounds the store's answer to a readiness check.
+const readyTimeout = 2 * time.Second
+
+// errStoreNotReady is what /readyz says of a store that fails its check
+// (the cause goes to the log, not to whoever asks).
+var errStoreNotReady = errors.New("the store does not answer, or its schema is not this server's (see the log)")
+
+// ready is the readiness of /readyz: not draining, and the store answers
+// with the schema this binary migrated it to (a newer process sharing a
+// PostgreSQL database may have moved it on). A change is logged once.
+func (r *Runtime) ready(ctx context.Context) error {
+	if r.draining.Load() {
+		return errors.New("shutting down")
+	}
+	var err error
+	if s, ok := r.Store.(interface{ Ready(context.Context) error }); ok {
+		ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+		defer cancel()
+		err = s.Ready(ctx)
+	}
+	if was := r.unready.Swap(err != nil); err != nil && !was {
+		r.log.Warn("not ready", "err", err)
+	} else if err == nil && was {
+		r.log.Info("ready again")
+	}
+	if err != nil {
+		return errStoreNotReady
+	}
+	return nil
 }
 
 func (r *Runtime) closeStore() error {

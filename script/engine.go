@@ -74,6 +74,18 @@ type Options struct {
 	// AppLog receives sys.logs lines (besides the server log; nil: only
 	// the server log).
 	AppLog *applog.Service
+	// Observer hears of executions and of listeners that fail (metrics;
+	// nil: nobody).
+	Observer Observer
+}
+
+// Observer is told of every top-level script execution and of every
+// listener that fails or cannot run.
+type Observer interface {
+	// ScriptExecuted: an execution ended after d; background is a job's,
+	// timedOut whether its time limit stopped it.
+	ScriptExecuted(background bool, d time.Duration, timedOut bool)
+	ListenerFailed(listener string)
 }
 
 // Engine runs the scripts of one app. It implements data.Scripts.
@@ -391,11 +403,12 @@ type execution struct {
 	source     string // the function running at the top
 	depth      int    // listeners: how deep the listener running is (writes inside fire at depth+1)
 
-	mu   sync.Mutex
-	done chan struct{} // closed when interrupted (wakes script.wait)
-	over bool
-
 	lockKeys []string // sys.utils.concurrency locks taken (released at the end)
+	mu       sync.Mutex
+	done     chan struct{} // closed when interrupted (wakes script.wait)
+	over     bool
+	timedOut bool      // the time limit interrupted it
+	started  time.Time // the top-level execution's start
 }
 
 // lease is a runtime held by a caller: the top of an execution (taken from
@@ -418,7 +431,7 @@ func (e *Engine) acquire(ctx context.Context, c *data.Caller, background bool) *
 	}
 	e.executions.Add(1)
 	rt := e.get()
-	x := &execution{rt: rt, caller: c, background: background, done: make(chan struct{})}
+	x := &execution{rt: rt, caller: c, background: background, done: make(chan struct{}), started: time.Now()}
 	x.ctx = context.WithValue(ctx, execKey{}, x)
 	l := &lease{e: e, rt: rt, top: true, x: x, ctx: x.ctx}
 	rt.x = x
@@ -444,6 +457,7 @@ func (l *lease) interrupt(reason any) {
 		return
 	}
 	x.over = true
+	_, x.timedOut = reason.(errTimeout)
 	close(x.done)
 	l.rt.vm.Interrupt(reason)
 }
@@ -456,9 +470,12 @@ func (l *lease) release() {
 	}
 	x := l.x
 	x.mu.Lock()
-	interrupted := x.over
+	interrupted, timedOut := x.over, x.timedOut
 	x.over = true
 	x.mu.Unlock()
+	if o := l.e.opts.Observer; o != nil {
+		o.ScriptExecuted(x.background, time.Since(x.started), timedOut)
+	}
 	if l.timer != nil {
 		l.timer.Stop()
 	}

@@ -195,6 +195,7 @@ func (e *Engine) DataEvent(ctx context.Context, ev *data.Event) {
 		dataEvent, err := e.matches(ctx, li, ev)
 		if err != nil {
 			e.log.Error("listener condition failed", "listener", li.def.Name, "entity", ev.Entity.FullName, "id", ev.ID, "err", err)
+			e.listenerFailed(li.def.Name)
 			continue
 		}
 		if dataEvent == "" {
@@ -203,6 +204,7 @@ func (e *Engine) DataEvent(ctx context.Context, ev *data.Event) {
 		if depth >= MaxListenerDepth {
 			e.log.Error("listener not run: listeners triggered listeners more than 16 levels deep", "listener", li.def.Name,
 				"entity", ev.Entity.FullName, "id", ev.ID, "event", dataEvent)
+			e.listenerFailed(li.def.Name)
 			continue
 		}
 		c := plainCaller(ev.Caller)
@@ -213,6 +215,7 @@ func (e *Engine) DataEvent(ctx context.Context, ev *data.Event) {
 		if err := e.runData(ctx, c, li, depth+1, dataEvent, ev); err != nil {
 			e.log.Error("listener failed", "listener", li.def.Name, "entity", ev.Entity.FullName, "id", ev.ID,
 				"event", dataEvent, "err", err)
+			e.listenerFailed(li.def.Name)
 		}
 	}
 }
@@ -384,6 +387,7 @@ func encodeWithTransient(e *app.Entity, id string, version int64, label string, 
 func (e *Engine) enqueue(ctx context.Context, c *data.Caller, li *listener, ev *listenerEvent) {
 	if e.jobs == nil {
 		e.log.Error("background listener not run: no job service", "listener", li.def.Name)
+		e.listenerFailed(li.def.Name)
 		return
 	}
 	ev.Depth = listenerDepth(ctx)
@@ -396,12 +400,18 @@ func (e *Engine) enqueue(ctx context.Context, c *data.Caller, li *listener, ev *
 	}
 	if err != nil {
 		e.log.Error("background listener not started", "listener", li.def.Name, "err", err)
+		e.listenerFailed(li.def.Name)
 	}
 }
 
 // RunListenerJob runs the listener of an EXECUTE_LISTENER job
 // (jobs.Listeners).
-func (e *Engine) RunListenerJob(ctx context.Context, c *data.Caller, name string, raw json.RawMessage) error {
+func (e *Engine) RunListenerJob(ctx context.Context, c *data.Caller, name string, raw json.RawMessage) (err error) {
+	defer func() {
+		if err != nil {
+			e.listenerFailed(name)
+		}
+	}()
 	li := e.listeners.byName[name]
 	if li == nil {
 		return fmt.Errorf("listener %q does not exist any more", name)
@@ -477,7 +487,16 @@ func (e *Engine) JobEvent(ctx context.Context, c *data.Caller, j *store.Job, eve
 		}
 		if err := e.runOther(data.Background(ctx), c, li, 1, ev); err != nil {
 			e.log.Error("job listener failed", "listener", d.Name, "job", j.ID, "err", err)
+			e.listenerFailed(d.Name)
 		}
+	}
+}
+
+// listenerFailed tells the observer of a listener that failed or could
+// not run.
+func (e *Engine) listenerFailed(name string) {
+	if e.opts.Observer != nil {
+		e.opts.Observer.ListenerFailed(name)
 	}
 }
 
@@ -490,6 +509,9 @@ func (rt *runtime) triggerEvent(name string, payload json.RawMessage) {
 	x := rt.x
 	if x.depth >= MaxListenerDepth {
 		e.log.Error("custom listeners not run: listeners triggered listeners more than 16 levels deep", "event", name)
+		for _, li := range e.listeners.custom[name] {
+			e.listenerFailed(li.def.Name)
+		}
 		return
 	}
 	for _, li := range e.listeners.custom[name] {
@@ -500,6 +522,7 @@ func (rt *runtime) triggerEvent(name string, payload json.RawMessage) {
 			continue
 		}
 		if err := e.runOther(x.ctx, c, li, x.depth+1, ev); err != nil {
+			e.listenerFailed(li.def.Name)
 			rt.throw(err)
 		}
 	}

@@ -16,6 +16,9 @@ const (
 	largeTextMaxBytes = 1 << 20
 )
 
+// TextMaxChars is the most characters a text value may have.
+const TextMaxChars = textMaxChars
+
 func check(kind string, r *Rules, native any) (any, *Problem) {
 	kind = norm(kind)
 	if r == nil {

@@ -29,6 +29,7 @@ import (
 	"runway/data"
 	"runway/history"
 	"runway/jobs"
+	"runway/metrics"
 	"runway/runtime"
 	"runway/script"
 	"runway/store/postgres"
@@ -42,22 +43,23 @@ const (
 
 // Server is a running test server.
 type Server struct {
-	URL    string // base URL of the API, ".../dev/runtime/api"
-	Root   string // server root, for /healthz
-	Data   *data.Service
-	Auth   *auth.Service
-	Jobs   *jobs.Service
-	API    *api.Server  // the HTTP server (its Routes)
-	Token  string       // an admin (developer) token ("" when Start could not log in: RequireHTTPS over plain HTTP)
-	Client *http.Client // the client the helpers use (trusts the server's certificate with TLS)
+	URL  string // base URL of the API, ".../dev/runtime/api"
+	Root string // server root, for /healthz
+	Data *data.Service
+	Auth *auth.Service
+	Jobs *jobs.Service
+	API  *api.Server // the HTTP server (its Routes)
+	// Metrics are the server's Prometheus metrics (runway serve exposes
+	// them on --metrics-addr; a test scrapes their Handler).
+	Metrics *metrics.Metrics
+	// Runtime is the runtime the server is built on (Drain).
+	Runtime *runtime.Runtime
+	Token   string       // an admin (developer) token ("" when Start could not log in: RequireHTTPS over plain HTTP)
+	Client  *http.Client // the client the helpers use (trusts the server's certificate with TLS)
 	// Header is added to every request the helpers send (e.g.
 	// X-Forwarded-Proto behind a pretended proxy); tests may change it.
 	Header http.Header
 	t      testing.TB
-
-	// Runtime is the whole assembly (its services; Prune runs the
-	// retention of history and app logs).
-	Runtime *runtime.Runtime
 }
 
 // Options tune a test server.
@@ -93,6 +95,8 @@ type Options struct {
 	// AggregateMaxItems bounds the documents an aggregate stage holds (0:
 	// the default).
 	AggregateMaxItems int
+	// NoOpenAPI turns off GET {base}/openapi.json.
+	NoOpenAPI bool
 	// HistoryRetention and LogRetention: how long history entries and
 	// app logs are kept (0: the defaults, forever and 30 days).
 	HistoryRetention, LogRetention time.Duration
@@ -105,7 +109,8 @@ func (o Options) runtimeConfig() runtime.Config {
 		History: history.Options{Retention: o.HistoryRetention}, AppLog: applog.Options{Retention: o.LogRetention},
 		Auth:    auth.Options{IdleTimeout: o.IdleTimeout, LoginRate: o.LoginRate, LoginBurst: o.LoginBurst},
 		Scripts: script.Options{SyncTimeout: o.ScriptTimeout},
-		API:     api.Config{MaxBodySize: o.MaxBodySize, RequireHTTPS: o.RequireHTTPS, TrustProxy: o.TrustProxy}}
+		API: api.Config{MaxBodySize: o.MaxBodySize, RequireHTTPS: o.RequireHTTPS, TrustProxy: o.TrustProxy,
+			NoOpenAPI: o.NoOpenAPI}}
 }
 
 // Start serves the app in fsys (nil = the demo app) until the test ends.
@@ -153,7 +158,8 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 		hs.Close()
 		rt.Close()
 	})
-	s := &Server{URL: hs.URL + srv.Base(), Root: hs.URL, Data: rt.Data, Auth: rt.Auth, Jobs: rt.Jobs, Runtime: rt, API: srv, Client: hs.Client(),
+	s := &Server{URL: hs.URL + srv.Base(), Root: hs.URL, Data: rt.Data, Auth: rt.Auth, Jobs: rt.Jobs, API: srv,
+		Metrics: rt.Metrics, Runtime: rt, Client: hs.Client(),
 		Header: o.Header.Clone(), t: t}
 	if s.Header == nil {
 		s.Header = http.Header{}

@@ -2,6 +2,7 @@
 //
 //	runway serve [--app DIR] [--data DIR] [--addr HOST:PORT] [--env dev] [--db URL]
 //	runway check --app DIR
+//	runway openapi [--app DIR] [--env dev]
 //	runway users add|list|set-password …
 //	runway maintenance on|off|status
 package main
@@ -16,6 +17,7 @@ const usage = `runway — a self-hosted runtime for the apps REST API
 Usage:
   runway serve [flags]         serve the app (the built-in demo app without --app)
   runway check --app DIR       validate an app definition
+  runway openapi [--app DIR]   print the app's OpenAPI 3.1 document
   runway users add|list|set-password [flags]
                                manage users offline, against the data dir
   runway maintenance on|off|status [flags]
@@ -39,6 +41,8 @@ func main() {
 		err = serve(args)
 	case "check":
 		err = check(args)
+	case "openapi":
+		err = openAPI(args)
 	case "users":
 		err = users(args)
 	case "maintenance":

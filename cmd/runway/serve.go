@@ -38,6 +38,9 @@ func serve(args []string) error {
 	idle := fs.Duration("session-timeout", auth.DefaultIdleTimeout, "token inactivity expiry")
 	logLevel := fs.String("log-level", env("RUNWAY_LOG_LEVEL", "info"), "debug, info, warn or error [RUNWAY_LOG_LEVEL]")
 	pprofAddr := fs.String("pprof", env("RUNWAY_PPROF", ""), "serve net/http/pprof on this separate address, e.g. 127.0.0.1:6060 (off when empty) [RUNWAY_PPROF]")
+	metricsAddr := fs.String("metrics-addr", env("RUNWAY_METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this separate address, e.g. 127.0.0.1:9090 (off when empty) [RUNWAY_METRICS_ADDR]")
+	noOpenAPI := fs.Bool("no-openapi", envBool("RUNWAY_NO_OPENAPI", false), "do not serve the app's OpenAPI document at {base}/openapi.json [RUNWAY_NO_OPENAPI]")
+	shutdownDelay := fs.Duration("shutdown-delay", envDuration("RUNWAY_SHUTDOWN_DELAY", 0), "on SIGTERM, answer /readyz 503 for this long before closing the listener, so load balancers stop sending requests first [RUNWAY_SHUTDOWN_DELAY]")
 	tlsCert := fs.String("tls-cert", env("RUNWAY_TLS_CERT", ""), "TLS certificate file (PEM): serve HTTPS [RUNWAY_TLS_CERT]")
 	tlsKey := fs.String("tls-key", env("RUNWAY_TLS_KEY", ""), "TLS private key file (PEM) [RUNWAY_TLS_KEY]")
 	requireHTTPS := fs.Bool("require-https", envBool("RUNWAY_REQUIRE_HTTPS", false), "answer plain-HTTP requests with 400 badRequest [RUNWAY_REQUIRE_HTTPS]")
@@ -68,6 +71,9 @@ func serve(args []string) error {
 	if *logRetention < 0 || *historyRetention < 0 {
 		return fmt.Errorf("--log-retention and --history-retention must be 0 (forever) or more")
 	}
+	if *shutdownDelay < 0 {
+		return fmt.Errorf("--shutdown-delay must be 0 or more")
+	}
 	if *scriptTimeout <= 0 || *jobScriptTimeout < 0 {
 		return fmt.Errorf("--script-timeout must be positive and --job-script-timeout 0 or more")
 	}
@@ -95,7 +101,8 @@ func serve(args []string) error {
 		Jobs: jobs.Config{Workers: noneIsNegative(*jobWorkers), LowWorkers: noneIsNegative(*jobLowWorkers),
 			Heartbeat: *jobHeartbeat, Takeover: *jobTakeover, BatchSize: *jobBatch, BatchPause: *jobPause},
 		Scripts: script.Options{SyncTimeout: *scriptTimeout, BackgroundTimeout: *jobScriptTimeout},
-		API:     api.Config{MaxBodySize: *maxBody, RequireHTTPS: *requireHTTPS, TrustProxy: *trustProxy},
+		API: api.Config{MaxBodySize: *maxBody, RequireHTTPS: *requireHTTPS, TrustProxy: *trustProxy,
+			NoOpenAPI: *noOpenAPI},
 		AppLog:  applog.Options{Retention: noneIsNegativeDuration(*logRetention)},
 		History: history.Options{Retention: *historyRetention}})
 	if err != nil {
@@ -113,6 +120,14 @@ func serve(args []string) error {
 	}
 	ln = api.Listener(ln) // net/http's own error answers in JSON too
 	defer ln.Close()
+	if *metricsAddr != "" {
+		mln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		ms := serveMetrics(mln, rt.Metrics.Handler(), log)
+		defer ms.Close()
+	}
 	if err := ensureAdmin(ctx, rt.Auth); err != nil {
 		return err
 	}
@@ -151,6 +166,10 @@ func serve(args []string) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
+	rt.Drain()
+	if *shutdownDelay > 0 {
+		time.Sleep(*shutdownDelay) // /readyz says 503 while requests still come in
+	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -195,6 +214,21 @@ func servePprof(addr string, log *slog.Logger) {
 	log.Info("pprof serving", "url", "http://"+addr+"/debug/pprof/")
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	log.Error("pprof stopped", "err", srv.ListenAndServe())
+}
+
+// serveMetrics serves the Prometheus metrics at /metrics on their own
+// listener, never on the API's.
+func serveMetrics(ln net.Listener, h http.Handler, log *slog.Logger) *http.Server {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("metrics serving", "url", "http://"+ln.Addr().String()+"/metrics")
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics stopped", "err", err)
+		}
+	}()
+	return srv
 }
 
 // noneIsNegative maps a worker count flag (0 = none) to jobs.Config (0 =

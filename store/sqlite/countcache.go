@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 const countCacheSize = 4096
@@ -22,6 +23,8 @@ type countCache struct {
 	gens map[string]uint64
 	m    map[string]countEntry
 	max  int
+
+	hits, misses atomic.Uint64 // lookups answered and not (metrics)
 }
 
 type countEntry struct {
@@ -41,8 +44,10 @@ func (c *countCache) lookup(table, key string) (n int64, gen uint64, hit bool) {
 	defer c.mu.Unlock()
 	gen = c.gens[table]
 	if e, ok := c.m[key]; ok && e.gen == gen {
+		c.hits.Add(1)
 		return e.n, gen, true
 	}
+	c.misses.Add(1)
 	return 0, gen, false
 }
 
