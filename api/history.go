@@ -13,6 +13,10 @@ import (
 // Page size of history (rest-api.md §6.12.1: default 20).
 const defaultHistorySize = 20
 
+// historyNames are the endpoint's current name and its older one
+// (rest-api.md §6.12: both served alike).
+var historyNames = []string{"auditLogs", "history"}
+
 // historyFilter reads the parameters of a history page: eventTypes (a
 // comma list), from, to, _size, _offset.
 func historyFilter(r *http.Request) (data.HistoryFilter, error) {

@@ -126,7 +126,7 @@ func (s *Server) routes() {
 	// Actions over one record or an id list (sys.users' built-in ones too).
 	s.mux.HandleFunc("PUT "+b+"/data/{entity}/{ids}/{action}", s.authed(s.recordsAction))
 	// History, under its current name and its older one (rest-api.md §6.12).
-	for _, name := range []string{"auditLogs", "history"} {
+	for _, name := range historyNames {
 		s.mux.HandleFunc("GET "+b+"/data/{entity}/"+name, s.authed(s.history))
 		s.mux.HandleFunc("GET "+b+"/data/{entity}/{id}/"+name, s.authed(s.history))
 	}
