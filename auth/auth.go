@@ -114,7 +114,7 @@ func New(d *data.Service, log *slog.Logger, opts Options) *Service {
 	a := &Service{data: d, store: d.Store(), appName: d.App().Name, idle: opts.IdleTimeout, log: log,
 		clock: clock.OrSystem(opts.Clock), shared: opts.Shared, sessions: map[string]*session{}, observer: opts.Observer,
 		appLog: opts.AppLog,
-		limit: newLimiter(max(opts.LoginRate, 0), opts.LoginBurst, maxLimiterKeys)}
+		limit:  newLimiter(max(opts.LoginRate, 0), opts.LoginBurst, maxLimiterKeys)}
 	a.fails.pending = map[string]int{}
 	a.fails.cond = sync.NewCond(&a.fails.mu)
 	if w, ok := a.store.(store.SessionWatcher); ok && opts.Shared {
