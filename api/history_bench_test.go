@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -11,8 +10,7 @@ import (
 	"time"
 
 	"runway/api/apitest"
-	"runway/record"
-	"runway/store"
+	"runway/store/storetest"
 )
 
 // historyBenchApp has two identical entities of ten fields without field
@@ -146,15 +144,14 @@ const historyEntries = 1_000_000
 // BenchmarkRecordHistoryPage reads, through HTTP, the first page (20
 // entries) of one record's history among 1,000,000 entries of its entity
 // (10,000 records with 100 entries each, written straight to the store),
-// and reports the median and the 90th percentile. The read must use the
-// index on (entity, record_id, id): store/sqlstore's TestHistoryPlan shows
-// the plan.
+// and reports the median and the 90th percentile. The read uses the index
+// on (entity, record_id, id): each store's TestHistoryPlan shows the plan.
 //
 //	go test ./api -run '^$' -bench RecordHistoryPage -benchtime 500x -timeout 30m
 func BenchmarkRecordHistoryPage(b *testing.B) {
 	s := apitest.Start(b, historyBenchApp)
 	target := s.As("POST", "/data/crowded", benchRecord(0)).Status(200).JSON()["id"].(string)
-	seedHistory(b, s.Runtime.Store, "crowded", target, historyEntries)
+	storetest.SeedHistory(b, s.Runtime.Store, "crowded", target, historyEntries, 100)
 	path := "/data/crowded/" + target + "/auditLogs"
 	for i := 0; i < 20; i++ {
 		p := s.As("GET", path, nil).Status(200).JSON()
@@ -173,31 +170,4 @@ func BenchmarkRecordHistoryPage(b *testing.B) {
 	slices.Sort(times)
 	b.ReportMetric(float64(times[len(times)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(times[len(times)*9/10].Microseconds()), "p90-µs")
-}
-
-// seedHistory writes n changes of records of an entity straight to the
-// store, 100 per record, target's among them, in transactions of 10,000.
-func seedHistory(b *testing.B, st store.Store, entity, target string, n int) {
-	b.Helper()
-	ctx := context.Background()
-	const perRecord, perTx = 100, 10_000
-	records := make([]string, n/perRecord)
-	for i := range records {
-		records[i] = record.NewID()
-	}
-	records[len(records)/2] = target
-	ts := time.Now().UnixMilli()
-	for start := 0; start < n; start += perTx {
-		batch := make([]store.HistoryEntry, 0, perTx)
-		for i := start; i < start+perTx && i < n; i++ {
-			rec := records[i%len(records)]
-			batch = append(batch, store.HistoryEntry{ID: record.NewID(), Entity: entity, EntityVersion: 1, RecordID: rec,
-				RecordLabel: "record", Event: store.UserRecordChanged, Time: ts + int64(i), User: "bench@example.org",
-				IP: "127.0.0.1", ContextPath: "entities." + entity + ".update",
-				Old: []byte(fmt.Sprintf(`{"n":%d}`, i)), New: []byte(fmt.Sprintf(`{"n":%d}`, i+1))})
-		}
-		if err := st.Write(ctx, func(tx store.Tx) error { return tx.AddHistory(ctx, batch...) }); err != nil {
-			b.Fatal(err)
-		}
-	}
 }

@@ -13,7 +13,6 @@ import (
 	"runway/data"
 	"runway/jobs"
 	"runway/record"
-	"runway/store"
 )
 
 // Page sizes of the jobs API (rest-api.md §9.6, §9.7, §10).
@@ -39,7 +38,7 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request, c *data.Caller) 
 // listJobs: GET /status/jobs (rest-api.md §9.6).
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, c *data.Caller) error {
 	q := params(r)
-	var f store.JobFilter
+	var f jobs.Filter
 	var err error
 	if f.Types, err = enumList(q, "type", jobs.Types); err != nil {
 		return err
@@ -80,12 +79,12 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, c *data.Caller
 // (rest-api.md §9.7).
 func (s *Server) jobLogs(w http.ResponseWriter, r *http.Request, c *data.Caller) error {
 	q := params(r)
-	var f store.JobLogFilter
+	var f jobs.LogFilter
 	var err error
 	if f.From, f.To, err = s.window(q); err != nil {
 		return err
 	}
-	levels, err := enumList(q, "level", []string{jobs.Info, jobs.Warn, jobs.Error})
+	levels, err := enumList(q, "level", jobs.Levels)
 	if err != nil {
 		return err
 	}
@@ -155,17 +154,21 @@ func (s *Server) location() *time.Location {
 
 // enumList reads a comma list whose values must be among allowed (any case
 // is accepted and normalized to the allowed spelling).
-func enumList(q url.Values, name string, allowed []string) ([]string, error) {
+func enumList[T ~string](q url.Values, name string, allowed []T) ([]T, error) {
 	raw, err := single(q, name)
 	if err != nil || raw == "" {
 		return nil, err
 	}
-	var out []string
+	var out []T
 	for _, v := range strings.Split(raw, ",") {
 		v = strings.TrimSpace(v)
-		i := slices.IndexFunc(allowed, func(a string) bool { return strings.EqualFold(a, v) })
+		i := slices.IndexFunc(allowed, func(a T) bool { return strings.EqualFold(string(a), v) })
 		if i < 0 {
-			return nil, badParam(name, "%q is not one of %s", v, strings.Join(allowed, ", "))
+			names := make([]string, len(allowed))
+			for j, a := range allowed {
+				names[j] = string(a)
+			}
+			return nil, badParam(name, "%q is not one of %s", v, strings.Join(names, ", "))
 		}
 		if !slices.Contains(out, allowed[i]) {
 			out = append(out, allowed[i])

@@ -17,12 +17,12 @@ import (
 // storeJob is a job in a status; started says whether it ever ran. Jobs
 // that run belong to a worker elsewhere with a fresh heartbeat, so nothing
 // here takes them over.
-func storeJob(status string, started int64) *store.Job {
+func storeJob(status store.JobStatus, started int64) *store.Job {
 	j := &store.Job{Status: status, Stoppable: true, Started: started, RecordsCount: 10, RecordsProcessed: 4}
-	if status == jobs.Running || status == jobs.Stopping {
+	if status == store.JobRunning || status == store.JobStopping {
 		j.Owner, j.Heartbeat = "elsewhere", time.Now().Add(time.Hour).UnixMilli()
 	}
-	if jobs.Terminal(status) {
+	if status.Terminal() {
 		j.Ended = started + 1
 	}
 	return j
@@ -34,7 +34,7 @@ func storeJob(status string, started int64) *store.Job {
 func TestJobTransitions(t *testing.T) {
 	t.Parallel()
 	s := apitest.Start(t, nil, apitest.Options{Jobs: jobs.Config{Workers: -1, LowWorkers: -1}})
-	want := map[string]map[jobs.Command]string{ // status → command → new status ("" = 400)
+	want := map[store.JobStatus]map[jobs.Command]store.JobStatus{ // status → command → new status ("" = 400)
 		"PENDING":   {jobs.Stop: "STOPPED"},
 		"RUNNING":   {jobs.Stop: "STOPPING"},
 		"STOPPING":  {jobs.ForceStop: "STOPPED"},
@@ -54,14 +54,14 @@ func TestJobTransitions(t *testing.T) {
 			to := want[status][cmd]
 			if to == "" {
 				r.Error(400, "badRequest")
-				if got := jobOf(t, s, j.ID); got["status"] != status {
+				if got := jobOf(t, s, j.ID); got["status"] != string(status) {
 					t.Errorf("%s on %s: refused, yet the job is %s", cmd, status, got["status"])
 				}
 				continue
 			}
 			got := r.Status(200).JSON()
 			wantKeys(t, got, jobKeys...)
-			if got["status"] != to {
+			if got["status"] != string(to) {
 				t.Errorf("%s on %s: %s, want %s", cmd, status, got["status"], to)
 			}
 			if end := got["endDate"] != nil; end != (to == "CANCELED") {
@@ -235,7 +235,7 @@ func TestListJobs(t *testing.T) {
 	s := apitest.Start(t, nil, apitest.Options{Jobs: jobs.Config{Workers: -1, LowWorkers: -1}})
 	const day = int64(24 * time.Hour / time.Millisecond)
 	base := int64(1717430000000)
-	mk := func(typ, status string, created, started, ended int64, errs bool) string {
+	mk := func(typ store.JobType, status store.JobStatus, created, started, ended int64, errs bool) string {
 		j := &store.Job{Type: typ, Status: status, Created: created, Started: started, Ended: ended, HasErrors: errs, Stoppable: true}
 		return putJob(t, s, j).ID
 	}
@@ -333,7 +333,7 @@ func TestJobLogs(t *testing.T) {
 	for _, l := range lines {
 		id := record.NewID()
 		logIDs = append(logIDs, id)
-		if err := s.Data.Store().AddJobLogs(context.Background(), store.JobLog{ID: id, JobID: j.ID, Time: l.at.UnixMilli(), Level: l.level, Message: l.msg}); err != nil {
+		if err := s.Data.Store().AddJobLogs(context.Background(), store.JobLog{ID: id, JobID: j.ID, Time: l.at.UnixMilli(), Level: store.LogLevel(l.level), Message: l.msg}); err != nil {
 			t.Fatal(err)
 		}
 	}

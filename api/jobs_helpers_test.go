@@ -124,7 +124,7 @@ func putJob(t *testing.T, s *apitest.Server, j *store.Job) *store.Job {
 		j.ID = record.NewID()
 	}
 	if j.Type == "" {
-		j.Type = jobs.TypeDeleteRecords
+		j.Type = store.JobDeleteRecords
 	}
 	if j.Label == "" {
 		j.Label = "test job"

@@ -255,14 +255,10 @@ func boolQuery(name, desc string, def bool) *openapi.Parameter {
 }
 
 // commaList is a query parameter holding a comma list of enum values.
-func commaList(name, desc string, values []string) *openapi.Parameter {
-	enum := make([]any, len(values))
-	for i, v := range values {
-		enum[i] = v
-	}
+func commaList[T ~string](name, desc string, values []T) *openapi.Parameter {
 	no := false
 	return &openapi.Parameter{Name: name, In: "query", Description: desc, Style: "form", Explode: &no,
-		Schema: openapi.ArrayOf(&openapi.Schema{Type: "string", Enum: enum})}
+		Schema: openapi.ArrayOf(&openapi.Schema{Type: "string", Enum: enum(values)})}
 }
 
 // num is an integer bound of a schema.

@@ -59,7 +59,7 @@ func jobSchema() *openapi.Schema {
 	return j
 }
 
-func enum(values []string) []any {
+func enum[T ~string](values []T) []any {
 	out := make([]any, len(values))
 	for i, v := range values {
 		out[i] = v
@@ -121,7 +121,7 @@ func (sp *spec) getJob() {
 func (sp *spec) jobLogsOp(id string) *openapi.Operation {
 	line := openapi.Object(
 		openapi.Prop("timestamp", &openapi.Schema{Type: "integer", Format: "int64"}),
-		openapi.Prop("level", &openapi.Schema{Type: "string", Enum: []any{jobs.Info, jobs.Warn, jobs.Error}}),
+		openapi.Prop("level", &openapi.Schema{Type: "string", Enum: enum(jobs.Levels)}),
 		openapi.Prop("message", openapi.Type("string")))
 	line.Required = []string{"timestamp", "level", "message"}
 	page := sp.schema(schemaJobLogPage, func() *openapi.Schema { return idPage("A page of a job's log, oldest first", line) })
@@ -131,7 +131,7 @@ func (sp *spec) jobLogsOp(id string) *openapi.Operation {
 			{Name: "period", In: "query", Description: "A window ending now (3h 30m, today, yesterday); replaces from and to",
 				Schema: openapi.Type("string")},
 			msQuery("from", "Written at or after"), msQuery("to", "Written at or before"),
-			commaList("level", "Only lines of these levels", []string{jobs.Info, jobs.Warn, jobs.Error}),
+			commaList("level", "Only lines of these levels", jobs.Levels),
 			{Name: "message", In: "query", Description: "Only lines containing this text (any case)", Schema: openapi.Type("string")},
 			jobSize(defaultJobLogsSize), jobOffset()},
 		Responses: answers(ok("A page of log lines", page), authed(400, 404)...)}

@@ -10,12 +10,15 @@ import (
 // Data events (app-model.md §5): what the write paths and actions tell the
 // listeners after their commit.
 
-// Event types of data events (app-model.md §5).
+// EventType is the type of a data event (app-model.md §5).
+type EventType string
+
+// Data event types.
 const (
-	RecordCreated   = "RECORD_CREATED"
-	RecordChanged   = "RECORD_CHANGED"
-	RecordDeleted   = "RECORD_DELETED"
-	ActionPerformed = "ACTION_PERFORMED"
+	RecordCreated   EventType = "RECORD_CREATED"
+	RecordChanged   EventType = "RECORD_CHANGED"
+	RecordDeleted   EventType = "RECORD_DELETED"
+	ActionPerformed EventType = "ACTION_PERFORMED"
 )
 
 // Event sources (app-model.md §5, §8 Q21).
@@ -28,7 +31,7 @@ const (
 // Event is a committed data event, for listeners (issue 7 item 4) and
 // history: what happened to which record, by whom and through what.
 type Event struct {
-	Type    string
+	Type    EventType
 	Entity  *app.Entity
 	ID      string
 	Version int64

@@ -12,7 +12,7 @@ import (
 func describe(evs []*Event) []string {
 	out := make([]string, len(evs))
 	for i, ev := range evs {
-		out[i] = ev.Type + " " + ev.Entity.FullName + " " + ev.Label + " v" + js(ev.Version) + " " + ev.Source
+		out[i] = string(ev.Type) + " " + ev.Entity.FullName + " " + ev.Label + " v" + js(ev.Version) + " " + ev.Source
 	}
 	return out
 }
@@ -97,7 +97,7 @@ func TestEventsOfListenedEntitiesOnly(t *testing.T) {
 	}
 	var got []string
 	b.with(func(o *Options) {
-		o.Events = eventFunc{fn: func(_ context.Context, ev *Event) { got = append(got, ev.Type+" "+ev.Entity.FullName) },
+		o.Events = eventFunc{fn: func(_ context.Context, ev *Event) { got = append(got, string(ev.Type)+" "+ev.Entity.FullName) },
 			listens: func(e *app.Entity) bool { return e == tickets }}
 	})
 	if !b.svc.Listening(tickets) || b.svc.Listening(customers) {

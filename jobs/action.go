@@ -16,9 +16,6 @@ import (
 	"runway/store"
 )
 
-// TypeExecuteAction is the job type of actions run in the background.
-const TypeExecuteAction = "EXECUTE_ACTION"
-
 // actionBatch is the most records an EXECUTE_ACTION job runs between two
 // checkpoints (and two looks at a stop request).
 const actionBatch = 20
@@ -117,7 +114,7 @@ func (s *Service) ExecuteAction(ctx context.Context, c *data.Caller, req *Action
 	if err != nil {
 		return nil, err
 	}
-	j := newJob(ctx, c, TypeExecuteAction, fmt.Sprintf("Executing action %s on entity %s", a.Name, e.FullName), req.LowPriority)
+	j := newJob(ctx, c, store.JobExecuteAction, fmt.Sprintf("Executing action %s on entity %s", a.Name, e.FullName), req.LowPriority)
 	j.Data, j.Params, j.RecordsCount, j.Results = d, params, count, []byte(`{}`)
 	what := "once"
 	switch {
@@ -178,7 +175,7 @@ func (actionHandler) start(ctx context.Context, r *run) error {
 	}
 	r.params = x
 	if r.resumed {
-		return r.save(ctx, newLog(r.job.ID, Info, "Continuing from the checkpoint after %d of %d records", r.cur.processed(), r.cur.count))
+		return r.save(ctx, newLog(r.job.ID, store.LogInfo, "Continuing from the checkpoint after %d of %d records", r.cur.processed(), r.cur.count))
 	}
 	if act.Type == "oneRecord" && p.IDs == nil {
 		n := int64(0)
@@ -198,7 +195,7 @@ func (actionHandler) start(ctx context.Context, r *run) error {
 	if act.Type == "oneRecord" {
 		what = fmt.Sprintf("on %d records", r.cur.count)
 	}
-	return r.save(ctx, newLog(r.job.ID, Info, "Started: action %s of entity %s %s", act.Name, e.FullName, what))
+	return r.save(ctx, newLog(r.job.ID, store.LogInfo, "Started: action %s of entity %s %s", act.Name, e.FullName, what))
 }
 
 func (actionHandler) step(ctx context.Context, r *run) (bool, error) {
@@ -289,7 +286,7 @@ func runOnce(ctx context.Context, r *run, x *actionRun) (bool, error) {
 		msg, _ := json.Marshal(ae.Message)
 		res["status"], res["errorMessage"] = json.RawMessage(`"error"`), msg
 		r.cur.fail = 1
-		logs = append(logs, newLog(r.job.ID, Error, "Action %s failed: %s", x.a.Name, ae.Message))
+		logs = append(logs, newLog(r.job.ID, store.LogError, "Action %s failed: %s", x.a.Name, ae.Message))
 	default:
 		return false, err
 	}
@@ -330,7 +327,7 @@ func CurrentJobID(ctx context.Context) string {
 
 // Log appends a line to the log of a job c may see (sys.jobs.logInfo and
 // logError).
-func (s *Service) Log(ctx context.Context, c *data.Caller, jobID, level, msg string) error {
+func (s *Service) Log(ctx context.Context, c *data.Caller, jobID string, level store.LogLevel, msg string) error {
 	if _, err := s.load(ctx, c, jobID); err != nil {
 		return err
 	}

@@ -74,7 +74,7 @@ func benchAsyncDelete(b *testing.B, batch int) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if j.Status == jobs.Finished {
+			if j.Status == store.JobFinished {
 				if j.RecordsProcessed != n || j.HasErrors {
 					b.Fatalf("job: %d processed, errors %v", j.RecordsProcessed, j.HasErrors)
 				}

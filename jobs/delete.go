@@ -89,7 +89,7 @@ func (s *Service) Delete(ctx context.Context, c *data.Caller, req *DeleteRequest
 	if err != nil {
 		return nil, err
 	}
-	j := newJob(ctx, c, TypeDeleteRecords, "Deleting records of entity "+e.FullName, req.LowPriority)
+	j := newJob(ctx, c, store.JobDeleteRecords, "Deleting records of entity "+e.FullName, req.LowPriority)
 	j.Data, j.Params, j.RecordsCount, j.Results = d, params, count, []byte(`{}`)
 	what := fmt.Sprintf("%d records", count)
 	if req.Query != nil {
@@ -148,7 +148,7 @@ func (deleteHandler) start(ctx context.Context, r *run) error {
 	}
 	r.params = d
 	if r.resumed {
-		return r.save(ctx, newLog(r.job.ID, Info, "Continuing from the checkpoint after %d of %d records", r.cur.processed(), r.cur.count))
+		return r.save(ctx, newLog(r.job.ID, store.LogInfo, "Continuing from the checkpoint after %d of %d records", r.cur.processed(), r.cur.count))
 	}
 	switch {
 	case d.ids != nil:
@@ -162,7 +162,7 @@ func (deleteHandler) start(ctx context.Context, r *run) error {
 		}
 		r.cur.count = n
 	}
-	return r.save(ctx, newLog(r.job.ID, Info, "Started: deleting %d records of entity %s", r.cur.count, e.FullName))
+	return r.save(ctx, newLog(r.job.ID, store.LogInfo, "Started: deleting %d records of entity %s", r.cur.count, e.FullName))
 }
 
 func (deleteHandler) step(ctx context.Context, r *run) (bool, error) {

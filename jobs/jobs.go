@@ -27,22 +27,14 @@ import (
 	"runway/store"
 )
 
-// Job types (rest-api.md §9.1).
-const (
-	TypeDeleteRecords = "DELETE_RECORDS"
-)
-
 // Types are the job types rest-api.md §9.1 names (the list filter accepts
-// them); DELETE_RECORDS and EXECUTE_ACTION run.
-var Types = []string{"IMPORT_RECORDS", "EXPORT_RECORDS", "EXECUTE_ACTION", "DELETE_RECORDS", "EXECUTE_LISTENER",
-	"IMPORT_USERS", "EXPORT_USERS", "STOP_APP", "START_APP", "DEPLOY_ENDPOINT", "UNDEPLOY_ENDPOINT"}
+// them); DELETE_RECORDS, EXECUTE_ACTION and EXECUTE_LISTENER run.
+var Types = []store.JobType{store.JobImportRecords, store.JobExportRecords, store.JobExecuteAction,
+	store.JobDeleteRecords, store.JobExecuteListener, store.JobImportUsers, store.JobExportUsers,
+	store.JobStopApp, store.JobStartApp, store.JobDeployEndpoint, store.JobUndeployEndpoint}
 
-// Log levels.
-const (
-	Info  = "INFO"
-	Warn  = "WARN"
-	Error = "ERROR"
-)
+// Levels are the levels of job log lines.
+var Levels = []store.LogLevel{store.LogInfo, store.LogWarn, store.LogError}
 
 // Limits of rest-api.md §4.5 and D8.
 const (
@@ -80,10 +72,10 @@ type Config struct {
 // PENDING when it is created, RUNNING when a worker claims it, and the
 // statuses its worker, a command or the janitor moves it to.
 type Observer interface {
-	JobStatus(jobType, status string)
+	JobStatus(jobType store.JobType, status store.JobStatus)
 }
 
-func (s *Service) observe(jobType, status string) {
+func (s *Service) observe(jobType store.JobType, status store.JobStatus) {
 	if s.cfg.Observer != nil {
 		s.cfg.Observer.JobStatus(jobType, status)
 	}
@@ -167,7 +159,7 @@ func now() int64 { return time.Now().UnixMilli() }
 // an error it threw) may hold a NUL, which PostgreSQL text cannot: it
 // becomes U+FFFD, as invalid UTF-8 does, so the line is written on every
 // store.
-func newLog(jobID, level, format string, args ...any) store.JobLog {
+func newLog(jobID string, level store.LogLevel, format string, args ...any) store.JobLog {
 	msg := strings.ReplaceAll(strings.ToValidUTF8(fmt.Sprintf(format, args...), "\uFFFD"), "\x00", "\uFFFD")
 	return store.JobLog{ID: record.NewID(), JobID: jobID, Time: now(), Level: level, Message: msg}
 }
@@ -188,14 +180,14 @@ type User struct {
 type Job struct {
 	ID                    string          `json:"id"`
 	Label                 string          `json:"label"`
-	Type                  string          `json:"type"`
+	Type                  store.JobType   `json:"type"`
 	RunBy                 User            `json:"runBy"`
 	ParentJob             *Ref            `json:"parentJob"`
 	RootJob               *Ref            `json:"rootJob"`
 	CreateDate            int64           `json:"createDate"`
 	StartDate             *int64          `json:"startDate"`
 	EndDate               *int64          `json:"endDate"`
-	Status                string          `json:"status"`
+	Status                store.JobStatus `json:"status"`
 	HasErrors             bool            `json:"hasErrors"`
 	Progress              int             `json:"progress"`
 	RecordsCount          int64           `json:"recordsCount"`
@@ -219,7 +211,7 @@ func RefOf(id string) *JobRef { return &JobRef{JobLink: "/api/status/jobs/" + id
 
 // Progress is 0–100 from the records processed (100 once FINISHED).
 func Progress(j *store.Job) int {
-	if j.Status == Finished {
+	if j.Status == store.JobFinished {
 		return 100
 	}
 	if j.RecordsCount <= 0 {
@@ -300,9 +292,15 @@ type Page struct {
 	Items  []*Job  `json:"items"`
 }
 
+// Filter selects jobs (rest-api.md §9.6); List sets RunBy itself.
+type Filter = store.JobFilter
+
+// LogFilter selects lines of a job's log (rest-api.md §9.7).
+type LogFilter = store.JobLogFilter
+
 // List reads a page of the jobs c may see, newest first (rest-api.md §9.6).
 // f.Limit is the page size (> 0).
-func (s *Service) List(ctx context.Context, c *data.Caller, f store.JobFilter) (*Page, error) {
+func (s *Service) List(ctx context.Context, c *data.Caller, f Filter) (*Page, error) {
 	if !c.Developer && !c.System {
 		f.RunBy = c.UserID
 		if f.RunBy == "" {
@@ -329,9 +327,9 @@ func (s *Service) List(ctx context.Context, c *data.Caller, f store.JobFilter) (
 
 // LogLine is a line of a job log as the API shows it: exactly these keys.
 type LogLine struct {
-	Timestamp int64  `json:"timestamp"`
-	Level     string `json:"level"`
-	Message   string `json:"message"`
+	Timestamp int64          `json:"timestamp"`
+	Level     store.LogLevel `json:"level"`
+	Message   string         `json:"message"`
 }
 
 // LogPage is a page of a job's log.
@@ -343,7 +341,7 @@ type LogPage struct {
 
 // Logs reads a page of a job's log, oldest first (rest-api.md §9.7).
 // f.Limit is the page size (> 0).
-func (s *Service) Logs(ctx context.Context, c *data.Caller, id string, f store.JobLogFilter) (*LogPage, error) {
+func (s *Service) Logs(ctx context.Context, c *data.Caller, id string, f LogFilter) (*LogPage, error) {
 	if _, err := s.load(ctx, c, id); err != nil {
 		return nil, err
 	}
@@ -395,10 +393,10 @@ func (s *Service) Command(ctx context.Context, c *data.Caller, id string, cmd Co
 			return nil, err
 		}
 		next, _ := Next(j.Status, cmd, j.Started != 0)
-		ch := &store.JobChange{From: []string{j.Status}, To: next, Now: now(),
-			Release: next != Stopping, Logs: []store.JobLog{commandLog(j, cmd, next, c)}}
+		ch := &store.JobChange{From: []store.JobStatus{j.Status}, To: next, Now: now(),
+			Release: next != store.JobStopping, Logs: []store.JobLog{commandLog(j, cmd, next, c)}}
 		if cmd == Resume {
-			ch.To, ch.ToIfNotStarted = Running, Pending
+			ch.To, ch.ToIfNotStarted = store.JobRunning, store.JobPending
 		}
 		out, err := s.st.TransitionJob(ctx, id, ch)
 		if errors.Is(err, store.ErrJobState) && attempt < maxCommandRetries {
@@ -412,7 +410,7 @@ func (s *Service) Command(ctx context.Context, c *data.Caller, id string, cmd Co
 		}
 		s.observe(out.Type, out.Status)
 		s.afterCommand(out, cmd)
-		if out.Status == Stopped || out.Status == Canceled {
+		if out.Status == store.JobStopped || out.Status == store.JobCanceled {
 			// Job listeners, as the user who ended it.
 			s.jobEvent(context.WithValue(context.Background(), ctxKey{}, out), c, out, out.Status)
 		}
@@ -436,7 +434,7 @@ func commandAllowed(j *store.Job, cmd Command) error {
 	if j.ParentID != "" {
 		return apperr.New(apperr.BadRequest, "Job %q is not a root job; %s its root job %q instead", j.ID, cmd, j.RootID)
 	}
-	if !j.Stoppable && (cmd == ForceStop || cmd == Stop && j.Status != Pending) {
+	if !j.Stoppable && (cmd == ForceStop || cmd == Stop && j.Status != store.JobPending) {
 		return apperr.New(apperr.BadRequest, "Job %q cannot be stopped", j.ID)
 	}
 	if _, ok := Next(j.Status, cmd, j.Started != 0); !ok {
@@ -445,22 +443,22 @@ func commandAllowed(j *store.Job, cmd Command) error {
 	return nil
 }
 
-func commandLog(j *store.Job, cmd Command, next string, c *data.Caller) store.JobLog {
+func commandLog(j *store.Job, cmd Command, next store.JobStatus, c *data.Caller) store.JobLog {
 	who := c.Name
 	if who == "" {
 		who = c.Email
 	}
 	switch {
-	case cmd == Stop && next == Stopped:
-		return newLog(j.ID, Info, "Stopped by %s before it started", who)
+	case cmd == Stop && next == store.JobStopped:
+		return newLog(j.ID, store.LogInfo, "Stopped by %s before it started", who)
 	case cmd == Stop:
-		return newLog(j.ID, Info, "Stop requested by %s after %d of %d records; stopping after the current batch", who, j.RecordsProcessed, j.RecordsCount)
+		return newLog(j.ID, store.LogInfo, "Stop requested by %s after %d of %d records; stopping after the current batch", who, j.RecordsProcessed, j.RecordsCount)
 	case cmd == ForceStop:
-		return newLog(j.ID, Warn, "Stopped by force by %s after %d of %d records; the batch in progress was undone", who, j.RecordsProcessed, j.RecordsCount)
+		return newLog(j.ID, store.LogWarn, "Stopped by force by %s after %d of %d records; the batch in progress was undone", who, j.RecordsProcessed, j.RecordsCount)
 	case cmd == Cancel:
-		return newLog(j.ID, Info, "Canceled by %s after %d of %d records", who, j.RecordsProcessed, j.RecordsCount)
+		return newLog(j.ID, store.LogInfo, "Canceled by %s after %d of %d records", who, j.RecordsProcessed, j.RecordsCount)
 	default:
-		return newLog(j.ID, Info, "Resumed by %s after %d of %d records", who, j.RecordsProcessed, j.RecordsCount)
+		return newLog(j.ID, store.LogInfo, "Resumed by %s after %d of %d records", who, j.RecordsProcessed, j.RecordsCount)
 	}
 }
 
@@ -480,7 +478,7 @@ func (s *Service) afterCommand(j *store.Job, cmd Command) {
 			r.lose()
 		}
 	case Stop:
-		if j.Status == Stopping && j.Owner == "" {
+		if j.Status == store.JobStopping && j.Owner == "" {
 			s.wakeJanitor()
 		}
 	}
@@ -514,8 +512,8 @@ func current(ctx context.Context) *store.Job {
 }
 
 // newJob is a PENDING job of c, child of the job running in ctx if any.
-func newJob(ctx context.Context, c *data.Caller, typ, label string, low bool) *store.Job {
-	j := &store.Job{ID: record.NewID(), Label: label, Type: typ, Created: now(), Status: Pending,
+func newJob(ctx context.Context, c *data.Caller, typ store.JobType, label string, low bool) *store.Job {
+	j := &store.Job{ID: record.NewID(), Label: label, Type: typ, Created: now(), Status: store.JobPending,
 		Stoppable: true, LowPriority: low}
 	if !c.System || c.UserID != "" {
 		j.RunByID, j.RunByName = c.UserID, c.Name
@@ -538,12 +536,12 @@ func (s *Service) create(ctx context.Context, j *store.Job, first string) error 
 		if err := tx.InsertJob(ctx, j); err != nil {
 			return err
 		}
-		return tx.AddJobLogs(ctx, newLog(j.ID, Info, "%s", first))
+		return tx.AddJobLogs(ctx, newLog(j.ID, store.LogInfo, "%s", first))
 	})
 	if err != nil {
 		return err
 	}
-	s.observe(j.Type, Pending)
+	s.observe(j.Type, store.JobPending)
 	s.wakeLane(j.LowPriority)
 	return nil
 }

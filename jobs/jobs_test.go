@@ -48,7 +48,7 @@ func TestChildJobs(t *testing.T) {
 	ctx := context.Background()
 	s, d := newTestService(t, jobs.Config{})
 	e, _ := d.Entity("companies")
-	root := &store.Job{ID: "aaaaaaaaaaaaaaaaaaaaaaaa", Label: "root", Type: "EXECUTE_ACTION", Created: 1, Status: jobs.Running, Stoppable: true}
+	root := &store.Job{ID: "aaaaaaaaaaaaaaaaaaaaaaaa", Label: "root", Type: "EXECUTE_ACTION", Created: 1, Status: store.JobRunning, Stoppable: true}
 	if err := d.Store().CreateJob(ctx, root); err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestChildJobs(t *testing.T) {
 		return r.ChildrenJobsProcessed == 1 && c.ChildrenJobsProcessed == 1
 	})
 	c, _ := s.Get(ctx, data.SystemCaller, child.ID)
-	if c.Status != jobs.Finished || !c.HasErrors || c.ChildrenJobsCount != 1 {
+	if c.Status != store.JobFinished || !c.HasErrors || c.ChildrenJobsCount != 1 {
 		t.Fatalf("child after: %+v", c)
 	}
 }
@@ -96,15 +96,15 @@ func TestChildJobs(t *testing.T) {
 func TestUnknownJobType(t *testing.T) {
 	ctx := context.Background()
 	s, d := newTestService(t, jobs.Config{})
-	j := &store.Job{ID: "bbbbbbbbbbbbbbbbbbbbbbbb", Label: "x", Type: "DEPLOY_ENDPOINT", Created: 1, Status: jobs.Pending, Stoppable: true}
+	j := &store.Job{ID: "bbbbbbbbbbbbbbbbbbbbbbbb", Label: "x", Type: "DEPLOY_ENDPOINT", Created: 1, Status: store.JobPending, Stoppable: true}
 	if err := d.Store().CreateJob(ctx, j); err != nil {
 		t.Fatal(err)
 	}
 	s.Start()
-	waitFor(t, "the end", func() bool { g, _ := s.Get(ctx, data.SystemCaller, j.ID); return g.Status == jobs.Finished })
+	waitFor(t, "the end", func() bool { g, _ := s.Get(ctx, data.SystemCaller, j.ID); return g.Status == store.JobFinished })
 	g, _ := s.Get(ctx, data.SystemCaller, j.ID)
 	logs, _ := s.Logs(ctx, data.SystemCaller, j.ID, store.JobLogFilter{Limit: 10})
-	if !g.HasErrors || g.EndDate == nil || len(logs.Items) != 2 || logs.Items[0].Level != jobs.Error {
+	if !g.HasErrors || g.EndDate == nil || len(logs.Items) != 2 || logs.Items[0].Level != store.LogError {
 		t.Fatalf("job %+v logs %+v", g, logs.Items)
 	}
 }
@@ -112,7 +112,7 @@ func TestUnknownJobType(t *testing.T) {
 // A log line is written on every store (issue 10 item 4): PostgreSQL text
 // holds neither a NUL nor invalid UTF-8.
 func TestLogLineIsStorableText(t *testing.T) {
-	l := jobs.NewLog("j", jobs.Info, "Action failed: %s", "a\x00b\xffc")
+	l := jobs.NewLog("j", store.LogInfo, "Action failed: %s", "a\x00b\xffc")
 	if l.Message != "Action failed: a\uFFFDb\uFFFDc" {
 		t.Errorf("message %q", l.Message)
 	}

@@ -24,7 +24,7 @@ type Listeners interface {
 	// the status it reached — FINISHED or STOPPED when its worker ends it
 	// (c: the caller it ran as), STOPPED or CANCELED by a command of the
 	// jobs API (c: who sent it).
-	JobEvent(ctx context.Context, c *data.Caller, j *store.Job, event string)
+	JobEvent(ctx context.Context, c *data.Caller, j *store.Job, event store.JobStatus)
 }
 
 // Draining is closed when Shutdown begins (work tied to the job service,
@@ -54,7 +54,7 @@ func (s *Service) ExecuteListener(ctx context.Context, c *data.Caller, name stri
 	if err != nil {
 		return nil, err
 	}
-	j := newJob(ctx, c, TypeExecuteListener, "Executing listener "+name, false)
+	j := newJob(ctx, c, store.JobExecuteListener, "Executing listener "+name, false)
 	if id != "" {
 		j.ID = id
 	}
@@ -78,7 +78,7 @@ func (listenerHandler) start(ctx context.Context, r *run) error {
 		return fmt.Errorf("parameters: %w", err)
 	}
 	r.params = &p
-	return r.save(ctx, newLog(r.job.ID, Info, "Started: listener %s", p.Listener))
+	return r.save(ctx, newLog(r.job.ID, store.LogInfo, "Started: listener %s", p.Listener))
 }
 
 func (listenerHandler) step(ctx context.Context, r *run) (bool, error) {
@@ -107,7 +107,7 @@ func (listenerHandler) summary(r *run) string {
 
 // jobEvent tells the job listeners that j reached the status event, c
 // (nil: the system) being who caused it.
-func (s *Service) jobEvent(ctx context.Context, c *data.Caller, j *store.Job, event string) {
+func (s *Service) jobEvent(ctx context.Context, c *data.Caller, j *store.Job, event store.JobStatus) {
 	if s.cfg.Listeners == nil {
 		return
 	}

@@ -2,22 +2,14 @@ package jobs
 
 import (
 	"slices"
-	"sort"
+
+	"runway/store"
 )
 
-// Job statuses (rest-api.md §9.2).
-const (
-	Pending   = "PENDING"
-	Running   = "RUNNING"
-	Stopping  = "STOPPING"
-	Stopped   = "STOPPED"
-	Canceling = "CANCELING"
-	Canceled  = "CANCELED"
-	Finished  = "FINISHED"
-)
-
-// Statuses are every status a job can have.
-var Statuses = []string{Pending, Running, Finished, Stopping, Stopped, Canceling, Canceled}
+// Statuses are every status a job can have (the store's vocabulary,
+// store.JobStatus).
+var Statuses = []store.JobStatus{store.JobPending, store.JobRunning, store.JobFinished, store.JobStopping,
+	store.JobStopped, store.JobCanceling, store.JobCanceled}
 
 // Command is something that moves a job from one status to another: the
 // four a user sends (PUT /status/jobs/{id}/{command}) and the events of the
@@ -62,47 +54,47 @@ var Commands = []Command{Stop, ForceStop, Cancel, Resume, claim, complete, halt,
 
 // transition is where a command takes a job.
 type transition struct {
-	to string
+	to store.JobStatus
 	// toIfNotStarted: the status instead of to for a job that never ran
 	// ("" = to): resume of a job stopped while PENDING goes back to PENDING.
-	toIfNotStarted string
+	toIfNotStarted store.JobStatus
 }
 
 // machine is the lifecycle of rest-api.md §9.2 as a table: command → status
 // it applies to → transition. A pair that is not here is not allowed.
-var machine = map[Command]map[string]transition{
+var machine = map[Command]map[store.JobStatus]transition{
 	Stop: {
-		Pending: {to: Stopped},  // at once: nothing runs yet
-		Running: {to: Stopping}, // the worker stops between two batches
+		store.JobPending: {to: store.JobStopped},  // at once: nothing runs yet
+		store.JobRunning: {to: store.JobStopping}, // the worker stops between two batches
 	},
 	ForceStop: {
-		Stopping: {to: Stopped}, // at once; the batch in progress is undone
+		store.JobStopping: {to: store.JobStopped}, // at once; the batch in progress is undone
 	},
 	Cancel: {
-		Stopped: {to: Canceled}, // terminal
+		store.JobStopped: {to: store.JobCanceled}, // terminal
 	},
 	Resume: {
-		Stopped: {to: Running, toIfNotStarted: Pending},
+		store.JobStopped: {to: store.JobRunning, toIfNotStarted: store.JobPending},
 	},
 
 	claim: {
-		Pending: {to: Running},
-		Running: {to: Running}, // takeover
+		store.JobPending: {to: store.JobRunning},
+		store.JobRunning: {to: store.JobRunning}, // takeover
 	},
 	complete: {
-		Running:  {to: Finished},
-		Stopping: {to: Finished},
+		store.JobRunning:  {to: store.JobFinished},
+		store.JobStopping: {to: store.JobFinished},
 	},
-	halt:     {Stopping: {to: Stopped}},
-	release:  {Running: {to: Running}, Stopping: {to: Stopped}},
-	expire:   {Stopping: {to: Stopped}},
-	canceled: {Canceling: {to: Canceled}},
+	halt:     {store.JobStopping: {to: store.JobStopped}},
+	release:  {store.JobRunning: {to: store.JobRunning}, store.JobStopping: {to: store.JobStopped}},
+	expire:   {store.JobStopping: {to: store.JobStopped}},
+	canceled: {store.JobCanceling: {to: store.JobCanceled}},
 }
 
 // Next is the status a job in status goes to on cmd; started says whether
 // the job ever ran (it has a start date). ok is false when the lifecycle
 // does not allow cmd in status.
-func Next(status string, cmd Command, started bool) (next string, ok bool) {
+func Next(status store.JobStatus, cmd Command, started bool) (next store.JobStatus, ok bool) {
 	t, ok := machine[cmd][status]
 	if !ok {
 		return "", false
@@ -114,17 +106,14 @@ func Next(status string, cmd Command, started bool) (next string, ok bool) {
 }
 
 // from lists the statuses cmd applies to (the guard of its SQL statement).
-func from(cmd Command) []string {
-	var out []string
+func from(cmd Command) []store.JobStatus {
+	var out []store.JobStatus
 	for st := range machine[cmd] {
 		out = append(out, st)
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 
-// Terminal reports whether a job in status is over for good.
-func Terminal(status string) bool { return status == Finished || status == Canceled }
-
 // ValidStatus reports whether s is a job status.
-func ValidStatus(s string) bool { return slices.Contains(Statuses, s) }
+func ValidStatus(s store.JobStatus) bool { return slices.Contains(Statuses, s) }

@@ -15,33 +15,33 @@ import (
 // lifecycle is rest-api.md §9.2 written out for every (status, command)
 // pair: the new status for a job that ran, and for one that never did; ""
 // means the command is refused (400 for user commands).
-var lifecycle = map[string]map[Command][2]string{
-	Pending: {
-		Stop:  {Stopped, Stopped},
-		claim: {Running, Running},
+var lifecycle = map[store.JobStatus]map[Command][2]store.JobStatus{
+	store.JobPending: {
+		Stop:  {store.JobStopped, store.JobStopped},
+		claim: {store.JobRunning, store.JobRunning},
 	},
-	Running: {
-		Stop:     {Stopping, Stopping},
-		claim:    {Running, Running},
-		complete: {Finished, Finished},
-		release:  {Running, Running},
+	store.JobRunning: {
+		Stop:     {store.JobStopping, store.JobStopping},
+		claim:    {store.JobRunning, store.JobRunning},
+		complete: {store.JobFinished, store.JobFinished},
+		release:  {store.JobRunning, store.JobRunning},
 	},
-	Stopping: {
-		ForceStop: {Stopped, Stopped},
-		complete:  {Finished, Finished},
-		halt:      {Stopped, Stopped},
-		release:   {Stopped, Stopped},
-		expire:    {Stopped, Stopped},
+	store.JobStopping: {
+		ForceStop: {store.JobStopped, store.JobStopped},
+		complete:  {store.JobFinished, store.JobFinished},
+		halt:      {store.JobStopped, store.JobStopped},
+		release:   {store.JobStopped, store.JobStopped},
+		expire:    {store.JobStopped, store.JobStopped},
 	},
-	Stopped: {
-		Cancel: {Canceled, Canceled},
-		Resume: {Running, Pending},
+	store.JobStopped: {
+		Cancel: {store.JobCanceled, store.JobCanceled},
+		Resume: {store.JobRunning, store.JobPending},
 	},
-	Canceling: {
-		canceled: {Canceled, Canceled},
+	store.JobCanceling: {
+		canceled: {store.JobCanceled, store.JobCanceled},
 	},
-	Canceled: {},
-	Finished: {},
+	store.JobCanceled: {},
+	store.JobFinished: {},
 }
 
 func TestMachineEveryPair(t *testing.T) {
@@ -60,8 +60,8 @@ func TestMachineEveryPair(t *testing.T) {
 		}
 	}
 	// The terminal statuses accept nothing.
-	for _, st := range []string{Canceled, Finished} {
-		if !Terminal(st) {
+	for _, st := range []store.JobStatus{store.JobCanceled, store.JobFinished} {
+		if !st.Terminal() {
 			t.Errorf("%s is not terminal", st)
 		}
 		for _, cmd := range Commands {
@@ -74,7 +74,7 @@ func TestMachineEveryPair(t *testing.T) {
 	if _, ok := Next("DONE", Stop, true); ok {
 		t.Error("unknown status accepted")
 	}
-	if _, ok := Next(Running, "pause", true); ok {
+	if _, ok := Next(store.JobRunning, "pause", true); ok {
 		t.Error("unknown command accepted")
 	}
 }
@@ -95,7 +95,7 @@ func TestMachineInStore(t *testing.T) {
 				continue // a claim is store.ClaimJob (TestClaim in store/sqlite)
 			}
 			for _, started := range []bool{true, false} {
-				j := &store.Job{ID: record.NewID(), Label: "j", Type: TypeDeleteRecords, Created: 1, Status: status, Stoppable: true}
+				j := &store.Job{ID: record.NewID(), Label: "j", Type: store.JobDeleteRecords, Created: 1, Status: status, Stoppable: true}
 				if started {
 					j.Started = 2
 				}
@@ -107,10 +107,10 @@ func TestMachineInStore(t *testing.T) {
 				// to (stop, release): like the service, guard an allowed
 				// command on the job's own status. A refused command is
 				// tried with every status it accepts as the guard.
-				ch := &store.JobChange{From: from(cmd), To: Running, Now: 5}
+				ch := &store.JobChange{From: from(cmd), To: store.JobRunning, Now: 5}
 				if ok {
 					tr := machine[cmd][status]
-					ch.From, ch.To, ch.ToIfNotStarted = []string{status}, tr.to, tr.toIfNotStarted
+					ch.From, ch.To, ch.ToIfNotStarted = []store.JobStatus{status}, tr.to, tr.toIfNotStarted
 				}
 				got, err := st.TransitionJob(ctx, j.ID, ch)
 				switch {
@@ -120,7 +120,7 @@ func TestMachineInStore(t *testing.T) {
 					t.Errorf("%s on %s (started %v): %s, want %s", cmd, status, started, got.Status, want)
 				case !ok && !errors.Is(err, store.ErrJobState):
 					t.Errorf("%s on %s (started %v): %v, want refused", cmd, status, started, err)
-				case ok && (got.Ended != 0) != Terminal(want):
+				case ok && (got.Ended != 0) != want.Terminal():
 					t.Errorf("%s on %s: end date %d", cmd, status, got.Ended)
 				}
 			}
@@ -130,7 +130,7 @@ func TestMachineInStore(t *testing.T) {
 
 func TestFromLists(t *testing.T) {
 	for _, cmd := range Commands {
-		var want []string
+		var want []store.JobStatus
 		for _, st := range Statuses {
 			if _, ok := machine[cmd][st]; ok {
 				want = append(want, st)
@@ -145,13 +145,13 @@ func TestFromLists(t *testing.T) {
 
 func TestProgress(t *testing.T) {
 	for _, c := range []struct {
-		status      string
+		status      store.JobStatus
 		count, done int64
 		want        int
 	}{
-		{Pending, 0, 0, 0}, {Running, 0, 0, 0}, {Running, 200, 1, 0}, {Running, 200, 100, 50},
-		{Stopped, 3, 2, 66}, {Running, 10, 12, 100}, {Finished, 0, 0, 100}, {Finished, 10, 3, 100},
-		{Canceled, 10, 3, 30},
+		{store.JobPending, 0, 0, 0}, {store.JobRunning, 0, 0, 0}, {store.JobRunning, 200, 1, 0}, {store.JobRunning, 200, 100, 50},
+		{store.JobStopped, 3, 2, 66}, {store.JobRunning, 10, 12, 100}, {store.JobFinished, 0, 0, 100}, {store.JobFinished, 10, 3, 100},
+		{store.JobCanceled, 10, 3, 30},
 	} {
 		if got := Progress(&store.Job{Status: c.status, RecordsCount: c.count, RecordsProcessed: c.done}); got != c.want {
 			t.Errorf("%s %d/%d: %d, want %d", c.status, c.done, c.count, got, c.want)

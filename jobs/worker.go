@@ -26,13 +26,13 @@ type handler interface {
 	summary(r *run) string
 }
 
-func (s *Service) handler(typ string) handler {
+func (s *Service) handler(typ store.JobType) handler {
 	switch typ {
-	case TypeDeleteRecords:
+	case store.JobDeleteRecords:
 		return deleteHandler{}
-	case TypeExecuteAction:
+	case store.JobExecuteAction:
 		return actionHandler{}
-	case TypeExecuteListener:
+	case store.JobExecuteListener:
 		return listenerHandler{}
 	}
 	return nil
@@ -114,7 +114,7 @@ func (s *Service) worker(low bool) {
 			s.log.Error("claim job", "err", err)
 		}
 		if j != nil {
-			s.observe(j.Type, Running)
+			s.observe(j.Type, store.JobRunning)
 			s.execute(j)
 			continue
 		}
@@ -191,12 +191,12 @@ type run struct {
 	params any // the handler's parsed parameters
 
 	cur     progress
-	next    progress    // staged by the batch in flight
-	status  string      // status returned by the last checkpoint
-	stop    atomic.Bool // a stop was requested (seen by a heartbeat)
-	lost    atomic.Bool // the job is no longer ours
-	cancel  func()      // cancels the run's context
-	resumed bool        // continued from a checkpoint
+	next    progress        // staged by the batch in flight
+	status  store.JobStatus // status returned by the last checkpoint
+	stop    atomic.Bool     // a stop was requested (seen by a heartbeat)
+	lost    atomic.Bool     // the job is no longer ours
+	cancel  func()          // cancels the run's context
+	resumed bool            // continued from a checkpoint
 }
 
 // entity is the app now loaded and its entity a job names, NotFound when
@@ -234,7 +234,7 @@ func (r *run) stage(outcomes []data.Outcome) (*store.JobProgress, error) {
 			n.fail++
 			if n.errorLogs < MaxErrorLogs {
 				n.errorLogs++
-				logs = append(logs, newLog(r.job.ID, Error, "Record %s: %s", o.ID, o.Result.ErrorMessage))
+				logs = append(logs, newLog(r.job.ID, store.LogError, "Record %s: %s", o.ID, o.Result.ErrorMessage))
 			}
 		}
 		if len(n.results) < MaxResults {
@@ -366,7 +366,7 @@ func (s *Service) execute(j *store.Job) {
 		switch {
 		case r.lost.Load():
 			return
-		case r.stop.Load() || r.status == Stopping:
+		case r.stop.Load() || r.status == store.JobStopping:
 			s.finishRun(r, halt, nil)
 			return
 		case s.draining():
@@ -421,30 +421,30 @@ func (s *Service) finishRun(r *run, cmd Command, failure error) {
 			if e := apperr.As(failure); e != nil {
 				msg = e.Message
 			}
-			logs = append(logs, newLog(j.ID, Error, "Job failed: %s", msg))
+			logs = append(logs, newLog(j.ID, store.LogError, "Job failed: %s", msg))
 			s.log.Error("job failed", "job", j.ID, "type", j.Type, "err", failure)
 		}
 		end := fmt.Sprintf("Ended: %d of %d records processed", done, r.cur.count)
 		if h := s.handler(j.Type); h != nil && failure == nil {
 			end = h.summary(r)
 		}
-		logs = append(logs, newLog(j.ID, Info, "%s", end))
+		logs = append(logs, newLog(j.ID, store.LogInfo, "%s", end))
 	case halt:
-		logs = append(logs, newLog(j.ID, Info, "Stopped after %d of %d records", done, r.cur.count))
+		logs = append(logs, newLog(j.ID, store.LogInfo, "Stopped after %d of %d records", done, r.cur.count))
 	case release:
-		logs = append(logs, newLog(j.ID, Info, "Paused by a server shutdown after %d of %d records; it continues when a server runs again", done, r.cur.count))
+		logs = append(logs, newLog(j.ID, store.LogInfo, "Paused by a server shutdown after %d of %d records; it continues when a server runs again", done, r.cur.count))
 	}
 	ch := &store.JobChange{From: from(cmd), Owner: s.owner, Now: now(), Release: true,
 		Errors: failure != nil || r.hasErrors(), Logs: logs}
 	if cmd == release {
 		// RUNNING stays RUNNING (released), a stop in progress completes:
 		// two guarded statements, one per source status.
-		ch.From, ch.To = []string{Running}, Running
+		ch.From, ch.To = []store.JobStatus{store.JobRunning}, store.JobRunning
 		if _, err := s.st.TransitionJob(context.Background(), j.ID, ch); err == nil || !errors.Is(err, store.ErrJobState) {
 			s.logTransition(j, cmd, err)
 			return
 		}
-		ch.From, ch.To, ch.Logs = []string{Stopping}, Stopped, []store.JobLog{newLog(j.ID, Info, "Stopped after %d of %d records", done, r.cur.count)}
+		ch.From, ch.To, ch.Logs = []store.JobStatus{store.JobStopping}, store.JobStopped, []store.JobLog{newLog(j.ID, store.LogInfo, "Stopped after %d of %d records", done, r.cur.count)}
 	} else {
 		ch.To, _ = Next(from(cmd)[0], cmd, true)
 	}
@@ -491,7 +491,7 @@ func (s *Service) heartbeat(ctx context.Context, r *run, done chan<- struct{}) {
 			if ctx.Err() == nil {
 				s.log.Error("job heartbeat", "job", r.job.ID, "err", err)
 			}
-		case status == Stopping:
+		case status == store.JobStopping:
 			r.stop.Store(true)
 		}
 	}

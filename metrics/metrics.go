@@ -115,9 +115,9 @@ func (m *Metrics) RequestDone(route, method string, status int, d time.Duration)
 // ---- jobs.Observer ----
 
 // JobStatus counts a job of that type reaching status.
-func (m *Metrics) JobStatus(jobType, status string) {
+func (m *Metrics) JobStatus(jobType store.JobType, status store.JobStatus) {
 	if m != nil {
-		m.jobs.WithLabelValues(jobType, status).Inc()
+		m.jobs.WithLabelValues(string(jobType), string(status)).Inc()
 	}
 }
 
@@ -201,7 +201,7 @@ func (m *Metrics) Watch(st store.Store) {
 		Name: "jobs_queued", Help: "Jobs waiting for a worker (PENDING) in the store, which every process shares."}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 		defer cancel()
-		_, n, err := st.ListJobs(ctx, &store.JobFilter{Statuses: []string{"PENDING"}, Limit: 1})
+		_, n, err := st.ListJobs(ctx, &store.JobFilter{Statuses: []store.JobStatus{store.JobPending}, Limit: 1})
 		if err != nil {
 			return math.NaN()
 		}

@@ -165,7 +165,7 @@ func (s *timedStore) ClaimJob(ctx context.Context, c *store.JobClaim) (*store.Jo
 	return s.Store.ClaimJob(ctx, c)
 }
 
-func (s *timedStore) HeartbeatJob(ctx context.Context, id, owner string, now int64) (string, error) {
+func (s *timedStore) HeartbeatJob(ctx context.Context, id, owner string, now int64) (store.JobStatus, error) {
 	defer s.since("HeartbeatJob", time.Now())
 	return s.Store.HeartbeatJob(ctx, id, owner, now)
 }
@@ -256,7 +256,7 @@ func (t *timedTx) InsertJob(ctx context.Context, j *store.Job) error {
 	return t.Tx.InsertJob(ctx, j)
 }
 
-func (t *timedTx) CheckpointJob(ctx context.Context, id, owner string, p *store.JobProgress) (string, error) {
+func (t *timedTx) CheckpointJob(ctx context.Context, id, owner string, p *store.JobProgress) (store.JobStatus, error) {
 	defer t.s.since("CheckpointJob", time.Now())
 	return t.Tx.CheckpointJob(ctx, id, owner, p)
 }

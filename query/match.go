@@ -85,7 +85,11 @@ func validate(x Expr, depth int) error {
 	return fmt.Errorf("unsupported expression %T", x)
 }
 
-func validIdent(s string) bool {
+// ValidIdent reports whether s is a name the stores may write into SQL
+// text: ASCII letters, digits and underscores only (all names come from
+// metadata; values are always bound parameters). Match refuses the others
+// as the stores do.
+func ValidIdent(s string) bool {
 	if s == "" {
 		return false
 	}
@@ -108,13 +112,13 @@ func validateCond(k *Cond) error {
 			return errors.New("condition without a field path")
 		}
 		for _, s := range k.Path {
-			if !validIdent(s.Name) {
+			if !ValidIdent(s.Name) {
 				return fmt.Errorf("invalid field name %q", s.Name)
 			}
 		}
 		if sub := leafSub(&k.Target); sub != "" {
 			for _, n := range strings.Split(sub, ".") {
-				if !validIdent(n) {
+				if !ValidIdent(n) {
 					return fmt.Errorf("invalid field name %q", n)
 				}
 			}
@@ -200,7 +204,7 @@ func validateObject(k *Cond, m map[string]any) error {
 		if f == nil {
 			return fmt.Errorf("equals: %q is not an inner field of %s", name, k.PathString())
 		}
-		if !validIdent(name) {
+		if !ValidIdent(name) {
 			return fmt.Errorf("invalid field name %q", name)
 		}
 		if v == nil {
@@ -745,46 +749,11 @@ func floatValue(f float64) any {
 	return f
 }
 
-// bound converts a condition value as the store binds it.
+// bound converts a condition value as the store binds it (nil when it
+// cannot be bound).
 func bound(v any) any {
-	switch x := v.(type) {
-	case nil, string, int64, float64:
-		return x
-	case bool:
-		if x {
-			return int64(1)
-		}
-		return int64(0)
-	case int:
-		return int64(x)
-	case int8:
-		return int64(x)
-	case int16:
-		return int64(x)
-	case int32:
-		return int64(x)
-	case uint8:
-		return int64(x)
-	case uint16:
-		return int64(x)
-	case uint32:
-		return int64(x)
-	case uint:
-		return int64(x)
-	case uint64:
-		return int64(x)
-	case float32:
-		return float64(x)
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		if f, err := x.Float64(); err == nil {
-			return f
-		}
-		return string(x)
-	}
-	return nil
+	b, _ := BindValue(v)
+	return b
 }
 
 // sqlCompare compares two SQL values as SQLite does without affinity:

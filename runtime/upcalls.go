@@ -47,7 +47,7 @@ func (u upcalls) RunListenerJob(ctx context.Context, c *data.Caller, name string
 }
 
 // JobEvent is jobs.Listeners: a job's transition, for the job listeners.
-func (u upcalls) JobEvent(ctx context.Context, c *data.Caller, j *store.Job, event string) {
+func (u upcalls) JobEvent(ctx context.Context, c *data.Caller, j *store.Job, event store.JobStatus) {
 	u.r.Scripts.JobEvent(ctx, c, j, event)
 }
 

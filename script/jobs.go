@@ -11,6 +11,7 @@ import (
 	"runway/apperr"
 	"runway/jobs"
 	"runway/query"
+	"runway/store"
 )
 
 // Start runs the time listeners on the engine's clock until the job
@@ -34,7 +35,7 @@ func (rt *runtime) sysJobs() *goja.Object {
 	current := func() string { return jobs.CurrentJobID(rt.x.ctx) }
 	// logTo writes a job log line: ([jobId,] message); without a job the
 	// line is dropped (app-model.md §7).
-	logTo := func(level string) func(goja.FunctionCall) goja.Value {
+	logTo := func(level store.LogLevel) func(goja.FunctionCall) goja.Value {
 		return func(c goja.FunctionCall) goja.Value {
 			id, msg := current(), str(c, 0)
 			if len(c.Arguments) > 1 {
@@ -72,8 +73,8 @@ func (rt *runtime) sysJobs() *goja.Object {
 			need()
 			return rt.job(str(c, 0))
 		},
-		"logInfo":  logTo(jobs.Info),
-		"logError": logTo(jobs.Error),
+		"logInfo":  logTo(store.LogInfo),
+		"logError": logTo(store.LogError),
 		"waitForJob": func(c goja.FunctionCall) goja.Value {
 			need()
 			return rt.waitJobs([]string{str(c, 0)}, arg(c, 1), arg(c, 2))
@@ -123,7 +124,7 @@ func (rt *runtime) job(id string) goja.Value {
 			return rt.parseJSON(b)
 		}
 	}
-	logTo := func(level string) func(goja.FunctionCall) goja.Value {
+	logTo := func(level store.LogLevel) func(goja.FunctionCall) goja.Value {
 		return func(c goja.FunctionCall) goja.Value {
 			if err := rt.e.jobs.Log(rt.x.ctx, rt.caller(), j.ID, level, str(c, 0)); err != nil {
 				rt.throw(err)
@@ -132,27 +133,27 @@ func (rt *runtime) job(id string) goja.Value {
 		}
 	}
 	return rt.obj(map[string]func(goja.FunctionCall) goja.Value{
-		"id": val(j.ID), "label": val(j.Label), "type": val(j.Type), "status": val(j.Status),
+		"id": val(j.ID), "label": val(j.Label), "type": val(string(j.Type)), "status": val(string(j.Status)),
 		"progress": val(int64(j.Progress)), "hasErrors": val(j.HasErrors),
 		"startDate": date(j.StartDate), "endDate": date(j.EndDate),
 		"runBy": val(map[string]any{"id": j.RunBy.ID, "fullName": j.RunBy.FullName}),
 		"data":  raw(j.Data), "results": raw(j.Results),
-		"logInfo": logTo(jobs.Info), "logError": logTo(jobs.Error),
+		"logInfo": logTo(store.LogInfo), "logError": logTo(store.LogError),
 	})
 }
 
 // waitJobs waits until every job has one of the statuses (default:
 // FINISHED, STOPPED, CANCELED) or maxMs pass (a timeout exception).
 func (rt *runtime) waitJobs(ids []string, statuses, maxMs goja.Value) goja.Value {
-	want := []string{jobs.Finished, jobs.Stopped, jobs.Canceled}
+	want := []store.JobStatus{store.JobFinished, store.JobStopped, store.JobCanceled}
 	if !isNothing(statuses) {
 		want = nil
 		if o, ok := statuses.(*goja.Object); ok && o.ClassName() == "Array" {
 			for _, k := range o.Keys() {
-				want = append(want, o.Get(k).String())
+				want = append(want, store.JobStatus(o.Get(k).String()))
 			}
 		} else {
-			want = []string{statuses.String()}
+			want = []store.JobStatus{store.JobStatus(statuses.String())}
 		}
 	}
 	limit := 10 * time.Minute

@@ -40,7 +40,7 @@ type listener struct {
 
 // rule is one events[] entry of a data listener.
 type rule struct {
-	typ          string // data event type (RECORD_CREATED, …)
+	typ          data.EventType
 	conditionMet bool
 	cond         query.Expr // query-map condition; nil: none
 	condJS       string     // "js/<fn>" condition
@@ -48,7 +48,7 @@ type rule struct {
 	actions      map[string]bool // actionPerformed: names (empty: any)
 }
 
-var dataEventTypes = map[string]string{
+var dataEventTypes = map[string]data.EventType{
 	"recordCreated": data.RecordCreated, "recordChanged": data.RecordChanged, "recordDeleted": data.RecordDeleted,
 	"actionPerformed": data.ActionPerformed, "conditionMet": data.RecordChanged,
 }
@@ -246,7 +246,7 @@ func (e *Engine) matches(ctx context.Context, li *listener, ev *data.Event) (str
 			continue
 		}
 		if r.cond == nil && r.condJS == "" {
-			return ev.Type, nil
+			return string(ev.Type), nil
 		}
 		now, err := e.condition(ctx, li, r, ev, ev.Record, ev.Old)
 		if err != nil || !now {
@@ -256,7 +256,7 @@ func (e *Engine) matches(ctx context.Context, li *listener, ev *data.Event) (str
 			continue
 		}
 		if !r.conditionMet {
-			return ev.Type, nil
+			return string(ev.Type), nil
 		}
 		before, err := e.condition(ctx, li, r, ev, ev.Old, ev.Old)
 		if err != nil {
@@ -427,7 +427,7 @@ func (e *Engine) RunListenerJob(ctx context.Context, c *data.Caller, name string
 		if ent == nil {
 			return fmt.Errorf("entity %q does not exist any more", ev.Entity)
 		}
-		de := &data.Event{Type: ev.DataEvent, Entity: ent, ID: ev.ID}
+		de := &data.Event{Type: data.EventType(ev.DataEvent), Entity: ent, ID: ev.ID}
 		if len(ev.OldRecord) > 0 {
 			_, _, _, v, err := record.Decode(ev.OldRecord)
 			if err != nil {
@@ -473,14 +473,14 @@ func (e *Engine) runOther(ctx context.Context, c *data.Caller, li *listener, dep
 // JobEvent fires the job listeners of a transition of j (jobs.Listeners):
 // those naming its type (or none: any type but EXECUTE_LISTENER, so a
 // background listener's own job does not fire it again) and the event.
-func (e *Engine) JobEvent(ctx context.Context, c *data.Caller, j *store.Job, event string) {
+func (e *Engine) JobEvent(ctx context.Context, c *data.Caller, j *store.Job, event store.JobStatus) {
 	for _, li := range e.listeners.job {
 		d := li.def
-		if d.JobType == "" && j.Type == jobs.TypeExecuteListener || d.JobType != "" && d.JobType != j.Type ||
-			d.JobEvent != "" && d.JobEvent != event {
+		if d.JobType == "" && j.Type == store.JobExecuteListener || d.JobType != "" && d.JobType != string(j.Type) ||
+			d.JobEvent != "" && d.JobEvent != string(event) {
 			continue
 		}
-		ev := &listenerEvent{Type: "JOB", JobType: j.Type, JobEvent: event, JobID: j.ID}
+		ev := &listenerEvent{Type: "JOB", JobType: string(j.Type), JobEvent: string(event), JobID: j.ID}
 		if d.ExecuteInBackground {
 			e.enqueue(ctx, c, li, ev)
 			continue

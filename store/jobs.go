@@ -7,13 +7,61 @@ import (
 	"runway/app"
 )
 
+// JobStatus is the status of a job (rest-api.md §9.2). The jobs package
+// moves jobs between them (jobs/machine.go); the queue's own statements
+// (claim, checkpoint, heartbeat, stale stops) read them too.
+type JobStatus string
+
+// Job statuses.
+const (
+	JobPending   JobStatus = "PENDING"
+	JobRunning   JobStatus = "RUNNING"
+	JobStopping  JobStatus = "STOPPING"
+	JobStopped   JobStatus = "STOPPED"
+	JobCanceling JobStatus = "CANCELING"
+	JobCanceled  JobStatus = "CANCELED"
+	JobFinished  JobStatus = "FINISHED"
+)
+
+// Terminal reports whether a job in status s is over: it gets an end date
+// and its parent counts it as done.
+func (s JobStatus) Terminal() bool { return s == JobFinished || s == JobCanceled }
+
+// JobType is the type of a job (rest-api.md §9.1).
+type JobType string
+
+// Job types.
+const (
+	JobImportRecords    JobType = "IMPORT_RECORDS"
+	JobExportRecords    JobType = "EXPORT_RECORDS"
+	JobExecuteAction    JobType = "EXECUTE_ACTION"
+	JobDeleteRecords    JobType = "DELETE_RECORDS"
+	JobExecuteListener  JobType = "EXECUTE_LISTENER"
+	JobImportUsers      JobType = "IMPORT_USERS"
+	JobExportUsers      JobType = "EXPORT_USERS"
+	JobStopApp          JobType = "STOP_APP"
+	JobStartApp         JobType = "START_APP"
+	JobDeployEndpoint   JobType = "DEPLOY_ENDPOINT"
+	JobUndeployEndpoint JobType = "UNDEPLOY_ENDPOINT"
+)
+
+// LogLevel is the level of a job log line (rest-api.md §9.7).
+type LogLevel string
+
+// Log levels.
+const (
+	LogInfo  LogLevel = "INFO"
+	LogWarn  LogLevel = "WARN"
+	LogError LogLevel = "ERROR"
+)
+
 // Job is a background job as stored: every field of rest-api.md §9.1 but
 // progress (derived from the counts), plus what the queue needs to run it
 // (owner, heartbeat, parameters, checkpoint).
 type Job struct {
 	ID    string
 	Label string
-	Type  string
+	Type  JobType
 	// RunByID and RunByName are the user who started the job ("" for the
 	// system).
 	RunByID, RunByName string
@@ -25,7 +73,7 @@ type Job struct {
 	Started int64 // ms; 0 until the job first runs
 	Ended   int64 // ms; 0 until the job reaches FINISHED or CANCELED
 
-	Status    string
+	Status    JobStatus
 	HasErrors bool
 
 	RecordsCount, RecordsProcessed int64
@@ -54,15 +102,15 @@ type JobLog struct {
 	ID      string // 24-hex, time-ordered: id order is chronological
 	JobID   string
 	Time    int64 // ms
-	Level   string
+	Level   LogLevel
 	Message string
 }
 
 // JobFilter selects jobs (rest-api.md §9.6); nil bounds are open, bounds are
 // inclusive. A job without a start or end date never matches a bound on it.
 type JobFilter struct {
-	Types                []string
-	Statuses             []string
+	Types                []JobType
+	Statuses             []JobStatus
 	HasErrors            *bool
 	StartFrom, StartTo   *int64
 	EndFrom, EndTo       *int64
@@ -74,11 +122,11 @@ type JobFilter struct {
 
 // JobLogFilter selects lines of a job's log (rest-api.md §9.7).
 type JobLogFilter struct {
-	From, To *int64   // inclusive ms bounds
-	Levels   []string // any of these ("" = all)
-	Message  string   // case-insensitive substring ("" = any)
-	After    string   // page: lines with a larger id
-	Limit    int      // 0 = no limit
+	From, To *int64     // inclusive ms bounds
+	Levels   []LogLevel // any of these (none = all)
+	Message  string     // case-insensitive substring ("" = any)
+	After    string     // page: lines with a larger id
+	Limit    int        // 0 = no limit
 }
 
 // JobClaim asks for the next job of a lane.
@@ -94,14 +142,14 @@ type JobClaim struct {
 // JobChange is one state transition of a job, applied by a single statement
 // that is guarded by the statuses the job may be in.
 type JobChange struct {
-	From []string // the job's status must be one of these
+	From []JobStatus // the job's status must be one of these
 	// Owner, when set, must be the job's owner (a worker fencing its own
 	// job); "" accepts any owner.
 	Owner string
-	To    string
+	To    JobStatus
 	// ToIfNotStarted replaces To for a job that never ran (resume of a job
 	// stopped while PENDING); "" = To.
-	ToIfNotStarted string
+	ToIfNotStarted JobStatus
 	Now            int64 // ms: the end date when the new status is FINISHED or CANCELED
 	// Release clears the owner and the heartbeat: no worker runs the job
 	// (a RUNNING job released this way is claimed again at once).
@@ -145,7 +193,7 @@ type JobTx interface {
 	// CheckpointJob saves a running job's progress if owner still runs it
 	// (RUNNING or STOPPING), and returns its status; ErrJobLost otherwise,
 	// and the caller must roll back.
-	CheckpointJob(ctx context.Context, id, owner string, p *JobProgress) (status string, err error)
+	CheckpointJob(ctx context.Context, id, owner string, p *JobProgress) (status JobStatus, err error)
 	// TransitionJob applies a change and returns the job after it;
 	// ErrNotFound when there is no such job, ErrJobState (and the job as it
 	// is) when its status or owner does not allow the change. A job reaching
@@ -173,7 +221,7 @@ type Jobs interface {
 	ClaimJob(ctx context.Context, c *JobClaim) (*Job, error)
 	// HeartbeatJob records that owner still runs the job and returns its
 	// status (RUNNING or STOPPING); ErrJobLost when it no longer does.
-	HeartbeatJob(ctx context.Context, id, owner string, now int64) (string, error)
+	HeartbeatJob(ctx context.Context, id, owner string, now int64) (JobStatus, error)
 	// TransitionJob is JobTx.TransitionJob in a transaction of its own.
 	TransitionJob(ctx context.Context, id string, ch *JobChange) (*Job, error)
 	// StopStaleJobs ends the stops whose worker is gone: STOPPING jobs

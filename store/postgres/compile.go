@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -10,10 +9,9 @@ import (
 	"unicode/utf8"
 
 	"runway/query"
+	"runway/store/sqlstore"
 	"runway/types"
 )
-
-const rowColumns = "id, version, label, doc, created, modified"
 
 // compiler turns a query AST into a PostgreSQL condition with bound
 // parameters. A condition whose exact SQLite/Match semantics it cannot
@@ -45,7 +43,7 @@ const docAlias = "d"
 
 // docJoin is the FROM clause that provides docAlias for the rows of table.
 func docJoin(table string) string {
-	return " CROSS JOIN LATERAL (SELECT " + quoteIdent(table) + ".j || '{}'::jsonb AS " + docAlias + " OFFSET 0) AS x"
+	return " CROSS JOIN LATERAL (SELECT " + sqlstore.QuoteIdent(table) + ".j || '{}'::jsonb AS " + docAlias + " OFFSET 0) AS x"
 }
 
 func newCompiler(indexed map[string]bool) *compiler {
@@ -67,54 +65,6 @@ func (c *compiler) at(names []string) (J, T string, err error) {
 func (c *compiler) bind(v any) string {
 	c.args = append(c.args, v)
 	return "$" + strconv.Itoa(len(c.args))
-}
-
-// bindValue converts a query value as the SQLite store binds it.
-func bindValue(v any) (any, error) {
-	switch x := v.(type) {
-	case nil, string, int64, float64:
-		return x, nil
-	case bool:
-		if x {
-			return int64(1), nil
-		}
-		return int64(0), nil
-	case int:
-		return int64(x), nil
-	case int8:
-		return int64(x), nil
-	case int16:
-		return int64(x), nil
-	case int32:
-		return int64(x), nil
-	case uint8:
-		return int64(x), nil
-	case uint16:
-		return int64(x), nil
-	case uint32:
-		return int64(x), nil
-	case uint:
-		if uint64(x) > math.MaxInt64 {
-			return nil, fmt.Errorf("value %d out of range", x)
-		}
-		return int64(x), nil
-	case uint64:
-		if x > math.MaxInt64 {
-			return nil, fmt.Errorf("value %d out of range", x)
-		}
-		return int64(x), nil
-	case float32:
-		return float64(x), nil
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i, nil
-		}
-		if f, err := x.Float64(); err == nil {
-			return f, nil
-		}
-		return string(x), nil
-	}
-	return nil, fmt.Errorf("unsupported query value of type %T", v)
 }
 
 // expr compiles x; exact reports whether the SQL alone decides.
@@ -158,40 +108,6 @@ func (c *compiler) expr(x query.Expr) (sql string, exact bool) {
 	return "TRUE", false // text searches and anything else: Match decides
 }
 
-func leafKind(t *query.Target) string {
-	if t.System != "" || t.Field == nil || t.Sub != "" {
-		return types.Text
-	}
-	return t.Field.Type
-}
-
-func leafSub(t *query.Target) string {
-	if t.Sub == query.SubWhole {
-		return ""
-	}
-	if t.Sub != "" || t.Field == nil {
-		return t.Sub
-	}
-	switch t.Field.Type {
-	case types.Relationship, types.Group:
-		return "label"
-	case types.File:
-		return "name"
-	case types.DynamicChoice:
-		return "selectedValue"
-	}
-	return ""
-}
-
-func hasMany(steps []query.Step) bool {
-	for _, s := range steps {
-		if s.Many {
-			return true
-		}
-	}
-	return false
-}
-
 // cond compiles one condition exactly, or reports that it cannot.
 func (c *compiler) cond(k *query.Cond) (string, bool) {
 	if len(k.User) > 0 || k.Op == query.Like || k.Op == query.Near {
@@ -206,10 +122,10 @@ func (c *compiler) cond(k *query.Cond) (string, bool) {
 		}
 		return c.column(k, col)
 	}
-	if len(k.Path) == 0 || k.Field == nil || hasMany(k.Path) {
+	if len(k.Path) == 0 || k.Field == nil || sqlstore.HasMany(k.Path) {
 		return "", false
 	}
-	kind := leafKind(&k.Target)
+	kind := sqlstore.LeafKind(&k.Target)
 	if query.ComparedAs(kind, k.Op) != query.AsIs {
 		return "", false
 	}
@@ -217,7 +133,7 @@ func (c *compiler) cond(k *query.Cond) (string, bool) {
 		// compared by label unless a sub-field is named: leafSub did it
 		kind = types.Text
 	}
-	J, T, err := c.at(leafNames(&k.Target))
+	J, T, err := c.at(sqlstore.LeafNames(&k.Target))
 	if err != nil {
 		return "", false
 	}
@@ -351,7 +267,7 @@ func asciiLower(s string) string {
 // compare: the value at J against one bound value, with SQLite's rules:
 // numbers (and booleans as 1/0) before text, text bytewise.
 func (c *compiler) compare(J, T, kind string, op query.Op, v any) (string, bool) {
-	b, err := bindValue(v)
+	b, err := query.BindValue(v)
 	if err != nil || b == nil {
 		return "", false
 	}
@@ -414,62 +330,14 @@ func orderKeys(J, T, kind, dir string) string {
 	return strings.Join(keys, ", ")
 }
 
-func normSort(s query.Sort) query.Sort {
-	if s.System == "" && len(s.Path) == 0 && s.Field == nil {
-		return query.ByID
-	}
-	return s
-}
-
-func stepPath(steps []query.Step) string {
-	names := make([]string, len(steps))
-	for i, s := range steps {
-		names[i] = s.Name
-	}
-	return strings.Join(names, ".")
-}
-
 func (c *compiler) orderBy(s query.Sort) (string, error) {
-	dir := " ASC"
-	if s.Desc {
-		dir = " DESC"
-	}
-	if s.System != "" {
-		switch s.System {
-		case query.SysID:
-			return "id" + dir, nil
-		case query.SysLabel:
-			return "label" + dir + ", id" + dir, nil
+	return sqlstore.OrderBy(s, func(t *query.Target, dir string) (string, error) {
+		J, T, err := c.at(sqlstore.LeafNames(t))
+		if err != nil {
+			return "", err
 		}
-		return "", fmt.Errorf("unknown system field %q", s.System)
-	}
-	if len(s.Path) == 0 || s.Field == nil {
-		return "", errors.New("sort without a field path")
-	}
-	if hasMany(s.Path) {
-		return "", fmt.Errorf("cannot sort by multi-valued path %s", stepPath(s.Path))
-	}
-	if s.Field.Type == types.Nested && s.Sub == "" {
-		return "", fmt.Errorf("cannot sort by group %s", stepPath(s.Path))
-	}
-	J, T, err := c.at(leafNames(&s.Target))
-	if err != nil {
-		return "", err
-	}
-	return orderKeys(J, T, leafKind(&s.Target), dir) + ", id" + dir, nil
-}
-
-// leafNames is the JSON path of a field target's value: its steps, then
-// the member leafSub names.
-func leafNames(t *query.Target) []string {
-	names := make([]string, 0, len(t.Path)+1)
-	for _, st := range t.Path {
-		names = append(names, st.Name)
-	}
-	if sub := leafSub(t); sub != "" {
-		names = append(names, strings.Split(sub, ".")...)
-	}
-	return names
+		return orderKeys(J, T, sqlstore.LeafKind(t), dir), nil
+	})
 }
 
 // distance is the haversine distance (query.Distance) in SQL from the geo
@@ -502,52 +370,15 @@ func (c *compiler) distance(base string, names []string, lat, lng float64) (stri
 // nearOrder is the ORDER BY key of Select.Near (the smallest distance over
 // the elements of a many-valued path).
 func (c *compiler) nearOrder(k *query.Cond) (string, error) {
-	if k.System != "" || len(k.Path) == 0 || k.Field == nil || k.Field.Type != types.GeoPoint || k.Sub != "" {
-		return "", errors.New("near order needs a geo point field")
-	}
-	args, err := query.NearArgs(k)
-	if err != nil {
-		return "", err
-	}
-	base := c.doc
-	c.usesDoc = c.usesDoc || base == docAlias
-	var from []string
-	steps := k.Path
-	alias := 0
-	for {
-		i := 0
-		for i < len(steps) && !steps[i].Many {
-			i++
-		}
-		if i == len(steps) {
-			break
-		}
-		names := make([]string, 0, i+1)
-		for _, s := range steps[:i+1] {
-			names = append(names, s.Name)
-		}
+	c.usesDoc = c.usesDoc || c.doc == docAlias
+	return sqlstore.NearOrder(k, c.doc, func(base string, names []string, alias int) (string, string, error) {
 		J, err := jsonAt(base, names)
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		a := "e" + strconv.Itoa(alias)
-		alias++
-		from = append(from, "jsonb_array_elements(CASE WHEN jsonb_typeof("+J+") = 'array' THEN "+J+" ELSE '[]'::jsonb END) AS "+a+"(v)")
-		base = a + ".v"
-		steps = steps[i+1:]
-	}
-	names := make([]string, 0, len(steps))
-	for _, s := range steps {
-		names = append(names, s.Name)
-	}
-	d, err := c.distance(base, names, args[0], args[1])
-	if err != nil {
-		return "", err
-	}
-	if len(from) == 0 {
-		return d, nil
-	}
-	return "(SELECT min(" + d + ") FROM " + strings.Join(from, ", ") + ")", nil
+		return "jsonb_array_elements(CASE WHEN jsonb_typeof(" + J + ") = 'array' THEN " + J + " ELSE '[]'::jsonb END) AS " + a + "(v)", a + ".v", nil
+	}, c.distance)
 }
 
 // plan is a compiled Find or Count: SQL, its arguments, and whether rows
@@ -578,7 +409,7 @@ func compileSelect(table string, indexed map[string]bool, sel *query.Select) (*p
 	if w != "TRUE" {
 		conds = append(conds, w)
 	}
-	srt := normSort(sel.Sort)
+	srt := sqlstore.NormSort(sel.Sort)
 	if sel.After != "" {
 		if srt.System != query.SysID {
 			return nil, errors.New("an id offset (after) needs a sort on id")
@@ -605,7 +436,7 @@ func compileSelect(table string, indexed map[string]bool, sel *query.Select) (*p
 		ob = d + " ASC NULLS LAST, " + ob
 	}
 	var b strings.Builder
-	b.WriteString("SELECT " + rowColumns + " FROM " + c.from(table))
+	b.WriteString("SELECT " + sqlstore.RowColumns + " FROM " + c.from(table))
 	if len(conds) > 0 {
 		b.WriteString(" WHERE " + strings.Join(conds, " AND "))
 	}
@@ -633,16 +464,16 @@ func compileCount(table string, indexed map[string]bool, where query.Expr) (*pla
 	if exact {
 		return &plan{sql: "SELECT count(*) FROM " + c.from(table) + " WHERE " + w, args: c.args, exact: true}, nil
 	}
-	return &plan{sql: "SELECT " + rowColumns + " FROM " + c.from(table) + " WHERE " + w, args: c.args}, nil
+	return &plan{sql: "SELECT " + sqlstore.RowColumns + " FROM " + c.from(table) + " WHERE " + w, args: c.args}, nil
 }
 
 // from is the FROM clause: the table, joined with docAlias when the
 // statement reads it.
 func (c *compiler) from(table string) string {
 	if c.usesDoc {
-		return quoteIdent(table) + docJoin(table)
+		return sqlstore.QuoteIdent(table) + docJoin(table)
 	}
-	return quoteIdent(table)
+	return sqlstore.QuoteIdent(table)
 }
 
 // where compiles the condition of a statement. A conjunct an index can
@@ -684,14 +515,14 @@ func (c *compiler) conjunct(x query.Expr) (string, bool) {
 // onIndex reports whether k is an equality on the expression of one of the
 // table's indexes (indexExpr).
 func (c *compiler) onIndex(k *query.Cond) bool {
-	if k.Op != query.Equals || k.System != "" || k.Field == nil || len(k.Path) == 0 || hasMany(k.Path) {
+	if k.Op != query.Equals || k.System != "" || k.Field == nil || len(k.Path) == 0 || sqlstore.HasMany(k.Path) {
 		return false
 	}
-	T, err := textAt("j", leafNames(&k.Target))
+	T, err := textAt("j", sqlstore.LeafNames(&k.Target))
 	if err != nil {
 		return false
 	}
-	if leafKind(&k.Target) == types.Email {
+	if sqlstore.LeafKind(&k.Target) == types.Email {
 		T = emailLower(T)
 	}
 	return c.indexed[T]

@@ -12,28 +12,13 @@ import (
 // RUNWAY_TEST_POSTGRES is set).
 func openEmpty(t testing.TB) store.Store {
 	t.Helper()
-	s, err := Open(context.Background(), testURL(t), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return s
+	return storetest.Closing[*Store](t)(Open(context.Background(), testURL(t), Options{}))
 }
 
 // reopenable: every call opens the same fresh database.
 func reopenable(t testing.TB) func() store.Store {
 	url := testURL(t)
-	return func() store.Store {
-		s, err := Open(context.Background(), url, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	return func() store.Store { return storetest.Must[*Store](t)(Open(context.Background(), url, Options{})) }
 }
 
 // TestConformance: the tests every store passes (storetest).

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"runway/store"
+	"runway/store/storetest"
 )
 
 // TestCountCacheAcrossStores: two stores on one database (two processes):
@@ -15,7 +16,7 @@ import (
 func TestCountCacheAcrossStores(t *testing.T) {
 	ctx := context.Background()
 	url := testURL(t)
-	a := testApp()
+	a := storetest.App()
 	open := func() *Store {
 		s, err := Open(ctx, url, Options{PoolSize: 4})
 		if err != nil {
@@ -40,10 +41,7 @@ func TestCountCacheAcrossStores(t *testing.T) {
 	waitLive := func(s *Store) {
 		deadline := time.Now().Add(5 * time.Second)
 		for {
-			s.counts.mu.Lock()
-			live := s.counts.live
-			s.counts.mu.Unlock()
-			if live || time.Now().After(deadline) {
+			if s.counts.Live() || time.Now().After(deadline) {
 				return
 			}
 			time.Sleep(10 * time.Millisecond)
@@ -54,7 +52,7 @@ func TestCountCacheAcrossStores(t *testing.T) {
 	ins := func(s *Store, n int) {
 		t.Helper()
 		if err := s.Write(ctx, func(tx store.Tx) error {
-			return tx.Insert(ctx, e, &store.Row{ID: id(n), Version: 0, Label: "x", Doc: []byte(`{"id":"` + id(n) + `","version":0,"label":"x"}`)})
+			return tx.Insert(ctx, e, &store.Row{ID: storetest.ID(n), Version: 0, Label: "x", Doc: []byte(`{"id":"` + storetest.ID(n) + `","version":0,"label":"x"}`)})
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +76,7 @@ func TestCountCacheAcrossStores(t *testing.T) {
 		t.Fatalf("s2: %d", n)
 	}
 	_ = s2.Write(ctx, func(tx store.Tx) error {
-		_ = tx.Insert(ctx, e, &store.Row{ID: id(3), Version: 0, Label: "x", Doc: []byte(`{}`)})
+		_ = tx.Insert(ctx, e, &store.Row{ID: storetest.ID(3), Version: 0, Label: "x", Doc: []byte(`{}`)})
 		return context.Canceled
 	})
 	if n := count(s2); n != 2 {

@@ -148,7 +148,7 @@ func (s *Store) listen(ctx context.Context, cfg *pgx.ConnConfig) {
 				_, err = conn.Exec(ctx, "LISTEN "+sessionsChannel)
 			}
 			if err == nil {
-				s.counts.setLive(true)
+				s.counts.SetLive(true)
 				// Forget what was cached before: it may be stale.
 				s.watch.notify(store.AllSessions)
 				s.watch.live.Store(true)
@@ -161,13 +161,13 @@ func (s *Store) listen(ctx context.Context, cfg *pgx.ConnConfig) {
 					if n.Channel == sessionsChannel {
 						s.watch.notify(n.Payload)
 					} else {
-						s.counts.bumpOne(n.Payload)
+						s.counts.Bump(n.Payload)
 					}
 				}
 			}
 			s.watch.live.Store(false)
 			s.watch.notify(store.AllSessions)
-			s.counts.setLive(false)
+			s.counts.SetLive(false)
 			conn.Close(context.Background())
 		}
 		select {

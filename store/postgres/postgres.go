@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"runway/store"
+	"runway/store/sqlstore"
 )
 
 // Options tune Open.
@@ -40,7 +41,7 @@ type Store struct {
 	texts    map[string]map[string]bool   // table → its text index names
 	indexed  map[string]map[string]bool   // table → the expressions of its indexes (indexSpec.expr)
 
-	counts     *countCache
+	counts     *sqlstore.CountCache
 	watch      sessionWatch
 	stopListen context.CancelFunc
 	listenDone chan struct{}
@@ -79,7 +80,7 @@ func Open(ctx context.Context, url string, opts Options) (_ *Store, err error) {
 	}
 	s := &Store{pool: pool, queryTimeout: max(timeout, 0), uniques: map[string]map[string]string{}, texts: map[string]map[string]bool{},
 		indexed: map[string]map[string]bool{},
-		counts:  newCountCache(countCacheSize), listenDone: make(chan struct{})}
+		counts:  sqlstore.NewCountCache(sqlstore.CountCacheSize, false), listenDone: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			pool.Close()
@@ -127,54 +128,31 @@ var migrations = [][]string{
 		// managed indexes of entity tables and the SQL they were made with
 		`CREATE TABLE _indexes (name text PRIMARY KEY, tbl text NOT NULL, sql text NOT NULL)`,
 	},
-	2: jobsMigration, // jobs.go
+	2: dialect.JobsDDL(),    // the job queue (sqlstore)
+	3: dialect.HistoryDDL(), // the history of records and the app log (sqlstore)
 }
-
-func schemaVersion() int { return len(migrations) - 1 }
 
 func (s *Store) migrate(ctx context.Context) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+		if err := lockSchema(ctx, tx); err != nil {
 			return fmt.Errorf("postgres: migrate: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(lockMigrate)); err != nil {
-			return fmt.Errorf("postgres: migrate: lock: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS _meta (key text PRIMARY KEY, value text NOT NULL)`); err != nil {
-			return fmt.Errorf("postgres: migrate: create _meta: %w", err)
-		}
-		cur := 0
-		var v string
-		switch err := tx.QueryRow(ctx, `SELECT value FROM _meta WHERE key = 'schema_version'`).Scan(&v); {
-		case err == nil:
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return fmt.Errorf("postgres: migrate: bad schema_version %q", v)
-			}
-			cur = n
-		case errors.Is(err, pgx.ErrNoRows):
-		default:
-			return fmt.Errorf("postgres: migrate: read schema_version: %w", err)
-		}
-		if cur > schemaVersion() {
-			return fmt.Errorf("postgres: migrate: database schema version %d is newer than this binary's (%d)", cur, schemaVersion())
-		}
-		if cur == schemaVersion() {
-			return nil
-		}
-		for i := cur + 1; i <= schemaVersion(); i++ {
-			for _, q := range migrations[i] {
-				if _, err := tx.Exec(ctx, q); err != nil {
-					return fmt.Errorf("postgres: migrate to version %d: %w", i, err)
-				}
-			}
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO _meta (key, value) VALUES ('schema_version', $1)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, strconv.Itoa(schemaVersion())); err != nil {
-			return fmt.Errorf("postgres: migrate: write schema_version: %w", err)
-		}
-		return nil
+		return dialect.Migrate(ctx, pgDB{tx}, migrations)
 	})
+}
+
+// lockSchema prepares a transaction that changes the schema: it holds the
+// advisory lock (processes starting together take turns) and no statement
+// timeout applies (indexes over large tables may take longer than a query
+// may).
+func lockSchema(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(lockMigrate)); err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	return nil
 }
 
 // dbtx is what a pool and a transaction share.
@@ -203,7 +181,7 @@ func (s *Store) mapWriteErr(table string, err error) error {
 	if code != "23505" {
 		return err
 	}
-	if cons == table+"_pkey" || cons == truncIdent(table+"_pkey") {
+	if cons == table+"_pkey" || cons == dialect.Ident(table+"_pkey") {
 		return &store.UniqueError{Field: "id"}
 	}
 	s.schemaMu.RLock()
@@ -213,6 +191,19 @@ func (s *Store) mapWriteErr(table string, err error) error {
 		return &store.UniqueError{Field: f}
 	}
 	return &store.UniqueError{Field: cons}
+}
+
+// read runs fn on a connection of the pool under the query timeout. The
+// connection is taken first, without a limit of its own: the limit counts
+// the read's own time, never its wait behind slow queries of others.
+func (s *Store) read(ctx context.Context, fn func(context.Context, dbtx) error) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	bctx, done := s.bound(ctx)
+	return done(fn(bctx, conn))
 }
 
 // bound limits a read to the query timeout, including the rows the store
@@ -234,4 +225,20 @@ func (s *Store) bound(parent context.Context) (ctx context.Context, done func(er
 		}
 		return err
 	}
+}
+
+// dialect is what PostgreSQL says differently from the SQL this store
+// shares with store/sqlite (sqlstore).
+var dialect = &sqlstore.Dialect{
+	Name:              "postgres",
+	Bytewise:          ` COLLATE "C"`,
+	MaxIdent:          63,
+	TextList:          func(values []string) any { return values },
+	In:                func(col, param string) string { return col + " = ANY(" + param + ")" },
+	IsUniqueViolation: isUniqueViolation,
+	Indexes: sqlstore.Indexes{
+		Expr:   indexExpr,
+		Column: func(expr string) string { return "(" + expr + ")" },
+	},
+	SkipLocked: " FOR UPDATE SKIP LOCKED",
 }

@@ -10,7 +10,7 @@ import (
 // why not once another process moved it on.
 func TestReady(t *testing.T) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s := openEmpty(t).(*Store)
 	if err := s.Ready(ctx); err != nil {
 		t.Fatalf("Ready: %v", err)
 	}

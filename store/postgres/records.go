@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"runtime/debug"
 	"strings"
@@ -14,130 +12,95 @@ import (
 	"runway/query"
 	"runway/record"
 	"runway/store"
+	"runway/store/sqlstore"
 )
-
-func scanRow(sc pgx.Row, r *store.Row) error {
-	var created, modified *int64
-	var doc string
-	if err := sc.Scan(&r.ID, &r.Version, &r.Label, &doc, &created, &modified); err != nil {
-		return err
-	}
-	r.Doc = []byte(doc)
-	if created != nil {
-		r.Created = *created
-	}
-	if modified != nil {
-		r.Modified = *modified
-	}
-	return nil
-}
 
 // reader implements store.Reader over the pool or a transaction.
 type reader struct {
-	s     *Store
-	db    dbtx
-	cache bool // use the count cache (not inside a transaction)
+	s    *Store
+	db   dbtx // the transaction (nil on the pool)
+	pool bool // on the pool: use the count cache
 }
 
-func (r *reader) Get(ctx context.Context, e *app.Entity, id string) (*store.Row, error) {
-	table, err := tableName(e)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: get: %w", err)
+// read runs fn under the query timeout, on a connection of the pool or in
+// the transaction.
+func (r *reader) read(ctx context.Context, fn func(context.Context, dbtx) error) error {
+	if r.pool {
+		return r.s.read(ctx, fn)
 	}
+	ctx, done := r.s.bound(ctx)
+	return done(fn(ctx, r.db))
+}
+
+func (r *reader) Get(ctx context.Context, e *app.Entity, id string) (row *store.Row, err error) {
 	if strings.IndexByte(id, 0) >= 0 { // PostgreSQL text never holds NUL
 		return nil, fmt.Errorf("postgres: get %s: %w", e.FullName, store.ErrNotFound)
 	}
-	var row store.Row
-	bctx, done := r.s.bound(ctx)
-	err = done(scanRow(r.db.QueryRow(bctx, "SELECT "+rowColumns+" FROM "+quoteIdent(table)+" WHERE id = $1", id), &row))
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return nil, fmt.Errorf("postgres: get %s %s: %w", e.FullName, id, store.ErrNotFound)
-	case err != nil:
-		return nil, fmt.Errorf("postgres: get %s %s: %w", e.FullName, id, err)
-	}
-	return &row, nil
+	err = r.read(ctx, func(ctx context.Context, db dbtx) error {
+		row, err = dialect.Get(ctx, pgDB{db}, e, id)
+		return err
+	})
+	return row, err
 }
 
-func (r *reader) GetMany(ctx context.Context, e *app.Entity, ids []string) (_ []store.Row, err error) {
-	table, err := tableName(e)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: get many: %w", err)
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	ctx, done := r.s.bound(ctx)
-	defer func() { err = done(err) }()
-	rows, err := r.db.Query(ctx, "SELECT "+rowColumns+" FROM "+quoteIdent(table)+" WHERE id = ANY($1)", ids)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: get many %s: %w", e.FullName, err)
-	}
-	defer rows.Close()
-	var out []store.Row
-	for rows.Next() {
-		var row store.Row
-		if err := scanRow(rows, &row); err != nil {
-			return nil, fmt.Errorf("postgres: get many %s: %w", e.FullName, err)
-		}
-		out = append(out, row)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: get many %s: %w", e.FullName, err)
-	}
-	return out, nil
+func (r *reader) GetMany(ctx context.Context, e *app.Entity, ids []string) (rows []store.Row, err error) {
+	err = r.read(ctx, func(ctx context.Context, db dbtx) error {
+		rows, err = dialect.GetMany(ctx, pgDB{db}, e, ids)
+		return err
+	})
+	return rows, err
 }
 
 // run executes a plan, calling fn for each row that passes (Match when the
 // plan is inexact, with paging applied here); fn returns false to stop.
-func (r *reader) run(ctx context.Context, pl *plan, where query.Expr, fn func(row *store.Row) bool) (err error) {
-	ctx, done := r.s.bound(ctx)
-	defer func() { err = done(err) }()
-	rows, err := r.db.Query(ctx, pl.sql, pl.args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	skip := pl.offset
-	taken := 0
-	for rows.Next() {
-		var row store.Row
-		if err := scanRow(rows, &row); err != nil {
+func (r *reader) run(ctx context.Context, pl *plan, where query.Expr, fn func(row *store.Row) bool) error {
+	return r.read(ctx, func(ctx context.Context, db dbtx) error {
+		rows, err := db.Query(ctx, pl.sql, pl.args...)
+		if err != nil {
 			return err
 		}
-		if !pl.exact {
-			if err := ctx.Err(); err != nil {
-				return err // Match may take long: the limit applies here too
-			}
-			_, _, _, values, err := record.Decode(row.Doc)
-			if err != nil {
-				return fmt.Errorf("record %s: %w", row.ID, err)
-			}
-			ok, err := query.Match(where, values, row.ID, row.Label)
-			if err != nil {
+		defer rows.Close()
+		skip := pl.offset
+		taken := 0
+		for rows.Next() {
+			var row store.Row
+			if err := sqlstore.ScanRow(rows, &row); err != nil {
 				return err
 			}
-			if !ok {
-				continue
+			if !pl.exact {
+				if err := ctx.Err(); err != nil {
+					return err // Match may take long: the limit applies here too
+				}
+				_, _, _, values, err := record.Decode(row.Doc)
+				if err != nil {
+					return fmt.Errorf("record %s: %w", row.ID, err)
+				}
+				ok, err := query.Match(where, values, row.ID, row.Label)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					continue
+				}
+				if skip > 0 {
+					skip--
+					continue
+				}
 			}
-			if skip > 0 {
-				skip--
-				continue
+			if !fn(&row) {
+				break
+			}
+			taken++
+			if !pl.exact && pl.limit > 0 && taken >= pl.limit {
+				break
 			}
 		}
-		if !fn(&row) {
-			break
-		}
-		taken++
-		if !pl.exact && pl.limit > 0 && taken >= pl.limit {
-			break
-		}
-	}
-	return rows.Err()
+		return rows.Err()
+	})
 }
 
 func (r *reader) Find(ctx context.Context, e *app.Entity, sel *query.Select) ([]store.Row, error) {
-	table, err := tableName(e)
+	table, err := dialect.TableName(e)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: find: %w", err)
 	}
@@ -160,7 +123,7 @@ func (r *reader) Find(ctx context.Context, e *app.Entity, sel *query.Select) ([]
 }
 
 func (r *reader) Count(ctx context.Context, e *app.Entity, where query.Expr) (int64, error) {
-	table, err := tableName(e)
+	table, err := dialect.TableName(e)
 	if err != nil {
 		return 0, fmt.Errorf("postgres: count: %w", err)
 	}
@@ -171,34 +134,28 @@ func (r *reader) Count(ctx context.Context, e *app.Entity, where query.Expr) (in
 	if err != nil {
 		return 0, fmt.Errorf("postgres: count %s: %w", e.FullName, err)
 	}
-	var key string
-	var gen uint64
-	// Only exact plans: an inexact one's SQL does not say what Match keeps.
-	cache := r.cache && pl.exact
-	if cache {
-		key = countKey(pl.sql, pl.args)
-		var n int64
-		var hit bool
-		if n, gen, hit = r.s.counts.lookup(table, key); hit {
-			return n, nil
+	run := func() (n int64, err error) {
+		if !pl.exact {
+			err = r.run(ctx, pl, where, func(*store.Row) bool { n++; return true })
+			return n, err
 		}
+		err = r.read(ctx, func(ctx context.Context, db dbtx) error { return db.QueryRow(ctx, pl.sql, pl.args...).Scan(&n) })
+		return n, err
 	}
 	var n int64
-	if pl.exact {
-		bctx, done := r.s.bound(ctx)
-		if err := done(r.db.QueryRow(bctx, pl.sql, pl.args...).Scan(&n)); err != nil {
-			return 0, fmt.Errorf("postgres: count %s: %w", e.FullName, err)
-		}
-	} else if err := r.run(ctx, pl, where, func(*store.Row) bool { n++; return true }); err != nil {
-		return 0, fmt.Errorf("postgres: count %s: %w", e.FullName, err)
+	// Only exact plans: an inexact one's SQL does not say what Match keeps.
+	if r.pool && pl.exact {
+		n, err = r.s.counts.Count(table, pl.sql, pl.args, run)
+	} else {
+		n, err = run()
 	}
-	if cache {
-		r.s.counts.store(table, key, gen, n)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: count %s: %w", e.FullName, err)
 	}
 	return n, nil
 }
 
-func (s *Store) reader() *reader { return &reader{s: s, db: s.pool, cache: true} }
+func (s *Store) reader() *reader { return &reader{s: s, pool: true} }
 
 // Get reads one record by id.
 func (s *Store) Get(ctx context.Context, e *app.Entity, id string) (*store.Row, error) {
@@ -260,7 +217,7 @@ func (s *Store) Write(ctx context.Context, fn func(tx store.Tx) error) error {
 	err = ptx.Commit(ctx)
 	wait(err == nil)
 	for table := range t.touched {
-		s.counts.bumpOne(table) // even when the commit's outcome is unknown
+		s.counts.Bump(table) // even when the commit's outcome is unknown
 	}
 	if err != nil {
 		return fmt.Errorf("postgres: commit: %w", s.mapWriteErr("", err))
@@ -298,28 +255,14 @@ func (t *tx) userWritten(table string, ids ...string) {
 
 var _ store.Tx = (*tx)(nil)
 
-func checkRow(r *store.Row) error {
-	if r == nil || r.ID == "" {
-		return errors.New("row without id")
-	}
-	if !json.Valid(r.Doc) {
-		return errors.New("doc is not valid JSON")
-	}
-	return nil
-}
-
 // Insert stores a new record; *store.UniqueError on a unique index.
 func (t *tx) Insert(ctx context.Context, e *app.Entity, r *store.Row) error {
-	table, err := tableName(e)
+	table, err := dialect.TableName(e)
 	if err != nil {
 		return fmt.Errorf("postgres: insert: %w", err)
 	}
-	if err := checkRow(r); err != nil {
-		return fmt.Errorf("postgres: insert %s: %w", e.FullName, err)
-	}
-	if _, err := t.tx.Exec(ctx, "INSERT INTO "+quoteIdent(table)+" (id, version, label, doc, created, modified) VALUES ($1, $2, $3, $4, $5, $6)",
-		r.ID, r.Version, r.Label, string(r.Doc), r.Created, r.Modified); err != nil {
-		return fmt.Errorf("postgres: insert %s %s: %w", e.FullName, r.ID, t.s.mapWriteErr(table, err))
+	if err := dialect.Insert(ctx, pgDB{t.tx}, e, table, r, t.s.mapWriteErr); err != nil {
+		return err
 	}
 	t.touched[table] = true
 	return nil
@@ -327,45 +270,26 @@ func (t *tx) Insert(ctx context.Context, e *app.Entity, r *store.Row) error {
 
 // Update replaces record r.ID if its stored version is prevVersion.
 func (t *tx) Update(ctx context.Context, e *app.Entity, r *store.Row, prevVersion int64) error {
-	table, err := tableName(e)
+	table, err := dialect.TableName(e)
 	if err != nil {
 		return fmt.Errorf("postgres: update: %w", err)
 	}
-	if err := checkRow(r); err != nil {
-		return fmt.Errorf("postgres: update %s: %w", e.FullName, err)
+	if err := dialect.Update(ctx, pgDB{t.tx}, e, table, r, prevVersion, t.s.mapWriteErr); err != nil {
+		return err
 	}
-	tag, err := t.tx.Exec(ctx, "UPDATE "+quoteIdent(table)+" SET version = $1, label = $2, doc = $3, modified = $4 WHERE id = $5 AND version = $6",
-		r.Version, r.Label, string(r.Doc), r.Modified, r.ID, prevVersion)
-	if err != nil {
-		return fmt.Errorf("postgres: update %s %s: %w", e.FullName, r.ID, t.s.mapWriteErr(table, err))
-	}
-	if tag.RowsAffected() == 1 {
-		t.touched[table] = true
-		t.userWritten(table, r.ID)
-		return nil
-	}
-	var v int64
-	switch err := t.tx.QueryRow(ctx, "SELECT version FROM "+quoteIdent(table)+" WHERE id = $1", r.ID).Scan(&v); {
-	case errors.Is(err, pgx.ErrNoRows):
-		return fmt.Errorf("postgres: update %s %s: %w", e.FullName, r.ID, store.ErrNotFound)
-	case err != nil:
-		return fmt.Errorf("postgres: update %s %s: %w", e.FullName, r.ID, err)
-	}
-	return fmt.Errorf("postgres: update %s %s: stored version %d, expected %d: %w", e.FullName, r.ID, v, prevVersion, store.ErrVersion)
+	t.touched[table] = true
+	t.userWritten(table, r.ID)
+	return nil
 }
 
 // Delete removes a record.
 func (t *tx) Delete(ctx context.Context, e *app.Entity, id string) error {
-	table, err := tableName(e)
+	table, err := dialect.TableName(e)
 	if err != nil {
 		return fmt.Errorf("postgres: delete: %w", err)
 	}
-	tag, err := t.tx.Exec(ctx, "DELETE FROM "+quoteIdent(table)+" WHERE id = $1", id)
-	if err != nil {
-		return fmt.Errorf("postgres: delete %s %s: %w", e.FullName, id, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("postgres: delete %s %s: %w", e.FullName, id, store.ErrNotFound)
+	if err := dialect.Delete(ctx, pgDB{t.tx}, e, table, id); err != nil {
+		return err
 	}
 	t.touched[table] = true
 	t.userWritten(table, id)
@@ -374,29 +298,21 @@ func (t *tx) Delete(ctx context.Context, e *app.Entity, id string) error {
 
 // DeleteIDs removes records by id in one statement.
 func (t *tx) DeleteIDs(ctx context.Context, e *app.Entity, ids []string) (int64, error) {
-	table, err := tableName(e)
+	table, n, err := dialect.DeleteIDs(ctx, pgDB{t.tx}, e, ids)
 	if err != nil {
-		return 0, fmt.Errorf("postgres: delete: %w", err)
+		return 0, err
 	}
-	if len(ids) == 0 {
-		return 0, nil
-	}
-	tag, err := t.tx.Exec(ctx, "DELETE FROM "+quoteIdent(table)+" WHERE id = ANY($1)", ids)
-	if err != nil {
-		return 0, fmt.Errorf("postgres: delete %d records of %s: %w", len(ids), e.FullName, err)
-	}
-	if tag.RowsAffected() > 0 {
+	if n > 0 {
 		t.touched[table] = true
 		t.userWritten(table, ids...)
 	}
-	return tag.RowsAffected(), nil
+	return n, nil
 }
 
 // SetPassword stores (or replaces) a user's password hash.
 func (t *tx) SetPassword(ctx context.Context, userID, hash string) error {
-	if _, err := t.tx.Exec(ctx, `INSERT INTO _secrets (user_id, hash) VALUES ($1, $2)
-		ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash`, userID, hash); err != nil {
-		return fmt.Errorf("postgres: set password %s: %w", userID, err)
+	if err := dialect.SetPassword(ctx, pgDB{t.tx}, userID, hash); err != nil {
+		return err
 	}
 	t.users[userID] = true
 	return nil
@@ -416,14 +332,7 @@ func (t *tx) DeleteUserSessions(ctx context.Context, userID string) error {
 
 // NextSequence advances a named counter: max(previous+1, floor, 1).
 func (t *tx) NextSequence(ctx context.Context, name string, floor int64) (int64, error) {
-	var v int64
-	err := t.tx.QueryRow(ctx, `INSERT INTO _sequences (name, value) VALUES ($1, greatest($2::bigint, 1))
-		ON CONFLICT (name) DO UPDATE SET value = greatest(_sequences.value + 1, excluded.value)
-		RETURNING value`, name, floor).Scan(&v)
-	if err != nil {
-		return 0, fmt.Errorf("postgres: next sequence %s: %w", name, err)
-	}
-	return v, nil
+	return dialect.NextSequence(ctx, pgDB{t.tx}, name, floor)
 }
 
 // checkTexts refuses a text search on an index the entity does not have

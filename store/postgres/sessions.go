@@ -2,25 +2,14 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"runway/store"
 )
 
 // PasswordHash reads a user's password hash (store.ErrNotFound when unset).
 func (s *Store) PasswordHash(ctx context.Context, userID string) (string, error) {
-	var h string
-	switch err := s.pool.QueryRow(ctx, `SELECT hash FROM _secrets WHERE user_id = $1`, userID).Scan(&h); {
-	case errors.Is(err, pgx.ErrNoRows):
-		return "", fmt.Errorf("postgres: password hash %s: %w", userID, store.ErrNotFound)
-	case err != nil:
-		return "", fmt.Errorf("postgres: password hash %s: %w", userID, err)
-	}
-	return h, nil
+	return dialect.PasswordHash(ctx, pgDB{s.pool}, userID)
 }
 
 // DeletePassword forgets a user's password hash.
@@ -42,43 +31,17 @@ func deletePassword(ctx context.Context, db dbtx, userID string) error {
 
 // CreateSession stores a new session.
 func (s *Store) CreateSession(ctx context.Context, ss *store.Session) error {
-	if ss == nil || ss.TokenHash == "" {
-		return errors.New("postgres: create session: no token hash")
-	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO _sessions
-		(token_hash, user_id, admin_user_id, ip, created, last_active, idle_timeout)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		ss.TokenHash, ss.UserID, ss.AdminUserID, ss.IP, ss.Created, ss.LastActive, ss.IdleTimeout)
-	if err != nil {
-		return fmt.Errorf("postgres: create session of %s: %w", ss.UserID, err)
-	}
-	return nil
+	return dialect.CreateSession(ctx, pgDB{s.pool}, ss)
 }
 
 // Session reads a session by token hash.
 func (s *Store) Session(ctx context.Context, tokenHash string) (*store.Session, error) {
-	var ss store.Session
-	switch err := s.pool.QueryRow(ctx, `SELECT token_hash, user_id, admin_user_id, ip, created, last_active, idle_timeout
-		FROM _sessions WHERE token_hash = $1`, tokenHash).Scan(&ss.TokenHash, &ss.UserID, &ss.AdminUserID, &ss.IP,
-		&ss.Created, &ss.LastActive, &ss.IdleTimeout); {
-	case errors.Is(err, pgx.ErrNoRows):
-		return nil, fmt.Errorf("postgres: session: %w", store.ErrNotFound)
-	case err != nil:
-		return nil, fmt.Errorf("postgres: session: %w", err)
-	}
-	return &ss, nil
+	return dialect.Session(ctx, pgDB{s.pool}, tokenHash)
 }
 
 // TouchSession moves a session's last activity forward (never back).
 func (s *Store) TouchSession(ctx context.Context, tokenHash string, at int64) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE _sessions SET last_active = greatest(last_active, $1) WHERE token_hash = $2`, at, tokenHash)
-	if err != nil {
-		return fmt.Errorf("postgres: touch session: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("postgres: touch session: %w", store.ErrNotFound)
-	}
-	return nil
+	return dialect.TouchSession(ctx, pgDB{s.pool}, tokenHash, at)
 }
 
 // DeleteSession removes a session.
@@ -126,28 +89,10 @@ func (s *Store) DeleteExpiredSessions(ctx context.Context, now int64) (int64, er
 
 // AppState reads a runtime setting ("" when never set).
 func (s *Store) AppState(ctx context.Context, key string) (string, error) {
-	var v string
-	switch err := s.pool.QueryRow(ctx, `SELECT value FROM _app_state WHERE key = $1`, key).Scan(&v); {
-	case errors.Is(err, pgx.ErrNoRows):
-		return "", nil
-	case err != nil:
-		return "", fmt.Errorf("postgres: app state %s: %w", key, err)
-	}
-	return v, nil
+	return dialect.AppState(ctx, pgDB{s.pool}, key)
 }
 
 // SetAppState writes a runtime setting; "" removes it.
 func (s *Store) SetAppState(ctx context.Context, key, value string) error {
-	var err error
-	if value == "" {
-		_, err = s.pool.Exec(ctx, `DELETE FROM _app_state WHERE key = $1`, key)
-	} else {
-		_, err = s.pool.Exec(ctx, `INSERT INTO _app_state (key, value, modified) VALUES ($1, $2, $3)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value, modified = excluded.modified`,
-			key, value, time.Now().UnixMilli())
-	}
-	if err != nil {
-		return fmt.Errorf("postgres: set app state %s: %w", key, err)
-	}
-	return nil
+	return dialect.SetAppState(ctx, pgDB{s.pool}, key, value)
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"runway/store/sqlstore"
 )
 
 // CreateTestDatabase creates a fresh database with a random name on the
@@ -28,7 +30,7 @@ func CreateTestDatabase(ctx context.Context, baseURL string) (dbURL string, drop
 		return "", nil, fmt.Errorf("postgres: test database: %w", err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+quoteIdent(name)); err != nil {
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+sqlstore.QuoteIdent(name)); err != nil {
 		return "", nil, fmt.Errorf("postgres: create test database: %w", err)
 	}
 	u.Path = "/" + name
@@ -40,7 +42,7 @@ func CreateTestDatabase(ctx context.Context, baseURL string) (dbURL string, drop
 			return err
 		}
 		defer c.Close(ctx)
-		_, err = c.Exec(ctx, "DROP DATABASE IF EXISTS "+quoteIdent(name)+" WITH (FORCE)")
+		_, err = c.Exec(ctx, "DROP DATABASE IF EXISTS "+sqlstore.QuoteIdent(name)+" WITH (FORCE)")
 		return err
 	}
 	return u.String(), drop, nil

@@ -12,10 +12,9 @@ import (
 
 	"runway/app"
 	"runway/query"
+	"runway/store/sqlstore"
 	"runway/types"
 )
-
-const rowColumns = "id, version, label, doc, created, modified"
 
 // compiler turns a query AST into SQL text plus bound arguments. Only
 // identifiers checked by validIdent and constant SQL reach the text; every
@@ -28,7 +27,7 @@ type compiler struct {
 }
 
 func (c *compiler) bind(v any) (string, error) {
-	b, err := bindValue(v)
+	b, err := query.BindValue(v)
 	if err != nil {
 		return "", err
 	}
@@ -36,56 +35,6 @@ func (c *compiler) bind(v any) (string, error) {
 	// Numbered, so an expression may repeat a parameter (near's distance)
 	// and text order never has to follow bind order.
 	return "?" + strconv.Itoa(len(c.args)), nil
-}
-
-// bindValue converts a native value to what the driver binds: booleans as
-// 1/0 (json_extract yields 1/0 for true/false), all integers as int64.
-func bindValue(v any) (any, error) {
-	switch x := v.(type) {
-	case nil, string, int64, float64:
-		return x, nil
-	case bool:
-		if x {
-			return int64(1), nil
-		}
-		return int64(0), nil
-	case int:
-		return int64(x), nil
-	case int8:
-		return int64(x), nil
-	case int16:
-		return int64(x), nil
-	case int32:
-		return int64(x), nil
-	case uint8:
-		return int64(x), nil
-	case uint16:
-		return int64(x), nil
-	case uint32:
-		return int64(x), nil
-	case uint:
-		if uint64(x) > math.MaxInt64 {
-			return nil, fmt.Errorf("value %d out of range", x)
-		}
-		return int64(x), nil
-	case uint64:
-		if x > math.MaxInt64 {
-			return nil, fmt.Errorf("value %d out of range", x)
-		}
-		return int64(x), nil
-	case float32:
-		return float64(x), nil
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i, nil
-		}
-		if f, err := x.Float64(); err == nil {
-			return f, nil
-		}
-		return string(x), nil
-	default:
-		return nil, fmt.Errorf("unsupported query value of type %T", v)
-	}
 }
 
 func (c *compiler) expr(x query.Expr) (string, error) {
@@ -123,68 +72,7 @@ func (c *compiler) join(xs []query.Expr, sep, empty string) (string, error) {
 		}
 		parts[i] = p
 	}
-	return balanced(parts, sep), nil
-}
-
-// balanced joins parts with sep as a balanced tree of parentheses: SQLite
-// parses "a OR b OR c …" into a tree as deep as the list is long, and
-// refuses trees deeper than 1,000 (SQLITE_MAX_EXPR_DEPTH); nested the same
-// operator, the planner still sees one flat list of terms.
-func balanced(parts []string, sep string) string {
-	if len(parts) == 1 {
-		return parts[0]
-	}
-	mid := len(parts) / 2
-	return "(" + balanced(parts[:mid], sep) + sep + balanced(parts[mid:], sep) + ")"
-}
-
-// leafKind is the type a target's value is compared as: the field's type,
-// or text for a system column or a relationship/group/file sub-field.
-func leafKind(t *query.Target) string {
-	if t.System != "" || t.Field == nil || t.Sub != "" {
-		return types.Text
-	}
-	return t.Field.Type
-}
-
-// leafSub is the member of a structured value a target addresses: the Sub
-// when set, else the natural one (relationships and groups by label, files by
-// name, dynamic choices by their selected value).
-func leafSub(t *query.Target) string {
-	if t.Sub == query.SubWhole {
-		return ""
-	}
-	if t.Sub != "" || t.Field == nil {
-		return t.Sub
-	}
-	switch t.Field.Type {
-	case types.Relationship, types.Group:
-		return "label"
-	case types.File:
-		return "name"
-	case types.DynamicChoice:
-		return "selectedValue"
-	}
-	return ""
-}
-
-func systemColumn(name string) (string, error) {
-	switch name {
-	case query.SysID:
-		return "id", nil
-	case query.SysLabel:
-		return "label", nil
-	}
-	return "", fmt.Errorf("unknown system field %q", name)
-}
-
-func hasMany(steps []query.Step) bool {
-	for _, s := range steps {
-		if s.Many {
-			return true
-		}
-	}
-	return false
+	return sqlstore.Balanced(parts, sep), nil
 }
 
 func (c *compiler) cond(k *query.Cond) (string, error) {
@@ -195,7 +83,7 @@ func (c *compiler) cond(k *query.Cond) (string, error) {
 		if k.Op == query.Near {
 			return "", errors.New("near needs a geo point field")
 		}
-		col, err := systemColumn(k.System)
+		col, err := sqlstore.SystemColumn(k.System)
 		if err != nil {
 			return "", err
 		}
@@ -204,7 +92,7 @@ func (c *compiler) cond(k *query.Cond) (string, error) {
 	if len(k.Path) == 0 || k.Field == nil {
 		return "", errors.New("condition without a field path")
 	}
-	if hasMany(k.Path) {
+	if sqlstore.HasMany(k.Path) {
 		// Negative operators over arrays: "no element matches".
 		switch k.Op {
 		case query.NotEquals:
@@ -244,7 +132,7 @@ func (c *compiler) at(k *query.Cond, base string, steps []query.Step) (string, e
 		if k.Op == query.Near {
 			return c.near(k, base, names)
 		}
-		if sub := leafSub(&k.Target); sub != "" {
+		if sub := sqlstore.LeafSub(&k.Target); sub != "" {
 			names = append(names, strings.Split(sub, ".")...)
 		}
 		e, err := jsonExtract(base, names)
@@ -269,7 +157,7 @@ func (c *compiler) at(k *query.Cond, base string, steps []query.Step) (string, e
 // leaf compiles the operator of k against the SQL expression e of one value.
 // Negative operators over arrays never get here (see cond).
 func (c *compiler) leaf(k *query.Cond, e string) (string, error) {
-	kind := leafKind(&k.Target)
+	kind := sqlstore.LeafKind(&k.Target)
 	switch query.ComparedAs(kind, k.Op) {
 	case query.VisibleText:
 		e, kind = fnHTMLText+"("+e+")", types.Text
@@ -379,7 +267,7 @@ func (c *compiler) equals(e string, t *query.Target, kind string, values []any) 
 				v = digits(s)
 			}
 		}
-		b, err := bindValue(v)
+		b, err := query.BindValue(v)
 		if err != nil {
 			return "", err
 		}
@@ -600,50 +488,15 @@ func (c *compiler) distance(base string, names []string, lat, lng float64) (stri
 // nearOrder is the ORDER BY key of Select.Near: the distance to the
 // location (the smallest over the elements of a many-valued path).
 func (c *compiler) nearOrder(k *query.Cond) (string, error) {
-	if k.System != "" || len(k.Path) == 0 || k.Field == nil || k.Field.Type != types.GeoPoint || k.Sub != "" {
-		return "", errors.New("near order needs a geo point field")
-	}
-	args, err := query.NearArgs(k)
-	if err != nil {
-		return "", err
-	}
-	base := "doc"
-	var from []string
-	steps := k.Path
-	for {
-		i := 0
-		for i < len(steps) && !steps[i].Many {
-			i++
-		}
-		if i == len(steps) {
-			break
-		}
-		names := make([]string, 0, i+1)
-		for _, s := range steps[:i+1] {
-			names = append(names, s.Name)
-		}
+	return sqlstore.NearOrder(k, "doc", func(base string, names []string, _ int) (string, string, error) {
 		p, err := jsonPath(names)
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		alias := "j" + strconv.Itoa(c.alias)
 		c.alias++
-		from = append(from, "json_each("+base+", "+p+") AS "+alias)
-		base = alias + ".value"
-		steps = steps[i+1:]
-	}
-	names := make([]string, 0, len(steps))
-	for _, s := range steps {
-		names = append(names, s.Name)
-	}
-	d, err := c.distance(base, names, args[0], args[1])
-	if err != nil {
-		return "", err
-	}
-	if len(from) == 0 {
-		return d, nil
-	}
-	return "(SELECT min(" + d + ") FROM " + strings.Join(from, ", ") + ")", nil
+		return "json_each(" + base + ", " + p + ") AS " + alias, alias + ".value", nil
+	}, c.distance)
 }
 
 // text compiles a text index search: the ids of the index's FTS5 table
@@ -668,7 +521,7 @@ func (c *compiler) text(x *query.Text) (string, error) {
 	var where []string
 	if len(match) > 0 {
 		p, _ := c.bind(strings.Join(match, " AND "))
-		where = append(where, quoteIdent(ix.fts)+" MATCH "+p)
+		where = append(where, sqlstore.QuoteIdent(ix.fts)+" MATCH "+p)
 	}
 	args := make([]string, 0, 1+len(terms)+ix.columns)
 	p, _ := c.bind(int64(len(terms)))
@@ -683,9 +536,9 @@ func (c *compiler) text(x *query.Text) (string, error) {
 	where = append(where, fnText+"("+strings.Join(args, ", ")+")")
 	lhs := "id"
 	if c.table != "" {
-		lhs = quoteIdent(c.table) + ".id"
+		lhs = sqlstore.QuoteIdent(c.table) + ".id"
 	}
-	return lhs + " IN (SELECT id FROM " + quoteIdent(ix.fts) + " WHERE " + strings.Join(where, " AND ") + ")", nil
+	return lhs + " IN (SELECT id FROM " + sqlstore.QuoteIdent(ix.fts) + " WHERE " + strings.Join(where, " AND ") + ")", nil
 }
 
 // like compiles like patterns (OR-ed), all case-insensitive: "/re/" is an
@@ -732,62 +585,19 @@ func (c *compiler) like(e string, values []any) (string, error) {
 // isIDSort reports whether s sorts by id (the zero Sort counts as id desc,
 // see query.Sort).
 func isIDSort(s query.Sort) bool {
-	return normSort(s).System == query.SysID
-}
-
-func normSort(s query.Sort) query.Sort {
-	if s.System == "" && len(s.Path) == 0 && s.Field == nil {
-		return query.ByID
-	}
-	return s
+	return sqlstore.NormSort(s).System == query.SysID
 }
 
 // orderBy compiles the sort key plus the id tie-breaker. SQLite sorts NULLs
 // first ascending and last descending, which is rest-api.md D6.
 func orderBy(s query.Sort) (string, error) {
-	dir := " ASC"
-	if s.Desc {
-		dir = " DESC"
-	}
-	if s.System != "" {
-		col, err := systemColumn(s.System)
+	return sqlstore.OrderBy(s, func(t *query.Target, dir string) (string, error) {
+		e, err := jsonExtract("doc", sqlstore.LeafNames(t))
 		if err != nil {
 			return "", err
 		}
-		if col == "id" {
-			return "id" + dir, nil
-		}
-		return col + dir + ", id" + dir, nil
-	}
-	if len(s.Path) == 0 || s.Field == nil {
-		return "", errors.New("sort without a field path")
-	}
-	if hasMany(s.Path) {
-		return "", fmt.Errorf("cannot sort by multi-valued path %s", stepPath(s.Path))
-	}
-	if s.Field.Type == types.Nested && s.Sub == "" {
-		return "", fmt.Errorf("cannot sort by group %s", stepPath(s.Path))
-	}
-	names := make([]string, 0, len(s.Path)+1)
-	for _, st := range s.Path {
-		names = append(names, st.Name)
-	}
-	if sub := leafSub(&s.Target); sub != "" {
-		names = append(names, strings.Split(sub, ".")...)
-	}
-	e, err := jsonExtract("doc", names)
-	if err != nil {
-		return "", err
-	}
-	return orderExpr(e, leafKind(&s.Target)) + dir + ", id" + dir, nil
-}
-
-func stepPath(steps []query.Step) string {
-	names := make([]string, len(steps))
-	for i, s := range steps {
-		names[i] = s.Name
-	}
-	return strings.Join(names, ".")
+		return orderExpr(e, sqlstore.LeafKind(t)) + dir, nil
+	})
 }
 
 // compileWhere returns the WHERE clause (with the keyword, or "") and args.
@@ -821,7 +631,7 @@ func compileSelect(table string, texts map[string]textIndex, sel *query.Select) 
 		}
 		conds = append(conds, w)
 	}
-	srt := normSort(sel.Sort)
+	srt := sqlstore.NormSort(sel.Sort)
 	if sel.After != "" {
 		if !isIDSort(srt) {
 			return "", nil, errors.New("an id offset (after) needs a sort on id")
@@ -848,7 +658,7 @@ func compileSelect(table string, texts map[string]textIndex, sel *query.Select) 
 		ob = d + " ASC NULLS LAST, " + ob
 	}
 	var b strings.Builder
-	b.WriteString("SELECT " + rowColumns + " FROM " + quoteIdent(table))
+	b.WriteString("SELECT " + sqlstore.RowColumns + " FROM " + sqlstore.QuoteIdent(table))
 	if len(conds) > 0 {
 		b.WriteString(" WHERE " + strings.Join(conds, " AND "))
 	}
@@ -874,5 +684,5 @@ func compileCount(table string, texts map[string]textIndex, where query.Expr) (s
 	if err != nil {
 		return "", nil, err
 	}
-	return "SELECT count(*) FROM " + quoteIdent(table) + w, args, nil
+	return "SELECT count(*) FROM " + sqlstore.QuoteIdent(table) + w, args, nil
 }

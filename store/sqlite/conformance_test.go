@@ -12,28 +12,13 @@ import (
 // openEmpty opens a fresh SQLite store in a temporary directory.
 func openEmpty(t testing.TB) store.Store {
 	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "db", "runway.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return s
+	return storetest.Closing[*Store](t)(Open(context.Background(), filepath.Join(t.TempDir(), "db", "runway.db")))
 }
 
 // reopenable: every call opens the same database file.
 func reopenable(t testing.TB) func() store.Store {
 	path := filepath.Join(t.TempDir(), "db", "runway.db")
-	return func() store.Store {
-		s, err := Open(context.Background(), path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	return func() store.Store { return storetest.Must[*Store](t)(Open(context.Background(), path)) }
 }
 
 // TestConformance: the tests every store passes (storetest).

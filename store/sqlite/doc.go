@@ -3,14 +3,17 @@
 //
 // # Files, connections, locking
 //
-// Open(ctx, path) creates the file (and its directory) if needed, takes an
+// Open(ctx, path, opts) creates the file (and its directory) if needed, takes an
 // exclusive flock on "<path>.lock" (a second Open of the same file, in this
 // or another process, fails with an error wrapping ErrLocked) and migrates the
 // system tables (_meta holds schema_version; _secrets, _sessions,
 // _sequences, _app_state). Connections: one write *sql.DB with a single connection —
 // every Write is a BEGIN IMMEDIATE transaction, so writers queue in Go rather
 // than meet SQLITE_BUSY — and a query_only read pool of 4 connections; WAL,
-// synchronous=NORMAL, busy_timeout.
+// synchronous=FULL (Options.Sync: SyncNormal syncs at checkpoints only),
+// busy_timeout. Reads run under Options.QueryTimeout, interrupted through
+// their context. The statements this store shares with store/postgres are
+// store/sqlstore's; db.go adapts database/sql to it.
 //
 // Do not call Write, Sync or the writing session/password methods of Store
 // from inside a Write callback: the callback's transaction holds the only

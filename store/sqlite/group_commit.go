@@ -52,7 +52,7 @@ func (s *Store) writeLoop(quit <-chan struct{}) {
 // newTx wraps a database transaction as the store.Tx of a batch.
 func newTx(s *Store, stx *sql.Tx) *tx {
 	t := &tx{tx: stx, touched: map[string]struct{}{}, local: map[string]*sql.Stmt{}}
-	t.reader = reader{s: s, q: stx, prepare: t.stmt}
+	t.reader = reader{s: s, db: txDB{t: t, reads: true}}
 	return t
 }
 
@@ -98,7 +98,7 @@ func (s *Store) runBatch(batch []*writeReq) {
 		}
 		return
 	}
-	s.counts.bump(t.touched)
+	s.counts.Bump(t.touchedTables()...)
 }
 
 // runOne runs one write of a batch. Alone in its transaction it needs no

@@ -1,8 +1,6 @@
 package sqlite
 
 import (
-	"context"
-	"path/filepath"
 	"testing"
 
 	"runway/app"
@@ -25,21 +23,8 @@ var (
 
 func openTest(t testing.TB) (*Store, *app.App) {
 	t.Helper()
-	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "db", "runway.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	a := testApp()
-	if err := s.Sync(ctx, a); err != nil {
-		t.Fatal(err)
-	}
-	return s, a
+	s, a := storetest.Open(t, openEmpty)
+	return s.(*Store), a
 }
 
 func insert(t testing.TB, s *Store, e *app.Entity, rows ...*store.Row) {

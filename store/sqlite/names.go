@@ -4,41 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"runway/app"
+	"runway/query"
 )
-
-// validIdent reports whether s is a safe identifier: ASCII letters, digits
-// and underscores only. Only such names (all from metadata) ever reach SQL
-// text; values are always bound parameters.
-func validIdent(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
-
-// quoteIdent quotes an identifier already checked by validIdent.
-func quoteIdent(s string) string { return `"` + s + `"` }
-
-// tableName is the table of an entity: "e_" + full name with "." as "__".
-func tableName(e *app.Entity) (string, error) {
-	if e == nil {
-		return "", fmt.Errorf("nil entity")
-	}
-	parts := strings.Split(e.FullName, ".")
-	for _, p := range parts {
-		if !validIdent(p) {
-			return "", fmt.Errorf("invalid entity name %q", e.FullName)
-		}
-	}
-	return "e_" + strings.Join(parts, "__"), nil
-}
 
 // jsonPath builds the SQLite JSON path literal ('$.a.b') of names. Names are
 // checked identifiers, so the literal needs no escaping; one starting with a
@@ -47,7 +14,7 @@ func jsonPath(names []string) (string, error) {
 	var b strings.Builder
 	b.WriteString("'$")
 	for _, n := range names {
-		if !validIdent(n) {
+		if !query.ValidIdent(n) {
 			return "", fmt.Errorf("invalid field name %q", n)
 		}
 		b.WriteByte('.')

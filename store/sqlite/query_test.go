@@ -8,6 +8,8 @@ import (
 
 	"runway/query"
 	"runway/store"
+	"runway/store/sqlstore"
+	"runway/store/storetest"
 )
 
 func TestCountCache(t *testing.T) {
@@ -72,10 +74,10 @@ func TestCountCache(t *testing.T) {
 		t.Fatalf("filtered count after write: %d", n)
 	}
 	// bounded
-	for i := range countCacheSize + 10 {
+	for i := range sqlstore.CountCacheSize + 10 {
 		count(cond(t, e, "budget", query.Equals, i))
 	}
-	if l := len(s.counts.m); l > countCacheSize {
+	if l := s.counts.Len(); l > sqlstore.CountCacheSize {
 		t.Fatalf("cache grew to %d", l)
 	}
 }
@@ -151,7 +153,7 @@ func TestQueryPlans(t *testing.T) {
 			t.Errorf("sort by budget desc=%v:\n%s", desc, p)
 		}
 	}
-	if p := plan(t, s, getQuery("e_companies"), []any{id(1)}); !strings.Contains(p, "sqlite_autoindex_e_companies_1 (id=?)") {
+	if p := plan(t, s, sqlstore.GetSQL("e_companies"), []any{id(1)}); !strings.Contains(p, "sqlite_autoindex_e_companies_1 (id=?)") {
 		t.Errorf("get by id:\n%s", p)
 	}
 	// many-valued paths go through json_each inside EXISTS
@@ -163,21 +165,7 @@ func TestQueryPlans(t *testing.T) {
 
 // No value ever appears in the SQL text.
 func TestValuesAreBound(t *testing.T) {
-	_, a := openTest(t)
-	e := a.Entity("companies")
-	marker := "zz'\"marker"
-	for _, op := range []query.Op{query.Equals, query.NotEquals, query.Like, query.Greater, query.Less} {
-		for _, path := range []string{"name", "email", "phone", "tags", "addresses.codes", "owner", "id", "big"} {
-			q, args, err := compileSelect("e_companies", nil, &query.Select{Where: cond(t, e, path, op, marker), After: marker})
-			if err != nil {
-				t.Fatalf("%s %s: %v", path, op, err)
-			}
-			if strings.Contains(q, "marker") {
-				t.Errorf("%s %s: value in SQL: %s", path, op, q)
-			}
-			if strings.Count(q, "?") != len(args) {
-				t.Errorf("%s %s: %d placeholders, %d args", path, op, strings.Count(q, "?"), len(args))
-			}
-		}
-	}
+	storetest.ValuesAreBound(t, func(sel *query.Select) (string, []any, error) {
+		return compileSelect("e_companies", nil, sel)
+	}, "?")
 }

@@ -1,26 +1,13 @@
 package sqlite
 
-import (
-	"context"
-	"fmt"
-	"strconv"
-)
+import "context"
 
 // Ready reports whether the store can serve: the database answers, and
 // its schema is the version this binary migrates to.
 func (s *Store) Ready(ctx context.Context) error {
-	var v string
-	if err := s.rdb.QueryRowContext(ctx, `SELECT value FROM _meta WHERE key = 'schema_version'`).Scan(&v); err != nil {
-		return fmt.Errorf("sqlite: read schema_version: %w", err)
-	}
-	if v != strconv.Itoa(schemaVersion()) {
-		return fmt.Errorf("sqlite: schema version %s, this server's is %d", v, schemaVersion())
-	}
-	return nil
+	return dialect.Ready(ctx, sqlDB{s.rdb}, migrations)
 }
 
 // CountCacheStats are the list totals the count cache answered (hits) and
 // those it had to count (misses) since Open.
-func (s *Store) CountCacheStats() (hits, misses uint64) {
-	return s.counts.hits.Load(), s.counts.misses.Load()
-}
+func (s *Store) CountCacheStats() (hits, misses uint64) { return s.counts.Stats() }

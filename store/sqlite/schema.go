@@ -4,12 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sort"
-	"strconv"
-	"strings"
 
 	"runway/app"
-	"runway/store"
+	"runway/store/sqlstore"
 	"runway/types"
 )
 
@@ -33,11 +30,9 @@ var migrations = [][]string{
 	2: {
 		`CREATE TABLE _app_state (key TEXT PRIMARY KEY, value TEXT NOT NULL, modified INTEGER NOT NULL)`,
 	},
-	3: jobsMigration,    // jobs.go
-	4: historyMigration, // history.go
+	3: dialect.JobsDDL(),    // the job queue (sqlstore)
+	4: dialect.HistoryDDL(), // the history of records and the app log (sqlstore)
 }
-
-func schemaVersion() int { return len(migrations) - 1 }
 
 func (s *Store) migrate(ctx context.Context) error {
 	tx, err := s.wdb.BeginTx(ctx, nil)
@@ -45,62 +40,13 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`); err != nil {
-		return fmt.Errorf("sqlite: migrate: create _meta: %w", err)
-	}
-	var v string
-	cur := 0
-	switch err := tx.QueryRowContext(ctx, `SELECT value FROM _meta WHERE key = 'schema_version'`).Scan(&v); err {
-	case nil:
-		if cur, err = strconv.Atoi(v); err != nil {
-			return fmt.Errorf("sqlite: migrate: bad schema_version %q", v)
-		}
-	case sql.ErrNoRows:
-	default:
-		return fmt.Errorf("sqlite: migrate: read schema_version: %w", err)
-	}
-	if cur > schemaVersion() {
-		return fmt.Errorf("sqlite: migrate: database schema version %d is newer than this binary's (%d)", cur, schemaVersion())
-	}
-	if cur == schemaVersion() {
-		return nil
-	}
-	for i := cur + 1; i <= schemaVersion(); i++ {
-		for _, q := range migrations[i] {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
-				return fmt.Errorf("sqlite: migrate to version %d: %w", i, err)
-			}
-		}
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO _meta (key, value) VALUES ('schema_version', ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, strconv.Itoa(schemaVersion())); err != nil {
-		return fmt.Errorf("sqlite: migrate: write schema_version: %w", err)
+	if err := dialect.Migrate(ctx, sqlDB{tx}, migrations); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: migrate: commit: %w", err)
 	}
 	return nil
-}
-
-// indexSpec is one index Sync wants on an entity table.
-type indexSpec struct {
-	name   string
-	sql    string // full CREATE statement
-	unique bool
-	field  string // dotted path(s) reported in a UniqueError
-}
-
-// Index name prefixes managed by Sync; any other index is left alone.
-const (
-	prefixUnique = "u_"
-	prefixIndex  = "i_"
-	prefixEntity = "x_"
-	prefixGeo    = "g_"
-)
-
-func managedIndex(name string) bool {
-	return strings.HasPrefix(name, prefixUnique) || strings.HasPrefix(name, prefixIndex) || strings.HasPrefix(name, prefixEntity) ||
-		strings.HasPrefix(name, prefixGeo)
 }
 
 // geoLatitude is the expression of a geo point's latitude; g_ indexes are
@@ -113,14 +59,14 @@ func geoLatitude(base string, names []string) (string, error) {
 // tableDDL is the CREATE TABLE statement of an entity table.
 func tableDDL(table string) []string {
 	return []string{
-		`CREATE TABLE IF NOT EXISTS ` + quoteIdent(table) + ` (
+		`CREATE TABLE IF NOT EXISTS ` + sqlstore.QuoteIdent(table) + ` (
 			id TEXT PRIMARY KEY,
 			version INTEGER NOT NULL,
 			label TEXT,
 			doc TEXT NOT NULL,
 			created INTEGER,
 			modified INTEGER)`,
-		`CREATE INDEX IF NOT EXISTS ` + quoteIdent("l_"+table) + ` ON ` + quoteIdent(table) + ` (label)`,
+		`CREATE INDEX IF NOT EXISTS ` + sqlstore.QuoteIdent("l_"+table) + ` ON ` + sqlstore.QuoteIdent(table) + ` (label)`,
 	}
 }
 
@@ -144,137 +90,17 @@ func indexExpr(f *app.Field, path []string) (string, error) {
 	return e, nil
 }
 
-// walkIndexable walks the fields that can carry an index: not many, not inside
-// a many-valued group. Nested single groups are walked into.
-func walkIndexable(fields []*app.Field, prefix []string, fn func(f *app.Field, path []string) error) error {
-	for _, f := range fields {
-		if f == nil || f.Many {
-			continue
-		}
-		path := append(append([]string(nil), prefix...), f.Name)
-		if err := fn(f, path); err != nil {
-			return err
-		}
-		if f.Type == types.Nested {
-			if err := walkIndexable(f.Nested, path, fn); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// desiredIndexes lists the managed indexes entity e needs.
-func desiredIndexes(e *app.Entity, table string) ([]indexSpec, error) {
-	var out []indexSpec
-	used := map[string]bool{}
-	name := func(prefix string, parts []string) string {
-		base := prefix + table + "_" + strings.Join(parts, "_")
-		n := base
-		for i := 2; used[n]; i++ {
-			n = base + "_" + strconv.Itoa(i)
-		}
-		used[n] = true
-		return n
-	}
-	err := walkIndexable(e.Fields, nil, func(f *app.Field, path []string) error {
-		if f.Type == types.GeoPoint {
-			// near with a maximum distance scans a latitude band of it
-			lat, err := geoLatitude("doc", path)
-			if err != nil {
-				return fmt.Errorf("field %s: %w", strings.Join(path, "."), err)
-			}
-			n := name(prefixGeo, path)
-			out = append(out, indexSpec{name: n, field: strings.Join(path, "."),
-				sql: "CREATE INDEX " + quoteIdent(n) + " ON " + quoteIdent(table) + " (" + lat + ")"})
-			return nil
-		}
-		if !f.Unique && !f.Indexable {
-			return nil
-		}
-		if f.Type == types.Nested {
-			return nil // a group as a whole is never indexed
-		}
-		expr, err := indexExpr(f, path)
-		if err != nil {
-			return fmt.Errorf("field %s: %w", strings.Join(path, "."), err)
-		}
-		spec := indexSpec{unique: f.Unique, field: strings.Join(path, ".")}
-		if f.Unique {
-			spec.name = name(prefixUnique, path)
-			spec.sql = "CREATE UNIQUE INDEX " + quoteIdent(spec.name) + " ON " + quoteIdent(table) + " (" + expr + ")"
-		} else {
-			// id as a second column: a sort on the field with the id
-			// tie-breaker is a plain index scan, no sort step.
-			spec.name = name(prefixIndex, path)
-			spec.sql = "CREATE INDEX " + quoteIdent(spec.name) + " ON " + quoteIdent(table) + " (" + expr + ", id)"
-		}
-		out = append(out, spec)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, ix := range e.Indexes {
-		if ix.Type != "" && ix.Type != "normal" {
-			continue // text indexes are not expression indexes
-		}
-		if !validIdent(ix.Name) || len(ix.Fields) == 0 {
-			return nil, fmt.Errorf("index %q: invalid name or no fields", ix.Name)
-		}
-		var exprs, paths []string
-		ok := true
-		for _, p := range ix.Fields {
-			fs := e.Resolve(p)
-			if fs == nil {
-				ok = false
-				break
-			}
-			for _, f := range fs {
-				if f.Many {
-					ok = false // cannot index inside arrays
-				}
-			}
-			leaf := fs[len(fs)-1]
-			if leaf.Type == types.Nested {
-				ok = false
-			}
-			if !ok {
-				break
-			}
-			expr, err := indexExpr(leaf, strings.Split(p, "."))
-			if err != nil {
-				return nil, fmt.Errorf("index %s: %w", ix.Name, err)
-			}
-			exprs = append(exprs, expr)
-			paths = append(paths, p)
-		}
-		if !ok {
-			continue // defensive: check rejects these
-		}
-		spec := indexSpec{name: name(prefixEntity, []string{ix.Name}), unique: ix.Unique, field: strings.Join(paths, ",")}
-		kw := "CREATE INDEX "
-		if ix.Unique {
-			kw = "CREATE UNIQUE INDEX "
-		}
-		spec.sql = kw + quoteIdent(spec.name) + " ON " + quoteIdent(table) + " (" + strings.Join(exprs, ", ") + ")"
-		out = append(out, spec)
-	}
-	return out, nil
-}
-
 // syncStats counts what a Sync did (for tests and logs).
 type syncStats struct {
 	tablesCreated, indexesCreated, indexesDropped int
 }
 
 // Sync brings the schema in step with the app: a table per entity, an index
-// on label, unique expression indexes (u_…) for unique fields, plain ones
-// (i_…) for indexable fields and x_… for the entity's normal indexes.
-// Managed indexes no longer wanted (or whose definition changed) are
-// dropped; tables and data of removed entities and fields are kept. A unique
-// index that existing records violate fails Sync with an error wrapping a
-// *store.UniqueError.
+// on label, the managed expression indexes (sqlstore.DesiredIndexes) and the
+// text indexes. Managed indexes no longer wanted (or whose definition
+// changed) are dropped; tables and data of removed entities and fields are
+// kept. A unique index that existing records violate fails Sync with an
+// error wrapping a *store.UniqueError.
 func (s *Store) Sync(ctx context.Context, a *app.App) error {
 	_, err := s.sync(ctx, a)
 	return err
@@ -282,33 +108,15 @@ func (s *Store) Sync(ctx context.Context, a *app.App) error {
 
 func (s *Store) sync(ctx context.Context, a *app.App) (syncStats, error) {
 	var st syncStats
-	names := make([]string, 0, len(a.Entities))
-	for n := range a.Entities {
-		names = append(names, n)
+	plans, err := dialect.PlanTables(a)
+	if err != nil {
+		return st, err
 	}
-	sort.Strings(names)
-
-	type plan struct {
-		table string
-		specs []indexSpec
-		texts []textIndex
-	}
-	plans := make([]plan, 0, len(names))
-	for _, n := range names {
-		e := a.Entities[n]
-		table, err := tableName(e)
-		if err != nil {
-			return st, fmt.Errorf("sqlite: sync: %w", err)
+	texts := make([][]textIndex, len(plans))
+	for i, p := range plans {
+		if texts[i], err = desiredTexts(p.Entity, p.Table); err != nil {
+			return st, fmt.Errorf("sqlite: sync %s: %w", p.Entity.FullName, err)
 		}
-		specs, err := desiredIndexes(e, table)
-		if err != nil {
-			return st, fmt.Errorf("sqlite: sync %s: %w", e.FullName, err)
-		}
-		texts, err := desiredTexts(e, table)
-		if err != nil {
-			return st, fmt.Errorf("sqlite: sync %s: %w", e.FullName, err)
-		}
-		plans = append(plans, plan{table, specs, texts})
 	}
 
 	tx, err := s.wdb.BeginTx(ctx, nil)
@@ -316,105 +124,91 @@ func (s *Store) sync(ctx context.Context, a *app.App) (syncStats, error) {
 		return st, fmt.Errorf("sqlite: sync: begin: %w", err)
 	}
 	defer tx.Rollback()
-	for _, p := range plans {
-		var exists int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`, p.table).Scan(&exists); err != nil {
-			return st, fmt.Errorf("sqlite: sync %s: %w", p.table, err)
+	for i, p := range plans {
+		if err := s.syncTable(ctx, tx, p, texts[i], &st); err != nil {
+			return st, fmt.Errorf("sqlite: sync %s: %w", p.Table, err)
 		}
-		if exists == 0 {
-			st.tablesCreated++
-		}
-		for _, q := range tableDDL(p.table) {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
-				return st, fmt.Errorf("sqlite: sync %s: create table: %w", p.table, err)
-			}
-		}
-		have := map[string]string{}
-		rows, err := tx.QueryContext(ctx, `SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`, p.table)
-		if err != nil {
-			return st, fmt.Errorf("sqlite: sync %s: list indexes: %w", p.table, err)
-		}
-		for rows.Next() {
-			var n, q string
-			if err := rows.Scan(&n, &q); err != nil {
-				rows.Close()
-				return st, fmt.Errorf("sqlite: sync %s: list indexes: %w", p.table, err)
-			}
-			if managedIndex(n) {
-				have[n] = q
-			}
-		}
-		if err := rows.Close(); err != nil {
-			return st, fmt.Errorf("sqlite: sync %s: list indexes: %w", p.table, err)
-		}
-		want := map[string]indexSpec{}
-		for _, sp := range p.specs {
-			want[sp.name] = sp
-		}
-		for n, q := range have {
-			if sp, ok := want[n]; ok && sp.sql == q {
-				continue
-			}
-			if _, err := tx.ExecContext(ctx, "DROP INDEX "+quoteIdent(n)); err != nil {
-				return st, fmt.Errorf("sqlite: sync %s: drop index %s: %w", p.table, n, err)
-			}
-			delete(have, n)
-			st.indexesDropped++
-		}
-		for _, sp := range p.specs {
-			if _, ok := have[sp.name]; ok {
-				continue
-			}
-			if _, err := tx.ExecContext(ctx, sp.sql); err != nil {
-				err = fmt.Errorf("sqlite: sync %s: create index %s: %w", p.table, sp.name, err)
-				if isUniqueViolation(err) {
-					err = fmt.Errorf("%w (existing records share a value): %w", &store.UniqueError{Field: sp.field}, err)
-				}
-				return st, err
-			}
-			st.indexesCreated++
-		}
-		created, dropped, err := syncTexts(ctx, tx, p.table, p.texts)
-		if err != nil {
-			return st, fmt.Errorf("sqlite: sync %s: text indexes: %w", p.table, err)
-		}
-		st.indexesCreated += created
-		st.indexesDropped += dropped
 	}
 	if err := tx.Commit(); err != nil {
 		return st, fmt.Errorf("sqlite: sync: commit: %w", err)
 	}
 
 	s.schemaMu.Lock()
-	for _, p := range plans {
-		m := map[string]string{}
-		for _, sp := range p.specs {
-			if sp.unique {
-				m[sp.name] = sp.field
-			}
+	for i, p := range plans {
+		s.uniques[p.Table] = sqlstore.UniqueFields(p.Specs)
+		byName := map[string]textIndex{}
+		for _, ix := range texts[i] {
+			byName[ix.name] = ix
 		}
-		s.uniques[p.table] = m
-		texts := map[string]textIndex{}
-		for _, ix := range p.texts {
-			texts[ix.name] = ix
-		}
-		s.texts[p.table] = texts
+		s.texts[p.Table] = byName
 	}
 	s.schemaMu.Unlock()
 
 	// Prepare the write-side statements now: a transaction holds the only
 	// write connection and cannot prepare cached statements itself.
-	if _, err := s.wstmt(ctx, addHistoryQuery); err != nil {
+	if _, err := s.wstmt(ctx, sqlstore.AddHistoryQuery); err != nil {
 		return st, fmt.Errorf("sqlite: sync: prepare: %w", err)
 	}
-	for _, p := range plans {
-		for _, q := range append(writeQueries(p.table), textQueries(p.table, p.texts)...) {
+	for i, p := range plans {
+		for _, q := range append(writeQueries(p.Table), textQueries(p.Table, texts[i])...) {
 			if _, err := s.wstmt(ctx, q); err != nil {
-				return st, fmt.Errorf("sqlite: sync %s: prepare: %w", p.table, err)
+				return st, fmt.Errorf("sqlite: sync %s: prepare: %w", p.Table, err)
 			}
 		}
 	}
 	return st, nil
+}
+
+// syncTable creates the table of p if needed and brings its indexes in step.
+func (s *Store) syncTable(ctx context.Context, tx *sql.Tx, p sqlstore.TablePlan, texts []textIndex, st *syncStats) error {
+	var exists int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`, p.Table).Scan(&exists); err != nil {
+		return err
+	}
+	if exists == 0 {
+		st.tablesCreated++
+	}
+	for _, q := range tableDDL(p.Table) {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("create table: %w", err)
+		}
+	}
+	have, err := managedIndexes(ctx, tx, p.Table)
+	if err != nil {
+		return fmt.Errorf("list indexes: %w", err)
+	}
+	created, dropped, err := dialect.SyncIndexes(ctx, sqlDB{tx}, p.Table, p.Specs, have, func(string, *sqlstore.IndexSpec) error { return nil })
+	if err != nil {
+		return err
+	}
+	st.indexesCreated += created
+	st.indexesDropped += dropped
+	if created, dropped, err = syncTexts(ctx, tx, p.Table, texts); err != nil {
+		return fmt.Errorf("text indexes: %w", err)
+	}
+	st.indexesCreated += created
+	st.indexesDropped += dropped
+	return nil
+}
+
+// managedIndexes maps the managed indexes of table to their SQL.
+func managedIndexes(ctx context.Context, tx *sql.Tx, table string) (map[string]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	have := map[string]string{}
+	for rows.Next() {
+		var n, q string
+		if err := rows.Scan(&n, &q); err != nil {
+			return nil, err
+		}
+		if sqlstore.ManagedIndex(n) {
+			have[n] = q
+		}
+	}
+	return have, rows.Err()
 }
 
 // uniqueField maps a unique index of table to the dotted field path.

@@ -3,11 +3,13 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -15,6 +17,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"runway/store"
+	"runway/store/sqlstore"
 )
 
 const (
@@ -58,10 +61,11 @@ type Store struct {
 	uniques  map[string]map[string]string    // table → unique index name → dotted field path(s)
 	texts    map[string]map[string]textIndex // table → text index name → its FTS table
 
-	counts  *countCache
+	counts  *sqlstore.CountCache
 	queries *stmtLRU // prepared list/count statements on the read pool
 
 	queryTimeout time.Duration // 0 = none
+	reads        chan struct{} // the read pool's connections in use (read)
 
 	writes  chan *writeReq // to the writer goroutine
 	quit    chan struct{}  // closed by Close to stop the writer
@@ -102,11 +106,12 @@ func Open(ctx context.Context, path string, opts ...Options) (_ *Store, err erro
 		stmts:   map[string]*sql.Stmt{},
 		uniques: map[string]map[string]string{},
 		texts:   map[string]map[string]textIndex{},
-		counts:  newCountCache(countCacheSize),
+		counts:  sqlstore.NewCountCache(sqlstore.CountCacheSize, true),
 		queries: newStmtLRU(queryCacheSize),
 		writes:  make(chan *writeReq),
 
 		queryTimeout: queryTimeout(o.QueryTimeout),
+		reads:        make(chan struct{}, readConns),
 		quit:         make(chan struct{}),
 		stopped:      make(chan struct{}),
 	}
@@ -194,6 +199,22 @@ func queryTimeout(d time.Duration) time.Duration {
 	return d
 }
 
+// read runs fn on the read pool under the query timeout. It first waits
+// (without a limit of its own) for one of the pool's connections: every
+// read of the pool holds one of readConns slots, so a read holding a slot
+// finds a free connection, and the limit counts the read's own time, never
+// its wait behind slow queries of others.
+func (s *Store) read(ctx context.Context, fn func(context.Context, sqlstore.DB) error) error {
+	select {
+	case s.reads <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.reads }()
+	bctx, done := s.bound(ctx)
+	return done(fn(bctx, readDB{s}))
+}
+
 // bound limits a read to the query timeout. done cancels it and turns the
 // error of a read the limit stopped into store.QueryTimeout. A read
 // interrupted this way is a SELECT: even inside a write transaction SQLite
@@ -267,11 +288,6 @@ func (s *Store) stopWriter() {
 	<-s.stopped
 }
 
-// stmt returns a statement prepared on the read pool, cached by its text.
-func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	return s.cachedStmt(ctx, s.rdb, "r", query)
-}
-
 // wstmt returns a statement prepared on the write connection, cached by its
 // text. It must not be called while a write transaction is open (it needs
 // the connection): Sync prepares the statements of every entity up front and
@@ -303,4 +319,24 @@ func (s *Store) cachedStmt(ctx context.Context, db *sql.DB, pool, query string) 
 	}
 	s.stmts[key] = st
 	return st, nil
+}
+
+// dialect is what SQLite says differently from the SQL this store shares
+// with store/postgres (sqlstore).
+var dialect = &sqlstore.Dialect{
+	Name: "sqlite",
+	TextList: func(values []string) any {
+		b, _ := json.Marshal(values)
+		return string(b)
+	},
+	In:                func(col, param string) string { return col + " IN (SELECT value FROM json_each(" + param + "))" },
+	IsUniqueViolation: isUniqueViolation,
+	Indexes: sqlstore.Indexes{
+		Expr:   indexExpr,
+		Column: func(expr string) string { return expr },
+		Geo:    func(path []string) (string, error) { return geoLatitude("doc", path) },
+	},
+	ContainsFold: func(col, param string) string {
+		return fnLike + "(" + col + ", " + param + ", " + strconv.Itoa(likeContains) + ")"
+	},
 }

@@ -85,7 +85,7 @@ func TestOpenLockAndPragmas(t *testing.T) {
 		t.Fatal(err)
 	}
 	var v string
-	if err := s.rdb.QueryRowContext(ctx, "SELECT value FROM _meta WHERE key = 'schema_version'").Scan(&v); err != nil || v != strconv.Itoa(schemaVersion()) {
+	if err := s.rdb.QueryRowContext(ctx, "SELECT value FROM _meta WHERE key = 'schema_version'").Scan(&v); err != nil || v != strconv.Itoa(len(migrations)-1) {
 		t.Errorf("schema_version = %q, %v", v, err)
 	}
 	if err := s.Close(); err != nil {
@@ -219,23 +219,5 @@ func TestSync(t *testing.T) {
 	}
 	if q := indexNames(t, s, "e_companies")["u_e_companies_email"]; strings.Contains(q, "lower(") {
 		t.Fatalf("email index not rebuilt: %s", q)
-	}
-}
-
-func TestBadNames(t *testing.T) {
-	s, _ := openTest(t)
-	ctx := context.Background()
-	bad := &app.App{Entities: map[string]*app.Entity{"x": {Name: "x", FullName: `x"; DROP TABLE _meta; --`}}}
-	if err := s.Sync(ctx, bad); err == nil {
-		t.Fatal("bad entity name accepted")
-	}
-	bad = &app.App{Entities: map[string]*app.Entity{"x": {Name: "x", FullName: "x",
-		Fields: []*app.Field{fld("a')) --", types.Text, unique)}}}}
-	if err := s.Sync(ctx, bad); err == nil {
-		t.Fatal("bad field name accepted")
-	}
-	var n int
-	if err := s.rdb.QueryRow(`SELECT count(*) FROM _meta`).Scan(&n); err != nil || n != 1 {
-		t.Fatalf("_meta damaged: %d %v", n, err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"runway/app"
 	"runway/query"
+	"runway/store/sqlstore"
 )
 
 // Text indexes (_indexedFilter) are FTS5 tables with the trigram tokenizer,
@@ -63,7 +64,7 @@ func desiredTexts(e *app.Entity, table string) ([]textIndex, error) {
 		}
 		sum := sha1.Sum([]byte(table + "\x00" + ix.Name))
 		name := "f_" + table + "_"
-		if validIdent(ix.Name) {
+		if query.ValidIdent(ix.Name) {
 			name += ix.Name + "_"
 		}
 		name += hex.EncodeToString(sum[:4])
@@ -108,10 +109,10 @@ func syncTexts(ctx context.Context, tx *sql.Tx, table string, want []textIndex) 
 		if ix, ok := wanted[name]; ok && ix.def == m.Def {
 			continue
 		}
-		if !validIdent(name) {
+		if !query.ValidIdent(name) {
 			return 0, 0, fmt.Errorf("invalid text index table %q in _meta", name)
 		}
-		if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+quoteIdent(name)); err != nil {
+		if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+sqlstore.QuoteIdent(name)); err != nil {
 			return 0, 0, fmt.Errorf("drop text index %s: %w", name, err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM _meta WHERE key = ?`, "fts:"+name); err != nil {
@@ -121,7 +122,7 @@ func syncTexts(ctx context.Context, tx *sql.Tx, table string, want []textIndex) 
 		dropped++
 	}
 	if len(want) == 0 {
-		if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+quoteIdent(mapTable(table))); err != nil {
+		if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+sqlstore.QuoteIdent(mapTable(table))); err != nil {
 			return 0, 0, fmt.Errorf("drop %s: %w", mapTable(table), err)
 		}
 		return created, dropped, nil
@@ -132,7 +133,7 @@ func syncTexts(ctx context.Context, tx *sql.Tx, table string, want []textIndex) 
 			build = append(build, ix)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+quoteIdent(mapTable(table))+
+	if _, err := tx.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+sqlstore.QuoteIdent(mapTable(table))+
 		" (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE)"); err != nil {
 		return 0, 0, fmt.Errorf("create %s: %w", mapTable(table), err)
 	}
@@ -140,7 +141,7 @@ func syncTexts(ctx context.Context, tx *sql.Tx, table string, want []textIndex) 
 		return created, dropped, nil
 	}
 	// Every record gets a row id; rows of deleted records go.
-	m, t := quoteIdent(mapTable(table)), quoteIdent(table)
+	m, t := sqlstore.QuoteIdent(mapTable(table)), sqlstore.QuoteIdent(table)
 	if _, err := tx.ExecContext(ctx, "DELETE FROM "+m+" WHERE id NOT IN (SELECT id FROM "+t+")"); err != nil {
 		return 0, 0, err
 	}
@@ -152,7 +153,7 @@ func syncTexts(ctx context.Context, tx *sql.Tx, table string, want []textIndex) 
 		for i := range cols {
 			cols[i] = "c" + strconv.Itoa(i)
 		}
-		if _, err := tx.ExecContext(ctx, "CREATE VIRTUAL TABLE "+quoteIdent(ix.fts)+" USING fts5(id UNINDEXED, "+
+		if _, err := tx.ExecContext(ctx, "CREATE VIRTUAL TABLE "+sqlstore.QuoteIdent(ix.fts)+" USING fts5(id UNINDEXED, "+
 			strings.Join(cols, ", ")+", tokenize = 'trigram')"); err != nil {
 			return 0, 0, fmt.Errorf("create text index %s: %w", ix.name, err)
 		}
@@ -173,7 +174,7 @@ func syncTexts(ctx context.Context, tx *sql.Tx, table string, want []textIndex) 
 // batch of rows at a time.
 func fillTexts(ctx context.Context, tx *sql.Tx, table string, build []textIndex) error {
 	const batch = 1000
-	q := "SELECT m.rid, t.id, t.doc FROM " + quoteIdent(table) + " AS t JOIN " + quoteIdent(mapTable(table)) +
+	q := "SELECT m.rid, t.id, t.doc FROM " + sqlstore.QuoteIdent(table) + " AS t JOIN " + sqlstore.QuoteIdent(mapTable(table)) +
 		" AS m ON m.id = t.id WHERE m.rid > ? ORDER BY m.rid LIMIT " + strconv.Itoa(batch)
 	type rec struct {
 		rid int64
@@ -246,11 +247,11 @@ func decodeDoc(doc []byte) (map[string]any, error) {
 // per index, not a few per record (FTS5 flushes its pending data at every
 // statement savepoint).
 func ftsRowsQuery(ix textIndex) string {
-	return "SELECT rowid, " + ftsColumns(ix) + " FROM " + quoteIdent(ix.fts) + " WHERE rowid IN (SELECT value FROM json_each(?1))"
+	return "SELECT rowid, " + ftsColumns(ix) + " FROM " + sqlstore.QuoteIdent(ix.fts) + " WHERE rowid IN (SELECT value FROM json_each(?1))"
 }
 
 func ftsDeleteQuery(ix textIndex) string {
-	return "DELETE FROM " + quoteIdent(ix.fts) + " WHERE rowid IN (SELECT value FROM json_each(?1))"
+	return "DELETE FROM " + sqlstore.QuoteIdent(ix.fts) + " WHERE rowid IN (SELECT value FROM json_each(?1))"
 }
 
 func ftsInsertQuery(ix textIndex) string {
@@ -258,7 +259,7 @@ func ftsInsertQuery(ix textIndex) string {
 	for i := range sel {
 		sel[i] = "value->>" + strconv.Itoa(i+2)
 	}
-	return "INSERT INTO " + quoteIdent(ix.fts) + " (rowid, id, " + ftsColumns(ix) + ") SELECT value->>0, value->>1, " +
+	return "INSERT INTO " + sqlstore.QuoteIdent(ix.fts) + " (rowid, id, " + ftsColumns(ix) + ") SELECT value->>0, value->>1, " +
 		strings.Join(sel, ", ") + " FROM json_each(?1)"
 }
 
@@ -273,7 +274,7 @@ func ftsColumns(ix textIndex) string {
 // mapQueries: the row ids of some record ids, new row ids for record ids,
 // forget row ids.
 func mapQueries(table string) [3]string {
-	m := quoteIdent(mapTable(table))
+	m := sqlstore.QuoteIdent(mapTable(table))
 	return [3]string{
 		"SELECT id, rid FROM " + m + " WHERE id IN (SELECT value FROM json_each(?1))",
 		"INSERT INTO " + m + " (id) SELECT value FROM json_each(?1) RETURNING id, rid",
@@ -528,11 +529,7 @@ func (t *tx) execJSON(ctx context.Context, q string, list any, n int) error {
 	if err != nil {
 		return err
 	}
-	st, err := t.stmt(ctx, q)
-	if err != nil {
-		return err
-	}
-	_, err = st.ExecContext(ctx, string(arg))
+	_, err = t.w().Exec(ctx, q, string(arg)) // a write: never cancelled (txDB)
 	return err
 }
 

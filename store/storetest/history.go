@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"runway/record"
 	"runway/store"
+	"runway/store/sqlstore"
 )
 
 // entry is a history entry of record rec at time ts.
@@ -243,5 +245,54 @@ func AppLogs(t *testing.T, open Opener) {
 	}
 	if _, total, _ := s.AppLogs(ctx, &store.AppLogFilter{}); total != 2 {
 		t.Errorf("logs left: %d", total)
+	}
+}
+
+// SeedHistory writes n entries of entity, perRecord per record, in
+// transactions of 10,000, and returns the id of one of the records: target
+// when given (for the tests of a store's query plan and the benchmarks).
+func SeedHistory(t testing.TB, s store.Store, entity, target string, n, perRecord int) string {
+	t.Helper()
+	ctx := context.Background()
+	records := make([]string, max(n/perRecord, 1))
+	for i := range records {
+		records[i] = record.NewID()
+	}
+	if target != "" {
+		records[len(records)/2] = target
+	}
+	const perTx = 10_000
+	for start := 0; start < n; start += perTx {
+		batch := make([]store.HistoryEntry, 0, perTx)
+		for i := start; i < start+perTx && i < n; i++ {
+			batch = append(batch, entry(entity, records[i%len(records)], store.UserRecordChanged, int64(i)))
+		}
+		if err := s.Write(ctx, func(tx store.Tx) error { return tx.AddHistory(ctx, batch...) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return records[len(records)/2]
+}
+
+// HistoryPlan: the first page of a record's history, among the entries of
+// many records, reads an index (want, a line of the plan) and neither
+// scans the table nor sorts (deny). explain runs the database's EXPLAIN of
+// a query on the store (with fresh statistics) and returns its lines.
+func HistoryPlan(t *testing.T, open Opener, explain func(s store.Store, query string, args ...any) ([]string, error), want string, deny ...string) {
+	s := open(t)
+	id := SeedHistory(t, s, "things", "", 20_000, 100)
+	plan, err := explain(s, sqlstore.HistoryQueryPlan, "things", id, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(plan, "; ")
+	t.Logf("plan: %s", got)
+	if !strings.Contains(got, want) {
+		t.Errorf("the record's history page does not use the index (%s): %s", want, got)
+	}
+	for _, d := range deny {
+		if strings.Contains(got, d) {
+			t.Errorf("the record's history page plan has %s: %s", d, got)
+		}
 	}
 }

@@ -11,8 +11,8 @@ import (
 )
 
 // Job is job i, a DELETE_RECORDS job of companies.
-func Job(i int, status string, low bool) *store.Job {
-	return &store.Job{ID: ID(i), Label: fmt.Sprintf("job %d", i), Type: "DELETE_RECORDS", Created: int64(1000 + i),
+func Job(i int, status store.JobStatus, low bool) *store.Job {
+	return &store.Job{ID: ID(i), Label: fmt.Sprintf("job %d", i), Type: store.JobDeleteRecords, Created: int64(1000 + i),
 		Status: status, Stoppable: true, LowPriority: low, Data: []byte(`{"entityName":"companies"}`)}
 }
 
@@ -31,12 +31,12 @@ func CreateJobs(t testing.TB, s store.Store, jobs ...*store.Job) {
 func ClaimJob(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s, _ := Open(t, open)
-	orphan := Job(9, "RUNNING", false)
+	orphan := Job(9, store.JobRunning, false)
 	orphan.Owner, orphan.Heartbeat, orphan.Started = "dead", 10, 5
-	alive := Job(8, "RUNNING", false)
+	alive := Job(8, store.JobRunning, false)
 	alive.Owner, alive.Heartbeat, alive.Started = "alive", 1000, 5
-	CreateJobs(t, s, Job(1, "PENDING", false), Job(2, "PENDING", true), Job(3, "STOPPED", false),
-		Job(4, "PENDING", false), orphan, alive)
+	CreateJobs(t, s, Job(1, store.JobPending, false), Job(2, store.JobPending, true), Job(3, store.JobStopped, false),
+		Job(4, store.JobPending, false), orphan, alive)
 
 	claim := func(owner string, low bool) *store.Job {
 		t.Helper()
@@ -49,7 +49,7 @@ func ClaimJob(t *testing.T, open Opener) {
 	if j := claim("w1", false); j == nil || j.ID != orphan.ID || j.Owner != "w1" || j.Heartbeat != 500 || j.Started != 5 {
 		t.Fatalf("first claim: %+v, want the orphan", j)
 	}
-	if j := claim("w1", false); j == nil || j.ID != ID(1) || j.Status != "RUNNING" || j.Started != 500 {
+	if j := claim("w1", false); j == nil || j.ID != ID(1) || j.Status != store.JobRunning || j.Started != 500 {
 		t.Fatalf("second claim: %+v, want job 1", j)
 	}
 	if j := claim("w2", false); j == nil || j.ID != ID(4) {
@@ -66,7 +66,7 @@ func ClaimJob(t *testing.T, open Opener) {
 	s2, _ := Open(t, open)
 	const n = 60
 	for i := 0; i < n; i++ {
-		CreateJobs(t, s2, Job(100+i, "PENDING", false))
+		CreateJobs(t, s2, Job(100+i, store.JobPending, false))
 	}
 	var mu sync.Mutex
 	got := map[string]string{}
@@ -108,7 +108,7 @@ func CheckpointFencing(t *testing.T, open Opener) {
 	s, a := Open(t, open)
 	e := a.Entity("companies")
 	Insert(t, s, e, Row(1, nil), Row(2, nil))
-	j := Job(1, "RUNNING", false)
+	j := Job(1, store.JobRunning, false)
 	j.Owner = "me"
 	CreateJobs(t, s, j)
 
@@ -119,7 +119,7 @@ func CheckpointFencing(t *testing.T, open Opener) {
 			}
 			_, err := tx.CheckpointJob(ctx, j.ID, owner, &store.JobProgress{RecordsCount: 2, RecordsProcessed: 1,
 				Checkpoint: []byte(`{"cursor":"x"}`), Results: []byte(`{"a":1}`), Now: 77,
-				Logs: []store.JobLog{{ID: ID(50 + rec), JobID: j.ID, Time: 77, Level: "ERROR", Message: "m"}}})
+				Logs: []store.JobLog{{ID: ID(50 + rec), JobID: j.ID, Time: 77, Level: store.LogError, Message: "m"}}})
 			return err
 		})
 	}
@@ -141,7 +141,7 @@ func CheckpointFencing(t *testing.T, open Opener) {
 		t.Fatalf("after checkpoint: %+v", got)
 	}
 	// Forced stop: STOPPED and released; the worker's next batch is lost.
-	if _, err := s.TransitionJob(ctx, j.ID, &store.JobChange{From: []string{"RUNNING"}, To: "STOPPED", Release: true}); err != nil {
+	if _, err := s.TransitionJob(ctx, j.ID, &store.JobChange{From: []store.JobStatus{store.JobRunning}, To: store.JobStopped, Release: true}); err != nil {
 		t.Fatal(err)
 	}
 	if err := batch("me", 2); !errors.Is(err, store.ErrJobLost) {
@@ -163,40 +163,43 @@ func CheckpointFencing(t *testing.T, open Opener) {
 func TransitionJob(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s, _ := Open(t, open)
-	parent := Job(1, "RUNNING", false)
-	child := Job(2, "RUNNING", false)
+	parent := Job(1, store.JobRunning, false)
+	child := Job(2, store.JobRunning, false)
 	child.ParentID, child.RootID, child.Owner, child.Started = parent.ID, parent.ID, "w", 3
 	CreateJobs(t, s, parent, child)
 	if p, _ := s.Job(ctx, parent.ID); p.ChildrenCount != 1 || p.ChildrenDone != 0 {
 		t.Fatalf("parent after insert: %+v", p)
 	}
 	// Wrong status: ErrJobState with the job as it is; nothing changes.
-	cur, err := s.TransitionJob(ctx, child.ID, &store.JobChange{From: []string{"STOPPED"}, To: "CANCELED", Now: 9})
-	if !errors.Is(err, store.ErrJobState) || cur == nil || cur.Status != "RUNNING" {
+	cur, err := s.TransitionJob(ctx, child.ID, &store.JobChange{From: []store.JobStatus{store.JobStopped}, To: store.JobCanceled, Now: 9})
+	if !errors.Is(err, store.ErrJobState) || cur == nil || cur.Status != store.JobRunning {
 		t.Fatalf("guarded change: %+v %v", cur, err)
 	}
 	// Wrong owner.
-	if _, err := s.TransitionJob(ctx, child.ID, &store.JobChange{From: []string{"RUNNING"}, Owner: "x", To: "FINISHED", Now: 9}); !errors.Is(err, store.ErrJobState) {
+	if _, err := s.TransitionJob(ctx, child.ID, &store.JobChange{From: []store.JobStatus{store.JobRunning}, Owner: "x", To: store.JobFinished, Now: 9}); !errors.Is(err, store.ErrJobState) {
 		t.Fatalf("owner guard: %v", err)
 	}
-	if _, err := s.TransitionJob(ctx, ID(99), &store.JobChange{From: []string{"RUNNING"}, To: "FINISHED"}); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.TransitionJob(ctx, ID(99), &store.JobChange{From: []store.JobStatus{store.JobRunning}, To: store.JobFinished}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("missing job: %v", err)
 	}
-	logLine := store.JobLog{ID: ID(70), JobID: child.ID, Time: 9, Level: "INFO", Message: "done"}
-	j, err := s.TransitionJob(ctx, child.ID, &store.JobChange{From: []string{"RUNNING", "STOPPING"}, Owner: "w", To: "FINISHED",
+	logLine := store.JobLog{ID: ID(70), JobID: child.ID, Time: 9, Level: store.LogInfo, Message: "done"}
+	j, err := s.TransitionJob(ctx, child.ID, &store.JobChange{From: []store.JobStatus{store.JobRunning, store.JobStopping}, Owner: "w", To: store.JobFinished,
 		Now: 9, Release: true, Errors: true, Logs: []store.JobLog{logLine}})
-	if err != nil || j.Status != "FINISHED" || j.Ended != 9 || j.Owner != "" || j.Heartbeat != 0 || !j.HasErrors {
+	if err != nil || j.Status != store.JobFinished || j.Ended != 9 || j.Owner != "" || j.Heartbeat != 0 || !j.HasErrors {
 		t.Fatalf("finish: %+v %v", j, err)
 	}
 	if p, _ := s.Job(ctx, parent.ID); p.ChildrenDone != 1 {
 		t.Fatalf("parent after the child finished: %+v", p)
 	}
 	// resume: RUNNING if started, PENDING otherwise
-	st := Job(3, "STOPPED", false)
+	st := Job(3, store.JobStopped, false)
 	st.Started = 4
-	CreateJobs(t, s, st, Job(4, "STOPPED", false))
-	for _, c := range []struct{ id, want string }{{ID(3), "RUNNING"}, {ID(4), "PENDING"}} {
-		j, err := s.TransitionJob(ctx, c.id, &store.JobChange{From: []string{"STOPPED"}, To: "RUNNING", ToIfNotStarted: "PENDING", Release: true})
+	CreateJobs(t, s, st, Job(4, store.JobStopped, false))
+	for _, c := range []struct {
+		id   string
+		want store.JobStatus
+	}{{ID(3), store.JobRunning}, {ID(4), store.JobPending}} {
+		j, err := s.TransitionJob(ctx, c.id, &store.JobChange{From: []store.JobStatus{store.JobStopped}, To: store.JobRunning, ToIfNotStarted: store.JobPending, Release: true})
 		if err != nil || j.Status != c.want || j.Ended != 0 {
 			t.Fatalf("resume of %s: %+v %v", c.id, j, err)
 		}
@@ -208,18 +211,21 @@ func TransitionJob(t *testing.T, open Opener) {
 func StopStaleJobs(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s, _ := Open(t, open)
-	stale := Job(1, "STOPPING", false)
+	stale := Job(1, store.JobStopping, false)
 	stale.Owner, stale.Heartbeat = "dead", 10
-	free := Job(2, "STOPPING", false)
-	live := Job(3, "STOPPING", false)
+	free := Job(2, store.JobStopping, false)
+	live := Job(3, store.JobStopping, false)
 	live.Owner, live.Heartbeat = "alive", 1000
-	running := Job(4, "RUNNING", false)
+	running := Job(4, store.JobRunning, false)
 	CreateJobs(t, s, stale, free, live, running)
 	ids, err := s.StopStaleJobs(ctx, 100, 2000, "gone")
 	if err != nil || len(ids) != 2 {
 		t.Fatalf("stopped %v, %v", ids, err)
 	}
-	for _, c := range []struct{ id, want string }{{ID(1), "STOPPED"}, {ID(2), "STOPPED"}, {ID(3), "STOPPING"}, {ID(4), "RUNNING"}} {
+	for _, c := range []struct {
+		id   string
+		want store.JobStatus
+	}{{ID(1), store.JobStopped}, {ID(2), store.JobStopped}, {ID(3), store.JobStopping}, {ID(4), store.JobRunning}} {
 		if j, _ := s.Job(ctx, c.id); j.Status != c.want {
 			t.Errorf("job %s: %s, want %s", c.id, j.Status, c.want)
 		}
@@ -260,11 +266,11 @@ func JobsSurviveReopen(t *testing.T, reopen Reopener) {
 	ctx := context.Background()
 	open := reopen(t)
 	s := open()
-	CreateJobs(t, s, Job(1, "PENDING", false))
+	CreateJobs(t, s, Job(1, store.JobPending, false))
 	s.Close()
 	s = open()
 	defer s.Close()
-	if j, err := s.Job(ctx, ID(1)); err != nil || j.Status != "PENDING" || string(j.Data) != `{"entityName":"companies"}` || j.Results != nil {
+	if j, err := s.Job(ctx, ID(1)); err != nil || j.Status != store.JobPending || string(j.Data) != `{"entityName":"companies"}` || j.Results != nil {
 		t.Fatalf("after reopen: %+v %v", j, err)
 	}
 }

@@ -1,0 +1,64 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+)
+
+// DB runs statements: a store's connection pool or one of its
+// transactions. Each store adapts its driver (database/sql for SQLite, pgx
+// for PostgreSQL) to it. Statements use numbered parameters ($1, $2, …),
+// which both databases read, and may repeat one.
+type DB interface {
+	// Exec runs a statement and returns the number of rows it changed.
+	Exec(ctx context.Context, query string, args ...any) (int64, error)
+	Query(ctx context.Context, query string, args ...any) (Rows, error)
+	// QueryRow runs a query of one row; its Scan returns ErrNoRows when
+	// there is none.
+	QueryRow(ctx context.Context, query string, args ...any) Row
+}
+
+// Rows are the rows of a query (pgx.Rows has this shape).
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Close()
+	Err() error
+}
+
+// Row is the one row of QueryRow.
+type Row interface {
+	Scan(dest ...any) error
+}
+
+// ErrNoRows is what Row.Scan returns when the query found no row (the
+// adapters translate their driver's own).
+var ErrNoRows = errors.New("sqlstore: no rows")
+
+// Dialect is what differs between the databases in the statements this
+// package writes. Everything else is written once, here.
+type Dialect struct {
+	// Name prefixes errors ("sqlite", "postgres").
+	Name string
+	// Bytewise follows the type of a text column that must compare
+	// bytewise (SQLite's default): ` COLLATE "C"` on PostgreSQL.
+	Bytewise string
+	// MaxIdent is the longest identifier the database keeps (0: no
+	// limit); longer names of tables and indexes are cut with a hash.
+	MaxIdent int
+	// TextList binds a list of strings as one parameter, and In is the
+	// condition "col is one of the list bound as param".
+	TextList func(values []string) any
+	In       func(col, param string) string
+	// SkipLocked ends the inner SELECT of a job claim when several
+	// processes claim at once ("" for a single writer).
+	SkipLocked string
+	// IsUniqueViolation reports whether err is a unique constraint's.
+	IsUniqueViolation func(err error) bool
+	// Indexes writes the expression indexes of entity tables.
+	Indexes Indexes
+	// ContainsFold is the condition "col contains param", Unicode
+	// case-insensitively (param lower-cased), or nil when the database
+	// cannot say it exactly: then job logs are filtered in Go.
+	ContainsFold func(col, param string) string
+}
