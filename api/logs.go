@@ -5,7 +5,6 @@ import (
 
 	"runway/applog"
 	"runway/data"
-	"runway/store"
 )
 
 // The app log (rest-api.md §8): developers only (the service checks).
@@ -16,17 +15,13 @@ const defaultLogsSize = 200
 // listLogs: GET /status/logs (rest-api.md §8.2).
 func (s *Server) listLogs(w http.ResponseWriter, r *http.Request, c *data.Caller) error {
 	q := params(r)
-	var f store.AppLogFilter
+	var f applog.Filter
 	var err error
 	if f.From, f.To, err = s.window(q); err != nil {
 		return err
 	}
-	levels, err := enumList(q, "level", levelNames)
-	if err != nil {
+	if f.Levels, err = enumList(q, "level", applog.Levels); err != nil {
 		return err
-	}
-	for _, l := range levels {
-		f.Levels = append(f.Levels, store.LogLevel(l))
 	}
 	if f.Message, err = single(q, "message"); err != nil {
 		return err
@@ -46,15 +41,6 @@ func (s *Server) listLogs(w http.ResponseWriter, r *http.Request, c *data.Caller
 	}
 	return writeJSON(w, page)
 }
-
-// levelNames are the levels a filter may name.
-var levelNames = func() []string {
-	out := make([]string, len(applog.Levels))
-	for i, l := range applog.Levels {
-		out[i] = string(l)
-	}
-	return out
-}()
 
 // createLog: POST /status/logs (rest-api.md §8.3).
 func (s *Server) createLog(w http.ResponseWriter, r *http.Request, c *data.Caller) error {

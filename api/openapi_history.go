@@ -3,8 +3,8 @@ package api
 import (
 	"runway/app"
 	"runway/applog"
+	"runway/history"
 	"runway/openapi"
-	"runway/store"
 )
 
 // History (rest-api.md §6.12) of every entity that keeps it, and the app
@@ -28,10 +28,6 @@ const (
 
 func historyEntrySchema() *openapi.Schema {
 	ms := &openapi.Schema{Type: "integer", Format: "int64"}
-	events := make([]string, len(store.HistoryEvents))
-	for i, e := range store.HistoryEvents {
-		events[i] = string(e)
-	}
 	values := openapi.Type("object").Describe("A change: each changed field as {json: its native value, text: its plainText}; " +
 		"a creation's newRecord and a deletion's oldRecord: the record; {} otherwise")
 	h := openapi.Object(
@@ -44,7 +40,7 @@ func historyEntrySchema() *openapi.Schema {
 		openapi.Prop("user", openapi.Type("string").Describe("Email of the acting user (the impersonated one when impersonating)")),
 		openapi.Prop("timestamp", ms.Describe("When (ms since 1970-01-01 UTC)")),
 		openapi.Prop("ip", openapi.Nullable(openapi.Type("string"))),
-		openapi.Prop("eventType", &openapi.Schema{Type: "string", Enum: enum(events)}),
+		openapi.Prop("eventType", &openapi.Schema{Type: "string", Enum: enum(history.Events)}),
 		openapi.Prop("eventCategory", &openapi.Schema{Type: "string", Enum: []any{"USER", "SCRIPT", "SYSTEM"}}),
 		openapi.Prop("contextPath", openapi.Type("string").Describe("entities.<entity>.<operation>, or the script's <file>:<function>")),
 		openapi.Prop("recordDeleted", openapi.Nullable(openapi.Type("boolean")).Describe("true once the record is deleted")),
@@ -65,12 +61,8 @@ func (sp *spec) historyPage() *openapi.Schema {
 }
 
 func (sp *spec) historyParams() []*openapi.Parameter {
-	events := make([]string, len(store.HistoryEvents))
-	for i, e := range store.HistoryEvents {
-		events[i] = string(e)
-	}
 	return []*openapi.Parameter{
-		commaList("eventTypes", "Only entries of these types", events),
+		commaList("eventTypes", "Only entries of these types", history.Events),
 		msQuery("from", "Written at or after"), msQuery("to", "Written at or before"),
 		jobSize(defaultHistorySize), jobOffset(),
 	}
@@ -114,16 +106,11 @@ func (sp *spec) recordHistory(name string) {
 }
 
 func appLogSchema() *openapi.Schema {
-	types := []any{string(store.AppLogApp), string(store.AppLogEndpoint), string(store.AppLogExternal)}
-	levels := make([]string, len(applog.Levels))
-	for i, l := range applog.Levels {
-		levels[i] = string(l)
-	}
 	l := openapi.Object(
 		openapi.Prop("id", openapi.ID()),
-		openapi.Prop("type", &openapi.Schema{Type: "string", Enum: types}),
+		openapi.Prop("type", &openapi.Schema{Type: "string", Enum: enum(applog.Types)}),
 		openapi.Prop("subType", openapi.Nullable(openapi.Type("string")).Describe("For APP logs: LOGIN, SCRIPT, …")),
-		openapi.Prop("level", &openapi.Schema{Type: "string", Enum: enum(levels)}),
+		openapi.Prop("level", &openapi.Schema{Type: "string", Enum: enum(applog.Levels)}),
 		openapi.Prop("message", openapi.Type("string")),
 		openapi.Prop("userEmail", openapi.Nullable(openapi.Type("string"))),
 		openapi.Prop("adminUserEmail", openapi.Nullable(openapi.Type("string")).Describe("The real user when impersonating")),
@@ -136,10 +123,6 @@ func appLogSchema() *openapi.Schema {
 }
 
 func (sp *spec) listLogs() {
-	levels := make([]string, len(applog.Levels))
-	for i, l := range applog.Levels {
-		levels[i] = string(l)
-	}
 	sp.schema(schemaAppLog, appLogSchema)
 	page := sp.schema(schemaAppLogPage, func() *openapi.Schema { return idPage("A page of app logs, newest first", openapi.Ref(schemaAppLog)) })
 	sp.add("GET", "/status/logs", &openapi.Operation{OperationID: "listLogs", Tags: []string{"logs"},
@@ -148,7 +131,7 @@ func (sp *spec) listLogs() {
 			{Name: "period", In: "query", Description: "A window ending now (3h 30m, today, yesterday); replaces from and to",
 				Schema: openapi.Type("string")},
 			msQuery("from", "Written at or after"), msQuery("to", "Written at or before"),
-			commaList("level", "Only logs of these levels", levels),
+			commaList("level", "Only logs of these levels", applog.Levels),
 			{Name: "message", In: "query", Description: "Only logs containing this text (any case)", Schema: openapi.Type("string")},
 			{Name: "userEmail", In: "query", Description: "Only logs of users whose email contains this text (any case)", Schema: openapi.Type("string")},
 			jobSize(defaultLogsSize), jobOffset()},
@@ -156,14 +139,10 @@ func (sp *spec) listLogs() {
 }
 
 func (sp *spec) createLog() {
-	levels := make([]any, len(applog.ClientLevels))
-	for i, l := range applog.ClientLevels {
-		levels[i] = string(l)
-	}
 	body := sp.schema(schemaAppLogInput, func() *openapi.Schema {
 		b := openapi.Object(
 			openapi.Prop("message", openapi.Type("string")),
-			openapi.Prop("level", &openapi.Schema{Type: "string", Enum: levels, Default: string(store.LogInfo)}),
+			openapi.Prop("level", &openapi.Schema{Type: "string", Enum: enum(applog.ClientLevels), Default: applog.DefaultLevel}),
 			openapi.Prop("additionalInfo", openapi.Type("object").Describe("Kept as given")))
 		b.Required = []string{"message"}
 		return b

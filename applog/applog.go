@@ -163,7 +163,7 @@ func (s *Service) Flush(ctx context.Context) {
 type Entry struct {
 	Type    store.AppLogType // "" = APP
 	SubType store.AppLogSubType
-	Level   store.LogLevel // "" = INFO
+	Level   store.LogLevel // "" = DefaultLevel
 	Message string
 	// AdditionalInfo is a JSON object (nil: none).
 	AdditionalInfo map[string]any
@@ -202,7 +202,7 @@ func (s *Service) newLog(c *data.Caller, e Entry) *store.AppLog {
 		l.Type = store.AppLogApp
 	}
 	if l.Level == "" {
-		l.Level = store.LogInfo
+		l.Level = DefaultLevel
 	}
 	if len(e.AdditionalInfo) > 0 {
 		if b, err := json.Marshal(e.AdditionalInfo); err == nil {
@@ -273,7 +273,7 @@ func Allowed(c *data.Caller) error {
 
 // List reads a page of logs, newest first (rest-api.md §8.2). f.Limit is
 // the page size (> 0).
-func (s *Service) List(ctx context.Context, c *data.Caller, f store.AppLogFilter) (*Page, error) {
+func (s *Service) List(ctx context.Context, c *data.Caller, f Filter) (*Page, error) {
 	if err := Allowed(c); err != nil {
 		return nil, err
 	}
@@ -293,11 +293,19 @@ func (s *Service) List(ctx context.Context, c *data.Caller, f store.AppLogFilter
 }
 
 // ClientLevels are the levels a client may give a log (rest-api.md §8.3);
-// Levels are those a log may have (scripts' debug lines too).
+// Levels are those a log may have (scripts' debug lines too); Types the
+// types of logs.
 var (
 	ClientLevels = []store.LogLevel{store.LogInfo, store.LogWarn, store.LogError}
 	Levels       = []store.LogLevel{store.LogDebug, store.LogInfo, store.LogWarn, store.LogError}
+	Types        = []store.AppLogType{store.AppLogApp, store.AppLogEndpoint, store.AppLogExternal}
 )
+
+// DefaultLevel is the level of a log that names none.
+const DefaultLevel = store.LogInfo
+
+// Filter selects logs (rest-api.md §8.2).
+type Filter = store.AppLogFilter
 
 // Create writes a log sent by a client (POST /status/logs, rest-api.md
 // §8.3): type EXTERNAL, the caller's identity, now. The body is checked
@@ -307,7 +315,7 @@ func (s *Service) Create(ctx context.Context, c *data.Caller, body map[string]an
 	if err := Allowed(c); err != nil {
 		return nil, err
 	}
-	e := Entry{Type: store.AppLogExternal, Level: store.LogInfo}
+	e := Entry{Type: store.AppLogExternal, Level: DefaultLevel}
 	var errs []apperr.FieldError
 	bad := func(field, code, msg string, info map[string]any) {
 		errs = append(errs, apperr.FieldError{Field: field, Code: code, Message: msg, AdditionalInfo: info})

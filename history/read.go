@@ -238,6 +238,9 @@ func (r *renderer) side(h *store.HistoryEntry, doc []byte) error {
 	return nil
 }
 
+// Events are the event types of entries, in the order of the docs.
+var Events = store.HistoryEvents
+
 // ParseEvents reads a comma list of event types (any case); an unknown one
 // is an error naming it.
 func ParseEvents(list string) ([]store.HistoryEvent, error) {
