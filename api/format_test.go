@@ -15,7 +15,7 @@ func TestPlainTextReadAndList(t *testing.T) {
 	t.Parallel()
 	s := kitchen(t)
 	ana := create(t, s, "people", obj{"name": "Ana", "balance": 10})
-	fileID := strings.Repeat("ab", 12)
+	fileID := s.UploadBytes("logo.png", "image/png", []byte(strings.Repeat("ab", 20_750)))
 	th := thing(t, s, obj{
 		"text": "abc", "integer": 1234567, "money": 1215.5, "percentage": 0.7, "boolean": true, "choice": "b",
 		"dateTime": jan16, "duration": 9015000, "geoPoint": obj{"latitude": 10.5, "longitude": 12},
@@ -28,7 +28,7 @@ func TestPlainTextReadAndList(t *testing.T) {
 	id := th["id"].(string)
 	want := obj{
 		"text": "abc", "integer": "1234567", "money": "$1,215.50", "percentage": "70%", "boolean": "Yes", "choice": "B",
-		"dateTime": "2017-01-16 14:53", "duration": "2h 30m 15s", "geoPoint": "(10.5,12)", "fileUpload": "logo.png",
+		"dateTime": "2017-01-16 14:53", "duration": "2h 30m 15s", "geoPoint": "(10.5,12)", "fileUpload": "logo.png (41.5kB)",
 		"tags": arr{"x", "y"}, "owner": "Ana", "friends": arr{"Ana"},
 		"nestedFields":  obj{"id": at(th, "nestedFields.id"), "label": at(th, "nestedFields.label"), "inner": "in", "count": "4321"},
 		"items":         arr{obj{"id": at(th, "items.0.id"), "label": "items", "name": "bolt", "qty": "2000", "supplier": "Ana"}},

@@ -23,7 +23,7 @@ import (
 //
 // Each family of endpoints describes its routes in a file of its own
 // (openapi_auth.go, openapi_records.go, openapi_actions.go, openapi_jobs.go,
-// openapi_system.go): an init function registers, per route, a describer.
+// openapi_files.go, openapi_system.go): an init function registers, per route, a describer.
 // A new endpoint adds its describer beside its handler the same way.
 
 // describers maps a route as Routes gives it, the API base cut off ("GET
@@ -185,6 +185,9 @@ var errorStatuses = map[int]string{
 	403: "forbidden: no permission (entity, record, field, action, IP, API family)",
 	404: "notFound: no such record, job or user",
 	409: "optimisticLocking: the version sent is not the stored one",
+	412: "badRequest: the file does not meet the request's preconditions (If-Match)",
+	413: "badRequest: the upload is larger than the largest file accepted",
+	416: "badRequest: the requested range is outside the file",
 	500: "internalError: a bug of the server",
 	503: "applicationUnavailable: the app is in maintenance mode",
 }

@@ -32,6 +32,10 @@ func seedOperators(t *testing.T, s *apitest.Server) (*fixture, map[string]obj) {
 	for _, n := range []string{"Ana", "Bob", "Cy"} {
 		people[n] = create(t, s, "people", obj{"name": n})
 	}
+	// Two uploads the records hold (fileA, fileB stand for them in the
+	// bodies; TestOperators reads their ids back).
+	uploads := map[string]string{fileA: s.UploadBytes("logo.png", "image/png", []byte("png")),
+		fileB: s.UploadBytes("Report.PDF", "application/pdf", []byte("pdf!"))}
 	dyn := func(sel string) obj {
 		return obj{"options": arr{obj{"name": "AZ", "label": "Arizona"}, obj{"name": "NV", "label": "Nevada"}}, "selectedValue": sel}
 	}
@@ -45,7 +49,7 @@ func seedOperators(t *testing.T, s *apitest.Server) (*fixture, map[string]obj) {
 			"dynamicChoice": dyn("NV"), "date": "2016-07-12", "dateTime": 1484578380000,
 			"dateTimeNoTimezone": "2016-11-05 19:00", "time": "08:00", "duration": 10800000,
 			"dateMonthDay": "04-16", "dateYearMonth": "2016-07", "color": "#f5a9a9", "rank": "a0",
-			"fileUpload": fileA, "group": "everyone", "relationship": "Ana",
+			"fileUpload": uploads[fileA], "group": "everyone", "relationship": "Ana",
 			"nestedFields": obj{"inner": "in one", "count": 3}, "tags": arr{"x", "y"},
 			"address": obj{"street": "Main 1", "zip": "1234"},
 			"items":   arr{obj{"name": "bolt", "qty": 2, "supplier": "Ana"}, obj{"name": "nut", "qty": 10}},
@@ -59,7 +63,7 @@ func seedOperators(t *testing.T, s *apitest.Server) (*fixture, map[string]obj) {
 			"choice": "b", "dynamicChoice": "Texas", "date": "2020-02-29", "dateTime": 1717180200250,
 			"dateTimeNoTimezone": "2016-11-05 07:30", "time": "23:59", "duration": 144000000,
 			"dateMonthDay": "12-31", "dateYearMonth": "2016-12", "color": "#abc", "rank": "b0",
-			"fileUpload": fileB, "relationship": "Bob", "nestedFields": obj{"count": 7},
+			"fileUpload": uploads[fileB], "relationship": "Bob", "nestedFields": obj{"count": 7},
 			"tags": arr{"z"}, "address": obj{"zip": "9999"}, "items": arr{obj{"name": "screw"}},
 			"owner": "Bob", "friends": arr{"Cy"},
 		},
@@ -124,6 +128,7 @@ func TestOperators(t *testing.T) {
 	c1, c2, c3 := num(1, "dateRecordCreated"), num(2, "dateRecordCreated"), num(3, "dateRecordCreated")
 	m0, m1, m2, m4 := num(0, "dateRecordModified"), num(1, "dateRecordModified"), num(2, "dateRecordModified"), num(4, "dateRecordModified")
 	a0, a1, a2, a3 := num(0, "autoIncrement"), num(1, "autoIncrement"), num(2, "autoIncrement"), num(3, "autoIncrement")
+	fileA, fileB := at(rec(1), "fileUpload.id").(string), at(rec(2), "fileUpload.id").(string)
 
 	t.Run("matrix", func(t *testing.T) {
 		t.Parallel()
@@ -539,7 +544,12 @@ func TestOperators(t *testing.T) {
 			{f("color", "like(000/)"), "3", ""},
 			{f("color", "like(/^#[0-9a-f]{3}$/)"), "2", ""},
 
-			// fileUpload: by id (names come with the files issue).
+			// fileUpload: by name (with its size), by id.
+			{f("fileUpload", "like(logo)"), "1", ""},
+			{f("fileUpload", "like(.pdf)"), "2", ""},
+			{f("fileUpload", "logo.png (3B)"), "1", ""},
+			{f("fileUpload", "logo.png"), "", ""},
+			{f("fileUpload", "notEquals(logo.png (3B))"), "0,2,3,4", ""},
 			{f("fileUpload.id", fileA), "1", ""},
 			{f("fileUpload.id", fileA+","+fileB), "1,2", ""},
 			{f("fileUpload.id", "notEquals("+fileA+")"), "0,2,3,4", ""},

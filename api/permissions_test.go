@@ -27,8 +27,8 @@ import (
 //   - allowAll: projects and teams always, every field.
 //   - forbid: projects never; no entry for teams.
 //   - openOnly: projects whose status is open (read, create, update; no
-//     delete); secret none, budget readOnly, address parent (readWrite) with
-//     city readOnly and zip none; teams read only, code none.
+//     delete); secret and contract none, budget readOnly, address parent
+//     (readWrite) with city readOnly and zip none; teams read only, code none.
 //   - owners: projects whose owner is the current user (read, update,
 //     delete; no create); secret readOnly, notes none, budget readable on
 //     open projects only and never written; no entry for teams.
@@ -1183,6 +1183,57 @@ var matrixCases = []matrixCase{
 			}
 			r.Error(403, "forbidden")
 			r2.Error(403, "forbidden")
+		},
+	},
+	{
+		name: "files: upload, download, share, shared link, a record's file",
+		routes: []string{"POST /files", "GET /files/{id}", "PUT /files/{id}/share", "GET /files/shared/{id}",
+			"GET /data/{entity}/{id}/files/{fileId}"},
+		run: func(t *testing.T, m *matrix, w who) {
+			// Anyone may upload (no group limits the upload API here).
+			req, err := m.s.UploadRequest(m.tok[w], "file", "c.txt", "text/plain", strings.NewReader("contract of "+string(w)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			mine := m.send(t, w, req).Status(200).JSON()["fileId"].(string)
+			// By id: developers only (rest-api.md §7.2, §7.4).
+			if w == dev {
+				if r := m.do(t, w, "GET", "/files/"+mine, nil).Status(200); string(r.Body) != "contract of developer" {
+					t.Errorf("download: %q", r.Body)
+				}
+				sh := m.do(t, w, "PUT", "/files/"+mine+"/share", nil).Status(200).JSON()
+				if r := m.do(t, w, "GET", "/files/shared/"+sh["sharedFileId"].(string), nil).Status(200); string(r.Body) != "contract of developer" {
+					t.Errorf("shared: %q", r.Body)
+				}
+			} else {
+				m.do(t, w, "GET", "/files/"+mine, nil).Error(403, "forbidden")
+				m.do(t, w, "PUT", "/files/"+mine+"/share", nil).Error(403, "forbidden")
+			}
+			// The public link works with any token, or none.
+			devFile := m.s.UploadBytes("d.txt", "text/plain", []byte("shared"))
+			sh := m.s.For(t).As("PUT", "/files/"+devFile+"/share", nil).Status(200).JSON()["sharedFileId"].(string)
+			if r := m.do(t, w, "GET", "/files/shared/"+sh, nil).Status(200); string(r.Body) != "shared" {
+				t.Errorf("shared as %s: %q", w, r.Body)
+			}
+			// Through a record: record and field permissions. An open
+			// project of own's, its contract attached by the developer.
+			id, _ := m.fresh(t, "file", w, "open", own)
+			update(t, m.s.For(t), "projects", id, obj{"contract": devFile})
+			path := "/data/projects/" + id + "/files/" + devFile
+			switch w {
+			case dev, super, allow, own, both, imp:
+				if r := m.do(t, w, "GET", path, nil).Status(200); string(r.Body) != "shared" {
+					t.Errorf("record file: %q", r.Body)
+				}
+			case cond: // reads the record, not the field
+				m.do(t, w, "GET", path, nil).Error(403, "forbidden")
+			case forbid: // may not read projects
+				m.do(t, w, "GET", path, nil).Error(403, "forbidden")
+			}
+			// A file the record does not hold: 404 for whoever reads it.
+			if w != forbid {
+				m.do(t, w, "GET", "/data/projects/"+id+"/files/"+mine, nil).Error(404, "notFound")
+			}
 		},
 	},
 }

@@ -131,6 +131,13 @@ func (s *Server) routes() {
 		s.mux.HandleFunc("GET "+b+"/data/{entity}/{id}/"+name, s.authed(s.history))
 	}
 
+	// Files (rest-api.md §7); downloads take the token from a cookie too.
+	s.mux.HandleFunc("POST "+b+"/files", s.authed(s.uploadFile))
+	s.mux.HandleFunc("GET "+b+"/files/{id}", s.download(s.downloadFile))
+	s.mux.HandleFunc("PUT "+b+"/files/{id}/share", s.authed(s.shareFile))
+	s.mux.HandleFunc("GET "+b+"/files/shared/{id}", s.public(s.sharedFile))
+	s.mux.HandleFunc("GET "+b+"/data/{entity}/{id}/files/{fileId}", s.download(s.recordFile))
+
 	s.mux.HandleFunc("GET "+b+"/maintenance", s.authed(s.getMaintenance))
 	s.mux.HandleFunc("PUT "+b+"/maintenance", s.authed(s.putMaintenance))
 
@@ -208,9 +215,20 @@ func (s *Server) public(h handler) http.HandlerFunc {
 // authed serves an endpoint that needs a valid token: the token becomes a
 // caller, and the caller passes the guard (security.go) before the handler
 // runs.
-func (s *Server) authed(h handler) http.HandlerFunc {
+func (s *Server) authed(h handler) http.HandlerFunc { return s.authenticated(h, false) }
+
+// download is authed for file links, whose token may also come in the
+// cookie "token" (rest-api.md §1): a browser following a link sends no
+// header.
+func (s *Server) download(h handler) http.HandlerFunc { return s.authenticated(h, true) }
+
+func (s *Server) authenticated(h handler, cookie bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		c, err := s.auth.Authenticate(r.Context(), r.Header.Get("token"), s.clientIP(r))
+		token := r.Header.Get("token")
+		if ck, err := r.Cookie("token"); token == "" && cookie && err == nil {
+			token = ck.Value
+		}
+		c, err := s.auth.Authenticate(r.Context(), token, s.clientIP(r))
 		if err == nil {
 			setUser(r, c.UserID)
 			err = s.guard(r, c)

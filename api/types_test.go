@@ -158,9 +158,10 @@ var kitchenTypeCases = []typeCase{
 	{field: "geoPoint", in: obj{"latitude": 0, "longitude": -181}, code: "outOfRange"},
 	{field: "geoPoint", in: obj{"latitude": 1}, code: "invalid"},
 	{field: "geoPoint", in: "10,12", code: "invalid"},
-	// fileUpload: a file id
-	{field: "fileUpload", in: "6650a1b2c3d4e5f601234567", out: obj{"id": "6650a1b2c3d4e5f601234567"}},
-	{field: "fileUpload", in: obj{"id": "6650a1b2c3d4e5f601234567"}, out: obj{"id": "6650a1b2c3d4e5f601234567"}},
+	// fileUpload: the id of a stored file (files_test.go); an unknown one
+	// is invalid
+	{field: "fileUpload", in: "6650a1b2c3d4e5f601234567", code: "invalid"},
+	{field: "fileUpload", in: obj{"id": "6650a1b2c3d4e5f601234567"}, code: "invalid"},
 	{field: "fileUpload", in: "logo.png", code: "invalid"},
 	// group: by name or label
 	{field: "group", in: "everyone", out: obj{"id": everyoneID, "label": "Everyone"}},

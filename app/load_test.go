@@ -467,7 +467,8 @@ func TestWarningsOnly(t *testing.T) {
 	}
 	assertProblems(t, probs, true, []string{
 		"app.json|color",
-		"extensions|",
+		"extensions/plugins|",
+		"extensions/services/pdf.json|serviceType",
 		"model/entities/e.json|views",
 		"model/entities/e.json|settings.foo",
 		"model/entities/e.json|fields[0].colour",

@@ -103,9 +103,7 @@ func load(fsys fs.FS) (*App, []Problem, error) {
 	l.loadDisplayOptions()
 	l.loadTranslations()
 	l.loadGroups()
-	if l.exists("extensions") {
-		l.warn("extensions", "", "extensions (packages, services, plugins) are not supported and are ignored")
-	}
+	l.loadExtensions()
 	if len(l.byName) == 0 {
 		// Likely a mistyped --app: the app would serve only sys.users.
 		l.warn("model/entities", "", "the app defines no entities")
@@ -174,6 +172,15 @@ func (l *loader) readJSON(file string) (json.RawMessage, bool) {
 		return nil, false
 	}
 	return l.checkJSON(file, b)
+}
+
+// readObject reads a file that holds one JSON object.
+func (l *loader) readObject(file string) (*object, bool) {
+	raw, ok := l.readJSON(file)
+	if !ok {
+		return nil, false
+	}
+	return l.object(file, "", raw)
 }
 
 func (l *loader) checkJSON(file string, b []byte) (json.RawMessage, bool) {

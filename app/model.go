@@ -26,6 +26,8 @@ type App struct {
 	Groups    map[string]*Group // by name
 	Listeners []*Listener
 	Libraries []*Library
+	Services  []*Service // extensions/services (extensions.go)
+	Packages  []*Package // extensions/packages
 
 	// Scripts by file path relative to the app dir ("model/entities/contacts.js").
 	Scripts map[string]*Script
@@ -138,6 +140,16 @@ func (e *Entity) Action(name string) *Action {
 
 // HistoryEnabled reports whether the entity keeps audit logs (§8 Q6).
 func (e *Entity) HistoryEnabled() bool { return len(e.AuditLogs) > 0 }
+
+// HasFiles reports whether fields hold a file field, nested ones included.
+func HasFiles(fields []*Field) bool {
+	for _, f := range fields {
+		if f.Type == types.File || f.Type == types.Nested && HasFiles(f.Nested) {
+			return true
+		}
+	}
+	return false
+}
 
 // Index is an extra index of an entity.
 type Index struct {

@@ -46,6 +46,8 @@ type Error struct {
 	Code    string       `json:"code"`
 	Message string       `json:"message"`
 	Errors  []FieldError `json:"errors"`
+
+	status int // the HTTP status when not the code's (TooLarge)
 }
 
 func (e *Error) Error() string {
@@ -55,8 +57,13 @@ func (e *Error) Error() string {
 	return e.Code + ": " + e.Message
 }
 
-// Status is the HTTP status of the error's code.
-func (e *Error) Status() int { return Status(e.Code) }
+// Status is the HTTP status of the error: its code's, or 413 for TooLarge.
+func (e *Error) Status() int {
+	if e.status != 0 {
+		return e.status
+	}
+	return Status(e.Code)
+}
 
 // Status maps a code to its HTTP status.
 func Status(code string) int {
@@ -81,6 +88,14 @@ func Status(code string) int {
 // New builds an error with a formatted message.
 func New(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Errors: []FieldError{}}
+}
+
+// TooLarge is the badRequest of an upload over the size limit, answered
+// with 413 Content Too Large.
+func TooLarge(format string, args ...any) *Error {
+	e := New(BadRequest, format, args...)
+	e.status = http.StatusRequestEntityTooLarge
+	return e
 }
 
 // Validation builds a validationErrors error from field errors.

@@ -183,8 +183,12 @@ func (s *Service) actionParams(ctx context.Context, c *Caller, e *app.Entity, a 
 			in = withoutKey(in, f.Name)
 		}
 	}
+	if err := s.storeInlineFiles(ctx, c, a.Parameters, in, ""); err != nil {
+		return nil, err
+	}
 	w := s.newWriter(ctx, s.store, c, e, true)
 	v := w.apply(a.Parameters, in, nil, "")
+	w.resolveFiles()
 	for _, f := range a.Parameters {
 		if isEmptyValue(f, v[f.Name]) {
 			switch f.DefaultKind {
@@ -197,8 +201,8 @@ func (s *Service) actionParams(ctx context.Context, c *Caller, e *app.Entity, a 
 	}
 	normalize(a.Parameters, v)
 	w.required(a.Parameters, v, "")
-	if len(w.errs) > 0 {
-		return nil, apperr.Validation(w.errs)
+	if err := w.err(); err != nil {
+		return nil, err
 	}
 	return v, nil
 }

@@ -245,6 +245,9 @@ func (s *Service) DeleteBatch(ctx context.Context, c *Caller, e *app.Entity, st 
 		} else if n != int64(len(deleted)) {
 			return fmt.Errorf("data: deleted %d of %d records of %s", n, len(deleted), e.FullName)
 		}
+		if err := deleteFileRefs(ctx, tx, e, deleted); err != nil {
+			return err
+		}
 		// One entry per deleted record, committed with the deletes and the
 		// checkpoint: a batch replayed after a crash writes them once.
 		if err := addHistory(ctx, tx, s.historyEntries(changes...)); err != nil {
@@ -255,6 +258,7 @@ func (s *Service) DeleteBatch(ctx context.Context, c *Caller, e *app.Entity, st 
 	if err != nil {
 		return nil, err
 	}
+	s.releaseDeleted(ctx, e, docs)
 	for i, id := range deleted {
 		s.afterDelete(ctx, c, e, id, docs[i])
 	}

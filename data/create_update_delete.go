@@ -33,6 +33,9 @@ func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[s
 	if err != nil {
 		return nil, err
 	}
+	if err := s.storeInlineFiles(ctx, c, e.Fields, in, ""); err != nil {
+		return nil, err
+	}
 	id := record.NewID()
 	build := func(in map[string]any) (*writer, record.Values, error) {
 		pw, perrs, err := s.prepareUserPassword(e, in, true)
@@ -73,6 +76,9 @@ func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[s
 		row = &store.Row{ID: id, Label: label, Doc: record.Encode(e, id, 0, label, v, nil), Created: w.now, Modified: w.now}
 		if err := tx.Insert(ctx, e, row); err != nil {
 			return w.writeErr(err, v)
+		}
+		if err := w.setFileRefs(tx, id, nil, fileIDs(e.Fields, v)); err != nil {
+			return err
 		}
 		if ch := s.historyChange(c, e, history.Created, pathCreate); ch != nil {
 			ch.Time, ch.RecordID, ch.Label, ch.Doc, ch.New = w.now, id, label, row.Doc, v
@@ -117,6 +123,9 @@ func (s *Service) Update(ctx context.Context, c *Caller, e *app.Entity, id strin
 	if in, err = s.perms(c, e).writable(ctx, in, nil, "", ""); err != nil {
 		return nil, err
 	}
+	if err := s.storeInlineFiles(ctx, c, e.Fields, in, ""); err != nil {
+		return nil, err
+	}
 	pw, perrs, err := s.prepareUserPassword(e, in, false)
 	if err != nil {
 		return nil, err
@@ -136,6 +145,7 @@ func (s *Service) update(ctx context.Context, c *Caller, e *app.Entity, id strin
 		if err != nil {
 			return nil, storeErr(e, id, err)
 		}
+		s.releaseFiles(ctx, without(fileIDs(e.Fields, ev.Old), fileIDs(e.Fields, ev.Record)))
 		s.afterWrite(ctx, c, e, ev)
 		return s.perms(c, e).output(ctx, doc)
 	}
@@ -171,6 +181,11 @@ func (s *Service) updateOnce(ctx context.Context, c *Caller, e *app.Entity, id s
 	w := s.newWriter(ctx, s.store, c, e, false)
 	w.id = id
 	w.pw = pw
+	oldFiles := fileIDs(e.Fields, old)
+	w.keepFiles = make(map[string]bool, len(oldFiles))
+	for _, f := range oldFiles {
+		w.keepFiles[f] = true
+	}
 	w.errs = append(w.errs, perrs...)
 	v := w.apply(e.Fields, in, old, "")
 	w.complete(v)
@@ -196,6 +211,9 @@ func (s *Service) updateOnce(ctx context.Context, c *Caller, e *app.Entity, id s
 	err = s.store.Write(ctx, func(tx store.Tx) error {
 		if err := tx.Update(ctx, e, row, cur.Version); err != nil {
 			return w.writeErr(err, v)
+		}
+		if err := w.setFileRefs(tx, id, oldFiles, fileIDs(e.Fields, v)); err != nil {
+			return err
 		}
 		if err := addHistory(ctx, tx, entries); err != nil {
 			return err
@@ -255,6 +273,9 @@ func (s *Service) Delete(ctx context.Context, c *Caller, e *app.Entity, id strin
 		if err := tx.Delete(ctx, e, id); err != nil {
 			return storeErr(e, id, err)
 		}
+		if err := deleteFileRefs(ctx, tx, e, []string{id}); err != nil {
+			return err
+		}
 		if err := addHistory(ctx, tx, s.historyEntries(s.deleted(c, e, row, s.nowMillis()))); err != nil {
 			return err
 		}
@@ -263,6 +284,7 @@ func (s *Service) Delete(ctx context.Context, c *Caller, e *app.Entity, id strin
 	if err != nil {
 		return nil, err
 	}
+	s.releaseDeleted(ctx, e, [][]byte{doc})
 	s.afterDelete(ctx, c, e, id, doc)
 	return g.output(ctx, doc)
 }
@@ -391,11 +413,15 @@ func (s *Service) deleteIDs(ctx context.Context, g *perms, ids []string) (map[st
 			deleted, docs = append(deleted, id), append(docs, row.Doc)
 			changes = append(changes, s.deleted(g.c, e, row, now))
 		}
+		if err := deleteFileRefs(ctx, tx, e, deleted); err != nil {
+			return err
+		}
 		return addHistory(ctx, tx, s.historyEntries(changes...))
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.releaseDeleted(ctx, e, docs)
 	for i, id := range deleted {
 		s.afterDelete(ctx, g.c, e, id, docs[i])
 	}

@@ -350,29 +350,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-
-// file accepts a file reference by id ("<id>" or {"id"}). Checking that the
-// file exists and filling its name comes with the files issue.
-func (w *writer) file(f *app.Field, raw any, path string) any {
-	if raw == nil {
-		return nil
-	}
-	id := ""
-	switch x := raw.(type) {
-	case string:
-		id = x
-	case map[string]any:
-		id, _ = x["id"].(string)
-	}
-	if !record.IsID(id) {
-		w.fail(path, f, apperr.FieldInvalid, "Expected a file id", rejected(raw))
-		return nil
-	}
-	v := record.Values{"id": id}
-	if m, ok := raw.(map[string]any); ok {
-		if name, ok := m["name"].(string); ok {
-			v["name"] = name
-		}
-	}
-	return v
-}

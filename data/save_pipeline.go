@@ -33,6 +33,10 @@ type writer struct {
 	pw    *userPassword // sys.users: the password this write sets
 	id    string        // the record's id ("" while new)
 	sc    *scriptState  // script-based field logic of this save (scripts.go)
+
+	files     []pendingFile   // file values to look up (files.go)
+	keepFiles map[string]bool // files the stored record holds: kept without the attach rule
+	ioErr     error           // a failed read of the pipeline (not the input's fault)
 }
 
 func (s *Service) newWriter(ctx context.Context, r store.Reader, c *Caller, e *app.Entity, isNew bool) *writer {
@@ -50,6 +54,9 @@ func (w *writer) fail(path string, f *app.Field, code, msg string, info map[stri
 func (w *writer) err() error {
 	if err := w.scriptErr(); err != nil {
 		return err
+	}
+	if w.ioErr != nil {
+		return w.ioErr
 	}
 	if len(w.errs) == 0 {
 		return nil
@@ -233,6 +240,7 @@ func (w *writer) nestedMany(f *app.Field, list []any, old any, path string) any 
 // system dates, built-in calculations, never-null values, nested labels;
 // then checks required fields.
 func (w *writer) complete(v record.Values) {
+	w.resolveFiles()
 	if w.isNew {
 		w.defaults(w.e.Fields, v)
 	}

@@ -16,6 +16,7 @@ import (
 	"runway/apperr"
 	"runway/clock"
 	"runway/history"
+	"runway/files"
 	"runway/store"
 )
 
@@ -92,6 +93,10 @@ type Options struct {
 	// History records the changes of records of entities with history,
 	// in their write transactions (nil: no history is kept).
 	History *history.Service
+	// Files stores the contents of file fields (nil: a file value is
+	// invalid, as no file exists).
+	Files *files.Service
+
 	// OnUserWrite, when set, is called after a sys.users record was written
 	// or deleted (the auth service drops cached sessions and revokes them
 	// when the user can no longer log in).

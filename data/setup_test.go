@@ -16,6 +16,8 @@ import (
 
 	"runway/app"
 	"runway/apperr"
+	"runway/blob"
+	"runway/files"
 	"runway/query"
 	"runway/record"
 	"runway/store"
@@ -65,7 +67,11 @@ func setup(t testing.TB, fsys fs.FS) *bundle {
 	b := &bundle{t: t, ctx: ctx, app: a, store: &watchedStore{Store: st}, log: &syncBuffer{}, now: testNow,
 		dev: &Caller{UserID: record.NewID(), Email: "dev@example.org", Name: "Dev", Developer: true}, system: SystemCaller}
 	b.store.reset()
-	b.opts = Options{Clock: bundleClock{b}}
+	blobs, err := blob.OpenDir(filepath.Join(t.TempDir(), "files"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.opts = Options{Clock: bundleClock{b}, Files: files.New(blobs, st, bundleClock{b}, nil, files.Options{})}
 	b.with(func(*Options) {})
 	return b
 }

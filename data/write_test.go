@@ -3,6 +3,7 @@ package data
 import (
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,9 +61,13 @@ func TestCreateConvertsValuesByType(t *testing.T) {
 	ana := b.create("people", obj{"name": "Ana"})
 	bob := b.create("people", obj{"name": "Bob"})
 	cy := b.create("people", obj{"name": "Cy"})
+	file, err := b.svc.Files().Create(b.ctx, b.dev.UserID, "a.txt", "text/plain", strings.NewReader("abc"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	got := b.create("things", obj{"requiredText": "r",
 		"integer": "42", "decimal": 1.5, "boolean": true, "choice": "b", "tags": "solo",
-		"group": "Everyone", "fileUpload": obj{"id": "6650a1b2c3d4e5f601234567", "name": "a.txt"},
+		"group": "Everyone", "fileUpload": obj{"id": file.ID, "name": "ignored.txt"},
 		// A relationship by label, by id, by lookup field, by explicit label.
 		"owner":   "Ana",
 		"friends": []any{bob["id"], obj{"name": "Cy"}, obj{"label": "Ana"}},
@@ -73,7 +78,7 @@ func TestCreateConvertsValuesByType(t *testing.T) {
 	for path, want := range map[string]string{
 		"integer": "42", "decimal": "1.5", "boolean": "true", "choice": `"b"`, "tags": `["solo"]`,
 		"group":      js(obj{"id": group.ID, "label": "Everyone"}),
-		"fileUpload": `{"id":"6650a1b2c3d4e5f601234567","name":"a.txt"}`,
+		"fileUpload": `{"id":"` + file.ID + `","name":"a.txt (3B)"}`,
 		"owner":      ref(ana),
 		"friends":    "[" + ref(bob) + "," + ref(cy) + "," + ref(ana) + "]",
 	} {

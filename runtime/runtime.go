@@ -29,9 +29,11 @@ import (
 	"runway/app"
 	"runway/applog"
 	"runway/auth"
+	"runway/blob"
 	"runway/clock"
 	"runway/data"
 	"runway/history"
+	"runway/files"
 	"runway/jobs"
 	"runway/metrics"
 	"runway/script"
@@ -57,6 +59,9 @@ type Config struct {
 	Log *slog.Logger
 	// Clock is the one clock of every service (nil: the wall clock).
 	Clock clock.Clock
+	// SecretKey is the app's key for values sealed at rest (32 bytes,
+	// RUNWAY_SECRET_KEY; nil: none): sys.storage's encrypted entries.
+	SecretKey []byte
 
 	// The options of each service, as its package defines them. What the
 	// runtime owns is set from the fields above whatever these say: the
@@ -70,6 +75,21 @@ type Config struct {
 	Jobs    jobs.Config
 	Scripts script.Options
 	API     api.Config
+	Files   Files
+}
+
+// Files configures the file service: where file contents live, and its
+// options.
+type Files struct {
+	// Blob is the blob store (--blob): a directory, file:///PATH or
+	// s3://BUCKET?endpoint=…&region=… (blob.Open). "" with no Blobs: no
+	// file is stored (offline commands, tests of other services); file
+	// values are then invalid.
+	Blob string
+	// Blobs is an open blob store to use instead of Blob (tests: two
+	// runtimes on one store); it stays the caller's.
+	Blobs blob.Store
+	files.Options
 }
 
 // Runtime is one app served from one store: its services, built and
@@ -85,6 +105,7 @@ type Runtime struct {
 	Scripts *script.Engine
 	Auth    *auth.Service
 	API     *api.Server
+	Files   *files.Service // nil when Config.Files names no blob store
 	// Metrics are the Prometheus metrics of every service (serve exposes
 	// them on --metrics-addr).
 	Metrics *metrics.Metrics
@@ -130,6 +151,9 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 	}
 	err := r.Store.Sync(ctx, cfg.App)
 	if err == nil {
+		err = r.openFiles(ctx, cfg)
+	}
+	if err == nil {
 		err = r.build(ctx, cfg)
 	}
 	if err != nil {
@@ -137,6 +161,22 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// openFiles opens the blob store of cfg.Files and builds the file service
+// on it and the store.
+func (r *Runtime) openFiles(ctx context.Context, cfg Config) error {
+	blobs := cfg.Files.Blobs
+	if blobs == nil && cfg.Files.Blob != "" {
+		var err error
+		if blobs, err = blob.Open(ctx, cfg.Files.Blob); err != nil {
+			return err
+		}
+	}
+	if blobs != nil {
+		r.Files = files.New(blobs, r.Store, cfg.Clock, cfg.Log, cfg.Files.Options)
+	}
+	return nil
 }
 
 // build builds the services on r.Store, each after those it uses. They
@@ -153,6 +193,7 @@ func (r *Runtime) build(ctx context.Context, cfg Config) error {
 	}
 	dc := cfg.Data
 	dc.Clock, dc.ShowMailSecrets, dc.History = cfg.Clock, cfg.Env == "dev", r.History
+	dc.Files = r.Files
 	dc.Scripts, dc.Events, dc.OnUserWrite = up, up, up.userWritten
 	r.Data = data.New(cfg.App, st, cfg.Log, dc)
 	r.AppLog = applog.New(st, cfg.Clock, cfg.Log, cfg.AppLog)
@@ -162,7 +203,8 @@ func (r *Runtime) build(ctx context.Context, cfg Config) error {
 	r.Jobs = jobs.New(st, r.Data, cfg.Log, jc)
 
 	sc := cfg.Scripts
-	sc.Clock, sc.Env, sc.Observer, sc.AppLog = cfg.Clock, cfg.Env, r.Metrics, r.AppLog
+	sc.Clock, sc.Env, sc.SecretKey, sc.Observer, sc.Storage = cfg.Clock, cfg.Env, cfg.SecretKey, r.Metrics, st
+	sc.AppLog = r.AppLog
 	if r.Scripts, err = script.New(cfg.App, r.Data, r.Jobs, cfg.Log, sc); err != nil {
 		return fmt.Errorf("scripts: %w", err)
 	}
@@ -179,8 +221,9 @@ func (r *Runtime) build(ctx context.Context, cfg Config) error {
 }
 
 // Start runs the background work: the app log's writer, the job workers,
-// the time listeners, the sweep of expired sessions and the pruning of
-// history and app logs. The offline commands do not call it.
+// the time listeners, the sweep of expired sessions, the file sweeper and
+// the pruning of history and app logs. The offline commands do not call
+// it.
 func (r *Runtime) Start() {
 	ctx, stop := context.WithCancel(context.Background())
 	r.stop = stop
@@ -188,6 +231,9 @@ func (r *Runtime) Start() {
 	r.Jobs.Start()
 	r.Scripts.Start()
 	r.bg.Go(func() { r.Auth.Sweep(ctx, sweepEvery) })
+	if r.Files != nil {
+		r.bg.Go(func() { r.Files.Run(ctx) })
+	}
 	r.bg.Go(func() { r.pruneLoop(ctx, pruneEvery) })
 }
 

@@ -8,10 +8,12 @@ import (
 
 	"github.com/dop251/goja"
 
+	"runway/app"
 	"runway/apperr"
 )
 
-// aggregate is sys.data.aggregate(entity, pipeline) (app-model.md §7): the
+// aggregate is sys.data.aggregate(entity, pipeline) or
+// sys.data.aggregate(aggregateQuery) (app-model.md §7): the
 // pipeline — an array of stages, or one object of stages, as over REST
 // (query-language.md §6) — runs through the data service as the script's
 // user, with the same answers as PUT /data/{entity}/aggregate. The result
@@ -19,10 +21,16 @@ import (
 // script (a sort's keys, a group's outputs); Dates become epoch
 // milliseconds, BigNumbers strings, Records their native JSON.
 func (rt *runtime) aggregate(c goja.FunctionCall) goja.Value {
-	e := rt.entityArg(arg(c, 0))
+	var e *app.Entity
 	var body bytes.Buffer
-	if err := rt.orderedJSON(&body, arg(c, 1), 0); err != nil {
-		rt.throwf(apperr.BadRequest, "sys.data.aggregate: the pipeline cannot be read: %v", err)
+	if q, ok := hostOf[*aggQueryHost](arg(c, 0)); ok {
+		e = q.e // a builder (aggquery.go)
+		body.Write(q.pipeline())
+	} else {
+		e = rt.entityArg(arg(c, 0))
+		if err := rt.orderedJSON(&body, arg(c, 1), 0); err != nil {
+			rt.throwf(apperr.BadRequest, "sys.data.aggregate: the pipeline cannot be read: %v", err)
+		}
 	}
 	res, err := rt.e.data.Aggregate(rt.x.ctx, rt.caller(), e, body.Bytes())
 	if err != nil {

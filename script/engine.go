@@ -38,6 +38,7 @@ import (
 	"runway/clock"
 	"runway/data"
 	"runway/jobs"
+	"runway/store"
 )
 
 // Defaults.
@@ -65,6 +66,18 @@ type Options struct {
 	// Clock drives the time listeners and sys.utils' dates (nil: the wall
 	// clock).
 	Clock clock.Clock
+	// LookupEnv reads the environment variables that ${NAME} placeholders
+	// of services' and packages' configuration name (nil: the process
+	// environment).
+	LookupEnv func(name string) (string, bool)
+	// UIMessages receives sys.ui.sendMessage's messages (nil: they are
+	// only logged at debug; ui.go).
+	UIMessages UIMessages
+	// Storage is the key/value table of sys.storage and sys.cache (the
+	// store; nil: their calls throw). SecretKey (32 bytes) seals the
+	// entries sys.storage encrypts (nil: encrypting throws).
+	Storage   store.KeyValues
+	SecretKey []byte
 	// Locks are sys.utils.concurrency's named locks (nil: locks within
 	// this process, NewLocalLocks).
 	Locks Locks
@@ -105,6 +118,7 @@ type Engine struct {
 	jobs *jobs.Service // nil: no background jobs
 
 	listeners *listenerSet // the app's listeners (listeners.go)
+	ext       *extensions  // the app's services and packages (services.go)
 	locks     Locks        // sys.utils.concurrency
 	callbacks Callbacks    // sys.events.registerCallback
 
@@ -171,7 +185,11 @@ func New(a *app.App, d *data.Service, js *jobs.Service, log *slog.Logger, opts O
 	if e.boot, err = goja.Compile(bootFile, bootJS, true); err != nil {
 		return nil, fmt.Errorf("script: bootstrap: %w", err)
 	}
-	if len(errs) > 0 {
+	more, err := e.loadExtensions()
+	if err != nil {
+		return nil, err
+	}
+	if errs = append(errs, more...); len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	e.tree = buildTree(a.Libraries)
@@ -193,7 +211,8 @@ func Check(a *app.App) []app.Problem {
 			out = append(out, app.Problem{File: f, Message: "does not compile: " + strings.TrimPrefix(compileError(f, err).Error(), f+": ")})
 		}
 	}
-	return out
+	out = append(out, checkPackages(a)...)
+	return append(out, unsupportedRefs(a)...)
 }
 
 func compileError(file string, err error) error {
@@ -409,6 +428,7 @@ type execution struct {
 	over     bool
 	timedOut bool      // the time limit interrupted it
 	started  time.Time // the top-level execution's start
+	closers  []func()  // files the scripts left open (files.go)
 }
 
 // lease is a runtime held by a caller: the top of an execution (taken from
@@ -483,6 +503,7 @@ func (l *lease) release() {
 		l.stop()
 	}
 	l.e.releaseLocks(x)
+	x.closeFiles()
 	l.rt.x = nil
 	l.rt.vm.ClearInterrupt()
 	if interrupted || l.rt.broken {

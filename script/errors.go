@@ -101,7 +101,8 @@ func (e *Engine) convert(err error, fi *fnInfo, x *execution) error {
 // exceptionError is the API error a thrown ScriptException stands for (nil
 // for other values): the original API error when the engine threw it,
 // else its code and message (app-model.md §7 codes; systemException,
-// unknownError and timeout are 500s, unknown codes 400).
+// unknownError, timeout, serviceException and notSupported are 500s,
+// unknown codes 400).
 func exceptionError(v goja.Value) *apperr.Error {
 	o, ok := v.(*goja.Object)
 	if !ok {
@@ -122,7 +123,7 @@ func exceptionError(v goja.Value) *apperr.Error {
 		return apperr.New(code, "%s", msg)
 	case apperr.ValidationErrors:
 		return &apperr.Error{Code: code, Message: msg, Errors: fieldErrors(info)}
-	case "systemException", "unknownError", "timeout", apperr.InternalError:
+	case "systemException", "unknownError", "timeout", svcCode, notSupportedCode, apperr.InternalError:
 		return apperr.New(apperr.InternalError, "%s", msg)
 	}
 	return apperr.New(apperr.BadRequest, "%s", msg)

@@ -54,3 +54,18 @@ func SetMaxToArray(n int) (restore func()) {
 	maxToArray = n
 	return func() { maxToArray = was }
 }
+
+// UnsupportedEntry is an entry of the unsupported list (unsupported.go).
+type UnsupportedEntry struct {
+	Path, Reason string
+	Later        bool
+}
+
+// UnsupportedAPIs is the unsupported list.
+func UnsupportedAPIs() []UnsupportedEntry {
+	out := make([]UnsupportedEntry, len(unsupportedAPIs))
+	for i, u := range unsupportedAPIs {
+		out[i] = UnsupportedEntry{u.path, u.reason, u.later}
+	}
+	return out
+}

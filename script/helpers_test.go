@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,17 +17,20 @@ import (
 	"runway/jobs"
 	"runway/runtime"
 	"runway/script"
+	"runway/store"
+	"runway/store/postgres"
 )
 
 // env is an app with its data service and script engine over a real
 // SQLite store: a runtime without the HTTP server, its job workers started.
 type env struct {
-	t   testing.TB
-	app *app.App
-	d   *data.Service
-	e   *script.Engine
-	js  *jobs.Service
-	log *syncBuilder
+	t     testing.TB
+	app   *app.App
+	d     *data.Service
+	e     *script.Engine
+	js    *jobs.Service
+	store store.Store
+	log   *syncBuilder
 }
 
 func newEnv(t testing.TB, fsys fs.FS, opts ...script.Options) *env {
@@ -45,14 +49,15 @@ func newEnv(t testing.TB, fsys fs.FS, opts ...script.Options) *env {
 	var logb syncBuilder
 	rt, err := runtime.Open(context.Background(), runtime.Config{App: a,
 		DB:  runtime.DB{URL: "sqlite://" + filepath.Join(t.TempDir(), "runway.db")},
-		Log: slog.New(slog.NewTextHandler(&logb, nil)), Clock: o.Clock, Scripts: o,
-		Jobs: jobs.Config{Heartbeat: 50 * time.Millisecond, Takeover: time.Second}})
+		Log: slog.New(slog.NewTextHandler(&logb, nil)), Clock: o.Clock, SecretKey: o.SecretKey, Scripts: o,
+		Jobs:  jobs.Config{Heartbeat: 50 * time.Millisecond, Takeover: time.Second},
+		Files: runtime.Files{Blob: filepath.Join(t.TempDir(), "files")}})
 	if err != nil {
 		t.Fatalf("open runtime: %v", err)
 	}
 	rt.Start()
 	t.Cleanup(func() { rt.Close() })
-	return &env{t: t, app: a, d: rt.Data, e: rt.Scripts, js: rt.Jobs, log: &logb}
+	return &env{t: t, app: a, d: rt.Data, e: rt.Scripts, js: rt.Jobs, store: rt.Store, log: &logb}
 }
 
 var dev = &data.Caller{UserID: "", Email: "dev@example.org", Name: "Dev", Developer: true}
@@ -104,4 +109,21 @@ func (s *syncBuilder) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// postgresDatabase creates a database of its own for the test on the
+// server RUNWAY_TEST_POSTGRES names (dropped at cleanup), or skips the
+// test.
+func postgresDatabase(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("RUNWAY_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("RUNWAY_TEST_POSTGRES is not set")
+	}
+	url, drop, err := postgres.CreateTestDatabase(context.Background(), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = drop() })
+	return url
 }

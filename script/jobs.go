@@ -50,12 +50,6 @@ func (rt *runtime) sysJobs() *goja.Object {
 			return goja.Undefined()
 		}
 	}
-	notYet := func(name string) func(goja.FunctionCall) goja.Value {
-		return func(goja.FunctionCall) goja.Value {
-			rt.throwf(apperr.BadRequest, "sys.jobs.%s is not supported yet", name)
-			return nil
-		}
-	}
 	return rt.obj(map[string]func(goja.FunctionCall) goja.Value{
 		"getCurrentJobId": func(goja.FunctionCall) goja.Value {
 			if id := current(); id != "" {
@@ -89,8 +83,6 @@ func (rt *runtime) sysJobs() *goja.Object {
 			}
 			return rt.waitJobs(ids, arg(c, 1), arg(c, 2))
 		},
-		"find": notYet("find"), "logs": notYet("logs"),
-		"setLowPriority": notYet("setLowPriority"), "removeLowPriority": notYet("removeLowPriority"),
 	})
 }
 
@@ -132,14 +124,14 @@ func (rt *runtime) job(id string) goja.Value {
 			return goja.Undefined()
 		}
 	}
-	return rt.obj(map[string]func(goja.FunctionCall) goja.Value{
+	return rt.fillUnsupported("sys.jobs.Job", rt.obj(map[string]func(goja.FunctionCall) goja.Value{
 		"id": val(j.ID), "label": val(j.Label), "type": val(string(j.Type)), "status": val(string(j.Status)),
 		"progress": val(int64(j.Progress)), "hasErrors": val(j.HasErrors),
 		"startDate": date(j.StartDate), "endDate": date(j.EndDate),
 		"runBy": val(map[string]any{"id": j.RunBy.ID, "fullName": j.RunBy.FullName}),
 		"data":  raw(j.Data), "results": raw(j.Results),
 		"logInfo": logTo(store.LogInfo), "logError": logTo(store.LogError),
-	})
+	}))
 }
 
 // waitJobs waits until every job has one of the statuses (default:

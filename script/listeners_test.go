@@ -37,16 +37,7 @@ func TestTimeListenersRunOnce(t *testing.T) {
 // The same over two handles (two pools) of one PostgreSQL database, as two
 // processes have, when RUNWAY_TEST_POSTGRES names a server.
 func TestTimeListenersRunOncePostgres(t *testing.T) {
-	base := os.Getenv("RUNWAY_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("RUNWAY_TEST_POSTGRES is not set")
-	}
-	ctx := context.Background()
-	url, drop, err := postgres.CreateTestDatabase(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = drop() })
+	ctx, url := context.Background(), postgresDatabase(t)
 	open := func() store.Store {
 		st, err := postgres.Open(ctx, url, postgres.Options{PoolSize: 4})
 		if err != nil {

@@ -187,10 +187,6 @@ func (rt *runtime) queryMethods() {
 			}
 			return c.This
 		},
-		"globalSearch": func(goja.FunctionCall) goja.Value {
-			rt.throwf(apperr.BadRequest, "globalSearch is not supported yet; use indexedFilter with a text index")
-			return nil
-		},
 		"or": func(c goja.FunctionCall) goja.Value {
 			q := qh(c)
 			q.branches = append(q.branches, nil)

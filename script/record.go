@@ -533,7 +533,7 @@ func (rt *runtime) wrapperMethods() {
 		},
 		"isEmpty":    func(c goja.FunctionCall) goja.Value { return rt.vm.ToValue(isEmptyNative(wr(c).raw())) },
 		"isNotEmpty": func(c goja.FunctionCall) goja.Value { return rt.vm.ToValue(!isEmptyNative(wr(c).raw())) },
-		"name":       func(c goja.FunctionCall) goja.Value { return rt.refKey(wr(c), "name") },
+		"name":       func(c goja.FunctionCall) goja.Value { return rt.wrapperName(wr(c), c) },
 		"path":       func(c goja.FunctionCall) goja.Value { return rt.vm.ToValue(pathString(wr(c).steps)) },
 		"toJSON":     func(c goja.FunctionCall) goja.Value { w := wr(c); return rt.wrapperJS(w) },
 		"toString": func(c goja.FunctionCall) goja.Value {
@@ -758,6 +758,9 @@ func (rt *runtime) wrapperMethods() {
 			}
 			return rt.vm.ToValue(false)
 		},
+	}
+	for k, v := range rt.fileMethods(wr) {
+		single[k] = v
 	}
 	for k, v := range common {
 		single[k] = v

@@ -47,6 +47,8 @@ func (e *Engine) newRuntime() *runtime {
 	sys := rt.sys(b)
 	_ = vm.Set("sys", sys)
 	_ = vm.Set("app", rt.appTree())
+	_ = vm.Set("svc", rt.svcRoot())
+	_ = vm.Set("pkg", rt.pkgRoot())
 	logFn := rt.fnValue(func(c goja.FunctionCall) goja.Value {
 		rt.logAt(store.LogInfo, c.Arguments)
 		return goja.Undefined()
@@ -58,6 +60,7 @@ func (e *Engine) newRuntime() *runtime {
 	_ = console.Set("warn", rt.fnValue(func(c goja.FunctionCall) goja.Value { rt.logAt(store.LogWarn, c.Arguments); return goja.Undefined() }))
 	_ = console.Set("error", rt.fnValue(func(c goja.FunctionCall) goja.Value { rt.logAt(store.LogError, c.Arguments); return goja.Undefined() }))
 	_ = vm.Set("console", console)
+	rt.installUnsupported(vm.GlobalObject())
 	return rt
 }
 
@@ -243,4 +246,5 @@ func (rt *runtime) installMethods() {
 	rt.resultSetMethods()
 	rt.actionMethods()
 	rt.bigNumberMethods()
+	rt.aggQueryMethods()
 }

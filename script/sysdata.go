@@ -69,11 +69,8 @@ func (rt *runtime) sysData() *goja.Object {
 			e, sel, _, _ := rt.queryArgs(c, 0)
 			return rt.vm.ToValue(rt.count(e, sel.Where))
 		},
-		"aggregate": rt.aggregate,
-		"createAggregateQuery": func(goja.FunctionCall) goja.Value {
-			rt.throwf(apperr.BadRequest, "sys.data.createAggregateQuery is not supported yet: pass the pipeline to sys.data.aggregate(entity, pipeline)")
-			return nil
-		},
+		"aggregate":            rt.aggregate,
+		"createAggregateQuery": rt.createAggregateQuery,
 		"createRecord": func(c goja.FunctionCall) goja.Value {
 			e := rt.entityArg(arg(c, 0))
 			return rt.object(rt.newRecord(e, "", 0, "", nil, nil))
@@ -144,10 +141,6 @@ func (rt *runtime) sysData() *goja.Object {
 		"executeGlobalAction": func(c goja.FunctionCall) goja.Value {
 			e := rt.entityArg(arg(c, 0))
 			return rt.executeAction(e, str(c, 1), nil, arg(c, 2), arg(c, 3), "async")
-		},
-		"findByIdAndLock": func(goja.FunctionCall) goja.Value {
-			rt.throwf(apperr.BadRequest, "record locks are not supported yet")
-			return nil
 		},
 	})
 }
@@ -266,7 +259,7 @@ func (rt *runtime) parseJSON(b json.RawMessage) goja.Value {
 func (rt *runtime) appTree() *goja.Object {
 	o := rt.nodeObject(rt.e.tree)
 	_ = o.DefineAccessorProperty("endpoints", rt.fnValue(func(goja.FunctionCall) goja.Value {
-		rt.throwf(apperr.BadRequest, "app.endpoints is not supported: extensions are not loaded (app-model.md §8 Q29)")
+		rt.throwUnsupported("app.endpoints", reasonEndpoint)
 		return nil
 	}), nil, goja.FLAG_FALSE, goja.FLAG_FALSE)
 	return o

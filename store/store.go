@@ -91,6 +91,9 @@ type Tx interface {
 	NextSequence(ctx context.Context, name string, floor int64) (int64, error)
 	// JobTx: jobs checkpoint in the transaction of their work (jobs.go).
 	JobTx
+	// FileTx: records' references to files change with the records
+	// (files.go).
+	FileTx
 	// HistoryTx: a record's history is written with its change (history.go).
 	HistoryTx
 }
@@ -156,6 +159,10 @@ type Store interface {
 
 	// Jobs: the job queue and job logs (jobs.go).
 	Jobs
+	// KeyValues: sys.storage's and sys.cache's table (keyvalues.go).
+	KeyValues
+	// Files: file metadata and share links (files.go).
+	Files
 	// History: the history of records (history.go).
 	History
 	// AppLogs: the app log (applog.go).

@@ -13,8 +13,11 @@ import (
 	"io/fs"
 	stdlog "log"
 	"log/slog"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/textproto"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,8 +28,11 @@ import (
 	"runway/app"
 	"runway/applog"
 	"runway/auth"
+	"runway/blob"
+	"runway/blob/blobtest"
 	"runway/clock"
 	"runway/data"
+	"runway/files"
 	"runway/history"
 	"runway/jobs"
 	"runway/metrics"
@@ -49,6 +55,8 @@ type Server struct {
 	Auth *auth.Service
 	Jobs *jobs.Service
 	API  *api.Server // the HTTP server (its Routes)
+	// Files is the file service (its Blobs() are the file contents).
+	Files *files.Service
 	// Metrics are the server's Prometheus metrics (runway serve exposes
 	// them on --metrics-addr; a test scrapes their Handler).
 	Metrics *metrics.Metrics
@@ -95,8 +103,15 @@ type Options struct {
 	// AggregateMaxItems bounds the documents an aggregate stage holds (0:
 	// the default).
 	AggregateMaxItems int
+	// Environment holds the variables ${NAME} placeholders of services'
+	// and packages' configuration read (nil: the process environment).
+	Environment map[string]string
 	// NoOpenAPI turns off GET {base}/openapi.json.
 	NoOpenAPI bool
+	// Files tunes the file service (zero: the defaults). Files are kept
+	// in a temporary directory, or, in the PostgreSQL half, in a fake S3
+	// served by the test process (blobtest).
+	Files files.Options
 	// HistoryRetention and LogRetention: how long history entries and
 	// app logs are kept (0: the defaults, forever and 30 days).
 	HistoryRetention, LogRetention time.Duration
@@ -108,9 +123,17 @@ func (o Options) runtimeConfig() runtime.Config {
 	return runtime.Config{Env: "dev", Clock: o.Clock, Jobs: o.Jobs, Data: data.Options{AggregateMaxItems: o.AggregateMaxItems},
 		History: history.Options{Retention: o.HistoryRetention}, AppLog: applog.Options{Retention: o.LogRetention},
 		Auth:    auth.Options{IdleTimeout: o.IdleTimeout, LoginRate: o.LoginRate, LoginBurst: o.LoginBurst},
-		Scripts: script.Options{SyncTimeout: o.ScriptTimeout},
+		Scripts: script.Options{SyncTimeout: o.ScriptTimeout, LookupEnv: o.lookupEnv()},
 		API: api.Config{MaxBodySize: o.MaxBodySize, RequireHTTPS: o.RequireHTTPS, TrustProxy: o.TrustProxy,
-			NoOpenAPI: o.NoOpenAPI}}
+			NoOpenAPI: o.NoOpenAPI},
+		Files: runtime.Files{Options: o.Files}}
+}
+
+func (o Options) lookupEnv() func(string) (string, bool) {
+	if o.Environment == nil {
+		return nil
+	}
+	return func(name string) (string, bool) { v, ok := o.Environment[name]; return v, ok }
 }
 
 // Start serves the app in fsys (nil = the demo app) until the test ends.
@@ -133,6 +156,7 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 	}
 	cfg := o.runtimeConfig()
 	cfg.App, cfg.DB, cfg.Log = a, database(t, o.QueryTimeout), slog.New(slog.NewTextHandler(logw, nil))
+	cfg.Files.Blobs = blobStore(t)
 	ctx := context.Background()
 	rt, err := runtime.Open(ctx, cfg)
 	if err != nil {
@@ -158,7 +182,7 @@ func Start(t testing.TB, fsys fs.FS, opts ...Options) *Server {
 		hs.Close()
 		rt.Close()
 	})
-	s := &Server{URL: hs.URL + srv.Base(), Root: hs.URL, Data: rt.Data, Auth: rt.Auth, Jobs: rt.Jobs, API: srv,
+	s := &Server{URL: hs.URL + srv.Base(), Root: hs.URL, Data: rt.Data, Auth: rt.Auth, Jobs: rt.Jobs, Files: rt.Files, API: srv,
 		Metrics: rt.Metrics, Runtime: rt, Client: hs.Client(),
 		Header: o.Header.Clone(), t: t}
 	if s.Header == nil {
@@ -430,6 +454,20 @@ func database(t testing.TB, queryTimeout time.Duration) runtime.DB {
 	return runtime.DB{URL: url, Pool: 8, QueryTimeout: queryTimeout}
 }
 
+// blobStore is where a test server keeps file contents: a temporary
+// directory, or a fake S3 in the PostgreSQL half (the scale-out setup).
+func blobStore(t testing.TB) blob.Store {
+	t.Helper()
+	if OnPostgres() {
+		return blobtest.StartS3(t).Open(t)
+	}
+	d, err := blob.OpenDir(filepath.Join(t.TempDir(), "files"))
+	if err != nil {
+		t.Fatalf("blob store: %v", err)
+	}
+	return d
+}
+
 // Main runs a package's black-box tests over SQLite and then, when
 // RUNWAY_TEST_POSTGRES holds a connection URL, runs the test binary again
 // (same flags) with every test server over its own PostgreSQL database.
@@ -457,4 +495,57 @@ func Main(m *testing.M) int {
 		}
 	}
 	return code
+}
+
+// Upload sends a file to POST /files as a multipart part named "file",
+// streamed (the content is read while the request is sent).
+func (s *Server) Upload(token, name, contentType string, content io.Reader) *Response {
+	s.t.Helper()
+	req, err := s.UploadRequest(token, "file", name, contentType, content)
+	if err != nil {
+		s.t.Fatalf("upload: %v", err)
+	}
+	return s.Send(req)
+}
+
+// UploadRequest prepares POST /files with one multipart part (part name,
+// file name, content type) whose content streams from content.
+func (s *Server) UploadRequest(token, part, name, contentType string, content io.Reader) (*http.Request, error) {
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", mime.FormatMediaType("form-data", map[string]string{"name": part, "filename": name}))
+		if contentType != "" {
+			h.Set("Content-Type", contentType)
+		}
+		w, err := mw.CreatePart(h)
+		if err == nil {
+			_, err = io.Copy(w, content)
+		}
+		if err == nil {
+			err = mw.Close()
+		}
+		pw.CloseWithError(err)
+	}()
+	req, err := http.NewRequest("POST", s.URL+"/files", pr)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if token != "" {
+		req.Header.Set("token", token)
+	}
+	return req, nil
+}
+
+// UploadBytes uploads content as the admin and returns the file id.
+func (s *Server) UploadBytes(name, contentType string, content []byte) string {
+	s.t.Helper()
+	r := s.Upload(s.Token, name, contentType, bytes.NewReader(content)).Status(200).JSON()
+	id, _ := r["fileId"].(string)
+	if id == "" {
+		s.t.Fatalf("upload: no fileId in %v", r)
+	}
+	return id
 }

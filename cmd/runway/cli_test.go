@@ -55,7 +55,7 @@ func testMain(m *testing.M) int {
 }
 
 // testdata is the absolute path of an app of app/testdata.
-func testdata(t *testing.T, name string) string {
+func testdata(t testing.TB, name string) string {
 	t.Helper()
 	p, err := filepath.Abs(filepath.Join("..", "..", "app", "testdata", name))
 	if err != nil {
@@ -163,7 +163,7 @@ func (l *stderrLog) String() string {
 
 // server is a running "runway serve".
 type server struct {
-	t      *testing.T
+	t      testing.TB
 	cmd    *exec.Cmd
 	stderr *stderrLog
 	exited chan struct{}
@@ -172,7 +172,7 @@ type server struct {
 }
 
 // startServe starts "runway serve args…" and waits until GET /healthz answers 200.
-func startServe(t *testing.T, env []string, args ...string) *server {
+func startServe(t testing.TB, env []string, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(runwayBin, append([]string{"serve"}, args...)...)
 	cmd.Dir = t.TempDir()
@@ -293,7 +293,7 @@ func (s *server) call(method, path, token string, body any) (int, map[string]any
 	return call(s.t, method, s.URL+path, token, body)
 }
 
-func call(t *testing.T, method, url, token string, body any) (int, map[string]any) {
+func call(t testing.TB, method, url, token string, body any) (int, map[string]any) {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -662,6 +662,7 @@ func TestServeStartErrors(t *testing.T) {
 		{"app is a file", nil, []string{"--app", filepath.Join(broken, "model", "entities", "a.json")}, []string{"is not a directory"}},
 		{"bad address", nil, []string{"--addr", "127.0.0.1:99999"}, []string{"invalid port"}},
 		{"stray argument", nil, []string{"extra"}, []string{`unexpected argument "extra"`}},
+		{"bad secret key", []string{"RUNWAY_SECRET_KEY=not-32-bytes"}, nil, []string{"RUNWAY_SECRET_KEY: secret: the key must be 32 bytes"}},
 		{"negative retention", nil, []string{"--history-retention", "-2d"}, []string{"--log-retention and --history-retention must be 0"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -696,6 +697,8 @@ func TestCheckDemo(t *testing.T) {
 	for _, want := range []string{
 		`warning: model/entities/e.json: fields[0].colour: unknown key "colour" ignored`,
 		`warning: model/listeners/fromPlugin.json: type: listener type "plugin" is not supported; the listener is disabled`,
+		`warning: extensions/services/pdf.json: serviceType: service type "pdf" is not supported by Runway: calls to svc.pdf throw`,
+		`warning: app.js: line 3: sys.monitoring is not supported by Runway: it reads the platform's metrics; Runway has /healthz, /readyz and its logs`,
 	} {
 		if !strings.Contains(r.stdout, want+"\n") {
 			t.Errorf("check warnings: stdout lacks %q:\n%s", want, r.stdout)
@@ -751,6 +754,12 @@ func TestCheckBrokenApps(t *testing.T) {
 		"broken-flags": {
 			`error: model/entities/f.json: fields[0].unique: unique is not allowed on type boolean`,
 			`error: model/entities/f.json: fields[8].nestedFields[1].nestedFields[0].unique: unique is not allowed inside a many-valued nested field`,
+		},
+		"broken-extensions": {
+			`error: extensions/services/two.json: serviceType: a service needs its serviceType`,
+			`error: extensions/packages/http.json: dependencies[0].serviceInstance: no service "nope" in extensions/services`,
+			`error: extensions/packages/own.json: package "own" uses the package "absent", which the app does not have`,
+			`warning: extensions/packages/own/package.json: metadata[2]: package listeners (hooks) are not supported by Runway and are ignored`,
 		},
 		"broken-entities": {
 			`error: model/entities/loopb.json: parentEntity: inheritance cycle through parent entity "loopa"`,

@@ -16,6 +16,7 @@ import (
 	"runway/app"
 	"runway/runtime"
 	"runway/script"
+	"runway/secret"
 	"runway/store"
 	"runway/store/sqlite"
 )
@@ -92,6 +93,21 @@ func envDuration(name string, def time.Duration) time.Duration {
 	return d
 }
 
+// secretKey is the app's key for values sealed at rest, from
+// RUNWAY_SECRET_KEY (nil when unset). It is read from the environment only:
+// a flag would show it in the process list.
+func secretKey() ([]byte, error) {
+	s := os.Getenv("RUNWAY_SECRET_KEY")
+	if s == "" {
+		return nil, nil
+	}
+	k, err := secret.ParseKey(s)
+	if err != nil {
+		return nil, fmt.Errorf("RUNWAY_SECRET_KEY: %w", err)
+	}
+	return k, nil
+}
+
 // noArgs rejects positional arguments: flag parsing stops at the first one,
 // so "runway check ./myapp" would otherwise silently check the demo app.
 func noArgs(fs *flag.FlagSet) error {
@@ -150,14 +166,24 @@ func loadChecked(fsys fs.FS) (*app.App, []app.Problem, error) {
 	}
 	_, more, err := access.Compile(a)
 	problems = append(problems, more...)
-	// Every script must compile (the server compiles them at start).
-	if ps := script.Check(a); len(ps) > 0 {
-		problems = append(problems, ps...)
-		if err == nil {
-			err = fmt.Errorf("%d scripts do not compile", len(ps))
-		}
+	// Every script must compile (the server compiles them at start); the
+	// warnings name what Runway does not support.
+	ps := script.Check(a)
+	problems = append(problems, ps...)
+	if n := errorCount(ps); n > 0 && err == nil {
+		err = fmt.Errorf("%d scripts do not compile", n)
 	}
 	return a, problems, err
+}
+
+func errorCount(ps []app.Problem) int {
+	n := 0
+	for _, p := range ps {
+		if !p.Warning {
+			n++
+		}
+	}
+	return n
 }
 
 // database is the database the flags name: --db, or runway.db in the data

@@ -12,6 +12,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -22,6 +23,7 @@ import (
 	"runway/applog"
 	"runway/auth"
 	"runway/data"
+	"runway/files"
 	"runway/history"
 	"runway/jobs"
 	"runway/runtime"
@@ -54,6 +56,8 @@ func serve(args []string) error {
 	jobBatch := fs.Int("job-batch", int(envFloat("RUNWAY_JOB_BATCH", jobs.DefaultBatchSize)), "records a job handles per transaction [RUNWAY_JOB_BATCH]")
 	jobPause := fs.Duration("job-pause", envDuration("RUNWAY_JOB_PAUSE", 0), "pause between two batches of a job, leaving the database to others [RUNWAY_JOB_PAUSE]")
 	scriptTimeout := fs.Duration("script-timeout", envDuration("RUNWAY_SCRIPT_TIMEOUT", script.DefaultSyncTimeout), "time limit of a synchronous script execution (a request's actions and field logic) [RUNWAY_SCRIPT_TIMEOUT]")
+	blobStore := fs.String("blob", env("RUNWAY_BLOB", ""), "where file contents live: a directory, or s3://BUCKET?endpoint=HOST[:PORT]&region=REGION[&prefix=P] with credentials in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (default: files in the data dir) [RUNWAY_BLOB]")
+	maxFileSize := fs.Int64("max-file-size", int64(envFloat("RUNWAY_MAX_FILE_SIZE", files.DefaultMaxSize)), "largest uploaded file in bytes; larger uploads get 413 [RUNWAY_MAX_FILE_SIZE]")
 	aggMax := fs.Int("aggregate-max-items", int(envFloat("RUNWAY_AGGREGATE_MAX_ITEMS", aggregate.DefaultMaxItems)), "documents an aggregate stage may hold in memory (sort, group) and items an answer may have [RUNWAY_AGGREGATE_MAX_ITEMS]")
 	jobScriptTimeout := fs.Duration("job-script-timeout", envDuration("RUNWAY_JOB_SCRIPT_TIMEOUT", 0), "time limit of a script execution in a background job; 0 = none [RUNWAY_JOB_SCRIPT_TIMEOUT]")
 	logRetention := retentionFlag(fs, "log-retention", "RUNWAY_LOG_RETENTION", applog.DefaultRetention, "how long app logs are kept, e.g. 30d or 12h; 0 = forever [RUNWAY_LOG_RETENTION]")
@@ -77,6 +81,12 @@ func serve(args []string) error {
 	if *scriptTimeout <= 0 || *jobScriptTimeout < 0 {
 		return fmt.Errorf("--script-timeout must be positive and --job-script-timeout 0 or more")
 	}
+	if *maxFileSize < 1 {
+		return fmt.Errorf("--max-file-size must be 1 or more")
+	}
+	if *blobStore == "" {
+		*blobStore = filepath.Join(c.dataDir, "files")
+	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return fmt.Errorf("--tls-cert and --tls-key go together")
 	}
@@ -92,17 +102,23 @@ func serve(args []string) error {
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 
+	key, err := secretKey()
+	if err != nil {
+		return err
+	}
+
 	log := newLogger(*logLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	rt, err := c.open(ctx, log, runtime.Config{Env: *envName, Data: data.Options{AggregateMaxItems: *aggMax},
+	rt, err := c.open(ctx, log, runtime.Config{Env: *envName, SecretKey: key, Data: data.Options{AggregateMaxItems: *aggMax},
 		Auth: auth.Options{IdleTimeout: *idle, LoginRate: noneIsNegativeRate(*loginRate), LoginBurst: *loginBurst},
 		Jobs: jobs.Config{Workers: noneIsNegative(*jobWorkers), LowWorkers: noneIsNegative(*jobLowWorkers),
 			Heartbeat: *jobHeartbeat, Takeover: *jobTakeover, BatchSize: *jobBatch, BatchPause: *jobPause},
 		Scripts: script.Options{SyncTimeout: *scriptTimeout, BackgroundTimeout: *jobScriptTimeout},
 		API: api.Config{MaxBodySize: *maxBody, RequireHTTPS: *requireHTTPS, TrustProxy: *trustProxy,
 			NoOpenAPI: *noOpenAPI},
+		Files:   runtime.Files{Blob: *blobStore, Options: files.Options{MaxSize: *maxFileSize}},
 		AppLog:  applog.Options{Retention: noneIsNegativeDuration(*logRetention)},
 		History: history.Options{Retention: *historyRetention}})
 	if err != nil {

@@ -128,8 +128,10 @@ var migrations = [][]string{
 		// managed indexes of entity tables and the SQL they were made with
 		`CREATE TABLE _indexes (name text PRIMARY KEY, tbl text NOT NULL, sql text NOT NULL)`,
 	},
-	2: dialect.JobsDDL(),    // the job queue (sqlstore)
-	3: dialect.HistoryDDL(), // the history of records and the app log (sqlstore)
+	2: dialect.JobsDDL(),      // the job queue (sqlstore)
+	3: dialect.KeyValuesDDL(), // sys.storage and sys.cache (sqlstore)
+	4: dialect.FilesDDL(),     // files, their references, share links (sqlstore)
+	5: dialect.HistoryDDL(),   // the history of records and the app log (sqlstore)
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -241,4 +243,5 @@ var dialect = &sqlstore.Dialect{
 		Column: func(expr string) string { return "(" + expr + ")" },
 	},
 	SkipLocked: " FOR UPDATE SKIP LOCKED",
+	RowLocks:   true,
 }

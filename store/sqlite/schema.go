@@ -30,8 +30,10 @@ var migrations = [][]string{
 	2: {
 		`CREATE TABLE _app_state (key TEXT PRIMARY KEY, value TEXT NOT NULL, modified INTEGER NOT NULL)`,
 	},
-	3: dialect.JobsDDL(),    // the job queue (sqlstore)
-	4: dialect.HistoryDDL(), // the history of records and the app log (sqlstore)
+	3: dialect.JobsDDL(),      // the job queue (sqlstore)
+	4: dialect.KeyValuesDDL(), // sys.storage and sys.cache (sqlstore)
+	5: dialect.FilesDDL(),     // files, their references, share links (sqlstore)
+	6: dialect.HistoryDDL(),   // the history of records and the app log (sqlstore)
 }
 
 func (s *Store) migrate(ctx context.Context) error {

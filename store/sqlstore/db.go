@@ -53,6 +53,9 @@ type Dialect struct {
 	// SkipLocked ends the inner SELECT of a job claim when several
 	// processes claim at once ("" for a single writer).
 	SkipLocked string
+	// RowLocks: several processes write, so statements lock the rows they
+	// rely on (FOR SHARE, FOR UPDATE; files.go); false for a single writer.
+	RowLocks bool
 	// IsUniqueViolation reports whether err is a unique constraint's.
 	IsUniqueViolation func(err error) bool
 	// Indexes writes the expression indexes of entity tables.

@@ -70,8 +70,8 @@ func Run(t *testing.T, open Opener, reopen Reopener) {
 		{"Near", Near}, {"TextIndex", TextIndex}, {"TextIndexInOneWrite", TextIndexInOneWrite},
 		{"NestedObjectEquality", NestedObjectEquality},
 		{"ClaimJob", ClaimJob}, {"CheckpointFencing", CheckpointFencing}, {"TransitionJob", TransitionJob},
-		{"StopStaleJobs", StopStaleJobs}, {"DeleteIDs", DeleteIDs}, {"BadNames", BadNames},
-		{"History", History}, {"AppLogs", AppLogs},
+		{"StopStaleJobs", StopStaleJobs}, {"DeleteIDs", DeleteIDs}, {"KeyValues", KeyValues}, {"BadNames", BadNames},
+		{"Files", Files}, {"FileRefsRace", FileRefsRace}, {"History", History}, {"AppLogs", AppLogs},
 		{"MatchAgreesWithSQL", MatchAgreesWithSQL}, {"MatchErrorsLikeSQL", MatchErrorsLikeSQL},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.test(t, open) })

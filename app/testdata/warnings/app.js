@@ -1,1 +1,3 @@
 function init() { sys.logs.info('started'); }
+
+function metrics() { return sys.monitoring.getMetrics(); }
