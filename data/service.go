@@ -15,8 +15,8 @@ import (
 	"runway/app"
 	"runway/apperr"
 	"runway/clock"
-	"runway/history"
 	"runway/files"
+	"runway/history"
 	"runway/store"
 )
 
