@@ -3,6 +3,7 @@ package api
 import (
 	"runway/jobs"
 	"runway/openapi"
+	"runway/query"
 )
 
 // Jobs (rest-api.md §9).
@@ -81,7 +82,7 @@ func idPage(title string, item *openapi.Schema) *openapi.Schema {
 
 func jobSize(def int) *openapi.Parameter {
 	return &openapi.Parameter{Name: "_size", In: "query",
-		Schema: &openapi.Schema{Type: "integer", Minimum: num(1), Maximum: num(jobs.MaxListSize), Default: def}}
+		Schema: &openapi.Schema{Type: "integer", Minimum: num(1), Maximum: num(query.MaxSize), Default: def}}
 }
 
 func jobOffset() *openapi.Parameter {

@@ -284,6 +284,15 @@ func TestOpenAPIAnswers(t *testing.T) {
 	c.call("PUT", "/status/jobs/"+job+"/stop", tok, nil).Error(400, "badRequest")
 	c.call("GET", "/maintenance", tok, nil).Status(200)
 
+	// history and the app log
+	c.call("GET", "/data/companies/"+id+"/auditLogs", tok, nil).Status(200)
+	c.call("GET", "/data/companies/"+id+"/history?_size=2", tok, nil).Status(200)
+	c.call("GET", "/data/companies/auditLogs?eventTypes=USER_RECORD_CREATED,USER_ACTION_PERFORMED", tok, nil).Status(200)
+	c.call("GET", "/data/skills/history", tok, nil).Status(200)
+	c.call("POST", "/status/logs", tok, obj{"message": "from a client", "level": "WARN", "additionalInfo": obj{"k": 1}}).Status(200)
+	c.call("GET", "/status/logs?level=WARN,INFO&period=3h", tok, nil).Status(200)
+	c.bad("POST", "/status/logs", tok, obj{"level": "LOUD"}).Error(400, "validationErrors")
+
 	// errors
 	c.bad("POST", "/data/companies", tok, obj{"numberOfEmployees": -1}).Error(400, "validationErrors")
 	c.call("GET", "/data/companies/"+exampleID, tok, nil).Error(404, "notFound")

@@ -1191,6 +1191,77 @@ var matrixCases = []matrixCase{
 		},
 	},
 	{
+		name: "history of records",
+		routes: []string{"GET /data/{entity}/{id}/auditLogs", "GET /data/{entity}/{id}/history",
+			"GET /data/{entity}/auditLogs", "GET /data/{entity}/history"},
+		run: func(t *testing.T, m *matrix, w who) {
+			// The creation of a project w may read: the auditLogs permission
+			// (owners: their own projects), the fields w may read on every
+			// record (review's readAccess is a condition: never shown).
+			for _, path := range []string{"/data/projects/" + m.fx["fx-open-own"] + "/auditLogs", "/data/projects/" + m.fx["fx-open-own"] + "/history"} {
+				r := m.do(t, w, "GET", path, nil)
+				switch w {
+				case forbid, cond, both:
+					r.Error(403, "forbidden")
+					continue
+				}
+				p := pageOf(t, r)
+				if p.Total < 1 || p.Items[len(p.Items)-1]["eventType"] != "USER_RECORD_CREATED" {
+					t.Fatalf("%s: %s", path, r.Body)
+				}
+				keys := allKeys
+				if w == own || w == imp {
+					keys = sysKeys + ",name,status,secret,owner,team,address" // budget: readable on open ones only
+				}
+				wantFields(t, "created", p.Items[len(p.Items)-1]["newRecord"].(obj), keys, fullAddress)
+			}
+			// A project w may not read has no history for them.
+			r := m.do(t, w, "GET", "/data/projects/"+m.fx["fx-open-allow"]+"/auditLogs", nil)
+			switch w {
+			case forbid, cond:
+				r.Error(403, "forbidden")
+			case both:
+				r.Error(403, "forbidden") // readable, but not theirs
+			case own, imp:
+				if p := pageOf(t, r); p.Total != 0 || len(p.Items) != 0 {
+					t.Errorf("unreadable project's history: %s", r.Body)
+				}
+			default:
+				pageOf(t, r)
+			}
+			// The whole entity: the permission on every record.
+			for _, path := range []string{"/data/projects/auditLogs", "/data/projects/history"} {
+				r := m.do(t, w, "GET", path, nil)
+				if w == dev || w == super || w == allow {
+					if p := pageOf(t, r); p.Total < 5 {
+						t.Errorf("%s: total %d", path, p.Total)
+					}
+				} else {
+					r.Error(403, "forbidden")
+				}
+			}
+			// teams keep no history.
+			m.do(t, w, "GET", "/data/teams/auditLogs", nil).Error(400, "badRequest")
+		},
+	},
+	{
+		name:   "app log",
+		routes: []string{"GET /status/logs", "POST /status/logs"},
+		run: func(t *testing.T, m *matrix, w who) {
+			r := m.do(t, w, "POST", "/status/logs", obj{"message": "matrix " + string(w)})
+			r2 := m.do(t, w, "GET", "/status/logs?message=matrix", nil)
+			if w != dev {
+				r.Error(403, "forbidden")
+				r2.Error(403, "forbidden")
+				return
+			}
+			r.Status(200)
+			if p := pageOf(t, r2); p.Total < 1 {
+				t.Errorf("app log: %s", r2.Body)
+			}
+		},
+	},
+	{
 		name:   "maintenance",
 		routes: []string{"GET /maintenance", "PUT /maintenance"},
 		run: func(t *testing.T, m *matrix, w who) {

@@ -201,6 +201,20 @@ func TestSaveOptions(t *testing.T) {
 				t.Errorf("a lite save fired a listener: %s", m)
 			}
 		}
+		// Nor did it write history (notes keep it): a standard save does.
+		auditLogs := func() int {
+			t.Helper()
+			var p page
+			s.Do("GET", "/data/notes/"+r["id"].(string)+"/auditLogs", s.Token, nil).Status(200).Decode(&p)
+			return len(p.Items)
+		}
+		if n := auditLogs(); n != 0 {
+			t.Errorf("lite saves wrote %d history entries", n)
+		}
+		update(t, s.For(t), "notes", r["id"].(string), obj{"checked": "fine"})
+		if n := auditLogs(); n != 1 {
+			t.Errorf("a standard save wrote %d history entries, want 1", n)
+		}
 		// Types are still checked; a version still guards the update.
 		runJS(s.For(t), s.Token, `var n = sys.data.createRecord('notes'); n.field('code').val('toolong'); sys.data.save(n, {mode: 'lite'});`).
 			FieldError("code", "tooLong")

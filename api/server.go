@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"runway/apperr"
+	"runway/applog"
 	"runway/auth"
 	"runway/data"
 	"runway/jobs"
@@ -49,6 +50,8 @@ type Server struct {
 	log  *slog.Logger
 	mux  *routeMux
 
+	appLog *applog.Service
+
 	openapi struct { // the document, built on its first request
 		once sync.Once
 		doc  []byte
@@ -57,8 +60,8 @@ type Server struct {
 }
 
 // New builds the server and its routes.
-func New(cfg Config, d *data.Service, a *auth.Service, j *jobs.Service, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg.withDefaults(), data: d, auth: a, jobs: j, log: log, mux: &routeMux{ServeMux: http.NewServeMux()}}
+func New(cfg Config, d *data.Service, a *auth.Service, j *jobs.Service, al *applog.Service, log *slog.Logger) *Server {
+	s := &Server{cfg: cfg.withDefaults(), data: d, auth: a, jobs: j, appLog: al, log: log, mux: &routeMux{ServeMux: http.NewServeMux()}}
 	s.routes()
 	return s
 }
@@ -122,6 +125,11 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("DELETE "+b+"/data/{entity}/{ids}", s.authed(s.deleteRecords))
 	// Actions over one record or an id list (sys.users' built-in ones too).
 	s.mux.HandleFunc("PUT "+b+"/data/{entity}/{ids}/{action}", s.authed(s.recordsAction))
+	// History, under its current name and its older one (rest-api.md §6.12).
+	for _, name := range historyNames {
+		s.mux.HandleFunc("GET "+b+"/data/{entity}/"+name, s.authed(s.history))
+		s.mux.HandleFunc("GET "+b+"/data/{entity}/{id}/"+name, s.authed(s.history))
+	}
 
 	// Files (rest-api.md §7); downloads take the token from a cookie too.
 	s.mux.HandleFunc("POST "+b+"/files", s.authed(s.uploadFile))
@@ -140,6 +148,10 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET "+b+"/status/jobs/{id}/logs", s.authed(s.jobLogs))
 	s.mux.HandleFunc("GET "+b+"/status/job/{id}/logs", s.authed(s.jobLogs))
 	s.mux.HandleFunc("PUT "+b+"/status/jobs/{id}/{command}", s.authed(s.jobCommand))
+
+	// The app log (rest-api.md §8).
+	s.mux.HandleFunc("GET "+b+"/status/logs", s.authed(s.listLogs))
+	s.mux.HandleFunc("POST "+b+"/status/logs", s.authed(s.createLog))
 
 	if !s.cfg.NoOpenAPI {
 		s.mux.HandleFunc("GET "+b+"/openapi.json", s.public(s.serveOpenAPI))

@@ -110,6 +110,7 @@ func load(fsys fs.FS) (*App, []Problem, error) {
 	}
 	l.addUsers()
 	l.flattenAll()
+	l.parseAudits()
 	l.crossCheck()
 	l.assemble()
 

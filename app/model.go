@@ -84,6 +84,7 @@ type Entity struct {
 
 	EnableDetailedLogging bool
 	AuditLogs             json.RawMessage // settings.auditLogs; history is on iff present
+	Audit                 *Audit          // AuditLogs read (audit.go); nil without history
 	Indexes               []Index
 	LookupFields          []string
 	GlobalSearch          bool

@@ -13,6 +13,7 @@ import (
 
 	"runway/access"
 	"runway/apperr"
+	"runway/applog"
 	"runway/clock"
 	"runway/data"
 	"runway/secret"
@@ -50,6 +51,8 @@ type Service struct {
 	fails   failures    // failed logins being counted in user records
 	maint   maintenance // the maintenance flag, cached
 	bgWrite sync.WaitGroup
+
+	appLog *applog.Service // nil: logins are not logged
 }
 
 // session is a cached, validated session.
@@ -79,6 +82,9 @@ type Options struct {
 	// Clock is the time of sessions and of the login rate limit (nil: the
 	// wall clock).
 	Clock clock.Clock
+	// AppLog receives an APP/LOGIN entry for every login (rest-api.md
+	// §5.1; nil: none).
+	AppLog *applog.Service
 	// Observer hears of refused logins and of users they block (metrics;
 	// nil: nobody).
 	Observer Observer
@@ -107,7 +113,8 @@ func New(d *data.Service, log *slog.Logger, opts Options) *Service {
 	}
 	a := &Service{data: d, store: d.Store(), appName: d.App().Name, idle: opts.IdleTimeout, log: log,
 		clock: clock.OrSystem(opts.Clock), shared: opts.Shared, sessions: map[string]*session{}, observer: opts.Observer,
-		limit: newLimiter(max(opts.LoginRate, 0), opts.LoginBurst, maxLimiterKeys)}
+		appLog: opts.AppLog,
+		limit:  newLimiter(max(opts.LoginRate, 0), opts.LoginBurst, maxLimiterKeys)}
 	a.fails.pending = map[string]int{}
 	a.fails.cond = sync.NewCond(&a.fails.mu)
 	if w, ok := a.store.(store.SessionWatcher); ok && opts.Shared {
@@ -240,12 +247,27 @@ func (a *Service) Login(ctx context.Context, l Login) (_ *LoginResult, err error
 	if err := a.store.CreateSession(ctx, &s); err != nil {
 		return nil, err
 	}
-	a.remember(&session{s: s, caller: sessionCaller(effective, admin, l.IP), persisted: ms}, gen)
+	caller := sessionCaller(effective, admin, l.IP)
+	a.remember(&session{s: s, caller: caller, persisted: ms}, gen)
+	a.logLogin(ctx, caller)
 	if p := effective.Policy.Session(); p.LoginNotification || p.NotifyNewIP || p.NotifyNewLocation {
 		// Login notifications are logged, not sent (app-model.md §6.2).
 		a.log.Info("login notification", "user", effective.ID, "email", effective.Email, "ip", l.IP)
 	}
 	return res, nil
+}
+
+// logLogin writes the APP/LOGIN entry of a login (rest-api.md §5.1).
+func (a *Service) logLogin(ctx context.Context, c *data.Caller) {
+	if a.appLog == nil {
+		return
+	}
+	msg := "User " + c.Email + " logged in"
+	if c.AdminEmail != "" {
+		msg = "User " + c.AdminEmail + " logged in as " + c.Email
+	}
+	a.appLog.Write(ctx, c, applog.Entry{SubType: store.AppLogLogin, Message: msg,
+		AdditionalInfo: map[string]any{"userId": c.UserID}})
 }
 
 // failureReason names why a login was refused: the answer's error code,

@@ -323,7 +323,7 @@ func (s *Service) runOne(ctx context.Context, c *Caller, e *app.Entity, a *app.A
 	if err != nil {
 		return nil, err
 	}
-	if err := s.actionPerformed(ctx, c, call); err != nil {
+	if err := s.actionEvent(ctx, c, call); err != nil {
 		return nil, err
 	}
 	if a.ResultAsResponse && resp != nil {
@@ -336,10 +336,10 @@ func (s *Service) runOne(ctx context.Context, c *Caller, e *app.Entity, a *app.A
 	return after, err
 }
 
-// actionPerformed emits ACTION_PERFORMED for a oneRecord action: the record
+// actionEvent emits ACTION_PERFORMED for a oneRecord action: the record
 // as the action left it (as it was, when the action deleted it), and as it
 // was before (app-model.md §4).
-func (s *Service) actionPerformed(ctx context.Context, c *Caller, call *ActionCall) error {
+func (s *Service) actionEvent(ctx context.Context, c *Caller, call *ActionCall) error {
 	if !s.Listening(call.Entity) {
 		return nil
 	}
@@ -358,9 +358,10 @@ func (s *Service) actionPerformed(ctx context.Context, c *Caller, call *ActionCa
 	return nil
 }
 
-// runScript runs the action's script; manyRecords and global actions emit
-// ACTION_PERFORMED here (oneRecord ones in actionPerformed). custom:
-// answer {} when the script returned nothing.
+// runScript runs the action's script and writes the history entry of a
+// oneRecord action (actionPerformed); manyRecords and global actions emit
+// ACTION_PERFORMED here (oneRecord ones in actionEvent). custom: answer {}
+// when the script returned nothing.
 func (s *Service) runScript(ctx context.Context, c *Caller, call *ActionCall, custom bool) (json.RawMessage, error) {
 	if call.Action.Script == "" {
 		return nil, apperr.New(apperr.BadRequest, "Action %q of %s has no script", call.Action.Name, call.Entity.FullName)
@@ -370,6 +371,9 @@ func (s *Service) runScript(ctx context.Context, c *Caller, call *ActionCall, cu
 	}
 	resp, err := s.js.run.Action(ctx, c, call)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.actionPerformed(ctx, c, call); err != nil {
 		return nil, err
 	}
 	if call.ID == "" {

@@ -7,6 +7,7 @@ import (
 
 	"runway/app"
 	"runway/apperr"
+	"runway/history"
 	"runway/query"
 	"runway/record"
 	"runway/store"
@@ -186,8 +187,10 @@ func (s *Service) DeleteBatch(ctx context.Context, c *Caller, e *app.Entity, st 
 	var done []Outcome
 	var deleted []string
 	var docs [][]byte
+	now := s.nowMillis()
 	err := s.store.Write(ctx, func(tx store.Tx) error {
 		done, deleted, docs = done[:0], deleted[:0], docs[:0]
+		var changes []*history.Change
 		var rows []store.Row
 		var err error
 		if st.IDs != nil {
@@ -237,6 +240,7 @@ func (s *Service) DeleteBatch(ctx context.Context, c *Caller, e *app.Entity, st 
 			}
 			done = append(done, Outcome{id, Result{Status: "ok", Response: doc}})
 			deleted, docs = append(deleted, id), append(docs, row.Doc)
+			changes = append(changes, s.deleted(c, e, row, now))
 		}
 		// One statement for the batch: the rows were read in this
 		// transaction, so each one is there.
@@ -248,6 +252,11 @@ func (s *Service) DeleteBatch(ctx context.Context, c *Caller, e *app.Entity, st 
 		if err := deleteFileRefs(ctx, tx, e, deleted); err != nil {
 			return err
 		}
+		// One entry per deleted record, committed with the deletes and the
+		// checkpoint: a batch replayed after a crash writes them once.
+		if err := addHistory(ctx, tx, s.historyEntries(changes...)); err != nil {
+			return err
+		}
 		return checkpoint(tx, done)
 	})
 	if err != nil {
@@ -255,7 +264,7 @@ func (s *Service) DeleteBatch(ctx context.Context, c *Caller, e *app.Entity, st 
 	}
 	s.releaseDeleted(ctx, e, docs)
 	for i, id := range deleted {
-		s.afterDelete(ctx, c, e, id, docs[i])
+		s.afterDelete(ctx, c, e, id, docs[i], WriteOptions{})
 	}
 	return done, nil
 }

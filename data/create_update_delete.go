@@ -9,6 +9,7 @@ import (
 
 	"runway/app"
 	"runway/apperr"
+	"runway/history"
 	"runway/query"
 	"runway/record"
 	"runway/store"
@@ -87,6 +88,12 @@ func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[s
 		}
 		if err := w.setFileRefs(tx, id, nil, fileIDs(e.Fields, v)); err != nil {
 			return err
+		}
+		if ch := s.historyChange(c, e, history.Created, pathCreate); ch != nil && o.history() {
+			ch.Time, ch.RecordID, ch.Label, ch.Doc, ch.New = w.now, id, label, row.Doc, v
+			if err := addHistory(ctx, tx, s.historyEntries(ch)); err != nil {
+				return err
+			}
 		}
 		return w.savePassword(tx, id)
 	})
@@ -225,11 +232,19 @@ func (s *Service) updateOnce(ctx context.Context, g *perms, id string, in map[st
 	}
 	row := &store.Row{ID: id, Version: version, Label: label, Doc: record.Encode(e, id, version, label, v, nil),
 		Created: cur.Created, Modified: w.now}
+	var entries []store.HistoryEntry
+	if ch := s.historyChange(c, e, history.Changed, pathUpdate); ch != nil && o.history() {
+		ch.Time, ch.RecordID, ch.Label, ch.Version, ch.Old, ch.New = w.now, id, label, version, old, v
+		entries = s.historyEntries(ch)
+	}
 	err = s.store.Write(ctx, func(tx store.Tx) error {
 		if err := tx.Update(ctx, e, row, cur.Version); err != nil {
 			return w.writeErr(err, v)
 		}
 		if err := w.setFileRefs(tx, id, oldFiles, fileIDs(e.Fields, v)); err != nil {
+			return err
+		}
+		if err := addHistory(ctx, tx, entries); err != nil {
 			return err
 		}
 		w.noteRanks(v)
@@ -306,13 +321,16 @@ func (s *Service) Delete(ctx context.Context, c *Caller, e *app.Entity, id strin
 		if err := deleteFileRefs(ctx, tx, e, []string{id}); err != nil {
 			return err
 		}
+		if err := addHistory(ctx, tx, s.historyEntries(s.deleted(c, e, row, s.nowMillis()))); err != nil {
+			return err
+		}
 		return forgetUser(ctx, tx, e, id)
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.releaseDeleted(ctx, e, [][]byte{doc})
-	s.deleted(ctx, c, e, id, doc, o)
+	s.afterDelete(ctx, c, e, id, doc, o)
 	return g.output(ctx, doc)
 }
 
@@ -403,8 +421,10 @@ func (s *Service) deleteIDs(ctx context.Context, g *perms, ids []string) (map[st
 	}
 	var deleted []string
 	var docs [][]byte
+	now := s.nowMillis()
 	err := s.store.Write(ctx, func(tx store.Tx) error {
 		deleted, docs = deleted[:0], docs[:0]
+		var changes []*history.Change
 		rows, err := tx.GetMany(ctx, e, valid)
 		if err != nil {
 			return err
@@ -439,15 +459,19 @@ func (s *Service) deleteIDs(ctx context.Context, g *perms, ids []string) (map[st
 			}
 			results[id] = Result{Status: "ok", Response: doc}
 			deleted, docs = append(deleted, id), append(docs, row.Doc)
+			changes = append(changes, s.deleted(g.c, e, row, now))
 		}
-		return deleteFileRefs(ctx, tx, e, deleted)
+		if err := deleteFileRefs(ctx, tx, e, deleted); err != nil {
+			return err
+		}
+		return addHistory(ctx, tx, s.historyEntries(changes...))
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.releaseDeleted(ctx, e, docs)
 	for i, id := range deleted {
-		s.afterDelete(ctx, g.c, e, id, docs[i])
+		s.afterDelete(ctx, g.c, e, id, docs[i], WriteOptions{})
 	}
 	return results, nil
 }

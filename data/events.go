@@ -109,12 +109,7 @@ func (s *Service) written(ctx context.Context, c *Caller, e *app.Entity, ev *Eve
 
 // afterDelete is written for a deleted record as it was stored (doc):
 // record and oldRecord are both the deleted record (app-model.md §5).
-func (s *Service) afterDelete(ctx context.Context, c *Caller, e *app.Entity, id string, doc []byte) {
-	s.deleted(ctx, c, e, id, doc, WriteOptions{})
-}
-
-// deleted is afterDelete for a delete with options.
-func (s *Service) deleted(ctx context.Context, c *Caller, e *app.Entity, id string, doc []byte, o WriteOptions) {
+func (s *Service) afterDelete(ctx context.Context, c *Caller, e *app.Entity, id string, doc []byte, o WriteOptions) {
 	ev := &Event{Type: RecordDeleted, ID: id}
 	if o.events() && s.Listening(e) {
 		_, version, label, v, err := record.Decode(doc)

@@ -16,6 +16,7 @@ import (
 	"runway/apperr"
 	"runway/clock"
 	"runway/files"
+	"runway/history"
 	"runway/store"
 )
 
@@ -99,6 +100,9 @@ type Options struct {
 	// Events receives the data events of committed writes and actions
 	// (listeners, package script; nil: no event is built).
 	Events Events
+	// History records the changes of records of entities with history,
+	// in their write transactions (nil: no history is kept).
+	History *history.Service
 	// Files stores the contents of file fields (nil: a file value is
 	// invalid, as no file exists).
 	Files *files.Service

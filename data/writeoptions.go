@@ -40,7 +40,8 @@ type WriteOptions struct {
 	NoLock bool
 	// Lite stores the record as given (mode: "lite"): all of the above and
 	// no script at all — no default, calculation, validation or label
-	// script (the label comes from the label field, or is the id). Types
+	// script (the label comes from the label field, or is the id) — and no
+	// history entry. Types
 	// are still converted and checked, system values (ids, versions,
 	// dates, autoIncrement) filled, and a sent version still guards the
 	// update. Like NoFieldAccess it needs a caller that bypasses group
@@ -63,7 +64,8 @@ func (o WriteOptions) defaults() bool    { return !o.NoDefaults && !o.Lite }
 func (o WriteOptions) calculations() bool {
 	return !o.NoCalculations && !o.Lite
 }
-func (o WriteOptions) lock() bool { return !o.NoLock && !o.Lite }
+func (o WriteOptions) lock() bool    { return !o.NoLock && !o.Lite }
+func (o WriteOptions) history() bool { return !o.Lite }
 
 // writePerms is the caller's access for a write with options o: the usual
 // one, or — when the fields' readAccess/writeAccess are switched off —

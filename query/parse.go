@@ -60,9 +60,13 @@ func badParam(param, msg string) error {
 	return apperr.New(apperr.BadRequest, "Invalid parameter %s: %s", param, msg)
 }
 
-func parseSize(s string) (int, error) {
+func parseSize(s string) (int, error) { return parseSizeOr(s, DefaultSize) }
+
+// parseSizeOr reads a _size: a positive integer up to MaxSize, def when
+// empty.
+func parseSizeOr(s string, def int) (int, error) {
 	if s == "" {
-		return DefaultSize, nil
+		return def, nil
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n <= 0 {

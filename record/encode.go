@@ -74,6 +74,20 @@ func writeValue(b *bytes.Buffer, f *app.Field, val any, only FieldSet) {
 	writeJSON(b, val)
 }
 
+// AppendValue appends the native JSON of one value of f (null for nil),
+// as Encode writes it (projected to only: nil is all), so two values of a
+// field compare by their bytes.
+func AppendValue(b *bytes.Buffer, f *app.Field, val any, only FieldSet) {
+	if val == nil {
+		b.WriteString("null")
+		return
+	}
+	writeValue(b, f, val, only)
+}
+
+// AppendString appends s as a JSON string.
+func AppendString(b *bytes.Buffer, s string) { writeString(b, s) }
+
 func writeNestedItem(b *bytes.Buffer, f *app.Field, item any, only FieldSet) {
 	m, ok := item.(Values)
 	if !ok {

@@ -151,6 +151,48 @@ func (p *PlainText) writeOne(b *bytes.Buffer, f *app.Field, val any, only FieldS
 	}
 }
 
+// Text is one value of f as a single readable string (history's "text"):
+// its plainText, the elements of a multi-valued field joined with ", ",
+// a nested group as "Label: text" of its inner fields with a value, ""
+// for no value.
+func (p *PlainText) Text(f *app.Field, val any) string {
+	if list, ok := val.([]any); ok {
+		parts := make([]string, 0, len(list))
+		for _, item := range list {
+			if s := p.Text(f, item); s != "" {
+				parts = append(parts, s)
+			}
+		}
+		sep := ", "
+		if f.Type == types.Nested {
+			sep = "; "
+		}
+		return strings.Join(parts, sep)
+	}
+	switch x := val.(type) {
+	case nil:
+		return ""
+	case Values:
+		if f.Type != types.Nested {
+			break
+		}
+		var parts []string
+		for _, inner := range f.Nested {
+			if inner.Transient {
+				continue
+			}
+			if s := p.Text(inner, x[inner.Name]); s != "" {
+				parts = append(parts, inner.Label+": "+s)
+			}
+		}
+		return strings.Join(parts, ", ")
+	}
+	if f.Type == types.File {
+		return FileText(val)
+	}
+	return types.Format(f.Type, f.Rules, p.Display(f), val, p.Loc)
+}
+
 // FileText is the plainText of a file value (app-model.md §8 Q17): its name,
 // followed by its human size when the value knows it ("logo.png (41.5kB)").
 // A file whose name is not known yet shows its id.

@@ -27,11 +27,13 @@ import (
 
 	"runway/api"
 	"runway/app"
+	"runway/applog"
 	"runway/auth"
 	"runway/blob"
 	"runway/clock"
 	"runway/data"
 	"runway/files"
+	"runway/history"
 	"runway/jobs"
 	"runway/metrics"
 	"runway/script"
@@ -66,7 +68,9 @@ type Config struct {
 	// clock, the environment, whether other processes share the store,
 	// the services' calls to each other, and their observers (metrics)
 	// and the API's readiness.
+	History history.Options
 	Data    data.Options
+	AppLog  applog.Options
 	Auth    auth.Options
 	Jobs    jobs.Config
 	Scripts script.Options
@@ -94,7 +98,9 @@ type Files struct {
 type Runtime struct {
 	App     *app.App
 	Store   store.Store
+	History *history.Service
 	Data    *data.Service
+	AppLog  *applog.Service
 	Jobs    *jobs.Service
 	Scripts *script.Engine
 	Auth    *auth.Service
@@ -115,6 +121,7 @@ type Runtime struct {
 // Timings of the background work.
 const (
 	sweepEvery      = 10 * time.Minute // expired sessions are deleted
+	pruneEvery      = time.Hour        // history and app logs past their retention are deleted
 	shutdownTimeout = 20 * time.Second // running jobs have to reach their checkpoint
 )
 
@@ -147,7 +154,7 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 		err = r.openFiles(ctx, cfg)
 	}
 	if err == nil {
-		err = r.build(cfg)
+		err = r.build(ctx, cfg)
 	}
 	if err != nil {
 		r.closeStore()
@@ -174,17 +181,22 @@ func (r *Runtime) openFiles(ctx context.Context, cfg Config) error {
 
 // build builds the services on r.Store, each after those it uses. They
 // all report to the metrics, and use the store through its timing wrapper.
-func (r *Runtime) build(cfg Config) error {
+func (r *Runtime) build(ctx context.Context, cfg Config) error {
 	r.Metrics = metrics.New()
 	r.Metrics.Watch(r.Store)
 	st := r.Metrics.Store(r.Store)
 
 	up := upcalls{r}
+	var err error
+	if r.History, err = history.New(ctx, cfg.App, st, cfg.Clock, cfg.History); err != nil {
+		return err
+	}
 	dc := cfg.Data
-	dc.Clock, dc.ShowMailSecrets = cfg.Clock, cfg.Env == "dev"
+	dc.Clock, dc.ShowMailSecrets, dc.History = cfg.Clock, cfg.Env == "dev", r.History
 	dc.Files = r.Files
 	dc.Scripts, dc.Events, dc.OnUserWrite = up, up, up.userWritten
 	r.Data = data.New(cfg.App, st, cfg.Log, dc)
+	r.AppLog = applog.New(st, cfg.Clock, cfg.Log, cfg.AppLog)
 
 	jc := cfg.Jobs
 	jc.Listeners, jc.Observer = up, r.Metrics
@@ -192,34 +204,80 @@ func (r *Runtime) build(cfg Config) error {
 
 	sc := cfg.Scripts
 	sc.Clock, sc.Env, sc.SecretKey, sc.Observer, sc.Storage = cfg.Clock, cfg.Env, cfg.SecretKey, r.Metrics, st
-	var err error
+	sc.AppLog = r.AppLog
 	if r.Scripts, err = script.New(cfg.App, r.Data, r.Jobs, cfg.Log, sc); err != nil {
 		return fmt.Errorf("scripts: %w", err)
 	}
 
 	ac := cfg.Auth
 	_, shared := r.Store.(*postgres.Store) // other processes may share a PostgreSQL database
-	ac.Clock, ac.Shared, ac.Observer = cfg.Clock, shared, r.Metrics
+	ac.Clock, ac.Shared, ac.Observer, ac.AppLog = cfg.Clock, shared, r.Metrics, r.AppLog
 	r.Auth = auth.New(r.Data, cfg.Log, ac)
 
 	hc := cfg.API
 	hc.Env, hc.Observer, hc.Ready = cfg.Env, r.Metrics, r.ready
-	r.API = api.New(hc, r.Data, r.Auth, r.Jobs, cfg.Log)
+	r.API = api.New(hc, r.Data, r.Auth, r.Jobs, r.AppLog, cfg.Log)
 	return nil
 }
 
-// Start runs the background work: the job workers, the time listeners, the
-// sweep of expired sessions and the file sweeper. The offline commands do
-// not call it.
+// Start runs the background work: the app log's writer, the job workers,
+// the time listeners, the sweep of expired sessions, the file sweeper and
+// the pruning of history and app logs. The offline commands do not call
+// it.
 func (r *Runtime) Start() {
 	ctx, stop := context.WithCancel(context.Background())
 	r.stop = stop
+	r.AppLog.Start()
 	r.Jobs.Start()
 	r.Scripts.Start()
 	r.bg.Go(func() { r.Auth.Sweep(ctx, sweepEvery) })
 	if r.Files != nil {
 		r.bg.Go(func() { r.Files.Run(ctx) })
 	}
+	r.bg.Go(func() { r.pruneLoop(ctx, pruneEvery) })
+}
+
+// pruneLoop prunes at once, then every interval until ctx ends.
+func (r *Runtime) pruneLoop(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := r.Prune(ctx); err != nil && ctx.Err() == nil {
+			r.log.Error("prune history and app logs", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// prunePause is the pause between two pruning batches, leaving the
+// database to the requests.
+const prunePause = 10 * time.Millisecond
+
+// Prune deletes the history entries and the app logs past their
+// retention, one short batch (transaction) at a time, and returns when
+// nothing is left (or ctx ends).
+func (r *Runtime) Prune(ctx context.Context) error {
+	for _, step := range []func(context.Context) (int64, error){r.History.PruneStep, r.AppLog.PruneStep} {
+		for {
+			n, err := step(ctx)
+			if err != nil || n == 0 {
+				if err != nil {
+					return err
+				}
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(prunePause):
+			}
+		}
+	}
+	return nil
 }
 
 // Close stops the background work — running jobs finish their batch and
@@ -237,6 +295,7 @@ func (r *Runtime) Close() error {
 	}
 	r.bg.Wait()
 	r.Auth.Wait()
+	r.AppLog.Close()
 	return r.closeStore()
 }
 

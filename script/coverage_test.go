@@ -48,7 +48,7 @@ func readDocumented(t *testing.T) []documented {
 
 // coverageApp has what the factories of the object types need.
 var coverageApp = fstest.MapFS{
-	"model/entities/items.json": {Data: []byte(`{"name": "items", "fields": [
+	"model/entities/items.json": {Data: []byte(`{"name": "items", "history": true, "fields": [
 		{"name": "name", "type": "text"}, {"name": "tags", "type": "text", "multiplicity": "many"},
 		{"name": "total", "type": "integer"}],
 		"actions": [{"name": "probe", "type": "oneRecord", "script": "js/probe"}]}`)},

@@ -34,6 +34,7 @@ import (
 	"github.com/dop251/goja"
 
 	"runway/app"
+	"runway/applog"
 	"runway/clock"
 	"runway/data"
 	"runway/jobs"
@@ -88,6 +89,9 @@ type Options struct {
 	// Callbacks keep sys.events' registered callbacks (nil: in memory,
 	// NewMemoryCallbacks).
 	Callbacks Callbacks
+	// AppLog receives sys.logs lines (besides the server log; nil: only
+	// the server log).
+	AppLog *applog.Service
 	// Observer hears of executions and of listeners that fail (metrics;
 	// nil: nobody).
 	Observer Observer

@@ -388,8 +388,9 @@ func (rt *runtime) recordMethods() {
 			}
 			return c.This
 		},
-		"action": func(c goja.FunctionCall) goja.Value { return rt.recordAction(rec(c), c) },
-		"lock":   func(c goja.FunctionCall) goja.Value { return rt.recordLock(rec(c), c) },
+		"action":    func(c goja.FunctionCall) goja.Value { return rt.recordAction(rec(c), c) },
+		"auditLogs": func(c goja.FunctionCall) goja.Value { return rt.recordAuditLogs(rec(c)) },
+		"lock":      func(c goja.FunctionCall) goja.Value { return rt.recordLock(rec(c), c) },
 		"unlock": func(c goja.FunctionCall) goja.Value {
 			r := rec(c)
 			if r.e == nil || r.id == "" {

@@ -8,6 +8,7 @@ import (
 	"github.com/dop251/goja"
 
 	"runway/apperr"
+	"runway/store"
 )
 
 // maxCallStack bounds JavaScript recursion (a runaway recursion is a
@@ -49,15 +50,15 @@ func (e *Engine) newRuntime() *runtime {
 	_ = vm.Set("svc", rt.svcRoot())
 	_ = vm.Set("pkg", rt.pkgRoot())
 	logFn := rt.fnValue(func(c goja.FunctionCall) goja.Value {
-		rt.logAt("INFO", c.Arguments)
+		rt.logAt(store.LogInfo, c.Arguments)
 		return goja.Undefined()
 	})
 	_ = vm.Set("log", logFn)
 	console := vm.NewObject()
 	_ = console.Set("log", logFn)
 	_ = console.Set("info", logFn)
-	_ = console.Set("warn", rt.fnValue(func(c goja.FunctionCall) goja.Value { rt.logAt("WARN", c.Arguments); return goja.Undefined() }))
-	_ = console.Set("error", rt.fnValue(func(c goja.FunctionCall) goja.Value { rt.logAt("ERROR", c.Arguments); return goja.Undefined() }))
+	_ = console.Set("warn", rt.fnValue(func(c goja.FunctionCall) goja.Value { rt.logAt(store.LogWarn, c.Arguments); return goja.Undefined() }))
+	_ = console.Set("error", rt.fnValue(func(c goja.FunctionCall) goja.Value { rt.logAt(store.LogError, c.Arguments); return goja.Undefined() }))
 	_ = vm.Set("console", console)
 	rt.installUnsupported(vm.GlobalObject())
 	return rt

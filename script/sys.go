@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/dop251/goja"
+
+	"runway/store"
 )
 
 // sys builds the global sys object (app-model.md §7).
@@ -43,14 +45,14 @@ func (rt *runtime) sys(boot *goja.Object) *goja.Object {
 }
 
 func (rt *runtime) sysLogs() *goja.Object {
-	level := func(l string) func(goja.FunctionCall) goja.Value {
+	level := func(l store.LogLevel) func(goja.FunctionCall) goja.Value {
 		return func(c goja.FunctionCall) goja.Value {
 			rt.logAt(l, c.Arguments)
 			return goja.Undefined()
 		}
 	}
 	return rt.obj(map[string]func(goja.FunctionCall) goja.Value{
-		"debug": level("DEBUG"), "info": level("INFO"), "warn": level("WARN"), "error": level("ERROR"),
+		"debug": level(store.LogDebug), "info": level(store.LogInfo), "warn": level(store.LogWarn), "error": level(store.LogError),
 	})
 }
 

@@ -1,6 +1,7 @@
 package script
 
 import (
+	"context"
 	"encoding/json"
 	"net/url"
 	"strings"
@@ -9,10 +10,12 @@ import (
 
 	"runway/app"
 	"runway/apperr"
+	"runway/applog"
 	"runway/data"
 	"runway/jobs"
 	"runway/query"
 	"runway/record"
+	"runway/store"
 )
 
 // caller is who sys.data calls act as: the execution's current user,
@@ -324,9 +327,9 @@ func (rt *runtime) libValue(n *libNode) goja.Value {
 }
 
 // logAt writes a script log line (sys.logs, log(), console) to the server
-// log with the script's location and user (the app log comes with its
-// issue).
-func (rt *runtime) logAt(level string, args []goja.Value) {
+// log and the app log, with the script's location and user. Debug lines
+// are kept in the dev environment only (app-model.md §7).
+func (rt *runtime) logAt(level store.LogLevel, args []goja.Value) {
 	var msg strings.Builder
 	var stack string
 	for i, a := range args {
@@ -339,33 +342,40 @@ func (rt *runtime) logAt(level string, args []goja.Value) {
 		if i > 0 {
 			msg.WriteByte(' ')
 		}
-		if isNothing(a) {
-			msg.WriteString(a.String())
-			continue
-		}
 		msg.WriteString(a.String())
 	}
-	attrs := []any{"script", "", "user", ""}
-	if x := rt.x; x != nil {
-		attrs[1] = x.source
-		if x.caller != nil {
-			attrs[3] = x.caller.Email
-		}
+	if level == store.LogDebug && rt.e.opts.Env != "dev" {
+		return
 	}
+	var source string
+	var caller *data.Caller
+	ctx := context.Background()
+	if x := rt.x; x != nil {
+		source, caller, ctx = x.source, x.caller, x.ctx
+	}
+	user := ""
+	if caller != nil {
+		user = caller.Email
+	}
+	attrs := []any{"script", source, "user", user}
+	info := map[string]any{"script": source}
 	if stack != "" {
 		attrs = append(attrs, "stack", stack)
+		info["stack"] = stack
 	}
 	l := rt.e.log
 	switch level {
-	case "DEBUG":
-		if rt.e.opts.Env == "dev" {
-			l.Debug(msg.String(), attrs...)
-		}
-	case "WARN":
+	case store.LogDebug:
+		l.Debug(msg.String(), attrs...)
+	case store.LogWarn:
 		l.Warn(msg.String(), attrs...)
-	case "ERROR":
+	case store.LogError:
 		l.Error(msg.String(), attrs...)
 	default:
 		l.Info(msg.String(), attrs...)
+	}
+	if al := rt.e.opts.AppLog; al != nil {
+		al.Write(context.WithoutCancel(ctx), caller, applog.Entry{SubType: store.AppLogScript, Level: level,
+			Message: msg.String(), AdditionalInfo: info})
 	}
 }

@@ -41,7 +41,6 @@ type unsupportedAPI struct {
 // Reasons shared by several entries.
 const (
 	reasonFiles    = "CSV import comes with issue 14"
-	reasonHistory  = "record history is being built (issue 12)"
 	reasonEndpoint = "legacy endpoints were replaced by services and packages (svc.<name>, pkg.<name>)"
 	reasonNoUI     = "Runway serves no platform UI"
 )
@@ -62,9 +61,6 @@ var unsupportedAPIs = []unsupportedAPI{
 	{path: "sys.data.importRecords", reason: reasonFiles, later: true},
 	{path: "sys.data.replaceRefs", reason: "not built yet", later: true},
 	{path: "sys.data.Query.globalSearch", reason: "not built yet: use indexedFilter with a text index", later: true},
-	{path: "sys.data.Record.auditLogs", reason: reasonHistory, later: true},
-	{path: "sys.data.RecordAuditLogs", reason: reasonHistory, later: true},
-	{path: "sys.data.RecordAuditLog", reason: reasonHistory, later: true},
 	{path: "sys.jobs.executeInJob", reason: "not built yet", later: true},
 	{path: "sys.jobs.setLowPriority", reason: "not built yet", later: true},
 	{path: "sys.jobs.removeLowPriority", reason: "not built yet", later: true},

@@ -94,6 +94,8 @@ type Tx interface {
 	// FileTx: records' references to files change with the records
 	// (files.go).
 	FileTx
+	// HistoryTx: a record's history is written with its change (history.go).
+	HistoryTx
 }
 
 // Session is a login session; only the token's hash is stored.
@@ -161,8 +163,24 @@ type Store interface {
 	KeyValues
 	// Files: file metadata and share links (files.go).
 	Files
+	// History: the history of records (history.go).
+	History
+	// AppLogs: the app log (applog.go).
+	AppLogs
 	// Locks: record locks (locks.go).
 	Locks
 
 	Close() error
+}
+
+// NextPage cuts rows read with a limit of size+1 (one more than a page)
+// to the page, and returns the offset of the next page: the id of the
+// page's last row when more rows follow, else nil.
+func NextPage[T any](rows []T, size int, id func(*T) string) ([]T, *string) {
+	if len(rows) <= size {
+		return rows, nil
+	}
+	rows = rows[:size]
+	last := id(&rows[size-1])
+	return rows, &last
 }

@@ -26,12 +26,14 @@ import (
 
 	"runway/api"
 	"runway/app"
+	"runway/applog"
 	"runway/auth"
 	"runway/blob"
 	"runway/blob/blobtest"
 	"runway/clock"
 	"runway/data"
 	"runway/files"
+	"runway/history"
 	"runway/jobs"
 	"runway/metrics"
 	"runway/runtime"
@@ -110,12 +112,16 @@ type Options struct {
 	// in a temporary directory, or, in the PostgreSQL half, in a fake S3
 	// served by the test process (blobtest).
 	Files files.Options
+	// HistoryRetention and LogRetention: how long history entries and
+	// app logs are kept (0: the defaults, forever and 30 days).
+	HistoryRetention, LogRetention time.Duration
 }
 
 // runtimeConfig is the part of the runtime's configuration the options
 // tune; the environment is dev.
 func (o Options) runtimeConfig() runtime.Config {
 	return runtime.Config{Env: "dev", Clock: o.Clock, Jobs: o.Jobs, Data: data.Options{AggregateMaxItems: o.AggregateMaxItems},
+		History: history.Options{Retention: o.HistoryRetention}, AppLog: applog.Options{Retention: o.LogRetention},
 		Auth:    auth.Options{IdleTimeout: o.IdleTimeout, LoginRate: o.LoginRate, LoginBurst: o.LoginBurst},
 		Scripts: script.Options{SyncTimeout: o.ScriptTimeout, LookupEnv: o.lookupEnv()},
 		API: api.Config{MaxBodySize: o.MaxBodySize, RequireHTTPS: o.RequireHTTPS, TrustProxy: o.TrustProxy,

@@ -517,13 +517,15 @@ func TestServeFlagsAndEnvironment(t *testing.T) {
 		// a flag wins over its variable
 		env: func(l layout) []string { return []string{"RUNWAY_ENV=staging", "RUNWAY_DATA=" + l.db} },
 		args: func(l layout) []string {
-			return []string{"--data", l.data, "--addr", "127.0.0.1:0", "--env", "prod", "--app", kitchen}
+			return []string{"--data", l.data, "--addr", "127.0.0.1:0", "--env", "prod", "--app", kitchen,
+				"--log-retention", "7d", "--history-retention", "8760h"}
 		},
 		dbFile: func(l layout) string { return filepath.Join(l.data, "runway.db") },
 	}, {
 		name: "environment",
 		env: func(l layout) []string {
-			return []string{"RUNWAY_DATA=" + l.data, "RUNWAY_ADDR=127.0.0.1:0", "RUNWAY_ENV=prod", "RUNWAY_APP=" + kitchen}
+			return []string{"RUNWAY_DATA=" + l.data, "RUNWAY_ADDR=127.0.0.1:0", "RUNWAY_ENV=prod", "RUNWAY_APP=" + kitchen,
+				"RUNWAY_LOG_RETENTION=0", "RUNWAY_HISTORY_RETENTION=365d"}
 		},
 		dbFile: func(l layout) string { return filepath.Join(l.data, "runway.db") },
 	}, {
@@ -661,6 +663,7 @@ func TestServeStartErrors(t *testing.T) {
 		{"bad address", nil, []string{"--addr", "127.0.0.1:99999"}, []string{"invalid port"}},
 		{"stray argument", nil, []string{"extra"}, []string{`unexpected argument "extra"`}},
 		{"bad secret key", []string{"RUNWAY_SECRET_KEY=not-32-bytes"}, nil, []string{"RUNWAY_SECRET_KEY: secret: the key must be 32 bytes"}},
+		{"negative retention", nil, []string{"--history-retention", "-2d"}, []string{"--log-retention and --history-retention must be 0"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0"}, tc.args...)

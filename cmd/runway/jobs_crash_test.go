@@ -140,13 +140,66 @@ func count(j map[string]any, key string) int {
 	return int(f)
 }
 
+// deletionsOf reads the USER_RECORD_DELETED history entries of skills and
+// counts them by record.
+func deletionsOf(t *testing.T, s *server, tok string) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	offset := ""
+	for {
+		url := s.URL + "/data/skills/auditLogs?eventTypes=USER_RECORD_DELETED&_size=1000"
+		if offset != "" {
+			url += "&_offset=" + offset
+		}
+		code, b, err := rawCall("GET", url, tok, nil)
+		if err != nil || code != http.StatusOK {
+			t.Fatalf("skills history: %d %s %v", code, b, err)
+		}
+		var p struct {
+			Offset *string `json:"offset"`
+			Items  []struct {
+				RecordID string `json:"recordId"`
+				User     string `json:"user"`
+			} `json:"items"`
+		}
+		if err := json.Unmarshal(b, &p); err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range p.Items {
+			if it.User != "admin@localhost" {
+				t.Fatalf("deletion by %q, want the job's user", it.User)
+			}
+			out[it.RecordID]++
+		}
+		if p.Offset == nil {
+			return out
+		}
+		offset = *p.Offset
+	}
+}
+
+// sameDeletions checks that the history has one deletion entry for each
+// of the records, and none for others.
+func sameDeletions(t *testing.T, got map[string]int, records map[string]string) {
+	t.Helper()
+	for id, n := range got {
+		if n != 1 || records[id] == "" {
+			t.Fatalf("record %s: %d deletion entries (one of the deleted: %v)", id, n, records[id] != "")
+		}
+	}
+	if len(got) != len(records) {
+		t.Fatalf("%d deletion entries for %d deleted records", len(got), len(records))
+	}
+}
+
 // TestJobSurvivesCrash: the server is killed (SIGKILL) while an async
 // delete of 10,000 records runs; started again on the same data dir, it
 // takes the job over once its heartbeat is stale and continues from the
 // checkpoint: the job ends FINISHED having deleted exactly the matched
-// records, each once, and no other record changed. Then a graceful
-// shutdown (SIGTERM) in the middle of a job: the job continues at once on
-// the next start.
+// records, each once, with one history entry each (none missing, none
+// doubled: the entries commit with the batch and its checkpoint), and no
+// other record changed. Then a graceful shutdown (SIGTERM) in the middle
+// of a job: the job continues at once on the next start.
 func TestJobSurvivesCrash(t *testing.T) {
 	t.Parallel()
 	const n = 10000
@@ -161,6 +214,7 @@ func TestJobSurvivesCrash(t *testing.T) {
 	if len(before) != 500 {
 		t.Fatalf("%d soft skills", len(before))
 	}
+	technical := skillsOf(t, s, tok, "technical")
 
 	code, ref := s.call("DELETE", "/data/skills?category=technical&_async=true", tok, nil)
 	id, _ := ref["jobId"].(string)
@@ -182,6 +236,7 @@ func TestJobSurvivesCrash(t *testing.T) {
 	if left := skillsOf(t, s, tok, "technical"); len(left) != 0 {
 		t.Fatalf("%d matched records left", len(left))
 	}
+	sameDeletions(t, deletionsOf(t, s, tok), technical)
 	after := skillsOf(t, s, tok, "soft")
 	if len(after) != len(before) {
 		t.Fatalf("%d other records, want %d", len(after), len(before))
@@ -218,6 +273,10 @@ func TestJobSurvivesCrash(t *testing.T) {
 	if left := skillsOf(t, s, tok, "soft"); len(left) != 0 {
 		t.Fatalf("%d soft skills left", len(left))
 	}
+	for id, doc := range before {
+		technical[id] = doc
+	}
+	sameDeletions(t, deletionsOf(t, s, tok), technical)
 	if log := jobLog(t, s, tok, id); !strings.Contains(log, "Paused by a server shutdown after") {
 		t.Fatalf("job log:\n%s", log)
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"testing"
+	"time"
 
 	"runway/store/postgres"
 )
@@ -63,6 +64,29 @@ func TestTwoProcesses(t *testing.T) {
 	}
 	if code, _ := a.call("GET", "/data/skills?_size=1", tokB, nil); code != http.StatusUnauthorized {
 		t.Fatalf("a token logged out on B still works on A: %d", code)
+	}
+
+	// History and the app log are one for both processes: the record's
+	// history reads on B, a log written through A reads on B, and B's
+	// login (an APP/LOGIN entry its log writer commits within
+	// milliseconds) reads on A.
+	if code, h := b.call("GET", "/data/skills/"+recID+"/auditLogs", tokA, nil); code != http.StatusOK || h["total"] != 1.0 {
+		t.Fatalf("history of A's record on B: %d %v", code, h)
+	}
+	if code, body := a.call("POST", "/status/logs", tokA, map[string]any{"message": "written on A"}); code != http.StatusOK {
+		t.Fatalf("log on A: %d %v", code, body)
+	}
+	if code, logs := b.call("GET", "/status/logs?message=written+on+A", tokA, nil); code != http.StatusOK || logs["total"] != 1.0 {
+		t.Fatalf("A's log on B: %d %v", code, logs)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		code, logs := a.call("GET", "/status/logs?userEmail=admin%40localhost&level=INFO&message=logged+in", tokA, nil)
+		if code == http.StatusOK && logs["total"] == 2.0 { // A's login and B's
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("B's login on A: %d %v", code, logs)
+		}
 	}
 
 	// SIGKILL A in the middle of its job: B takes it over and finishes it.

@@ -13,14 +13,18 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"runway/aggregate"
 	"runway/api"
+	"runway/applog"
 	"runway/auth"
 	"runway/data"
 	"runway/files"
+	"runway/history"
 	"runway/jobs"
 	"runway/runtime"
 	"runway/script"
@@ -58,6 +62,8 @@ func serve(args []string) error {
 	jobScriptTimeout := fs.Duration("job-script-timeout", envDuration("RUNWAY_JOB_SCRIPT_TIMEOUT", 0), "time limit of a script execution in a background job; 0 = none [RUNWAY_JOB_SCRIPT_TIMEOUT]")
 	timerCatchUp := fs.Duration("timer-catch-up", envDuration("RUNWAY_TIMER_CATCH_UP", script.DefaultTimerCatchUp), "at start, time listeners run once for a tick missed within this window while no process ran; 0 = none [RUNWAY_TIMER_CATCH_UP]")
 	lockLease := fs.Duration("lock-lease", envDuration("RUNWAY_LOCK_LEASE", data.DefaultLockLease), "how long a record lock outlives a process that stopped renewing it (crashed) [RUNWAY_LOCK_LEASE]")
+	logRetention := retentionFlag(fs, "log-retention", "RUNWAY_LOG_RETENTION", applog.DefaultRetention, "how long app logs are kept, e.g. 30d or 12h; 0 = forever [RUNWAY_LOG_RETENTION]")
+	historyRetention := retentionFlag(fs, "history-retention", "RUNWAY_HISTORY_RETENTION", 0, "how long the history of records is kept, e.g. 365d; 0 = forever [RUNWAY_HISTORY_RETENTION]")
 	_ = fs.Parse(args)
 	if err := noArgs(fs); err != nil {
 		return err
@@ -67,6 +73,9 @@ func serve(args []string) error {
 	}
 	if *aggMax < 1 {
 		return fmt.Errorf("--aggregate-max-items must be 1 or more")
+	}
+	if *logRetention < 0 || *historyRetention < 0 {
+		return fmt.Errorf("--log-retention and --history-retention must be 0 (forever) or more")
 	}
 	if *shutdownDelay < 0 {
 		return fmt.Errorf("--shutdown-delay must be 0 or more")
@@ -118,7 +127,9 @@ func serve(args []string) error {
 		Scripts: script.Options{SyncTimeout: *scriptTimeout, BackgroundTimeout: *jobScriptTimeout, TimerCatchUp: *timerCatchUp},
 		API: api.Config{MaxBodySize: *maxBody, RequireHTTPS: *requireHTTPS, TrustProxy: *trustProxy,
 			NoOpenAPI: *noOpenAPI},
-		Files: runtime.Files{Blob: *blobStore, Options: files.Options{MaxSize: *maxFileSize}}})
+		Files:   runtime.Files{Blob: *blobStore, Options: files.Options{MaxSize: *maxFileSize}},
+		AppLog:  applog.Options{Retention: noneIsNegativeDuration(*logRetention)},
+		History: history.Options{Retention: *historyRetention}})
 	if err != nil {
 		return err
 	}
@@ -252,6 +263,47 @@ func noneIsNegative(n int) int {
 		return -1
 	}
 	return n
+}
+
+// retentionFlag defines a duration flag that also takes days ("30d"),
+// with an environment variable of the same syntax.
+func retentionFlag(fs *flag.FlagSet, name, envName string, def time.Duration, usage string) *time.Duration {
+	d := def
+	if v := os.Getenv(envName); v != "" {
+		if parsed, err := parseRetention(v); err == nil {
+			d = parsed
+		} else {
+			fmt.Fprintf(os.Stderr, "runway: %s=%q is not a duration; using %v\n", envName, v, def)
+		}
+	}
+	fs.Func(name, usage+fmt.Sprintf(" (default %s)", formatRetention(def)), func(s string) error {
+		parsed, err := parseRetention(s)
+		d = parsed
+		return err
+	})
+	return &d
+}
+
+// parseRetention reads "30d" (days) or a Go duration ("12h", "0").
+func parseRetention(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(strings.TrimSpace(s), "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not a number of days", s)
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
+}
+
+func formatRetention(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "0, forever"
+	case d%(24*time.Hour) == 0:
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	}
+	return d.String()
 }
 
 // noneIsNegativeRate maps --login-rate (0 = no limit) to auth.Options (0 =

@@ -12,7 +12,7 @@ import (
 // nothing after a database crash, and taking and releasing one then costs
 // no WAL flush (measured: about half the cost of a logged table).
 
-// locksMigration creates _locks (migration 6). Only this store has the
+// locksMigration creates _locks (migration 7). Only this store has the
 // table: SQLite's locks live in its one process's memory.
 var locksMigration = []string{
 	`CREATE UNLOGGED TABLE _locks (key text COLLATE "C" PRIMARY KEY, owner text NOT NULL, until bigint NOT NULL)`,

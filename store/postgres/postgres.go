@@ -131,8 +131,9 @@ var migrations = [][]string{
 	2: dialect.JobsDDL(),      // the job queue (sqlstore)
 	3: dialect.KeyValuesDDL(), // sys.storage and sys.cache (sqlstore)
 	4: dialect.FilesDDL(),     // files, their references, share links (sqlstore)
-	5: dialect.JobQueuesDDL(), // job queues (sqlstore)
-	6: locksMigration,         // record locks (locks.go)
+	5: dialect.HistoryDDL(),   // the history of records and the app log (sqlstore)
+	6: dialect.JobQueuesDDL(), // job queues (sqlstore)
+	7: locksMigration,         // record locks (locks.go)
 }
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -33,7 +33,8 @@ var migrations = [][]string{
 	3: dialect.JobsDDL(),      // the job queue (sqlstore)
 	4: dialect.KeyValuesDDL(), // sys.storage and sys.cache (sqlstore)
 	5: dialect.FilesDDL(),     // files, their references, share links (sqlstore)
-	6: dialect.JobQueuesDDL(), // job queues (sqlstore)
+	6: dialect.HistoryDDL(),   // the history of records and the app log (sqlstore)
+	7: dialect.JobQueuesDDL(), // job queues (sqlstore)
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -148,6 +149,9 @@ func (s *Store) sync(ctx context.Context, a *app.App) (syncStats, error) {
 
 	// Prepare the write-side statements now: a transaction holds the only
 	// write connection and cannot prepare cached statements itself.
+	if _, err := s.wstmt(ctx, sqlstore.AddHistoryQuery); err != nil {
+		return st, fmt.Errorf("sqlite: sync: prepare: %w", err)
+	}
 	for i, p := range plans {
 		for _, q := range append(writeQueries(p.Table), textQueries(p.Table, texts[i])...) {
 			if _, err := s.wstmt(ctx, q); err != nil {

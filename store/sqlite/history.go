@@ -1,0 +1,86 @@
+package sqlite
+
+import (
+	"context"
+
+	"runway/store"
+	"runway/store/sqlstore"
+)
+
+// The history of records and the app log: the statements are sqlstore's
+// (migration 4 creates their tables); writes go through the single writer,
+// entries in the transaction of their change.
+
+// AddHistory writes entries in the transaction of the changes they record.
+func (t *tx) AddHistory(ctx context.Context, entries ...store.HistoryEntry) error {
+	return dialect.AddHistory(ctx, t.w(), entries)
+}
+
+// HistoryEntries reads entries newest first, and their total.
+func (s *Store) HistoryEntries(ctx context.Context, f *store.HistoryFilter) (out []store.HistoryEntry, total int64, err error) {
+	err = s.read(ctx, func(ctx context.Context, db sqlstore.DB) error {
+		out, total, err = dialect.HistoryEntries(ctx, db, f)
+		return err
+	})
+	return out, total, err
+}
+
+// writeCount runs one statement of sqlstore in a write transaction of its
+// own and returns what it returns.
+func (s *Store) writeCount(ctx context.Context, stmt func(db sqlstore.DB) (int64, error)) (n int64, err error) {
+	err = s.Write(ctx, func(t store.Tx) error {
+		n, err = stmt(t.(*tx).w())
+		return err
+	})
+	return n, err
+}
+
+// PruneHistory deletes a batch of entries older than before.
+func (s *Store) PruneHistory(ctx context.Context, before int64, limit int) (int64, error) {
+	return s.writeCount(ctx, func(db sqlstore.DB) (int64, error) { return dialect.PruneHistory(ctx, db, before, limit) })
+}
+
+// DeletedRecords lists records of an entity deleted before a time.
+func (s *Store) DeletedRecords(ctx context.Context, entity string, before int64, limit int) (ids []string, err error) {
+	err = s.read(ctx, func(ctx context.Context, db sqlstore.DB) error {
+		ids, err = dialect.DeletedRecords(ctx, db, entity, before, limit)
+		return err
+	})
+	return ids, err
+}
+
+// DeleteRecordHistory deletes every entry of these records.
+func (s *Store) DeleteRecordHistory(ctx context.Context, entity string, ids []string) (int64, error) {
+	return s.writeCount(ctx, func(db sqlstore.DB) (int64, error) { return dialect.DeleteRecordHistory(ctx, db, entity, ids) })
+}
+
+// EntityVersions gives each entity the version of its definition.
+func (s *Store) EntityVersions(ctx context.Context, prints map[string]string) (v map[string]int64, err error) {
+	err = s.Write(ctx, func(t store.Tx) error {
+		v, err = dialect.EntityVersions(ctx, t.(*tx).w(), prints)
+		return err
+	})
+	return v, err
+}
+
+// AddAppLogs writes app logs in a transaction of their own.
+func (s *Store) AddAppLogs(ctx context.Context, logs ...store.AppLog) error {
+	if len(logs) == 0 {
+		return nil
+	}
+	return s.Write(ctx, func(t store.Tx) error { return dialect.AddAppLogs(ctx, t.(*tx).w(), logs) })
+}
+
+// AppLogs reads app logs newest first, and their total.
+func (s *Store) AppLogs(ctx context.Context, f *store.AppLogFilter) (out []store.AppLog, total int64, err error) {
+	err = s.read(ctx, func(ctx context.Context, db sqlstore.DB) error {
+		out, total, err = dialect.AppLogs(ctx, db, f)
+		return err
+	})
+	return out, total, err
+}
+
+// PruneAppLogs deletes a batch of logs older than before.
+func (s *Store) PruneAppLogs(ctx context.Context, before int64, limit int) (int64, error) {
+	return s.writeCount(ctx, func(db sqlstore.DB) (int64, error) { return dialect.PruneAppLogs(ctx, db, before, limit) })
+}
