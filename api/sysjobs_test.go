@@ -1,8 +1,13 @@
 package api_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
+
+	"runway/api/apitest"
+	"runway/app"
+	"runway/jobs"
 )
 
 // sys.jobs.find and sys.jobs.logs (issue 16 item 3): the jobs API's
@@ -52,5 +57,85 @@ func TestSysJobsFindAndLogs(t *testing.T) {
 		if r := runJS(s.For(t), s.Token, strings.ReplaceAll(code, "J1", deletes[0])); r.Code != want {
 			t.Errorf("%s: %d %s, want %d", code, r.Code, r.Body, want)
 		}
+	}
+}
+
+// sys.jobs.setLowPriority / removeLowPriority move a pending job between
+// lanes; a job's waiting() and duration() grow until it starts and ends.
+func TestSysJobsPriorityAndTimes(t *testing.T) {
+	t.Parallel()
+	s := authority(t, apitest.Options{Jobs: jobs.Config{Workers: -1, LowWorkers: -1}})
+	create(t, s, "notes", obj{"title": "p"})
+	id := asyncRef(t, s.As("DELETE", "/data/notes?title=p&_async=true", nil))
+	run := func(code string) string {
+		t.Helper()
+		return string(runJS(s.For(t), s.Token, strings.ReplaceAll(code, "J1", id)).Status(200).Body)
+	}
+	if got := run(`sys.jobs.setLowPriority('J1'); return sys.jobs.findById('J1').status();`); got != `"PENDING"` {
+		t.Errorf("setLowPriority: %s", got)
+	}
+	if j := s.As("GET", "/status/jobs/"+id, nil).Status(200).JSON(); j["lowPriority"] != true {
+		t.Errorf("after setLowPriority: %v", j["lowPriority"])
+	}
+	run(`sys.jobs.removeLowPriority('J1'); return null;`)
+	if j := s.As("GET", "/status/jobs/"+id, nil).Status(200).JSON(); j["lowPriority"] != false {
+		t.Errorf("after removeLowPriority: %v", j["lowPriority"])
+	}
+	if got := run(`var j = sys.jobs.findById('J1'); return [j.waiting() >= 0, j.duration()];`); got != `[true,0]` {
+		t.Errorf("a pending job waits and has not run: %s", got)
+	}
+	for code, want := range map[string]int{
+		`sys.jobs.setLowPriority('000000000000000000000000')`: 404,
+		`sys.jobs.removeLowPriority('nope')`:                  404,
+	} {
+		if r := runJS(s.For(t), s.Token, code); r.Code != want {
+			t.Errorf("%s: %d %s, want %d", code, r.Code, r.Body, want)
+		}
+	}
+}
+
+// Query.globalSearch matches words and "quoted phrases" in any text field,
+// nested ones included, case-insensitively; an entity must enable it.
+func TestQueryGlobalSearch(t *testing.T) {
+	t.Parallel()
+	s := authority(t)
+	create(t, s, "notes", obj{"title": "Lacinia ipsum"})
+	create(t, s, "notes", obj{"title": "other", "body": "sed ERAT volutpat"})
+	create(t, s, "notes", obj{"title": "third", "items": []obj{{"what": "a solar panel kit"}}})
+	create(t, s, "notes", obj{"title": "panel solar"})
+	run := func(code string) string {
+		t.Helper()
+		return string(runJS(s.For(t), s.Token, code).Status(200).Body)
+	}
+	titles := `var rs = sys.data.find(q.sortBy('title', 'asc')); var out = []; while (rs.hasNext()) { out.push(rs.next().field('title').val()); } return out;`
+	for search, want := range map[string]string{
+		`lacinia erat`:     `["Lacinia ipsum","other"]`,
+		`"solar panel"`:    `["third"]`,
+		`solar`:            `["panel solar","third"]`,
+		`  nothingmatches`: `[]`,
+	} {
+		if got := run(`var q = sys.data.createQuery('notes').globalSearch(` + strconv.Quote(search) + `); ` + titles); got != want {
+			t.Errorf("globalSearch(%q): %s, want %s", search, got, want)
+		}
+	}
+	for code, want := range map[string]int{
+		`sys.data.createQuery('notes').globalSearch('  ')`: 400,
+		`sys.data.createQuery('notes').globalSearch(5)`:    400,
+		`sys.data.createQuery('logs').globalSearch('x')`:   400,
+	} {
+		if r := runJS(s.For(t), s.Token, code); r.Code != want {
+			t.Errorf("%s: %d %s, want %d", code, r.Code, r.Body, want)
+		}
+	}
+}
+
+// Record.entityId is the entity's id: the definition's "id", or one derived
+// from its name.
+func TestRecordEntityID(t *testing.T) {
+	t.Parallel()
+	s := authority(t)
+	got := string(runJS(s.For(t), s.Token, `return sys.data.createRecord('notes').entityId();`).Status(200).Body)
+	if got != strconv.Quote(app.EntityID("notes")) {
+		t.Errorf("entityId: %s, want %q", got, app.EntityID("notes"))
 	}
 }

@@ -139,6 +139,12 @@ func (l *loader) parseEntity(file string, raw json.RawMessage, ns, base string, 
 	if e.Label == "" {
 		e.Label = e.Name
 	}
+	e.ID = strings.ToLower(o.str("id"))
+	if e.ID == "" {
+		e.ID = EntityID(e.FullName)
+	} else if !isHex24(e.ID) {
+		l.errf(file, "id", "entity id %q must be 24 hexadecimal characters", e.ID)
+	}
 	switch t := o.str("type"); t {
 	case "", "data", "enum":
 		e.Type = "data"

@@ -12,8 +12,14 @@ import (
 
 // GroupID is the id of a group without an explicit "id" (§8 Q12): the first
 // 24 hex characters of SHA-1("group:" + name).
-func GroupID(name string) string {
-	sum := sha1.Sum([]byte("group:" + name))
+func GroupID(name string) string { return derivedID("group:" + name) }
+
+// EntityID is the id of an entity without an explicit "id" (decisions.md):
+// derived from its full name the way GroupID is.
+func EntityID(fullName string) string { return derivedID("entity:" + fullName) }
+
+func derivedID(key string) string {
+	sum := sha1.Sum([]byte(key))
 	return hex.EncodeToString(sum[:])[:24]
 }
 

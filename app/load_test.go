@@ -197,6 +197,9 @@ func TestKitchen(t *testing.T) {
 		t.Errorf("EntityNames = %v, want %v", a.EntityNames, want)
 	}
 	th := a.Entity("things")
+	if th.ID != "0123456789abcdef01234567" {
+		t.Errorf("things id %q: the definition's, lower case", th.ID)
+	}
 	for _, typ := range kitchenTypes {
 		f := th.Field(typ)
 		if f == nil {
@@ -273,6 +276,9 @@ func TestKitchen(t *testing.T) {
 	}
 	if p.HistoryEnabled() {
 		t.Error("people history must be off")
+	}
+	if p.ID != EntityID("people") || len(p.ID) != 24 || p.ID == GroupID("people") {
+		t.Errorf("people id %q: derived from its name, apart from group ids", p.ID)
 	}
 	if g := a.Groups["everyone"]; g == nil || g.ID != "12c017fdda9dbd47af2f4d3a" || g.ID != GroupID("everyone") {
 		t.Errorf("group everyone = %+v", g)
@@ -547,6 +553,7 @@ func TestBrokenApps(t *testing.T) {
 			"model/entities/a.json|lookupFields[0]",
 			"model/entities/a.json|lookupFields[1]",
 			"model/entities/a.json|indexes[0].fields[1]",
+			"model/entities/b.json|id",
 			"security/groups/bad.json|id",
 		},
 		"broken-scripts": {

@@ -69,6 +69,7 @@ func (a *App) Entity(fullName string) *Entity { return a.Entities[fullName] }
 
 // Entity is one entity definition (app-model.md §1.3).
 type Entity struct {
+	ID          string // "id" of the definition, or EntityID(FullName)
 	Name        string
 	FullName    string
 	Label       string

@@ -69,7 +69,7 @@ type cut struct {
 }
 
 func newPlan(e *app.Entity, version int64) *plan {
-	p := &plan{e: e, audit: e.Audit, id: EntityID(e), version: version}
+	p := &plan{e: e, audit: e.Audit, id: e.ID, version: version}
 	for i, c := range []app.AuditContext{e.Audit.User, e.Audit.Script} {
 		m := map[string][]cut{}
 		for _, path := range c.IgnoreFields {

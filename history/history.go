@@ -68,13 +68,6 @@ func New(ctx context.Context, a *app.App, st store.Store, c clock.Clock, opts Op
 // Tracks reports whether e keeps history.
 func (s *Service) Tracks(e *app.Entity) bool { return s != nil && s.plans[e] != nil }
 
-// EntityID is the id of an entity in history entries: derived from its
-// full name, so it is the same in every process and across restarts.
-func EntityID(e *app.Entity) string {
-	sum := sha1.Sum([]byte("entity:" + e.FullName))
-	return hex.EncodeToString(sum[:12])
-}
-
 // fingerprint sums what an entity's records look like — its fields,
 // actions and label — so that a changed definition gets a new version.
 func fingerprint(e *app.Entity) string {

@@ -140,7 +140,7 @@ func (r *renderer) entry(h *store.HistoryEntry) (json.RawMessage, error) {
 	}
 	b.WriteString(`{"id":`)
 	record.AppendString(b, h.ID)
-	str("entityId", EntityID(r.e))
+	str("entityId", r.e.ID)
 	str("entityName", h.Entity)
 	b.WriteString(`,"entityVersion":` + strconv.FormatInt(h.EntityVersion, 10))
 	str("recordId", h.RecordID)

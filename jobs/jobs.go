@@ -557,3 +557,52 @@ func (s *Service) create(ctx context.Context, j *store.Job, queue, first string)
 	s.wakeLane(j.LowPriority)
 	return nil
 }
+
+// SetLowPriority moves a job c may see to the low-priority lane or back
+// (sys.jobs setLowPriority / removeLowPriority). A job that has ended keeps
+// its flag: there is nothing left to schedule.
+func (s *Service) SetLowPriority(ctx context.Context, c *data.Caller, id string, low bool) error {
+	for attempt := 0; ; attempt++ {
+		j, err := s.load(ctx, c, id)
+		if err != nil {
+			return err
+		}
+		if j.Status.Terminal() || j.LowPriority == low {
+			return nil
+		}
+		ch := &store.JobChange{From: []store.JobStatus{j.Status}, To: j.Status, LowPriority: &low}
+		_, err = s.st.TransitionJob(ctx, id, ch)
+		if errors.Is(err, store.ErrJobState) && attempt < maxCommandRetries {
+			continue
+		}
+		if errors.Is(err, store.ErrJobState) {
+			return apperr.New(apperr.BadRequest, "Job %q changed while its priority was set; try again", id)
+		}
+		if err != nil {
+			return err
+		}
+		s.wakeLane(low)
+		return nil
+	}
+}
+
+// Waiting is how long the job waited from its creation to its start, in
+// ms; still growing while it is PENDING.
+func (j *Job) Waiting(now time.Time) int64 {
+	if j.StartDate != nil {
+		return *j.StartDate - j.CreateDate
+	}
+	return now.UnixMilli() - j.CreateDate
+}
+
+// Duration is how long the job has run since its start, in ms (0 before
+// it starts); still growing until it ends.
+func (j *Job) Duration(now time.Time) int64 {
+	switch {
+	case j.StartDate == nil:
+		return 0
+	case j.EndDate != nil:
+		return *j.EndDate - *j.StartDate
+	}
+	return now.UnixMilli() - *j.StartDate
+}

@@ -92,7 +92,17 @@ func (rt *runtime) sysJobs() *goja.Object {
 			need()
 			return rt.jobLogs(str(c, 0), rt.queryValues(arg(c, 1), "sys.jobs.logs"))
 		},
+		"setLowPriority":    func(c goja.FunctionCall) goja.Value { return rt.setLowPriority(need(), c, true) },
+		"removeLowPriority": func(c goja.FunctionCall) goja.Value { return rt.setLowPriority(need(), c, false) },
 	})
+}
+
+// setLowPriority is sys.jobs.setLowPriority(jobId) and removeLowPriority.
+func (rt *runtime) setLowPriority(js *jobs.Service, c goja.FunctionCall, low bool) goja.Value {
+	if err := js.SetLowPriority(rt.x.ctx, rt.caller(), str(c, 0), low); err != nil {
+		rt.throw(err)
+	}
+	return goja.Undefined()
 }
 
 // job is the sys.jobs Job of id; null when the script may not see it or
@@ -149,6 +159,8 @@ func (rt *runtime) jobObject(j *jobs.Job) goja.Value {
 		"logs": func(c goja.FunctionCall) goja.Value {
 			return rt.jobLogs(j.ID, rt.queryValues(arg(c, 0), "job.logs"))
 		},
+		"waiting":  func(goja.FunctionCall) goja.Value { return rt.vm.ToValue(j.Waiting(time.Now())) },
+		"duration": func(goja.FunctionCall) goja.Value { return rt.vm.ToValue(j.Duration(time.Now())) },
 	}))
 }
 

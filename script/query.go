@@ -188,6 +188,19 @@ func (rt *runtime) queryMethods() {
 			}
 			return c.This
 		},
+		"globalSearch": func(c goja.FunctionCall) goja.Value {
+			q := qh(c)
+			v := arg(c, 0)
+			if _, ok := v.Export().(string); !ok {
+				rt.throwf(apperr.BadRequest, "globalSearch needs a string")
+			}
+			x, err := rt.e.data.GlobalSearch(rt.caller(), q.e, v.String())
+			if err != nil {
+				rt.throw(err)
+			}
+			q.add(x)
+			return c.This
+		},
 		"or": func(c goja.FunctionCall) goja.Value {
 			q := qh(c)
 			q.branches = append(q.branches, nil)

@@ -338,6 +338,12 @@ func (rt *runtime) recordMethods() {
 			return goja.Null()
 		},
 		"label": func(c goja.FunctionCall) goja.Value { return rt.vm.ToValue(rec(c).label) },
+		"entityId": func(c goja.FunctionCall) goja.Value {
+			if r := rec(c); r.e != nil {
+				return rt.vm.ToValue(r.e.ID)
+			}
+			return goja.Null()
+		},
 		"entityName": func(c goja.FunctionCall) goja.Value {
 			if r := rec(c); r.e != nil {
 				return rt.vm.ToValue(r.e.FullName)

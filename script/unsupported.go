@@ -57,16 +57,12 @@ var unsupportedAPIs = []unsupportedAPI{
 	{path: "sys.data.Interaction", reason: reasonNoUI + " (interactions are UI objects)"},
 	{path: "sys.data.Record.embedding", reason: "semantic indexes (AI embeddings) are not supported"},
 
+	// Not offered, with the way to do the same.
+	{path: "sys.jobs.executeInJob", reason: "a callback is a closure over the script's state, which a background job cannot carry: run the work in an action with executeInBackground or a listener"},
+	{path: "sys.data.replaceRefs", reason: "rewriting every relationship of every entity without a way back is not offered: update the referencing records with sys.data.update over a query"},
+
 	// To be built.
 	{path: "sys.data.importRecords", reason: reasonFiles, later: true},
-	{path: "sys.data.replaceRefs", reason: "not built yet", later: true},
-	{path: "sys.data.Query.globalSearch", reason: "not built yet: use indexedFilter with a text index", later: true},
-	{path: "sys.jobs.executeInJob", reason: "not built yet", later: true},
-	{path: "sys.jobs.setLowPriority", reason: "not built yet", later: true},
-	{path: "sys.jobs.removeLowPriority", reason: "not built yet", later: true},
-	{path: "sys.jobs.Job.waiting", reason: "not built yet", later: true},
-	{path: "sys.jobs.Job.duration", reason: "not built yet", later: true},
-	{path: "sys.data.Record.entityId", reason: "entity ids are not part of Runway's app model yet", later: true},
 }
 
 // methodKinds maps a documented object type to the method table of its

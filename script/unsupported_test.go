@@ -20,15 +20,14 @@ import (
 func TestUnsupportedThrowsClearly(t *testing.T) {
 	v := newEnv(t, coverageApp)
 	for src, want := range map[string]string{
-		"\n\nsys.db.find('items', {});":                                        "sys.db.find is not supported by Runway (test.js, line 3): it is the platform's raw MongoDB access",
-		"sys.monitoring.getMetrics();":                                         "sys.monitoring.getMetrics is not supported by Runway (test.js, line 1)",
-		"\nsys.ai.embeddingsBatchProcessing([], null);":                        "sys.ai.embeddingsBatchProcessing is not supported by Runway (test.js, line 2)",
-		"sys.endpoints.findByName('slack');":                                   "sys.endpoints.findByName is not supported by Runway",
-		"app.endpoints.slack.sendMessage({});":                                 "app.endpoints is not supported by Runway (test.js, line 1): legacy endpoints",
-		"sys.jobs.setLowPriority('x');":                                        "sys.jobs.setLowPriority is not supported by Runway",
-		"sys.data.createRecord('items').embedding('x');":                       "sys.data.Record.embedding is not supported by Runway (test.js, line 1): semantic indexes",
-		"sys.data.createQuery('items').globalSearch('x');":                     "sys.data.Query.globalSearch is not supported by Runway",
-		"sys.jobs.findById(sys.data.delete('items', {name: 'x'})).duration();": "sys.jobs.Job.duration is not supported by Runway",
+		"\n\nsys.db.find('items', {});":                               "sys.db.find is not supported by Runway (test.js, line 3): it is the platform's raw MongoDB access",
+		"sys.monitoring.getMetrics();":                                "sys.monitoring.getMetrics is not supported by Runway (test.js, line 1)",
+		"\nsys.ai.embeddingsBatchProcessing([], null);":               "sys.ai.embeddingsBatchProcessing is not supported by Runway (test.js, line 2)",
+		"sys.endpoints.findByName('slack');":                          "sys.endpoints.findByName is not supported by Runway",
+		"app.endpoints.slack.sendMessage({});":                        "app.endpoints is not supported by Runway (test.js, line 1): legacy endpoints",
+		"sys.jobs.executeInJob([1], 'default', function(i) {});":      "sys.jobs.executeInJob is not supported by Runway (test.js, line 1): a callback is a closure",
+		"sys.data.createRecord('items').embedding('x');":              "sys.data.Record.embedding is not supported by Runway (test.js, line 1): semantic indexes",
+		"sys.data.replaceRefs(sys.data.createRecord('items'), null);": "sys.data.replaceRefs is not supported by Runway",
 	} {
 		_, err := v.eval(src)
 		if !apperr.Is(err, apperr.InternalError) || !strings.Contains(err.Error(), want) {
@@ -48,7 +47,7 @@ func TestCheckWarnsUnsupported(t *testing.T) {
 		"model/entities/items.json": coverageApp["model/entities/items.json"],
 		"model/entities/items.js": {Data: []byte(`function probe(record, oldRecord, action) {
   var j = sys.jobs.findById('x');
-  sys.jobs.setLowPriority(j);
+  sys.data.replaceRefs(j, null);
   return sys.db.count('items', {}) + app.endpoints.slack;
 }`)},
 	}
@@ -65,7 +64,7 @@ func TestCheckWarnsUnsupported(t *testing.T) {
 		got = append(got, p.File+"|"+p.Path+"|"+p.Message[:strings.Index(p.Message, ":")])
 	}
 	want := []string{
-		"model/entities/items.js|line 3|sys.jobs.setLowPriority is not supported by Runway",
+		"model/entities/items.js|line 3|sys.data.replaceRefs is not supported by Runway",
 		"model/entities/items.js|line 4|app.endpoints is not supported by Runway",
 		"model/entities/items.js|line 4|sys.db is not supported by Runway",
 	}

@@ -161,6 +161,9 @@ type JobChange struct {
 	Release bool
 	// Errors sets hasErrors.
 	Errors bool
+	// LowPriority, when set, moves the job to that lane (sys.jobs
+	// setLowPriority / removeLowPriority).
+	LowPriority *bool
 	// Logs are written with the change, only when it applies.
 	Logs []JobLog
 }

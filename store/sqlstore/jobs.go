@@ -183,11 +183,12 @@ func (d *Dialect) TransitionJob(ctx context.Context, db DB, id string, ch *store
 		end_date = CASE WHEN CAST($3 AS boolean) THEN CAST($4 AS bigint) ELSE end_date END,
 		owner = CASE WHEN CAST($5 AS boolean) THEN '' ELSE owner END,
 		heartbeat = CASE WHEN CAST($5 AS boolean) THEN 0 ELSE heartbeat END,
-		has_errors = has_errors OR $6
+		has_errors = has_errors OR $6,
+		low_priority = COALESCE(CAST($9 AS boolean), low_priority)
 		WHERE id = $7 AND ` + d.In("status", "$8")
-	args := []any{string(toNotStarted), string(ch.To), ch.To.Terminal(), ch.Now, ch.Release, ch.Errors, id, d.TextList(from)}
+	args := []any{string(toNotStarted), string(ch.To), ch.To.Terminal(), ch.Now, ch.Release, ch.Errors, id, d.TextList(from), ch.LowPriority}
 	if ch.Owner != "" {
-		q += ` AND owner = $9`
+		q += ` AND owner = $10`
 		args = append(args, ch.Owner)
 	}
 	q += ` RETURNING ` + jobColumns
