@@ -1,0 +1,167 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"strings"
+
+	sqlite "modernc.org/sqlite"
+
+	"runway/aggregate"
+	"runway/store"
+	"runway/store/sqlstore"
+	"runway/types"
+)
+
+// Aggregate functions implemented in Go (funcs.go registers the scalar
+// ones): the first / last value by id, and the exact sum of decimals.
+const (
+	fnFirst = "runway_first" // (id, json) → json of the row with the smallest id
+	fnLast  = "runway_last"  // (id, json) → json of the row with the largest id
+	// (number text) → the exact decimal sum of the texts that are numbers
+	// (aggregate.Sum), "0" for none
+	fnSum = "runway_sum"
+)
+
+func init() {
+	sqlite.MustRegisterFunction(fnFirst, &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, VolatileArgs: true,
+		MakeAggregate: func(sqlite.FunctionContext) (sqlite.AggregateFunction, error) { return &byID{last: false}, nil }})
+	sqlite.MustRegisterFunction(fnLast, &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, VolatileArgs: true,
+		MakeAggregate: func(sqlite.FunctionContext) (sqlite.AggregateFunction, error) { return &byID{last: true}, nil }})
+	sqlite.MustRegisterFunction(fnSum, &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, VolatileArgs: true,
+		MakeAggregate: func(sqlite.FunctionContext) (sqlite.AggregateFunction, error) { return &exactSum{}, nil }})
+}
+
+// byID keeps the value of the row with the smallest (largest when last)
+// id; ids compare bytewise, as the id column orders.
+type byID struct {
+	last  bool
+	set   bool
+	id    string
+	value driver.Value
+}
+
+func (a *byID) Step(_ *sqlite.FunctionContext, args []driver.Value) error {
+	id, _ := text(args[0])
+	if a.set && (a.last && id <= a.id || !a.last && id >= a.id) {
+		return nil
+	}
+	a.set, a.id = true, strings.Clone(id)
+	switch x := args[1].(type) {
+	case string:
+		a.value = strings.Clone(x)
+	case []byte:
+		a.value = string(x)
+	default:
+		a.value = x
+	}
+	return nil
+}
+
+func (a *byID) WindowInverse(*sqlite.FunctionContext, []driver.Value) error {
+	return fmt.Errorf("%s is not a window function", fnFirst)
+}
+func (a *byID) WindowValue(*sqlite.FunctionContext) (driver.Value, error) { return a.value, nil }
+func (a *byID) Final(*sqlite.FunctionContext)                             {}
+
+// exactSum is runway_sum.
+type exactSum struct{ s aggregate.Sum }
+
+func (a *exactSum) Step(_ *sqlite.FunctionContext, args []driver.Value) error {
+	if t, ok := args[0].(string); ok {
+		a.s.Add(t) // a text that is no number is skipped, as aggregate.Eval does
+	}
+	return nil
+}
+
+func (a *exactSum) WindowInverse(*sqlite.FunctionContext, []driver.Value) error {
+	return fmt.Errorf("%s is not a window function", fnSum)
+}
+func (a *exactSum) WindowValue(*sqlite.FunctionContext) (driver.Value, error) { return a.s.Text(), nil }
+func (a *exactSum) Final(*sqlite.FunctionContext)                             {}
+
+// aggDialect writes SQLite's aggregate statements: values by json_extract
+// (typed: numbers compare by value, text bytewise — query.Compare's own
+// order), JSON text by ->.
+var aggDialect = &sqlstore.AggDialect{
+	Key:    func(names []string) (string, error) { return jsonExtract("doc", names) },
+	KeyOut: func(key string) string { return key },
+	JSON: func(names []string) (string, error) {
+		p, err := jsonPath(names)
+		if err != nil {
+			return "", err
+		}
+		return "(doc -> " + p + ")", nil
+	},
+	First: func(j string) string { return fnFirst + "(id, " + j + ")" },
+	Last:  func(j string) string { return fnLast + "(id, " + j + ")" },
+	Sum: func(names []string, kind string) (string, string, error) {
+		v, err := jsonExtract("doc", names)
+		if err != nil {
+			return "", "", err
+		}
+		count := "count(" + v + ")"
+		switch kind {
+		case types.Integer, types.AutoIncrement, types.Duration:
+			// integers add exactly in SQLite's sum (an overflow is an
+			// error: the data service then runs the pipeline in Go)
+			return "sum(" + v + ")", count, nil
+		case types.BigNumber:
+			return fnSum + "(" + v + ")", count, nil
+		}
+		p, _ := jsonPath(names)
+		// decimals as written in the record (their JSON text), not as
+		// the floats json_extract makes of them
+		return fnSum + "(doc -> " + p + ")", count, nil
+	},
+	MinMax: func(op string, names []string, kind string) (string, bool, error) {
+		v, err := jsonExtract("doc", names)
+		if err != nil {
+			return "", false, err
+		}
+		return op + "(" + orderExpr(v, kind) + ")", true, nil
+	},
+	DecodeKey:    sqlstore.DecodeScalar,
+	DecodeMinMax: sqlstore.DecodeScalar,
+}
+
+var _ store.Aggregator = (*Store)(nil)
+
+// PlanAggregate implements store.Aggregator.
+func (s *Store) PlanAggregate(p *aggregate.Pipeline) int { return aggDialect.Plan(p) }
+
+// Aggregate implements store.Aggregator: one statement on the read pool,
+// its (at most maxItems) documents collected before they are streamed, so
+// the stages after it hold no connection.
+func (s *Store) Aggregate(ctx context.Context, p *aggregate.Pipeline, n, maxItems int) aggregate.Cursor {
+	return func(yield func(aggregate.Doc) bool) error {
+		table, err := dialect.TableName(p.Entity)
+		if err != nil {
+			return fmt.Errorf("sqlite: aggregate: %w", err)
+		}
+		where, _ := p.Source()
+		w, args, err := compileWhere(table, s.textIndexes(table), where)
+		if err != nil {
+			return fmt.Errorf("sqlite: aggregate %s: %w", p.Entity.FullName, err)
+		}
+		src := sqlstore.AggSource{From: sqlstore.QuoteIdent(table), Where: strings.TrimPrefix(w, " WHERE "), Args: args}
+		var docs []aggregate.Doc
+		err = s.read(ctx, func(ctx context.Context, db sqlstore.DB) error {
+			docs, err = aggDialect.Aggregate(ctx, db, p, n, src, maxItems)
+			return err
+		})
+		if err != nil && strings.Contains(err.Error(), "integer overflow") {
+			return fmt.Errorf("sqlite: aggregate %s: %w: %w", p.Entity.FullName, store.ErrAggregateInGo, err)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: aggregate %s: %w", p.Entity.FullName, err)
+		}
+		for _, d := range docs {
+			if !yield(d) {
+				break
+			}
+		}
+		return nil
+	}
+}
