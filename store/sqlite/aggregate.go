@@ -85,7 +85,13 @@ func (a *exactSum) Final(*sqlite.FunctionContext)                             {}
 // (typed: numbers compare by value, text bytewise — query.Compare's own
 // order), JSON text by ->.
 var aggDialect = &sqlstore.AggDialect{
-	Key:    func(names []string) (string, error) { return jsonExtract("doc", names) },
+	// "+": a group key never uses the field's index for its order — it
+	// would read the whole table in index order instead of the rows the
+	// condition's own index selects (a sort of those is cheaper)
+	Key: func(names []string) (string, error) {
+		e, err := jsonExtract("doc", names)
+		return "+" + e, err
+	},
 	KeyOut: func(key string) string { return key },
 	JSON: func(names []string) (string, error) {
 		p, err := jsonPath(names)
