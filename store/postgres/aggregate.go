@@ -115,10 +115,10 @@ func (s *Store) aggSource(p *aggregate.Pipeline) (sqlstore.AggSource, error) {
 // Aggregate implements store.Aggregator (its documents collected before
 // they are streamed, so the stages after it hold no connection).
 func (s *Store) Aggregate(ctx context.Context, p *aggregate.Pipeline, n, maxItems int) aggregate.Cursor {
-	return func(yield func(aggregate.Doc) bool) error {
+	return sqlstore.AggCursor(func() ([]aggregate.Doc, error) {
 		src, err := s.aggSource(p)
 		if err != nil {
-			return fmt.Errorf("postgres: aggregate %s: %w", p.Entity.FullName, err)
+			return nil, fmt.Errorf("postgres: aggregate %s: %w", p.Entity.FullName, err)
 		}
 		var docs []aggregate.Doc
 		err = s.read(ctx, func(ctx context.Context, db dbtx) error {
@@ -126,13 +126,8 @@ func (s *Store) Aggregate(ctx context.Context, p *aggregate.Pipeline, n, maxItem
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("postgres: aggregate %s: %w", p.Entity.FullName, err)
+			return nil, fmt.Errorf("postgres: aggregate %s: %w", p.Entity.FullName, err)
 		}
-		for _, d := range docs {
-			if !yield(d) {
-				break
-			}
-		}
-		return nil
-	}
+		return docs, nil
+	})
 }

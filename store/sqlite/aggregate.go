@@ -141,15 +141,15 @@ func (s *Store) PlanAggregate(p *aggregate.Pipeline) int { return aggDialect.Pla
 // its (at most maxItems) documents collected before they are streamed, so
 // the stages after it hold no connection.
 func (s *Store) Aggregate(ctx context.Context, p *aggregate.Pipeline, n, maxItems int) aggregate.Cursor {
-	return func(yield func(aggregate.Doc) bool) error {
+	return sqlstore.AggCursor(func() ([]aggregate.Doc, error) {
 		table, err := dialect.TableName(p.Entity)
 		if err != nil {
-			return fmt.Errorf("sqlite: aggregate: %w", err)
+			return nil, fmt.Errorf("sqlite: aggregate: %w", err)
 		}
 		where, _ := p.Source()
 		w, args, err := compileWhere(table, s.textIndexes(table), where)
 		if err != nil {
-			return fmt.Errorf("sqlite: aggregate %s: %w", p.Entity.FullName, err)
+			return nil, fmt.Errorf("sqlite: aggregate %s: %w", p.Entity.FullName, err)
 		}
 		src := sqlstore.AggSource{From: sqlstore.QuoteIdent(table), Where: strings.TrimPrefix(w, " WHERE "), Args: args}
 		var docs []aggregate.Doc
@@ -158,16 +158,11 @@ func (s *Store) Aggregate(ctx context.Context, p *aggregate.Pipeline, n, maxItem
 			return err
 		})
 		if err != nil && strings.Contains(err.Error(), "integer overflow") {
-			return fmt.Errorf("sqlite: aggregate %s: %w: %w", p.Entity.FullName, store.ErrAggregateInGo, err)
+			return nil, fmt.Errorf("sqlite: aggregate %s: %w: %w", p.Entity.FullName, store.ErrAggregateInGo, err)
 		}
 		if err != nil {
-			return fmt.Errorf("sqlite: aggregate %s: %w", p.Entity.FullName, err)
+			return nil, fmt.Errorf("sqlite: aggregate %s: %w", p.Entity.FullName, err)
 		}
-		for _, d := range docs {
-			if !yield(d) {
-				break
-			}
-		}
-		return nil
-	}
+		return docs, nil
+	})
 }

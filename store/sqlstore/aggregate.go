@@ -257,6 +257,24 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 	return nil, fmt.Errorf("aggregate: %s does not run in SQL", p.Stages[n-1].Info())
 }
 
+// AggCursor streams the documents run returns: a store collects the
+// statement's documents (at most the stage's bound) before the stages
+// after it run, so those hold no connection.
+func AggCursor(run func() ([]aggregate.Doc, error)) aggregate.Cursor {
+	return func(yield func(aggregate.Doc) bool) error {
+		docs, err := run()
+		if err != nil {
+			return err
+		}
+		for _, d := range docs {
+			if !yield(d) {
+				break
+			}
+		}
+		return nil
+	}
+}
+
 // DecodeJSON reads a JSON text column (string or bytes; NULL is null) with
 // numbers as json.Number.
 func DecodeJSON(v any) (any, error) {
