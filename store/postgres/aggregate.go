@@ -12,24 +12,45 @@ import (
 	"runway/types"
 )
 
+// aggAt is the jsonb (J) and text (T) of the value at a path: in the
+// record r.j, or in the unwound element u.e.
+func aggAt(at sqlstore.AggPath) (J, T string, err error) {
+	base := "r.j"
+	if at.Elem {
+		base = "u.e"
+	}
+	if J, err = jsonAt(base, at.Names); err != nil {
+		return "", "", err
+	}
+	T, err = textAt(base, at.Names)
+	return J, T, err
+}
+
 // aggDialect writes PostgreSQL's aggregate statements over the stored
 // jsonb j: group keys are jsonb values (numbers equal by value, strings by
 // their bytes), sums numeric (exact), text orders under COLLATE "C"
-// (bytewise, as query.Compare).
+// (bytewise, as query.Compare), arrays unwound by jsonb_array_elements.
 var aggDialect = &sqlstore.AggDialect{
-	Key:    func(names []string) (string, error) { return jsonAt("j", names) },
-	KeyOut: func(key string) string { return key + "::text" },
-	JSON: func(names []string) (string, error) {
-		return jsonAt("j", names)
+	Key: func(at sqlstore.AggPath) (string, error) {
+		J, _, err := aggAt(at)
+		return J, err
 	},
-	First: func(j string) string { return "((array_agg(" + j + " ORDER BY id))[1])::text" },
-	Last:  func(j string) string { return "((array_agg(" + j + " ORDER BY id DESC))[1])::text" },
-	Sum: func(names []string, kind string) (string, string, error) {
-		J, err := jsonAt("j", names)
+	KeyOut: func(key string) string { return key + "::text" },
+	JSON: func(at sqlstore.AggPath) (string, error) {
+		J, _, err := aggAt(at)
+		return J, err
+	},
+	First: func(j string, elem bool) string {
+		return "((array_agg(" + j + " ORDER BY " + aggOrder(elem, "") + "))[1])::text"
+	},
+	Last: func(j string, elem bool) string {
+		return "((array_agg(" + j + " ORDER BY " + aggOrder(elem, " DESC") + "))[1])::text"
+	},
+	Sum: func(at sqlstore.AggPath, kind string) (string, string, error) {
+		J, T, err := aggAt(at)
 		if err != nil {
 			return "", "", err
 		}
-		T, _ := textAt("j", names)
 		is := "number"
 		if kind == types.BigNumber {
 			is = "string" // a decimal string
@@ -37,12 +58,11 @@ var aggDialect = &sqlstore.AggDialect{
 		when := "CASE WHEN jsonb_typeof(" + J + ") = '" + is + "' THEN "
 		return "(sum(" + when + T + "::numeric END))::text", "count(" + when + "1 END)", nil
 	},
-	MinMax: func(op string, names []string, kind string) (string, bool, error) {
-		J, err := jsonAt("j", names)
+	MinMax: func(op string, at sqlstore.AggPath, kind string) (string, bool, error) {
+		J, T, err := aggAt(at)
 		if err != nil {
 			return "", false, err
 		}
-		T, _ := textAt("j", names)
 		switch {
 		case kind == types.BigNumber:
 			return "", false, nil // the answer is the string as written: min by value would lose it
@@ -53,6 +73,20 @@ var aggDialect = &sqlstore.AggDialect{
 			return "(" + agg + "(CASE WHEN jsonb_typeof(" + J + ") = 'boolean' THEN " + T + "::boolean END))::text", true, nil
 		}
 		return op + "((CASE WHEN jsonb_typeof(" + J + ") = 'string' THEN " + T + " END) COLLATE \"C\")", true, nil
+	},
+	Unwind: func(names []string, includeEmpty bool) (string, error) {
+		v, err := jsonAt("r.j", names)
+		if err != nil {
+			return "", err
+		}
+		join := " JOIN LATERAL "
+		if includeEmpty {
+			join = " LEFT JOIN LATERAL "
+		}
+		// a value that is no array is one element; null or missing none
+		elems := "CASE WHEN jsonb_typeof(" + v + ") = 'array' THEN " + v +
+			" WHEN " + v + " IS NULL OR jsonb_typeof(" + v + ") = 'null' THEN '[]'::jsonb ELSE jsonb_build_array(" + v + ") END"
+		return join + "jsonb_array_elements(" + elems + ") WITH ORDINALITY AS u(e, o) ON TRUE", nil
 	},
 	DecodeKey: func(_ string, v any) (any, error) { return sqlstore.DecodeJSON(v) },
 	DecodeMinMax: func(kind string, v any) (any, error) {
@@ -69,6 +103,15 @@ var aggDialect = &sqlstore.AggDialect{
 		}
 		return s, nil
 	},
+}
+
+// aggOrder is the order of a group's rows for first and last: id, then
+// the element's position after an unwind.
+func aggOrder(elem bool, dir string) string {
+	if elem {
+		return "r.id" + dir + ", u.o" + dir
+	}
+	return "r.id" + dir
 }
 
 var _ store.Aggregator = (*Store)(nil)
@@ -108,8 +151,10 @@ func (s *Store) aggSource(p *aggregate.Pipeline) (sqlstore.AggSource, error) {
 	}
 	if w == "TRUE" {
 		w = ""
+	} else {
+		w = " WHERE " + w
 	}
-	return sqlstore.AggSource{From: c.from(table), Where: w, Args: c.args}, nil
+	return sqlstore.AggSource{Records: "SELECT " + sqlstore.QuoteIdent(table) + ".id, " + sqlstore.QuoteIdent(table) + ".j FROM " + c.from(table) + w, Args: c.args}, nil
 }
 
 // Aggregate implements store.Aggregator (its documents collected before

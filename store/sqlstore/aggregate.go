@@ -25,27 +25,41 @@ import (
 // Everything after it runs in Go (aggregate.Eval) over the documents it
 // gives; the groups come out in Eval's order (aggregate.Group.Docs).
 type AggDialect struct {
-	// Key is the value at names as grouped by: equal values — numbers by
+	// Key is the value at a path as grouped by: equal values — numbers by
 	// value, text bytewise — group together.
-	Key func(names []string) (string, error)
+	Key func(at AggPath) (string, error)
 	// KeyOut is the column that reads a Key's value (DecodeKey decodes it).
 	KeyOut func(key string) string
-	// JSON is the value at names as JSON text, NULL when missing.
-	JSON func(names []string) (string, error)
+	// JSON is the value at a path as JSON text, NULL when missing.
+	JSON func(at AggPath) (string, error)
 	// First and Last are aggregates of a JSON expression: its value (as
-	// JSON text) in the group's row with the smallest / largest id.
-	First, Last func(json string) string
-	// Sum is an aggregate of the exact sum of the numbers at names (a
+	// JSON text) in the group's first / last row in id order (and element
+	// order after an unwind, elem true).
+	First, Last func(json string, elem bool) string
+	// Sum is an aggregate of the exact sum of the numbers at a path (a
 	// number-like kind), read as decimal text or an integer (NULL for
 	// none), and one of how many numbers there are.
-	Sum func(names []string, kind string) (sum, count string, err error)
-	// MinMax is the aggregate op ("min", "max") of the values at names,
+	Sum func(at AggPath, kind string) (sum, count string, err error)
+	// MinMax is the aggregate op ("min", "max") of the values at a path,
 	// ordered as query.Compare orders kind; ok false when the database
 	// cannot say it exactly (then the stage runs in Go).
-	MinMax func(op string, names []string, kind string) (sql string, ok bool, err error)
+	MinMax func(op string, at AggPath, kind string) (sql string, ok bool, err error)
+	// Unwind is the join, after "FROM (records) AS r", that makes a row
+	// per element of the array at names (a value that is no array: one
+	// element; null, missing or empty: none, or one row of NULLs when
+	// includeEmpty) as the element AggPath.Elem reads.
+	Unwind func(names []string, includeEmpty bool) (string, error)
 	// DecodeKey and DecodeMinMax read a scanned KeyOut or MinMax column as
 	// decoded JSON of kind.
 	DecodeKey, DecodeMinMax func(kind string, v any) (any, error)
+}
+
+// AggPath is where a statement reads a value: Names from the record root
+// (the column of the row "r"), or with Elem from the element of the
+// unwound array the row stands for.
+type AggPath struct {
+	Elem  bool
+	Names []string
 }
 
 // objectKinds are the types whose value is a JSON object: min and max
@@ -59,24 +73,52 @@ func objectKind(kind string) bool {
 }
 
 // Plan returns how many leading stages of p one statement runs: the
-// leading matches (aggregate.Pipeline.Source) and a group or count stage
-// right after them; 0 when the stage after them is neither or cannot be
-// expressed.
+// leading matches (aggregate.Pipeline.Source), at most one unwind, and a
+// group or count stage; 0 when there is no such group or count or it
+// cannot be expressed.
 func (d *AggDialect) Plan(p *aggregate.Pipeline) int {
 	_, start := p.Source()
-	if start >= len(p.Stages) {
+	i := start
+	var un *aggregate.Unwind
+	if i < len(p.Stages) {
+		if u, ok := p.Stages[i].(*aggregate.Unwind); ok {
+			un = u
+			i++
+		}
+	}
+	if i >= len(p.Stages) {
 		return 0
 	}
-	switch st := p.Stages[start].(type) {
+	switch st := p.Stages[i].(type) {
 	case *aggregate.Count:
-		return start + 1
+		return i + 1
 	case *aggregate.Group:
-		if _, err := d.groupColumns(st); err != nil {
+		if _, err := d.groupColumns(st, un); err != nil {
 			return 0
 		}
-		return start + 1
+		return i + 1
 	}
 	return 0
+}
+
+// locate is where the statement reads the value at names, after un (nil:
+// no unwind): inside the unwound element, or in the record; false for a
+// parent of the unwound field (its value changed with the unwind).
+func locate(un *aggregate.Unwind, names []string) (AggPath, bool) {
+	if un == nil {
+		return AggPath{Names: names}, true
+	}
+	u := un.Path.Names()
+	n := min(len(u), len(names))
+	for i := range n {
+		if u[i] != names[i] {
+			return AggPath{Names: names}, true
+		}
+	}
+	if len(names) < len(u) {
+		return AggPath{}, false
+	}
+	return AggPath{Elem: true, Names: names[len(u):]}, true
 }
 
 // aggColumn is one column of the statement and how its value is read back.
@@ -89,22 +131,37 @@ type aggColumn struct {
 // groupColumns lists the columns of a group stage: one per by key (the
 // first document's whole value for relationships, groups and files), then
 // one or two per accumulator.
-func (d *AggDialect) groupColumns(st *aggregate.Group) ([]aggColumn, error) {
+func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind) ([]aggColumn, error) {
+	at := func(names []string) (AggPath, error) {
+		a, ok := locate(un, names)
+		if !ok {
+			return a, fmt.Errorf("%s reads a parent of the unwound field", strings.Join(names, "."))
+		}
+		return a, nil
+	}
 	var cols []aggColumn
 	for i, by := range st.By {
 		i := i
 		if by.Identity != nil {
-			j, err := d.JSON(by.Path.Names())
+			a, err := at(by.Path.Names())
 			if err != nil {
 				return nil, err
 			}
-			cols = append(cols, aggColumn{sql: d.First(j), read: func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
+			j, err := d.JSON(a)
+			if err != nil {
+				return nil, err
+			}
+			cols = append(cols, aggColumn{sql: d.First(j, un != nil), read: func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
 				r.Keys[i], err = DecodeJSON(v)
 				return err
 			}})
 			continue
 		}
-		k, err := d.Key(by.Key.Names())
+		a, err := at(by.Key.Names())
+		if err != nil {
+			return nil, err
+		}
+		k, err := d.Key(a)
 		if err != nil {
 			return nil, err
 		}
@@ -125,7 +182,11 @@ func (d *AggDialect) groupColumns(st *aggregate.Group) ([]aggColumn, error) {
 			if !aggregate.NumberLike(a.Arg.Kind) {
 				return nil, fmt.Errorf("sum of %s", a.Arg.Kind)
 			}
-			sum, count, err := d.Sum(a.Arg.Names(), a.Arg.Kind)
+			arg, err := at(a.Arg.Names())
+			if err != nil {
+				return nil, err
+			}
+			sum, count, err := d.Sum(arg, a.Arg.Kind)
 			if err != nil {
 				return nil, err
 			}
@@ -140,7 +201,11 @@ func (d *AggDialect) groupColumns(st *aggregate.Group) ([]aggColumn, error) {
 				}})
 			}
 		case aggregate.AccFirst, aggregate.AccLast:
-			j, err := d.JSON(a.Arg.Names())
+			arg, err := at(a.Arg.Names())
+			if err != nil {
+				return nil, err
+			}
+			j, err := d.JSON(arg)
 			if err != nil {
 				return nil, err
 			}
@@ -148,7 +213,7 @@ func (d *AggDialect) groupColumns(st *aggregate.Group) ([]aggColumn, error) {
 			if a.Op == aggregate.AccLast {
 				agg = d.Last
 			}
-			cols = append(cols, aggColumn{sql: agg(j), read: func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
+			cols = append(cols, aggColumn{sql: agg(j, un != nil), read: func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
 				r.Acc[i].Val, err = DecodeJSON(v)
 				return err
 			}})
@@ -156,7 +221,11 @@ func (d *AggDialect) groupColumns(st *aggregate.Group) ([]aggColumn, error) {
 			if objectKind(a.Arg.Kind) {
 				return nil, fmt.Errorf("%s of %s", a.Op, a.Arg.Kind)
 			}
-			m, ok, err := d.MinMax(string(a.Op), a.Arg.Names(), a.Arg.Kind)
+			arg, err := at(a.Arg.Names())
+			if err != nil {
+				return nil, err
+			}
+			m, ok, err := d.MinMax(string(a.Op), arg, a.Arg.Kind)
 			if err != nil {
 				return nil, err
 			}
@@ -174,12 +243,12 @@ func (d *AggDialect) groupColumns(st *aggregate.Group) ([]aggColumn, error) {
 	return cols, nil
 }
 
-// AggSource is the FROM and WHERE of the records entering the statement,
-// written by the store's query compiler: From the table (and whatever it
-// joins), Where the condition without the keyword ("" for none).
+// AggSource is the statement of the records entering the pipeline,
+// written by the store's query compiler: "SELECT id, <its record column>
+// FROM … WHERE …" with its arguments.
 type AggSource struct {
-	From, Where string
-	Args        []any
+	Records string
+	Args    []any
 }
 
 // Aggregate runs stages [0, n) of p (n from Plan) over src as one
@@ -191,19 +260,27 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 	if maxItems <= 0 {
 		maxItems = aggregate.DefaultMaxItems
 	}
-	where := ""
-	if src.Where != "" {
-		where = " WHERE " + src.Where
+	from := "(" + src.Records + ") AS r"
+	var un *aggregate.Unwind
+	if n >= 2 {
+		if u, ok := p.Stages[n-2].(*aggregate.Unwind); ok {
+			un = u
+			join, err := d.Unwind(u.Path.Names(), u.IncludeEmpty)
+			if err != nil {
+				return nil, err
+			}
+			from += join
+		}
 	}
 	switch st := p.Stages[n-1].(type) {
 	case *aggregate.Count:
 		var c int64
-		if err := db.QueryRow(ctx, "SELECT count(*) FROM "+src.From+where, src.Args...).Scan(&c); err != nil {
+		if err := db.QueryRow(ctx, "SELECT count(*) FROM "+from, src.Args...).Scan(&c); err != nil {
 			return nil, err
 		}
 		return []aggregate.Doc{st.CountDoc(c)}, nil
 	case *aggregate.Group:
-		cols, err := d.groupColumns(st)
+		cols, err := d.groupColumns(st, un)
 		if err != nil {
 			return nil, err
 		}
@@ -211,11 +288,12 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		for i := range cols {
 			sel[i] = cols[i].sql
 		}
-		q := "SELECT " + strings.Join(sel, ", ") + " FROM " + src.From + where
+		q := "SELECT " + strings.Join(sel, ", ") + " FROM " + from
 		if len(st.By) > 0 {
 			keys := make([]string, len(st.By))
 			for i, by := range st.By {
-				if keys[i], err = d.Key(by.Key.Names()); err != nil {
+				a, _ := locate(un, by.Key.Names())
+				if keys[i], err = d.Key(a); err != nil {
 					return nil, err
 				}
 			}

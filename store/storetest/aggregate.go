@@ -47,13 +47,25 @@ func randomPipeline(r *rand.Rand) string {
 	case 1:
 		stages = append(stages, `{"sort":{"integer":"desc"}}`, `{"group":{"by":"choice","f":"first(text)","l":"last(integer)"}}`)
 	case 2:
-		stages = append(stages, `{"unwind":{"fieldPath":"tags"}}`, `{"group":{"by":"tags","n":"count()"}}`)
+		stages = append(stages, `{"unwind":{"fieldPath":"tags"}}`, `{"count":"n"}`)
 	default:
+		byPool, numbers, values := aggBy, aggNumbers, aggValues
+		if r.IntN(3) == 0 {
+			// an unwind first: group by and accumulate its elements too
+			u := pick(r, []string{"tags", "items", "friends"})
+			stages = append(stages, fmt.Sprintf(`{"unwind":{"fieldPath":%q,"includeEmpty":%v}}`, u, r.IntN(2) == 0))
+			elems := map[string][]string{"tags": {"tags"}, "items": {"items.name", "items.qty"}, "friends": {"friends", "friends.label"}}[u]
+			byPool = append(append([]string(nil), aggBy...), elems...)
+			values = append(append([]string(nil), aggValues[:len(aggValues)-3]...), elems...)
+			if u == "items" {
+				numbers = append(append([]string(nil), aggNumbers...), "items.qty")
+			}
+		}
 		var members []string
 		if n := r.IntN(3); n > 0 {
 			by := map[string]bool{}
 			for range n {
-				by[pick(r, aggBy)] = true
+				by[pick(r, byPool)] = true
 			}
 			var list []string
 			for p := range by {
@@ -67,17 +79,17 @@ func randomPipeline(r *rand.Rand) string {
 			case 0:
 				acc = "count()"
 			case 1:
-				acc = "sum(" + pick(r, aggNumbers) + ")"
+				acc = "sum(" + pick(r, numbers) + ")"
 			case 2:
-				acc = "avg(" + pick(r, aggNumbers) + ")"
+				acc = "avg(" + pick(r, numbers) + ")"
 			case 3:
-				acc = "min(" + pick(r, aggValues) + ")"
+				acc = "min(" + pick(r, values) + ")"
 			case 4:
-				acc = "max(" + pick(r, aggValues) + ")"
+				acc = "max(" + pick(r, values) + ")"
 			case 5:
-				acc = "first(" + pick(r, aggValues) + ")"
+				acc = "first(" + pick(r, values) + ")"
 			default:
-				acc = "last(" + pick(r, aggValues) + ")"
+				acc = "last(" + pick(r, values) + ")"
 			}
 			members = append(members, fmt.Sprintf(`"a%d":%q`, i, acc))
 		}
@@ -115,8 +127,8 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 	Insert(t, s, e, rows...)
 	records := func(*app.Entity) []aggregate.Doc { return docs }
 	r := rand.New(rand.NewPCG(3, 5))
-	compiled, parsed := 0, 0
-	for range 400 {
+	compiled, parsed, unwound := 0, 0, 0
+	for range 600 {
 		body := randomPipeline(r)
 		p, err := aggregate.Parse(a, e, []byte(body))
 		if err != nil {
@@ -129,6 +141,9 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 			continue
 		}
 		compiled++
+		if _, ok := p.Stages[max(n-2, 0)].(*aggregate.Unwind); ok {
+			unwound++
+		}
 		got, err := aggregate.Collect(aggregate.Eval(ctx, p.Stages[n:], ag.Aggregate(ctx, p, n, 0), aggregate.Env{}), 0)
 		if (err != nil) != (wantErr != nil) {
 			t.Errorf("%s: SQL error %v, Go error %v", body, err, wantErr)
@@ -141,7 +156,10 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 	if compiled < parsed/3 { // PostgreSQL leaves inexact filters (like, arrays) to Go
 		t.Errorf("only %d of %d pipelines ran in SQL", compiled, parsed)
 	}
-	t.Logf("%d pipelines parsed, %d ran in SQL", parsed, compiled)
+	if unwound == 0 {
+		t.Error("no unwind ran in SQL")
+	}
+	t.Logf("%d pipelines parsed, %d ran in SQL (%d with an unwind)", parsed, compiled, unwound)
 }
 
 func encodeAll(p *aggregate.Pipeline, docs []aggregate.Doc) string {
