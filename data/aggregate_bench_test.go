@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -74,7 +75,9 @@ func BenchmarkAggregate(b *testing.B) {
 //
 //	RUNWAY_BENCH_AGG_RECORDS=1000000 go test ./data -run '^$' -bench AggregateSQL -benchtime 5x -timeout 1h
 //
-// It reports each path's median (p50) in ms, their ratio (Go / SQL), and
+// It reports each path's median (p50) in ms, their ratio (Go / SQL), the
+// median CPU time of the process during each (user + system: what a
+// loaded machine does not distort), and
 // each path's peak RSS in MB (Linux: the high-water mark reset before each
 // run, after the heap was returned to the system).
 //
@@ -93,13 +96,14 @@ func BenchmarkAggregateSQL(b *testing.B) {
 	inGo := New(f.s.app, f.s.store, nil, Options{AggregateInGo: true})
 	dev := &Caller{UserID: f.owners[0], Name: "U 0", Developer: true}
 	run := func(b *testing.B, body string) {
-		var sqlTimes, goTimes []time.Duration
+		var sqlTimes, goTimes, sqlCPU, goCPU []time.Duration
 		var sqlRSS, goRSS int64
-		one := func(s *Service, times *[]time.Duration, rss *int64) {
+		one := func(s *Service, times, cpu *[]time.Duration, rss *int64) {
 			resetPeakRSS()
-			start := time.Now()
+			start, c0 := time.Now(), cpuTime()
 			res, err := s.Aggregate(ctx, dev, f.e, []byte(body))
 			*times = append(*times, time.Since(start))
+			*cpu = append(*cpu, cpuTime()-c0)
 			if err != nil || len(res.Items) != benchOwners {
 				b.Fatalf("%d items, %v", len(res.Items), err)
 			}
@@ -107,12 +111,14 @@ func BenchmarkAggregateSQL(b *testing.B) {
 		}
 		b.ResetTimer()
 		for range b.N {
-			one(f.s, &sqlTimes, &sqlRSS)
-			one(inGo, &goTimes, &goRSS)
+			one(f.s, &sqlTimes, &sqlCPU, &sqlRSS)
+			one(inGo, &goTimes, &goCPU, &goRSS)
 		}
 		b.ReportMetric(ms(median(sqlTimes)), "sql-p50-ms")
 		b.ReportMetric(ms(median(goTimes)), "go-p50-ms")
 		b.ReportMetric(float64(median(goTimes))/float64(median(sqlTimes)), "go/sql")
+		b.ReportMetric(ms(median(sqlCPU)), "sql-cpu-ms")
+		b.ReportMetric(ms(median(goCPU)), "go-cpu-ms")
 		b.ReportMetric(float64(sqlRSS)/(1<<20), "sql-peak-rss-MB")
 		b.ReportMetric(float64(goRSS)/(1<<20), "go-peak-rss-MB")
 	}
@@ -134,6 +140,15 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 func resetPeakRSS() {
 	debug.FreeOSMemory()
 	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
+
+// cpuTime is the CPU time the process has used (user + system).
+func cpuTime() time.Duration {
+	var r syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &r) != nil {
+		return 0
+	}
+	return time.Duration(r.Utime.Nano() + r.Stime.Nano())
 }
 
 // peakRSS is the resident-set high-water mark in bytes (VmHWM; 0 where
