@@ -74,14 +74,7 @@ func evalGroup(st *Group, in Cursor, maxItems int) Cursor {
 		for _, g := range groups {
 			list = append(list, g)
 		}
-		sort.Slice(list, func(i, j int) bool {
-			for k, by := range st.By {
-				if c := query.Compare(by.Key.Kind, list[i].keys[k], list[j].keys[k]); c != 0 {
-					return c < 0
-				}
-			}
-			return false
-		})
+		sortGroups(st, list)
 		for _, g := range list {
 			if !yield(groupDoc(st, g)) {
 				break
@@ -89,6 +82,18 @@ func evalGroup(st *Group, in Cursor, maxItems int) Cursor {
 		}
 		return nil
 	}
+}
+
+// sortGroups orders groups by their key values ascending.
+func sortGroups(st *Group, list []*groupState) {
+	sort.Slice(list, func(i, j int) bool {
+		for k, by := range st.By {
+			if c := query.Compare(by.Key.Kind, list[i].keys[k], list[j].keys[k]); c != 0 {
+				return c < 0
+			}
+		}
+		return false
+	})
 }
 
 // byOutputs are the values a group's first document gives its by members:

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"runway/aggregate"
 	"runway/app"
 	"runway/apperr"
 	"runway/query"
+	"runway/store"
 )
 
 // Aggregated is the answer of an aggregate pipeline: its items, each
@@ -43,11 +45,24 @@ func (s *Service) Aggregate(ctx context.Context, c *Caller, e *app.Entity, body 
 	if err := s.restrictPipeline(ctx, c, g, p); err != nil {
 		return nil, err
 	}
-	where, start := p.Source()
 	env := aggregate.Env{MaxItems: s.opts.AggregateMaxItems, Lookup: func(ctx context.Context, st *aggregate.Lookup, values []any) aggregate.Cursor {
 		return s.lookupRecords(ctx, c, st, values)
 	}}
-	docs, err := aggregate.Collect(aggregate.Eval(ctx, p.Stages[start:], s.scan(ctx, g, where), env), s.opts.AggregateMaxItems)
+	run := func(src aggregate.Cursor, start int) ([]aggregate.Doc, error) {
+		return aggregate.Collect(aggregate.Eval(ctx, p.Stages[start:], src, env), s.opts.AggregateMaxItems)
+	}
+	var docs []aggregate.Doc
+	done := false
+	if sq, n := s.sqlPrefix(g, p); n > 0 {
+		docs, err = run(sq.Aggregate(ctx, p, n, s.opts.AggregateMaxItems), n)
+		// the database may refuse what Go does (an integer sum beyond 64
+		// bits): then Go does it all
+		done = !errors.Is(err, store.ErrAggregateInGo)
+	}
+	if !done {
+		where, start := p.Source()
+		docs, err = run(s.scan(ctx, g, where), start)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -56,6 +71,18 @@ func (s *Service) Aggregate(ctx context.Context, c *Caller, e *app.Entity, body 
 		out.Items[i] = p.Out.Encode(d)
 	}
 	return out, nil
+}
+
+// sqlPrefix returns the store's aggregator and how many leading stages of
+// p it runs in SQL (0: none; the records are then read a page at a time).
+// A read condition with scripts decides record by record, so it keeps the
+// pipeline in Go.
+func (s *Service) sqlPrefix(g *perms, p *aggregate.Pipeline) (store.Aggregator, int) {
+	sq, ok := s.store.(store.Aggregator)
+	if !ok || s.opts.AggregateInGo || g.readScripted() || query.HasScript(p.Where) {
+		return nil, 0
+	}
+	return sq, sq.PlanAggregate(p)
 }
 
 // restrictPipeline checks what the pipeline reads against c's permissions

@@ -50,7 +50,11 @@ type benchFixture struct {
 // newBenchFixture seeds benchRecords tasks straight into the store of a
 // fresh bundle (one transaction per 10,000 records), spread evenly over the
 // regions and owners.
-func newBenchFixture(b *testing.B) *benchFixture {
+func newBenchFixture(b *testing.B) *benchFixture { return newBenchFixtureN(b, benchRecords) }
+
+// newBenchFixtureN is newBenchFixture with n records (a multiple of
+// 10,000).
+func newBenchFixtureN(b *testing.B, n int) *benchFixture {
 	b.Helper()
 	bu := setup(b, benchApp)
 	s, st, ctx := bu.svc, bu.store, bu.ctx
@@ -70,7 +74,7 @@ func newBenchFixture(b *testing.B) *benchFixture {
 	regions := []string{"north", "south", "east", "west", "center", "r6", "r7", "r8", "r9", "r10"}
 	now := time.Now().UnixMilli()
 	const batch = 10_000
-	for start := 0; start < benchRecords; start += batch {
+	for start := 0; start < n; start += batch {
 		err := st.Write(ctx, func(tx store.Tx) error {
 			for i := start; i < start+batch; i++ {
 				id := record.NewID()

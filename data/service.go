@@ -118,6 +118,10 @@ type Options struct {
 	// AggregateMaxItems bounds the documents an aggregate pipeline holds in
 	// memory at once (group, sort; aggregate.Env.MaxItems; 0: its default).
 	AggregateMaxItems int
+	// AggregateInGo runs every aggregate stage in Go over the records,
+	// even where the store could run the start of the pipeline in SQL
+	// (store.Aggregator): for benchmarks and differential tests.
+	AggregateInGo bool
 }
 
 // New returns a data service over a store whose schema is in step with a

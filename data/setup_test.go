@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"runway/aggregate"
 	"runway/app"
 	"runway/apperr"
 	"runway/blob"
@@ -362,4 +363,13 @@ func decodeDoc(t testing.TB, doc []byte) obj {
 		t.Fatalf("%v: %s", err, doc)
 	}
 	return m
+}
+
+// PlanAggregate and Aggregate pass store.Aggregator through.
+func (w *watchedStore) PlanAggregate(p *aggregate.Pipeline) int {
+	return w.Store.(store.Aggregator).PlanAggregate(p)
+}
+
+func (w *watchedStore) Aggregate(ctx context.Context, p *aggregate.Pipeline, n, maxItems int) aggregate.Cursor {
+	return w.Store.(store.Aggregator).Aggregate(ctx, p, n, maxItems)
 }

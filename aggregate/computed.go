@@ -1,0 +1,106 @@
+package aggregate
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"runway/types"
+)
+
+// A store that runs the first stages of a pipeline in SQL hands their
+// result back in these forms; the package turns them into the documents
+// Eval would have emitted, so both paths share the output rules (group
+// order, {id, label} of relationships, each type's JSON form).
+
+// TooMany is the error of stage st holding more than max documents (the
+// 400 Eval answers).
+func TooMany(st Stage, max int) error { return tooMany(st.Info(), max) }
+
+// GroupRow is one group of a group stage as a store computed it.
+type GroupRow struct {
+	// Keys holds, per GroupKey, the key value as decoded JSON (nil,
+	// string, json.Number, bool); for a key with Identity, the whole value
+	// at its Path in the group's first document (id order), decoded.
+	Keys []any
+	Acc  []AccValue
+}
+
+// AccValue is the state of one accumulator of a group at its end.
+type AccValue struct {
+	// N is count()'s count, or for avg how many numbers were added.
+	N int64
+	// Sum is the exact decimal text of the sum of the numbers (sum, avg);
+	// "" for none.
+	Sum string
+	// Val is first's, last's, min's or max's value, decoded JSON.
+	Val any
+}
+
+// Docs builds the stage's documents from the groups a store computed, in
+// the order Eval emits them. A group stage without by paths has one group
+// even over no input: rows then holds that one row.
+func (st *Group) Docs(rows []GroupRow) ([]Doc, error) {
+	list := make([]*groupState, len(rows))
+	for i, r := range rows {
+		if len(r.Keys) != len(st.By) || len(r.Acc) != len(st.Acc) {
+			return nil, fmt.Errorf("aggregate: %s: a computed group has %d keys and %d accumulators", &st.StageInfo, len(r.Keys), len(r.Acc))
+		}
+		g := &groupState{keys: make([]any, len(st.By)), outs: make([]any, len(st.By)), acc: make([]accState, len(st.Acc))}
+		for k, by := range st.By {
+			g.keys[k], g.outs[k] = r.Keys[k], r.Keys[k]
+			if by.Identity == nil {
+				continue
+			}
+			v, ok := r.Keys[k].(map[string]any)
+			if !ok {
+				g.keys[k], g.outs[k] = nil, nil
+				continue
+			}
+			g.keys[k] = v[sysName]
+			id := map[string]any{}
+			for _, m := range by.Identity {
+				id[m] = v[m]
+			}
+			g.outs[k] = id
+		}
+		for a := range st.Acc {
+			v := r.Acc[a]
+			s := &g.acc[a]
+			s.n, s.val, s.set = v.N, v.Val, true
+			if v.Sum != "" {
+				if !s.sum.add(v.Sum) {
+					return nil, fmt.Errorf("aggregate: %s: computed sum %q is not a number", &st.StageInfo, v.Sum)
+				}
+			}
+			s.sum.n = v.N
+		}
+		list[i] = g
+	}
+	sortGroups(st, list)
+	out := make([]Doc, len(list))
+	for i, g := range list {
+		out[i] = groupDoc(st, g)
+	}
+	return out, nil
+}
+
+// CountDoc is the document of a count stage that counted n documents.
+func (st *Count) CountDoc(n int64) Doc {
+	return Doc{st.Name: json.Number(fmt.Sprint(n))}
+}
+
+// NumberLike reports whether sum and avg add the kind's values: the types
+// whose JSON form is a number, and bigNumber (a decimal string).
+func NumberLike(kind string) bool {
+	return kind == types.BigNumber || types.NativeIsNumber(kind)
+}
+
+// Sum adds decimal number texts exactly, as the sum accumulator does (for
+// a store's own sum function).
+type Sum struct{ s exactSum }
+
+// Add adds one number text; false (nothing added) when it is not one.
+func (s *Sum) Add(text string) bool { return s.s.add(text) }
+
+// Text is the sum as exact decimal text ("0" for no numbers).
+func (s *Sum) Text() string { return s.s.text() }

@@ -1,0 +1,178 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"runway/aggregate"
+	"runway/query"
+	"runway/store"
+	"runway/store/sqlstore"
+	"runway/types"
+)
+
+// aggAt is the jsonb (J) and text (T) of the value at a path: in the
+// record r.j, or in the unwound element u.e.
+func aggAt(at sqlstore.AggPath) (J, T string, err error) {
+	base := "r.j"
+	if at.Elem {
+		base = "u.e"
+	}
+	if J, err = jsonAt(base, at.Names); err != nil {
+		return "", "", err
+	}
+	T, err = textAt(base, at.Names)
+	return J, T, err
+}
+
+// aggDialect writes PostgreSQL's aggregate statements over the stored
+// jsonb j: group keys are jsonb values (numbers equal by value, strings by
+// their bytes), sums numeric (exact), text orders under COLLATE "C"
+// (bytewise, as query.Compare), arrays unwound by jsonb_array_elements.
+var aggDialect = &sqlstore.AggDialect{
+	Key: func(at sqlstore.AggPath) (string, error) {
+		J, _, err := aggAt(at)
+		return J, err
+	},
+	KeyOut: func(key string) string { return key + "::text" },
+	JSON: func(at sqlstore.AggPath) (string, error) {
+		J, _, err := aggAt(at)
+		return J, err
+	},
+	First: func(j string, elem bool) string {
+		return "((array_agg(" + j + " ORDER BY " + aggOrder(elem, "") + "))[1])::text"
+	},
+	Last: func(j string, elem bool) string {
+		return "((array_agg(" + j + " ORDER BY " + aggOrder(elem, " DESC") + "))[1])::text"
+	},
+	Sum: func(at sqlstore.AggPath, kind string) (string, string, error) {
+		J, T, err := aggAt(at)
+		if err != nil {
+			return "", "", err
+		}
+		is := "number"
+		if kind == types.BigNumber {
+			is = "string" // a decimal string
+		}
+		when := "CASE WHEN jsonb_typeof(" + J + ") = '" + is + "' THEN "
+		return "(sum(" + when + T + "::numeric END))::text", "count(" + when + "1 END)", nil
+	},
+	MinMax: func(op string, at sqlstore.AggPath, kind string) (string, bool, error) {
+		J, T, err := aggAt(at)
+		if err != nil {
+			return "", false, err
+		}
+		switch {
+		case kind == types.BigNumber:
+			return "", false, nil // the answer is the string as written: min by value would lose it
+		case types.NativeIsNumber(kind):
+			return "(" + op + "(CASE WHEN jsonb_typeof(" + J + ") = 'number' THEN " + T + "::numeric END))::text", true, nil
+		case kind == types.Boolean:
+			agg := map[string]string{"min": "bool_and", "max": "bool_or"}[op]
+			return "(" + agg + "(CASE WHEN jsonb_typeof(" + J + ") = 'boolean' THEN " + T + "::boolean END))::text", true, nil
+		}
+		return op + "((CASE WHEN jsonb_typeof(" + J + ") = 'string' THEN " + T + " END) COLLATE \"C\")", true, nil
+	},
+	Unwind: func(names []string, includeEmpty bool) (string, error) {
+		v, err := jsonAt("r.j", names)
+		if err != nil {
+			return "", err
+		}
+		join := " JOIN LATERAL "
+		if includeEmpty {
+			join = " LEFT JOIN LATERAL "
+		}
+		// a value that is no array is one element; null or missing none
+		elems := "CASE WHEN jsonb_typeof(" + v + ") = 'array' THEN " + v +
+			" WHEN " + v + " IS NULL OR jsonb_typeof(" + v + ") = 'null' THEN '[]'::jsonb ELSE jsonb_build_array(" + v + ") END"
+		return join + "jsonb_array_elements(" + elems + ") WITH ORDINALITY AS u(e, o) ON TRUE", nil
+	},
+	DecodeKey: func(_ string, v any) (any, error) { return sqlstore.DecodeJSON(v) },
+	DecodeMinMax: func(kind string, v any) (any, error) {
+		s, ok := v.(string)
+		switch {
+		case v == nil:
+			return nil, nil
+		case !ok:
+			return nil, fmt.Errorf("min/max of type %T", v)
+		case types.NativeIsNumber(kind):
+			return json.Number(s), nil
+		case kind == types.Boolean:
+			return s == "true", nil
+		}
+		return s, nil
+	},
+}
+
+// aggOrder is the order of a group's rows for first and last: id, then
+// the element's position after an unwind.
+func aggOrder(elem bool, dir string) string {
+	if elem {
+		return "r.id" + dir + ", u.o" + dir
+	}
+	return "r.id" + dir
+}
+
+var _ store.Aggregator = (*Store)(nil)
+
+// PlanAggregate implements store.Aggregator: the planner's prefix when the
+// records' condition compiles exactly (else the data service reads the
+// records, and Match decides what the SQL could not).
+func (s *Store) PlanAggregate(p *aggregate.Pipeline) int {
+	n := aggDialect.Plan(p)
+	if n == 0 {
+		return 0
+	}
+	if _, err := s.aggSource(p); err != nil {
+		return 0
+	}
+	return n
+}
+
+// aggSource compiles the condition on the records entering the statement;
+// an error when it does not compile exactly.
+func (s *Store) aggSource(p *aggregate.Pipeline) (sqlstore.AggSource, error) {
+	table, err := dialect.TableName(p.Entity)
+	if err != nil {
+		return sqlstore.AggSource{}, err
+	}
+	where, _ := p.Source()
+	if _, err := query.Match(where, nil, "", ""); err != nil {
+		return sqlstore.AggSource{}, err
+	}
+	if err := s.checkTexts(table, where); err != nil {
+		return sqlstore.AggSource{}, err
+	}
+	c := newCompiler(s.indexedExprs(table))
+	w, exact := c.where(where)
+	if !exact {
+		return sqlstore.AggSource{}, fmt.Errorf("the condition does not compile exactly")
+	}
+	if w == "TRUE" {
+		w = ""
+	} else {
+		w = " WHERE " + w
+	}
+	return sqlstore.AggSource{Records: "SELECT " + sqlstore.QuoteIdent(table) + ".id, " + sqlstore.QuoteIdent(table) + ".j FROM " + c.from(table) + w, Args: c.args}, nil
+}
+
+// Aggregate implements store.Aggregator (its documents collected before
+// they are streamed, so the stages after it hold no connection).
+func (s *Store) Aggregate(ctx context.Context, p *aggregate.Pipeline, n, maxItems int) aggregate.Cursor {
+	return sqlstore.AggCursor(func() ([]aggregate.Doc, error) {
+		src, err := s.aggSource(p)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: aggregate %s: %w", p.Entity.FullName, err)
+		}
+		var docs []aggregate.Doc
+		err = s.read(ctx, func(ctx context.Context, db dbtx) error {
+			docs, err = aggDialect.Aggregate(ctx, pgDB{db}, p, n, src, maxItems)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("postgres: aggregate %s: %w", p.Entity.FullName, err)
+		}
+		return docs, nil
+	})
+}

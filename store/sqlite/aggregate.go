@@ -1,0 +1,241 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"strings"
+
+	sqlite "modernc.org/sqlite"
+
+	"runway/aggregate"
+	"runway/store"
+	"runway/store/sqlstore"
+	"runway/types"
+)
+
+// Aggregate functions implemented in Go (funcs.go registers the scalar
+// ones): the first / last value by id, and the exact sum of decimals.
+const (
+	fnFirst = "runway_first" // (id, json) → json of the row with the smallest id
+	fnLast  = "runway_last"  // (id, json) → json of the row with the largest id
+	// (id, element index, json) → the same by id, then index (unwind)
+	fnFirstElem = "runway_first_element"
+	fnLastElem  = "runway_last_element"
+	// (number text) → the exact decimal sum of the texts that are numbers
+	// (aggregate.Sum), "0" for none
+	fnSum = "runway_sum"
+)
+
+func init() {
+	sqlite.MustRegisterFunction(fnFirst, &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, VolatileArgs: true,
+		MakeAggregate: func(sqlite.FunctionContext) (sqlite.AggregateFunction, error) { return &byID{last: false}, nil }})
+	sqlite.MustRegisterFunction(fnLast, &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, VolatileArgs: true,
+		MakeAggregate: func(sqlite.FunctionContext) (sqlite.AggregateFunction, error) { return &byID{last: true}, nil }})
+	sqlite.MustRegisterFunction(fnFirstElem, &sqlite.FunctionImpl{NArgs: 3, Deterministic: true, VolatileArgs: true,
+		MakeAggregate: func(sqlite.FunctionContext) (sqlite.AggregateFunction, error) { return &byID{last: false}, nil }})
+	sqlite.MustRegisterFunction(fnLastElem, &sqlite.FunctionImpl{NArgs: 3, Deterministic: true, VolatileArgs: true,
+		MakeAggregate: func(sqlite.FunctionContext) (sqlite.AggregateFunction, error) { return &byID{last: true}, nil }})
+	sqlite.MustRegisterFunction(fnSum, &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, VolatileArgs: true,
+		MakeAggregate: func(sqlite.FunctionContext) (sqlite.AggregateFunction, error) { return &exactSum{}, nil }})
+}
+
+// byID keeps the value of the row with the smallest (largest when last)
+// id — ids compare bytewise, as the id column orders — and then element
+// index when given (an element of an unwound array; a value that was no
+// array has none, and comes once).
+type byID struct {
+	last  bool
+	set   bool
+	id    string
+	ord   int64
+	value driver.Value
+}
+
+func (a *byID) Step(_ *sqlite.FunctionContext, args []driver.Value) error {
+	id, _ := text(args[0])
+	var ord int64
+	if len(args) == 3 {
+		ord, _ = args[1].(int64)
+	}
+	if a.set {
+		c := strings.Compare(id, a.id)
+		if c == 0 {
+			c = cmp.Compare(ord, a.ord)
+		}
+		if a.last && c <= 0 || !a.last && c >= 0 {
+			return nil
+		}
+	}
+	a.set, a.id, a.ord = true, strings.Clone(id), ord
+	switch x := args[len(args)-1].(type) {
+	case string:
+		a.value = strings.Clone(x)
+	case []byte:
+		a.value = string(x)
+	default:
+		a.value = x
+	}
+	return nil
+}
+
+func (a *byID) WindowInverse(*sqlite.FunctionContext, []driver.Value) error {
+	return fmt.Errorf("%s is not a window function", fnFirst)
+}
+func (a *byID) WindowValue(*sqlite.FunctionContext) (driver.Value, error) { return a.value, nil }
+func (a *byID) Final(*sqlite.FunctionContext)                             {}
+
+// exactSum is runway_sum.
+type exactSum struct{ s aggregate.Sum }
+
+func (a *exactSum) Step(_ *sqlite.FunctionContext, args []driver.Value) error {
+	if t, ok := args[0].(string); ok {
+		a.s.Add(t) // a text that is no number is skipped, as aggregate.Eval does
+	}
+	return nil
+}
+
+func (a *exactSum) WindowInverse(*sqlite.FunctionContext, []driver.Value) error {
+	return fmt.Errorf("%s is not a window function", fnSum)
+}
+func (a *exactSum) WindowValue(*sqlite.FunctionContext) (driver.Value, error) { return a.s.Text(), nil }
+func (a *exactSum) Final(*sqlite.FunctionContext)                             {}
+
+// aggPath is the JSON path of a value in the record r.doc: a literal, or
+// after an unwind the element's own path (json_each's fullkey) and the
+// members in it.
+func aggPath(at sqlstore.AggPath) (string, error) {
+	if !at.Elem {
+		return jsonPath(at.Names)
+	}
+	if len(at.Names) == 0 {
+		return "u.fullkey", nil
+	}
+	p, err := jsonPath(at.Names)
+	if err != nil {
+		return "", err
+	}
+	return "(u.fullkey || '" + p[2:] + ")", nil // p is '$.a.b'
+}
+
+// aggValue is the typed value at a path (json_extract).
+func aggValue(at sqlstore.AggPath) (string, error) {
+	p, err := aggPath(at)
+	if err != nil {
+		return "", err
+	}
+	return "json_extract(r.doc, " + p + ")", nil
+}
+
+// aggJSON is the JSON text at a path (->: numbers as written).
+func aggJSON(at sqlstore.AggPath) (string, error) {
+	p, err := aggPath(at)
+	if err != nil {
+		return "", err
+	}
+	return "(r.doc -> " + p + ")", nil
+}
+
+// aggDialect writes SQLite's aggregate statements: values by json_extract
+// (typed: numbers compare by value, text bytewise — query.Compare's own
+// order), JSON text by ->, arrays unwound by json_each.
+var aggDialect = &sqlstore.AggDialect{
+	// "+": a group key never uses the field's index for its order — it
+	// would read the whole table in index order instead of the rows the
+	// condition's own index selects (a sort of those is cheaper)
+	Key: func(at sqlstore.AggPath) (string, error) {
+		e, err := aggValue(at)
+		return "+" + e, err
+	},
+	KeyOut: func(key string) string { return key },
+	JSON:   aggJSON,
+	First: func(j string, elem bool) string {
+		if elem {
+			return fnFirstElem + "(r.id, u.key, " + j + ")"
+		}
+		return fnFirst + "(r.id, " + j + ")"
+	},
+	Last: func(j string, elem bool) string {
+		if elem {
+			return fnLastElem + "(r.id, u.key, " + j + ")"
+		}
+		return fnLast + "(r.id, " + j + ")"
+	},
+	Sum: func(at sqlstore.AggPath, kind string) (string, string, error) {
+		v, err := aggValue(at)
+		if err != nil {
+			return "", "", err
+		}
+		count := "count(" + v + ")"
+		switch kind {
+		case types.Integer, types.AutoIncrement, types.Duration:
+			// integers add exactly in SQLite's sum (an overflow is an
+			// error: the data service then runs the pipeline in Go)
+			return "sum(" + v + ")", count, nil
+		case types.BigNumber:
+			return fnSum + "(" + v + ")", count, nil
+		}
+		// decimals as written in the record (their JSON text), not as
+		// the floats json_extract makes of them
+		j, _ := aggJSON(at)
+		return fnSum + "(" + j + ")", count, nil
+	},
+	MinMax: func(op string, at sqlstore.AggPath, kind string) (string, bool, error) {
+		v, err := aggValue(at)
+		if err != nil {
+			return "", false, err
+		}
+		return op + "(" + orderExpr(v, kind) + ")", true, nil
+	},
+	Unwind: func(names []string, includeEmpty bool) (string, error) {
+		p, err := jsonPath(names)
+		if err != nil {
+			return "", err
+		}
+		join := " JOIN "
+		if includeEmpty {
+			join = " LEFT JOIN "
+		}
+		// json_each of a JSON null gives one row: a null field has no
+		// element
+		return join + "json_each(r.doc, " + p + ") AS u ON json_type(r.doc, " + p + ") <> 'null'", nil
+	},
+	DecodeKey:    sqlstore.DecodeScalar,
+	DecodeMinMax: sqlstore.DecodeScalar,
+}
+
+var _ store.Aggregator = (*Store)(nil)
+
+// PlanAggregate implements store.Aggregator.
+func (s *Store) PlanAggregate(p *aggregate.Pipeline) int { return aggDialect.Plan(p) }
+
+// Aggregate implements store.Aggregator: one statement on the read pool,
+// its (at most maxItems) documents collected before they are streamed, so
+// the stages after it hold no connection.
+func (s *Store) Aggregate(ctx context.Context, p *aggregate.Pipeline, n, maxItems int) aggregate.Cursor {
+	return sqlstore.AggCursor(func() ([]aggregate.Doc, error) {
+		table, err := dialect.TableName(p.Entity)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: aggregate: %w", err)
+		}
+		where, _ := p.Source()
+		w, args, err := compileWhere(table, s.textIndexes(table), where)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: aggregate %s: %w", p.Entity.FullName, err)
+		}
+		src := sqlstore.AggSource{Records: "SELECT id, doc FROM " + sqlstore.QuoteIdent(table) + w, Args: args}
+		var docs []aggregate.Doc
+		err = s.read(ctx, func(ctx context.Context, db sqlstore.DB) error {
+			docs, err = aggDialect.Aggregate(ctx, db, p, n, src, maxItems)
+			return err
+		})
+		if err != nil && strings.Contains(err.Error(), "integer overflow") {
+			return nil, fmt.Errorf("sqlite: aggregate %s: %w: %w", p.Entity.FullName, store.ErrAggregateInGo, err)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: aggregate %s: %w", p.Entity.FullName, err)
+		}
+		return docs, nil
+	})
+}

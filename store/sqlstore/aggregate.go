@@ -1,0 +1,433 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"runway/aggregate"
+	"runway/types"
+)
+
+// AggDialect is what differs between the databases in the statement of an
+// aggregate pipeline (store.Aggregator). Its expressions read the record
+// of the entity table's row; names are JSON member names from the record
+// root (checked identifiers).
+//
+// The planner (Plan) runs in one statement the leading match stages —
+// compiled with the store's own query compiler, ANDed with Pipeline.Where,
+// so indexes are used — followed by one group or count stage:
+//
+//	SELECT <by keys>, <accumulators> FROM <table> WHERE <match> GROUP BY <by keys>
+//
+// Everything after it runs in Go (aggregate.Eval) over the documents it
+// gives; the groups come out in Eval's order (aggregate.Group.Docs).
+type AggDialect struct {
+	// Key is the value at a path as grouped by: equal values — numbers by
+	// value, text bytewise — group together.
+	Key func(at AggPath) (string, error)
+	// KeyOut is the column that reads a Key's value (DecodeKey decodes it).
+	KeyOut func(key string) string
+	// JSON is the value at a path as JSON text, NULL when missing.
+	JSON func(at AggPath) (string, error)
+	// First and Last are aggregates of a JSON expression: its value (as
+	// JSON text) in the group's first / last row in id order (and element
+	// order after an unwind, elem true).
+	First, Last func(json string, elem bool) string
+	// Sum is an aggregate of the exact sum of the numbers at a path (a
+	// number-like kind), read as decimal text or an integer (NULL for
+	// none), and one of how many numbers there are.
+	Sum func(at AggPath, kind string) (sum, count string, err error)
+	// MinMax is the aggregate op ("min", "max") of the values at a path,
+	// ordered as query.Compare orders kind; ok false when the database
+	// cannot say it exactly (then the stage runs in Go).
+	MinMax func(op string, at AggPath, kind string) (sql string, ok bool, err error)
+	// Unwind is the join, after "FROM (records) AS r", that makes a row
+	// per element of the array at names (a value that is no array: one
+	// element; null, missing or empty: none, or one row of NULLs when
+	// includeEmpty) as the element AggPath.Elem reads.
+	Unwind func(names []string, includeEmpty bool) (string, error)
+	// DecodeKey and DecodeMinMax read a scanned KeyOut or MinMax column as
+	// decoded JSON of kind.
+	DecodeKey, DecodeMinMax func(kind string, v any) (any, error)
+}
+
+// AggPath is where a statement reads a value: Names from the record root
+// (the column of the row "r"), or with Elem from the element of the
+// unwound array the row stands for.
+type AggPath struct {
+	Elem  bool
+	Names []string
+}
+
+// objectKinds are the types whose value is a JSON object: min and max
+// compare them as JSON text, which no database does.
+func objectKind(kind string) bool {
+	switch kind {
+	case types.Relationship, types.Group, types.File, types.GeoPoint, types.DynamicChoice, types.Nested:
+		return true
+	}
+	return false
+}
+
+// Plan returns how many leading stages of p one statement runs: the
+// leading matches (aggregate.Pipeline.Source), at most one unwind, and a
+// group or count stage; 0 when there is no such group or count or it
+// cannot be expressed.
+func (d *AggDialect) Plan(p *aggregate.Pipeline) int {
+	_, start := p.Source()
+	i := start
+	var un *aggregate.Unwind
+	if i < len(p.Stages) {
+		if u, ok := p.Stages[i].(*aggregate.Unwind); ok {
+			un = u
+			i++
+		}
+	}
+	if i >= len(p.Stages) {
+		return 0
+	}
+	switch st := p.Stages[i].(type) {
+	case *aggregate.Count:
+		return i + 1
+	case *aggregate.Group:
+		if _, err := d.groupColumns(st, un); err != nil {
+			return 0
+		}
+		return i + 1
+	}
+	return 0
+}
+
+// locate is where the statement reads the value at names, after un (nil:
+// no unwind): inside the unwound element, or in the record; false for a
+// parent of the unwound field (its value changed with the unwind).
+func locate(un *aggregate.Unwind, names []string) (AggPath, bool) {
+	if un == nil {
+		return AggPath{Names: names}, true
+	}
+	u := un.Path.Names()
+	n := min(len(u), len(names))
+	for i := range n {
+		if u[i] != names[i] {
+			return AggPath{Names: names}, true
+		}
+	}
+	if len(names) < len(u) {
+		return AggPath{}, false
+	}
+	return AggPath{Elem: true, Names: names[len(u):]}, true
+}
+
+// aggColumn is one column of the statement and how its value is read back.
+type aggColumn struct {
+	sql  string
+	kind string
+	read func(c *aggColumn, v any, row *aggregate.GroupRow) error
+}
+
+// groupColumns lists the columns of a group stage: one per by key (the
+// first document's whole value for relationships, groups and files), then
+// one or two per accumulator.
+func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind) ([]aggColumn, error) {
+	at := func(names []string) (AggPath, error) {
+		a, ok := locate(un, names)
+		if !ok {
+			return a, fmt.Errorf("%s reads a parent of the unwound field", strings.Join(names, "."))
+		}
+		return a, nil
+	}
+	var cols []aggColumn
+	for i, by := range st.By {
+		i := i
+		if by.Identity != nil {
+			a, err := at(by.Path.Names())
+			if err != nil {
+				return nil, err
+			}
+			j, err := d.JSON(a)
+			if err != nil {
+				return nil, err
+			}
+			cols = append(cols, aggColumn{sql: d.First(j, un != nil), read: func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
+				r.Keys[i], err = DecodeJSON(v)
+				return err
+			}})
+			continue
+		}
+		a, err := at(by.Key.Names())
+		if err != nil {
+			return nil, err
+		}
+		k, err := d.Key(a)
+		if err != nil {
+			return nil, err
+		}
+		cols = append(cols, aggColumn{sql: d.KeyOut(k), kind: by.Key.Kind, read: func(c *aggColumn, v any, r *aggregate.GroupRow) (err error) {
+			r.Keys[i], err = d.DecodeKey(c.kind, v)
+			return err
+		}})
+	}
+	for i, a := range st.Acc {
+		i := i
+		switch a.Op {
+		case aggregate.AccCount:
+			cols = append(cols, aggColumn{sql: "count(*)", read: func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
+				r.Acc[i].N, err = intValue(v)
+				return err
+			}})
+		case aggregate.AccSum, aggregate.AccAvg:
+			if !aggregate.NumberLike(a.Arg.Kind) {
+				return nil, fmt.Errorf("sum of %s", a.Arg.Kind)
+			}
+			arg, err := at(a.Arg.Names())
+			if err != nil {
+				return nil, err
+			}
+			sum, count, err := d.Sum(arg, a.Arg.Kind)
+			if err != nil {
+				return nil, err
+			}
+			cols = append(cols, aggColumn{sql: sum, read: func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
+				r.Acc[i].Sum, err = decimalText(v)
+				return err
+			}})
+			if a.Op == aggregate.AccAvg {
+				cols = append(cols, aggColumn{sql: count, read: func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
+					r.Acc[i].N, err = intValue(v)
+					return err
+				}})
+			}
+		case aggregate.AccFirst, aggregate.AccLast:
+			arg, err := at(a.Arg.Names())
+			if err != nil {
+				return nil, err
+			}
+			j, err := d.JSON(arg)
+			if err != nil {
+				return nil, err
+			}
+			agg := d.First
+			if a.Op == aggregate.AccLast {
+				agg = d.Last
+			}
+			cols = append(cols, aggColumn{sql: agg(j, un != nil), read: func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
+				r.Acc[i].Val, err = DecodeJSON(v)
+				return err
+			}})
+		case aggregate.AccMin, aggregate.AccMax:
+			if objectKind(a.Arg.Kind) {
+				return nil, fmt.Errorf("%s of %s", a.Op, a.Arg.Kind)
+			}
+			arg, err := at(a.Arg.Names())
+			if err != nil {
+				return nil, err
+			}
+			m, ok, err := d.MinMax(string(a.Op), arg, a.Arg.Kind)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return nil, fmt.Errorf("%s of %s", a.Op, a.Arg.Kind)
+			}
+			cols = append(cols, aggColumn{sql: m, kind: a.Arg.Kind, read: func(c *aggColumn, v any, r *aggregate.GroupRow) (err error) {
+				r.Acc[i].Val, err = d.DecodeMinMax(c.kind, v)
+				return err
+			}})
+		default:
+			return nil, fmt.Errorf("accumulator %s", a.Op)
+		}
+	}
+	return cols, nil
+}
+
+// AggSource is the statement of the records entering the pipeline,
+// written by the store's query compiler: "SELECT id, <its record column>
+// FROM … WHERE …" with its arguments.
+type AggSource struct {
+	Records string
+	Args    []any
+}
+
+// Aggregate runs stages [0, n) of p (n from Plan) over src as one
+// statement on db and returns the documents they emit, in Eval's order.
+func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline, n int, src AggSource, maxItems int) ([]aggregate.Doc, error) {
+	if n <= 0 || n > len(p.Stages) {
+		return nil, fmt.Errorf("aggregate: no stage to run in SQL")
+	}
+	if maxItems <= 0 {
+		maxItems = aggregate.DefaultMaxItems
+	}
+	from := "(" + src.Records + ") AS r"
+	var un *aggregate.Unwind
+	if n >= 2 {
+		if u, ok := p.Stages[n-2].(*aggregate.Unwind); ok {
+			un = u
+			join, err := d.Unwind(u.Path.Names(), u.IncludeEmpty)
+			if err != nil {
+				return nil, err
+			}
+			from += join
+		}
+	}
+	switch st := p.Stages[n-1].(type) {
+	case *aggregate.Count:
+		var c int64
+		if err := db.QueryRow(ctx, "SELECT count(*) FROM "+from, src.Args...).Scan(&c); err != nil {
+			return nil, err
+		}
+		return []aggregate.Doc{st.CountDoc(c)}, nil
+	case *aggregate.Group:
+		cols, err := d.groupColumns(st, un)
+		if err != nil {
+			return nil, err
+		}
+		sel := make([]string, len(cols))
+		for i := range cols {
+			sel[i] = cols[i].sql
+		}
+		q := "SELECT " + strings.Join(sel, ", ") + " FROM " + from
+		if len(st.By) > 0 {
+			keys := make([]string, len(st.By))
+			for i, by := range st.By {
+				a, _ := locate(un, by.Key.Names())
+				if keys[i], err = d.Key(a); err != nil {
+					return nil, err
+				}
+			}
+			// at most one group more than the stage may hold: that one
+			// is the 400
+			q += " GROUP BY " + strings.Join(keys, ", ") + " LIMIT " + strconv.Itoa(maxItems+1)
+		}
+		rows, err := db.Query(ctx, q, src.Args...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var groups []aggregate.GroupRow
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		for rows.Next() {
+			if len(groups) == maxItems {
+				return nil, aggregate.TooMany(st, maxItems)
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				return nil, err
+			}
+			g := aggregate.GroupRow{Keys: make([]any, len(st.By)), Acc: make([]aggregate.AccValue, len(st.Acc))}
+			for i := range cols {
+				if err := cols[i].read(&cols[i], vals[i], &g); err != nil {
+					return nil, fmt.Errorf("aggregate: %s: column %d: %w", st.Info(), i+1, err)
+				}
+			}
+			groups = append(groups, g)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return st.Docs(groups)
+	}
+	return nil, fmt.Errorf("aggregate: %s does not run in SQL", p.Stages[n-1].Info())
+}
+
+// AggCursor streams the documents run returns: a store collects the
+// statement's documents (at most the stage's bound) before the stages
+// after it run, so those hold no connection.
+func AggCursor(run func() ([]aggregate.Doc, error)) aggregate.Cursor {
+	return func(yield func(aggregate.Doc) bool) error {
+		docs, err := run()
+		if err != nil {
+			return err
+		}
+		for _, d := range docs {
+			if !yield(d) {
+				break
+			}
+		}
+		return nil
+	}
+}
+
+// DecodeJSON reads a JSON text column (string or bytes; NULL is null) with
+// numbers as json.Number.
+func DecodeJSON(v any) (any, error) {
+	var b []byte
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		b = []byte(x)
+	case []byte:
+		b = x
+	default:
+		return nil, fmt.Errorf("JSON column of type %T", v)
+	}
+	d := json.NewDecoder(strings.NewReader(string(b)))
+	d.UseNumber()
+	var out any
+	err := d.Decode(&out)
+	return out, err
+}
+
+// DecodeScalar reads a typed column as the JSON value of kind: integers
+// as numbers (booleans as true / false), floats as the record encoder
+// writes them, text as strings.
+func DecodeScalar(kind string, v any) (any, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case int64:
+		if kind == types.Boolean {
+			return x != 0, nil
+		}
+		return json.Number(strconv.FormatInt(x, 10)), nil
+	case float64:
+		b, err := json.Marshal(x)
+		if err != nil {
+			return nil, err
+		}
+		return json.Number(b), nil
+	case bool:
+		return x, nil
+	case string:
+		return x, nil
+	case []byte:
+		return string(x), nil
+	}
+	return nil, fmt.Errorf("value of type %T", v)
+}
+
+// intValue reads a count column.
+func intValue(v any) (int64, error) {
+	switch x := v.(type) {
+	case nil:
+		return 0, nil
+	case int64:
+		return x, nil
+	case int32:
+		return int64(x), nil
+	case int:
+		return int64(x), nil
+	}
+	return 0, fmt.Errorf("count of type %T", v)
+}
+
+// decimalText reads a sum column: "" for NULL (no numbers).
+func decimalText(v any) (string, error) {
+	switch x := v.(type) {
+	case nil:
+		return "", nil
+	case int64:
+		return strconv.FormatInt(x, 10), nil
+	case string:
+		return x, nil
+	case []byte:
+		return string(x), nil
+	}
+	return "", fmt.Errorf("sum of type %T", v)
+}

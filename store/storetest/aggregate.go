@@ -1,0 +1,171 @@
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"runway/aggregate"
+	"runway/app"
+	"runway/record"
+	"runway/store"
+)
+
+// aggregateFields are the paths of things a random pipeline groups by and
+// accumulates: every scalar type, relationship / group / file sub-paths,
+// bare relationships, groups and files (grouped by id, answered
+// {id, label}), nested single fields.
+var (
+	aggBy = []string{"choice", "boolean", "integer", "decimal", "money", "percentage", "bigNumber", "text", "email",
+		"date", "dateTime", "duration", "owner", "owner.id", "owner.label", "relationship", "group", "fileUpload",
+		"address.zip", "nestedFields.inner", "dynamicChoice.selectedValue", "defaultStatus", "time", "rank"}
+	aggNumbers = []string{"integer", "decimal", "money", "percentage", "bigNumber", "autoIncrement", "duration", "age",
+		"price", "ratio", "nestedFields.count", "dateTime"}
+	aggValues = []string{"text", "choice", "boolean", "integer", "decimal", "money", "bigNumber", "date", "email",
+		"owner.label", "owner", "address.street", "fileUpload", "geoPoint", "dynamicChoice", "time", "color",
+		"tags", "items", "address"}
+	aggMatches = []string{`{"choice":"a"}`, `{"integer":"greater(0)"}`, `{"boolean":true}`, `{"owner":"Alice,Bob"}`,
+		`{"decimal":"between(0,3)"}`, `{"_or":{"choice":"b","money":0}}`, `{"tags":"red"}`, `{"text":"like(solar)"}`,
+		`{"bigNumber":"greater(10)"}`, `{"owner.id":"000000000000000000000064"}`, `{"email":"info@acme.com"}`,
+		`{"items.name":"bolt"}`, `{"label":"Thing 7,Thing 8,Thing 9"}`, `{"id":"notEmpty()"}`}
+)
+
+// randomPipeline is a pipeline over things: leading matches, then mostly a
+// group (or a count), then stages the planner leaves to Go.
+func randomPipeline(r *rand.Rand) string {
+	var stages []string
+	for k := r.IntN(3); k > 0; k-- {
+		stages = append(stages, `{"match":`+pick(r, aggMatches)+`}`)
+	}
+	switch r.IntN(10) {
+	case 0:
+		stages = append(stages, `{"count":"n"}`)
+	case 1:
+		stages = append(stages, `{"sort":{"integer":"desc"}}`, `{"group":{"by":"choice","f":"first(text)","l":"last(integer)"}}`)
+	case 2:
+		stages = append(stages, `{"unwind":{"fieldPath":"tags"}}`, `{"count":"n"}`)
+	default:
+		byPool, numbers, values := aggBy, aggNumbers, aggValues
+		if r.IntN(3) == 0 {
+			// an unwind first: group by and accumulate its elements too
+			u := pick(r, []string{"tags", "items", "friends"})
+			stages = append(stages, fmt.Sprintf(`{"unwind":{"fieldPath":%q,"includeEmpty":%v}}`, u, r.IntN(2) == 0))
+			elems := map[string][]string{"tags": {"tags"}, "items": {"items.name", "items.qty"}, "friends": {"friends", "friends.label"}}[u]
+			byPool = append(append([]string(nil), aggBy...), elems...)
+			values = append(append([]string(nil), aggValues[:len(aggValues)-3]...), elems...)
+			if u == "items" {
+				numbers = append(append([]string(nil), aggNumbers...), "items.qty")
+			}
+		}
+		var members []string
+		if n := r.IntN(3); n > 0 {
+			by := map[string]bool{}
+			for range n {
+				by[pick(r, byPool)] = true
+			}
+			var list []string
+			for p := range by {
+				list = append(list, p)
+			}
+			members = append(members, `"by":"`+strings.Join(list, ",")+`"`)
+		}
+		for i := r.IntN(5); i >= 0; i-- {
+			var acc string
+			switch r.IntN(7) {
+			case 0:
+				acc = "count()"
+			case 1:
+				acc = "sum(" + pick(r, numbers) + ")"
+			case 2:
+				acc = "avg(" + pick(r, numbers) + ")"
+			case 3:
+				acc = "min(" + pick(r, values) + ")"
+			case 4:
+				acc = "max(" + pick(r, values) + ")"
+			case 5:
+				acc = "first(" + pick(r, values) + ")"
+			default:
+				acc = "last(" + pick(r, values) + ")"
+			}
+			members = append(members, fmt.Sprintf(`"a%d":%q`, i, acc))
+		}
+		stages = append(stages, `{"group":{`+strings.Join(members, ",")+`}}`)
+	}
+	if r.IntN(3) == 0 {
+		stages = append(stages, `{"limit":3}`)
+	}
+	return "[" + strings.Join(stages, ",") + "]"
+}
+
+// AggregateAgreesWithGo runs random pipelines over the generated things
+// through the store's SQL (store.Aggregator: the prefix it plans, the rest
+// in aggregate.Eval) and through the Go reference (aggregate.Reference) and
+// requires the same answer, byte for byte.
+func AggregateAgreesWithGo(t *testing.T, open Opener) {
+	s, a, e := kitchenStore(t, open)
+	ag, ok := s.(store.Aggregator)
+	if !ok {
+		t.Skip("the store runs no aggregate in SQL")
+	}
+	ctx := context.Background()
+	recs := genThings(a, 120)
+	rows := make([]*store.Row, len(recs))
+	docs := make([]aggregate.Doc, len(recs))
+	for i, r := range recs {
+		doc := record.Encode(e, r.id, 1, r.label, r.values, nil)
+		rows[i] = &store.Row{ID: r.id, Version: 1, Label: r.label, Doc: doc}
+		d := json.NewDecoder(bytes.NewReader(doc))
+		d.UseNumber()
+		if err := d.Decode(&docs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	Insert(t, s, e, rows...)
+	records := func(*app.Entity) []aggregate.Doc { return docs }
+	r := rand.New(rand.NewPCG(3, 5))
+	compiled, parsed, unwound := 0, 0, 0
+	for range 600 {
+		body := randomPipeline(r)
+		p, err := aggregate.Parse(a, e, []byte(body))
+		if err != nil {
+			continue // e.g. min over a type it refuses: the parser's tests cover those
+		}
+		parsed++
+		want, wantErr := aggregate.Reference(ctx, p, records, 0)
+		n := ag.PlanAggregate(p)
+		if n == 0 {
+			continue
+		}
+		compiled++
+		if _, ok := p.Stages[max(n-2, 0)].(*aggregate.Unwind); ok {
+			unwound++
+		}
+		got, err := aggregate.Collect(aggregate.Eval(ctx, p.Stages[n:], ag.Aggregate(ctx, p, n, 0), aggregate.Env{}), 0)
+		if (err != nil) != (wantErr != nil) {
+			t.Errorf("%s: SQL error %v, Go error %v", body, err, wantErr)
+			continue
+		}
+		if g, w := encodeAll(p, got), encodeAll(p, want); g != w {
+			t.Errorf("%s (%d stages in SQL):\n SQL %s\n Go  %s", body, n, g, w)
+		}
+	}
+	if compiled < parsed/3 { // PostgreSQL leaves inexact filters (like, arrays) to Go
+		t.Errorf("only %d of %d pipelines ran in SQL", compiled, parsed)
+	}
+	if unwound == 0 {
+		t.Error("no unwind ran in SQL")
+	}
+	t.Logf("%d pipelines parsed, %d ran in SQL (%d with an unwind)", parsed, compiled, unwound)
+}
+
+func encodeAll(p *aggregate.Pipeline, docs []aggregate.Doc) string {
+	parts := make([]string, len(docs))
+	for i, d := range docs {
+		parts[i] = string(p.Out.Encode(d))
+	}
+	return "[" + strings.Join(parts, ",") + "]"
+}
