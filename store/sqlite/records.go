@@ -239,7 +239,7 @@ func (t *tx) Insert(ctx context.Context, e *app.Entity, r *store.Row) error {
 	if err := dialect.Insert(ctx, t.w(), e, table, r, t.s.mapWriteErr); err != nil {
 		return err
 	}
-	t.queueText(table, r.ID, r.Doc)
+	t.queueText(table, r.ID, r.Label, r.Doc)
 	t.touch(table)
 	return nil
 }
@@ -254,7 +254,7 @@ func (t *tx) Update(ctx context.Context, e *app.Entity, r *store.Row, prevVersio
 	if err := dialect.Update(ctx, t.w(), e, table, r, prevVersion, t.s.mapWriteErr); err != nil {
 		return err
 	}
-	t.queueText(table, r.ID, r.Doc)
+	t.queueText(table, r.ID, r.Label, r.Doc)
 	t.touch(table)
 	return nil
 }
@@ -268,7 +268,7 @@ func (t *tx) Delete(ctx context.Context, e *app.Entity, id string) error {
 	if err := dialect.Delete(ctx, t.w(), e, table, id); err != nil {
 		return err
 	}
-	t.queueText(table, id, nil)
+	t.queueText(table, id, "", nil)
 	t.touch(table)
 	return nil
 }
