@@ -243,6 +243,7 @@ var dialect = &sqlstore.Dialect{
 	Indexes: sqlstore.Indexes{
 		Expr:   indexExpr,
 		Column: func(expr string) string { return "(" + expr + ")" },
+		Like:   likeIndex,
 	},
 	SkipLocked:      " FOR UPDATE SKIP LOCKED",
 	SerializeClaims: "SELECT pg_advisory_xact_lock(" + strconv.FormatInt(lockQueues, 10) + ")",
