@@ -134,6 +134,7 @@ var migrations = [][]string{
 	5: dialect.HistoryDDL(),   // the history of records and the app log (sqlstore)
 	6: dialect.JobQueuesDDL(), // job queues (sqlstore)
 	7: locksMigration,         // record locks (locks.go)
+	8: dialect.CountsDDL(),    // exact row counts of entity tables (sqlstore)
 }
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -201,6 +201,9 @@ func syncTable(ctx context.Context, tx pgx.Tx, p sqlstore.TablePlan) error {
 			return fmt.Errorf("create table: %w", err)
 		}
 	}
+	if err := dialect.InitCount(ctx, pgDB{tx}, p.Table); err != nil {
+		return err
+	}
 	have := map[string]string{}
 	rows, err := tx.Query(ctx, `SELECT name, sql FROM _indexes WHERE tbl = $1`, p.Table)
 	if err != nil {

@@ -120,6 +120,7 @@ func (t *tx) DeleteIDs(ctx context.Context, e *app.Entity, ids []string) (int64,
 	}
 	if n > 0 {
 		t.touch(table)
+		t.deltas.Add(table, -n)
 	}
 	return n, nil
 }

@@ -82,6 +82,21 @@ func (r *reader) count(ctx context.Context, e *app.Entity, where query.Expr) (in
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: count: %w", err)
 	}
+	if where == nil && r.pool {
+		// kept in the write transactions (_counts): no need of the cache
+		var n int64
+		var known bool
+		err = r.read(ctx, func(ctx context.Context, db sqlstore.DB) (err error) {
+			n, known, err = dialect.Total(ctx, db, table)
+			return err
+		})
+		if err != nil {
+			return 0, err
+		}
+		if known {
+			return n, nil
+		}
+	}
 	q, args, err := compileCount(table, r.s.textIndexes(table), where)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: count %s: %w", e.FullName, err)
@@ -157,6 +172,8 @@ type tx struct {
 	// record writes the text indexes follow at the end of the write
 	// (flushText), or earlier when a text search in it needs them
 	pendingText []textOp
+	// row count differences of the write, added to _counts at its end
+	deltas sqlstore.CountDeltas
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -241,6 +258,7 @@ func (t *tx) Insert(ctx context.Context, e *app.Entity, r *store.Row) error {
 	}
 	t.queueText(table, r.ID, r.Label, r.Doc)
 	t.touch(table)
+	t.deltas.Add(table, 1)
 	return nil
 }
 
@@ -270,6 +288,7 @@ func (t *tx) Delete(ctx context.Context, e *app.Entity, id string) error {
 	}
 	t.queueText(table, id, "", nil)
 	t.touch(table)
+	t.deltas.Add(table, -1)
 	return nil
 }
 

@@ -35,6 +35,7 @@ var migrations = [][]string{
 	5: dialect.FilesDDL(),     // files, their references, share links (sqlstore)
 	6: dialect.HistoryDDL(),   // the history of records and the app log (sqlstore)
 	7: dialect.JobQueuesDDL(), // job queues (sqlstore)
+	8: dialect.CountsDDL(),    // exact row counts of entity tables (sqlstore)
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -175,6 +176,9 @@ func (s *Store) syncTable(ctx context.Context, tx *sql.Tx, p sqlstore.TablePlan,
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("create table: %w", err)
 		}
+	}
+	if err := dialect.InitCount(ctx, sqlDB{tx}, p.Table); err != nil {
+		return err
 	}
 	have, err := managedIndexes(ctx, tx, p.Table)
 	if err != nil {
