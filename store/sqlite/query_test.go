@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -170,4 +171,29 @@ func TestValuesAreBound(t *testing.T) {
 	storetest.ValuesAreBound(t, func(sel *query.Select) (string, []any, error) {
 		return compileSelect("e_companies", nil, sel)
 	}, "?")
+}
+
+// A filter on a field with few values (here a relationship) sorted by, or
+// ranged on, another indexable field reads the composite c_ index in order:
+// no sort step, and the count needs no record.
+func TestCompositePlan(t *testing.T) {
+	s, a := openTest(t)
+	e := a.Entity("companies")
+	owner := fmt.Sprintf("owner.id=%024x", 7)
+	sel := listOf(t, a, e, owner+"&_sortField=budget&_sortType=desc")
+	sel.Limit = 20
+	q, args, err := compileSelect("e_companies", nil, sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := plan(t, s, q, args); !strings.Contains(p, "c_e_companies_owner_budget") || strings.Contains(p, "TEMP B-TREE") {
+		t.Errorf("filter + sort plan:\n%s", p)
+	}
+	q, args, err = compileCount("e_companies", nil, whereOf(t, a, e, owner+"&budget=greater(10)"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := plan(t, s, q, args); !strings.Contains(p, "COVERING INDEX c_e_companies_owner_budget") {
+		t.Errorf("two filters count plan:\n%s", p)
+	}
 }

@@ -94,6 +94,17 @@ func indexExpr(f *app.Field, path []string) (string, error) {
 	return e, nil
 }
 
+// sortedByIndex reports whether orderBy sorts field f by indexExpr's very
+// expression (not relationships and groups, sorted by label, nor emails,
+// lowercased in the index, nor big numbers, sorted under a collation).
+func sortedByIndex(f *app.Field) bool {
+	switch f.Type {
+	case types.Relationship, types.Group, types.Email, types.BigNumber, types.File, types.DynamicChoice, types.Nested, types.GeoPoint:
+		return false
+	}
+	return true
+}
+
 // syncStats counts what a Sync did (for tests and logs).
 type syncStats struct {
 	tablesCreated, indexesCreated, indexesDropped int

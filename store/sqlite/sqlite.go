@@ -337,6 +337,7 @@ var dialect = &sqlstore.Dialect{
 		Expr:   indexExpr,
 		Column: func(expr string) string { return expr },
 		Geo:    func(path []string) (string, error) { return geoLatitude("doc", path) },
+		Sorted: sortedByIndex,
 	},
 	ContainsFold: func(col, param string) string {
 		return fnLike + "(" + col + ", " + param + ", " + strconv.Itoa(likeContains) + ")"

@@ -89,13 +89,14 @@ const (
 	// indexable text field (Indexes.Like), PrefixRecheck: the index of
 	// whether like must recheck a record there (its statistics tell the
 	// planner how few they are).
-	PrefixTrigram = "t_"
-	PrefixRecheck = "r_"
+	PrefixComposite = "c_"
+	PrefixTrigram   = "t_"
+	PrefixRecheck   = "r_"
 )
 
 // ManagedIndex reports whether Sync manages the index name.
 func ManagedIndex(name string) bool {
-	for _, p := range []string{PrefixUnique, PrefixIndex, PrefixEntity, PrefixGeo, PrefixTrigram, PrefixRecheck} {
+	for _, p := range []string{PrefixUnique, PrefixIndex, PrefixEntity, PrefixGeo, PrefixComposite, PrefixTrigram, PrefixRecheck} {
 		if strings.HasPrefix(name, p) {
 			return true
 		}
@@ -121,6 +122,22 @@ type Indexes struct {
 	// a like condition there rechecks (nil: no trigram indexes; SQLite
 	// keeps them in an FTS5 table).
 	Like func(path []string) (expr, using, recheck string, err error)
+	// Sorted reports whether a sort on field f reads the very expression
+	// Expr indexes it by; nil: never. Then an indexable field with few
+	// values (Composite) gets a c_ index (filter, sort key, id) with every
+	// such field, which decides a filter on the first with a sort on (or a
+	// range of) the second from the index alone.
+	Sorted func(f *app.Field) bool
+}
+
+// Composite reports whether an indexable field of type kind leads c_
+// indexes: equality filters on it leave many records to sort.
+func Composite(kind string) bool {
+	switch kind {
+	case types.Choice, types.Boolean, types.Relationship:
+		return true
+	}
+	return false
 }
 
 // WalkIndexable walks the fields that can carry an index: not many, not
@@ -201,6 +218,44 @@ func (d *Dialect) DesiredIndexes(e *app.Entity, table string) ([]IndexSpec, erro
 	})
 	if err != nil {
 		return nil, err
+	}
+	if ix.Sorted != nil {
+		type col struct {
+			f    *app.Field
+			path []string
+			expr string
+		}
+		var lead, sorted []col
+		err := WalkIndexable(e.Fields, nil, func(f *app.Field, path []string) error {
+			if f.Type == types.Nested || f.Type == types.GeoPoint || !f.Indexable && !f.Unique {
+				return nil
+			}
+			expr, err := ix.Expr(f, path)
+			if err != nil {
+				return fmt.Errorf("field %s: %w", strings.Join(path, "."), err)
+			}
+			c := col{f, path, expr}
+			if f.Indexable && !f.Unique && Composite(f.Type) {
+				lead = append(lead, c)
+			}
+			if ix.Sorted(f) {
+				sorted = append(sorted, c)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range lead {
+			for _, b := range sorted {
+				if a.expr == b.expr {
+					continue
+				}
+				n := name(PrefixComposite, append(append([]string(nil), a.path...), b.path...))
+				out = append(out, IndexSpec{Name: n, Field: strings.Join(a.path, ".") + "," + strings.Join(b.path, "."), Expr: a.expr,
+					SQL: create(false, n, ix.Column(a.expr), ix.Column(b.expr), "id")})
+			}
+		}
 	}
 	if ix.Like != nil {
 		like := func(path []string) error {
