@@ -156,7 +156,7 @@ func TestQueryPlans(t *testing.T) {
 			t.Errorf("sort by budget desc=%v:\n%s", desc, p)
 		}
 	}
-	if p := plan(t, s, sqlstore.GetSQL("e_companies"), []any{id(1)}); !strings.Contains(p, "sqlite_autoindex_e_companies_1 (id=?)") {
+	if p := plan(t, s, dialect.GetSQL("e_companies"), []any{id(1)}); !strings.Contains(p, "sqlite_autoindex_e_companies_1 (id=?)") {
 		t.Errorf("get by id:\n%s", p)
 	}
 	// many-valued paths go through json_each inside EXISTS

@@ -19,7 +19,7 @@ import (
 
 // writeQueries are the statements Sync prepares on the write connection.
 func writeQueries(table string) []string {
-	return []string{sqlstore.GetSQL(table), sqlstore.InsertSQL(table), sqlstore.UpdateSQL(table),
+	return []string{dialect.GetSQL(table), dialect.InsertSQL(table), dialect.UpdateSQL(table),
 		sqlstore.VersionSQL(table), sqlstore.DeleteSQL(table)}
 }
 

@@ -94,6 +94,22 @@ func indexExpr(f *app.Field, path []string) (string, error) {
 	return e, nil
 }
 
+// toJSONB stores the records of table as JSONB, once (_meta
+// "jsonb:<table>"): a table of an older version holds JSON text, which the
+// json functions read too, but parse on every read. Expression indexes keep
+// their values.
+func toJSONB(ctx context.Context, tx *sql.Tx, table string) error {
+	var done int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM _meta WHERE key = ?`, "jsonb:"+table).Scan(&done); err != nil || done > 0 {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE "+sqlstore.QuoteIdent(table)+" SET doc = jsonb(doc) WHERE typeof(doc) = 'text'"); err != nil {
+		return fmt.Errorf("store records as JSONB: %w", err)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO _meta (key, value) VALUES (?, '1')`, "jsonb:"+table)
+	return err
+}
+
 // sortedByIndex reports whether orderBy sorts field f by indexExpr's very
 // expression (not relationships and groups, sorted by label, nor emails,
 // lowercased in the index, nor big numbers, sorted under a collation).
@@ -189,6 +205,9 @@ func (s *Store) syncTable(ctx context.Context, tx *sql.Tx, p sqlstore.TablePlan,
 		}
 	}
 	if err := dialect.InitCount(ctx, sqlDB{tx}, p.Table); err != nil {
+		return err
+	}
+	if err := toJSONB(ctx, tx, p.Table); err != nil {
 		return err
 	}
 	have, err := managedIndexes(ctx, tx, p.Table)
