@@ -80,15 +80,18 @@ func (c *compiler) expr(x query.Expr) (sql string, exact bool) {
 		}
 		mark := len(c.args)
 		parts := make([]string, 0, len(x))
+		exact := true
 		for _, y := range x {
 			p, ex := c.expr(y)
-			if !ex {
+			if p == "TRUE" && !ex {
 				c.args = c.args[:mark]
 				return "TRUE", false
 			}
+			// an inexact part is a superset (like): so is the OR
+			exact = exact && ex
 			parts = append(parts, p)
 		}
-		return "(" + strings.Join(parts, " OR ") + ")", true
+		return "(" + strings.Join(parts, " OR ") + ")", exact
 	case *query.Cond:
 		for _, v := range x.Values {
 			if s, ok := v.(string); ok && (strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s)) {
@@ -98,6 +101,14 @@ func (c *compiler) expr(x query.Expr) (sql string, exact bool) {
 			}
 		}
 		mark := len(c.args)
+		if x.Op == query.Like {
+			s, ok := c.like(x)
+			if !ok {
+				c.args = c.args[:mark]
+				return "TRUE", false
+			}
+			return s, false
+		}
 		s, ok := c.cond(x)
 		if !ok {
 			c.args = c.args[:mark]
@@ -513,17 +524,82 @@ func (c *compiler) conjunct(x query.Expr) (string, bool) {
 }
 
 // onIndex reports whether k is an equality on the expression of one of the
-// table's indexes (indexExpr).
+// table's indexes (indexExpr), or a like on one of its trigram indexes
+// (likeIndex).
 func (c *compiler) onIndex(k *query.Cond) bool {
-	if k.Op != query.Equals || k.System != "" || k.Field == nil || len(k.Path) == 0 || sqlstore.HasMany(k.Path) {
+	if k.Op != query.Equals && k.Op != query.Like || k.System != "" || k.Field == nil || len(k.Path) == 0 || sqlstore.HasMany(k.Path) {
 		return false
 	}
 	T, err := textAt("j", sqlstore.LeafNames(&k.Target))
 	if err != nil {
 		return false
 	}
+	if k.Op == query.Like {
+		return c.indexed[likeLower(T)]
+	}
 	if sqlstore.LeafKind(&k.Target) == types.Email {
 		T = emailLower(T)
 	}
 	return c.indexed[T]
+}
+
+// like compiles a like condition to a superset of its matches (Match
+// rechecks them): the ASCII-lowercased text LIKE the lowercased pattern,
+// which is exact for values of ASCII text, or a value that is not (any
+// other text, a number…: the recheck predicate of likeIndex). A regular
+// expression reads its literal run (query.LikeNeedle), and one without
+// cannot be compiled.
+func (c *compiler) like(k *query.Cond) (string, bool) {
+	if len(k.User) > 0 || len(k.Values) == 0 {
+		return "", false
+	}
+	var T, recheck string
+	switch {
+	case k.System == query.SysLabel || k.System == query.SysID:
+		T = "label"
+		if k.System == query.SysID {
+			T = "id"
+		}
+		recheck = likeRecheckColumn(T)
+	case k.System != "" || len(k.Path) == 0 || k.Field == nil || sqlstore.HasMany(k.Path):
+		return "", false
+	default:
+		if query.ComparedAs(sqlstore.LeafKind(&k.Target), query.Like) != query.AsIs {
+			return "", false
+		}
+		J, t, err := c.at(sqlstore.LeafNames(&k.Target))
+		if err != nil {
+			return "", false
+		}
+		T, recheck = t, likeRecheck(J, t)
+	}
+	arms := make([]string, 0, len(k.Values))
+	for _, v := range k.Values {
+		s, ok := v.(string)
+		if !ok {
+			return "", false
+		}
+		var pat string
+		switch {
+		case len(s) >= 2 && s[0] == '/' && s[len(s)-1] == '/':
+			n := query.LikeNeedle(s)
+			if n == "" {
+				return "", false
+			}
+			pat = "%" + likeEscape(n) + "%"
+		case strings.HasPrefix(s, "/"):
+			pat = likeEscape(strings.ToLower(s[1:])) + "%"
+		case strings.HasSuffix(s, "/"):
+			pat = "%" + likeEscape(strings.ToLower(s[:len(s)-1]))
+		default:
+			pat = "%" + likeEscape(strings.ToLower(s)) + "%"
+		}
+		arms = append(arms, likeLower(T)+" LIKE "+c.bind(pat))
+	}
+	return "(" + strings.Join(arms, " OR ") + " OR " + recheck + ")", true
+}
+
+// likeEscape escapes the wildcards of LIKE (and its escape character).
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
 }

@@ -134,6 +134,7 @@ var migrations = [][]string{
 	5: dialect.HistoryDDL(),   // the history of records and the app log (sqlstore)
 	6: dialect.JobQueuesDDL(), // job queues (sqlstore)
 	7: locksMigration,         // record locks (locks.go)
+	8: dialect.CountsDDL(),    // exact row counts of entity tables (sqlstore)
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -243,6 +244,7 @@ var dialect = &sqlstore.Dialect{
 	Indexes: sqlstore.Indexes{
 		Expr:   indexExpr,
 		Column: func(expr string) string { return "(" + expr + ")" },
+		Like:   likeIndex,
 	},
 	SkipLocked:      " FOR UPDATE SKIP LOCKED",
 	SerializeClaims: "SELECT pg_advisory_xact_lock(" + strconv.FormatInt(lockQueues, 10) + ")",

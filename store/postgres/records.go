@@ -127,6 +127,21 @@ func (r *reader) Count(ctx context.Context, e *app.Entity, where query.Expr) (in
 	if err != nil {
 		return 0, fmt.Errorf("postgres: count: %w", err)
 	}
+	if where == nil && r.pool {
+		// kept in the write transactions (_counts): no need of the cache
+		var n int64
+		var known bool
+		err = r.read(ctx, func(ctx context.Context, db dbtx) (err error) {
+			n, known, err = dialect.Total(ctx, pgDB{db}, table)
+			return err
+		})
+		if err != nil {
+			return 0, err
+		}
+		if known {
+			return n, nil
+		}
+	}
 	pl, err := compileCount(table, r.s.indexedExprs(table), where)
 	if err == nil {
 		err = r.s.checkTexts(table, where)
@@ -187,10 +202,14 @@ func (s *Store) Write(ctx context.Context, fn func(tx store.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("postgres: begin: %w", err)
 	}
-	t := &tx{reader: reader{s: s, db: ptx}, tx: ptx, touched: map[string]bool{}, users: map[string]bool{}}
+	t := &tx{reader: reader{s: s, db: ptx}, tx: ptx, touched: map[string]bool{}, users: map[string]bool{}, deltas: sqlstore.CountDeltas{}}
 	if err := callFn(fn, t); err != nil {
 		_ = ptx.Rollback(context.Background())
 		return err
+	}
+	if err := dialect.ApplyCounts(ctx, pgDB{ptx}, t.deltas); err != nil {
+		_ = ptx.Rollback(context.Background())
+		return fmt.Errorf("postgres: %w", err)
 	}
 	// Other processes forget their counts of the tables written, when (and
 	// only if) the transaction commits.
@@ -238,6 +257,7 @@ type tx struct {
 	reader
 	tx      pgx.Tx
 	touched map[string]bool // entity tables written (Write's callback runs in one goroutine)
+	deltas  sqlstore.CountDeltas
 	users   map[string]bool // sys.users records (or passwords) written: sessions to drop
 }
 
@@ -265,6 +285,7 @@ func (t *tx) Insert(ctx context.Context, e *app.Entity, r *store.Row) error {
 		return err
 	}
 	t.touched[table] = true
+	t.deltas.Add(table, 1)
 	return nil
 }
 
@@ -292,6 +313,7 @@ func (t *tx) Delete(ctx context.Context, e *app.Entity, id string) error {
 		return err
 	}
 	t.touched[table] = true
+	t.deltas.Add(table, -1)
 	t.userWritten(table, id)
 	return nil
 }
@@ -304,6 +326,7 @@ func (t *tx) DeleteIDs(ctx context.Context, e *app.Entity, ids []string) (int64,
 	}
 	if n > 0 {
 		t.touched[table] = true
+		t.deltas.Add(table, -n)
 		t.userWritten(table, ids...)
 	}
 	return n, nil

@@ -84,6 +84,44 @@ func indexExpr(f *app.Field, path []string) (string, error) {
 
 func emailLower(e string) string { return `lower(` + e + ` COLLATE "C")` }
 
+// likeLower is the text like conditions compare: ASCII-lowercased (as
+// strings.ToLower for ASCII text; other text is rechecked).
+func likeLower(T string) string { return `lower(` + T + ` COLLATE "C")` }
+
+// likeRecheck is the predicate of the values like's SQL cannot decide: not
+// a string, or text beyond ASCII (whose lowercasing is Go's). One CASE, so
+// it is one term of the OR it ends (and matches its index).
+func likeRecheck(J, T string) string {
+	return "(CASE WHEN jsonb_typeof(" + J + ") = 'string' THEN " + likeRecheckColumn(T) + " ELSE " + J + " IS NOT NULL END)"
+}
+
+// likeRecheckColumn is likeRecheck of a text column (a CASE too: the
+// planner reads the statistics of its index for a boolean expression, not
+// for an operator).
+func likeRecheckColumn(T string) string {
+	return "(CASE WHEN octet_length(" + T + ") <> char_length(" + T + ") THEN TRUE ELSE FALSE END)"
+}
+
+// likeIndex is the trigram index of like on the label (path nil) or the
+// indexable text field at path (sqlstore.Indexes.Like), and the expression
+// of the records like rechecks there.
+func likeIndex(path []string) (expr, using, recheck string, err error) {
+	if path == nil {
+		expr = likeLower("label")
+		return expr, "gin (" + expr + " gin_trgm_ops)", likeRecheckColumn("label"), nil
+	}
+	J, err := jsonAt("j", path)
+	if err != nil {
+		return "", "", "", err
+	}
+	T, err := textAt("j", path)
+	if err != nil {
+		return "", "", "", err
+	}
+	expr = likeLower(T)
+	return expr, "gin (" + expr + " gin_trgm_ops)", likeRecheck(J, T), nil
+}
+
 // Sync brings the schema in step with the app (as the SQLite store: a table
 // per entity, u_/i_/x_ expression indexes), under the advisory lock so
 // processes starting together do not race. Text indexes need no tables:
@@ -92,6 +130,18 @@ func (s *Store) Sync(ctx context.Context, a *app.App) error {
 	plans, err := dialect.PlanTables(a)
 	if err != nil {
 		return err
+	}
+	if !s.trigrams(ctx) {
+		// without pg_trgm like conditions are still SQL, read from the table
+		for i := range plans {
+			specs := plans[i].Specs[:0]
+			for _, sp := range plans[i].Specs {
+				if !strings.HasPrefix(sp.Name, sqlstore.PrefixTrigram) && !strings.HasPrefix(sp.Name, sqlstore.PrefixRecheck) {
+					specs = append(specs, sp)
+				}
+			}
+			plans[i].Specs = specs
+		}
 	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := lockSchema(ctx, tx); err != nil {
@@ -131,6 +181,18 @@ func (s *Store) Sync(ctx context.Context, a *app.App) error {
 	return nil
 }
 
+// trigrams makes sure the database has the pg_trgm extension (the like
+// indexes' operator class) and reports whether it has.
+func (s *Store) trigrams(ctx context.Context) bool {
+	if _, err := s.pool.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_trgm"); err == nil {
+		return true
+	}
+	// not available, not allowed, or created by another process meanwhile
+	var ok bool
+	err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm')").Scan(&ok)
+	return err == nil && ok
+}
+
 // syncTable creates the table of p if needed and brings its indexes in
 // step, remembering the SQL of each managed index in _indexes.
 func syncTable(ctx context.Context, tx pgx.Tx, p sqlstore.TablePlan) error {
@@ -138,6 +200,9 @@ func syncTable(ctx context.Context, tx pgx.Tx, p sqlstore.TablePlan) error {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return fmt.Errorf("create table: %w", err)
 		}
+	}
+	if err := dialect.InitCount(ctx, pgDB{tx}, p.Table); err != nil {
+		return err
 	}
 	have := map[string]string{}
 	rows, err := tx.Query(ctx, `SELECT name, sql FROM _indexes WHERE tbl = $1`, p.Table)

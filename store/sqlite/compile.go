@@ -227,7 +227,7 @@ func (c *compiler) leaf(k *query.Cond, e string) (string, error) {
 		}
 		return "(" + e + " BETWEEN " + lo + " AND " + hi + ")", nil
 	case query.Like:
-		return c.like(e, k.Values)
+		return c.like(e, &k.Target, k.Values)
 	default:
 		return "", fmt.Errorf("unsupported operator %q", k.Op)
 	}
@@ -543,8 +543,10 @@ func (c *compiler) text(x *query.Text) (string, error) {
 
 // like compiles like patterns (OR-ed), all case-insensitive: "/re/" is an
 // RE2 regular expression, "/x" starts with x, "x/" ends with x, else
-// contains x.
-func (c *compiler) like(e string, values []any) (string, error) {
+// contains x. A pattern on a column of the like index (the label, an
+// indexable text field) with a needle (query.LikeNeedle) first narrows the
+// records to those whose indexed text contains it.
+func (c *compiler) like(e string, t *query.Target, values []any) (string, error) {
 	if len(values) == 0 {
 		return "", errors.New("like needs at least one pattern")
 	}
@@ -557,13 +559,14 @@ func (c *compiler) like(e string, values []any) (string, error) {
 		if strings.IndexByte(s, 0) >= 0 {
 			return "", errors.New("like pattern contains a NUL character")
 		}
+		pre := c.likePrefilter(t, s)
 		if len(s) >= 2 && s[0] == '/' && s[len(s)-1] == '/' {
 			pat := "(?i)" + s[1:len(s)-1]
 			if _, err := compileRegexp(pat); err != nil {
 				return "", fmt.Errorf("invalid regular expression %q: %w", s, err)
 			}
 			p, _ := c.bind(pat)
-			ors = append(ors, "coalesce("+fnRegexp+"("+p+", "+e+"), 0)")
+			ors = append(ors, pre+"coalesce("+fnRegexp+"("+p+", "+e+"), 0)")
 			continue
 		}
 		mode := likeContains
@@ -574,12 +577,39 @@ func (c *compiler) like(e string, values []any) (string, error) {
 			mode, s = likeSuffix, s[:len(s)-1]
 		}
 		p, _ := c.bind(strings.ToLower(s))
-		ors = append(ors, "coalesce("+fnLike+"("+e+", "+p+", "+strconv.Itoa(mode)+"), 0)")
+		ors = append(ors, pre+"coalesce("+fnLike+"("+e+", "+p+", "+strconv.Itoa(mode)+"), 0)")
 	}
 	if len(ors) == 1 {
 		return ors[0], nil
 	}
 	return "(" + strings.Join(ors, " OR ") + ")", nil
+}
+
+// likePrefilter is "id IN (the like index's records whose column of t
+// contains the needle of pattern s) AND ", or "" when t has no column or s
+// no needle.
+func (c *compiler) likePrefilter(t *query.Target, s string) string {
+	if t == nil {
+		return ""
+	}
+	ix, ok := c.texts[likeIndexName]
+	if !ok {
+		return ""
+	}
+	col, ok := ix.likeColumn(t)
+	if !ok {
+		return ""
+	}
+	needle := query.LikeNeedle(s)
+	if needle == "" {
+		return ""
+	}
+	p, _ := c.bind("c" + strconv.Itoa(col) + ` : "` + strings.ReplaceAll(needle, `"`, `""`) + `"`)
+	lhs := "id"
+	if c.table != "" {
+		lhs = sqlstore.QuoteIdent(c.table) + ".id"
+	}
+	return lhs + " IN (SELECT id FROM " + sqlstore.QuoteIdent(ix.fts) + " WHERE " + sqlstore.QuoteIdent(ix.fts) + " MATCH " + p + ") AND "
 }
 
 // isIDSort reports whether s sorts by id (the zero Sort counts as id desc,
@@ -658,7 +688,7 @@ func compileSelect(table string, texts map[string]textIndex, sel *query.Select) 
 		ob = d + " ASC NULLS LAST, " + ob
 	}
 	var b strings.Builder
-	b.WriteString("SELECT " + sqlstore.RowColumns + " FROM " + sqlstore.QuoteIdent(table))
+	b.WriteString("SELECT " + dialect.Columns() + " FROM " + sqlstore.QuoteIdent(table))
 	if len(conds) > 0 {
 		b.WriteString(" WHERE " + strings.Join(conds, " AND "))
 	}

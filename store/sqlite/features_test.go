@@ -68,7 +68,7 @@ func TestTextIndexSync(t *testing.T) {
 	if err := s.Sync(ctx, a); err != nil {
 		t.Fatal(err)
 	}
-	if n := ftsTables(t, s); n != 0 {
+	if n := ftsTables(t, s); n != 1 { // the like index stays
 		t.Fatalf("%d FTS tables left after removing the indexes", n)
 	}
 	insert(t, s, e, row(1, map[string]any{"name": "Solar", "tags": []any{"x"}}), row(2, map[string]any{"name": "wind", "tags": []any{"solar"}}))
@@ -93,15 +93,15 @@ func TestTextIndexSync(t *testing.T) {
 	if got := search(); !reflect.DeepEqual(got, []int{2, 1}) {
 		t.Errorf("rebuilt with tags: %v", got)
 	}
-	if n := ftsTables(t, s); n != 1 {
-		t.Errorf("%d FTS tables, want 1", n)
+	if n := ftsTables(t, s); n != 2 { // and the like index
+		t.Errorf("%d FTS tables, want 2", n)
 	}
 	// an index dropped from the app is dropped, and searching it is an error
 	e.Indexes = nil
 	if err := s.Sync(ctx, a); err != nil {
 		t.Fatal(err)
 	}
-	if n := ftsTables(t, s); n != 0 {
+	if n := ftsTables(t, s); n != 1 {
 		t.Errorf("%d FTS tables after dropping the index", n)
 	}
 	_, err = s.Find(ctx, e, &query.Select{Where: &query.Text{Index: "search", Terms: []string{"x"}}})
@@ -117,4 +117,34 @@ func ftsTables(t *testing.T, s *Store) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// A like of three characters or more on the label or an indexable text
+// field reads the like index (trigram) first; a shorter one cannot, nor one
+// on a field that is not indexable.
+func TestLikePlan(t *testing.T) {
+	s, a, e := openPlaces(t)
+	e.Field("name").Indexable = true
+	if err := s.Sync(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	label := func(p string) query.Expr {
+		return &query.Cond{Target: query.Target{System: query.SysLabel}, Op: query.Like, Values: []any{p}}
+	}
+	for _, c := range []struct {
+		where query.Expr
+		want  bool
+	}{
+		{label("olar"), true}, {label("/^sol.r p/"), true}, {label("so"), false}, {label("/so|la/"), false},
+		{whereOf(t, a, e, "name=like(olar)"), true}, {whereOf(t, a, e, "name=like(olar/)"), true},
+		{whereOf(t, a, e, "contact.city=like(olar)"), false},
+	} {
+		q, args, err := compileSelect("e_places", s.textIndexes("e_places"), &query.Select{Where: c.where, Limit: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := plan(t, s, q, args); strings.Contains(p, "VIRTUAL TABLE INDEX") != c.want {
+			t.Errorf("%v: plan:\n%s", c.where, p)
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 
 	"runway/store"
+	"runway/store/sqlstore"
 )
 
 // maxBatch bounds how many writes share one transaction, so one commit
@@ -51,7 +52,7 @@ func (s *Store) writeLoop(quit <-chan struct{}) {
 
 // newTx wraps a database transaction as the store.Tx of a batch.
 func newTx(s *Store, stx *sql.Tx) *tx {
-	t := &tx{tx: stx, touched: map[string]struct{}{}, local: map[string]*sql.Stmt{}}
+	t := &tx{tx: stx, touched: map[string]struct{}{}, local: map[string]*sql.Stmt{}, deltas: sqlstore.CountDeltas{}}
 	t.reader = reader{s: s, db: txDB{t: t, reads: true}}
 	return t
 }
@@ -116,8 +117,13 @@ func (s *Store) runOne(t *tx, r *writeReq, single bool) error {
 			err = fmt.Errorf("sqlite: %w", err)
 		}
 	}
+	if err == nil {
+		// and the row counts
+		err = dialect.ApplyCounts(r.ctx, t.w(), t.deltas)
+	}
 	if err != nil {
 		t.dropText()
+		clear(t.deltas)
 	}
 	if single {
 		return err

@@ -116,10 +116,11 @@ func (t *tx) DeleteIDs(ctx context.Context, e *app.Entity, ids []string) (int64,
 		return 0, err
 	}
 	for _, id := range ids {
-		t.queueText(table, id, nil)
+		t.queueText(table, id, "", nil)
 	}
 	if n > 0 {
 		t.touch(table)
+		t.deltas.Add(table, -n)
 	}
 	return n, nil
 }

@@ -19,7 +19,7 @@ import (
 
 // writeQueries are the statements Sync prepares on the write connection.
 func writeQueries(table string) []string {
-	return []string{sqlstore.GetSQL(table), sqlstore.InsertSQL(table), sqlstore.UpdateSQL(table),
+	return []string{dialect.GetSQL(table), dialect.InsertSQL(table), dialect.UpdateSQL(table),
 		sqlstore.VersionSQL(table), sqlstore.DeleteSQL(table)}
 }
 
@@ -81,6 +81,21 @@ func (r *reader) count(ctx context.Context, e *app.Entity, where query.Expr) (in
 	table, err := dialect.TableName(e)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: count: %w", err)
+	}
+	if where == nil && r.pool {
+		// kept in the write transactions (_counts): no need of the cache
+		var n int64
+		var known bool
+		err = r.read(ctx, func(ctx context.Context, db sqlstore.DB) (err error) {
+			n, known, err = dialect.Total(ctx, db, table)
+			return err
+		})
+		if err != nil {
+			return 0, err
+		}
+		if known {
+			return n, nil
+		}
 	}
 	q, args, err := compileCount(table, r.s.textIndexes(table), where)
 	if err != nil {
@@ -157,6 +172,8 @@ type tx struct {
 	// record writes the text indexes follow at the end of the write
 	// (flushText), or earlier when a text search in it needs them
 	pendingText []textOp
+	// row count differences of the write, added to _counts at its end
+	deltas sqlstore.CountDeltas
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -239,8 +256,9 @@ func (t *tx) Insert(ctx context.Context, e *app.Entity, r *store.Row) error {
 	if err := dialect.Insert(ctx, t.w(), e, table, r, t.s.mapWriteErr); err != nil {
 		return err
 	}
-	t.queueText(table, r.ID, r.Doc)
+	t.queueText(table, r.ID, r.Label, r.Doc)
 	t.touch(table)
+	t.deltas.Add(table, 1)
 	return nil
 }
 
@@ -254,7 +272,7 @@ func (t *tx) Update(ctx context.Context, e *app.Entity, r *store.Row, prevVersio
 	if err := dialect.Update(ctx, t.w(), e, table, r, prevVersion, t.s.mapWriteErr); err != nil {
 		return err
 	}
-	t.queueText(table, r.ID, r.Doc)
+	t.queueText(table, r.ID, r.Label, r.Doc)
 	t.touch(table)
 	return nil
 }
@@ -268,8 +286,9 @@ func (t *tx) Delete(ctx context.Context, e *app.Entity, id string) error {
 	if err := dialect.Delete(ctx, t.w(), e, table, id); err != nil {
 		return err
 	}
-	t.queueText(table, id, nil)
+	t.queueText(table, id, "", nil)
 	t.touch(table)
+	t.deltas.Add(table, -1)
 	return nil
 }
 

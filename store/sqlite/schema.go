@@ -35,6 +35,7 @@ var migrations = [][]string{
 	5: dialect.FilesDDL(),     // files, their references, share links (sqlstore)
 	6: dialect.HistoryDDL(),   // the history of records and the app log (sqlstore)
 	7: dialect.JobQueuesDDL(), // job queues (sqlstore)
+	8: dialect.CountsDDL(),    // exact row counts of entity tables (sqlstore)
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -91,6 +92,33 @@ func indexExpr(f *app.Field, path []string) (string, error) {
 		e = "lower(" + e + ")"
 	}
 	return e, nil
+}
+
+// toJSONB stores the records of table as JSONB, once (_meta
+// "jsonb:<table>"): a table of an older version holds JSON text, which the
+// json functions read too, but parse on every read. Expression indexes keep
+// their values.
+func toJSONB(ctx context.Context, tx *sql.Tx, table string) error {
+	var done int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM _meta WHERE key = ?`, "jsonb:"+table).Scan(&done); err != nil || done > 0 {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE "+sqlstore.QuoteIdent(table)+" SET doc = jsonb(doc) WHERE typeof(doc) = 'text'"); err != nil {
+		return fmt.Errorf("store records as JSONB: %w", err)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO _meta (key, value) VALUES (?, '1')`, "jsonb:"+table)
+	return err
+}
+
+// sortedByIndex reports whether orderBy sorts field f by indexExpr's very
+// expression (not relationships and groups, sorted by label, nor emails,
+// lowercased in the index, nor big numbers, sorted under a collation).
+func sortedByIndex(f *app.Field) bool {
+	switch f.Type {
+	case types.Relationship, types.Group, types.Email, types.BigNumber, types.File, types.DynamicChoice, types.Nested, types.GeoPoint:
+		return false
+	}
+	return true
 }
 
 // syncStats counts what a Sync did (for tests and logs).
@@ -175,6 +203,12 @@ func (s *Store) syncTable(ctx context.Context, tx *sql.Tx, p sqlstore.TablePlan,
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("create table: %w", err)
 		}
+	}
+	if err := dialect.InitCount(ctx, sqlDB{tx}, p.Table); err != nil {
+		return err
+	}
+	if err := toJSONB(ctx, tx, p.Table); err != nil {
+		return err
 	}
 	have, err := managedIndexes(ctx, tx, p.Table)
 	if err != nil {

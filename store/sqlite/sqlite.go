@@ -337,7 +337,12 @@ var dialect = &sqlstore.Dialect{
 		Expr:   indexExpr,
 		Column: func(expr string) string { return expr },
 		Geo:    func(path []string) (string, error) { return geoLatitude("doc", path) },
+		Sorted: sortedByIndex,
 	},
+	// records are stored as JSONB: conditions and sort keys read their
+	// fields without parsing the text (jsonb.go)
+	DocRead:  "json(doc)",
+	DocWrite: func(p string) string { return "jsonb(" + p + ")" },
 	ContainsFold: func(col, param string) string {
 		return fnLike + "(" + col + ", " + param + ", " + strconv.Itoa(likeContains) + ")"
 	},

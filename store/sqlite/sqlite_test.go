@@ -126,12 +126,14 @@ func TestSync(t *testing.T) {
 
 	ix := indexNames(t, s, "e_companies")
 	for _, want := range []string{"l_e_companies", "u_e_companies_name", "u_e_companies_email",
-		"u_e_companies_contactInformation_email", "i_e_companies_budget", "i_e_companies_owner"} {
+		"u_e_companies_contactInformation_email", "i_e_companies_budget", "i_e_companies_owner",
+		// owner (a relationship) filters, budget and name sort
+		"c_e_companies_owner_budget", "c_e_companies_owner_name"} {
 		if _, ok := ix[want]; !ok {
 			t.Errorf("missing index %s (have %v)", want, ix)
 		}
 	}
-	if len(ix) != 6 {
+	if len(ix) != 8 {
 		t.Errorf("indexes = %v", ix)
 	}
 	if q := ix["u_e_companies_email"]; !strings.Contains(q, "lower(json_extract(doc, '$.email'))") || !strings.Contains(q, "UNIQUE") {
@@ -166,8 +168,10 @@ func TestSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 3 expression indexes and the FTS table of the text index "search"
-	if st.tablesCreated != 1 || st.indexesCreated != 4 || st.indexesDropped != 0 {
+	// 3 expression indexes, c_e_companies_owner_score, the FTS table of
+	// the text index "search" and the like index of projects (companies'
+	// gains no text field)
+	if st.tablesCreated != 1 || st.indexesCreated != 6 || st.indexesDropped != 0 {
 		t.Fatalf("sync stats %+v", st)
 	}
 	if _, ok := indexNames(t, s, "e_companies")["i_e_companies_score"]; !ok {
@@ -189,7 +193,9 @@ func TestSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.indexesDropped != 2 || st.indexesCreated != 0 {
+	// (with the composites owner+name and owner+score; the like index of
+	// companies, which loses name, rebuilt)
+	if st.indexesDropped != 5 || st.indexesCreated != 1 {
 		t.Fatalf("sync stats %+v", st)
 	}
 	insert(t, s, e, row(3, map[string]any{"name": "A"}))
@@ -210,11 +216,13 @@ func TestSync(t *testing.T) {
 		t.Fatal("unique index exists after failed sync")
 	}
 
-	// a field changing type (email → text): same name, new expression → recreated
+	// a field changing type (email → text): same name, new expression →
+	// recreated (and, a text now sorted by its index expression, a
+	// composite with owner)
 	f.Unique = false
 	a.Entity("companies").Field("email").Type = types.Text
 	st, err = s.sync(ctx, a)
-	if err != nil || st.indexesDropped != 1 || st.indexesCreated != 1 {
+	if err != nil || st.indexesDropped != 1 || st.indexesCreated != 2 {
 		t.Fatalf("type change: %+v %v", st, err)
 	}
 	if q := indexNames(t, s, "e_companies")["u_e_companies_email"]; strings.Contains(q, "lower(") {

@@ -42,6 +42,70 @@ type textIndex struct {
 	columns int            // c0 … c<columns-1>
 	fields  []query.Target // what each column holds
 	def     string         // definition; a change rebuilds the table
+	// like: the like index (likeIndexName), whose columns hold
+	// query.LikeText of these paths (nil: the label) instead of fields
+	like [][]string
+}
+
+// likeIndexName names the entity's like index among its text indexes (no
+// app index can be named so): the trigram prefilter of like conditions on
+// the label and on indexable text fields (query.LikeNeedle).
+const likeIndexName = "#like"
+
+// likeKey is the key of a like column: the dotted path, "" for the label.
+func likeKey(names []string) string { return strings.Join(names, ".") }
+
+// likeColumn is the column of the like index that holds the text of
+// target t, if there is one.
+func (ix textIndex) likeColumn(t *query.Target) (int, bool) {
+	var key string
+	switch {
+	case t.System == query.SysLabel:
+	case t.System != "" || t.Field == nil || len(t.Path) == 0 || sqlstore.HasMany(t.Path):
+		return 0, false
+	case query.ComparedAs(sqlstore.LeafKind(t), query.Like) != query.AsIs:
+		return 0, false
+	default:
+		key = likeKey(sqlstore.LeafNames(t))
+		if key == "" {
+			return 0, false
+		}
+	}
+	for i, names := range ix.like {
+		if likeKey(names) == key && (names == nil) == (t.System == query.SysLabel) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// columnsOf is the text of a record in the columns of ix.
+func (ix textIndex) columnsOf(values map[string]any, label string) []string {
+	if ix.like == nil {
+		return query.TextColumns(ix.fields, values)
+	}
+	out := make([]string, len(ix.like))
+	for i, names := range ix.like {
+		if names == nil {
+			out[i] = query.LikeLabel(label)
+			continue
+		}
+		out[i], _ = query.LikeText(values, names)
+	}
+	return out
+}
+
+// likePaths lists the columns of the like index of e: the label, then the
+// indexable fields of a type query.LikeIndexable.
+func likePaths(e *app.Entity) [][]string {
+	out := [][]string{nil}
+	_ = sqlstore.WalkIndexable(e.Fields, nil, func(f *app.Field, path []string) error {
+		if (f.Indexable || f.Unique) && query.LikeIndexable(f.Type) {
+			out = append(out, path)
+		}
+		return nil
+	})
+	return out
 }
 
 // textDefVersion changes when the content of text columns changes meaning,
@@ -71,6 +135,10 @@ func desiredTexts(e *app.Entity, table string) ([]textIndex, error) {
 		def, _ := json.Marshal(map[string]any{"v": textDefVersion, "fields": ix.Fields})
 		out = append(out, textIndex{name: ix.Name, fts: name, columns: len(fields), fields: fields, def: string(def)})
 	}
+	like := likePaths(e)
+	sum := sha1.Sum([]byte(table + "\x00" + likeIndexName))
+	def, _ := json.Marshal(map[string]any{"v": textDefVersion, "like": like})
+	out = append(out, textIndex{name: likeIndexName, fts: "f_" + table + "_" + hex.EncodeToString(sum[:4]), columns: len(like), like: like, def: string(def)})
 	return out, nil
 }
 
@@ -174,12 +242,12 @@ func syncTexts(ctx context.Context, tx *sql.Tx, table string, want []textIndex) 
 // batch of rows at a time.
 func fillTexts(ctx context.Context, tx *sql.Tx, table string, build []textIndex) error {
 	const batch = 1000
-	q := "SELECT m.rid, t.id, t.doc FROM " + sqlstore.QuoteIdent(table) + " AS t JOIN " + sqlstore.QuoteIdent(mapTable(table)) +
+	q := "SELECT m.rid, t.id, coalesce(t.label, ''), json(t.doc) FROM " + sqlstore.QuoteIdent(table) + " AS t JOIN " + sqlstore.QuoteIdent(mapTable(table)) +
 		" AS m ON m.id = t.id WHERE m.rid > ? ORDER BY m.rid LIMIT " + strconv.Itoa(batch)
 	type rec struct {
-		rid int64
-		id  string
-		doc []byte
+		rid       int64
+		id, label string
+		doc       []byte
 	}
 	var last int64
 	for {
@@ -190,7 +258,7 @@ func fillTexts(ctx context.Context, tx *sql.Tx, table string, build []textIndex)
 		var recs []rec
 		for rows.Next() {
 			var r rec
-			if err := rows.Scan(&r.rid, &r.id, &r.doc); err != nil {
+			if err := rows.Scan(&r.rid, &r.id, &r.label, &r.doc); err != nil {
 				rows.Close()
 				return err
 			}
@@ -207,7 +275,7 @@ func fillTexts(ctx context.Context, tx *sql.Tx, table string, build []textIndex)
 					return fmt.Errorf("record %s: %w", r.id, err)
 				}
 				row := []any{r.rid, r.id}
-				for _, c := range query.TextColumns(ix.fields, values) {
+				for _, c := range ix.columnsOf(values, r.label) {
 					row = append(row, c)
 				}
 				rows = append(rows, row)
@@ -306,14 +374,14 @@ func (s *Store) textIndexes(table string) map[string]textIndex {
 
 // textOp is a record write the text indexes have yet to follow.
 type textOp struct {
-	table, id string
-	doc       []byte // nil: deleted
+	table, id, label string
+	doc              []byte // nil: deleted
 }
 
 // queueText notes a written record for the text indexes of table; they
 // follow at the end of the write (flushText), still inside its
 // transaction and savepoint.
-func (t *tx) queueText(table, id string, doc []byte) {
+func (t *tx) queueText(table, id, label string, doc []byte) {
 	if len(t.s.textIndexes(table)) == 0 {
 		return
 	}
@@ -321,7 +389,7 @@ func (t *tx) queueText(table, id string, doc []byte) {
 		doc = append([]byte(nil), doc...)
 	}
 	t.mu.Lock()
-	t.pendingText = append(t.pendingText, textOp{table: table, id: id, doc: doc})
+	t.pendingText = append(t.pendingText, textOp{table: table, id: id, label: label, doc: doc})
 	t.mu.Unlock()
 }
 
@@ -426,7 +494,7 @@ func (t *tx) flushTable(ctx context.Context, table string, recs []textOp) error 
 				}
 				continue
 			}
-			cols := query.TextColumns(ix.fields, values[i])
+			cols := ix.columnsOf(values[i], r.label)
 			if had && reflect.DeepEqual(before, cols) {
 				continue
 			}
@@ -533,7 +601,8 @@ func (t *tx) execJSON(ctx context.Context, q string, list any, n int) error {
 	return err
 }
 
-// hasText reports whether x searches a text index.
+// hasText reports whether x searches a text index (like conditions may
+// read the like index).
 func hasText(x query.Expr) bool {
 	switch x := x.(type) {
 	case query.And:
@@ -550,6 +619,8 @@ func hasText(x query.Expr) bool {
 		}
 	case *query.Text:
 		return true
+	case *query.Cond:
+		return x != nil && x.Op == query.Like
 	}
 	return false
 }

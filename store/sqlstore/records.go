@@ -14,20 +14,20 @@ import (
 // the native JSON doc, created, modified).
 
 // GetSQL reads one record by id.
-func GetSQL(table string) string {
-	return "SELECT " + RowColumns + " FROM " + QuoteIdent(table) + " WHERE id = $1"
+func (d *Dialect) GetSQL(table string) string {
+	return "SELECT " + d.Columns() + " FROM " + QuoteIdent(table) + " WHERE id = $1"
 }
 
 // InsertSQL stores a record ($1…$6: id, version, label, doc, created,
 // modified).
-func InsertSQL(table string) string {
-	return "INSERT INTO " + QuoteIdent(table) + " (id, version, label, doc, created, modified) VALUES ($1, $2, $3, $4, $5, $6)"
+func (d *Dialect) InsertSQL(table string) string {
+	return "INSERT INTO " + QuoteIdent(table) + " (id, version, label, doc, created, modified) VALUES ($1, $2, $3, " + d.docParam("$4") + ", $5, $6)"
 }
 
 // UpdateSQL replaces a record of a version ($1…$6: version, label, doc,
 // modified, id, the version expected).
-func UpdateSQL(table string) string {
-	return "UPDATE " + QuoteIdent(table) + " SET version = $1, label = $2, doc = $3, modified = $4 WHERE id = $5 AND version = $6"
+func (d *Dialect) UpdateSQL(table string) string {
+	return "UPDATE " + QuoteIdent(table) + " SET version = $1, label = $2, doc = " + d.docParam("$3") + ", modified = $4 WHERE id = $5 AND version = $6"
 }
 
 // VersionSQL reads the version of a record.
@@ -63,7 +63,7 @@ func (d *Dialect) Get(ctx context.Context, db DB, e *app.Entity, id string) (*st
 		return nil, fmt.Errorf("%s: get: %w", d.Name, err)
 	}
 	var row store.Row
-	switch err := ScanRow(db.QueryRow(ctx, GetSQL(table), id), &row); {
+	switch err := ScanRow(db.QueryRow(ctx, d.GetSQL(table), id), &row); {
 	case errors.Is(err, ErrNoRows):
 		return nil, fmt.Errorf("%s: get %s %s: %w", d.Name, e.FullName, id, store.ErrNotFound)
 	case err != nil:
@@ -82,7 +82,7 @@ func (d *Dialect) GetMany(ctx context.Context, db DB, e *app.Entity, ids []strin
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	out, err := Collect(ctx, db, nil, "SELECT "+RowColumns+" FROM "+QuoteIdent(table)+" WHERE "+d.In("id", "$1"), d.TextList(ids))
+	out, err := Collect(ctx, db, nil, "SELECT "+d.Columns()+" FROM "+QuoteIdent(table)+" WHERE "+d.In("id", "$1"), d.TextList(ids))
 	if err != nil {
 		return nil, fmt.Errorf("%s: get many %s: %w", d.Name, e.FullName, err)
 	}
@@ -130,7 +130,7 @@ func (d *Dialect) Update(ctx context.Context, db DB, e *app.Entity, table string
 	if err := CheckRow(r); err != nil {
 		return fmt.Errorf("%s: update %s: %w", d.Name, e.FullName, err)
 	}
-	n, err := db.Exec(ctx, UpdateSQL(table), r.Version, r.Label, string(r.Doc), r.Modified, r.ID, prevVersion)
+	n, err := db.Exec(ctx, d.UpdateSQL(table), r.Version, r.Label, string(r.Doc), r.Modified, r.ID, prevVersion)
 	if err != nil {
 		return fmt.Errorf("%s: update %s %s: %w", d.Name, e.FullName, r.ID, mapErr(table, err))
 	}
@@ -153,7 +153,7 @@ func (d *Dialect) Insert(ctx context.Context, db DB, e *app.Entity, table string
 		return fmt.Errorf("%s: insert %s: %w", d.Name, e.FullName, err)
 	}
 	// doc is bound as text: SQLite's json functions read a BLOB as JSONB
-	if _, err := db.Exec(ctx, InsertSQL(table), r.ID, r.Version, r.Label, string(r.Doc), r.Created, r.Modified); err != nil {
+	if _, err := db.Exec(ctx, d.InsertSQL(table), r.ID, r.Version, r.Label, string(r.Doc), r.Created, r.Modified); err != nil {
 		return fmt.Errorf("%s: insert %s %s: %w", d.Name, e.FullName, r.ID, mapErr(table, err))
 	}
 	return nil

@@ -85,11 +85,18 @@ const (
 	PrefixIndex  = "i_"
 	PrefixEntity = "x_"
 	PrefixGeo    = "g_"
+	// PrefixTrigram: the trigram index of like on the label or an
+	// indexable text field (Indexes.Like), PrefixRecheck: the index of
+	// whether like must recheck a record there (its statistics tell the
+	// planner how few they are).
+	PrefixComposite = "c_"
+	PrefixTrigram   = "t_"
+	PrefixRecheck   = "r_"
 )
 
 // ManagedIndex reports whether Sync manages the index name.
 func ManagedIndex(name string) bool {
-	for _, p := range []string{PrefixUnique, PrefixIndex, PrefixEntity, PrefixGeo} {
+	for _, p := range []string{PrefixUnique, PrefixIndex, PrefixEntity, PrefixGeo, PrefixComposite, PrefixTrigram, PrefixRecheck} {
 		if strings.HasPrefix(name, p) {
 			return true
 		}
@@ -109,6 +116,28 @@ type Indexes struct {
 	// Geo is the latitude expression a geo point's g_ index is built on
 	// (near with a maximum distance reads a band of it); nil: none.
 	Geo func(path []string) (string, error)
+	// Like is, for the label (path nil) or the indexable text field at
+	// path, the expression of its trigram index, the index's method and
+	// column ("gin (expr gin_trgm_ops)") and the predicate of the records
+	// a like condition there rechecks (nil: no trigram indexes; SQLite
+	// keeps them in an FTS5 table).
+	Like func(path []string) (expr, using, recheck string, err error)
+	// Sorted reports whether a sort on field f reads the very expression
+	// Expr indexes it by; nil: never. Then an indexable field with few
+	// values (Composite) gets a c_ index (filter, sort key, id) with every
+	// such field, which decides a filter on the first with a sort on (or a
+	// range of) the second from the index alone.
+	Sorted func(f *app.Field) bool
+}
+
+// Composite reports whether an indexable field of type kind leads c_
+// indexes: equality filters on it leave many records to sort.
+func Composite(kind string) bool {
+	switch kind {
+	case types.Choice, types.Boolean, types.Relationship:
+		return true
+	}
+	return false
 }
 
 // WalkIndexable walks the fields that can carry an index: not many, not
@@ -189,6 +218,75 @@ func (d *Dialect) DesiredIndexes(e *app.Entity, table string) ([]IndexSpec, erro
 	})
 	if err != nil {
 		return nil, err
+	}
+	if ix.Sorted != nil {
+		type col struct {
+			f    *app.Field
+			path []string
+			expr string
+		}
+		var lead, sorted []col
+		err := WalkIndexable(e.Fields, nil, func(f *app.Field, path []string) error {
+			if f.Type == types.Nested || f.Type == types.GeoPoint || !f.Indexable && !f.Unique {
+				return nil
+			}
+			expr, err := ix.Expr(f, path)
+			if err != nil {
+				return fmt.Errorf("field %s: %w", strings.Join(path, "."), err)
+			}
+			c := col{f, path, expr}
+			if f.Indexable && !f.Unique && Composite(f.Type) {
+				lead = append(lead, c)
+			}
+			if ix.Sorted(f) {
+				sorted = append(sorted, c)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range lead {
+			for _, b := range sorted {
+				if a.expr == b.expr {
+					continue
+				}
+				n := name(PrefixComposite, append(append([]string(nil), a.path...), b.path...))
+				out = append(out, IndexSpec{Name: n, Field: strings.Join(a.path, ".") + "," + strings.Join(b.path, "."), Expr: a.expr,
+					SQL: create(false, n, ix.Column(a.expr), ix.Column(b.expr), "id")})
+			}
+		}
+	}
+	if ix.Like != nil {
+		like := func(path []string) error {
+			expr, using, recheck, err := ix.Like(path)
+			if err != nil {
+				return fmt.Errorf("like index %s: %w", strings.Join(path, "."), err)
+			}
+			parts := path
+			if path == nil {
+				parts = []string{"label"}
+			}
+			n := name(PrefixTrigram, parts)
+			out = append(out, IndexSpec{Name: n, Field: strings.Join(path, "."), Expr: expr,
+				SQL: "CREATE INDEX " + QuoteIdent(n) + " ON " + QuoteIdent(table) + " USING " + using})
+			n = name(PrefixRecheck, parts)
+			out = append(out, IndexSpec{Name: n, Field: strings.Join(path, "."), Expr: recheck,
+				SQL: create(false, n, ix.Column(recheck))})
+			return nil
+		}
+		if err := like(nil); err != nil {
+			return nil, err
+		}
+		err := WalkIndexable(e.Fields, nil, func(f *app.Field, path []string) error {
+			if (f.Indexable || f.Unique) && query.LikeIndexable(f.Type) {
+				return like(path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	for _, x := range e.Indexes {
 		if x.Type != "" && x.Type != "normal" {

@@ -31,6 +31,11 @@ func kitchenStore(t testing.TB, open Opener) (store.Store, *app.App, *app.Entity
 	e.Indexes = append(e.Indexes, app.Index{Name: "byText", Type: "text",
 		Fields: []string{"text", "longText", "items.name", "owner", "tags", "address"}})
 	e.Field("owner").Rules.CopiedFields = []string{"email"}
+	// indexable text fields: like on them goes through the stores' trigram
+	// prefilters (the label always does)
+	for _, f := range []string{"text", "longText", "email", "url", "choice", "qr"} {
+		e.Field(f).Indexable = true
+	}
 	return openSynced(t, open, a), a, e
 }
 
@@ -222,7 +227,10 @@ func diffExprs(t *testing.T, a *app.App, e *app.Entity) []struct {
 		types.Group:              {"everyone", "Everyone", "nope"},
 		types.Relationship:       {"Alice", "alice", "Bob"},
 	}
-	likes := []string{"a", "ACME", "/acme", "corp/", "/^(acme|beta)/", "/\\d+/", "so", "%", "_", "ü", "Ü", "/x", "0", "/.*/"}
+	likes := []string{"a", "ACME", "/acme", "corp/", "/^(acme|beta)/", "/\\d+/", "so", "%", "_", "ü", "Ü", "/x", "0", "/.*/",
+		// needles of three characters or more: the trigram prefilters
+		"acme", "CORP", "/acme", "orp/", "müller", "MÜLLER", "ÄBC/", "/ing 1", "g 3/", "hing", "%_o", "ler und", "solar panel",
+		"/ac.e corp/", "/(?-i)Acme/", "/müller/", "/thing 1[0-9]/", "/sol(ar)+ p/", `/\.com/`, "@x.", "/http:/"}
 	var paths []string
 	var walkFields func(prefix string, fs []*app.Field)
 	walkFields = func(prefix string, fs []*app.Field) {
