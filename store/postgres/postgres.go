@@ -94,7 +94,9 @@ func Open(ctx context.Context, url string, opts Options) (_ *Store, err error) {
 	}
 	lctx, cancel := context.WithCancel(context.Background())
 	s.stopListen = cancel
-	go s.listen(lctx, cfg.ConnConfig.Copy())
+	lcfg := cfg.ConnConfig.Copy()
+	lcfg.RuntimeParams["application_name"] = listenerName // pg_stat_activity tells it apart
+	go s.listen(lctx, lcfg)
 	return s, nil
 }
 
