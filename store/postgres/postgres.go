@@ -42,6 +42,7 @@ type Store struct {
 	indexed  map[string]map[string]bool   // table → the expressions of its indexes (indexSpec.expr)
 
 	counts     *sqlstore.CountCache
+	committer  *sqlstore.Committer[*groupWrite] // group commit (group_commit.go)
 	watch      sessionWatch
 	stopListen context.CancelFunc
 	listenDone chan struct{}
@@ -92,6 +93,7 @@ func Open(ctx context.Context, url string, opts Options) (_ *Store, err error) {
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
+	s.committer = sqlstore.NewCommitter(maxGroup, s.runGroup)
 	lctx, cancel := context.WithCancel(context.Background())
 	s.stopListen = cancel
 	lcfg := cfg.ConnConfig.Copy()
@@ -106,6 +108,9 @@ func (s *Store) Close() error {
 		if s.stopListen != nil {
 			s.stopListen()
 			<-s.listenDone
+		}
+		if s.committer != nil {
+			s.committer.Close()
 		}
 		s.pool.Close()
 	})

@@ -114,9 +114,7 @@ type Store struct {
 
 	locks lockTable // record locks (locks.go)
 
-	writes  chan *writeReq // to the writer goroutine
-	quit    chan struct{}  // closed by Close to stop the writer
-	stopped chan struct{}  // closed when the writer has stopped
+	writer *sqlstore.Committer[*writeReq] // the writer goroutine (group_commit.go)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -155,14 +153,11 @@ func Open(ctx context.Context, path string, opts ...Options) (_ *Store, err erro
 		texts:   map[string]map[string]textIndex{},
 		counts:  sqlstore.NewCountCache(sqlstore.CountCacheSize, true),
 		queries: newStmtLRU(queryCacheSize),
-		writes:  make(chan *writeReq),
 
 		queryTimeout: queryTimeout(o.QueryTimeout),
 		reads:        make(chan struct{}, readConns),
-		quit:         make(chan struct{}),
-		stopped:      make(chan struct{}),
 	}
-	go s.writeLoop(s.quit)
+	s.writer = sqlstore.NewCommitter(maxBatch, s.runBatch)
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -331,10 +326,7 @@ func (s *Store) Close() error {
 
 // stopWriter stops the writer goroutine (if it was started) after the
 // write it is running; writes still waiting get errClosed.
-func (s *Store) stopWriter() {
-	close(s.quit)
-	<-s.stopped
-}
+func (s *Store) stopWriter() { s.writer.Close() }
 
 // wstmt returns a statement prepared on the write connection, cached by its
 // text. It must not be called while a write transaction is open (it needs
