@@ -436,14 +436,13 @@ func (a *Service) Authenticate(ctx context.Context, token, ip string) (*data.Cal
 			return nil, err
 		}
 	}
-	if cached && a.shared {
-		// The session row is still read, one indexed lookup instead of
-		// the session and its user(s): a logout or revocation committed
-		// by another process holds here at once, without waiting for its
-		// notification (which drops the cached user, permissions and
-		// groups within milliseconds). Other processes may have seen
-		// later activity: the session expires at the latest of the
-		// store's last activity and ours.
+	// A cached session of a shared store is not read again: a logout, a
+	// revocation or a user change committed by any process drops it here
+	// when its notification arrives (milliseconds), and nothing is cached
+	// while notifications may be unheard (store.SessionWatcher). Only
+	// expiry asks the store: other processes may have seen later
+	// activity, so the session expires at the latest of theirs and ours.
+	if a.expired(s, now) && cached && a.shared {
 		st, err := a.store.Session(ctx, hash)
 		if errors.Is(err, store.ErrNotFound) {
 			a.forget(hash)

@@ -78,8 +78,10 @@ func waitCached(t *testing.T, au *auth.Service, token string) {
 }
 
 // TestSharedSessionCache: two store handles on one PostgreSQL database
-// stand for two processes. A session cached by A is refused by A right
-// after a logout, a revocation or a user's deactivation made through B.
+// stand for two processes. A session cached by A (served without a read of
+// the store) is refused by A once the notification of a logout, a
+// revocation or a user's deactivation made through B arrives: within
+// milliseconds (the test allows 5 s).
 func TestSharedSessionCache(t *testing.T) {
 	base := os.Getenv("RUNWAY_TEST_POSTGRES")
 	if base == "" {

@@ -98,7 +98,9 @@ func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[s
 		return w.savePassword(tx, id)
 	})
 	if err != nil {
-		return nil, err
+		// A store may report the insert's unique violation at the commit
+		// (PostgreSQL sends the insert with it).
+		return nil, w.writeErr(err, v)
 	}
 	s.written(ctx, c, e, &Event{Type: RecordCreated, ID: row.ID, Label: row.Label, Record: v}, o)
 	return g.output(ctx, row.Doc)

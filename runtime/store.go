@@ -25,6 +25,9 @@ type DB struct {
 	QueryTimeout time.Duration
 	// SQLiteSync is sqlite.SyncFull or sqlite.SyncNormal ("": full).
 	SQLiteSync string
+	// SQLiteMmap and SQLiteCache are sqlite.Options.MmapSize and CacheSize
+	// (0: the defaults; a negative map size: none).
+	SQLiteMmap, SQLiteCache int64
 }
 
 // IsPostgres reports whether the URL names a PostgreSQL database, which
@@ -67,7 +70,8 @@ func OpenStore(ctx context.Context, db DB) (store.Store, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("create data dir: %w", err)
 		}
-		ss, err := sqlite.Open(ctx, path, sqlite.Options{QueryTimeout: db.QueryTimeout, Sync: db.SQLiteSync})
+		ss, err := sqlite.Open(ctx, path, sqlite.Options{QueryTimeout: db.QueryTimeout, Sync: db.SQLiteSync,
+			MmapSize: db.SQLiteMmap, CacheSize: db.SQLiteCache})
 		if err != nil {
 			return nil, err
 		}

@@ -29,6 +29,8 @@ type common struct {
 	dbPool       int
 	queryTimeout time.Duration
 	sqliteSync   string
+	sqliteMmap   int64
+	sqliteCache  int64
 }
 
 // register adds the shared flags, defaulting to their RUNWAY_* variables.
@@ -39,6 +41,8 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.dbPool, "db-pool", int(envFloat("RUNWAY_DB_POOL", 10)), "PostgreSQL connection pool size per process [RUNWAY_DB_POOL]")
 	fs.DurationVar(&c.queryTimeout, "query-timeout", envDuration("RUNWAY_QUERY_TIMEOUT", store.DefaultQueryTimeout), "time limit of one database statement; 0 = none [RUNWAY_QUERY_TIMEOUT]")
 	fs.StringVar(&c.sqliteSync, "sqlite-sync", env("RUNWAY_SQLITE_SYNC", sqlite.SyncFull), "SQLite commits: full (on disk when acknowledged) or normal (a power loss may lose the last ones) [RUNWAY_SQLITE_SYNC]")
+	fs.Int64Var(&c.sqliteMmap, "sqlite-mmap", int64(envFloat("RUNWAY_SQLITE_MMAP", sqlite.DefaultMmapSize)), "bytes of the SQLite file read through a memory map; 0 = none [RUNWAY_SQLITE_MMAP]")
+	fs.Int64Var(&c.sqliteCache, "sqlite-cache", int64(envFloat("RUNWAY_SQLITE_CACHE", sqlite.DefaultCacheSize)), "SQLite page cache of each connection, KiB [RUNWAY_SQLITE_CACHE]")
 }
 
 func env(name, def string) string {
@@ -193,7 +197,8 @@ func (c *common) database() runtime.DB {
 	if url == "" {
 		url = "sqlite://" + filepath.Join(c.dataDir, "runway.db")
 	}
-	return runtime.DB{URL: url, Pool: c.dbPool, QueryTimeout: noneIsNegativeDuration(c.queryTimeout), SQLiteSync: c.sqliteSync}
+	return runtime.DB{URL: url, Pool: c.dbPool, QueryTimeout: noneIsNegative(c.queryTimeout), SQLiteSync: c.sqliteSync,
+		SQLiteMmap: noneIsNegative(c.sqliteMmap), SQLiteCache: c.sqliteCache}
 }
 
 // open loads the app and opens its runtime on the database the flags name.
@@ -204,13 +209,4 @@ func (c *common) open(ctx context.Context, log *slog.Logger, cfg runtime.Config)
 	}
 	cfg.App, cfg.DB, cfg.Log = a, c.database(), log
 	return runtime.Open(ctx, cfg)
-}
-
-// noneIsNegativeDuration maps a time limit flag (0 = none) to the stores'
-// options (0 = the default, negative = none).
-func noneIsNegativeDuration(d time.Duration) time.Duration {
-	if d == 0 {
-		return -1
-	}
-	return d
 }

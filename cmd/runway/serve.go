@@ -121,14 +121,14 @@ func serve(args []string) error {
 
 	rt, err := c.open(ctx, log, runtime.Config{Env: *envName, SecretKey: key,
 		Data: data.Options{AggregateMaxItems: *aggMax, LockLease: *lockLease},
-		Auth: auth.Options{IdleTimeout: *idle, LoginRate: noneIsNegativeRate(*loginRate), LoginBurst: *loginBurst},
+		Auth: auth.Options{IdleTimeout: *idle, LoginRate: noneIsNegative(*loginRate), LoginBurst: *loginBurst},
 		Jobs: jobs.Config{Workers: noneIsNegative(*jobWorkers), LowWorkers: noneIsNegative(*jobLowWorkers),
 			Heartbeat: *jobHeartbeat, Takeover: *jobTakeover, BatchSize: *jobBatch, BatchPause: *jobPause},
 		Scripts: script.Options{SyncTimeout: *scriptTimeout, BackgroundTimeout: *jobScriptTimeout, TimerCatchUp: *timerCatchUp},
 		API: api.Config{MaxBodySize: *maxBody, RequireHTTPS: *requireHTTPS, TrustProxy: *trustProxy,
 			NoOpenAPI: *noOpenAPI},
 		Files:   runtime.Files{Blob: *blobStore, Options: files.Options{MaxSize: *maxFileSize}},
-		AppLog:  applog.Options{Retention: noneIsNegativeDuration(*logRetention)},
+		AppLog:  applog.Options{Retention: noneIsNegative(*logRetention)},
 		History: history.Options{Retention: *historyRetention}})
 	if err != nil {
 		return err
@@ -256,9 +256,10 @@ func serveMetrics(ln net.Listener, h http.Handler, log *slog.Logger) *http.Serve
 	return srv
 }
 
-// noneIsNegative maps a worker count flag (0 = none) to jobs.Config (0 =
-// the default, negative = none).
-func noneIsNegative(n int) int {
+// noneIsNegative maps a flag whose 0 means none (workers, a time limit, a
+// rate, the SQLite map) to the options it sets, where 0 is the default and
+// a negative value none.
+func noneIsNegative[T int | int64 | float64 | time.Duration](n T) T {
 	if n == 0 {
 		return -1
 	}
@@ -304,13 +305,4 @@ func formatRetention(d time.Duration) string {
 		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
 	}
 	return d.String()
-}
-
-// noneIsNegativeRate maps --login-rate (0 = no limit) to auth.Options (0 =
-// the default, negative = no limit).
-func noneIsNegativeRate(perMinute float64) float64 {
-	if perMinute == 0 {
-		return -1
-	}
-	return perMinute
 }

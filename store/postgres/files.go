@@ -65,9 +65,9 @@ func (s *Store) DeleteExpiredSharedFiles(ctx context.Context, now int64) (int64,
 }
 
 func (t *tx) SetFileRefs(ctx context.Context, entity, recordID string, fileIDs []string) error {
-	return dialect.SetFileRefs(ctx, pgDB{t.tx}, entity, recordID, fileIDs)
+	return dialect.SetFileRefs(ctx, pgDB{t.p}, entity, recordID, fileIDs)
 }
 
 func (t *tx) DeleteFileRefs(ctx context.Context, entity string, recordIDs []string) error {
-	return dialect.DeleteFileRefs(ctx, pgDB{t.tx}, entity, recordIDs)
+	return dialect.DeleteFileRefs(ctx, pgDB{t.p}, entity, recordIDs)
 }

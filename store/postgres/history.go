@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 
 	"runway/store"
 )
@@ -13,7 +14,10 @@ import (
 
 // AddHistory writes entries in the transaction of the changes they record.
 func (t *tx) AddHistory(ctx context.Context, entries ...store.HistoryEntry) error {
-	return dialect.AddHistory(ctx, pgDB{t.tx}, entries)
+	// Only an error comes back: the entries wait in the pipe.
+	return dialect.AddHistory(ctx, pgDB{deferDB{p: t.p, wrap: func(err error) error {
+		return fmt.Errorf("postgres: add history: %w", err)
+	}}}, entries)
 }
 
 // HistoryEntries reads entries newest first, and their total.
@@ -48,7 +52,7 @@ func (s *Store) DeleteRecordHistory(ctx context.Context, entity string, ids []st
 // transaction: processes starting together agree).
 func (s *Store) EntityVersions(ctx context.Context, prints map[string]string) (v map[string]int64, err error) {
 	err = s.Write(ctx, func(t store.Tx) error {
-		v, err = dialect.EntityVersions(ctx, pgDB{t.(*tx).tx}, prints)
+		v, err = dialect.EntityVersions(ctx, pgDB{t.(*tx).p}, prints)
 		return err
 	})
 	return v, err

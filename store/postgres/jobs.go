@@ -13,22 +13,22 @@ import (
 
 // InsertJob stores a new job; a child job counts in its parent's children.
 func (t *tx) InsertJob(ctx context.Context, j *store.Job) error {
-	return dialect.InsertJob(ctx, pgDB{t.tx}, j)
+	return dialect.InsertJob(ctx, pgDB{t.p}, j)
 }
 
 // CheckpointJob saves a running job's progress, fenced by its owner.
 func (t *tx) CheckpointJob(ctx context.Context, id, owner string, p *store.JobProgress) (store.JobStatus, error) {
-	return dialect.CheckpointJob(ctx, pgDB{t.tx}, id, owner, p)
+	return dialect.CheckpointJob(ctx, pgDB{t.p}, id, owner, p)
 }
 
 // TransitionJob applies one guarded change.
 func (t *tx) TransitionJob(ctx context.Context, id string, ch *store.JobChange) (*store.Job, error) {
-	return dialect.TransitionJob(ctx, pgDB{t.tx}, id, ch)
+	return dialect.TransitionJob(ctx, pgDB{t.p}, id, ch)
 }
 
 // AddJobLogs appends log lines.
 func (t *tx) AddJobLogs(ctx context.Context, logs ...store.JobLog) error {
-	return dialect.AddJobLogs(ctx, pgDB{t.tx}, logs)
+	return dialect.AddJobLogs(ctx, pgDB{t.p}, logs)
 }
 
 // CreateJob inserts a job in a transaction of its own.
@@ -63,7 +63,7 @@ func (s *Store) ClaimJob(ctx context.Context, c *store.JobClaim) (j *store.Job, 
 		return dialect.ClaimJob(ctx, pgDB{s.pool}, c)
 	}
 	err = s.Write(ctx, func(t store.Tx) error {
-		j, err = dialect.ClaimJob(ctx, pgDB{t.(*tx).tx}, c)
+		j, err = dialect.ClaimJob(ctx, pgDB{t.(*tx).p}, c)
 		return err
 	})
 	return j, err
@@ -78,7 +78,7 @@ func (s *Store) HeartbeatJob(ctx context.Context, id, owner string, now int64) (
 func (s *Store) StopStaleJobs(ctx context.Context, staleBefore, now int64, message string) ([]string, error) {
 	var ids []string
 	err := s.Write(ctx, func(t store.Tx) (err error) {
-		ids, err = dialect.StopStaleJobs(ctx, pgDB{t.(*tx).tx}, staleBefore, now, message)
+		ids, err = dialect.StopStaleJobs(ctx, pgDB{t.(*tx).p}, staleBefore, now, message)
 		return err
 	})
 	return ids, err

@@ -21,7 +21,7 @@ func (s *Store) GetValue(ctx context.Context, space, key string, now int64) (kv 
 // PutValue writes an entry as mode allows.
 func (s *Store) PutValue(ctx context.Context, kv store.KeyValue, mode store.PutMode, now int64) (prev store.KeyValue, had, written bool, err error) {
 	err = s.Write(ctx, func(t store.Tx) error {
-		prev, had, written, err = dialect.PutValue(ctx, pgDB{t.(*tx).tx}, kv, mode, now)
+		prev, had, written, err = dialect.PutValue(ctx, pgDB{t.(*tx).p}, kv, mode, now)
 		return err
 	})
 	return prev, had, written, err
@@ -30,7 +30,7 @@ func (s *Store) PutValue(ctx context.Context, kv store.KeyValue, mode store.PutM
 // DeleteValue removes an entry and answers it.
 func (s *Store) DeleteValue(ctx context.Context, space, key string, now int64) (kv store.KeyValue, found bool, err error) {
 	err = s.Write(ctx, func(t store.Tx) error {
-		kv, found, err = dialect.DeleteValue(ctx, pgDB{t.(*tx).tx}, space, key, now)
+		kv, found, err = dialect.DeleteValue(ctx, pgDB{t.(*tx).p}, space, key, now)
 		return err
 	})
 	return kv, found, err
@@ -38,7 +38,7 @@ func (s *Store) DeleteValue(ctx context.Context, space, key string, now int64) (
 
 // ClearValues removes the entries of a space (or of a prefix).
 func (s *Store) ClearValues(ctx context.Context, space string, prefix bool) error {
-	return s.Write(ctx, func(t store.Tx) error { return dialect.ClearValues(ctx, pgDB{t.(*tx).tx}, space, prefix) })
+	return s.Write(ctx, func(t store.Tx) error { return dialect.ClearValues(ctx, pgDB{t.(*tx).p}, space, prefix) })
 }
 
 // ValueKeys lists the keys of a space.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"runway/store"
 )
@@ -21,10 +22,14 @@ const writesChannel = "runway_writes"
 // (expired sessions swept).
 const sessionsChannel = "runway_sessions"
 
+// listenerName is the application_name of the listener's connection.
+const listenerName = "runway listener"
+
 // sessionWatch holds the WatchSessions subscribers and whether their
 // notifications are being heard.
 type sessionWatch struct {
 	live    atomic.Bool
+	heard   atomic.Int64 // monotonic ns (sinceStart) when the connection last proved alive
 	mu      sync.Mutex
 	fns     []func(string)
 	waiters map[string][]chan struct{} // by key: writers waiting to hear their notification
@@ -130,8 +135,55 @@ func (s *Store) WatchSessions(fn func(key string)) {
 }
 
 // SessionsLive reports whether session notifications are being heard: while
-// false, nothing may be served from a session cache.
-func (s *Store) SessionsLive() bool { return s.watch.live.Load() }
+// false, nothing may be served from a session cache. The listener proves
+// its connection at least every listenBeat (a notification, or a ping when
+// none came); once it has not for staleAfter — a connection that died
+// silently, a stuck listener — notifications may be unheard, and this is
+// false. So a change committed by any process holds in this one within
+// the notification's delivery (milliseconds), or at worst staleAfter when
+// the listener's connection is lost without a word.
+func (s *Store) SessionsLive() bool {
+	return s.watch.live.Load() && sinceStart()-s.watch.heard.Load() < int64(staleAfter)
+}
+
+// The listener's heartbeat: a ping after listenBeat without a notification,
+// which must answer within listenBeat.
+const (
+	listenBeat = time.Second
+	staleAfter = 2 * listenBeat
+)
+
+var start = time.Now()
+
+// sinceStart is a monotonic clock in ns.
+func sinceStart() int64 { return int64(time.Since(start)) }
+
+// hear waits for the next notification, pinging the connection when none
+// comes within listenBeat, and records each proof that the connection is
+// alive. An error ends the connection.
+func (s *Store) hear(ctx context.Context, conn *pgx.Conn) (*pgconn.Notification, error) {
+	for {
+		wctx, cancel := context.WithTimeout(ctx, listenBeat)
+		n, err := conn.WaitForNotification(wctx)
+		cancel()
+		if err == nil {
+			s.watch.heard.Store(sinceStart())
+			return n, nil
+		}
+		if ctx.Err() != nil || !pgconn.Timeout(err) {
+			return nil, err
+		}
+		// Quiet for a beat: the server must answer a ping, after any
+		// notification it holds for us (they come first on the wire).
+		pctx, cancel := context.WithTimeout(ctx, listenBeat)
+		err = conn.Ping(pctx)
+		cancel()
+		if err != nil {
+			return nil, err
+		}
+		s.watch.heard.Store(sinceStart())
+	}
+}
 
 // listen keeps a connection LISTENing on writesChannel and sessionsChannel
 // until ctx ends, bumping the count cache's generation of each table another
@@ -151,10 +203,11 @@ func (s *Store) listen(ctx context.Context, cfg *pgx.ConnConfig) {
 				s.counts.SetLive(true)
 				// Forget what was cached before: it may be stale.
 				s.watch.notify(store.AllSessions)
+				s.watch.heard.Store(sinceStart())
 				s.watch.live.Store(true)
 				backoff = 100 * time.Millisecond
 				for {
-					n, err := conn.WaitForNotification(ctx)
+					n, err := s.hear(ctx, conn)
 					if err != nil {
 						break
 					}

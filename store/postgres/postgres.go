@@ -42,6 +42,7 @@ type Store struct {
 	indexed  map[string]map[string]bool   // table → the expressions of its indexes (indexSpec.expr)
 
 	counts     *sqlstore.CountCache
+	committer  *sqlstore.Committer[*groupWrite] // group commit (group_commit.go)
 	watch      sessionWatch
 	stopListen context.CancelFunc
 	listenDone chan struct{}
@@ -92,9 +93,12 @@ func Open(ctx context.Context, url string, opts Options) (_ *Store, err error) {
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
+	s.committer = sqlstore.NewCommitter(maxGroup, s.runGroup)
 	lctx, cancel := context.WithCancel(context.Background())
 	s.stopListen = cancel
-	go s.listen(lctx, cfg.ConnConfig.Copy())
+	lcfg := cfg.ConnConfig.Copy()
+	lcfg.RuntimeParams["application_name"] = listenerName // pg_stat_activity tells it apart
+	go s.listen(lctx, lcfg)
 	return s, nil
 }
 
@@ -104,6 +108,9 @@ func (s *Store) Close() error {
 		if s.stopListen != nil {
 			s.stopListen()
 			<-s.listenDone
+		}
+		if s.committer != nil {
+			s.committer.Close()
 		}
 		s.pool.Close()
 	})

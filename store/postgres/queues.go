@@ -6,7 +6,7 @@ import (
 
 // SetJobQueue puts a job in a queue (store.JobTx; sqlstore queues.go).
 func (t *tx) SetJobQueue(ctx context.Context, jobID, queue string) error {
-	return dialect.SetJobQueue(ctx, pgDB{t.tx}, jobID, queue)
+	return dialect.SetJobQueue(ctx, pgDB{t.p}, jobID, queue)
 }
 
 // lockQueues is the advisory lock key a claim with queue limits holds

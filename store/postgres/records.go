@@ -2,11 +2,10 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"strings"
-
-	"github.com/jackc/pgx/v5"
 
 	"runway/app"
 	"runway/query"
@@ -196,52 +195,88 @@ func (s *Store) Count(ctx context.Context, e *app.Entity, where query.Expr) (int
 // Write runs fn in one READ COMMITTED transaction: committed when fn
 // returns nil, rolled back otherwise (or on panic). Updates are guarded by
 // WHERE id AND version, inserts by unique indexes, so concurrent writers in
-// any process cannot lose each other's changes.
+// any process cannot lose each other's changes. The transaction's
+// statements go in as few round trips as they can (pipe); a write that
+// needed no answer before its commit (a create) is group-committed with the
+// others waiting (group_commit.go). Write returns once its transaction
+// committed (or failed).
 func (s *Store) Write(ctx context.Context, fn func(tx store.Tx) error) error {
-	ptx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
-	if err != nil {
-		return fmt.Errorf("postgres: begin: %w", err)
-	}
-	t := &tx{reader: reader{s: s, db: ptx}, tx: ptx, touched: map[string]bool{}, users: map[string]bool{}, deltas: sqlstore.CountDeltas{}}
+	p := &pipe{pool: s.pool}
+	defer p.release()
+	t := &tx{reader: reader{s: s, db: p}, p: p, touched: map[string]bool{}, users: map[string]bool{}, deltas: sqlstore.CountDeltas{}}
 	if err := callFn(fn, t); err != nil {
-		_ = ptx.Rollback(context.Background())
 		return err
 	}
-	if err := dialect.ApplyCounts(ctx, pgDB{ptx}, t.deltas); err != nil {
-		_ = ptx.Rollback(context.Background())
-		return fmt.Errorf("postgres: %w", err)
-	}
-	// Other processes forget their counts of the tables written, when (and
-	// only if) the transaction commits.
-	for table := range t.touched {
-		if _, err := ptx.Exec(ctx, "SELECT pg_notify($1, $2)", writesChannel, table); err != nil {
-			_ = ptx.Rollback(context.Background())
-			return fmt.Errorf("postgres: notify: %w", err)
+	t.queueCounts()
+	if p.conn == nil && len(t.users) == 0 {
+		if len(p.queue) == 0 {
+			return nil // nothing written
 		}
+		return s.groupCommit(ctx, p.queue, t.touched)
 	}
-	// Every process drops its cached sessions of the users written (and
-	// DeleteUserSessions in the transaction notified too).
-	keys := make([]string, 0, len(t.users))
-	for id := range t.users {
-		keys = append(keys, id)
+	// Other processes forget their counts of the tables written, and
+	// every process drops its cached sessions of the users written (and
+	// DeleteUserSessions in the transaction notified too), when (and only
+	// if) the transaction commits.
+	var tail []deferred
+	if n, ok := notify(writesChannel, keys(t.touched)); ok {
+		tail = append(tail, n)
 	}
-	wait := s.watch.expect(keys...)
-	for id := range t.users {
-		if _, err := ptx.Exec(ctx, "SELECT pg_notify($1, $2)", sessionsChannel, id); err != nil {
-			_ = ptx.Rollback(context.Background())
+	users := keys(t.users)
+	if n, ok := notify(sessionsChannel, users); ok {
+		tail = append(tail, n)
+	}
+	wait := s.watch.expect(users...)
+	if p.conn == nil { // a write of users that sent nothing yet
+		conn, err := s.pool.Acquire(ctx)
+		if err != nil {
 			wait(false)
-			return fmt.Errorf("postgres: notify: %w", err)
+			return fmt.Errorf("postgres: begin: %w", err)
 		}
+		p.conn = conn
 	}
-	err = ptx.Commit(ctx)
+	err := p.commit(ctx, tail)
 	wait(err == nil)
 	for table := range t.touched {
 		s.counts.Bump(table) // even when the commit's outcome is unknown
 	}
 	if err != nil {
-		return fmt.Errorf("postgres: commit: %w", s.mapWriteErr("", err))
+		if errors.As(err, new(*store.UniqueError)) {
+			return err // a deferred insert's, named
+		}
+		return s.mapWriteErr("", err)
 	}
 	return nil
+}
+
+// keys lists a set.
+func keys(set map[string]bool) []string {
+	list := make([]string, 0, len(set))
+	for k := range set {
+		list = append(list, k)
+	}
+	return list
+}
+
+// notify is the statement notifying channel of each key, in the
+// transaction (it is delivered when and only if that commits).
+func notify(channel string, keys []string) (deferred, bool) {
+	if len(keys) == 0 {
+		return deferred{}, false
+	}
+	return deferred{sql: "SELECT pg_notify($1, k) FROM unnest($2::text[]) k", args: []any{channel, keys},
+		wrap: func(err error) error { return fmt.Errorf("postgres: notify: %w", err) }}, true
+}
+
+// queueCounts queues the write's row count changes (_counts) to go in with
+// its commit, grouped or not.
+func (t *tx) queueCounts() {
+	shard := dialect.Shard()
+	for _, table := range t.deltas.Tables() {
+		wrap := func(err error) error { return fmt.Errorf("postgres: count of %s: %w", table, err) }
+		t.p.later(wrap, sqlstore.AddCountSQL, table, shard, t.deltas[table])
+	}
+	clear(t.deltas)
 }
 
 func callFn(fn func(store.Tx) error, t *tx) (err error) {
@@ -255,7 +290,7 @@ func callFn(fn func(store.Tx) error, t *tx) (err error) {
 
 type tx struct {
 	reader
-	tx      pgx.Tx
+	p       *pipe
 	touched map[string]bool // entity tables written (Write's callback runs in one goroutine)
 	deltas  sqlstore.CountDeltas
 	users   map[string]bool // sys.users records (or passwords) written: sessions to drop
@@ -281,7 +316,12 @@ func (t *tx) Insert(ctx context.Context, e *app.Entity, r *store.Row) error {
 	if err != nil {
 		return fmt.Errorf("postgres: insert: %w", err)
 	}
-	if err := dialect.Insert(ctx, pgDB{t.tx}, e, table, r, t.s.mapWriteErr); err != nil {
+	// Its only answer is an error: it waits in the pipe (deferDB), whose
+	// error is what Insert would have returned.
+	db := deferDB{p: t.p, wrap: func(err error) error {
+		return fmt.Errorf("postgres: insert %s %s: %w", e.FullName, r.ID, t.s.mapWriteErr(table, err))
+	}}
+	if err := dialect.Insert(ctx, pgDB{db}, e, table, r, t.s.mapWriteErr); err != nil {
 		return err
 	}
 	t.touched[table] = true
@@ -295,7 +335,7 @@ func (t *tx) Update(ctx context.Context, e *app.Entity, r *store.Row, prevVersio
 	if err != nil {
 		return fmt.Errorf("postgres: update: %w", err)
 	}
-	if err := dialect.Update(ctx, pgDB{t.tx}, e, table, r, prevVersion, t.s.mapWriteErr); err != nil {
+	if err := dialect.Update(ctx, pgDB{t.p}, e, table, r, prevVersion, t.s.mapWriteErr); err != nil {
 		return err
 	}
 	t.touched[table] = true
@@ -309,7 +349,7 @@ func (t *tx) Delete(ctx context.Context, e *app.Entity, id string) error {
 	if err != nil {
 		return fmt.Errorf("postgres: delete: %w", err)
 	}
-	if err := dialect.Delete(ctx, pgDB{t.tx}, e, table, id); err != nil {
+	if err := dialect.Delete(ctx, pgDB{t.p}, e, table, id); err != nil {
 		return err
 	}
 	t.touched[table] = true
@@ -320,7 +360,7 @@ func (t *tx) Delete(ctx context.Context, e *app.Entity, id string) error {
 
 // DeleteIDs removes records by id in one statement.
 func (t *tx) DeleteIDs(ctx context.Context, e *app.Entity, ids []string) (int64, error) {
-	table, n, err := dialect.DeleteIDs(ctx, pgDB{t.tx}, e, ids)
+	table, n, err := dialect.DeleteIDs(ctx, pgDB{t.p}, e, ids)
 	if err != nil {
 		return 0, err
 	}
@@ -334,7 +374,7 @@ func (t *tx) DeleteIDs(ctx context.Context, e *app.Entity, ids []string) (int64,
 
 // SetPassword stores (or replaces) a user's password hash.
 func (t *tx) SetPassword(ctx context.Context, userID, hash string) error {
-	if err := dialect.SetPassword(ctx, pgDB{t.tx}, userID, hash); err != nil {
+	if err := dialect.SetPassword(ctx, pgDB{t.p}, userID, hash); err != nil {
 		return err
 	}
 	t.users[userID] = true
@@ -344,18 +384,18 @@ func (t *tx) SetPassword(ctx context.Context, userID, hash string) error {
 // DeletePassword forgets a user's password hash.
 func (t *tx) DeletePassword(ctx context.Context, userID string) error {
 	t.users[userID] = true
-	return deletePassword(ctx, t.tx, userID)
+	return deletePassword(ctx, t.p, userID)
 }
 
 // DeleteUserSessions revokes every session of a user.
 func (t *tx) DeleteUserSessions(ctx context.Context, userID string) error {
 	t.users[userID] = true // waited for by Write once committed
-	return deleteUserSessions(ctx, t.tx, userID)
+	return deleteUserSessions(ctx, t.p, userID)
 }
 
 // NextSequence advances a named counter: max(previous+1, floor, 1).
 func (t *tx) NextSequence(ctx context.Context, name string, floor int64) (int64, error) {
-	return dialect.NextSequence(ctx, pgDB{t.tx}, name, floor)
+	return dialect.NextSequence(ctx, pgDB{t.p}, name, floor)
 }
 
 // checkTexts refuses a text search on an index the entity does not have

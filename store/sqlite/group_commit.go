@@ -24,31 +24,8 @@ type writeReq struct {
 	done chan error
 }
 
-// writeLoop is the single writer: it takes the writes that are waiting,
-// runs them in one transaction and answers each. It returns when quit is
-// closed, after answering every write already taken.
-func (s *Store) writeLoop(quit <-chan struct{}) {
-	defer close(s.stopped)
-	for {
-		var first *writeReq
-		select {
-		case first = <-s.writes:
-		case <-quit:
-			return
-		}
-		batch := []*writeReq{first}
-	drain:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-s.writes:
-				batch = append(batch, r)
-			default:
-				break drain
-			}
-		}
-		s.runBatch(batch)
-	}
-}
+// The writer is a sqlstore.Committer running runBatch: it takes the writes
+// that are waiting, runs them in one transaction and answers each.
 
 // newTx wraps a database transaction as the store.Tx of a batch.
 func newTx(s *Store, stx *sql.Tx) *tx {

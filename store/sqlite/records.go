@@ -152,12 +152,11 @@ func (s *Store) Count(ctx context.Context, e *app.Entity, where query.Expr) (int
 // shared. A write returns only once its transaction has committed.
 func (s *Store) Write(ctx context.Context, fn func(tx store.Tx) error) error {
 	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
-	select {
-	case s.writes <- req:
-	case <-s.stopped:
-		return errClosed
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := s.writer.Submit(ctx, req); err != nil {
+		if errors.Is(err, sqlstore.ErrClosed) {
+			return errClosed
+		}
+		return err
 	}
 	return <-req.done
 }

@@ -44,6 +44,51 @@ type Options struct {
 	QueryTimeout time.Duration
 	// Sync is SyncFull or SyncNormal ("" = SyncFull).
 	Sync string
+	// MmapSize is how many bytes of the database file each connection
+	// reads through a memory map (PRAGMA mmap_size) instead of read
+	// syscalls into its page cache: 0 = DefaultMmapSize, negative = none.
+	MmapSize int64
+	// CacheSize is each connection's page cache in KiB (PRAGMA
+	// cache_size): 0 = DefaultCacheSize.
+	CacheSize int64
+}
+
+// Defaults of Options.
+const (
+	// DefaultMmapSize maps the first GiB of the file: pages of the map are
+	// the kernel's page cache, shared by every connection, read without a
+	// syscall or a copy. Address space only; what is resident is what
+	// was read, and the kernel may drop it like any cached file page.
+	DefaultMmapSize = 1 << 30
+	// DefaultCacheSize is each connection's page cache (KiB). With the
+	// map, pages read through it are not copied there: the cache holds
+	// what the map does not cover and the pages being written.
+	DefaultCacheSize = 8000
+)
+
+// pragmas are the per-connection settings of Options.
+type pragmas struct {
+	sync     string
+	mmap     int64
+	cacheKiB int64
+}
+
+func (o Options) pragmas() (pragmas, error) {
+	sync, err := syncPragma(o.Sync)
+	if err != nil {
+		return pragmas{}, err
+	}
+	p := pragmas{sync: sync, mmap: o.MmapSize, cacheKiB: o.CacheSize}
+	switch {
+	case p.mmap == 0:
+		p.mmap = DefaultMmapSize
+	case p.mmap < 0:
+		p.mmap = 0
+	}
+	if p.cacheKiB <= 0 {
+		p.cacheKiB = DefaultCacheSize
+	}
+	return p, nil
 }
 
 // Store is a SQLite database holding one app's records and runtime state.
@@ -69,9 +114,7 @@ type Store struct {
 
 	locks lockTable // record locks (locks.go)
 
-	writes  chan *writeReq // to the writer goroutine
-	quit    chan struct{}  // closed by Close to stop the writer
-	stopped chan struct{}  // closed when the writer has stopped
+	writer *sqlstore.Committer[*writeReq] // the writer goroutine (group_commit.go)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -87,7 +130,7 @@ func Open(ctx context.Context, path string, opts ...Options) (_ *Store, err erro
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	syncMode, err := syncPragma(o.Sync)
+	prag, err := o.pragmas()
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -110,21 +153,18 @@ func Open(ctx context.Context, path string, opts ...Options) (_ *Store, err erro
 		texts:   map[string]map[string]textIndex{},
 		counts:  sqlstore.NewCountCache(sqlstore.CountCacheSize, true),
 		queries: newStmtLRU(queryCacheSize),
-		writes:  make(chan *writeReq),
 
 		queryTimeout: queryTimeout(o.QueryTimeout),
 		reads:        make(chan struct{}, readConns),
-		quit:         make(chan struct{}),
-		stopped:      make(chan struct{}),
 	}
-	go s.writeLoop(s.quit)
+	s.writer = sqlstore.NewCommitter(maxBatch, s.runBatch)
 	defer func() {
 		if err != nil {
 			s.Close()
 		}
 	}()
 
-	s.wdb, err = sql.Open("sqlite", dsn(abs, true, syncMode))
+	s.wdb, err = sql.Open("sqlite", dsn(abs, true, prag))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
@@ -147,7 +187,7 @@ func Open(ctx context.Context, path string, opts ...Options) (_ *Store, err erro
 		return nil, err
 	}
 
-	s.rdb, err = sql.Open("sqlite", dsn(abs, false, syncMode))
+	s.rdb, err = sql.Open("sqlite", dsn(abs, false, prag))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
@@ -163,12 +203,13 @@ func Open(ctx context.Context, path string, opts ...Options) (_ *Store, err erro
 
 // dsn builds the modernc DSN. Pragmas are per connection, so they go in the
 // DSN (the driver runs them on every new connection).
-func dsn(abs string, write bool, sync string) string {
+func dsn(abs string, write bool, p pragmas) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout))
-	q.Add("_pragma", "synchronous("+sync+")")
+	q.Add("_pragma", "synchronous("+p.sync+")")
 	q.Add("_pragma", "temp_store(MEMORY)")
-	q.Add("_pragma", "cache_size(-8000)") // 8 MB page cache per connection
+	q.Add("_pragma", fmt.Sprintf("cache_size(%d)", -p.cacheKiB)) // negative: KiB
+	q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", p.mmap))
 	if write {
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Set("_txlock", "immediate")
@@ -285,10 +326,7 @@ func (s *Store) Close() error {
 
 // stopWriter stops the writer goroutine (if it was started) after the
 // write it is running; writes still waiting get errClosed.
-func (s *Store) stopWriter() {
-	close(s.quit)
-	<-s.stopped
-}
+func (s *Store) stopWriter() { s.writer.Close() }
 
 // wstmt returns a statement prepared on the write connection, cached by its
 // text. It must not be called while a write transaction is open (it needs

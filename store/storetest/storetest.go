@@ -64,7 +64,7 @@ func Run(t *testing.T, open Opener, reopen Reopener) {
 		name string
 		test func(*testing.T, Opener)
 	}{
-		{"CRUD", CRUD}, {"UniqueIndexes", UniqueIndexes}, {"UniqueConcurrent", UniqueConcurrent},
+		{"CRUD", CRUD}, {"UniqueIndexes", UniqueIndexes}, {"UniqueConcurrent", UniqueConcurrent}, {"GroupCommit", GroupCommit},
 		{"SessionsAndSecrets", SessionsAndSecrets}, {"NextSequence", NextSequence},
 		{"FindOperators", FindOperators}, {"CompileErrors", CompileErrors}, {"Sort", Sort}, {"Paging", Paging},
 		{"Near", Near}, {"TextIndex", TextIndex}, {"TextIndexInOneWrite", TextIndexInOneWrite},
