@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # CSV import and export benchmark (issue 14): N demo companies imported
 # with `runway import` into an empty server, then exported with `runway
-# export`; rows/s of each and the server's peak RSS (VmHWM). A baseline
-# measured in the same run: a plain `cp` of the CSV file, and reading it
-# with the same CSV reader (the import's first pass, counting its rows).
+# export`; rows/s of each and the server's peak RSS (VmHWM). Baselines
+# measured in the same run, on another fresh server: the same number of
+# companies created through the REST API (bench/seed, 8 clients), then read
+# back a page of 1,000 at a time (GET /data/companies, native JSON).
 #
 #   bench/csv.sh                       # N=100000, SQLite
 #   N=1000000 bench/csv.sh
@@ -48,22 +49,50 @@ echo "file: $N rows, $SIZE bytes"
 if [ -n "$DB" ]; then
 	admin=${DB%/*}/postgres?sslmode=disable
 	name=${DB##*/}; name=${name%%\?*}
-	psql "$admin" -qc "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
 	DBFLAG=(--db "$DB")
 else
 	DBFLAG=()
 fi
 export RUNWAY_ADMIN_PASSWORD=bench-password-1
-"$OUT/runway" serve --data "$OUT/data" --addr "$ADDR" --log-level warn "${DBFLAG[@]}" 2>"$OUT/serve.log" &
-PID=$!
-trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null || true' EXIT
-for _ in $(seq 100); do curl -fs "http://$ADDR/readyz" >/dev/null && break; sleep 0.2; done
+PID=
+start() { # start DATA_DIR: a fresh server (the database afresh on PostgreSQL too)
+	if [ -n "$DB" ]; then
+		psql "$admin" -qc "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
+	fi
+	"$OUT/runway" serve --data "$1" --addr "$ADDR" --log-level warn "${DBFLAG[@]}" 2>"$1.log" &
+	PID=$!
+	for _ in $(seq 100); do curl -fs "http://$ADDR/readyz" >/dev/null && break; sleep 0.2; done
+}
+stop() { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null || true; }
+trap stop EXIT
 
 now() { date +%s.%N; }
 rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", n / (b - a) }'; }
 
-t0=$(now); cp "$OUT/companies.csv" "$OUT/copy.csv"; t1=$(now)
-echo "baseline cp: $(rate "$N" "$t0" "$t1") rows/s"
+go build -o "$OUT/seed" ./bench/seed
+start "$OUT/base"
+t0=$(now)
+"$OUT/seed" -api "$API" -password "$RUNWAY_ADMIN_PASSWORD" -n "$N" -c 8 -ids "$OUT/ids.txt" -token "$OUT/token" >"$OUT/seed.log"
+t1=$(now)
+echo "baseline REST creates (8 clients): $(rate "$N" "$t0" "$t1") rows/s"
+t0=$(now)
+python3 - "$API" "$(cat "$OUT/token")" <<'PY'
+import json, sys, urllib.request
+api, tok, off, n = sys.argv[1], sys.argv[2], None, 0
+while True:
+    url = api + "/data/companies?_size=1000" + ("&_offset=" + off if off else "")
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"token": tok})) as r:
+        p = json.load(r)
+    n += len(p["items"])
+    off = p.get("offset")
+    if not off:
+        break
+print(n, file=sys.stderr)
+PY
+t1=$(now)
+echo "baseline REST reads (pages of 1,000): $(rate "$N" "$t0" "$t1") rows/s"
+stop
+start "$OUT/data"
 
 CLI=("$OUT/runway")
 AUTH=(--url "$API" --email admin@localhost)
