@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,49 +11,14 @@ import (
 	"testing"
 )
 
-// uploadFile posts a file to POST /files and returns its id.
-func uploadFile(t *testing.T, s *server, tok, path string) string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	w, _ := mw.CreateFormFile("file", filepath.Base(path))
-	if _, err := io.Copy(w, f); err != nil {
-		t.Fatal(err)
-	}
-	_ = mw.Close()
-	req, _ := http.NewRequest("POST", s.URL+"/files", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("token", tok)
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var r struct{ FileID string }
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("upload: %d %v", resp.StatusCode, err)
-	}
-	return r.FileID
-}
-
-// skillsCSV writes a CSV file of n new skills.
-func skillsCSV(t *testing.T, prefix string, n int) string {
-	t.Helper()
-	var b strings.Builder
+// skillsCSV is a CSV file of n new skills.
+func skillsCSV(prefix string, n int) []byte {
+	var b bytes.Buffer
 	b.WriteString("name,category\n")
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&b, "%s %06d,technical\n", prefix, i)
 	}
-	path := filepath.Join(t.TempDir(), prefix+".csv")
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return b.Bytes()
 }
 
 // TestImportSurvivesCrash: the server is killed (SIGKILL) in the middle of
@@ -72,7 +35,7 @@ func TestImportSurvivesCrash(t *testing.T) {
 	args := append([]string{"--data", data, "--addr", "127.0.0.1:0"}, jobFlags...)
 	s := startServe(t, env, args...)
 	tok := s.token("admin@localhost", "admin-password-1")
-	fileID := uploadFile(t, s, tok, skillsCSV(t, "imp", n))
+	fileID := s.upload(tok, "skills.csv", skillsCSV("imp", n))
 	code, ref := s.call("POST", "/data/skills/import?fileId="+fileID, tok, nil)
 	id, _ := ref["jobId"].(string)
 	if code != http.StatusOK || id == "" {
