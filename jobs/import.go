@@ -234,13 +234,12 @@ type importRow struct {
 
 // pending is what a batch wrote since its last commit.
 type pending struct {
-	rows        []importRow
-	ok, fail    int64
-	logs        []string
-	keys        map[string]bool    // records of the entity written
-	rels        map[string]relDone // related records written
-	last        *importRow
-	fallbackAll bool
+	rows     []importRow
+	ok, fail int64
+	logs     []string
+	keys     map[string]bool    // records of the entity written
+	rels     map[string]relDone // related records written
+	last     *importRow
 }
 
 func newPending() *pending {
@@ -273,9 +272,6 @@ func (importHandler) step(ctx context.Context, r *run) (bool, error) {
 	}
 	return eof, nil
 }
-
-// errFallback: a batch failed to commit; its rows are redone one by one.
-var errFallback = errors.New("batch failed")
 
 // run imports rows: in batches (single false), committing whenever a row
 // touches a record the batch already wrote; when a batch cannot commit, its
