@@ -2,7 +2,9 @@ package api_test
 
 import (
 	"bytes"
+	"encoding/csv"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -816,6 +818,58 @@ var matrixCases = []matrixCase{
 			gone := m.asDev(t, other) == nil
 			if want := w == dev || w == super || w == allow; gone != want {
 				t.Errorf("someone else's record deleted: %v, want %v (job %v)", gone, want, j)
+			}
+		},
+	},
+	{
+		name: "CSV export and import: the groups' export and import flags, field permissions in the columns",
+		routes: []string{"PUT /data/{entity}/export", "POST /data/{entity}/import", "GET /status/jobs/{id}",
+			"GET /files/{id}"},
+		run: func(t *testing.T, m *matrix, w who) {
+			r := m.do(t, w, "PUT", "/data/projects/export?_useFieldNames=true&name=like(fx-)", nil)
+			if w == forbid || w == own || w == imp { // owners has no export flag
+				r.Error(403, "forbidden")
+			} else {
+				j := m.waitJob(t, w, r.Status(200).JSON()["jobId"].(string))
+				res, _ := j["results"].(map[string]any)
+				fileID, _ := res["fileId"].(string)
+				body := m.do(t, w, "GET", "/files/"+fileID, nil).Status(200).Body
+				rows, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
+				if err != nil || len(rows)-1 != len(readable(w)) {
+					t.Fatalf("export %v (%v), want the rows of %v", rows, err, readable(w))
+				}
+				header := strings.Join(rows[0], ",")
+				hidden := []string{"internal"}
+				if w == cond {
+					hidden = append(hidden, "secret", "contract", "address.zip")
+				}
+				for _, h := range hidden {
+					if slices.Contains(rows[0], h) {
+						t.Errorf("column %s exported: %s", h, header)
+					}
+				}
+				if !strings.Contains(header, "name,status") {
+					t.Errorf("header %s", header)
+				}
+			}
+			var b bytes.Buffer
+			mw := multipart.NewWriter(&b)
+			fw, _ := mw.CreateFormFile("file", "projects.csv")
+			fmt.Fprintf(fw, "name,status\nimported-%s,open\n", w)
+			_ = mw.Close()
+			req, err := http.NewRequest("POST", m.s.URL+"/data/projects/import", &b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			r = m.send(t, w, req)
+			if w != dev && w != super && w != allow { // only allowAll has the import flag
+				r.Error(403, "forbidden")
+				return
+			}
+			j := m.waitJob(t, w, r.Status(200).JSON()["jobId"].(string))
+			if res, _ := j["results"].(map[string]any); res["rowsImported"] != float64(1) {
+				t.Errorf("import %v", j)
 			}
 		},
 	},

@@ -29,6 +29,10 @@ type Config struct {
 	// X-Forwarded-For (the client IP) set by a proxy in front of Runway.
 	// Without it both headers are ignored.
 	TrustProxy bool
+	// PublicURL is the scheme and host (and any path prefix before the
+	// base) clients reach Runway at, for absolute links in job results
+	// (an export's fileLink); empty: taken from each request.
+	PublicURL string
 	// NoOpenAPI turns off GET {base}/openapi.json (openapi.go).
 	NoOpenAPI bool
 	// Observer is told of every request (metrics); nil: nobody.
@@ -122,6 +126,8 @@ func (s *Server) routes() {
 	// An id: update; another word: an action over a query (actions.go).
 	s.mux.HandleFunc("PUT "+b+"/data/{entity}/{id}", s.authed(s.putData))
 	s.mux.HandleFunc("PUT "+b+"/data/{entity}/aggregate", s.authed(s.aggregate))
+	s.mux.HandleFunc("PUT "+b+"/data/{entity}/export", s.authed(s.exportRecords))
+	s.mux.HandleFunc("POST "+b+"/data/{entity}/import", s.authed(s.importRecords))
 	s.mux.HandleFunc("DELETE "+b+"/data/{entity}/{ids}", s.authed(s.deleteRecords))
 	// Actions over one record or an id list (sys.users' built-in ones too).
 	s.mux.HandleFunc("PUT "+b+"/data/{entity}/{ids}/{action}", s.authed(s.recordsAction))

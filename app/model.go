@@ -212,6 +212,13 @@ func (f *Field) Calculated() bool { return len(f.ValueCalculation) > 0 }
 // IsRequired reports whether the field is always required. Script and
 // expression conditions are evaluated by the data service.
 func (f *Field) IsRequired() bool {
+	// the usual spellings without decoding JSON (every write asks, per field)
+	switch string(f.Required) {
+	case `"always"`, "true":
+		return true
+	case "", `"never"`, "false", "null":
+		return false
+	}
 	var s string
 	if json.Unmarshal(f.Required, &s) == nil {
 		return s == "always"

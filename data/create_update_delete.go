@@ -26,6 +26,7 @@ func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[s
 	if err := CheckWritable(ctx); err != nil {
 		return nil, err
 	}
+	batch, ctx := takeBatch(ctx)
 	email, _ := in["email"].(string)
 	ctx = WithOperation(ctx, Operation{Kind: OpCreate, Entity: e.FullName, Email: email})
 	o := optionsOf(opts)
@@ -77,7 +78,7 @@ func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[s
 		return nil, apperr.New(apperr.Forbidden, "Not allowed to create this record of %s: it does not meet the create permission", e.FullName)
 	}
 	var row *store.Row
-	err = s.store.Write(ctx, func(tx store.Tx) error {
+	err = s.write(ctx, batch, func(tx store.Tx) error {
 		if err := w.fillSequences(tx, v); err != nil {
 			return err
 		}
@@ -102,7 +103,13 @@ func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[s
 		// (PostgreSQL sends the insert with it).
 		return nil, w.writeErr(err, v)
 	}
-	s.written(ctx, c, e, &Event{Type: RecordCreated, ID: row.ID, Label: row.Label, Record: v}, o)
+	afterWrite(batch, func() {
+		s.written(ctx, c, e, &Event{Type: RecordCreated, ID: row.ID, Label: row.Label, Record: v}, o)
+	})
+	if batch != nil {
+		// Only the new id is known before the batch commits.
+		return []byte(`{"id":"` + id + `"}`), nil
+	}
 	return g.output(ctx, row.Doc)
 }
 
@@ -122,6 +129,7 @@ func (s *Service) Update(ctx context.Context, c *Caller, e *app.Entity, id strin
 	if err := CheckWritable(ctx); err != nil {
 		return nil, err
 	}
+	batch, ctx := takeBatch(ctx)
 	ctx = WithOperation(ctx, Operation{Kind: OpUpdate, Entity: e.FullName, RecordID: id})
 	o := optionsOf(opts)
 	g, err := s.writePerms(c, e, o)
@@ -150,12 +158,14 @@ func (s *Service) Update(ctx context.Context, c *Caller, e *app.Entity, id strin
 	if err != nil {
 		return nil, err
 	}
-	return s.update(ctx, g, id, in, want, hasVersion, pw, perrs, o)
+	return s.update(ctx, batch, g, id, in, want, hasVersion, pw, perrs, o)
 }
 
 // update is Update once the input is read: it merges and writes, again when
 // another write slipped in and the input has no version.
-func (s *Service) update(ctx context.Context, g *perms, id string, in map[string]any,
+// In a batch (WriteBatch) the write is appended to it, and the record
+// stays locked until the batch commits.
+func (s *Service) update(ctx context.Context, batch *WriteBatch, g *perms, id string, in map[string]any,
 	want int64, hasVersion bool, pw *userPassword, perrs []apperr.FieldError, o WriteOptions) ([]byte, error) {
 	e := g.e
 	if o.lock() {
@@ -165,23 +175,32 @@ func (s *Service) update(ctx context.Context, g *perms, id string, in map[string
 		if ctx, release, err = s.holdRecord(ctx, e, id); err != nil {
 			return nil, err
 		}
-		defer release()
+		if batch != nil {
+			batch.release = append(batch.release, release)
+		} else {
+			defer release()
+		}
 	}
 	for attempt := 0; ; attempt++ {
-		doc, ev, err := s.updateOnce(ctx, g, id, in, want, hasVersion, pw, perrs, o)
+		doc, ev, err := s.updateOnce(ctx, batch, g, id, in, want, hasVersion, pw, perrs, o)
 		if errors.Is(err, store.ErrVersion) && !hasVersion && attempt < maxUpdateRetries {
 			continue
 		}
 		if err != nil {
 			return nil, storeErr(e, id, err)
 		}
-		s.releaseFiles(ctx, without(fileIDs(e.Fields, ev.Old), fileIDs(e.Fields, ev.Record)))
-		s.written(ctx, g.c, e, ev, o)
+		afterWrite(batch, func() {
+			s.releaseFiles(ctx, without(fileIDs(e.Fields, ev.Old), fileIDs(e.Fields, ev.Record)))
+			s.written(ctx, g.c, e, ev, o)
+		})
+		if batch != nil {
+			return nil, nil
+		}
 		return g.output(ctx, doc)
 	}
 }
 
-func (s *Service) updateOnce(ctx context.Context, g *perms, id string, in map[string]any,
+func (s *Service) updateOnce(ctx context.Context, batch *WriteBatch, g *perms, id string, in map[string]any,
 	want int64, hasVersion bool, pw *userPassword, perrs []apperr.FieldError, o WriteOptions) ([]byte, *Event, error) {
 	c, e := g.c, g.e
 	cur, err := s.store.Get(ctx, e, id)
@@ -239,7 +258,7 @@ func (s *Service) updateOnce(ctx context.Context, g *perms, id string, in map[st
 		ch.Time, ch.RecordID, ch.Label, ch.Version, ch.Old, ch.New = w.now, id, label, version, old, v
 		entries = s.historyEntries(ch)
 	}
-	err = s.store.Write(ctx, func(tx store.Tx) error {
+	err = s.write(ctx, batch, func(tx store.Tx) error {
 		if err := tx.Update(ctx, e, row, cur.Version); err != nil {
 			return w.writeErr(err, v)
 		}

@@ -92,7 +92,7 @@ func (s *Service) UserAction(ctx context.Context, c *Caller, id, action string) 
 			}
 			in["authentication"] = map[string]any{"failedLoginAttempts": 0}
 		}
-		doc, err := s.update(ctx, s.perms(c, e), id, in, row.Version, true, pw, nil, WriteOptions{})
+		doc, err := s.update(ctx, nil, s.perms(c, e), id, in, row.Version, true, pw, nil, WriteOptions{})
 		if apperr.Is(err, apperr.OptimisticLocking) && attempt < maxUpdateRetries {
 			continue // changed meanwhile: check the precondition again
 		}
@@ -132,7 +132,7 @@ func (s *Service) RecordFailedLogin(ctx context.Context, userID string) (blocked
 		if blocked {
 			in["status"] = "BLOCKED"
 		}
-		_, err = s.update(ctx, s.perms(SystemCaller, e), userID, in, row.Version, true, nil, nil, WriteOptions{})
+		_, err = s.update(ctx, nil, s.perms(SystemCaller, e), userID, in, row.Version, true, nil, nil, WriteOptions{})
 		if apperr.Is(err, apperr.OptimisticLocking) && attempt < maxUpdateRetries {
 			continue // another attempt counted meanwhile: count on top of it
 		}

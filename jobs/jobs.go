@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runway/files"
 	"strings"
 	"sync"
 	"time"
@@ -66,6 +67,9 @@ type Config struct {
 	// Observer hears the statuses jobs reach through this process
 	// (metrics; nil: nobody).
 	Observer Observer
+	// Files keeps the CSV files of imports and exports (nil: those jobs
+	// fail).
+	Files *files.Service
 }
 
 // Observer is told of each status a job reaches through this process:

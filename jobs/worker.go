@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"sync/atomic"
 	"time"
 
@@ -34,6 +35,10 @@ func (s *Service) handler(typ store.JobType) handler {
 		return actionHandler{}
 	case store.JobExecuteListener:
 		return listenerHandler{}
+	case store.JobExportRecords:
+		return exportHandler{}
+	case store.JobImportRecords:
+		return importHandler{}
 	}
 	return nil
 }
@@ -345,6 +350,12 @@ func (s *Service) execute(j *store.Job) {
 	defer func() { <-hb }()
 	defer cancel()
 
+	defer func() {
+		// a handler's open resources (an import's file)
+		if c, ok := r.params.(io.Closer); ok {
+			_ = c.Close()
+		}
+	}()
 	h := s.handler(j.Type)
 	if h == nil {
 		s.finishRun(r, complete, fmt.Errorf("jobs of type %s cannot run in this version of Runway", j.Type))

@@ -199,7 +199,7 @@ func (r *Runtime) build(ctx context.Context, cfg Config) error {
 	r.AppLog = applog.New(st, cfg.Clock, cfg.Log, cfg.AppLog)
 
 	jc := cfg.Jobs
-	jc.Listeners, jc.Observer = up, r.Metrics
+	jc.Listeners, jc.Observer, jc.Files = up, r.Metrics, r.Files
 	r.Jobs = jobs.New(st, r.Data, cfg.Log, jc)
 
 	sc := cfg.Scripts

@@ -5,6 +5,7 @@
 //	runway openapi [--app DIR] [--env dev]
 //	runway users add|list|set-password …
 //	runway maintenance on|off|status
+//	runway import|export --url URL --entity E …
 package main
 
 import (
@@ -22,6 +23,10 @@ Usage:
                                manage users offline, against the data dir
   runway maintenance on|off|status [flags]
                                switch maintenance mode offline
+  runway import --url URL --entity E FILE.csv
+                               import a CSV file into a running server (a job, followed to its end)
+  runway export --url URL --entity E [--query Q] [-o FILE]
+                               export records of a running server to a CSV file
   runway version               print the version
 
 Run "runway COMMAND -h" for the flags of a command.
@@ -47,6 +52,10 @@ func main() {
 		err = users(args)
 	case "maintenance":
 		err = maintenance(args)
+	case "import":
+		err = importCSV(args)
+	case "export":
+		err = exportCSV(args)
 	case "version":
 		fmt.Println(version)
 	case "-h", "--help", "help":

@@ -46,6 +46,7 @@ func serve(args []string) error {
 	tlsCert := fs.String("tls-cert", env("RUNWAY_TLS_CERT", ""), "TLS certificate file (PEM): serve HTTPS [RUNWAY_TLS_CERT]")
 	tlsKey := fs.String("tls-key", env("RUNWAY_TLS_KEY", ""), "TLS private key file (PEM) [RUNWAY_TLS_KEY]")
 	requireHTTPS := fs.Bool("require-https", envBool("RUNWAY_REQUIRE_HTTPS", false), "answer plain-HTTP requests with 400 badRequest [RUNWAY_REQUIRE_HTTPS]")
+	publicURL := fs.String("public-url", env("RUNWAY_PUBLIC_URL", ""), "scheme and host clients reach Runway at, for absolute links (an export's fileLink); default: each request's [RUNWAY_PUBLIC_URL]")
 	trustProxy := fs.Bool("trust-proxy", envBool("RUNWAY_TRUST_PROXY", false), "believe X-Forwarded-Proto and X-Forwarded-For from a proxy in front [RUNWAY_TRUST_PROXY]")
 	loginRate := fs.Float64("login-rate", envFloat("RUNWAY_LOGIN_RATE", auth.DefaultLoginRate), "failed logins allowed per minute for each client IP and each email; 0 = no limit [RUNWAY_LOGIN_RATE]")
 	loginBurst := fs.Int("login-burst", int(envFloat("RUNWAY_LOGIN_BURST", auth.DefaultLoginBurst)), "failed logins allowed at once before the rate applies [RUNWAY_LOGIN_BURST]")
@@ -125,7 +126,7 @@ func serve(args []string) error {
 		Jobs: jobs.Config{Workers: noneIsNegative(*jobWorkers), LowWorkers: noneIsNegative(*jobLowWorkers),
 			Heartbeat: *jobHeartbeat, Takeover: *jobTakeover, BatchSize: *jobBatch, BatchPause: *jobPause},
 		Scripts: script.Options{SyncTimeout: *scriptTimeout, BackgroundTimeout: *jobScriptTimeout, TimerCatchUp: *timerCatchUp},
-		API: api.Config{MaxBodySize: *maxBody, RequireHTTPS: *requireHTTPS, TrustProxy: *trustProxy,
+		API: api.Config{MaxBodySize: *maxBody, RequireHTTPS: *requireHTTPS, TrustProxy: *trustProxy, PublicURL: *publicURL,
 			NoOpenAPI: *noOpenAPI},
 		Files:   runtime.Files{Blob: *blobStore, Options: files.Options{MaxSize: *maxFileSize}},
 		AppLog:  applog.Options{Retention: noneIsNegative(*logRetention)},

@@ -1,0 +1,398 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"runway/api/apitest"
+)
+
+// exportCSV runs an export as token with the query q, waits for its job and
+// returns the job and the CSV file's rows.
+func exportCSV(t *testing.T, s *apitest.Server, token, entity, q string) (obj, [][]string) {
+	t.Helper()
+	id := asyncRef(t, s.Do("PUT", "/data/"+entity+"/export?"+q, token, nil))
+	j := waitStatus(t, s, id, "FINISHED")
+	res, _ := j["results"].(map[string]any)
+	fileID, _ := res["fileId"].(string)
+	if !isID(fileID) || res["fileLink"] != s.URL+"/files/"+fileID {
+		t.Fatalf("export results %v (server %s)", res, s.URL)
+	}
+	body := s.Do("GET", "/files/"+fileID, token, nil).Status(200).Body
+	rows, err := csv.NewReader(strings.NewReader(string(body))).ReadAll()
+	if err != nil {
+		t.Fatalf("export file: %v\n%s", err, body)
+	}
+	return j, rows
+}
+
+// rowMaps are the rows of a CSV file after its header, by column.
+func rowMaps(rows [][]string) []map[string]string {
+	var out []map[string]string
+	for _, r := range rows[1:] {
+		m := map[string]string{}
+		for i, h := range rows[0] {
+			m[h] = r[i]
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func TestExportColumnsAndCells(t *testing.T) {
+	t.Parallel()
+	s := demo(t)
+	acme := create(t, s, "companies", obj{"name": "Acme, Inc.", "state": "active", "type": "a", "numberOfEmployees": 120,
+		"isCustomer": true, "contactInformation": obj{"phoneNumber": "+1 555 0100", "email": "info@acme.example"},
+		"addresses": arr{obj{"addressLine": "1 Main St", "city": "Springfield", "state": "IL"},
+			obj{"addressLine": "2 Side St\nSuite 4", "city": "Shelbyville"}},
+		"rating": "12345678901234567890.5", "notes": "line one\nline \"two\"", "lastMeeting": "2024-05-31T18:30:00Z"})
+	create(t, s, "companies", obj{"name": "Beta", "state": "pending", "numberOfEmployees": 3})
+	create(t, s, "contacts", obj{"firstName": "Ann", "lastName": "Lee", "email": "ann@example.org",
+		"phoneNumbers": arr{"+1 555 0101", "+1 555 0102"}, "company": obj{"id": acme["id"]}})
+
+	j, rows := exportCSV(t, s, s.Token, "companies", "_useFieldNames=true&_sortField=name&_sortType=asc")
+	if res := j["results"].(map[string]any); num(res["recordsExported"]) != 2 || j["progress"] != float64(100) {
+		t.Errorf("job %v", js(j))
+	}
+	h := strings.Join(rows[0], ",")
+	for _, want := range []string{"name,state,type,numberOfEmployees,isCustomer,contactInformation.phoneNumber,contactInformation.email",
+		"addresses[0].addressLine,addresses[0].zipCode,addresses[0].city,addresses[0].state,addresses[1].addressLine"} {
+		if !strings.Contains(h, want) {
+			t.Errorf("header %q lacks %q", h, want)
+		}
+	}
+	for _, sys := range []string{"id", "label", "version"} {
+		for _, c := range rows[0] {
+			if c == sys {
+				t.Errorf("system field %s exported", sys)
+			}
+		}
+	}
+	m := rowMaps(rows)
+	if len(m) != 2 {
+		t.Fatalf("rows %v", rows)
+	}
+	a := m[0]
+	for k, want := range map[string]string{"name": "Acme, Inc.", "state": "active", "numberOfEmployees": "120", "isCustomer": "true",
+		"addresses[1].addressLine": "2 Side St\nSuite 4", "addresses[1].state": "", "rating": "12345678901234567890.5",
+		"notes": "line one\nline \"two\"", "lastMeeting": "2024-05-31T18:30:00.000Z", "contactInformation.email": "info@acme.example"} {
+		if a[k] != want {
+			t.Errorf("%s = %q, want %q", k, a[k], want)
+		}
+	}
+	if m[1]["name"] != "Beta" || m[1]["isCustomer"] != "false" || m[1]["addresses[0].city"] != "" {
+		t.Errorf("second row %v", m[1])
+	}
+
+	// Labels as headers, a filter, chosen fields, related fields and a
+	// bare relationship (its label), multi-valued columns.
+	_, rows = exportCSV(t, s, s.Token, "contacts", "_fields="+url.QueryEscape("firstName,phoneNumbers,company,company.numberOfEmployees,company.state"))
+	if got := strings.Join(rows[0], "|"); got != "First name|Phone numbers[0]|Phone numbers[1]|Company|Company.Number of employees|Company.State" {
+		t.Errorf("label headers %q", got)
+	}
+	if got := strings.Join(rows[1], "|"); got != "Ann|+1 555 0101|+1 555 0102|Acme, Inc.|120|active" {
+		t.Errorf("contact row %q", got)
+	}
+
+	// Errors: unknown fields, unknown entity, a bad query.
+	s.As("PUT", "/data/companies/export?_fields=nope", nil).Error(400, "badRequest")
+	s.As("PUT", "/data/nothing/export", nil).Error(404, "notFound")
+	s.As("PUT", "/data/companies/export?numberOfEmployees=greater(x)", nil).Error(400, "badRequest")
+}
+
+// importCSV posts content as the file part of an import (form fields
+// beside it), as token, and returns the job's reference answer.
+func importCSV(t *testing.T, s *apitest.Server, token, entity, query, content string, form map[string]string) *apitest.Response {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range form {
+		_ = mw.WriteField(k, v)
+	}
+	fw, err := mw.CreateFormFile("file", entity+".csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = fw.Write([]byte(content))
+	_ = mw.Close()
+	u := s.URL + "/data/" + entity + "/import"
+	if query != "" {
+		u += "?" + query
+	}
+	req, err := http.NewRequest("POST", u, &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("token", token)
+	return s.Send(req)
+}
+
+// importDone imports content as the admin and waits for the job to finish.
+func importDone(t *testing.T, s *apitest.Server, entity, content string) obj {
+	t.Helper()
+	id := asyncRef(t, importCSV(t, s, s.Token, entity, "", content, nil))
+	return waitStatus(t, s, id, "FINISHED")
+}
+
+func importResults(t *testing.T, j obj) (int64, int64) {
+	t.Helper()
+	res, _ := j["results"].(map[string]any)
+	return num(res["rowsImported"]), num(res["rowsWithErrors"])
+}
+
+func byName(t *testing.T, s *apitest.Server, entity, name string) obj {
+	t.Helper()
+	p := list(t, s, entity, q("name", name))
+	if len(p.Items) != 1 {
+		t.Fatalf("%s named %q: %d records", entity, name, len(p.Items))
+	}
+	return p.Items[0]
+}
+
+func TestImportCellsUpsertAndRowErrors(t *testing.T) {
+	t.Parallel()
+	s := demo(t)
+	// A byte order mark, ';' separators, headers by label and by name,
+	// nested and indexed columns, a quoted cell with a newline and the
+	// separator, epoch milliseconds and ISO date-times.
+	content := "\uFEFFName;State;numberOfEmployees;Is customer;contactInformation.email;addresses[0].city;addresses[1].city;Last meeting;notes;rating\n" +
+		"Acme;active;120;true;info@acme.example;Springfield;Shelbyville;2024-05-31T18:30:00.000Z;\"two\nlines; here\";1.50\n" +
+		"Beta;pending;x12;false;;;;;;\n" +
+		"Gamma;nope;3;false;;;;1717180200000;;\n" +
+		"Delta;;;;;Ogdenville;;;;\n"
+	j := importDone(t, s, "companies", content)
+	if ok, bad := importResults(t, j); ok != 2 || bad != 2 || j["hasErrors"] != true || num(j["recordsCount"]) != 4 {
+		t.Fatalf("job %s", js(j))
+	}
+	logs := jobLogText(t, s, j["id"].(string))
+	for _, want := range []string{"Row 3: ", "numberOfEmployees", "Row 4: ", "state"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("logs lack %q:\n%s", want, logs)
+		}
+	}
+	a := byName(t, s, "companies", "Acme")
+	for path, want := range map[string]any{"state": "active", "numberOfEmployees": float64(120), "isCustomer": true,
+		"contactInformation.email": "info@acme.example", "notes": "two\nlines; here", "rating": "1.5",
+		"lastMeeting": float64(1717180200000)} {
+		if got := at(a, path); !jsonEq(got, want) {
+			t.Errorf("%s = %v, want %v", path, got, want)
+		}
+	}
+	if addrs, _ := a["addresses"].([]any); len(addrs) != 2 || at(addrs[1], "city") != "Shelbyville" {
+		t.Errorf("addresses %v", a["addresses"])
+	}
+	if d := byName(t, s, "companies", "Delta"); at(d, "addresses") == nil {
+		t.Errorf("Delta %v", d)
+	}
+
+	// The unique column (name) matches: those rows update, others create;
+	// empty cells leave values alone.
+	j = importDone(t, s, "companies", "name,numberOfEmployees,notes\nAcme,121,\nEpsilon,5,new\n")
+	if ok, bad := importResults(t, j); ok != 2 || bad != 0 {
+		t.Fatalf("upsert job %s", js(j))
+	}
+	a = byName(t, s, "companies", "Acme")
+	if a["numberOfEmployees"] != float64(121) || a["notes"] != "two\nlines; here" || a["version"] != float64(1) {
+		t.Errorf("Acme after upsert %v", a)
+	}
+	byName(t, s, "companies", "Epsilon")
+	if n := list(t, s, "companies", "").Total; n != 3 {
+		t.Errorf("%d companies, want 3", n)
+	}
+	// The same unique value twice in one file: the second row updates what
+	// the first created.
+	j = importDone(t, s, "companies", "name,numberOfEmployees\nZeta,1\nZeta,2\n")
+	if ok, bad := importResults(t, j); ok != 2 || bad != 0 || byName(t, s, "companies", "Zeta")["numberOfEmployees"] != float64(2) {
+		t.Errorf("repeated key: %s", js(j))
+	}
+
+	// No file, unknown entity, bad option, no known column.
+	s.As("POST", "/data/companies/import", nil).Error(400, "badRequest")
+	importCSV(t, s, s.Token, "nothing", "", "name\nx\n", nil).Error(404, "notFound")
+	importCSV(t, s, s.Token, "companies", "triggerEvents=maybe", "name\nx\n", nil).Error(400, "badRequest")
+	id := asyncRef(t, importCSV(t, s, s.Token, "companies", "", "nope,other\n1,2\n", nil))
+	if j := waitStatus(t, s, id, "FINISHED"); j["hasErrors"] != true {
+		t.Errorf("import without a known column: %s", js(j))
+	}
+}
+
+func TestImportRelatedRecords(t *testing.T) {
+	t.Parallel()
+	s := demo(t)
+	create(t, s, "companies", obj{"name": "Acme", "numberOfEmployees": 10})
+	content := "firstName,lastName,company.name,company.numberOfEmployees,phoneNumbers[0],phoneNumbers[1]\n" +
+		"Ann,Lee,Acme,11,+1 555 0101,+1 555 0102\n" +
+		"Bob,Ray,Acme,11,,\n" +
+		"Cid,Moe,NewCo,7,,\n" +
+		"Dan,Poe,Acme,12,,\n" +
+		"Eve,Fox,,,,\n"
+	j := importDone(t, s, "contacts", content)
+	// Eve has no company, which contacts require.
+	if ok, bad := importResults(t, j); ok != 4 || bad != 1 {
+		t.Fatalf("job %s\n%s", js(j), jobLogText(t, s, j["id"].(string)))
+	}
+	if logs := jobLogText(t, s, j["id"].(string)); !strings.Contains(logs, "Row 6: ") || !strings.Contains(logs, "company") {
+		t.Errorf("logs:\n%s", logs)
+	}
+	acme := byName(t, s, "companies", "Acme")
+	if acme["numberOfEmployees"] != float64(12) {
+		t.Errorf("related record not updated: %v", acme)
+	}
+	newco := byName(t, s, "companies", "NewCo")
+	if n := list(t, s, "companies", "").Total; n != 2 {
+		t.Errorf("%d companies, want 2", n)
+	}
+	people := map[string]obj{}
+	for _, c := range list(t, s, "contacts", "").Items {
+		people[c["firstName"].(string)] = c
+	}
+	if at(people["Ann"], "company.id") != acme["id"] || at(people["Bob"], "company.id") != acme["id"] ||
+		at(people["Cid"], "company.id") != newco["id"] || at(people["Dan"], "company.id") != acme["id"] || people["Eve"] != nil {
+		t.Errorf("links: %v", people)
+	}
+	if ph, _ := people["Ann"]["phoneNumbers"].([]any); len(ph) != 2 {
+		t.Errorf("phones %v", people["Ann"]["phoneNumbers"])
+	}
+}
+
+func TestImportOptions(t *testing.T) {
+	t.Parallel()
+	s := demo(t)
+	s.CreateUser("ops@example.org", "ops-password-1", obj{"firstName": "Op", "lastName": "Er", "groups": arr{obj{"group": "users"}}})
+	tok := s.Login("ops@example.org", "ops-password-1")
+	// Bare or with "_", in the query string or as form fields; the
+	// developer-only ones are kept for developers, ignored for others.
+	for _, c := range []struct {
+		token, query string
+		form         map[string]string
+		want         string
+	}{
+		{s.Token, "triggerEvents=false", nil, `{"triggerEvents":false}`},
+		{s.Token, "", map[string]string{"_setDefaultValues": "false", "lowPriority": "true"}, `{"setDefaultValues":false}`},
+		{tok, "_performValidations=false&_lowPriority=true", nil, `null`},
+	} {
+		id := asyncRef(t, importCSV(t, s, c.token, "skills", c.query, "name\nS-"+c.want+"\n", c.form))
+		j := s.As("GET", "/status/jobs/"+id, nil).Status(200).JSON()
+		d, _ := j["data"].(map[string]any)
+		if got := js(d["options"]); got != c.want && !(c.want == "null" && d["options"] == nil) {
+			t.Errorf("%v: options %s, want %s", c, got, c.want)
+		}
+		if d["entityName"] != "skills" || d["fileName"] != "skills.csv" || j["type"] != "IMPORT_RECORDS" {
+			t.Errorf("job %s", js(j))
+		}
+		if low := c.query != "triggerEvents=false"; j["lowPriority"] != low {
+			t.Errorf("%v: lowPriority %v", c, j["lowPriority"])
+		}
+		waitStatus(t, s, id, "FINISHED")
+	}
+}
+
+// TestImportExportRoundTrip exports records with field names and imports
+// the file into an empty app: the records are the same.
+func TestImportExportRoundTrip(t *testing.T) {
+	t.Parallel()
+	s := demo(t)
+	create(t, s, "companies", obj{"name": "Acme, Inc.", "state": "active", "type": "a", "numberOfEmployees": 120,
+		"isCustomer": true, "contactInformation": obj{"phoneNumber": "+1 555 0100", "email": "info@acme.example"},
+		"addresses": arr{obj{"addressLine": "1 Main St", "zipCode": "62701", "city": "Springfield", "state": "IL"},
+			obj{"addressLine": "2 Side St\nSuite 4", "city": "Shelbyville"}},
+		"homepage": "https://acme.example", "taxId": "123-abc",
+		"rating": "12345678901234567890.5", "notes": "line one\nline \"two\"", "lastMeeting": "2024-05-31T18:30:00.123Z"})
+	create(t, s, "companies", obj{"name": "Beta", "state": "pending", "numberOfEmployees": 0})
+	create(t, s, "companies", obj{"name": "Gamma; Ltd", "isCustomer": false})
+	_, rows := exportCSV(t, s, s.Token, "companies", "_useFieldNames=true")
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	_ = w.WriteAll(rows)
+
+	s2 := demo(t)
+	j := importDone(t, s2, "companies", b.String())
+	if ok, bad := importResults(t, j); ok != 3 || bad != 0 {
+		t.Fatalf("import %s\n%s", js(j), jobLogText(t, s2, j["id"].(string)))
+	}
+	strip := func(items []map[string]any) []string {
+		var out []string
+		for _, it := range items {
+			for _, k := range []string{"id", "version", "created", "lastUpdate"} {
+				delete(it, k)
+			}
+			for _, n := range []string{"contactInformation", "addresses"} {
+				if m, ok := it[n].(map[string]any); ok {
+					delete(m, "id")
+				}
+				l, _ := it[n].([]any)
+				for _, item := range l {
+					delete(item.(map[string]any), "id")
+				}
+			}
+			out = append(out, js(it))
+		}
+		sort.Strings(out)
+		return out
+	}
+	a, b2 := strip(list(t, s, "companies", "").Items), strip(list(t, s2, "companies", "").Items)
+	if strings.Join(a, "\n") != strings.Join(b2, "\n") {
+		t.Errorf("round trip:\n%s\nwant\n%s", strings.Join(b2, "\n"), strings.Join(a, "\n"))
+	}
+}
+
+// TestImportStopResumeCancel stops an import in the middle, checks that the
+// records stored are exactly the rows it reports, resumes it to the end
+// (every row once: all records at version 0), then stops and cancels
+// another.
+func TestImportStopResumeCancel(t *testing.T) {
+	t.Parallel()
+	s := apitest.Start(t, nil, apitest.Options{Jobs: slowJobs})
+	var b strings.Builder
+	b.WriteString("name,category\n")
+	for i := 0; i < 5000; i++ {
+		b.WriteString("skill " + strings.Repeat("0", 5-len(itoa(i))) + itoa(i) + ",technical\n")
+	}
+	id := asyncRef(t, importCSV(t, s, s.Token, "skills", "", b.String(), nil))
+	waitJob(t, s, id, "progress", func(j obj) bool { return num(j["recordsProcessed"]) >= 500 })
+	s.As("PUT", "/status/jobs/"+id+"/stop", nil).Status(200)
+	j := waitStatus(t, s, id, "STOPPED")
+	done := num(j["recordsProcessed"])
+	if n := list(t, s, "skills", "").Total; int64(n) != done || done == 5000 || j["progress"] == float64(0) {
+		t.Fatalf("stopped after %d rows with %d records: %s", done, n, js(j))
+	}
+	s.As("PUT", "/status/jobs/"+id+"/resume", nil).Status(200)
+	j = waitStatus(t, s, id, "FINISHED")
+	if ok, bad := importResults(t, j); ok != 5000 || bad != 0 || num(j["recordsProcessed"]) != 5000 {
+		t.Fatalf("resumed %s", js(j))
+	}
+	p := list(t, s, "skills", "_size=1000&_fields=version")
+	if p.Total != 5000 {
+		t.Fatalf("%d records", p.Total)
+	}
+	for _, it := range p.Items {
+		if it["version"] != float64(0) {
+			t.Fatalf("record imported twice: %v", it)
+		}
+	}
+	if logs := jobLogText(t, s, id); !strings.Contains(logs, "Continuing after row") {
+		t.Errorf("logs:\n%s", logs)
+	}
+
+	// Stop, then cancel: nothing more is imported.
+	id = asyncRef(t, importCSV(t, s, s.Token, "skills", "", strings.ReplaceAll(b.String(), "skill ", "other "), nil))
+	waitJob(t, s, id, "progress", func(j obj) bool { return num(j["recordsProcessed"]) >= 500 })
+	s.As("PUT", "/status/jobs/"+id+"/stop", nil).Status(200)
+	j = waitStatus(t, s, id, "STOPPED")
+	s.As("PUT", "/status/jobs/"+id+"/cancel", nil).Status(200)
+	waitStatus(t, s, id, "CANCELED")
+	if n := list(t, s, "skills", q("name", "like(other)")).Total; int64(n) != num(j["recordsProcessed"]) {
+		t.Errorf("canceled import: %d records for %d rows", n, num(j["recordsProcessed"]))
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

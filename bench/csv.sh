@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# CSV import and export benchmark (issue 14): N demo companies imported
+# with `runway import` into an empty server, then exported with `runway
+# export`; rows/s of each and the server's peak RSS (VmHWM). Baselines
+# measured in the same run, on another fresh server: the same number of
+# companies created through the REST API (bench/seed, 8 clients), then read
+# back a page of 1,000 at a time (GET /data/companies, native JSON).
+#
+#   bench/csv.sh                       # N=100000, SQLite
+#   N=1000000 bench/csv.sh
+#   bench/csv.sh --db postgres://postgres@127.0.0.1:5432/runway_csv_bench?sslmode=disable
+#                                      # that database is dropped and created afresh
+#
+# Everything it writes goes to bench/out/csv (gitignored); it stops the
+# server it started when it exits.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DB=${BENCH_DB:-}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--db) DB=$2; shift 2 ;;
+	--db=*) DB=${1#--db=}; shift ;;
+	*) echo "csv.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+N=${N:-100000}
+ADDR=${BENCH_RUNWAY_ADDR:-127.0.0.1:$((20000 + $$ % 10000))}
+OUT=bench/out/csv
+API=http://$ADDR/dev/runtime/api
+rm -rf "$OUT" && mkdir -p "$OUT"
+
+go build -o "$OUT/runway" ./cmd/runway
+
+# The demo's companies: every column kind the demo has (text, choice,
+# integer, boolean, nested, multi-valued nested, bigNumber, longText,
+# dateTime).
+awk -v n="$N" 'BEGIN {
+	print "name,state,type,numberOfEmployees,isCustomer,contactInformation.email,addresses[0].addressLine,addresses[0].city,addresses[0].state,addresses[0].zipCode,rating,notes,lastMeeting"
+	split("active pending inactive", st, " "); split("a b c", ty, " ")
+	for (i = 0; i < n; i++) {
+		printf "Company %07d,%s,%s,%d,%s,info%d@example.org,%d Main St,Springfield,IL,%05d,%d.%02d,\"Note of company %d, with a comma\",2024-05-%02dT10:30:00.000Z\n",
+			i, st[i%3+1], ty[i%3+1], i%5000, (i%2 ? "true" : "false"), i, i%999, i%99999, i%100, i%100, i, i%28+1
+	}
+}' > "$OUT/companies.csv"
+SIZE=$(stat -c %s "$OUT/companies.csv")
+echo "file: $N rows, $SIZE bytes"
+
+if [ -n "$DB" ]; then
+	admin=${DB%/*}/postgres?sslmode=disable
+	name=${DB##*/}; name=${name%%\?*}
+	DBFLAG=(--db "$DB")
+else
+	DBFLAG=()
+fi
+export RUNWAY_ADMIN_PASSWORD=bench-password-1
+PID=
+start() { # start DATA_DIR: a fresh server (the database afresh on PostgreSQL too)
+	if [ -n "$DB" ]; then
+		psql "$admin" -qc "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
+	fi
+	"$OUT/runway" serve --data "$1" --addr "$ADDR" --log-level warn "${DBFLAG[@]}" 2>"$1.log" &
+	PID=$!
+	for _ in $(seq 100); do curl -fs "http://$ADDR/readyz" >/dev/null && break; sleep 0.2; done
+}
+stop() { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null || true; }
+trap stop EXIT
+
+now() { date +%s.%N; }
+rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", n / (b - a) }'; }
+
+go build -o "$OUT/seed" ./bench/seed
+start "$OUT/base"
+t0=$(now)
+"$OUT/seed" -api "$API" -password "$RUNWAY_ADMIN_PASSWORD" -n "$N" -c 8 -ids "$OUT/ids.txt" -token "$OUT/token" >"$OUT/seed.log"
+t1=$(now)
+echo "baseline REST creates (8 clients): $(rate "$N" "$t0" "$t1") rows/s"
+t0=$(now)
+python3 - "$API" "$(cat "$OUT/token")" <<'PY'
+import json, sys, urllib.request
+api, tok, off, n = sys.argv[1], sys.argv[2], None, 0
+while True:
+    url = api + "/data/companies?_size=1000" + ("&_offset=" + off if off else "")
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"token": tok})) as r:
+        p = json.load(r)
+    n += len(p["items"])
+    off = p.get("offset")
+    if not off:
+        break
+print(n, file=sys.stderr)
+PY
+t1=$(now)
+echo "baseline REST reads (pages of 1,000): $(rate "$N" "$t0" "$t1") rows/s"
+stop
+start "$OUT/data"
+
+CLI=("$OUT/runway")
+AUTH=(--url "$API" --email admin@localhost)
+export RUNWAY_PASSWORD=bench-password-1
+t0=$(now)
+"${CLI[@]}" import "${AUTH[@]}" --entity companies --poll 200ms "$OUT/companies.csv" 2>"$OUT/import.log"
+t1=$(now)
+echo "import: $(rate "$N" "$t0" "$t1") rows/s ($(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s, upload included)"
+echo "  peak RSS after import: $(awk '/VmHWM/ { print $2 / 1024 " MB" }' /proc/$PID/status)"
+t0=$(now)
+"${CLI[@]}" export "${AUTH[@]}" --entity companies --field-names --poll 200ms -o "$OUT/export.csv" 2>"$OUT/export.log"
+t1=$(now)
+echo "export: $(rate "$N" "$t0" "$t1") rows/s ($(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s, download included)"
+echo "  peak RSS after export: $(awk '/VmHWM/ { print $2 / 1024 " MB" }' /proc/$PID/status)"
+echo "  exported rows: $(($(wc -l < "$OUT/export.csv") - 1)) (lines; quoted newlines would add some)"

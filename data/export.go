@@ -1,0 +1,190 @@
+package data
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"runway/app"
+	"runway/apperr"
+	"runway/query"
+	"runway/record"
+	"runway/store"
+	"runway/types"
+)
+
+// AuthorizeExport is the check of an export (CSV): the group's export flag
+// (which needs read), 403 otherwise.
+func (s *Service) AuthorizeExport(c *Caller, e *app.Entity) error {
+	if !s.entityAccess(c, e).Export {
+		return apperr.New(apperr.Forbidden, "Not allowed to export records of %s", e.FullName)
+	}
+	return nil
+}
+
+// AuthorizeImport is the check of an import (CSV): the group's import flag
+// (which needs create; rows matching a stored record need update too,
+// checked row by row), 403 otherwise.
+func (s *Service) AuthorizeImport(c *Caller, e *app.Entity) error {
+	if !s.entityAccess(c, e).Import {
+		return apperr.New(apperr.Forbidden, "Not allowed to import records of %s", e.FullName)
+	}
+	return nil
+}
+
+// ExportRecord is one record an export writes: its values as the caller
+// may read them, relationships asked for fetched as the target's values
+// (with "id" and "label"), the others as stored ({id, label}).
+type ExportRecord struct {
+	ID, Label string
+	Values    record.Values
+}
+
+// CountExport counts the records an export of where would write: those the
+// caller may read.
+func (s *Service) CountExport(ctx context.Context, c *Caller, e *app.Entity, where query.Expr) (int64, error) {
+	g := s.perms(c, e)
+	if err := g.allow(opRead); err != nil {
+		return 0, err
+	}
+	w, err := g.restrict(ctx, where, nil)
+	if err != nil {
+		return 0, err
+	}
+	return g.count(ctx, w)
+}
+
+// Export calls fn with the records sel selects that c may read, in sel's
+// order, page records at a time (memory: one page), each with the fields c
+// may not read on it removed. fetch names the top-level relationships whose
+// targets are read along (one read per page and relationship; targets c may
+// not read stay {id, label}).
+func (s *Service) Export(ctx context.Context, c *Caller, e *app.Entity, sel *query.Select, fetch []string, page int,
+	fn func([]ExportRecord) error) error {
+	g := s.perms(c, e)
+	if err := g.allow(opRead); err != nil {
+		return err
+	}
+	q := *sel
+	w, err := g.restrict(ctx, q.Where, &q.Sort)
+	if err != nil {
+		return err
+	}
+	q.Where = w
+	readable := g.ea.ReadFields()
+	buf := make([]store.Row, 0, page)
+	flush := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		recs := make([]decoded, len(buf))
+		for i := range buf {
+			r := &recs[i]
+			if r.id, r.version, r.label, r.v, err = record.Decode(buf[i].Doc); err != nil {
+				return fmt.Errorf("data: decode %s %s: %w", e.FullName, buf[i].ID, err)
+			}
+			if err := g.mask(ctx, r.v, r.id, r.label); err != nil {
+				return err
+			}
+			if readable != nil {
+				project(r.v, readable)
+			}
+		}
+		for _, name := range fetch {
+			if err := s.fetch(ctx, c, e, []string{name}, recs, nil); err != nil {
+				return err
+			}
+		}
+		out := make([]ExportRecord, len(recs))
+		for i := range recs {
+			r := &recs[i]
+			for _, name := range fetch {
+				if err := fetchedValues(r.v, name); err != nil {
+					return err
+				}
+			}
+			out[i] = ExportRecord{ID: r.id, Label: r.label, Values: r.v}
+		}
+		buf = buf[:0]
+		return fn(out)
+	}
+	err = g.scan(ctx, &q, func(row *store.Row) error {
+		buf = append(buf, *row)
+		if len(buf) == page {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}
+
+// project keeps in v only the fields of only (nil: all), in nested items too.
+func project(v record.Values, only record.FieldSet) {
+	for k, val := range v {
+		sub, ok := only[k]
+		switch {
+		case !ok:
+			delete(v, k)
+		case sub != nil:
+			for _, item := range items(val) {
+				project(item, sub)
+			}
+		}
+	}
+}
+
+// fetchedValues turns the fetched documents of relationship name in v back
+// into values (with the target's id and label).
+func fetchedValues(v record.Values, name string) error {
+	one := func(x any) (any, error) {
+		doc, ok := x.(json.RawMessage)
+		if !ok {
+			return x, nil
+		}
+		id, _, label, tv, err := record.Decode(doc)
+		if err != nil {
+			return nil, err
+		}
+		tv["id"], tv["label"] = id, label
+		return tv, nil
+	}
+	var err error
+	switch x := v[name].(type) {
+	case []any:
+		for i := range x {
+			if x[i], err = one(x[i]); err != nil {
+				return err
+			}
+		}
+	case nil:
+	default:
+		v[name], err = one(x)
+	}
+	return err
+}
+
+// ReadableFields is the projection of the fields c may read of e (nil:
+// all; fields readable on some records only are in it).
+func (s *Service) ReadableFields(c *Caller, e *app.Entity) record.FieldSet {
+	return s.entityAccess(c, e).ReadFields()
+}
+
+// FindUnique is the id of the record of e whose unique field f holds the
+// value text reads as (f's query literal form; "" when none), whoever may
+// read it: an import matches rows to records with it, and the write then
+// checks the caller's permissions on the record.
+func (s *Service) FindUnique(ctx context.Context, e *app.Entity, f *app.Field, text string) (string, error) {
+	v, p := types.ParseQuery(f.Type, f.Rules, text)
+	if p != nil {
+		return "", nil // no stored value reads like this: the write reports the value
+	}
+	t := query.Target{Path: []query.Step{{Name: f.Name}}, Field: f}
+	rows, err := s.store.Find(ctx, e, &query.Select{Where: &query.Cond{Target: t, Op: query.Equals, Values: []any{v}}, Limit: 1, Sort: query.ByID})
+	if err != nil || len(rows) == 0 {
+		return "", err
+	}
+	return rows[0].ID, nil
+}
