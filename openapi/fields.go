@@ -64,6 +64,10 @@ func Value(f *app.Field) *Schema {
 
 // annotate gives a field's schema its title and a description of the type.
 func annotate(s *Schema, f *app.Field) {
+	s.FieldType = f.Type
+	if f.Type == types.Relationship {
+		s.RefEntity = f.Rules.Entity
+	}
 	s.Title = f.Label
 	if s.Title == "" {
 		s.Title = f.Name

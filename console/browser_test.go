@@ -1,0 +1,367 @@
+package console_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"runway/api/apitest"
+)
+
+// chromium is the local Chromium (Debian's package in CI), "" when none.
+func chromium() string {
+	if p := os.Getenv("RUNWAY_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// browser drives a headless Chromium against s. Every error the page logs
+// (console.error, an uncaught exception, a log entry other than the
+// network's own "Failed to load resource" of the 4xx answers the tests
+// provoke on purpose) fails the test.
+type browser struct {
+	t    *testing.T
+	ctx  context.Context
+	s    *apitest.Server
+	mu   sync.Mutex
+	errs []string
+}
+
+func newBrowser(t *testing.T, s *apitest.Server) *browser {
+	path := chromium()
+	if path == "" {
+		t.Skip("no chromium binary found (apt-get install chromium); the browser tests need one")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.WindowSize(1100, 760),
+		chromedp.UserDataDir(t.TempDir()), chromedp.Flag("disable-dev-shm-usage", true))
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 4*time.Minute)
+	b := &browser{t: t, ctx: ctx, s: s}
+	// The first action starts the browser, bound to the context it is given:
+	// b.ctx itself, not one of run's shorter ones.
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	messages := chromedp.Console(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			// The network's "Failed to load resource" of the 4xx answers
+			// that the tests provoke on purpose is the browser's, not the page's.
+			if m.Source == "network" || (m.Type != chromedp.ConsoleError && m.Type != chromedp.ConsoleException && m.Type != chromedp.ConsoleWarning) {
+				continue
+			}
+			b.mu.Lock()
+			b.errs = append(b.errs, fmt.Sprintf("%s (%s:%d)", m, m.URL, m.Line))
+			b.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		cancelT()
+		cancelC()
+		cancelA()
+		<-done
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for _, e := range b.errs {
+			t.Errorf("browser console: %s", e)
+		}
+	})
+	return b
+}
+
+func (b *browser) run(actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.t.Fatalf("browser: %v", err)
+	}
+}
+
+// eval evaluates a JavaScript expression.
+func eval[T any](b *browser, js string) T {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		b.t.Fatalf("browser: %s: %v", js, err)
+	}
+	return v
+}
+
+// waitJS waits until the expression is truthy.
+func (b *browser) waitJS(what, js string) {
+	b.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !eval[bool](b, "!!("+js+")") {
+		if time.Now().After(deadline) {
+			b.shot("timeout")
+			b.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// field answers the selector of the nth control labelled label.
+func (b *browser) field(label string, nth int) chromedp.CSS {
+	b.t.Helper()
+	js := fmt.Sprintf(`(() => { const l = [...document.querySelectorAll('label')].filter(l => l.textContent.trim() === %q)[%d]; return l && l.htmlFor ? '#' + CSS.escape(l.htmlFor) : ''; })()`, label, nth)
+	b.waitJS("the field "+label, js)
+	return chromedp.CSS(eval[string](b, js))
+}
+
+func (b *browser) fill(label string, nth int, value string) {
+	b.t.Helper()
+	sel := b.field(label, nth)
+	eval[bool](b, fmt.Sprintf(`(document.querySelector(%q).value = '', true)`, sel))
+	b.run(chromedp.SendKeys(sel, value))
+}
+
+func (b *browser) choose(label string, nth int, value string) {
+	b.t.Helper()
+	sel := b.field(label, nth)
+	eval[bool](b, fmt.Sprintf(`(e => (e.value = %q, e.dispatchEvent(new Event('change')), e.value === %q))(document.querySelector(%q))`, value, value, sel))
+}
+
+// click clicks the enabled button (or link) whose text is text, the
+// topmost one (in the open dialog when there is one).
+func (b *browser) click(text string) {
+	b.t.Helper()
+	find := fmt.Sprintf(`[...(document.querySelector('dialog[open]') || document).querySelectorAll('button,a')].find(e => e.textContent.replace(/\s+/g, ' ').trim() === %q && !e.disabled)`, text)
+	b.waitJS("the button "+text, find)
+	eval[bool](b, "("+find+").click(), true")
+}
+
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	return eval[string](b, fmt.Sprintf(`document.querySelector(%q).textContent`, sel))
+}
+
+// shot saves a screenshot under the test's artifact directory.
+func (b *browser) shot(name string) {
+	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		b.t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	p := filepath.Join(b.t.ArtifactDir(), name+".png")
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		b.t.Logf("screenshot %s: %v", name, err)
+	}
+	if dir := os.Getenv("RUNWAY_CONSOLE_SHOTS"); dir != "" {
+		_ = os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	}
+}
+
+// accessible checks that every input has a label.
+func (b *browser) accessible() {
+	b.t.Helper()
+	unlabeled := eval[[]string](b, `[...document.querySelectorAll('input,select,textarea')].filter(e => e.type !== 'hidden' &&
+		!(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby')).map(e => e.outerHTML)`)
+	for _, u := range unlabeled {
+		b.t.Errorf("input without a label: %s", u)
+	}
+}
+
+// visit shows a page of the console by its hash (a same-document
+// navigation: no load event to wait for).
+func (b *browser) visit(hash string) {
+	b.t.Helper()
+	eval[bool](b, fmt.Sprintf(`(location.hash = %q, true)`, hash))
+	b.waitJS("the page "+hash, fmt.Sprintf(`document.body.dataset.shown === %q`, hash))
+}
+
+func (b *browser) hash() string {
+	return eval[string](b, `location.hash`)
+}
+
+func TestConsole(t *testing.T) {
+	s := apitest.Start(t, nil)
+	for _, c := range []map[string]any{
+		{"name": "Alpha Ltd", "state": "pending", "numberOfEmployees": 30},
+		{"name": "Beta Inc", "state": "pending", "numberOfEmployees": 10},
+		{"name": "Gamma SA", "state": "active", "numberOfEmployees": 20},
+		{"name": "Old One", "state": "inactive", "numberOfEmployees": 1},
+		{"name": "Old Two", "state": "inactive", "numberOfEmployees": 2},
+	} {
+		s.Do("POST", "/data/companies", s.Token, c).Status(200)
+	}
+	b := newBrowser(t, s)
+	console := s.Root + s.API.ConsolePath()
+	// The steps go on from where the one before left the browser.
+	step := func(name string, fn func(t *testing.T)) {
+		t.Helper()
+		if !t.Run(name, fn) {
+			t.FailNow()
+		}
+	}
+
+	step("login", func(t *testing.T) {
+		b.t = t
+		b.run(chromedp.Navigate(console))
+		b.fill("Email", 0, apitest.AdminEmail)
+		// Keyboard only: the password, then Enter submits.
+		b.fill("Password", 0, apitest.AdminPassword+"\r")
+		b.waitJS("the sidebar", `document.querySelector('nav.side')`)
+		b.waitJS("the companies table", `document.querySelector('caption')?.textContent.includes('Companies')`)
+		b.accessible()
+		b.shot("login")
+	})
+
+	var id string
+	step("create a company with an address", func(t *testing.T) {
+		b.t = t
+		b.click("New")
+		b.fill("Name", 0, "Browsezoom")
+		b.choose("State", 0, "pending")
+		b.fill("Number of employees", 0, "95")
+		b.click("Add Addresses")
+		b.fill("Address line", 0, "4 Magdeline Place")
+		b.fill("Zip code", 0, "89145")
+		b.fill("City", 0, "Las Vegas")
+		b.fill("State", 1, "NV")
+		b.accessible()
+		b.click("Create")
+		b.waitJS("the saved record", `location.hash.includes('/r/') && document.querySelector('h1')?.textContent === 'Browsezoom'`)
+		id = b.hash()[strings.LastIndex(b.hash(), "/")+1:]
+		rec := s.Do("GET", "/data/companies/"+id, s.Token, nil).Status(200).JSON()
+		addrs, _ := rec["addresses"].([]any)
+		if len(addrs) != 1 || addrs[0].(map[string]any)["city"] != "Las Vegas" || rec["numberOfEmployees"] != float64(95) {
+			t.Errorf("stored record: %v", rec)
+		}
+		b.shot("created")
+	})
+
+	step("validation error beside its field", func(t *testing.T) {
+		b.t = t
+		b.visit("#/e/companies/new")
+		b.fill("Number of employees", 0, "3")
+		b.click("Create")
+		sel := b.field("Name", 0)
+		b.waitJS("the error beside Name", fmt.Sprintf(`document.getElementById(document.querySelector(%q).getAttribute('aria-describedby')).textContent !== ''`, sel))
+		b.waitJS("the summary", `document.querySelector('.form-errors [role=alert]')`)
+		b.shot("validation")
+	})
+
+	step("filter and sort", func(t *testing.T) {
+		b.t = t
+		b.visit("#/e/companies")
+		b.fill("Filter (query language)", 0, "state=pending\r")
+		b.waitJS("3 pending", `document.querySelector('caption')?.textContent === 'Companies: 3 records'`)
+		b.click("Number of employees")
+		b.waitJS("sorted ascending", `document.querySelector('th[aria-sort=ascending]')`)
+		names := eval[[]string](b, `[...document.querySelectorAll('tbody tr td:nth-child(2)')].map(td => td.textContent)`)
+		if strings.Join(names, ",") != "Beta Inc,Alpha Ltd,Browsezoom" {
+			t.Errorf("ascending: %v", names)
+		}
+		b.click("Number of employees ▲")
+		b.waitJS("sorted descending", `document.querySelector('th[aria-sort=descending]')`)
+		names = eval[[]string](b, `[...document.querySelectorAll('tbody tr td:nth-child(2)')].map(td => td.textContent)`)
+		if strings.Join(names, ",") != "Browsezoom,Alpha Ltd,Beta Inc" {
+			t.Errorf("descending: %v", names)
+		}
+		b.shot("records")
+		b.fill("Filter (query language)", 0, "numberOfEmployees=many(3)\r")
+		b.waitJS("the error of an invalid filter", `document.querySelector('main [role=alert]')?.textContent.length > 0`)
+		b.shot("filter-error")
+	})
+
+	step("changeState", func(t *testing.T) {
+		b.t = t
+		b.visit("#/e/companies/r/" + id)
+		b.click("Change state")
+		b.waitJS("the parameters dialog", `document.querySelector('dialog[open]')`)
+		b.choose("New state", 0, "active")
+		b.fill("Reason", 0, "signed")
+		b.accessible()
+		b.shot("action")
+		b.click("Run")
+		b.waitJS("done", `document.querySelector('main .msg')?.textContent.includes('Change state: done')`)
+		if st := s.Do("GET", "/data/companies/"+id, s.Token, nil).Status(200).JSON()["state"]; st != "active" {
+			t.Errorf("state %v, want active", st)
+		}
+	})
+
+	step("async delete watched to its end", func(t *testing.T) {
+		b.t = t
+		b.visit("#/e/companies?f=state%3Dinactive")
+		b.waitJS("2 inactive", `document.querySelector('caption')?.textContent === 'Companies: 2 records'`)
+		b.click("Delete all matching (background)")
+		b.waitJS("the confirmation", `document.querySelector('dialog[open]')`)
+		b.click("Delete")
+		b.waitJS("the job page", `location.hash.startsWith('#/jobs/')`)
+		b.waitJS("the job finished", `document.querySelector('.job-status')?.dataset.status === 'FINISHED'`)
+		b.shot("job")
+		if n := s.Do("GET", "/data/companies?state=inactive", s.Token, nil).Status(200).JSON()["total"]; n != float64(0) {
+			t.Errorf("%v inactive companies left", n)
+		}
+	})
+
+	step("history", func(t *testing.T) {
+		b.t = t
+		b.visit("#/e/companies/r/" + id)
+		b.click("History")
+		b.waitJS("two entries", `document.querySelectorAll('ol.history > li').length >= 2`)
+		h := b.text("ol.history")
+		if !strings.Contains(h, "USER_RECORD_CREATED") || !strings.Contains(h, "signed") {
+			t.Errorf("history: %s", h)
+		}
+		b.shot("history")
+	})
+
+	step("jobs, logs, users and maintenance pages", func(t *testing.T) {
+		b.t = t
+		b.click("Jobs")
+		b.waitJS("the jobs list", `document.querySelector('td.status')`)
+		b.click("App logs")
+		b.waitJS("the app log", `document.querySelector('form.filters') && document.querySelector('tbody tr')`)
+		b.accessible()
+		b.click("Users")
+		b.waitJS("the users", `document.querySelector('caption')?.textContent.startsWith('Users')`)
+		b.click("Maintenance")
+		b.waitJS("the switch", `document.querySelector('main strong')?.textContent === 'off'`)
+		b.shot("pages")
+	})
+
+	step("session expiry", func(t *testing.T) {
+		b.t = t
+		token := eval[string](b, `JSON.parse(sessionStorage.getItem('runway.session')).token`)
+		s.Do("POST", "/auth/logout", token, nil).Status(200)
+		b.click("Jobs")
+		b.waitJS("the login page", `document.querySelector('main.login [role=alert]')?.textContent.includes('session expired')`)
+		b.shot("expired")
+	})
+
+	step("logout", func(t *testing.T) {
+		b.t = t
+		b.fill("Email", 0, apitest.AdminEmail)
+		b.fill("Password", 0, apitest.AdminPassword+"\r")
+		b.waitJS("the sidebar", `document.querySelector('nav.side')`)
+		token := eval[string](b, `JSON.parse(sessionStorage.getItem('runway.session')).token`)
+		b.click("Log out")
+		b.waitJS("the login page", `document.querySelector('main.login')`)
+		s.Do("GET", "/data/companies", token, nil).Status(401)
+		b.shot("logout")
+	})
+	b.t = t
+}
