@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,8 +17,9 @@ import (
 	"runway/api/apitest"
 )
 
-// chromium is the local Chromium (Debian's package in CI), "" when none.
-func chromium() string {
+// chromium is the local Chromium (Debian's package in CI), "" when none;
+// with RUNWAY_REQUIRE_CHROMIUM set (CI) none is a failure, not a skip.
+func chromium(t *testing.T) string {
 	if p := os.Getenv("RUNWAY_CHROMIUM"); p != "" {
 		return p
 	}
@@ -25,6 +27,9 @@ func chromium() string {
 		if p, err := exec.LookPath(name); err == nil {
 			return p
 		}
+	}
+	if os.Getenv("RUNWAY_REQUIRE_CHROMIUM") != "" { // CI: never skip
+		t.Fatal("RUNWAY_REQUIRE_CHROMIUM is set but no chromium binary is found")
 	}
 	return ""
 }
@@ -42,7 +47,7 @@ type browser struct {
 }
 
 func newBrowser(t *testing.T, s *apitest.Server) *browser {
-	path := chromium()
+	path := chromium(t)
 	if path == "" {
 		t.Skip("no chromium binary found (apt-get install chromium); the browser tests need one")
 	}
@@ -268,7 +273,9 @@ func TestConsole(t *testing.T) {
 		b.visit("#/e/companies")
 		b.fill("Filter (query language)", 0, "state=pending\r")
 		b.waitJS("3 pending", `document.querySelector('caption')?.textContent === 'Companies: 3 records'`)
-		b.click("Number of employees")
+		// Keyboard only: focus the column's sort button, then Enter.
+		eval[bool](b, `[...document.querySelectorAll('th button')].find(e => e.textContent === 'Number of employees').focus(), true`)
+		b.run(chromedp.KeyEvent("\r"))
 		b.waitJS("sorted ascending", `document.querySelector('th[aria-sort=ascending]')`)
 		names := eval[[]string](b, `[...document.querySelectorAll('tbody tr td:nth-child(2)')].map(td => td.textContent)`)
 		if strings.Join(names, ",") != "Beta Inc,Alpha Ltd,Browsezoom" {
@@ -364,4 +371,60 @@ func TestConsole(t *testing.T) {
 		b.shot("logout")
 	})
 	b.t = t
+}
+
+// TestServed: the console's files with their own policy, its bare path
+// redirected, other methods refused, and nothing at all with --no-console.
+func TestServed(t *testing.T) {
+	s := apitest.Start(t, nil)
+	p := s.API.ConsolePath()
+	if p != "/dev/console/" {
+		t.Fatalf("console path %q", p)
+	}
+	get := func(path string) *http.Response {
+		t.Helper()
+		c := *s.Client
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		r, err := c.Get(s.Root + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		return r
+	}
+	for path, want := range map[string]string{p: "text/html", p + "index.html": "text/html", p + "app.js": "javascript", p + "console.css": "text/css"} {
+		r := get(path)
+		if r.StatusCode != 200 || !strings.Contains(r.Header.Get("Content-Type"), want) {
+			t.Errorf("GET %s: %d %s", path, r.StatusCode, r.Header.Get("Content-Type"))
+		}
+		if csp := r.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") {
+			t.Errorf("GET %s: CSP %q", path, csp)
+		}
+	}
+	if r := get("/dev/console"); r.StatusCode != http.StatusMovedPermanently || r.Header.Get("Location") != p {
+		t.Errorf("GET /dev/console: %d %s", r.StatusCode, r.Header.Get("Location"))
+	}
+	if r := get(p + "nothing.js"); r.StatusCode != 404 {
+		t.Errorf("GET a missing file: %d", r.StatusCode)
+	}
+	if r, err := s.Client.Post(s.Root+p, "text/plain", strings.NewReader("x")); err != nil || r.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST %s: %v %v", p, r, err)
+	} else {
+		r.Body.Close()
+	}
+
+	for _, o := range []apitest.Options{{NoConsole: true}, {NoOpenAPI: true}} {
+		off := apitest.Start(t, nil, o)
+		if off.API.ConsolePath() != "" {
+			t.Errorf("%+v: console served", o)
+		}
+		r, err := off.Client.Get(off.Root + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		if r.StatusCode != 404 || !strings.Contains(r.Header.Get("Content-Type"), "json") {
+			t.Errorf("%+v: %d %s", o, r.StatusCode, r.Header.Get("Content-Type"))
+		}
+	}
 }
