@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"runway/api/apitest"
 )
@@ -142,6 +143,14 @@ func (b *browser) fill(label string, nth int, value string) {
 	b.run(chromedp.SendKeys(sel, value))
 }
 
+// set sets the value of an input the keyboard fills in a locale's form
+// (dates).
+func (b *browser) set(label, value string) {
+	b.t.Helper()
+	sel := b.field(label, 0)
+	eval[bool](b, fmt.Sprintf(`(e => (e.value = %q, e.value === %q))(document.querySelector(%q))`, value, value, sel))
+}
+
 func (b *browser) choose(label string, nth int, value string) {
 	b.t.Helper()
 	sel := b.field(label, nth)
@@ -255,6 +264,43 @@ func TestConsole(t *testing.T) {
 			t.Errorf("stored record: %v", rec)
 		}
 		b.shot("created")
+	})
+
+	step("a contact with its company picked by search", func(t *testing.T) {
+		b.t = t
+		b.visit("#/e/contacts/new")
+		b.fill("First name", 0, "Ann")
+		b.fill("Last name", 0, "Lee")
+		b.fill("Company", 0, "owsez") // search as you type: like() on the label's field
+		b.waitJS("the options", `[...document.querySelectorAll('[role=option]')].map(o => o.textContent).join() === 'Browsezoom'`)
+		b.run(chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent("\r"))
+		b.waitJS("the choice", `document.querySelector('[role=combobox]').value === 'Browsezoom'`)
+		b.click("Add Phone numbers")
+		b.fill("Phone numbers 1", 0, "+1 555 0100")
+		b.click("Add Phone numbers")
+		b.fill("Phone numbers 2", 0, "+1 555 0101")
+		b.set("Birth date", "1990-05-01")
+		b.accessible()
+		b.shot("contact")
+		b.click("Create")
+		b.waitJS("the saved contact", `location.hash.includes('/r/') && document.querySelector('h1')?.textContent === 'Ann Lee'`)
+		cid := b.hash()[strings.LastIndex(b.hash(), "/")+1:]
+		rec := s.Do("GET", "/data/contacts/"+cid, s.Token, nil).Status(200).JSON()
+		if c, _ := rec["company"].(map[string]any); c["id"] != id || fmt.Sprint(rec["phoneNumbers"]) != "[+1 555 0100 +1 555 0101]" || rec["birthDate"] != "1990-05-01" {
+			t.Errorf("stored contact: %v", rec)
+		}
+	})
+
+	step("a concurrent change explained, with a reload", func(t *testing.T) {
+		b.t = t
+		b.visit("#/e/companies/r/" + id)
+		s.Do("PUT", "/data/companies/"+id, s.Token, map[string]any{"numberOfEmployees": 96}).Status(200)
+		b.fill("Number of employees", 0, "97")
+		b.click("Save")
+		b.waitJS("the explanation", `document.querySelector('.form-errors [role=alert]')?.textContent.includes('changed this record')`)
+		b.shot("conflict")
+		b.click("Reload")
+		b.waitJS("the newer record", fmt.Sprintf(`document.querySelector(%q).value === '96'`, b.field("Number of employees", 0)))
 	})
 
 	step("validation error beside its field", func(t *testing.T) {

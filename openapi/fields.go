@@ -32,6 +32,7 @@ func Record(e *app.Entity) *Schema {
 	s := Object(systemProps(e.Label)...)
 	s.Title = e.Label
 	s.Required = []string{"id", "version", "label"}
+	s.LabelField = strings.Join(e.LabelPath, ".")
 	for _, f := range e.Fields {
 		if !f.Transient {
 			s.Properties = append(s.Properties, Prop(f.Name, Value(f)))

@@ -225,6 +225,9 @@ type Schema struct {
 	// points to: for tools that build forms (the console).
 	FieldType string `json:"x-runway-type,omitempty"`
 	RefEntity string `json:"x-runway-entity,omitempty"`
+	// LabelField is the field path a record's label is read from
+	// ("name", "contact.email"), for tools that search records by label.
+	LabelField string `json:"x-runway-label-field,omitempty"`
 }
 
 // Property is one named property of an object schema.

@@ -5,6 +5,7 @@
 
 import { h, uid, dateTime } from './ui.js';
 import { get, download, upload } from './api.js';
+import { app, searchField } from './meta.js';
 
 // form builds the widgets of fields over values; ctx = {slots, entity, id}.
 export function form(fields, values, ctx) {
@@ -158,8 +159,9 @@ function picker(f, v, path, ctx, label) {
   };
   const search = async () => {
     const text = box.value.trim();
-    const params = { _size: 10, _sortField: 'label', _sortType: 'asc' };
-    if (text) params.label = `like(${text})`;
+    const params = { _size: 10, _sortField: 'label', _sortType: 'asc', _fields: 'id' };
+    const by = searchField((await app()).entities.get(f.entity));
+    if (text && by) params[by] = `like("${text.replace(/["\\]/g, '\\$&')}")`;
     let page;
     try { page = await get(`/data/${f.entity}`, params); } catch { return close(); }
     options = page.items.map((r) => ({ id: r.id, label: r.label }));
@@ -174,9 +176,14 @@ function picker(f, v, path, ctx, label) {
   box.addEventListener('keydown', (ev) => {
     if (ev.key === 'ArrowDown') { ev.preventDefault(); if (list.hidden) search(); else mark(Math.min(active + 1, options.length - 1)); }
     else if (ev.key === 'ArrowUp') { ev.preventDefault(); mark(Math.max(active - 1, 0)); }
-    else if (ev.key === 'Enter' && !list.hidden && options[active]) { ev.preventDefault(); pick(options[active]); }
+    else if (ev.key === 'Enter' && !list.hidden && options[active]) { ev.preventDefault(); picked = true; pick(options[active]); }
     else if (ev.key === 'Escape') close();
   });
+  // The Enter that picked an option does not also submit the form (a
+  // keypress can follow a canceled keydown when keys are synthesized).
+  let picked = false;
+  box.addEventListener('keypress', (ev) => { if (ev.key === 'Enter' && picked) ev.preventDefault(); });
+  box.addEventListener('keyup', (ev) => { if (ev.key === 'Enter') picked = false; });
   return {
     el: h('div', { class: 'picker' }, field(f, label, box, path, ctx, list)),
     get: () => (chosen && box.value === chosen.label ? { id: chosen.id } : orNull(box.value.trim())),

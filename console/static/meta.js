@@ -38,7 +38,8 @@ function build(doc) {
   const entities = new Map();
   for (const { name } of doc.tags || []) {
     if (!schemas[name] || !doc.paths['/data/' + name]) continue;
-    entities.set(name, { name, label: schemas[name].title || name, fields: fields(schemas[name].properties), actions: [] });
+    const s = schemas[name];
+    entities.set(name, { name, label: s.title || name, labelField: s['x-runway-label-field'], fields: fields(s.properties), actions: [] });
   }
   for (const [path, item] of Object.entries(doc.paths)) {
     const op = item.put;
@@ -50,4 +51,10 @@ function build(doc) {
     e.actions.push({ ...act, params: fields(body?.properties, body?.required) });
   }
   return { title: doc.info?.title || 'Runway', entities };
+}
+
+// searchField is the field a relationship picker searches the records of
+// entity e by: the one its labels come from, else its first text field.
+export function searchField(e) {
+  return e?.labelField || e?.fields.find((f) => f.type === 'text' && !f.many)?.name;
 }
