@@ -197,6 +197,16 @@ func (b *browser) accessible() {
 	}
 }
 
+// login opens the console and logs in as the test server's developer.
+func (b *browser) login(console string) {
+	b.t.Helper()
+	b.run(chromedp.Navigate(console))
+	b.fill("Email", 0, apitest.AdminEmail)
+	// Keyboard only: the password, then Enter submits.
+	b.fill("Password", 0, apitest.AdminPassword+"\r")
+	b.waitJS("the sidebar", `document.querySelector('nav.side')`)
+}
+
 // visit shows a page of the console by its hash (a same-document
 // navigation: no load event to wait for).
 func (b *browser) visit(hash string) {
@@ -232,11 +242,7 @@ func TestConsole(t *testing.T) {
 
 	step("login", func(t *testing.T) {
 		b.t = t
-		b.run(chromedp.Navigate(console))
-		b.fill("Email", 0, apitest.AdminEmail)
-		// Keyboard only: the password, then Enter submits.
-		b.fill("Password", 0, apitest.AdminPassword+"\r")
-		b.waitJS("the sidebar", `document.querySelector('nav.side')`)
+		b.login(console)
 		b.waitJS("the companies table", `document.querySelector('caption')?.textContent.includes('Companies')`)
 		b.accessible()
 		b.shot("login")
@@ -300,7 +306,8 @@ func TestConsole(t *testing.T) {
 		b.waitJS("the explanation", `document.querySelector('.form-errors [role=alert]')?.textContent.includes('changed this record')`)
 		b.shot("conflict")
 		b.click("Reload")
-		b.waitJS("the newer record", fmt.Sprintf(`document.querySelector(%q).value === '96'`, b.field("Number of employees", 0)))
+		b.waitJS("the newer record", `document.body.dataset.shown && document.querySelector('.form-errors:empty') &&
+			document.getElementById([...document.querySelectorAll('label')].find(l => l.textContent === 'Number of employees').htmlFor).value === '96'`)
 	})
 
 	step("validation error beside its field", func(t *testing.T) {
@@ -473,4 +480,40 @@ func TestServed(t *testing.T) {
 			t.Errorf("%+v: %d %s", o, r.StatusCode, r.Header.Get("Content-Type"))
 		}
 	}
+}
+
+// TestConsoleFiles: a file field's upload goes through POST /files and is
+// saved with the record; its download fetches with the token.
+func TestConsoleFiles(t *testing.T) {
+	s := apitest.Start(t, os.DirFS("../app/testdata/files"))
+	b := newBrowser(t, s)
+	b.login(s.Root + s.API.ConsolePath())
+	b.visit("#/e/documents/new")
+	b.fill("Title", 0, "Quarterly")
+	file := filepath.Join(t.TempDir(), "report.csv")
+	if err := os.WriteFile(file, []byte("a,b\n1,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.run(chromedp.SetUploadFiles(b.field("Attachment", 0), []string{file}))
+	b.waitJS("the upload", `[...document.querySelectorAll('.file-name')].some(e => e.textContent.includes('uploaded'))`)
+	b.accessible()
+	b.click("Create")
+	b.waitJS("the saved document", `location.hash.includes('/r/') && document.querySelector('h1')?.textContent === 'Quarterly'`)
+	id := b.hash()[strings.LastIndex(b.hash(), "/")+1:]
+	rec := s.Do("GET", "/data/documents/"+id, s.Token, nil).Status(200).JSON()
+	att, _ := rec["attachment"].(map[string]any)
+	if att == nil || !strings.HasPrefix(fmt.Sprint(att["name"]), "report.csv") {
+		t.Fatalf("stored document: %v", rec)
+	}
+	// The download: fetched with the token into a blob the page saves.
+	eval[bool](b, `(() => { window.__saved = []; const url = URL.createObjectURL, click = HTMLAnchorElement.prototype.click;
+		URL.createObjectURL = blob => { blob.text().then(t => window.__saved.push(t)); return url(blob); };
+		HTMLAnchorElement.prototype.click = function () { if (this.download) { window.__saved.unshift(this.download); return; } return click.call(this); };
+		return true; })()`)
+	b.click("Download")
+	b.waitJS("the downloaded file", `window.__saved.length === 2`)
+	if got := eval[[]string](b, `window.__saved`); got[0] != "report.csv" || got[1] != "a,b\n1,2\n" {
+		t.Errorf("downloaded %q", got)
+	}
+	b.shot("files")
 }

@@ -94,7 +94,7 @@ function single(f, v, path, ctx, label) {
       c = h('textarea', { rows: 3 }, v ?? ''); read = () => orNull(c.value);
       break;
     case 'relationship': return picker(f, v, path, ctx, label);
-    case 'file': return fileField(f, v, path, ctx, label);
+    case 'fileUpload': return fileField(f, v, path, ctx, label);
     case 'nestedFields': return nested(f, v, path, ctx, label);
     default:
       if (v != null && typeof v === 'object') { // geo points, groups, …: their JSON
