@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"runway/api/apitest"
+	"runway/jobs"
 )
 
 // chromium is the local Chromium (Debian's package in CI), "" when none;
@@ -516,4 +517,33 @@ func TestConsoleFiles(t *testing.T) {
 		t.Errorf("downloaded %q", got)
 	}
 	b.shot("files")
+}
+
+// TestConsoleJobCommands: a job's commands follow its status (no worker
+// runs it here, so it waits PENDING): stop, resume, stop, cancel. The jobs
+// page also reads on a phone's width.
+func TestConsoleJobCommands(t *testing.T) {
+	s := apitest.Start(t, nil, apitest.Options{Jobs: jobs.Config{Workers: -1, LowWorkers: -1}})
+	s.Do("POST", "/data/companies", s.Token, map[string]any{"name": "Doomed", "state": "inactive"}).Status(200)
+	ref := s.Do("DELETE", "/data/companies?state=inactive&_async=true", s.Token, nil).Status(200).JSON()
+	b := newBrowser(t, s)
+	b.login(s.Root + s.API.ConsolePath())
+	b.visit(fmt.Sprintf("#/jobs/%s", ref["jobId"]))
+	status := func(want string) {
+		t.Helper()
+		b.waitJS(want, fmt.Sprintf(`document.querySelector('.job-status')?.dataset.status === %q`, want))
+	}
+	status("PENDING")
+	for _, c := range []struct{ button, status string }{{"Stop", "STOPPED"}, {"Resume", "PENDING"}, {"Stop", "STOPPED"}, {"Cancel", "CANCELED"}} {
+		b.click(c.button)
+		status(c.status)
+	}
+	b.run(chromedp.EmulateViewport(390, 760, chromedp.EmulateMobile))
+	b.visit("#/jobs")
+	b.waitJS("the job in the list", `document.querySelector('td.status')?.textContent === 'CANCELED'`)
+	if wide := eval[bool](b, `document.documentElement.scrollWidth > window.innerWidth + 1`); wide {
+		t.Errorf("the page scrolls sideways on a phone")
+	}
+	b.accessible()
+	b.shot("jobs-phone")
 }
