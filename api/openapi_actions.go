@@ -68,6 +68,7 @@ func (sp *spec) actionOnRecords() {
 		sp.add("PUT", "/data/"+e.FullName+"/{ids}/"+a.Name, &openapi.Operation{
 			OperationID: e.FullName + "_action_" + a.Name, Tags: []string{e.FullName},
 			Summary:     a.Label + " (action of " + e.Label + ") on records",
+			Action:      &openapi.Action{Name: a.Name, Label: a.Label, Type: a.Type},
 			Parameters:  append([]*openapi.Parameter{ids}, sp.actionParams(e, a)...),
 			RequestBody: sp.actionBody(e, a),
 			Responses:   answers(ok("The answer of the action", answer), authed(400, 404)...)})
@@ -98,6 +99,7 @@ func (sp *spec) actionOverQuery() {
 		sp.add("PUT", "/data/"+e.FullName+"/"+a.Name, &openapi.Operation{
 			OperationID: e.FullName + "_actionQuery_" + a.Name, Tags: []string{e.FullName},
 			Summary:     a.Label + " (action of " + e.Label + ") over the records a query selects",
+			Action:      &openapi.Action{Name: a.Name, Label: a.Label, Type: a.Type},
 			Parameters:  params,
 			RequestBody: sp.actionBody(e, a),
 			Responses:   answers(ok("The answer of the action", answer), authed(400, 404)...)})

@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 
 	"runway/apperr"
 	"runway/applog"
 	"runway/auth"
+	"runway/console"
 	"runway/data"
 	"runway/jobs"
 	"runway/query"
@@ -33,8 +35,12 @@ type Config struct {
 	// base) clients reach Runway at, for absolute links in job results
 	// (an export's fileLink); empty: taken from each request.
 	PublicURL string
-	// NoOpenAPI turns off GET {base}/openapi.json (openapi.go).
+	// NoOpenAPI turns off GET {base}/openapi.json (openapi.go), and with it
+	// the console, which reads the app's shape from that document.
 	NoOpenAPI bool
+	// NoConsole turns off the web console at /{env}/console/ (package
+	// console).
+	NoConsole bool
 	// Observer is told of every request (metrics); nil: nobody.
 	Observer Observer
 	// Ready answers GET /readyz: nil when the server may take traffic, else
@@ -53,6 +59,9 @@ type Server struct {
 	jobs *jobs.Service
 	log  *slog.Logger
 	mux  *routeMux
+	// console serves /{env}/console/ (nil: off); its static files are not
+	// API routes, so they are outside the mux and Routes.
+	console http.Handler
 
 	appLog *applog.Service
 
@@ -67,7 +76,19 @@ type Server struct {
 func New(cfg Config, d *data.Service, a *auth.Service, j *jobs.Service, al *applog.Service, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg.withDefaults(), data: d, auth: a, jobs: j, appLog: al, log: log, mux: &routeMux{ServeMux: http.NewServeMux()}}
 	s.routes()
+	if p := s.ConsolePath(); p != "" {
+		s.console = console.Handler(p)
+	}
 	return s
+}
+
+// ConsolePath is the path of the web console ("/dev/console/"), "" when it
+// is off.
+func (s *Server) ConsolePath() string {
+	if s.cfg.NoConsole || s.cfg.NoOpenAPI {
+		return ""
+	}
+	return "/" + s.cfg.Env + "/console/"
 }
 
 func (cfg Config) withDefaults() Config {
@@ -196,6 +217,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r, err := readRequest(r)
 	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if s.console != nil && strings.HasPrefix(r.URL.Path+"/", s.ConsolePath()) {
+		s.console.ServeHTTP(w, r)
 		return
 	}
 	s.mux.ServeHTTP(w, r)

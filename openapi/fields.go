@@ -32,6 +32,7 @@ func Record(e *app.Entity) *Schema {
 	s := Object(systemProps(e.Label)...)
 	s.Title = e.Label
 	s.Required = []string{"id", "version", "label"}
+	s.LabelField = strings.Join(e.LabelPath, ".")
 	for _, f := range e.Fields {
 		if !f.Transient {
 			s.Properties = append(s.Properties, Prop(f.Name, Value(f)))
@@ -64,6 +65,10 @@ func Value(f *app.Field) *Schema {
 
 // annotate gives a field's schema its title and a description of the type.
 func annotate(s *Schema, f *app.Field) {
+	s.FieldType = f.Type
+	if f.Type == types.Relationship {
+		s.RefEntity = f.Rules.Entity
+	}
 	s.Title = f.Label
 	if s.Title == "" {
 		s.Title = f.Name

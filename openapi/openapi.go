@@ -113,6 +113,17 @@ type Operation struct {
 	Responses map[string]*Response `json:"responses"`
 	// Security replaces the document's; Public() makes it empty (no token).
 	Security *[]Requirement `json:"security,omitempty"`
+	// Action names the app action an operation runs, for tools that
+	// offer actions as buttons (the console).
+	Action *Action `json:"x-runway-action,omitempty"`
+}
+
+// Action is what a tool needs to offer an action: its name, label and
+// type ("oneRecord", "manyRecords", "global").
+type Action struct {
+	Name  string `json:"name"`
+	Label string `json:"label"`
+	Type  string `json:"type,omitempty"`
 }
 
 // Public marks the operation as needing no token.
@@ -209,6 +220,14 @@ type Schema struct {
 	ReadOnly             bool         `json:"readOnly,omitempty"`
 	WriteOnly            bool         `json:"writeOnly,omitempty"`
 	Default              any          `json:"default,omitempty"`
+	// FieldType is the app field type a field's schema describes
+	// (app-model.md §2), and RefEntity the entity a relationship field
+	// points to: for tools that build forms (the console).
+	FieldType string `json:"x-runway-type,omitempty"`
+	RefEntity string `json:"x-runway-entity,omitempty"`
+	// LabelField is the field path a record's label is read from
+	// ("name", "contact.email"), for tools that search records by label.
+	LabelField string `json:"x-runway-label-field,omitempty"`
 }
 
 // Property is one named property of an object schema.

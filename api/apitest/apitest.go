@@ -106,8 +106,10 @@ type Options struct {
 	// Environment holds the variables ${NAME} placeholders of services'
 	// and packages' configuration read (nil: the process environment).
 	Environment map[string]string
-	// NoOpenAPI turns off GET {base}/openapi.json.
+	// NoOpenAPI turns off GET {base}/openapi.json (and the console).
 	NoOpenAPI bool
+	// NoConsole turns off the web console.
+	NoConsole bool
 	// Files tunes the file service (zero: the defaults). Files are kept
 	// in a temporary directory, or, in the PostgreSQL half, in a fake S3
 	// served by the test process (blobtest).
@@ -125,7 +127,7 @@ func (o Options) runtimeConfig() runtime.Config {
 		Auth:    auth.Options{IdleTimeout: o.IdleTimeout, LoginRate: o.LoginRate, LoginBurst: o.LoginBurst},
 		Scripts: script.Options{SyncTimeout: o.ScriptTimeout, LookupEnv: o.lookupEnv()},
 		API: api.Config{MaxBodySize: o.MaxBodySize, RequireHTTPS: o.RequireHTTPS, TrustProxy: o.TrustProxy,
-			NoOpenAPI: o.NoOpenAPI},
+			NoOpenAPI: o.NoOpenAPI, NoConsole: o.NoConsole},
 		Files: runtime.Files{Options: o.Files}}
 }
 

@@ -42,6 +42,7 @@ func serve(args []string) error {
 	pprofAddr := fs.String("pprof", env("RUNWAY_PPROF", ""), "serve net/http/pprof on this separate address, e.g. 127.0.0.1:6060 (off when empty) [RUNWAY_PPROF]")
 	metricsAddr := fs.String("metrics-addr", env("RUNWAY_METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this separate address, e.g. 127.0.0.1:9090 (off when empty) [RUNWAY_METRICS_ADDR]")
 	noOpenAPI := fs.Bool("no-openapi", envBool("RUNWAY_NO_OPENAPI", false), "do not serve the app's OpenAPI document at {base}/openapi.json [RUNWAY_NO_OPENAPI]")
+	noConsole := fs.Bool("no-console", envBool("RUNWAY_NO_CONSOLE", false), "do not serve the web console at /{env}/console/ [RUNWAY_NO_CONSOLE]")
 	shutdownDelay := fs.Duration("shutdown-delay", envDuration("RUNWAY_SHUTDOWN_DELAY", 0), "on SIGTERM, answer /readyz 503 for this long before closing the listener, so load balancers stop sending requests first [RUNWAY_SHUTDOWN_DELAY]")
 	tlsCert := fs.String("tls-cert", env("RUNWAY_TLS_CERT", ""), "TLS certificate file (PEM): serve HTTPS [RUNWAY_TLS_CERT]")
 	tlsKey := fs.String("tls-key", env("RUNWAY_TLS_KEY", ""), "TLS private key file (PEM) [RUNWAY_TLS_KEY]")
@@ -127,7 +128,7 @@ func serve(args []string) error {
 			Heartbeat: *jobHeartbeat, Takeover: *jobTakeover, BatchSize: *jobBatch, BatchPause: *jobPause},
 		Scripts: script.Options{SyncTimeout: *scriptTimeout, BackgroundTimeout: *jobScriptTimeout, TimerCatchUp: *timerCatchUp},
 		API: api.Config{MaxBodySize: *maxBody, RequireHTTPS: *requireHTTPS, TrustProxy: *trustProxy, PublicURL: *publicURL,
-			NoOpenAPI: *noOpenAPI},
+			NoOpenAPI: *noOpenAPI, NoConsole: *noConsole},
 		Files:   runtime.Files{Blob: *blobStore, Options: files.Options{MaxSize: *maxFileSize}},
 		AppLog:  applog.Options{Retention: noneIsNegative(*logRetention)},
 		History: history.Options{Retention: *historyRetention}})
@@ -176,6 +177,10 @@ func serve(args []string) error {
 	if !log.Enabled(ctx, slog.LevelInfo) {
 		// The address must be learnable even with quiet logs (--addr :0).
 		fmt.Fprintf(os.Stderr, "runway serving %s at %s://%s%s\n", rt.App.Name, scheme, ln.Addr(), srv.Base())
+	}
+	if p := srv.ConsolePath(); p != "" {
+		// Printed whatever the log level: it is what a new user opens first.
+		fmt.Fprintf(os.Stderr, "console: %s://%s%s\n", scheme, ln.Addr(), p)
 	}
 
 	errc := make(chan error, 1)
