@@ -69,6 +69,9 @@ for r in $(seq $REPS); do
     for j in $(seq 0 $((i-1))); do awk -v a="$(rps $OUT/wrk-$t-$j-$r.txt | cut -d" " -f1)" -v f="${f%% *}" -v j=$j 'BEGIN{printf "   b%d ratio %.1f%%\n", j, 100*a/f}'; done
   done
 done
+for j in $(seq 0 $((i-1))); do
+  echo "b$j memory: $(awk '/^(VmRSS|VmHWM|RssAnon|RssFile):/ {printf "%s %.0f MB  ", $1, $2/1024}' /proc/${PIDS[$j]}/status)"
+done
 if [ -n "${PROF:-}" ]; then
   for t in $TESTS; do for j in $(seq 0 $((i-1))); do
     curl -s -o $OUT/cpu-$t-$j.pprof "http://127.0.0.1:$((18291+j))/debug/pprof/profile?seconds=8" &
