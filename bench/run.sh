@@ -77,8 +77,11 @@ wait_healthy() { # wait_healthy URL PID: up to 30 s
 	return 1
 }
 
-rss() { # rss PID: "VmRSS MB (peak VmHWM MB)"
-	awk '/^VmRSS:/ {r=$2} /^VmHWM:/ {h=$2} END {printf "%.1f MB (peak %.1f MB)", r/1024, h/1024}' "/proc/$1/status"
+rss() { # rss PID: "VmRSS MB (peak VmHWM MB; anonymous RssAnon MB)"
+	# VmRSS counts SQLite's memory-mapped database pages once per connection
+	# mapping them (page cache, not the process's own memory): RssAnon is
+	# what the process itself holds.
+	awk '/^VmRSS:/ {r=$2} /^VmHWM:/ {h=$2} /^RssAnon:/ {a=$2} END {printf "%.1f MB (peak %.1f MB; anonymous %.1f MB)", r/1024, h/1024, a/1024}' "/proc/$1/status"
 }
 
 field() { # field KEY FILE: a value of the BENCH line of a wrk output

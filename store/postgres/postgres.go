@@ -43,6 +43,7 @@ type Store struct {
 
 	counts     *sqlstore.CountCache
 	committer  *sqlstore.Committer[*groupWrite] // group commit (group_commit.go)
+	alone      bool                             // no group commit (benchmarks compare)
 	watch      sessionWatch
 	stopListen context.CancelFunc
 	listenDone chan struct{}

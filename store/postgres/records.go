@@ -208,7 +208,7 @@ func (s *Store) Write(ctx context.Context, fn func(tx store.Tx) error) error {
 		return err
 	}
 	t.queueCounts()
-	if p.conn == nil && len(t.users) == 0 {
+	if p.conn == nil && len(t.users) == 0 && !s.alone {
 		if len(p.queue) == 0 {
 			return nil // nothing written
 		}
