@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -454,6 +455,9 @@ func TestServed(t *testing.T) {
 		if csp := r.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") {
 			t.Errorf("GET %s: CSP %q", path, csp)
 		}
+	}
+	if got := s.API.Route(httptest.NewRequest("GET", p+"app.js", nil)); got != p { // its label in the request log and metrics
+		t.Errorf("route of a console file: %q", got)
 	}
 	if r := get("/dev/console"); r.StatusCode != http.StatusMovedPermanently || r.Header.Get("Location") != p {
 		t.Errorf("GET /dev/console: %d %s", r.StatusCode, r.Header.Get("Location"))
