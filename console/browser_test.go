@@ -232,6 +232,7 @@ func TestConsole(t *testing.T) {
 	} {
 		s.Do("POST", "/data/companies", s.Token, c).Status(200)
 	}
+	ann := s.CreateUser("ann@example.org", "ann-password-1", nil)["id"].(string)
 	b := newBrowser(t, s)
 	console := s.Root + s.API.ConsolePath()
 	// The steps go on from where the one before left the browser.
@@ -400,8 +401,27 @@ func TestConsole(t *testing.T) {
 		b.accessible()
 		b.click("Users")
 		b.waitJS("the users", `document.querySelector('caption')?.textContent.startsWith('Users')`)
+		// A user action over the selected users, with its result.
+		eval[bool](b, `[...document.querySelectorAll('tbody tr')].find(tr => tr.textContent.includes('ann@example.org')).querySelector('input[type=checkbox]').click(), true`)
+		b.click("Deactivate")
+		b.waitJS("the dialog", `document.querySelector('dialog[open]')`)
+		b.click("Run")
+		b.waitJS("the result", `document.querySelector('main .msg')?.textContent === 'Deactivate: done on Test User'`)
+		b.waitJS("the table read again", `[...document.querySelectorAll('tbody tr')].find(tr => tr.textContent.includes('ann@example.org')).textContent.includes('INACTIVE')`)
+		b.shot("users")
+		if st := s.Do("GET", "/data/sys.users/"+ann, s.Token, nil).Status(200).JSON()["status"]; st != "INACTIVE" {
+			t.Errorf("user status %v", st)
+		}
 		b.click("Maintenance")
 		b.waitJS("the switch", `document.querySelector('main strong')?.textContent === 'off'`)
+		b.click("Switch on")
+		b.click("Switch on") // the confirmation
+		b.waitJS("maintenance on", `document.querySelector('main p strong')?.textContent === 'on'`)
+		if on := s.Do("GET", "/maintenance", s.Token, nil).Status(200).JSON()["enabled"]; on != true {
+			t.Errorf("maintenance %v", on)
+		}
+		b.click("Switch off")
+		b.waitJS("maintenance off", `document.querySelector('main p strong')?.textContent === 'off'`)
 		b.shot("pages")
 	})
 
