@@ -233,6 +233,7 @@ func TestConsole(t *testing.T) {
 		s.Do("POST", "/data/companies", s.Token, c).Status(200)
 	}
 	ann := s.CreateUser("ann@example.org", "ann-password-1", nil)["id"].(string)
+	s.CreateUser("bob@example.org", "bob-password-1", nil)
 	b := newBrowser(t, s)
 	console := s.Root + s.API.ConsolePath()
 	// The steps go on from where the one before left the browser.
@@ -444,6 +445,17 @@ func TestConsole(t *testing.T) {
 		b.waitJS("the login page", `document.querySelector('main.login')`)
 		s.Do("GET", "/data/companies", token, nil).Status(401)
 		b.shot("logout")
+	})
+
+	step("impersonation", func(t *testing.T) {
+		b.t = t
+		b.fill("Email", 0, apitest.AdminEmail)
+		b.fill("Password", 0, apitest.AdminPassword)
+		eval[bool](b, `(document.querySelector('main.login details').open = true)`)
+		b.fill("Email of the user to impersonate", 0, "bob@example.org")
+		b.click("Log in")
+		b.waitJS("the impersonated user", `document.querySelector('header .who')?.textContent === 'bob@example.org (as admin@example.org)'`)
+		b.shot("impersonation")
 	})
 	b.t = t
 }
