@@ -123,10 +123,18 @@ func (m *routeMux) Handle(pattern string, h http.Handler) {
 func (s *Server) Routes() []string { return slices.Clone(s.mux.patterns) }
 
 // Route is the pattern of the route that serves r ("/" for the JSON 404
-// of unknown paths).
+// of unknown paths, the console's path for its files).
 func (s *Server) Route(r *http.Request) string {
+	if s.isConsole(r) {
+		return s.ConsolePath()
+	}
 	_, p := s.mux.Handler(r)
 	return p
+}
+
+// isConsole reports whether r is for the console's files.
+func (s *Server) isConsole(r *http.Request) bool {
+	return s.console != nil && strings.HasPrefix(r.URL.Path+"/", s.ConsolePath())
 }
 
 // Base is the path prefix of the API, e.g. "/dev/runtime/api".
@@ -219,7 +227,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if s.console != nil && strings.HasPrefix(r.URL.Path+"/", s.ConsolePath()) {
+	if s.isConsole(r) {
 		s.console.ServeHTTP(w, r)
 		return
 	}

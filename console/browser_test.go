@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -231,6 +232,8 @@ func TestConsole(t *testing.T) {
 	} {
 		s.Do("POST", "/data/companies", s.Token, c).Status(200)
 	}
+	ann := s.CreateUser("ann@example.org", "ann-password-1", nil)["id"].(string)
+	s.CreateUser("bob@example.org", "bob-password-1", nil)
 	b := newBrowser(t, s)
 	console := s.Root + s.API.ConsolePath()
 	// The steps go on from where the one before left the browser.
@@ -399,8 +402,27 @@ func TestConsole(t *testing.T) {
 		b.accessible()
 		b.click("Users")
 		b.waitJS("the users", `document.querySelector('caption')?.textContent.startsWith('Users')`)
+		// A user action over the selected users, with its result.
+		eval[bool](b, `[...document.querySelectorAll('tbody tr')].find(tr => tr.textContent.includes('ann@example.org')).querySelector('input[type=checkbox]').click(), true`)
+		b.click("Deactivate")
+		b.waitJS("the dialog", `document.querySelector('dialog[open]')`)
+		b.click("Run")
+		b.waitJS("the result", `document.querySelector('main .msg')?.textContent === 'Deactivate: done on Test User'`)
+		b.waitJS("the table read again", `[...document.querySelectorAll('tbody tr')].find(tr => tr.textContent.includes('ann@example.org')).textContent.includes('INACTIVE')`)
+		b.shot("users")
+		if st := s.Do("GET", "/data/sys.users/"+ann, s.Token, nil).Status(200).JSON()["status"]; st != "INACTIVE" {
+			t.Errorf("user status %v", st)
+		}
 		b.click("Maintenance")
 		b.waitJS("the switch", `document.querySelector('main strong')?.textContent === 'off'`)
+		b.click("Switch on")
+		b.click("Switch on") // the confirmation
+		b.waitJS("maintenance on", `document.querySelector('main p strong')?.textContent === 'on'`)
+		if on := s.Do("GET", "/maintenance", s.Token, nil).Status(200).JSON()["enabled"]; on != true {
+			t.Errorf("maintenance %v", on)
+		}
+		b.click("Switch off")
+		b.waitJS("maintenance off", `document.querySelector('main p strong')?.textContent === 'off'`)
 		b.shot("pages")
 	})
 
@@ -423,6 +445,17 @@ func TestConsole(t *testing.T) {
 		b.waitJS("the login page", `document.querySelector('main.login')`)
 		s.Do("GET", "/data/companies", token, nil).Status(401)
 		b.shot("logout")
+	})
+
+	step("impersonation", func(t *testing.T) {
+		b.t = t
+		b.fill("Email", 0, apitest.AdminEmail)
+		b.fill("Password", 0, apitest.AdminPassword)
+		eval[bool](b, `(document.querySelector('main.login details').open = true)`)
+		b.fill("Email of the user to impersonate", 0, "bob@example.org")
+		b.click("Log in")
+		b.waitJS("the impersonated user", `document.querySelector('header .who')?.textContent === 'bob@example.org (as admin@example.org)'`)
+		b.shot("impersonation")
 	})
 	b.t = t
 }
@@ -454,6 +487,9 @@ func TestServed(t *testing.T) {
 		if csp := r.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") {
 			t.Errorf("GET %s: CSP %q", path, csp)
 		}
+	}
+	if got := s.API.Route(httptest.NewRequest("GET", p+"app.js", nil)); got != p { // its label in the request log and metrics
+		t.Errorf("route of a console file: %q", got)
 	}
 	if r := get("/dev/console"); r.StatusCode != http.StatusMovedPermanently || r.Header.Get("Location") != p {
 		t.Errorf("GET /dev/console: %d %s", r.StatusCode, r.Header.Get("Location"))

@@ -154,7 +154,11 @@ export async function runAction(ent, a, ids, after) {
   });
   if (answer === undefined) return;
   if (answer?.jobId) { go(`#/jobs/${answer.jobId}`); return; }
-  if (after && answer?.id && answer.version !== undefined) { after(answer); return; }
+  if (answer?.id && answer.version !== undefined) { // one record: the record after the action
+    if (after) after(answer);
+    else { flash(`${a.label}: done on ${answer.label}`); go(null); }
+    return;
+  }
   await dialog(`${a.label}: result`, (close) => h('div', null, resultView(answer),
     h('div', { class: 'buttons' }, h('button', { type: 'button', onclick: () => close() }, 'Close'))));
   go(null);
