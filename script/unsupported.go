@@ -40,7 +40,6 @@ type unsupportedAPI struct {
 
 // Reasons shared by several entries.
 const (
-	reasonFiles    = "CSV import comes with issue 14"
 	reasonEndpoint = "legacy endpoints were replaced by services and packages (svc.<name>, pkg.<name>)"
 	reasonNoUI     = "Runway serves no platform UI"
 )
@@ -58,7 +57,6 @@ var unsupportedAPIs = []unsupportedAPI{
 	{path: "sys.data.Record.embedding", reason: "semantic indexes (AI embeddings) are not supported"},
 
 	// To be built.
-	{path: "sys.data.importRecords", reason: reasonFiles, later: true},
 	{path: "sys.data.replaceRefs", reason: "not built yet", later: true},
 	{path: "sys.data.Query.globalSearch", reason: "not built yet: use indexedFilter with a text index", later: true},
 	{path: "sys.jobs.executeInJob", reason: "not built yet", later: true},
