@@ -209,7 +209,7 @@ func TestActionOverQuery(t *testing.T) {
 	if r := s.As("PUT", "/data/orders/aggregate", arr{obj{"count": "n"}}).Status(200); string(r.Body) != `{"total":1,"items":[{"n":6}]}` {
 		t.Errorf("aggregate: %s", r.Body)
 	}
-	s.As("PUT", "/data/orders/export", obj{}).Error(404, "notFound")
+	asyncRef(t, s.As("PUT", "/data/orders/export", obj{})) // the CSV export (a job), not an action
 	o := order(t, s, "U1", nil)
 	if m := update(t, s, "orders", o["id"], obj{"amount": 5}); m["tax"] != 0.5 {
 		t.Errorf("update through the same route: %s", js(m))
