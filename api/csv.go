@@ -48,13 +48,6 @@ func (s *Server) publicURL(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// importOptions are the options of an import (rest-api.md §6.10), read
-// bare or with a "_" from the query string or form fields; the write
-// options apply to developers only (ignored for others).
-var importOptions = []string{"lowPriority", "updateCalculatedFields", "updateRelationships", "performValidations",
-	"filterByAccessRules", "performSecurityChecks", "triggerEvents", "setDefaultValues", "supportTransientFields",
-	"cascadeOperations", "skipRecordsWithInvalidFields"}
-
 // maxFormField bounds a form field of an import (its options, fileId).
 const maxFormField = 1 << 10
 
@@ -89,48 +82,22 @@ func (s *Server) importRecords(w http.ResponseWriter, r *http.Request, c *data.C
 	if fileID == "" {
 		return apperr.New(apperr.BadRequest, "No file to import: send it as the multipart part named file, or the fileId of an upload")
 	}
-	opts := jobs.ImportOptions{Given: map[string]bool{}}
-	for _, name := range importOptions {
+	// The options: bare or with "_", from the query string or form
+	// fields; the write options for developers only.
+	var opts jobs.ImportOptions
+	for _, name := range jobs.ImportOptionNames {
 		v := form.Get(name)
 		if v == "" {
 			v = form.Get("_" + name)
 		}
-		if v == "" {
-			continue
-		}
-		var b bool
 		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "":
 		case "true":
-			b = true
+			opts.Set(name, true, c.Developer)
 		case "false":
+			opts.Set(name, false, c.Developer)
 		default:
 			return apperr.New(apperr.BadRequest, "Invalid parameter %s: %q is not true or false", name, v)
-		}
-		if name == "lowPriority" {
-			opts.LowPriority = b
-			continue
-		}
-		if !c.Developer {
-			continue // developer-only options: ignored for others
-		}
-		opts.Given[name] = b
-		if b {
-			continue
-		}
-		o := &opts.Write
-		switch name {
-		case "updateCalculatedFields":
-			o.NoCalculations = true
-		case "performValidations", "skipRecordsWithInvalidFields":
-			o.NoValidations = true
-		case "filterByAccessRules":
-			o.NoFieldAccess = true
-		case "triggerEvents":
-			o.NoEvents = true
-		case "setDefaultValues":
-			o.NoDefaults = true
-		case "updateRelationships", "cascadeOperations":
-			o.NoCascades = true
 		}
 	}
 	ref, err := s.jobs.Import(r.Context(), c, &jobs.ImportRequest{Entity: e, FileID: fileID, Options: opts})

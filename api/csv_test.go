@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"runway/api/apitest"
 )
@@ -396,3 +397,36 @@ func TestImportStopResumeCancel(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// TestScriptImportRecords: sys.data.importRecords(entity, fileId, options)
+// starts the import job of an upload and answers its id.
+func TestScriptImportRecords(t *testing.T) {
+	t.Parallel()
+	fsys := fstest.MapFS{
+		"app.json": {Data: []byte(`{"name": "imports", "defaultLanguage": "english"}`)},
+		"model/entities/tasks.json": {Data: []byte(`{"name": "tasks", "label": "Tasks", "fields": [
+  {"name": "title", "label": "Title", "type": "text", "unique": true},
+  {"name": "hours", "label": "Hours", "type": "decimal", "required": "always"}],
+ "actions": [
+  {"name": "load", "label": "Load", "type": "global", "resultAsResponse": true, "actions": "js/load",
+   "parameters": [{"name": "file", "label": "File", "type": "text", "transient": true}]}]}`)},
+		"model/entities/tasks.js": {Data: []byte(`
+function load(action) {
+  return {job: sys.data.importRecords('tasks', action.field('file').val(), {performValidations: false, lowPriority: true})};
+}`)},
+	}
+	s := apitest.Start(t, fsys)
+	file := s.UploadBytes("tasks.csv", "text/csv", []byte("Title,Hours\nWrite,\nRead,1\n"))
+	r := s.As("PUT", "/data/tasks/load", obj{"file": file}).Status(200).JSON()
+	id, _ := r["job"].(string)
+	if !isID(id) {
+		t.Fatalf("answer %v", r)
+	}
+	j := waitStatus(t, s, id, "FINISHED")
+	if ok, bad := importResults(t, j); ok != 2 || bad != 0 || j["lowPriority"] != true {
+		t.Errorf("job %s", js(j))
+	}
+	if p := list(t, s, "tasks", q("title", "Write")); len(p.Items) != 1 || p.Items[0]["hours"] != nil {
+		t.Errorf("validations were not skipped: %v", p.Items)
+	}
+}

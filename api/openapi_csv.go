@@ -2,6 +2,7 @@ package api
 
 import (
 	"runway/app"
+	"runway/jobs"
 	"runway/openapi"
 )
 
@@ -16,7 +17,7 @@ func (sp *spec) importRecords() {
 		openapi.Prop("fileId", openapi.ID().Describe("An upload to import instead of a file part"))}
 	var params []*openapi.Parameter
 	params = append(params, &openapi.Parameter{Name: "fileId", In: "query", Description: "An upload to import (instead of a file part)", Schema: openapi.ID()})
-	for _, name := range importOptions {
+	for _, name := range jobs.ImportOptionNames {
 		desc := "Developers only (ignored for others); also accepted as _" + name + " and as a form field"
 		def := true
 		if name == "lowPriority" {

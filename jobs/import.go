@@ -34,6 +34,45 @@ type ImportOptions struct {
 	Given map[string]bool
 }
 
+// ImportOptionNames are the options of an import (rest-api.md §6.10).
+var ImportOptionNames = []string{"lowPriority", "updateCalculatedFields", "updateRelationships", "performValidations",
+	"filterByAccessRules", "performSecurityChecks", "triggerEvents", "setDefaultValues", "supportTransientFields",
+	"cascadeOperations", "skipRecordsWithInvalidFields"}
+
+// Set applies one option given as v. The write options are for
+// developers (and scripts) only: privileged false ignores them.
+func (o *ImportOptions) Set(name string, v, privileged bool) {
+	if name == "lowPriority" {
+		o.LowPriority = v
+		return
+	}
+	if !privileged {
+		return
+	}
+	if o.Given == nil {
+		o.Given = map[string]bool{}
+	}
+	o.Given[name] = v
+	if v {
+		return
+	}
+	w := &o.Write
+	switch name {
+	case "updateCalculatedFields":
+		w.NoCalculations = true
+	case "performValidations", "skipRecordsWithInvalidFields":
+		w.NoValidations = true
+	case "filterByAccessRules":
+		w.NoFieldAccess = true
+	case "triggerEvents":
+		w.NoEvents = true
+	case "setDefaultValues":
+		w.NoDefaults = true
+	case "updateRelationships", "cascadeOperations":
+		w.NoCascades = true
+	}
+}
+
 // ImportRequest is an import of a CSV file already stored (an upload).
 type ImportRequest struct {
 	Entity  *app.Entity

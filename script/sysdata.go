@@ -128,6 +128,25 @@ func (rt *runtime) sysData() *goja.Object {
 			}
 			return rt.vm.ToValue(ref.JobID)
 		},
+		"importRecords": func(c goja.FunctionCall) goja.Value {
+			e := rt.entityArg(arg(c, 0))
+			o := rt.options("sys.data.importRecords", arg(c, 2), jobs.ImportOptionNames...)
+			caller := rt.callerFor(o)
+			if rt.e.jobs == nil {
+				rt.throwf(apperr.BadRequest, "sys.data.importRecords runs as a background job, which this process does not run")
+			}
+			var opts jobs.ImportOptions
+			for _, name := range jobs.ImportOptionNames {
+				if _, ok := o.vals[name]; ok {
+					opts.Set(name, rt.flag(o, name, true), true)
+				}
+			}
+			ref, err := rt.e.jobs.Import(rt.x.ctx, caller, &jobs.ImportRequest{Entity: e, FileID: str(c, 1), Options: opts})
+			if err != nil {
+				rt.throw(err)
+			}
+			return rt.vm.ToValue(ref.JobID)
+		},
 		"executeAction": func(c goja.FunctionCall) goja.Value {
 			e, sel, _, i := rt.queryArgs(c, 0)
 			return rt.executeAction(e, str(c, i), sel, arg(c, i+1), arg(c, i+2), "executeInBackground")

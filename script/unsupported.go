@@ -40,7 +40,6 @@ type unsupportedAPI struct {
 
 // Reasons shared by several entries.
 const (
-	reasonFiles    = "CSV import comes with issue 14"
 	reasonEndpoint = "legacy endpoints were replaced by services and packages (svc.<name>, pkg.<name>)"
 	reasonNoUI     = "Runway serves no platform UI"
 )
@@ -60,9 +59,6 @@ var unsupportedAPIs = []unsupportedAPI{
 	// Not offered, with the way to do the same.
 	{path: "sys.jobs.executeInJob", reason: "a callback is a closure over the script's state, which a background job cannot carry: run the work in an action with executeInBackground or a listener"},
 	{path: "sys.data.replaceRefs", reason: "rewriting every relationship of every entity without a way back is not offered: update the referencing records with sys.data.update over a query"},
-
-	// To be built.
-	{path: "sys.data.importRecords", reason: reasonFiles, later: true},
 }
 
 // methodKinds maps a documented object type to the method table of its
