@@ -104,8 +104,11 @@ func BenchmarkAggregateSQL(b *testing.B) {
 			res, err := s.Aggregate(ctx, dev, f.e, []byte(body))
 			*times = append(*times, time.Since(start))
 			*cpu = append(*cpu, cpuTime()-c0)
-			if err != nil || len(res.Items) != benchOwners {
-				b.Fatalf("%d items, %v", len(res.Items), err)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(res.Items) != benchOwners {
+				b.Fatalf("%d items", len(res.Items))
 			}
 			*rss = max(*rss, peakRSS())
 		}
