@@ -159,7 +159,7 @@ func (s *Store) aggSource(p *aggregate.Pipeline) (sqlstore.AggSource, error) {
 	} else {
 		w = " WHERE " + w
 	}
-	return sqlstore.AggSource{Records: "SELECT " + sqlstore.QuoteIdent(table) + ".id, " + sqlstore.QuoteIdent(table) + ".j FROM " + c.from(table) + w, Args: c.args}, nil
+	return sqlstore.AggSource{Records: "SELECT " + sqlstore.QuoteIdent(table) + ".id, " + sqlstore.QuoteIdent(table) + ".j FROM " + c.from(table) + w, Args: c.args, Filtered: w != ""}, nil
 }
 
 // Aggregate implements store.Aggregator (its documents collected before

@@ -223,7 +223,7 @@ func (s *Store) Aggregate(ctx context.Context, p *aggregate.Pipeline, n, maxItem
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: aggregate %s: %w", p.Entity.FullName, err)
 		}
-		src := sqlstore.AggSource{Records: "SELECT id, doc FROM " + sqlstore.QuoteIdent(table) + w, Args: args}
+		src := sqlstore.AggSource{Records: "SELECT id, doc FROM " + sqlstore.QuoteIdent(table) + w, Args: args, Filtered: w != ""}
 		var docs []aggregate.Doc
 		err = s.read(ctx, func(ctx context.Context, db sqlstore.DB) error {
 			docs, err = aggDialect.Aggregate(ctx, db, p, n, src, maxItems)

@@ -149,12 +149,17 @@ type aggColumn struct {
 // rowValues are the values the statement computes per row (the inner
 // select), each once, as columns v0, v1, …
 type rowValues struct {
-	exprs []string
-	cols  map[string]string
+	// inline: no inner select, each value is its expression
+	inline bool
+	exprs  []string
+	cols   map[string]string
 }
 
 // col returns the column holding expr.
 func (r *rowValues) col(expr string) string {
+	if r.inline {
+		return expr
+	}
 	if c, ok := r.cols[expr]; ok {
 		return c
 	}
@@ -188,11 +193,13 @@ func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, rv 
 		}
 		return a, nil
 	}
-	ord := ""
-	if un != nil {
-		ord = rv.col(d.ElemOrder)
+	// the order of first and last: id, then the element's position
+	order := func() (id, ord string) {
+		if un != nil {
+			ord = rv.col(d.ElemOrder)
+		}
+		return rv.col("r.id"), ord
 	}
-	id := rv.col("r.id")
 	for i, by := range st.By {
 		a, err := at(by.Key.Names())
 		if err != nil {
@@ -212,6 +219,7 @@ func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, rv 
 			if err != nil {
 				return nil, nil, err
 			}
+			id, ord := order()
 			cols = append(cols, aggColumn{sql: d.First(id, ord, rv.col(j)), read: func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
 				r.Keys[i], err = DecodeJSON(v)
 				return err
@@ -263,6 +271,7 @@ func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, rv 
 			if a.Op == aggregate.AccLast {
 				agg = d.Last
 			}
+			id, ord := order()
 			cols = append(cols, aggColumn{sql: agg(id, ord, rv.col(j)), read: func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
 				r.Acc[i].Val, err = DecodeJSON(v)
 				return err
@@ -295,6 +304,8 @@ func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, rv 
 type AggSource struct {
 	Records string
 	Args    []any
+	// Filtered: Records has a condition (not the whole table).
+	Filtered bool
 }
 
 // Aggregate runs stages [0, n) of p (n from Plan) over src as one
@@ -326,7 +337,11 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		}
 		return []aggregate.Doc{st.CountDoc(c)}, nil
 	case *aggregate.Group:
-		var rv rowValues
+		// Over selected records the values are computed in a fenced inner
+		// select and only they are grouped; over a whole table the
+		// grouping may follow an index on its key instead (no sort, so no
+		// memory for one).
+		rv := rowValues{inline: !src.Filtered && un == nil}
 		cols, keys, err := d.groupColumns(st, un, &rv)
 		if err != nil {
 			return nil, err
@@ -335,11 +350,14 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		for i := range cols {
 			sel[i] = cols[i].sql
 		}
-		inner := make([]string, len(rv.exprs))
+		inner := []string{"1 AS one"} // count() alone reads no value
 		for i, e := range rv.exprs {
-			inner[i] = e + " AS v" + strconv.Itoa(i)
+			inner = append(inner, e+" AS v"+strconv.Itoa(i))
 		}
 		q := "SELECT " + strings.Join(sel, ", ") + " FROM (SELECT " + strings.Join(inner, ", ") + " FROM " + from + d.Fence + ") AS g"
+		if rv.inline {
+			q = "SELECT " + strings.Join(sel, ", ") + " FROM " + from
+		}
 		if len(keys) > 0 {
 			// at most one group more than the stage may hold: that one
 			// is the 400
