@@ -40,39 +40,43 @@ var aggDialect = &sqlstore.AggDialect{
 		J, _, err := aggAt(at)
 		return J, err
 	},
-	First: func(j string, elem bool) string {
-		return "((array_agg(" + j + " ORDER BY " + aggOrder(elem, "") + "))[1])::text"
+	First: func(id, ord, j string) string {
+		return "((array_agg(" + j + " ORDER BY " + aggOrder(id, ord, "") + "))[1])::text"
 	},
-	Last: func(j string, elem bool) string {
-		return "((array_agg(" + j + " ORDER BY " + aggOrder(elem, " DESC") + "))[1])::text"
+	Last: func(id, ord, j string) string {
+		return "((array_agg(" + j + " ORDER BY " + aggOrder(id, ord, " DESC") + "))[1])::text"
 	},
-	Sum: func(at sqlstore.AggPath, kind string) (string, string, error) {
+	Sum: func(at sqlstore.AggPath, kind string) (sum, count sqlstore.AggExpr, err error) {
 		J, T, err := aggAt(at)
 		if err != nil {
-			return "", "", err
+			return sum, count, err
 		}
 		is := "number"
 		if kind == types.BigNumber {
 			is = "string" // a decimal string
 		}
-		when := "CASE WHEN jsonb_typeof(" + J + ") = '" + is + "' THEN "
-		return "(sum(" + when + T + "::numeric END))::text", "count(" + when + "1 END)", nil
+		v := "CASE WHEN jsonb_typeof(" + J + ") = '" + is + "' THEN " + T + "::numeric END"
+		return sqlstore.Over(v, func(c string) string { return "(sum(" + c + "))::text" }),
+			sqlstore.Over(v, func(c string) string { return "count(" + c + ")" }), nil
 	},
-	MinMax: func(op string, at sqlstore.AggPath, kind string) (string, bool, error) {
+	MinMax: func(op string, at sqlstore.AggPath, kind string) (sqlstore.AggExpr, bool, error) {
 		J, T, err := aggAt(at)
 		if err != nil {
-			return "", false, err
+			return sqlstore.AggExpr{}, false, err
 		}
 		switch {
 		case kind == types.BigNumber:
-			return "", false, nil // the answer is the string as written: min by value would lose it
+			return sqlstore.AggExpr{}, false, nil // the answer is the string as written: min by value would lose it
 		case types.NativeIsNumber(kind):
-			return "(" + op + "(CASE WHEN jsonb_typeof(" + J + ") = 'number' THEN " + T + "::numeric END))::text", true, nil
+			v := "CASE WHEN jsonb_typeof(" + J + ") = 'number' THEN " + T + "::numeric END"
+			return sqlstore.Over(v, func(c string) string { return "(" + op + "(" + c + "))::text" }), true, nil
 		case kind == types.Boolean:
 			agg := map[string]string{"min": "bool_and", "max": "bool_or"}[op]
-			return "(" + agg + "(CASE WHEN jsonb_typeof(" + J + ") = 'boolean' THEN " + T + "::boolean END))::text", true, nil
+			v := "CASE WHEN jsonb_typeof(" + J + ") = 'boolean' THEN " + T + "::boolean END"
+			return sqlstore.Over(v, func(c string) string { return "(" + agg + "(" + c + "))::text" }), true, nil
 		}
-		return op + "((CASE WHEN jsonb_typeof(" + J + ") = 'string' THEN " + T + " END) COLLATE \"C\")", true, nil
+		v := "(CASE WHEN jsonb_typeof(" + J + ") = 'string' THEN " + T + " END) COLLATE \"C\""
+		return sqlstore.Over(v, func(c string) string { return op + "(" + c + ")" }), true, nil
 	},
 	Unwind: func(names []string, includeEmpty bool) (string, error) {
 		v, err := jsonAt("r.j", names)
@@ -88,6 +92,7 @@ var aggDialect = &sqlstore.AggDialect{
 			" WHEN " + v + " IS NULL OR jsonb_typeof(" + v + ") = 'null' THEN '[]'::jsonb ELSE jsonb_build_array(" + v + ") END"
 		return join + "jsonb_array_elements(" + elems + ") WITH ORDINALITY AS u(e, o) ON TRUE", nil
 	},
+	ElemOrder: "u.o",
 	DecodeKey: func(_ string, v any) (any, error) { return sqlstore.DecodeJSON(v) },
 	DecodeMinMax: func(kind string, v any) (any, error) {
 		s, ok := v.(string)
@@ -107,11 +112,11 @@ var aggDialect = &sqlstore.AggDialect{
 
 // aggOrder is the order of a group's rows for first and last: id, then
 // the element's position after an unwind.
-func aggOrder(elem bool, dir string) string {
-	if elem {
-		return "r.id" + dir + ", u.o" + dir
+func aggOrder(id, ord, dir string) string {
+	if ord != "" {
+		return id + dir + ", " + ord + dir
 	}
-	return "r.id" + dir
+	return id + dir
 }
 
 var _ store.Aggregator = (*Store)(nil)
@@ -154,7 +159,7 @@ func (s *Store) aggSource(p *aggregate.Pipeline) (sqlstore.AggSource, error) {
 	} else {
 		w = " WHERE " + w
 	}
-	return sqlstore.AggSource{Records: "SELECT " + sqlstore.QuoteIdent(table) + ".id, " + sqlstore.QuoteIdent(table) + ".j FROM " + c.from(table) + w, Args: c.args}, nil
+	return sqlstore.AggSource{Records: "SELECT " + sqlstore.QuoteIdent(table) + ".id, " + sqlstore.QuoteIdent(table) + ".j FROM " + c.from(table) + w, Args: c.args, Filtered: w != ""}, nil
 }
 
 // Aggregate implements store.Aggregator (its documents collected before

@@ -139,54 +139,49 @@ func aggJSON(at sqlstore.AggPath) (string, error) {
 
 // aggDialect writes SQLite's aggregate statements: values by json_extract
 // (typed: numbers compare by value, text bytewise — query.Compare's own
-// order), JSON text by ->, arrays unwound by json_each.
+// order), JSON text by ->, arrays unwound by json_each. The values are
+// computed once per row and only they are grouped (sorted).
 var aggDialect = &sqlstore.AggDialect{
-	// "+": a group key never uses the field's index for its order — it
-	// would read the whole table in index order instead of the rows the
-	// condition's own index selects (a sort of those is cheaper)
-	Key: func(at sqlstore.AggPath) (string, error) {
-		e, err := aggValue(at)
-		return "+" + e, err
-	},
+	Key:    aggValue,
 	KeyOut: func(key string) string { return key },
 	JSON:   aggJSON,
-	First: func(j string, elem bool) string {
-		if elem {
-			return fnFirstElem + "(r.id, u.key, " + j + ")"
+	First: func(id, ord, j string) string {
+		if ord != "" {
+			return fnFirstElem + "(" + id + ", " + ord + ", " + j + ")"
 		}
-		return fnFirst + "(r.id, " + j + ")"
+		return fnFirst + "(" + id + ", " + j + ")"
 	},
-	Last: func(j string, elem bool) string {
-		if elem {
-			return fnLastElem + "(r.id, u.key, " + j + ")"
+	Last: func(id, ord, j string) string {
+		if ord != "" {
+			return fnLastElem + "(" + id + ", " + ord + ", " + j + ")"
 		}
-		return fnLast + "(r.id, " + j + ")"
+		return fnLast + "(" + id + ", " + j + ")"
 	},
-	Sum: func(at sqlstore.AggPath, kind string) (string, string, error) {
+	Sum: func(at sqlstore.AggPath, kind string) (sum, count sqlstore.AggExpr, err error) {
 		v, err := aggValue(at)
 		if err != nil {
-			return "", "", err
+			return sum, count, err
 		}
-		count := "count(" + v + ")"
+		count = sqlstore.Over(v, func(c string) string { return "count(" + c + ")" })
 		switch kind {
 		case types.Integer, types.AutoIncrement, types.Duration:
 			// integers add exactly in SQLite's sum (an overflow is an
 			// error: the data service then runs the pipeline in Go)
-			return "sum(" + v + ")", count, nil
+			return sqlstore.Over(v, func(c string) string { return "sum(" + c + ")" }), count, nil
 		case types.BigNumber:
-			return fnSum + "(" + v + ")", count, nil
+			return sqlstore.Over(v, func(c string) string { return fnSum + "(" + c + ")" }), count, nil
 		}
 		// decimals as written in the record (their JSON text), not as
 		// the floats json_extract makes of them
 		j, _ := aggJSON(at)
-		return fnSum + "(" + j + ")", count, nil
+		return sqlstore.Over(j, func(c string) string { return fnSum + "(" + c + ")" }), count, nil
 	},
-	MinMax: func(op string, at sqlstore.AggPath, kind string) (string, bool, error) {
+	MinMax: func(op string, at sqlstore.AggPath, kind string) (sqlstore.AggExpr, bool, error) {
 		v, err := aggValue(at)
 		if err != nil {
-			return "", false, err
+			return sqlstore.AggExpr{}, false, err
 		}
-		return op + "(" + orderExpr(v, kind) + ")", true, nil
+		return sqlstore.Over(v, func(c string) string { return op + "(" + orderExpr(c, kind) + ")" }), true, nil
 	},
 	Unwind: func(names []string, includeEmpty bool) (string, error) {
 		p, err := jsonPath(names)
@@ -201,6 +196,10 @@ var aggDialect = &sqlstore.AggDialect{
 		// element
 		return join + "json_each(r.doc, " + p + ") AS u ON json_type(r.doc, " + p + ") <> 'null'", nil
 	},
+	ElemOrder: "u.key",
+	// a LIMIT keeps SQLite from folding the row values into the grouping
+	// query (it would sort whole records, then parse each per aggregate)
+	Fence:        " LIMIT -1",
 	DecodeKey:    sqlstore.DecodeScalar,
 	DecodeMinMax: sqlstore.DecodeScalar,
 }
@@ -224,7 +223,7 @@ func (s *Store) Aggregate(ctx context.Context, p *aggregate.Pipeline, n, maxItem
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: aggregate %s: %w", p.Entity.FullName, err)
 		}
-		src := sqlstore.AggSource{Records: "SELECT id, doc FROM " + sqlstore.QuoteIdent(table) + w, Args: args}
+		src := sqlstore.AggSource{Records: "SELECT id, doc FROM " + sqlstore.QuoteIdent(table) + w, Args: args, Filtered: w != ""}
 		var docs []aggregate.Doc
 		err = s.read(ctx, func(ctx context.Context, db sqlstore.DB) error {
 			docs, err = aggDialect.Aggregate(ctx, db, p, n, src, maxItems)

@@ -32,26 +32,44 @@ type AggDialect struct {
 	KeyOut func(key string) string
 	// JSON is the value at a path as JSON text, NULL when missing.
 	JSON func(at AggPath) (string, error)
-	// First and Last are aggregates of a JSON expression: its value (as
-	// JSON text) in the group's first / last row in id order (and element
-	// order after an unwind, elem true).
-	First, Last func(json string, elem bool) string
+	// First and Last are aggregates of a JSON column: its value (as JSON
+	// text) in the group's first / last row in id order, then element
+	// order ord after an unwind ("" without).
+	First, Last func(id, ord, json string) string
 	// Sum is an aggregate of the exact sum of the numbers at a path (a
 	// number-like kind), read as decimal text or an integer (NULL for
 	// none), and one of how many numbers there are.
-	Sum func(at AggPath, kind string) (sum, count string, err error)
+	Sum func(at AggPath, kind string) (sum, count AggExpr, err error)
 	// MinMax is the aggregate op ("min", "max") of the values at a path,
 	// ordered as query.Compare orders kind; ok false when the database
 	// cannot say it exactly (then the stage runs in Go).
-	MinMax func(op string, at AggPath, kind string) (sql string, ok bool, err error)
+	MinMax func(op string, at AggPath, kind string) (agg AggExpr, ok bool, err error)
 	// Unwind is the join, after "FROM (records) AS r", that makes a row
 	// per element of the array at names (a value that is no array: one
 	// element; null, missing or empty: none, or one row of NULLs when
-	// includeEmpty) as the element AggPath.Elem reads.
-	Unwind func(names []string, includeEmpty bool) (string, error)
+	// includeEmpty) as the element AggPath.Elem reads; ElemOrder is the
+	// element's position in its array.
+	Unwind    func(names []string, includeEmpty bool) (string, error)
+	ElemOrder string
+	// Fence ends the select of the rows' values so that the database
+	// computes them once per row, before grouping (SQLite would otherwise
+	// sort whole records and parse each again per aggregate).
+	Fence string
 	// DecodeKey and DecodeMinMax read a scanned KeyOut or MinMax column as
 	// decoded JSON of kind.
 	DecodeKey, DecodeMinMax func(kind string, v any) (any, error)
+}
+
+// AggExpr is an aggregate over values computed per row: Agg writes it
+// over the columns that hold Values.
+type AggExpr struct {
+	Values []string
+	Agg    func(cols []string) string
+}
+
+// Over is an AggExpr of one value.
+func Over(value string, agg func(col string) string) AggExpr {
+	return AggExpr{Values: []string{value}, Agg: func(c []string) string { return agg(c[0]) }}
 }
 
 // AggPath is where a statement reads a value: Names from the record root
@@ -93,7 +111,7 @@ func (d *AggDialect) Plan(p *aggregate.Pipeline) int {
 	case *aggregate.Count:
 		return i + 1
 	case *aggregate.Group:
-		if _, err := d.groupColumns(st, un); err != nil {
+		if _, _, err := d.groupColumns(st, un, &rowValues{}); err != nil {
 			return 0
 		}
 		return i + 1
@@ -128,10 +146,46 @@ type aggColumn struct {
 	read func(c *aggColumn, v any, row *aggregate.GroupRow) error
 }
 
-// groupColumns lists the columns of a group stage: one per by key (the
+// rowValues are the values the statement computes per row (the inner
+// select), each once, as columns v0, v1, …
+type rowValues struct {
+	// inline: no inner select, each value is its expression
+	inline bool
+	exprs  []string
+	cols   map[string]string
+}
+
+// col returns the column holding expr.
+func (r *rowValues) col(expr string) string {
+	if r.inline {
+		return expr
+	}
+	if c, ok := r.cols[expr]; ok {
+		return c
+	}
+	if r.cols == nil {
+		r.cols = map[string]string{}
+	}
+	c := "v" + strconv.Itoa(len(r.exprs))
+	r.exprs = append(r.exprs, expr)
+	r.cols[expr] = c
+	return c
+}
+
+// agg writes x over the columns of its values.
+func (r *rowValues) agg(x AggExpr) string {
+	cols := make([]string, len(x.Values))
+	for i, v := range x.Values {
+		cols[i] = r.col(v)
+	}
+	return x.Agg(cols)
+}
+
+// groupColumns lists the columns of a group stage — one per by key (the
 // first document's whole value for relationships, groups and files), then
-// one or two per accumulator.
-func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind) ([]aggColumn, error) {
+// one or two per accumulator — and the group's keys, over the values rv
+// computes per row.
+func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, rv *rowValues) (cols []aggColumn, keys []string, err error) {
 	at := func(names []string) (AggPath, error) {
 		a, ok := locate(un, names)
 		if !ok {
@@ -139,39 +193,51 @@ func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind) ([]
 		}
 		return a, nil
 	}
-	var cols []aggColumn
+	// the order of first and last: id, then the element's position
+	order := func() (id, ord string) {
+		if un != nil {
+			ord = rv.col(d.ElemOrder)
+		}
+		return rv.col("r.id"), ord
+	}
 	for i, by := range st.By {
-		i := i
+		a, err := at(by.Key.Names())
+		if err != nil {
+			return nil, nil, err
+		}
+		k, err := d.Key(a)
+		if err != nil {
+			return nil, nil, err
+		}
+		keys = append(keys, rv.col(k))
 		if by.Identity != nil {
 			a, err := at(by.Path.Names())
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			j, err := d.JSON(a)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			cols = append(cols, aggColumn{sql: d.First(j, un != nil), read: func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
+			id, ord := order()
+			cols = append(cols, aggColumn{sql: d.First(id, ord, rv.col(j)), read: func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
 				r.Keys[i], err = DecodeJSON(v)
 				return err
 			}})
 			continue
 		}
-		a, err := at(by.Key.Names())
-		if err != nil {
-			return nil, err
-		}
-		k, err := d.Key(a)
-		if err != nil {
-			return nil, err
-		}
-		cols = append(cols, aggColumn{sql: d.KeyOut(k), kind: by.Key.Kind, read: func(c *aggColumn, v any, r *aggregate.GroupRow) (err error) {
+		cols = append(cols, aggColumn{sql: d.KeyOut(rv.col(k)), kind: by.Key.Kind, read: func(c *aggColumn, v any, r *aggregate.GroupRow) (err error) {
 			r.Keys[i], err = d.DecodeKey(c.kind, v)
 			return err
 		}})
 	}
 	for i, a := range st.Acc {
-		i := i
+		var arg AggPath
+		if a.Arg != nil {
+			if arg, err = at(a.Arg.Names()); err != nil {
+				return nil, nil, err
+			}
+		}
 		switch a.Op {
 		case aggregate.AccCount:
 			cols = append(cols, aggColumn{sql: "count(*)", read: func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
@@ -180,67 +246,56 @@ func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind) ([]
 			}})
 		case aggregate.AccSum, aggregate.AccAvg:
 			if !aggregate.NumberLike(a.Arg.Kind) {
-				return nil, fmt.Errorf("sum of %s", a.Arg.Kind)
-			}
-			arg, err := at(a.Arg.Names())
-			if err != nil {
-				return nil, err
+				return nil, nil, fmt.Errorf("sum of %s", a.Arg.Kind)
 			}
 			sum, count, err := d.Sum(arg, a.Arg.Kind)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			cols = append(cols, aggColumn{sql: sum, read: func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
+			cols = append(cols, aggColumn{sql: rv.agg(sum), read: func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
 				r.Acc[i].Sum, err = decimalText(v)
 				return err
 			}})
 			if a.Op == aggregate.AccAvg {
-				cols = append(cols, aggColumn{sql: count, read: func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
+				cols = append(cols, aggColumn{sql: rv.agg(count), read: func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
 					r.Acc[i].N, err = intValue(v)
 					return err
 				}})
 			}
 		case aggregate.AccFirst, aggregate.AccLast:
-			arg, err := at(a.Arg.Names())
-			if err != nil {
-				return nil, err
-			}
 			j, err := d.JSON(arg)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			agg := d.First
 			if a.Op == aggregate.AccLast {
 				agg = d.Last
 			}
-			cols = append(cols, aggColumn{sql: agg(j, un != nil), read: func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
+			id, ord := order()
+			cols = append(cols, aggColumn{sql: agg(id, ord, rv.col(j)), read: func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
 				r.Acc[i].Val, err = DecodeJSON(v)
 				return err
 			}})
 		case aggregate.AccMin, aggregate.AccMax:
 			if objectKind(a.Arg.Kind) {
-				return nil, fmt.Errorf("%s of %s", a.Op, a.Arg.Kind)
-			}
-			arg, err := at(a.Arg.Names())
-			if err != nil {
-				return nil, err
+				return nil, nil, fmt.Errorf("%s of %s", a.Op, a.Arg.Kind)
 			}
 			m, ok, err := d.MinMax(string(a.Op), arg, a.Arg.Kind)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if !ok {
-				return nil, fmt.Errorf("%s of %s", a.Op, a.Arg.Kind)
+				return nil, nil, fmt.Errorf("%s of %s", a.Op, a.Arg.Kind)
 			}
-			cols = append(cols, aggColumn{sql: m, kind: a.Arg.Kind, read: func(c *aggColumn, v any, r *aggregate.GroupRow) (err error) {
+			cols = append(cols, aggColumn{sql: rv.agg(m), kind: a.Arg.Kind, read: func(c *aggColumn, v any, r *aggregate.GroupRow) (err error) {
 				r.Acc[i].Val, err = d.DecodeMinMax(c.kind, v)
 				return err
 			}})
 		default:
-			return nil, fmt.Errorf("accumulator %s", a.Op)
+			return nil, nil, fmt.Errorf("accumulator %s", a.Op)
 		}
 	}
-	return cols, nil
+	return cols, keys, nil
 }
 
 // AggSource is the statement of the records entering the pipeline,
@@ -249,6 +304,8 @@ func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind) ([]
 type AggSource struct {
 	Records string
 	Args    []any
+	// Filtered: Records has a condition (not the whole table).
+	Filtered bool
 }
 
 // Aggregate runs stages [0, n) of p (n from Plan) over src as one
@@ -280,7 +337,12 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		}
 		return []aggregate.Doc{st.CountDoc(c)}, nil
 	case *aggregate.Group:
-		cols, err := d.groupColumns(st, un)
+		// Over selected records the values are computed in a fenced inner
+		// select and only they are grouped; over a whole table the
+		// grouping may follow an index on its key instead (no sort, so no
+		// memory for one).
+		rv := rowValues{inline: !src.Filtered && un == nil}
+		cols, keys, err := d.groupColumns(st, un, &rv)
 		if err != nil {
 			return nil, err
 		}
@@ -288,15 +350,15 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		for i := range cols {
 			sel[i] = cols[i].sql
 		}
-		q := "SELECT " + strings.Join(sel, ", ") + " FROM " + from
-		if len(st.By) > 0 {
-			keys := make([]string, len(st.By))
-			for i, by := range st.By {
-				a, _ := locate(un, by.Key.Names())
-				if keys[i], err = d.Key(a); err != nil {
-					return nil, err
-				}
-			}
+		inner := []string{"1 AS one"} // count() alone reads no value
+		for i, e := range rv.exprs {
+			inner = append(inner, e+" AS v"+strconv.Itoa(i))
+		}
+		q := "SELECT " + strings.Join(sel, ", ") + " FROM (SELECT " + strings.Join(inner, ", ") + " FROM " + from + d.Fence + ") AS g"
+		if rv.inline {
+			q = "SELECT " + strings.Join(sel, ", ") + " FROM " + from
+		}
+		if len(keys) > 0 {
 			// at most one group more than the stage may hold: that one
 			// is the 400
 			q += " GROUP BY " + strings.Join(keys, ", ") + " LIMIT " + strconv.Itoa(maxItems+1)
