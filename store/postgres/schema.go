@@ -221,7 +221,7 @@ func syncTable(ctx context.Context, tx pgx.Tx, p sqlstore.TablePlan) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	_, _, err = dialect.SyncIndexes(ctx, pgDB{tx}, p.Table, p.Specs, have, func(name string, created *sqlstore.IndexSpec) error {
+	created, _, err := dialect.SyncIndexes(ctx, pgDB{tx}, p.Table, p.Specs, have, func(name string, created *sqlstore.IndexSpec) error {
 		if created == nil {
 			_, err := tx.Exec(ctx, `DELETE FROM _indexes WHERE name = $1`, name)
 			return err
@@ -229,5 +229,11 @@ func syncTable(ctx context.Context, tx pgx.Tx, p sqlstore.TablePlan) error {
 		_, err := tx.Exec(ctx, `INSERT INTO _indexes (name, tbl, sql) VALUES ($1, $2, $3)`, name, p.Table, created.SQL)
 		return err
 	})
+	if err != nil || created == 0 {
+		return err
+	}
+	// statistics of the new expressions (the r_ recheck expressions keep
+	// the planner on the like indexes)
+	_, err = tx.Exec(ctx, "ANALYZE "+sqlstore.QuoteIdent(p.Table))
 	return err
 }
