@@ -99,8 +99,10 @@ func TestMetrics(t *testing.T) {
 	s := shop(t, apitest.Options{ScriptTimeout: 200 * time.Millisecond})
 	s.Do("POST", "/auth/login", "", obj{"email": apitest.AdminEmail, "password": "wrong"}).Error(401, "unauthorized")
 	id := order(t, s, "E1", nil)["id"].(string)
-	s.As("GET", "/data/orders", nil).Status(200)
-	s.As("GET", "/data/orders", nil).Status(200) // the total from the count cache
+	// (a total without a condition is read from the kept row counts: a
+	// filter goes through the count cache)
+	s.As("GET", "/data/orders?number=E1", nil).Status(200)
+	s.As("GET", "/data/orders?number=E1", nil).Status(200) // the total from the count cache
 	s.As("GET", "/data/orders/"+id, nil).Status(200)
 	s.As("GET", "/data/orders/"+exampleID, nil).Error(404, "notFound")
 	s.As("PUT", "/data/orders/loop", nil).Error(500, "internalError") // time-out
