@@ -22,6 +22,9 @@ while [ $# -gt 0 ]; do
 	esac
 done
 N=${N:-100000}                      # companies to seed
+SEED_MAX=${SEED_MAX:-100000}        # at most this many through the API; bench/grow copies them up to N
+QUERIES=${QUERIES:-on}              # off: no table of search requests (bench/queries)
+QUERY_REPS=${QUERY_REPS:-9}         # measured requests per search workload and mode
 SEED_CLIENTS=${SEED_CLIENTS:-8}     # concurrent seeding clients
 WRK_THREADS=${WRK_THREADS:-2}
 WRK_CONNS=${WRK_CONNS:-32}
@@ -67,13 +70,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-wait_healthy() { # wait_healthy URL PID: up to 30 s
-	for _ in $(seq 300); do
+wait_healthy() { # wait_healthy URL PID [SECONDS]: up to 30 s
+	for _ in $(seq $((${3:-30} * 10))); do
 		kill -0 "$2" 2>/dev/null || { echo "run.sh: process $2 exited" >&2; return 1; }
 		curl -fs -o /dev/null --max-time 1 "$1" && return 0
 		sleep 0.1
 	done
-	echo "run.sh: $1 not healthy after 30 s" >&2
+	echo "run.sh: $1 not healthy after ${3:-30} s" >&2
 	return 1
 }
 
@@ -95,6 +98,8 @@ echo "== build"
 go build -o "$OUT/runway" ./cmd/runway
 go build -o "$OUT/floor" ./bench/floor
 go build -o "$OUT/seed" ./bench/seed
+go build -o "$OUT/queries" ./bench/queries
+go build -o "$OUT/grow" ./bench/grow
 REV="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git status --porcelain -- . ':!bench' 2>/dev/null | grep -q . && echo '+local changes' || true)"
 
 for a in "$RW_ADDR" "$FLOOR_ADDR"; do
@@ -126,16 +131,37 @@ dbsize() { # the size of the data dir, or of the PostgreSQL database
 		du -sh "$OUT/data" | cut -f1
 	fi
 }
-echo "== start Runway ($REV) on a fresh data dir ($STORE), built-in demo app"
-"$OUT/runway" serve --data "$OUT/data" "${DB_ARGS[@]}" --addr "$RW_ADDR" --pprof "$PPROF_ADDR" >"$OUT/runway.log" 2>&1 &
-RUNWAY_PID=$!
-wait_healthy "http://$RW_ADDR/healthz" "$RUNWAY_PID"
+# the demo app with type and numberOfEmployees of companies indexable (the
+# search workloads filter and sort by them)
+rm -rf "$OUT/app"
+"$OUT/queries" -prepare-app "$OUT/app" -fields type,numberOfEmployees
+start_runway() { # start_runway [SECONDS to wait]
+	"$OUT/runway" serve --app "$OUT/app" --data "$OUT/data" "${DB_ARGS[@]}" --addr "$RW_ADDR" --pprof "$PPROF_ADDR" >>"$OUT/runway.log" 2>&1 &
+	RUNWAY_PID=$!
+	wait_healthy "http://$RW_ADDR/healthz" "$RUNWAY_PID" "${1:-30}"
+}
+echo "== start Runway ($REV) on a fresh data dir ($STORE), demo app (type, numberOfEmployees indexable)"
+: >"$OUT/runway.log"
+start_runway
 
-echo "== seed $N companies"
+SEED_N=$((N < SEED_MAX ? N : SEED_MAX))
+echo "== seed $SEED_N companies"
 SEED_START=$(date +%s)
-"$OUT/seed" -api "$API" -password "$RUNWAY_ADMIN_PASSWORD" -n "$N" -c "$SEED_CLIENTS" \
+"$OUT/seed" -api "$API" -password "$RUNWAY_ADMIN_PASSWORD" -n "$SEED_N" -c "$SEED_CLIENTS" \
 	-ids "$OUT/ids.txt" -token "$OUT/token" | tee "$OUT/seed.log"
 SEED_LINE=$(grep '^seeded ' "$OUT/seed.log" || true)
+if [ "$N" -gt "$SEED_N" ]; then
+	echo "== grow to $N companies in the database (bench/grow), Runway stopped"
+	stop "$RUNWAY_PID"
+	if [ "$STORE" = postgresql ]; then
+		"$OUT/grow" -postgres "$DB" -n "$N"
+	else
+		"$OUT/grow" -sqlite "$OUT/data/runway.db" -n "$N"
+	fi
+	GROW_START=$(date +%s)
+	start_runway 1800 # counts the table again; SQLite rebuilds the like index
+	SEED_LINE="$SEED_LINE; grown to $N in the database (restart: $(($(date +%s) - GROW_START)) s)"
+fi
 RSS_SEEDED=$(rss "$RUNWAY_PID")
 DB_SIZE=$(dbsize)
 echo "   Runway RSS after seeding: $RSS_SEEDED; data dir $DB_SIZE (seeding took $(($(date +%s) - SEED_START)) s)"
@@ -220,6 +246,12 @@ for t in $TESTS; do
 	if [ "$t" != list ] && [ "$PROFILER" != none ]; then profile "$t"; fi
 done
 
+if [ "$QUERIES" != off ]; then
+	echo "== search requests, one at a time (bench/queries)"
+	"$OUT/queries" -api "$API" -token "$TOKEN" -ids "$OUT/ids.txt" -n "$QUERY_REPS" \
+		-label "Runway $REV on $STORE, $N companies seeded" | tee "$OUT/queries.txt"
+fi
+
 RSS_END=$(rss "$RUNWAY_PID")
 SERVER_ERRORS=$(grep -c 'level=ERROR' "$OUT/runway.log" || true)
 CANCELED_ERRORS=$(grep 'level=ERROR' "$OUT/runway.log" | grep -c 'context canceled' || true)
@@ -252,4 +284,5 @@ RECORDS=$(curl -s --max-time 30 -H "token: $TOKEN" "$API/data/companies?_size=1&
 	perf) echo "CPU profiles: $OUT/perf-get.txt, $OUT/perf-create.txt (perf; Runway exposes no pprof)" ;;
 	*) echo "CPU profiles: none (PROFILE=$PROFILE; no pprof endpoint at $PPROF_URL or perf unusable; see bench/README.md)" ;;
 	esac
+	[ -f "$OUT/queries.txt" ] && [ "$QUERIES" != off ] && cat "$OUT/queries.txt"
 } | tee "$OUT/results.txt"

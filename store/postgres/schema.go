@@ -184,12 +184,16 @@ func (s *Store) Sync(ctx context.Context, a *app.App) error {
 // trigrams makes sure the database has the pg_trgm extension (the like
 // indexes' operator class) and reports whether it has.
 func (s *Store) trigrams(ctx context.Context) bool {
+	const have = "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm')"
+	var ok bool
+	if err := s.pool.QueryRow(ctx, have).Scan(&ok); err == nil && ok {
+		return true
+	}
 	if _, err := s.pool.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_trgm"); err == nil {
 		return true
 	}
 	// not available, not allowed, or created by another process meanwhile
-	var ok bool
-	err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm')").Scan(&ok)
+	err := s.pool.QueryRow(ctx, have).Scan(&ok)
 	return err == nil && ok
 }
 
@@ -221,7 +225,7 @@ func syncTable(ctx context.Context, tx pgx.Tx, p sqlstore.TablePlan) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	_, _, err = dialect.SyncIndexes(ctx, pgDB{tx}, p.Table, p.Specs, have, func(name string, created *sqlstore.IndexSpec) error {
+	created, _, err := dialect.SyncIndexes(ctx, pgDB{tx}, p.Table, p.Specs, have, func(name string, created *sqlstore.IndexSpec) error {
 		if created == nil {
 			_, err := tx.Exec(ctx, `DELETE FROM _indexes WHERE name = $1`, name)
 			return err
@@ -229,5 +233,15 @@ func syncTable(ctx context.Context, tx pgx.Tx, p sqlstore.TablePlan) error {
 		_, err := tx.Exec(ctx, `INSERT INTO _indexes (name, tbl, sql) VALUES ($1, $2, $3)`, name, p.Table, created.SQL)
 		return err
 	})
+	if err != nil || created == 0 {
+		return err
+	}
+	// statistics of the new expressions (the r_ recheck expressions keep
+	// the planner on the like indexes), unless there is nothing to sample
+	var nonEmpty bool
+	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+sqlstore.QuoteIdent(p.Table)+")").Scan(&nonEmpty); err != nil || !nonEmpty {
+		return err
+	}
+	_, err = tx.Exec(ctx, "ANALYZE "+sqlstore.QuoteIdent(p.Table))
 	return err
 }

@@ -97,6 +97,17 @@ func (r *reader) count(ctx context.Context, e *app.Entity, where query.Expr) (in
 			return n, nil
 		}
 	}
+	if q, args, ok := valueCountQuery(e, table, where); ok {
+		// one value of a value-counted field: kept by triggers (valuecounts.go)
+		var known, n int64
+		err = r.read(ctx, func(ctx context.Context, db sqlstore.DB) error { return db.QueryRow(ctx, q, args...).Scan(&known, &n) })
+		if err != nil {
+			return 0, fmt.Errorf("sqlite: count %s: %w", e.FullName, err)
+		}
+		if known >= 0 {
+			return n, nil
+		}
+	}
 	q, args, err := compileCount(table, r.s.textIndexes(table), where)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: count %s: %w", e.FullName, err)

@@ -210,6 +210,9 @@ func (s *Store) syncTable(ctx context.Context, tx *sql.Tx, p sqlstore.TablePlan,
 	if err := toJSONB(ctx, tx, p.Table); err != nil {
 		return err
 	}
+	if err := syncValueCounts(ctx, tx, p.Table, valueCounted(p.Entity)); err != nil {
+		return err
+	}
 	have, err := managedIndexes(ctx, tx, p.Table)
 	if err != nil {
 		return fmt.Errorf("list indexes: %w", err)
