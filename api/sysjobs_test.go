@@ -103,6 +103,7 @@ func TestQueryGlobalSearch(t *testing.T) {
 	create(t, s, "notes", obj{"title": "other", "body": "sed ERAT volutpat"})
 	create(t, s, "notes", obj{"title": "third", "items": []obj{{"what": "a solar panel kit"}}})
 	create(t, s, "notes", obj{"title": "panel solar"})
+	create(t, s, "notes", obj{"title": "fourth", "hidden": "zebra"}) // readAccess never: not searched
 	run := func(code string) string {
 		t.Helper()
 		return string(runJS(s.For(t), s.Token, code).Status(200).Body)
@@ -113,6 +114,7 @@ func TestQueryGlobalSearch(t *testing.T) {
 		`"solar panel"`:    `["third"]`,
 		`solar`:            `["panel solar","third"]`,
 		`  nothingmatches`: `[]`,
+		`zebra`:            `[]`,
 	} {
 		if got := run(`var q = sys.data.createQuery('notes').globalSearch(` + strconv.Quote(search) + `); ` + titles); got != want {
 			t.Errorf("globalSearch(%q): %s, want %s", search, got, want)
