@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"runway/apperr"
-
 	"runway/data"
 	"runway/jobs"
 )

@@ -41,15 +41,7 @@ func TestImportSurvivesCrash(t *testing.T) {
 	if code != http.StatusOK || id == "" {
 		t.Fatalf("import: %d %v", code, ref)
 	}
-	j := s.waitJob(tok, id, "progress", func(j map[string]any) bool { return count(j, "recordsProcessed") >= 20000 })
-	s.kill()
-	if done := count(j, "recordsProcessed"); done >= n {
-		t.Fatalf("the job finished before the crash (%d)", done)
-	}
-
-	s = startServe(t, env, args...)
-	tok = s.token("admin@localhost", "admin-password-1")
-	j = s.waitJob(tok, id, "end", func(j map[string]any) bool { return j["status"] == "FINISHED" })
+	s, tok, j := killMidJob(t, s, tok, id, 20000, n, env, args...)
 	res, _ := j["results"].(map[string]any)
 	if count(j, "recordsProcessed") != n || count(j, "recordsCount") != n || j["hasErrors"] != false ||
 		count(res, "rowsImported") != n || count(res, "rowsWithErrors") != 0 {

@@ -135,6 +135,22 @@ func jobLog(t *testing.T, s *server, tok, id string) string {
 	return string(b)
 }
 
+// killMidJob waits until job id has processed at least atLeast records,
+// kills the server (SIGKILL) before the job could finish (n records),
+// starts a new one on the same flags and waits for the job to finish
+// there. It returns the new server, a token on it and the finished job.
+func killMidJob(t *testing.T, s *server, tok, id string, atLeast, n int, env []string, args ...string) (*server, string, map[string]any) {
+	t.Helper()
+	j := s.waitJob(tok, id, "progress", func(j map[string]any) bool { return count(j, "recordsProcessed") >= atLeast })
+	s.kill()
+	if done := count(j, "recordsProcessed"); done >= n {
+		t.Fatalf("the job finished before the crash (%d)", done)
+	}
+	s = startServe(t, env, args...)
+	tok = s.token("admin@localhost", "admin-password-1")
+	return s, tok, s.waitJob(tok, id, "end", func(j map[string]any) bool { return j["status"] == "FINISHED" })
+}
+
 func count(j map[string]any, key string) int {
 	f, _ := j[key].(float64)
 	return int(f)
@@ -221,15 +237,7 @@ func TestJobSurvivesCrash(t *testing.T) {
 	if code != http.StatusOK || id == "" {
 		t.Fatalf("async delete: %d %v", code, ref)
 	}
-	j := s.waitJob(tok, id, "progress", func(j map[string]any) bool { return count(j, "recordsProcessed") >= 3000 })
-	s.kill()
-	if done := count(j, "recordsProcessed"); done >= n {
-		t.Fatalf("the job finished before the crash (%d)", done)
-	}
-
-	s = startServe(t, env, args...)
-	tok = s.token("admin@localhost", "admin-password-1")
-	j = s.waitJob(tok, id, "end", func(j map[string]any) bool { return j["status"] == "FINISHED" })
+	s, tok, j := killMidJob(t, s, tok, id, 3000, n, env, args...)
 	if count(j, "recordsProcessed") != n || count(j, "recordsCount") != n || j["hasErrors"] != false || count(j, "progress") != 100 {
 		t.Fatalf("job after the crash: %v", j)
 	}
