@@ -62,3 +62,15 @@ func (sp *spec) putMaintenance() {
 		RequestBody: jsonBody("The new state", sp.schema("runway_Maintenance", maintenanceSchema)),
 		Responses:   answers(ok("The new state", sp.schema("runway_Maintenance", maintenanceSchema)), authed(400)...)})
 }
+
+func init() { describe("GET /ui/messages", (*spec).uiMessages) }
+
+func (sp *spec) uiMessages() {
+	stream := &openapi.Response{Description: "Server-sent events, kept open: one event `message` per sys.ui.sendMessage " +
+		"for the caller, its data the message in JSON as the script gave it (without its functions); comment lines keep " +
+		"it alive. It ends when the session ends (logout, revocation, expiry) or the server shuts down: reconnect.",
+		Headers: requestIDHeaders(), Content: map[string]openapi.MediaType{"text/event-stream": {Schema: openapi.Type("string")}}}
+	sp.add("GET", "/ui/messages", &openapi.Operation{OperationID: "uiMessages", Tags: []string{"console"},
+		Summary:   "The caller's sys.ui messages, as they are sent (a console session; Runway extension)",
+		Responses: answers(stream, authed()...)})
+}

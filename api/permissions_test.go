@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"mime/multipart"
@@ -1312,6 +1313,29 @@ var matrixCases = []matrixCase{
 			r.Status(200)
 			if p := pageOf(t, r2); p.Total < 1 {
 				t.Errorf("app log: %s", r2.Body)
+			}
+		},
+	},
+	{
+		// Every signed-in user may open the stream of their own console
+		// messages (what reaches it: ui_test.go).
+		name:   "console messages",
+		routes: []string{"GET /ui/messages"},
+		run: func(t *testing.T, m *matrix, w who) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			req, err := m.s.NewRequest("GET", "/ui/messages", m.tok[w], nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.hit[m.route(req)] = true
+			resp, err := m.s.Client.Do(req.WithContext(ctx))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+				t.Errorf("GET /ui/messages: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 			}
 		},
 	},

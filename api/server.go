@@ -18,6 +18,7 @@ import (
 	"runway/data"
 	"runway/jobs"
 	"runway/query"
+	"runway/ui"
 )
 
 // Config holds the HTTP settings.
@@ -64,6 +65,7 @@ type Server struct {
 	console http.Handler
 
 	appLog *applog.Service
+	ui     *ui.Hub // the console sessions' sys.ui messages
 
 	openapi struct { // the document, built on its first request
 		once sync.Once
@@ -73,8 +75,8 @@ type Server struct {
 }
 
 // New builds the server and its routes.
-func New(cfg Config, d *data.Service, a *auth.Service, j *jobs.Service, al *applog.Service, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg.withDefaults(), data: d, auth: a, jobs: j, appLog: al, log: log, mux: &routeMux{ServeMux: http.NewServeMux()}}
+func New(cfg Config, d *data.Service, a *auth.Service, j *jobs.Service, al *applog.Service, hub *ui.Hub, log *slog.Logger) *Server {
+	s := &Server{cfg: cfg.withDefaults(), data: d, auth: a, jobs: j, appLog: al, ui: hub, log: log, mux: &routeMux{ServeMux: http.NewServeMux()}}
 	s.routes()
 	if p := s.ConsolePath(); p != "" {
 		s.console = console.Handler(p)
@@ -187,6 +189,9 @@ func (s *Server) routes() {
 	// The app log (rest-api.md §8).
 	s.mux.HandleFunc("GET "+b+"/status/logs", s.authed(s.listLogs))
 	s.mux.HandleFunc("POST "+b+"/status/logs", s.authed(s.createLog))
+
+	// The sys.ui messages of the caller's open console session (ui.go).
+	s.mux.HandleFunc("GET "+b+"/ui/messages", s.authed(s.uiMessages))
 
 	if !s.cfg.NoOpenAPI {
 		s.mux.HandleFunc("GET "+b+"/openapi.json", s.public(s.serveOpenAPI))

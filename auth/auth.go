@@ -418,6 +418,19 @@ var errToken = apperr.New(apperr.Unauthorized, "Not logged in, or the token has 
 
 // Authenticate returns the caller a token stands for, and records activity.
 func (a *Service) Authenticate(ctx context.Context, token, ip string) (*data.Caller, error) {
+	return a.authenticate(ctx, token, ip, true)
+}
+
+// Check reports whether a token still stands for a session (errToken when
+// it was logged out, revoked or has expired) without recording activity:
+// a stream kept open (the console's messages) asks it now and then, and
+// must not keep an idle session alive.
+func (a *Service) Check(ctx context.Context, token string) error {
+	_, err := a.authenticate(ctx, token, "", false)
+	return err
+}
+
+func (a *Service) authenticate(ctx context.Context, token, ip string, activity bool) (*data.Caller, error) {
 	if token == "" {
 		return nil, errToken
 	}
@@ -463,7 +476,9 @@ func (a *Service) Authenticate(ctx context.Context, token, ip string) (*data.Cal
 		}
 		return nil, errToken
 	}
-	a.touch(ctx, s, now)
+	if activity {
+		a.touch(ctx, s, now)
+	}
 	c := *s.caller
 	c.IP = ip
 	return &c, nil

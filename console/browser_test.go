@@ -583,3 +583,28 @@ func TestConsoleJobCommands(t *testing.T) {
 	b.accessible()
 	b.shot("jobs-phone")
 }
+
+// TestConsoleShowsAppMessages: a sys.ui message sent by an action reaches
+// the open console of the user it targets, in a live region that outlasts
+// page changes, and can be dismissed.
+func TestConsoleShowsAppMessages(t *testing.T) {
+	s := apitest.Start(t, os.DirFS("../app/testdata/ui"))
+	b := newBrowser(t, s)
+	b.login(s.Root + s.API.ConsolePath())
+	b.waitJS("the message stream", `document.body.dataset.messages === 'open'`)
+	s.Do("PUT", "/data/notes/announce", s.Token, map[string]any{"target": "allUsers", "text": "Deploy at noon"}).Status(200)
+	b.waitJS("the message", `[...document.querySelectorAll('#ui-messages .ui-message')].some(m => m.textContent.includes('News') && m.textContent.includes('Deploy at noon'))`)
+	if live := eval[string](b, `document.getElementById('ui-messages').getAttribute('aria-live')`); live != "polite" {
+		t.Errorf("the messages are not announced (aria-live %q)", live)
+	}
+	b.visit("#/jobs")
+	if n := eval[int](b, `document.querySelectorAll('#ui-messages .ui-message').length`); n != 1 {
+		t.Errorf("%d messages after a page change, want the 1 shown", n)
+	}
+	b.shot("app-message")
+	eval[bool](b, `(document.querySelector("#ui-messages .dismiss").click(), true)`)
+	b.waitJS("the message dismissed", `!document.querySelector('#ui-messages .ui-message')`)
+	// After logout the stream is closed: the server holds no session of it.
+	b.click("Log out")
+	b.waitJS("the stream closed", `document.body.dataset.messages === 'off'`)
+}

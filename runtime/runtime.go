@@ -39,6 +39,7 @@ import (
 	"runway/script"
 	"runway/store"
 	"runway/store/postgres"
+	"runway/ui"
 )
 
 // Config is everything a runtime is built from.
@@ -106,6 +107,8 @@ type Runtime struct {
 	Auth    *auth.Service
 	API     *api.Server
 	Files   *files.Service // nil when Config.Files names no blob store
+	// UI delivers sys.ui.sendMessage to the users' open console sessions.
+	UI *ui.Hub
 	// Metrics are the Prometheus metrics of every service (serve exposes
 	// them on --metrics-addr).
 	Metrics *metrics.Metrics
@@ -202,7 +205,13 @@ func (r *Runtime) build(ctx context.Context, cfg Config) error {
 	jc.Listeners, jc.Observer, jc.Files = up, r.Metrics, r.Files
 	r.Jobs = jobs.New(st, r.Data, cfg.Log, jc)
 
+	relay, _ := r.Store.(ui.Relay) // other processes may share the store
+	r.UI = ui.NewHub(relay, cfg.Log)
+
 	sc := cfg.Scripts
+	if sc.UIMessages == nil { // a test may take the messages itself
+		sc.UIMessages = up.uiMessage
+	}
 	sc.Clock, sc.Env, sc.SecretKey, sc.Observer, sc.Storage = cfg.Clock, cfg.Env, cfg.SecretKey, r.Metrics, st
 	sc.AppLog = r.AppLog
 	if r.Scripts, err = script.New(cfg.App, r.Data, r.Jobs, cfg.Log, sc); err != nil {
@@ -216,7 +225,7 @@ func (r *Runtime) build(ctx context.Context, cfg Config) error {
 
 	hc := cfg.API
 	hc.Env, hc.Observer, hc.Ready = cfg.Env, r.Metrics, r.ready
-	r.API = api.New(hc, r.Data, r.Auth, r.Jobs, r.AppLog, cfg.Log)
+	r.API = api.New(hc, r.Data, r.Auth, r.Jobs, r.AppLog, r.UI, cfg.Log)
 	return nil
 }
 
@@ -300,8 +309,12 @@ func (r *Runtime) Close() error {
 }
 
 // Drain tells that the process is shutting down: /readyz answers 503 from
-// now on, so that load balancers stop sending it requests.
-func (r *Runtime) Drain() { r.draining.Store(true) }
+// now on, so that load balancers stop sending it requests, and the console
+// sessions' message streams end (consoles reconnect, to another process).
+func (r *Runtime) Drain() {
+	r.draining.Store(true)
+	r.UI.Close()
+}
 
 // readyTimeout bounds the store's answer to a readiness check.
 const readyTimeout = 2 * time.Second

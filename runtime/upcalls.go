@@ -8,7 +8,9 @@ import (
 	"runway/data"
 	"runway/jobs"
 	"runway/record"
+	"runway/script"
 	"runway/store"
+	"runway/ui"
 )
 
 // upcalls are the calls of a lower service to one built above it, given
@@ -54,3 +56,21 @@ func (u upcalls) JobEvent(ctx context.Context, c *data.Caller, j *store.Job, eve
 // userWritten is data.Options.OnUserWrite: the sessions of a user whose
 // record changed.
 func (u upcalls) userWritten(userID string, deleted bool) { u.r.Auth.UserChanged(userID, deleted) }
+
+// uiMessage is script.Options.UIMessages: a sys.ui message, for the open
+// console sessions of the users it targets.
+func (u upcalls) uiMessage(ctx context.Context, m script.UIMessage) {
+	out := ui.Message{Body: m.Message}
+	switch m.Target {
+	case "allUsers":
+		out.All = true
+	case "users":
+		out.Users = m.Users
+	default: // caller
+		if m.From.UserID == "" {
+			return // a script with no user (a timer, a system job): nobody's session
+		}
+		out.Users = []string{m.From.UserID}
+	}
+	u.r.UI.Send(ctx, out)
+}

@@ -15,9 +15,9 @@ import (
 // sys.ui (issue 18): Runway serves no platform UI, so a UI message has no
 // view to go to. sys.ui.sendMessage checks the message as the platform does
 // (a badRequest for one it would refuse), logs it at debug and hands it to
-// Options.UIMessages — the console, once it exists, delivers it to the
-// users' open sessions; without one it goes nowhere. Callbacks in the
-// message (functions) are left out: they cannot travel.
+// Options.UIMessages — the runtime's package ui delivers it to the target
+// users' open console sessions; without one it goes nowhere. Callbacks in
+// the message (functions) are left out: they cannot travel.
 
 // UIMessage is one sys.ui.sendMessage.
 type UIMessage struct {

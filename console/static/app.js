@@ -5,6 +5,7 @@ import { session, login, logout, onExpired, ApiError } from './api.js';
 import { app } from './meta.js';
 import * as records from './records.js';
 import * as status from './status.js';
+import { follow } from './messages.js';
 
 const root = document.getElementById('app');
 let leaving = [], generation = 0, pending = null;
@@ -95,6 +96,7 @@ async function render() {
   leaving = [];
   const gen = ++generation;
   const s = session.get();
+  follow();
   if (!s) {
     root.replaceChildren(loginPage());
     root.querySelector('input')?.focus();

@@ -185,7 +185,8 @@ func (s *Store) hear(ctx context.Context, conn *pgx.Conn) (*pgconn.Notification,
 	}
 }
 
-// listen keeps a connection LISTENing on writesChannel and sessionsChannel
+// listen keeps a connection LISTENing on writesChannel, sessionsChannel and
+// uiChannel
 // until ctx ends, bumping the count cache's generation of each table another
 // process (or this one) wrote and telling session watchers. While it is not
 // connected the count cache is off and SessionsLive is false.
@@ -200,6 +201,9 @@ func (s *Store) listen(ctx context.Context, cfg *pgx.ConnConfig) {
 				_, err = conn.Exec(ctx, "LISTEN "+sessionsChannel)
 			}
 			if err == nil {
+				_, err = conn.Exec(ctx, "LISTEN "+uiChannel)
+			}
+			if err == nil {
 				s.counts.SetLive(true)
 				// Forget what was cached before: it may be stale.
 				s.watch.notify(store.AllSessions)
@@ -211,9 +215,12 @@ func (s *Store) listen(ctx context.Context, cfg *pgx.ConnConfig) {
 					if err != nil {
 						break
 					}
-					if n.Channel == sessionsChannel {
+					switch n.Channel {
+					case sessionsChannel:
 						s.watch.notify(n.Payload)
-					} else {
+					case uiChannel:
+						s.ui.heard(n.Payload)
+					default:
 						s.counts.Bump(n.Payload)
 					}
 				}

@@ -45,6 +45,7 @@ type Store struct {
 	committer  *sqlstore.Committer[*groupWrite] // group commit (group_commit.go)
 	alone      bool                             // no group commit (benchmarks compare)
 	watch      sessionWatch
+	ui         *uiRelay // console messages of other processes (relay.go)
 	stopListen context.CancelFunc
 	listenDone chan struct{}
 
@@ -82,7 +83,7 @@ func Open(ctx context.Context, url string, opts Options) (_ *Store, err error) {
 	}
 	s := &Store{pool: pool, queryTimeout: max(timeout, 0), uniques: map[string]map[string]string{}, texts: map[string]map[string]bool{},
 		indexed: map[string]map[string]bool{},
-		counts:  sqlstore.NewCountCache(sqlstore.CountCacheSize, false), listenDone: make(chan struct{})}
+		counts:  sqlstore.NewCountCache(sqlstore.CountCacheSize, false), listenDone: make(chan struct{}), ui: newUIRelay()}
 	defer func() {
 		if err != nil {
 			pool.Close()
