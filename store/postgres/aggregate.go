@@ -46,6 +46,7 @@ var aggDialect = &sqlstore.AggDialect{
 	Last: func(id, ord, j string) string {
 		return "((array_agg(" + j + " ORDER BY " + aggOrder(id, ord, " DESC") + "))[1])::text"
 	},
+	JSONText: func(j string) string { return j + "::text" },
 	Sum: func(at sqlstore.AggPath, kind string) (sum, count sqlstore.AggExpr, err error) {
 		J, T, err := aggAt(at)
 		if err != nil {
@@ -159,7 +160,8 @@ func (s *Store) aggSource(p *aggregate.Pipeline) (sqlstore.AggSource, error) {
 	} else {
 		w = " WHERE " + w
 	}
-	return sqlstore.AggSource{Records: "SELECT " + sqlstore.QuoteIdent(table) + ".id, " + sqlstore.QuoteIdent(table) + ".j FROM " + c.from(table) + w, Args: c.args, Filtered: w != ""}, nil
+	return sqlstore.AggSource{Records: "SELECT " + sqlstore.QuoteIdent(table) + ".id, " + sqlstore.QuoteIdent(table) + ".j FROM " + c.from(table) + w, Args: c.args,
+		Table: sqlstore.QuoteIdent(table), Filtered: w != ""}, nil
 }
 
 // Aggregate implements store.Aggregator (its documents collected before

@@ -157,6 +157,7 @@ var aggDialect = &sqlstore.AggDialect{
 		}
 		return fnLast + "(" + id + ", " + j + ")"
 	},
+	JSONText: func(j string) string { return j },
 	Sum: func(at sqlstore.AggPath, kind string) (sum, count sqlstore.AggExpr, err error) {
 		v, err := aggValue(at)
 		if err != nil {
@@ -223,7 +224,8 @@ func (s *Store) Aggregate(ctx context.Context, p *aggregate.Pipeline, n, maxItem
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: aggregate %s: %w", p.Entity.FullName, err)
 		}
-		src := sqlstore.AggSource{Records: "SELECT id, doc FROM " + sqlstore.QuoteIdent(table) + w, Args: args, Filtered: w != ""}
+		src := sqlstore.AggSource{Records: "SELECT id, doc FROM " + sqlstore.QuoteIdent(table) + w, Args: args,
+			Table: sqlstore.QuoteIdent(table), Filtered: w != ""}
 		var docs []aggregate.Doc
 		err = s.read(ctx, func(ctx context.Context, db sqlstore.DB) error {
 			docs, err = aggDialect.Aggregate(ctx, db, p, n, src, maxItems)

@@ -34,8 +34,13 @@ type AggDialect struct {
 	JSON func(at AggPath) (string, error)
 	// First and Last are aggregates of a JSON column: its value (as JSON
 	// text) in the group's first / last row in id order, then element
-	// order ord after an unwind ("" without).
+	// order ord after an unwind. Without an unwind the statement takes
+	// min(id) / max(id) instead and reads the value of that one record
+	// (JSONText) after grouping: a native aggregate per row, no value
+	// carried through the grouping.
 	First, Last func(id, ord, json string) string
+	// JSONText is a JSON expression as the JSON text DecodeJSON reads.
+	JSONText func(json string) string
 	// Sum is an aggregate of the exact sum of the numbers at a path (a
 	// number-like kind), read as decimal text or an integer (NULL for
 	// none), and one of how many numbers there are.
@@ -143,7 +148,10 @@ func locate(un *aggregate.Unwind, names []string) (AggPath, bool) {
 type aggColumn struct {
 	sql  string
 	kind string
-	read func(c *aggColumn, v any, row *aggregate.GroupRow) error
+	// fetch: sql is the id of one record, the column is the JSON value
+	// fetch (an expression of the record "r") of that record
+	fetch string
+	read  func(c *aggColumn, v any, row *aggregate.GroupRow) error
 }
 
 // rowValues are the values the statement computes per row (the inner
@@ -200,6 +208,23 @@ func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, rv 
 		}
 		return rv.col("r.id"), ord
 	}
+	// first / last: without an unwind, the smallest / largest id (the
+	// value is read from that record after grouping); after one, the
+	// dialect's aggregate by id, then the element's position
+	firstLast := func(last bool, j string) aggColumn {
+		if un == nil {
+			agg := "min("
+			if last {
+				agg = "max("
+			}
+			return aggColumn{sql: agg + rv.col("r.id") + ")", fetch: j}
+		}
+		id, ord := order()
+		if last {
+			return aggColumn{sql: d.Last(id, ord, rv.col(j))}
+		}
+		return aggColumn{sql: d.First(id, ord, rv.col(j))}
+	}
 	for i, by := range st.By {
 		a, err := at(by.Key.Names())
 		if err != nil {
@@ -219,11 +244,12 @@ func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, rv 
 			if err != nil {
 				return nil, nil, err
 			}
-			id, ord := order()
-			cols = append(cols, aggColumn{sql: d.First(id, ord, rv.col(j)), read: func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
+			c := firstLast(false, j)
+			c.read = func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
 				r.Keys[i], err = DecodeJSON(v)
 				return err
-			}})
+			}
+			cols = append(cols, c)
 			continue
 		}
 		cols = append(cols, aggColumn{sql: d.KeyOut(rv.col(k)), kind: by.Key.Kind, read: func(c *aggColumn, v any, r *aggregate.GroupRow) (err error) {
@@ -267,15 +293,12 @@ func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, rv 
 			if err != nil {
 				return nil, nil, err
 			}
-			agg := d.First
-			if a.Op == aggregate.AccLast {
-				agg = d.Last
-			}
-			id, ord := order()
-			cols = append(cols, aggColumn{sql: agg(id, ord, rv.col(j)), read: func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
+			c := firstLast(a.Op == aggregate.AccLast, j)
+			c.read = func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
 				r.Acc[i].Val, err = DecodeJSON(v)
 				return err
-			}})
+			}
+			cols = append(cols, c)
 		case aggregate.AccMin, aggregate.AccMax:
 			if objectKind(a.Arg.Kind) {
 				return nil, nil, fmt.Errorf("%s of %s", a.Op, a.Arg.Kind)
@@ -304,6 +327,9 @@ func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, rv 
 type AggSource struct {
 	Records string
 	Args    []any
+	// Table is the entity table (quoted), whose id and record columns
+	// are those of Records.
+	Table string
 	// Filtered: Records has a condition (not the whole table).
 	Filtered bool
 }
@@ -348,7 +374,7 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		}
 		sel := make([]string, len(cols))
 		for i := range cols {
-			sel[i] = cols[i].sql
+			sel[i] = cols[i].sql + " AS c" + strconv.Itoa(i)
 		}
 		inner := []string{"1 AS one"} // count() alone reads no value
 		for i, e := range rv.exprs {
@@ -363,6 +389,7 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 			// is the 400
 			q += " GROUP BY " + strings.Join(keys, ", ") + " LIMIT " + strconv.Itoa(maxItems+1)
 		}
+		q = fetchFirstLast(q, cols, src.Table, d.JSONText)
 		rows, err := db.Query(ctx, q, src.Args...)
 		if err != nil {
 			return nil, err
@@ -395,6 +422,26 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		return st.Docs(groups)
 	}
 	return nil, fmt.Errorf("aggregate: %s does not run in SQL", p.Stages[n-1].Info())
+}
+
+// fetchFirstLast wraps the grouping statement q (its columns c0, c1, …)
+// when a column of cols is the id of a first / last record: the outer
+// select reads the value from that record of table (one lookup by primary
+// key per group).
+func fetchFirstLast(q string, cols []aggColumn, table string, text func(string) string) string {
+	fetch := false
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = "grp.c" + strconv.Itoa(i)
+		if c.fetch != "" {
+			fetch = true
+			out[i] = "(SELECT " + text(c.fetch) + " FROM " + table + " AS r WHERE r.id = " + out[i] + ")"
+		}
+	}
+	if !fetch {
+		return q
+	}
+	return "SELECT " + strings.Join(out, ", ") + " FROM (" + q + ") AS grp"
 }
 
 // AggCursor streams the documents run returns: a store collects the
