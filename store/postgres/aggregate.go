@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"runway/aggregate"
 	"runway/query"
@@ -47,6 +48,7 @@ var aggDialect = &sqlstore.AggDialect{
 		return "((array_agg(" + j + " ORDER BY " + aggOrder(id, ord, " DESC") + "))[1])::text"
 	},
 	JSONText: func(j string) string { return j + "::text" },
+	Param:    func(n int) string { return "$" + strconv.Itoa(n) },
 	Sum: func(at sqlstore.AggPath, kind string) (sum, count sqlstore.AggExpr, err error) {
 		J, T, err := aggAt(at)
 		if err != nil {

@@ -158,6 +158,7 @@ var aggDialect = &sqlstore.AggDialect{
 		return fnLast + "(" + id + ", " + j + ")"
 	},
 	JSONText: func(j string) string { return j },
+	Param:    func(int) string { return "?" },
 	Sum: func(at sqlstore.AggPath, kind string) (sum, count sqlstore.AggExpr, err error) {
 		v, err := aggValue(at)
 		if err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -18,7 +20,10 @@ import (
 //
 // The planner (Plan) runs in one statement the leading match stages —
 // compiled with the store's own query compiler, ANDed with Pipeline.Where,
-// so indexes are used — followed by one group or count stage:
+// so indexes are used — then skip and limit (a window of the records in
+// id order), at most one unwind and one group or count stage (a sort or a
+// project before it left out when they change nothing it answers; see
+// stagePlan):
 //
 //	SELECT <by keys>, <accumulators> FROM <table> WHERE <match> GROUP BY <by keys>
 //
@@ -60,6 +65,8 @@ type AggDialect struct {
 	// computes them once per row, before grouping (SQLite would otherwise
 	// sort whole records and parse each again per aggregate).
 	Fence string
+	// Param is the placeholder of the n-th argument (from 1).
+	Param func(n int) string
 	// DecodeKey and DecodeMinMax read a scanned KeyOut or MinMax column as
 	// decoded JSON of kind.
 	DecodeKey, DecodeMinMax func(kind string, v any) (any, error)
@@ -95,33 +102,159 @@ func objectKind(kind string) bool {
 	return false
 }
 
-// Plan returns how many leading stages of p one statement runs: the
-// leading matches (aggregate.Pipeline.Source), at most one unwind, and a
-// group or count stage; 0 when there is no such group or count or it
-// cannot be expressed.
+// Plan returns how many leading stages of p one statement runs (see
+// stagePlan); 0 when they do not end in a group or count or it cannot be
+// expressed.
 func (d *AggDialect) Plan(p *aggregate.Pipeline) int {
-	_, start := p.Source()
-	i := start
-	var un *aggregate.Unwind
-	if i < len(p.Stages) {
-		if u, ok := p.Stages[i].(*aggregate.Unwind); ok {
-			un = u
-			i++
-		}
-	}
-	if i >= len(p.Stages) {
+	sp, n := planStages(p)
+	if n == 0 {
 		return 0
 	}
-	switch st := p.Stages[i].(type) {
-	case *aggregate.Count:
-		return i + 1
-	case *aggregate.Group:
-		if _, _, err := d.groupColumns(st, un, &rowValues{}); err != nil {
+	if g, ok := sp.last.(*aggregate.Group); ok {
+		if _, _, err := d.groupColumns(g, sp.un, &rowValues{}); err != nil {
 			return 0
 		}
-		return i + 1
 	}
-	return 0
+	return n
+}
+
+// stagePlan is what one statement runs after the leading matches: the
+// records in id order, a window of them (skip and limit stages, folded),
+// at most one unwind, and a group or count. A sort before them is left
+// out when nothing after it depends on the order (no skip or limit after
+// it, a count or a group without first, last or a {id, label} key, which
+// come from a group's first document), and a project when every path
+// read after it is inside a member it keeps.
+type stagePlan struct {
+	offset, limit int64 // limit < 0: none
+	windowed      bool
+	un            *aggregate.Unwind
+	last          aggregate.Stage // *aggregate.Group or *aggregate.Count
+}
+
+// planStages returns the plan of p's stages from its source and how many
+// leading stages it covers (0: none).
+func planStages(p *aggregate.Pipeline) (sp stagePlan, n int) {
+	_, start := p.Source()
+	sp.limit = -1
+	var sorts, projects []int
+	lastWindow := -1
+	for i := start; i < len(p.Stages); i++ {
+		switch st := p.Stages[i].(type) {
+		case *aggregate.Skip:
+			if sp.un != nil {
+				return sp, 0
+			}
+			sp.offset += st.N
+			if sp.limit >= 0 {
+				sp.limit = max(sp.limit-st.N, 0)
+			}
+			sp.windowed, lastWindow = true, i
+		case *aggregate.Limit:
+			if sp.un != nil {
+				return sp, 0
+			}
+			if sp.limit < 0 || st.N < sp.limit {
+				sp.limit = st.N
+			}
+			sp.windowed, lastWindow = true, i
+		case *aggregate.Sort:
+			sorts = append(sorts, i)
+		case *aggregate.Project:
+			projects = append(projects, i)
+		case *aggregate.Unwind:
+			if sp.un != nil {
+				return sp, 0
+			}
+			sp.un = st
+		case *aggregate.Group, *aggregate.Count:
+			sp.last = st
+			n = i + 1
+		default:
+			return sp, 0
+		}
+		if n > 0 {
+			break
+		}
+	}
+	if n == 0 || sp.offset < 0 || sp.offset > 1<<62 {
+		return sp, 0
+	}
+	for _, i := range sorts {
+		if i < lastWindow || !orderFree(sp.last) {
+			return sp, 0
+		}
+	}
+	for _, i := range projects {
+		if !keepsReads(p.Stages[i].(*aggregate.Project), p.Stages[i+1:n]) {
+			return sp, 0
+		}
+	}
+	return sp, n
+}
+
+// orderFree reports whether a group or count answers the same whatever
+// the order of its documents.
+func orderFree(st aggregate.Stage) bool {
+	g, ok := st.(*aggregate.Group)
+	if !ok {
+		return true
+	}
+	for _, by := range g.By {
+		if by.Identity != nil {
+			return false
+		}
+	}
+	for _, a := range g.Acc {
+		if a.Op == aggregate.AccFirst || a.Op == aggregate.AccLast {
+			return false
+		}
+	}
+	return true
+}
+
+// keepsReads reports whether every path the stages after pr read (sorts,
+// unwinds, groups) lies inside a member pr keeps, so that leaving pr out
+// changes nothing they see.
+func keepsReads(pr *aggregate.Project, after []aggregate.Stage) bool {
+	kept := func(names []string) bool {
+		if len(names) == 1 && names[0] == "id" && pr.KeepID {
+			return true
+		}
+		for _, k := range pr.Paths {
+			kn := k.Names()
+			if len(kn) <= len(names) && slices.Equal(kn, names[:len(kn)]) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, st := range after {
+		switch st := st.(type) {
+		case *aggregate.Sort:
+			for _, k := range st.Keys {
+				if !kept(k.Path.Names()) {
+					return false
+				}
+			}
+		case *aggregate.Unwind:
+			if !kept(st.Path.Names()) {
+				return false
+			}
+		case *aggregate.Group:
+			for _, by := range st.By {
+				if !kept(by.Key.Names()) || !kept(by.Path.Names()) {
+					return false
+				}
+			}
+			for _, a := range st.Acc {
+				if a.Arg != nil && !kept(a.Arg.Names()) {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }
 
 // locate is where the statement reads the value at names, after un (nil:
@@ -343,22 +476,35 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 	if maxItems <= 0 {
 		maxItems = aggregate.DefaultMaxItems
 	}
-	from := "(" + src.Records + ") AS r"
-	var un *aggregate.Unwind
-	if n >= 2 {
-		if u, ok := p.Stages[n-2].(*aggregate.Unwind); ok {
-			un = u
-			join, err := d.Unwind(u.Path.Names(), u.IncludeEmpty)
-			if err != nil {
-				return nil, err
-			}
-			from += join
-		}
+	sp, planned := planStages(p)
+	if planned != n {
+		return nil, fmt.Errorf("aggregate: %d stages do not run in SQL", n)
 	}
-	switch st := p.Stages[n-1].(type) {
+	records, args := src.Records, src.Args
+	if sp.windowed {
+		// the records in id order (as the Go path reads them), the
+		// window of the skip and limit stages
+		limit := sp.limit
+		if limit < 0 {
+			limit = math.MaxInt64
+		}
+		args = append(slices.Clone(args), limit, sp.offset)
+		records += " ORDER BY 1 LIMIT " + d.Param(len(args)-1) + " OFFSET " + d.Param(len(args))
+		src.Filtered = true
+	}
+	from := "(" + records + ") AS r"
+	un := sp.un
+	if un != nil {
+		join, err := d.Unwind(un.Path.Names(), un.IncludeEmpty)
+		if err != nil {
+			return nil, err
+		}
+		from += join
+	}
+	switch st := sp.last.(type) {
 	case *aggregate.Count:
 		var c int64
-		if err := db.QueryRow(ctx, "SELECT count(*) FROM "+from, src.Args...).Scan(&c); err != nil {
+		if err := db.QueryRow(ctx, "SELECT count(*) FROM "+from, args...).Scan(&c); err != nil {
 			return nil, err
 		}
 		return []aggregate.Doc{st.CountDoc(c)}, nil
@@ -390,7 +536,7 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 			q += " GROUP BY " + strings.Join(keys, ", ") + " LIMIT " + strconv.Itoa(maxItems+1)
 		}
 		q = fetchFirstLast(q, cols, src.Table, d.JSONText)
-		rows, err := db.Query(ctx, q, src.Args...)
+		rows, err := db.Query(ctx, q, args...)
 		if err != nil {
 			return nil, err
 		}
