@@ -82,7 +82,7 @@ func TestAggregateStages(t *testing.T) {
 		{"a sort and a project before a group", "companies",
 			`[{"sort":{"name":"desc"}},{"project":"type,numberOfEmployees"},{"group":{"by":"type","n":"count()","e":"sum(numberOfEmployees)"}}]`,
 			items(`{"type":"a","n":2,"e":10}`, `{"type":"b","n":2,"e":12}`)},
-		{"a sort, a limit, then a group", "companies",
+		{"a sort, a limit, then a group with first (in the sort's order)", "companies",
 			`[{"sort":{"numberOfEmployees":"desc"}},{"limit":2},{"group":{"by":"type","n":"count()","first":"first(name)"}}]`,
 			items(`{"type":"a","n":1,"first":"Acme"}`, `{"type":"b","n":1,"first":"Gamma"}`)},
 		{"count", "companies", `[{"match":{"type":"b"}},{"count":"companies"}]`, items(`{"companies":2}`)},

@@ -49,6 +49,19 @@ var aggDialect = &sqlstore.AggDialect{
 	},
 	JSONText: func(j string) string { return j + "::text" },
 	Param:    func(n int) string { return "$" + strconv.Itoa(n) },
+	// as a list is sorted (orderKeys)
+	SortKey: func(at sqlstore.AggPath, kind string, desc bool) (string, error) {
+		J, T, err := aggAt(at)
+		if err != nil {
+			return "", err
+		}
+		dir := " ASC"
+		if desc {
+			dir = " DESC"
+		}
+		return orderKeys(J, T, kind, dir), nil
+	},
+	Seq: func(ob string) string { return "row_number() OVER (ORDER BY " + ob + ")" },
 	Sum: func(at sqlstore.AggPath, kind string) (sum, count sqlstore.AggExpr, err error) {
 		J, T, err := aggAt(at)
 		if err != nil {

@@ -159,6 +159,20 @@ var aggDialect = &sqlstore.AggDialect{
 	},
 	JSONText: func(j string) string { return j },
 	Param:    func(int) string { return "?" },
+	// as a list is sorted (SQLite: NULLs first ascending, last
+	// descending); the position as zero-padded text, which the first and
+	// last aggregates compare as they compare ids
+	SortKey: func(at sqlstore.AggPath, kind string, desc bool) (string, error) {
+		v, err := aggValue(at)
+		if err != nil {
+			return "", err
+		}
+		if desc {
+			return orderExpr(v, kind) + " DESC", nil
+		}
+		return orderExpr(v, kind) + " ASC", nil
+	},
+	Seq: func(ob string) string { return "printf('%020d', row_number() OVER (ORDER BY " + ob + "))" },
 	Sum: func(at sqlstore.AggPath, kind string) (sum, count sqlstore.AggExpr, err error) {
 		v, err := aggValue(at)
 		if err != nil {

@@ -67,6 +67,12 @@ type AggDialect struct {
 	Fence string
 	// Param is the placeholder of the n-th argument (from 1).
 	Param func(n int) string
+	// SortKey orders by the value at a path as query.Compare orders kind
+	// (nulls first ascending, last descending); Seq is the position of a
+	// row in the order orderBy (a window function), as an expression First
+	// and Last order by.
+	SortKey func(at AggPath, kind string, desc bool) (string, error)
+	Seq     func(orderBy string) string
 	// DecodeKey and DecodeMinMax read a scanned KeyOut or MinMax column as
 	// decoded JSON of kind.
 	DecodeKey, DecodeMinMax func(kind string, v any) (any, error)
@@ -111,9 +117,12 @@ func (d *AggDialect) Plan(p *aggregate.Pipeline) int {
 		return 0
 	}
 	if g, ok := sp.last.(*aggregate.Group); ok {
-		if _, _, err := d.groupColumns(g, sp.un, &rowValues{}); err != nil {
+		if _, _, err := d.groupColumns(g, sp.un, sp.seq, &rowValues{}); err != nil {
 			return 0
 		}
+	}
+	if _, err := d.records(&sp, AggSource{}); err != nil {
+		return 0
 	}
 	return n
 }
@@ -128,8 +137,13 @@ func (d *AggDialect) Plan(p *aggregate.Pipeline) int {
 type stagePlan struct {
 	offset, limit int64 // limit < 0: none
 	windowed      bool
-	un            *aggregate.Unwind
-	last          aggregate.Stage // *aggregate.Group or *aggregate.Count
+	// order is the sort before the window and the unwind, the records'
+	// order (nil: id order); seq: the group's first and last follow it
+	// (the records carry their position in it, "seq")
+	order *aggregate.Sort
+	seq   bool
+	un    *aggregate.Unwind
+	last  aggregate.Stage // *aggregate.Group or *aggregate.Count
 }
 
 // planStages returns the plan of p's stages from its source and how many
@@ -159,7 +173,11 @@ func planStages(p *aggregate.Pipeline) (sp stagePlan, n int) {
 			}
 			sp.windowed, lastWindow = true, i
 		case *aggregate.Sort:
-			sorts = append(sorts, i)
+			if sp.order == nil && !sp.windowed && sp.un == nil && sortable(st) {
+				sp.order = st
+			} else {
+				sorts = append(sorts, i)
+			}
 		case *aggregate.Project:
 			projects = append(projects, i)
 		case *aggregate.Unwind:
@@ -190,7 +208,24 @@ func planStages(p *aggregate.Pipeline) (sp stagePlan, n int) {
 			return sp, 0
 		}
 	}
+	if sp.order != nil {
+		sp.seq = !orderFree(sp.last)
+		if !sp.seq && !sp.windowed {
+			sp.order = nil // nothing depends on it
+		}
+	}
 	return sp, n
+}
+
+// sortable reports whether the statement orders the records as st does:
+// by scalar values (a sub-path of an object value is one), not by arrays.
+func sortable(st *aggregate.Sort) bool {
+	for _, k := range st.Keys {
+		if k.Path.Many() || objectKind(k.Path.Kind) {
+			return false
+		}
+	}
+	return true
 }
 
 // orderFree reports whether a group or count answers the same whatever
@@ -326,7 +361,7 @@ func (r *rowValues) agg(x AggExpr) string {
 // first document's whole value for relationships, groups and files), then
 // one or two per accumulator — and the group's keys, over the values rv
 // computes per row.
-func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, rv *rowValues) (cols []aggColumn, keys []string, err error) {
+func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, seq bool, rv *rowValues) (cols []aggColumn, keys []string, err error) {
 	at := func(names []string) (AggPath, error) {
 		a, ok := locate(un, names)
 		if !ok {
@@ -334,10 +369,14 @@ func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, rv 
 		}
 		return a, nil
 	}
-	// the order of first and last: id, then the element's position
+	// the order of first and last: id (or the position after a sort),
+	// then the element's position
 	order := func() (id, ord string) {
 		if un != nil {
 			ord = rv.col(d.ElemOrder)
+		}
+		if seq {
+			return rv.col("r.seq"), ord
 		}
 		return rv.col("r.id"), ord
 	}
@@ -345,7 +384,7 @@ func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, rv 
 	// value is read from that record after grouping); after one, the
 	// dialect's aggregate by id, then the element's position
 	firstLast := func(last bool, j string) aggColumn {
-		if un == nil {
+		if un == nil && !seq {
 			agg := "min("
 			if last {
 				agg = "max("
@@ -480,16 +519,19 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 	if planned != n {
 		return nil, fmt.Errorf("aggregate: %d stages do not run in SQL", n)
 	}
-	records, args := src.Records, src.Args
+	records, err := d.records(&sp, src)
+	if err != nil {
+		return nil, err
+	}
+	args := src.Args
 	if sp.windowed {
-		// the records in id order (as the Go path reads them), the
-		// window of the skip and limit stages
 		limit := sp.limit
 		if limit < 0 {
 			limit = math.MaxInt64
 		}
 		args = append(slices.Clone(args), limit, sp.offset)
-		records += " ORDER BY 1 LIMIT " + d.Param(len(args)-1) + " OFFSET " + d.Param(len(args))
+	}
+	if sp.windowed || sp.seq {
 		src.Filtered = true
 	}
 	from := "(" + records + ") AS r"
@@ -514,7 +556,7 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		// grouping may follow an index on its key instead (no sort, so no
 		// memory for one).
 		rv := rowValues{inline: !src.Filtered && un == nil}
-		cols, keys, err := d.groupColumns(st, un, &rv)
+		cols, keys, err := d.groupColumns(st, un, sp.seq, &rv)
 		if err != nil {
 			return nil, err
 		}
@@ -568,6 +610,40 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		return st.Docs(groups)
 	}
 	return nil, fmt.Errorf("aggregate: %s does not run in SQL", p.Stages[n-1].Info())
+}
+
+// records is the select of the records entering the statement's stages:
+// src's, or in the order of sp (by its sort keys, then id) with their
+// position in it as the column seq when first and last follow it, and
+// the window of sp's skip and limit (two more arguments: the limit and
+// the offset).
+func (d *AggDialect) records(sp *stagePlan, src AggSource) (string, error) {
+	if !sp.windowed && !sp.seq {
+		return src.Records, nil
+	}
+	ob := "r.id"
+	if sp.order != nil {
+		var keys []string
+		for _, k := range sp.order.Keys {
+			e, err := d.SortKey(AggPath{Names: k.Path.Names()}, k.Path.Kind, k.Desc)
+			if err != nil {
+				return "", err
+			}
+			keys = append(keys, e)
+		}
+		// ties in the order the records came in: id
+		ob = strings.Join(keys, ", ") + ", r.id"
+	}
+	q := "SELECT r.*"
+	if sp.seq {
+		q += ", " + d.Seq(ob) + " AS seq"
+	}
+	q += " FROM (" + src.Records + ") AS r"
+	if sp.windowed {
+		n := len(src.Args)
+		q += " ORDER BY " + ob + " LIMIT " + d.Param(n+1) + " OFFSET " + d.Param(n+2)
+	}
+	return q, nil
 }
 
 // fetchFirstLast wraps the grouping statement q (its columns c0, c1, …)
