@@ -140,8 +140,11 @@ var _ store.Aggregator = (*Store)(nil)
 // PlanAggregate implements store.Aggregator: the planner's prefix when the
 // records' condition compiles exactly (else the data service reads the
 // records, and Match decides what the SQL could not).
-func (s *Store) PlanAggregate(p *aggregate.Pipeline) int {
-	n := aggDialect.Plan(p)
+func (s *Store) PlanAggregate(p *aggregate.Pipeline) int { return s.exactly(p, aggDialect.Plan(p)) }
+
+// exactly is n, the stages the planner runs, when the records' condition
+// compiles exactly; else 0.
+func (s *Store) exactly(p *aggregate.Pipeline, n int) int {
 	if n == 0 {
 		return 0
 	}
@@ -149,6 +152,29 @@ func (s *Store) PlanAggregate(p *aggregate.Pipeline) int {
 		return 0
 	}
 	return n
+}
+
+// PlanRecords implements store.Aggregator (when the records' condition
+// compiles exactly, as PlanAggregate).
+func (s *Store) PlanRecords(p *aggregate.Pipeline) int {
+	return s.exactly(p, aggDialect.PlanRecords(p))
+}
+
+// RecordIDs implements store.Aggregator.
+func (s *Store) RecordIDs(ctx context.Context, p *aggregate.Pipeline, n, maxItems int) ([]string, error) {
+	src, err := s.aggSource(p)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: aggregate %s: %w", p.Entity.FullName, err)
+	}
+	var ids []string
+	err = s.read(ctx, func(ctx context.Context, db dbtx) error {
+		ids, err = aggDialect.RecordIDs(ctx, pgDB{db}, p, n, src, maxItems)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: aggregate %s: %w", p.Entity.FullName, err)
+	}
+	return ids, nil
 }
 
 // aggSource compiles the condition on the records entering the statement;

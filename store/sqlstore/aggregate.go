@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"runway/aggregate"
+	"runway/store"
 	"runway/types"
 )
 
@@ -226,6 +227,102 @@ func sortable(st *aggregate.Sort) bool {
 		}
 	}
 	return true
+}
+
+// planRecordStages returns the plan of the stages from p's source that
+// pick a bounded window of its records — an optional sort, then skip and
+// limit stages with at least one limit — and how many leading stages
+// they are (0: none).
+func planRecordStages(p *aggregate.Pipeline) (sp stagePlan, n int) {
+	_, i := p.Source()
+	sp.limit = -1
+	if i < len(p.Stages) {
+		if st, ok := p.Stages[i].(*aggregate.Sort); ok {
+			if !sortable(st) {
+				return sp, 0
+			}
+			sp.order = st
+			i++
+		}
+	}
+	for ; i < len(p.Stages); i++ {
+		switch st := p.Stages[i].(type) {
+		case *aggregate.Skip:
+			sp.offset += st.N
+			if sp.limit >= 0 {
+				sp.limit = max(sp.limit-st.N, 0)
+			}
+		case *aggregate.Limit:
+			if sp.limit < 0 || st.N < sp.limit {
+				sp.limit = st.N
+			}
+		default:
+			return recordPlan(sp, i)
+		}
+		sp.windowed = true
+	}
+	return recordPlan(sp, i)
+}
+
+func recordPlan(sp stagePlan, n int) (stagePlan, int) {
+	if !sp.windowed || sp.limit < 0 || sp.offset > 1<<62 {
+		return sp, 0 // unbounded: the records stream a page at a time
+	}
+	sp.seq = true // the ids come out in the window's order
+	return sp, n
+}
+
+// PlanRecords returns how many leading stages of p RecordIDs runs (see
+// planRecordStages); 0 when they do not pick a bounded window.
+func (d *AggDialect) PlanRecords(p *aggregate.Pipeline) int {
+	sp, n := planRecordStages(p)
+	if n == 0 {
+		return 0
+	}
+	if _, err := d.records(&sp, AggSource{}); err != nil {
+		return 0
+	}
+	return n
+}
+
+// RecordIDs returns the ids of the records stages [0, n) of p (n from
+// PlanRecords) emit over src, in order: one statement, at most maxItems
+// ids (a larger window wraps store.ErrAggregateInGo).
+func (d *AggDialect) RecordIDs(ctx context.Context, db DB, p *aggregate.Pipeline, n int, src AggSource, maxItems int) ([]string, error) {
+	sp, planned := planRecordStages(p)
+	if planned != n || n == 0 {
+		return nil, fmt.Errorf("aggregate: %d stages do not pick records in SQL", n)
+	}
+	if maxItems <= 0 {
+		maxItems = aggregate.DefaultMaxItems
+	}
+	if sp.limit > int64(maxItems) {
+		return nil, fmt.Errorf("aggregate: a window of %d records: %w", sp.limit, store.ErrAggregateInGo)
+	}
+	records, err := d.records(&sp, src)
+	if err != nil {
+		return nil, err
+	}
+	args := append(slices.Clone(src.Args), sp.limit, sp.offset)
+	rows, err := db.Query(ctx, "SELECT w.id FROM ("+records+") AS w ORDER BY w.seq", args...)
+	if err != nil {
+		return nil, err
+	}
+	return ScanStrings(rows)
+}
+
+// ScanStrings reads the rows of a one text column query and closes them.
+func ScanStrings(rows Rows) ([]string, error) {
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }
 
 // orderFree reports whether a group or count answers the same whatever

@@ -76,6 +76,18 @@ func randomPipeline(r *rand.Rand) string {
 		stages = append(stages, `{"sort":{"integer":"desc"}}`, `{"group":{"by":"choice","f":"first(text)","l":"last(integer)"}}`)
 	case 2:
 		stages = append(stages, `{"unwind":{"fieldPath":"tags"}}`, `{"count":"n"}`)
+	case 3:
+		// a window of records (store.Aggregator.PlanRecords), the rest in Go
+		if r.IntN(10) < 7 {
+			stages = append(stages, fmt.Sprintf(`{"sort":{%q:%q}}`, pick(r, aggSorts), pick(r, []string{"asc", "desc"})))
+		}
+		if r.IntN(2) == 0 {
+			stages = append(stages, fmt.Sprintf(`{"skip":%d}`, r.IntN(40)))
+		}
+		stages = append(stages, fmt.Sprintf(`{"limit":%d}`, 1+r.IntN(60)))
+		if r.IntN(2) == 0 {
+			stages = append(stages, `{"project":"text,integer,owner"}`)
+		}
 	default:
 		byPool, numbers, values := aggBy, aggNumbers, aggValues
 		if r.IntN(3) == 0 {
@@ -154,8 +166,12 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 	}
 	Insert(t, s, e, rows...)
 	records := func(*app.Entity) []aggregate.Doc { return docs }
+	byID := map[string]aggregate.Doc{}
+	for i, r := range recs {
+		byID[r.id] = docs[i]
+	}
 	r := rand.New(rand.NewPCG(3, 5))
-	compiled, parsed, unwound, windowed := 0, 0, 0, 0
+	compiled, parsed, unwound, windowed, windows := 0, 0, 0, 0, 0
 	for range 600 {
 		body := randomPipeline(r)
 		p, err := aggregate.Parse(a, e, []byte(body))
@@ -164,8 +180,26 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 		}
 		parsed++
 		want, wantErr := aggregate.Reference(ctx, p, records, 0)
+		var src aggregate.Cursor
 		n := ag.PlanAggregate(p)
-		if n == 0 {
+		if n > 0 {
+			src = ag.Aggregate(ctx, p, n, 0)
+		} else if n = ag.PlanRecords(p); n > 0 {
+			ids, err := ag.RecordIDs(ctx, p, n, 0)
+			if err != nil {
+				t.Errorf("%s: record ids: %v", body, err)
+				continue
+			}
+			windows++
+			src = func(yield func(aggregate.Doc) bool) error {
+				for _, id := range ids {
+					if !yield(byID[id]) {
+						break
+					}
+				}
+				return nil
+			}
+		} else {
 			continue
 		}
 		compiled++
@@ -178,7 +212,7 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 				windowed++
 			}
 		}
-		got, err := aggregate.Collect(aggregate.Eval(ctx, p.Stages[n:], ag.Aggregate(ctx, p, n, 0), aggregate.Env{}), 0)
+		got, err := aggregate.Collect(aggregate.Eval(ctx, p.Stages[n:], src, aggregate.Env{}), 0)
 		if (err != nil) != (wantErr != nil) {
 			t.Errorf("%s: SQL error %v, Go error %v", body, err, wantErr)
 			continue
@@ -196,7 +230,11 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 	if windowed == 0 {
 		t.Error("no skip, limit, sort or project ran in SQL")
 	}
-	t.Logf("%d pipelines parsed, %d ran in SQL (%d unwinds, %d skip/limit/sort/project stages)", parsed, compiled, unwound, windowed)
+	if windows == 0 {
+		t.Error("no window of records was picked in SQL")
+	}
+	t.Logf("%d pipelines parsed, %d ran in SQL (%d unwinds, %d skip/limit/sort/project stages; %d windows of records)",
+		parsed, compiled, unwound, windowed, windows)
 }
 
 func encodeAll(p *aggregate.Pipeline, docs []aggregate.Doc) string {
