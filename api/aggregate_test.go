@@ -77,6 +77,14 @@ func TestAggregateStages(t *testing.T) {
 			items(`{"id":"{acme}","label":"Acme","contactInformation":{"email":"info@acme.com"},"addresses":[{"city":"Lyon"},{"city":"Paris"}]}`)},
 		{"group by a relationship", "contacts", `[{"group":{"by":"company","n":"count()","skills":"sum(numberOfSkills)"}}]`,
 			items(`{"company":{"id":"{acme}","label":"Acme"},"n":2,"skills":3}`, `{"company":{"id":"{gamma}","label":"Gamma"},"n":1,"skills":0}`)},
+		{"skip and limit before a group (the records in id order)", "companies",
+			`[{"skip":1},{"limit":2},{"group":{"by":"type","n":"count()","e":"sum(numberOfEmployees)"}}]`, items(`{"type":"b","n":2,"e":12}`)},
+		{"a sort and a project before a group", "companies",
+			`[{"sort":{"name":"desc"}},{"project":"type,numberOfEmployees"},{"group":{"by":"type","n":"count()","e":"sum(numberOfEmployees)"}}]`,
+			items(`{"type":"a","n":2,"e":10}`, `{"type":"b","n":2,"e":12}`)},
+		{"a sort, a limit, then a group with first (in the sort's order)", "companies",
+			`[{"sort":{"numberOfEmployees":"desc"}},{"limit":2},{"group":{"by":"type","n":"count()","first":"first(name)"}}]`,
+			items(`{"type":"a","n":1,"first":"Acme"}`, `{"type":"b","n":1,"first":"Gamma"}`)},
 		{"count", "companies", `[{"match":{"type":"b"}},{"count":"companies"}]`, items(`{"companies":2}`)},
 		{"count over nothing", "companies", `[{"match":{"name":"nope"}},{"count":"n"}]`, items(`{"n":0}`)},
 		{"unwind", "companies", `[{"unwind":{"fieldPath":"addresses"}},{"group":{"by":"addresses.city","n":"count()"}}]`,
@@ -178,13 +186,18 @@ func TestAggregateErrors(t *testing.T) {
 	s.As("PUT", "/data/nope/aggregate", `[]`).Error(404, "notFound")
 	s.Do("PUT", "/data/companies/aggregate", "", `[]`).Error(401, "unauthorized")
 
-	// The memory bound: 4 companies do not fit a sort holding 3, the
-	// answer of 4 items does not fit either; a sort followed by a limit does.
+	// The memory bound: 4 companies do not fit a sort holding 3 (in Go:
+	// a sort with nothing the statement runs after it), the answer of 4
+	// items does not fit either; a sort followed by a limit does, and a
+	// sort the statement leaves out (before a count) holds nothing.
 	w = newAggWorld(t, apitest.Options{AggregateMaxItems: 3})
 	s = w.s
-	m := s.As("PUT", "/data/companies/aggregate", `[{"sort":{"name":"asc"}},{"count":"n"}]`).Error(400, "badRequest")
+	m := s.As("PUT", "/data/companies/aggregate", `[{"sort":{"name":"asc"}},{"project":"name"}]`).Error(400, "badRequest")
 	if want := "Aggregate stage 1 (sort) would hold more than 3 documents in memory; narrow the pipeline first (match, limit, project)"; m["message"] != want {
 		t.Errorf("sort over the bound: %v", m["message"])
+	}
+	if got := w.agg(t, "companies", `[{"sort":{"name":"asc"}},{"count":"n"}]`); got != items(`{"n":4}`) {
+		t.Errorf("a sort before a count: %s", got)
 	}
 	m = s.As("PUT", "/data/companies/aggregate", `[]`).Error(400, "badRequest")
 	if want := "The aggregate answer has more than 3 items; add a limit stage"; m["message"] != want {

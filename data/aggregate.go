@@ -2,10 +2,12 @@ package data
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"runway/aggregate"
 	"runway/app"
@@ -58,6 +60,9 @@ func (s *Service) Aggregate(ctx context.Context, c *Caller, e *app.Entity, body 
 		// the database may refuse what Go does (an integer sum beyond 64
 		// bits): then Go does it all
 		done = !errors.Is(err, store.ErrAggregateInGo)
+	} else if sq, n := s.sqlRecords(g, p); n > 0 {
+		docs, err = run(s.windowRecords(ctx, g, sq, p, n), n)
+		done = !errors.Is(err, store.ErrAggregateInGo)
 	}
 	if !done {
 		where, start := p.Source()
@@ -83,6 +88,60 @@ func (s *Service) sqlPrefix(g *perms, p *aggregate.Pipeline) (store.Aggregator, 
 		return nil, 0
 	}
 	return sq, sq.PlanAggregate(p)
+}
+
+// sqlRecords returns the store's aggregator and how many leading stages
+// of p pick a bounded window of records in SQL (a sort, skip, limit: see
+// store.Aggregator.PlanRecords); 0: none. As sqlPrefix, never with a read
+// condition that has scripts.
+func (s *Service) sqlRecords(g *perms, p *aggregate.Pipeline) (store.Aggregator, int) {
+	sq, ok := s.store.(store.Aggregator)
+	if !ok || s.opts.AggregateInGo || g.readScripted() || query.HasScript(p.Where) {
+		return nil, 0
+	}
+	return sq, sq.PlanRecords(p)
+}
+
+// windowRecords streams the records stages [0, n) of p emit: their ids
+// from the store's statement, the records read with one GetMany and
+// rendered as scan renders them, in the statement's order.
+func (s *Service) windowRecords(ctx context.Context, g *perms, sq store.Aggregator, p *aggregate.Pipeline, n int) aggregate.Cursor {
+	return func(yield func(aggregate.Doc) bool) error {
+		ids, err := sq.RecordIDs(ctx, p, n, s.opts.AggregateMaxItems)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		rows, err := s.store.GetMany(ctx, g.e, ids)
+		if err != nil {
+			return err
+		}
+		at := make(map[string]int, len(ids))
+		for i, id := range ids {
+			at[id] = i
+		}
+		slices.SortFunc(rows, func(a, b store.Row) int { return cmp.Compare(at[a.ID], at[b.ID]) })
+		_, err = s.yieldRendered(ctx, g, rows, yield)
+		return err
+	}
+}
+
+// yieldRendered renders rows as the caller of g may read them and yields
+// them as aggregate documents; stopped when yield asked to stop.
+func (s *Service) yieldRendered(ctx context.Context, g *perms, rows []store.Row, yield func(aggregate.Doc) bool) (stopped bool, err error) {
+	docs, err := s.render(ctx, g, rows, nil)
+	if err != nil {
+		return false, err
+	}
+	for i, doc := range docs {
+		d, err := decodeAggregateDoc(doc)
+		if err != nil {
+			return false, fmt.Errorf("data: decode %s %s: %w", g.e.FullName, rows[i].ID, err)
+		}
+		if !yield(d) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // restrictPipeline checks what the pipeline reads against c's permissions
@@ -176,18 +235,8 @@ func (s *Service) scan(ctx context.Context, g *perms, where query.Expr) aggregat
 			if rows, err = g.readable(ctx, rows); err != nil {
 				return err
 			}
-			docs, err := s.render(ctx, g, rows, nil)
-			if err != nil {
+			if stopped, err := s.yieldRendered(ctx, g, rows, yield); stopped || err != nil {
 				return err
-			}
-			for i, doc := range docs {
-				d, err := decodeAggregateDoc(doc)
-				if err != nil {
-					return fmt.Errorf("data: decode %s %s: %w", g.e.FullName, rows[i].ID, err)
-				}
-				if !yield(d) {
-					return nil
-				}
 			}
 			if read < aggregatePage {
 				return nil

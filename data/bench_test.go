@@ -57,8 +57,15 @@ func newBenchFixture(b *testing.B) *benchFixture { return newBenchFixtureN(b, be
 func newBenchFixtureN(b *testing.B, n int) *benchFixture {
 	b.Helper()
 	bu := setup(b, benchApp)
-	s, st, ctx := bu.svc, bu.store, bu.ctx
-	f := &benchFixture{s: s, e: bu.entity("tasks")}
+	return seedBenchFixture(b, bu.svc, bu.store, bu.entity("tasks"), n)
+}
+
+// seedBenchFixture seeds the users and n tasks of the bench fixture into
+// st, whose service is s.
+func seedBenchFixture(b *testing.B, s *Service, st store.Store, e *app.Entity, n int) *benchFixture {
+	b.Helper()
+	ctx := context.Background()
+	f := &benchFixture{s: s, e: e}
 	for i := range benchOwners {
 		doc, err := s.CreateUser(ctx, NewUser{Email: fmt.Sprintf("u%d@example.org", i), FirstName: "U", LastName: fmt.Sprint(i),
 			Password: "bench-password-1"})

@@ -377,3 +377,12 @@ func (w *watchedStore) PlanAggregate(p *aggregate.Pipeline) int {
 func (w *watchedStore) Aggregate(ctx context.Context, p *aggregate.Pipeline, n, maxItems int) aggregate.Cursor {
 	return w.Store.(store.Aggregator).Aggregate(ctx, p, n, maxItems)
 }
+
+// PlanRecords and RecordIDs pass store.Aggregator through.
+func (w *watchedStore) PlanRecords(p *aggregate.Pipeline) int {
+	return w.Store.(store.Aggregator).PlanRecords(p)
+}
+
+func (w *watchedStore) RecordIDs(ctx context.Context, p *aggregate.Pipeline, n, maxItems int) ([]string, error) {
+	return w.Store.(store.Aggregator).RecordIDs(ctx, p, n, maxItems)
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"runway/aggregate"
 	"runway/app"
 	"runway/query"
 	"runway/store"
@@ -46,7 +47,7 @@ var storeOps = []string{"Get", "GetMany", "Find", "Count", "Sync", "Write", "Pas
 	"CreateSession", "Session", "TouchSession", "DeleteSession", "DeleteUserSessions", "DeleteExpiredSessions",
 	"AppState", "SetAppState", "CreateJob", "Job", "ListJobs", "JobLogs", "ClaimJob", "HeartbeatJob",
 	"TransitionJob", "StopStaleJobs", "AddJobLogs", "Insert", "Update", "Delete", "SetPassword", "NextSequence",
-	"DeleteIDs", "InsertJob", "CheckpointJob"}
+	"DeleteIDs", "InsertJob", "CheckpointJob", "Aggregate", "RecordIDs"}
 
 type timedStore struct {
 	store.Store
@@ -269,4 +270,34 @@ func (t *timedTx) TransitionJob(ctx context.Context, id string, ch *store.JobCha
 func (t *timedTx) AddJobLogs(ctx context.Context, logs ...store.JobLog) error {
 	defer t.s.since("AddJobLogs", time.Now())
 	return t.Tx.AddJobLogs(ctx, logs...)
+}
+
+// PlanAggregate, Aggregate, PlanRecords and RecordIDs pass
+// store.Aggregator through (timed): a store that runs no aggregate in SQL
+// plans no stage, so the others are not called.
+func (s *timedStore) PlanAggregate(p *aggregate.Pipeline) int {
+	if a, ok := s.Store.(store.Aggregator); ok {
+		return a.PlanAggregate(p)
+	}
+	return 0
+}
+
+func (s *timedStore) Aggregate(ctx context.Context, p *aggregate.Pipeline, n, maxItems int) aggregate.Cursor {
+	c := s.Store.(store.Aggregator).Aggregate(ctx, p, n, maxItems)
+	return func(yield func(aggregate.Doc) bool) error {
+		defer s.since("Aggregate", time.Now())
+		return c(yield)
+	}
+}
+
+func (s *timedStore) PlanRecords(p *aggregate.Pipeline) int {
+	if a, ok := s.Store.(store.Aggregator); ok {
+		return a.PlanRecords(p)
+	}
+	return 0
+}
+
+func (s *timedStore) RecordIDs(ctx context.Context, p *aggregate.Pipeline, n, maxItems int) ([]string, error) {
+	defer s.since("RecordIDs", time.Now())
+	return s.Store.(store.Aggregator).RecordIDs(ctx, p, n, maxItems)
 }

@@ -22,6 +22,16 @@ type Aggregator interface {
 	// order and in each type's JSON form; a stage that would hold more
 	// than maxItems documents fails with aggregate.TooMany.
 	Aggregate(ctx context.Context, p *aggregate.Pipeline, n, maxItems int) aggregate.Cursor
+	// PlanRecords returns how many leading stages of p, with p.Where (no
+	// query.Script), pick a bounded window of the entity's records the
+	// store finds in SQL — a sort, then skip and limit stages with a
+	// limit — or 0. The caller reads and renders those records itself
+	// and runs the stages after them.
+	PlanRecords(p *aggregate.Pipeline) int
+	// RecordIDs returns the ids of the records the first n stages of p
+	// (n from PlanRecords) emit, in their order; an error wrapping
+	// ErrAggregateInGo when the window holds more than maxItems.
+	RecordIDs(ctx context.Context, p *aggregate.Pipeline, n, maxItems int) ([]string, error)
 }
 
 // ErrAggregateInGo is wrapped by the error of an Aggregator whose database

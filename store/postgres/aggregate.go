@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"runway/aggregate"
 	"runway/query"
@@ -46,6 +47,21 @@ var aggDialect = &sqlstore.AggDialect{
 	Last: func(id, ord, j string) string {
 		return "((array_agg(" + j + " ORDER BY " + aggOrder(id, ord, " DESC") + "))[1])::text"
 	},
+	JSONText: func(j string) string { return j + "::text" },
+	Param:    func(n int) string { return "$" + strconv.Itoa(n) },
+	// as a list is sorted (orderKeys)
+	SortKey: func(at sqlstore.AggPath, kind string, desc bool) (string, error) {
+		J, T, err := aggAt(at)
+		if err != nil {
+			return "", err
+		}
+		dir := " ASC"
+		if desc {
+			dir = " DESC"
+		}
+		return orderKeys(J, T, kind, dir), nil
+	},
+	Seq: func(ob string) string { return "row_number() OVER (ORDER BY " + ob + ")" },
 	Sum: func(at sqlstore.AggPath, kind string) (sum, count sqlstore.AggExpr, err error) {
 		J, T, err := aggAt(at)
 		if err != nil {
@@ -124,8 +140,11 @@ var _ store.Aggregator = (*Store)(nil)
 // PlanAggregate implements store.Aggregator: the planner's prefix when the
 // records' condition compiles exactly (else the data service reads the
 // records, and Match decides what the SQL could not).
-func (s *Store) PlanAggregate(p *aggregate.Pipeline) int {
-	n := aggDialect.Plan(p)
+func (s *Store) PlanAggregate(p *aggregate.Pipeline) int { return s.exactly(p, aggDialect.Plan(p)) }
+
+// exactly is n, the stages the planner runs, when the records' condition
+// compiles exactly; else 0.
+func (s *Store) exactly(p *aggregate.Pipeline, n int) int {
 	if n == 0 {
 		return 0
 	}
@@ -133,6 +152,29 @@ func (s *Store) PlanAggregate(p *aggregate.Pipeline) int {
 		return 0
 	}
 	return n
+}
+
+// PlanRecords implements store.Aggregator (when the records' condition
+// compiles exactly, as PlanAggregate).
+func (s *Store) PlanRecords(p *aggregate.Pipeline) int {
+	return s.exactly(p, aggDialect.PlanRecords(p))
+}
+
+// RecordIDs implements store.Aggregator.
+func (s *Store) RecordIDs(ctx context.Context, p *aggregate.Pipeline, n, maxItems int) ([]string, error) {
+	src, err := s.aggSource(p)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: aggregate %s: %w", p.Entity.FullName, err)
+	}
+	var ids []string
+	err = s.read(ctx, func(ctx context.Context, db dbtx) error {
+		ids, err = aggDialect.RecordIDs(ctx, pgDB{db}, p, n, src, maxItems)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: aggregate %s: %w", p.Entity.FullName, err)
+	}
+	return ids, nil
 }
 
 // aggSource compiles the condition on the records entering the statement;
@@ -159,7 +201,8 @@ func (s *Store) aggSource(p *aggregate.Pipeline) (sqlstore.AggSource, error) {
 	} else {
 		w = " WHERE " + w
 	}
-	return sqlstore.AggSource{Records: "SELECT " + sqlstore.QuoteIdent(table) + ".id, " + sqlstore.QuoteIdent(table) + ".j FROM " + c.from(table) + w, Args: c.args, Filtered: w != ""}, nil
+	return sqlstore.AggSource{Records: "SELECT " + sqlstore.QuoteIdent(table) + ".id, " + sqlstore.QuoteIdent(table) + ".j FROM " + c.from(table) + w, Args: c.args,
+		Table: sqlstore.QuoteIdent(table), Filtered: w != ""}, nil
 }
 
 // Aggregate implements store.Aggregator (its documents collected before

@@ -157,6 +157,22 @@ var aggDialect = &sqlstore.AggDialect{
 		}
 		return fnLast + "(" + id + ", " + j + ")"
 	},
+	JSONText: func(j string) string { return j },
+	Param:    func(int) string { return "?" },
+	// as a list is sorted (SQLite: NULLs first ascending, last
+	// descending); the position as zero-padded text, which the first and
+	// last aggregates compare as they compare ids
+	SortKey: func(at sqlstore.AggPath, kind string, desc bool) (string, error) {
+		v, err := aggValue(at)
+		if err != nil {
+			return "", err
+		}
+		if desc {
+			return orderExpr(v, kind) + " DESC", nil
+		}
+		return orderExpr(v, kind) + " ASC", nil
+	},
+	Seq: func(ob string) string { return "printf('%020d', row_number() OVER (ORDER BY " + ob + "))" },
 	Sum: func(at sqlstore.AggPath, kind string) (sum, count sqlstore.AggExpr, err error) {
 		v, err := aggValue(at)
 		if err != nil {
@@ -209,21 +225,50 @@ var _ store.Aggregator = (*Store)(nil)
 // PlanAggregate implements store.Aggregator.
 func (s *Store) PlanAggregate(p *aggregate.Pipeline) int { return aggDialect.Plan(p) }
 
+// PlanRecords implements store.Aggregator.
+func (s *Store) PlanRecords(p *aggregate.Pipeline) int { return aggDialect.PlanRecords(p) }
+
+// aggSource compiles the condition on the records entering the statement.
+func (s *Store) aggSource(p *aggregate.Pipeline) (sqlstore.AggSource, error) {
+	table, err := dialect.TableName(p.Entity)
+	if err != nil {
+		return sqlstore.AggSource{}, err
+	}
+	where, _ := p.Source()
+	w, args, err := compileWhere(table, s.textIndexes(table), where)
+	if err != nil {
+		return sqlstore.AggSource{}, fmt.Errorf("%s: %w", p.Entity.FullName, err)
+	}
+	return sqlstore.AggSource{Records: "SELECT id, doc FROM " + sqlstore.QuoteIdent(table) + w, Args: args,
+		Table: sqlstore.QuoteIdent(table), Filtered: w != ""}, nil
+}
+
+// RecordIDs implements store.Aggregator (one statement on the read pool).
+func (s *Store) RecordIDs(ctx context.Context, p *aggregate.Pipeline, n, maxItems int) ([]string, error) {
+	src, err := s.aggSource(p)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: aggregate: %w", err)
+	}
+	var ids []string
+	err = s.read(ctx, func(ctx context.Context, db sqlstore.DB) error {
+		ids, err = aggDialect.RecordIDs(ctx, db, p, n, src, maxItems)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: aggregate %s: %w", p.Entity.FullName, err)
+	}
+	return ids, nil
+}
+
 // Aggregate implements store.Aggregator: one statement on the read pool,
 // its (at most maxItems) documents collected before they are streamed, so
 // the stages after it hold no connection.
 func (s *Store) Aggregate(ctx context.Context, p *aggregate.Pipeline, n, maxItems int) aggregate.Cursor {
 	return sqlstore.AggCursor(func() ([]aggregate.Doc, error) {
-		table, err := dialect.TableName(p.Entity)
+		src, err := s.aggSource(p)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: aggregate: %w", err)
 		}
-		where, _ := p.Source()
-		w, args, err := compileWhere(table, s.textIndexes(table), where)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: aggregate %s: %w", p.Entity.FullName, err)
-		}
-		src := sqlstore.AggSource{Records: "SELECT id, doc FROM " + sqlstore.QuoteIdent(table) + w, Args: args, Filtered: w != ""}
 		var docs []aggregate.Doc
 		err = s.read(ctx, func(ctx context.Context, db sqlstore.DB) error {
 			docs, err = aggDialect.Aggregate(ctx, db, p, n, src, maxItems)

@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 
 	"runway/aggregate"
+	"runway/store"
 	"runway/types"
 )
 
@@ -18,7 +21,10 @@ import (
 //
 // The planner (Plan) runs in one statement the leading match stages —
 // compiled with the store's own query compiler, ANDed with Pipeline.Where,
-// so indexes are used — followed by one group or count stage:
+// so indexes are used — then skip and limit (a window of the records in
+// id order), at most one unwind and one group or count stage (a sort or a
+// project before it left out when they change nothing it answers; see
+// stagePlan):
 //
 //	SELECT <by keys>, <accumulators> FROM <table> WHERE <match> GROUP BY <by keys>
 //
@@ -34,8 +40,13 @@ type AggDialect struct {
 	JSON func(at AggPath) (string, error)
 	// First and Last are aggregates of a JSON column: its value (as JSON
 	// text) in the group's first / last row in id order, then element
-	// order ord after an unwind ("" without).
+	// order ord after an unwind. Without an unwind the statement takes
+	// min(id) / max(id) instead and reads the value of that one record
+	// (JSONText) after grouping: a native aggregate per row, no value
+	// carried through the grouping.
 	First, Last func(id, ord, json string) string
+	// JSONText is a JSON expression as the JSON text DecodeJSON reads.
+	JSONText func(json string) string
 	// Sum is an aggregate of the exact sum of the numbers at a path (a
 	// number-like kind), read as decimal text or an integer (NULL for
 	// none), and one of how many numbers there are.
@@ -55,6 +66,14 @@ type AggDialect struct {
 	// computes them once per row, before grouping (SQLite would otherwise
 	// sort whole records and parse each again per aggregate).
 	Fence string
+	// Param is the placeholder of the n-th argument (from 1).
+	Param func(n int) string
+	// SortKey orders by the value at a path as query.Compare orders kind
+	// (nulls first ascending, last descending); Seq is the position of a
+	// row in the order orderBy (a window function), as an expression First
+	// and Last order by.
+	SortKey func(at AggPath, kind string, desc bool) (string, error)
+	Seq     func(orderBy string) string
 	// DecodeKey and DecodeMinMax read a scanned KeyOut or MinMax column as
 	// decoded JSON of kind.
 	DecodeKey, DecodeMinMax func(kind string, v any) (any, error)
@@ -90,33 +109,284 @@ func objectKind(kind string) bool {
 	return false
 }
 
-// Plan returns how many leading stages of p one statement runs: the
-// leading matches (aggregate.Pipeline.Source), at most one unwind, and a
-// group or count stage; 0 when there is no such group or count or it
-// cannot be expressed.
+// Plan returns how many leading stages of p one statement runs (see
+// stagePlan); 0 when they do not end in a group or count or it cannot be
+// expressed.
 func (d *AggDialect) Plan(p *aggregate.Pipeline) int {
+	sp, n := planStages(p)
+	if n == 0 {
+		return 0
+	}
+	if g, ok := sp.last.(*aggregate.Group); ok {
+		if _, _, err := d.groupColumns(g, sp.un, sp.seq, &rowValues{}); err != nil {
+			return 0
+		}
+	}
+	if _, err := d.records(&sp, AggSource{}); err != nil {
+		return 0
+	}
+	return n
+}
+
+// stagePlan is what one statement runs after the leading matches: the
+// records in id order, a window of them (skip and limit stages, folded),
+// at most one unwind, and a group or count. A sort before them is left
+// out when nothing after it depends on the order (no skip or limit after
+// it, a count or a group without first, last or a {id, label} key, which
+// come from a group's first document), and a project when every path
+// read after it is inside a member it keeps.
+type stagePlan struct {
+	offset, limit int64 // limit < 0: none
+	windowed      bool
+	// order is the sort before the window and the unwind, the records'
+	// order (nil: id order); seq: the group's first and last follow it
+	// (the records carry their position in it, "seq")
+	order *aggregate.Sort
+	seq   bool
+	un    *aggregate.Unwind
+	last  aggregate.Stage // *aggregate.Group or *aggregate.Count
+}
+
+// planStages returns the plan of p's stages from its source and how many
+// leading stages it covers (0: none).
+func planStages(p *aggregate.Pipeline) (sp stagePlan, n int) {
 	_, start := p.Source()
-	i := start
-	var un *aggregate.Unwind
+	sp.limit = -1
+	var sorts, projects []int
+	lastWindow := -1
+	for i := start; i < len(p.Stages); i++ {
+		switch st := p.Stages[i].(type) {
+		case *aggregate.Skip:
+			if sp.un != nil {
+				return sp, 0
+			}
+			sp.offset += st.N
+			if sp.limit >= 0 {
+				sp.limit = max(sp.limit-st.N, 0)
+			}
+			sp.windowed, lastWindow = true, i
+		case *aggregate.Limit:
+			if sp.un != nil {
+				return sp, 0
+			}
+			if sp.limit < 0 || st.N < sp.limit {
+				sp.limit = st.N
+			}
+			sp.windowed, lastWindow = true, i
+		case *aggregate.Sort:
+			if sp.order == nil && !sp.windowed && sp.un == nil && sortable(st) {
+				sp.order = st
+			} else {
+				sorts = append(sorts, i)
+			}
+		case *aggregate.Project:
+			projects = append(projects, i)
+		case *aggregate.Unwind:
+			if sp.un != nil {
+				return sp, 0
+			}
+			sp.un = st
+		case *aggregate.Group, *aggregate.Count:
+			sp.last = st
+			n = i + 1
+		default:
+			return sp, 0
+		}
+		if n > 0 {
+			break
+		}
+	}
+	if n == 0 || sp.offset < 0 || sp.offset > 1<<62 {
+		return sp, 0
+	}
+	for _, i := range sorts {
+		if i < lastWindow || !orderFree(sp.last) {
+			return sp, 0
+		}
+	}
+	for _, i := range projects {
+		if !keepsReads(p.Stages[i].(*aggregate.Project), p.Stages[i+1:n]) {
+			return sp, 0
+		}
+	}
+	if sp.order != nil {
+		sp.seq = !orderFree(sp.last)
+		if !sp.seq && !sp.windowed {
+			sp.order = nil // nothing depends on it
+		}
+	}
+	return sp, n
+}
+
+// sortable reports whether the statement orders the records as st does:
+// by scalar values (a sub-path of an object value is one), not by arrays.
+func sortable(st *aggregate.Sort) bool {
+	for _, k := range st.Keys {
+		if k.Path.Many() || objectKind(k.Path.Kind) {
+			return false
+		}
+	}
+	return true
+}
+
+// planRecordStages returns the plan of the stages from p's source that
+// pick a bounded window of its records — an optional sort, then skip and
+// limit stages with at least one limit — and how many leading stages
+// they are (0: none).
+func planRecordStages(p *aggregate.Pipeline) (sp stagePlan, n int) {
+	_, i := p.Source()
+	sp.limit = -1
 	if i < len(p.Stages) {
-		if u, ok := p.Stages[i].(*aggregate.Unwind); ok {
-			un = u
+		if st, ok := p.Stages[i].(*aggregate.Sort); ok {
+			if !sortable(st) {
+				return sp, 0
+			}
+			sp.order = st
 			i++
 		}
 	}
-	if i >= len(p.Stages) {
+	for ; i < len(p.Stages); i++ {
+		switch st := p.Stages[i].(type) {
+		case *aggregate.Skip:
+			sp.offset += st.N
+			if sp.limit >= 0 {
+				sp.limit = max(sp.limit-st.N, 0)
+			}
+		case *aggregate.Limit:
+			if sp.limit < 0 || st.N < sp.limit {
+				sp.limit = st.N
+			}
+		default:
+			return recordPlan(sp, i)
+		}
+		sp.windowed = true
+	}
+	return recordPlan(sp, i)
+}
+
+func recordPlan(sp stagePlan, n int) (stagePlan, int) {
+	if !sp.windowed || sp.limit < 0 || sp.offset > 1<<62 {
+		return sp, 0 // unbounded: the records stream a page at a time
+	}
+	sp.seq = true // the ids come out in the window's order
+	return sp, n
+}
+
+// PlanRecords returns how many leading stages of p RecordIDs runs (see
+// planRecordStages); 0 when they do not pick a bounded window.
+func (d *AggDialect) PlanRecords(p *aggregate.Pipeline) int {
+	sp, n := planRecordStages(p)
+	if n == 0 {
 		return 0
 	}
-	switch st := p.Stages[i].(type) {
-	case *aggregate.Count:
-		return i + 1
-	case *aggregate.Group:
-		if _, _, err := d.groupColumns(st, un, &rowValues{}); err != nil {
-			return 0
-		}
-		return i + 1
+	if _, err := d.records(&sp, AggSource{}); err != nil {
+		return 0
 	}
-	return 0
+	return n
+}
+
+// RecordIDs returns the ids of the records stages [0, n) of p (n from
+// PlanRecords) emit over src, in order: one statement, at most maxItems
+// ids (a larger window wraps store.ErrAggregateInGo).
+func (d *AggDialect) RecordIDs(ctx context.Context, db DB, p *aggregate.Pipeline, n int, src AggSource, maxItems int) ([]string, error) {
+	sp, planned := planRecordStages(p)
+	if planned != n || n == 0 {
+		return nil, fmt.Errorf("aggregate: %d stages do not pick records in SQL", n)
+	}
+	if maxItems <= 0 {
+		maxItems = aggregate.DefaultMaxItems
+	}
+	if sp.limit > int64(maxItems) {
+		return nil, fmt.Errorf("aggregate: a window of %d records: %w", sp.limit, store.ErrAggregateInGo)
+	}
+	records, err := d.records(&sp, src)
+	if err != nil {
+		return nil, err
+	}
+	args := append(slices.Clone(src.Args), sp.limit, sp.offset)
+	rows, err := db.Query(ctx, "SELECT w.id FROM ("+records+") AS w ORDER BY w.seq", args...)
+	if err != nil {
+		return nil, err
+	}
+	return ScanStrings(rows)
+}
+
+// ScanStrings reads the rows of a one text column query and closes them.
+func ScanStrings(rows Rows) ([]string, error) {
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// orderFree reports whether a group or count answers the same whatever
+// the order of its documents.
+func orderFree(st aggregate.Stage) bool {
+	g, ok := st.(*aggregate.Group)
+	if !ok {
+		return true
+	}
+	for _, by := range g.By {
+		if by.Identity != nil {
+			return false
+		}
+	}
+	for _, a := range g.Acc {
+		if a.Op == aggregate.AccFirst || a.Op == aggregate.AccLast {
+			return false
+		}
+	}
+	return true
+}
+
+// keepsReads reports whether every path the stages after pr read (sorts,
+// unwinds, groups) lies inside a member pr keeps, so that leaving pr out
+// changes nothing they see.
+func keepsReads(pr *aggregate.Project, after []aggregate.Stage) bool {
+	kept := func(names []string) bool {
+		if len(names) == 1 && names[0] == "id" && pr.KeepID {
+			return true
+		}
+		for _, k := range pr.Paths {
+			kn := k.Names()
+			if len(kn) <= len(names) && slices.Equal(kn, names[:len(kn)]) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, st := range after {
+		switch st := st.(type) {
+		case *aggregate.Sort:
+			for _, k := range st.Keys {
+				if !kept(k.Path.Names()) {
+					return false
+				}
+			}
+		case *aggregate.Unwind:
+			if !kept(st.Path.Names()) {
+				return false
+			}
+		case *aggregate.Group:
+			for _, by := range st.By {
+				if !kept(by.Key.Names()) || !kept(by.Path.Names()) {
+					return false
+				}
+			}
+			for _, a := range st.Acc {
+				if a.Arg != nil && !kept(a.Arg.Names()) {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }
 
 // locate is where the statement reads the value at names, after un (nil:
@@ -143,7 +413,10 @@ func locate(un *aggregate.Unwind, names []string) (AggPath, bool) {
 type aggColumn struct {
 	sql  string
 	kind string
-	read func(c *aggColumn, v any, row *aggregate.GroupRow) error
+	// fetch: sql is the id of one record, the column is the JSON value
+	// fetch (an expression of the record "r") of that record
+	fetch string
+	read  func(c *aggColumn, v any, row *aggregate.GroupRow) error
 }
 
 // rowValues are the values the statement computes per row (the inner
@@ -185,7 +458,7 @@ func (r *rowValues) agg(x AggExpr) string {
 // first document's whole value for relationships, groups and files), then
 // one or two per accumulator — and the group's keys, over the values rv
 // computes per row.
-func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, rv *rowValues) (cols []aggColumn, keys []string, err error) {
+func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, seq bool, rv *rowValues) (cols []aggColumn, keys []string, err error) {
 	at := func(names []string) (AggPath, error) {
 		a, ok := locate(un, names)
 		if !ok {
@@ -193,12 +466,33 @@ func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, rv 
 		}
 		return a, nil
 	}
-	// the order of first and last: id, then the element's position
+	// the order of first and last: id (or the position after a sort),
+	// then the element's position
 	order := func() (id, ord string) {
 		if un != nil {
 			ord = rv.col(d.ElemOrder)
 		}
+		if seq {
+			return rv.col("r.seq"), ord
+		}
 		return rv.col("r.id"), ord
+	}
+	// first / last: without an unwind, the smallest / largest id (the
+	// value is read from that record after grouping); after one, the
+	// dialect's aggregate by id, then the element's position
+	firstLast := func(last bool, j string) aggColumn {
+		if un == nil && !seq {
+			agg := "min("
+			if last {
+				agg = "max("
+			}
+			return aggColumn{sql: agg + rv.col("r.id") + ")", fetch: j}
+		}
+		id, ord := order()
+		if last {
+			return aggColumn{sql: d.Last(id, ord, rv.col(j))}
+		}
+		return aggColumn{sql: d.First(id, ord, rv.col(j))}
 	}
 	for i, by := range st.By {
 		a, err := at(by.Key.Names())
@@ -219,11 +513,12 @@ func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, rv 
 			if err != nil {
 				return nil, nil, err
 			}
-			id, ord := order()
-			cols = append(cols, aggColumn{sql: d.First(id, ord, rv.col(j)), read: func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
+			c := firstLast(false, j)
+			c.read = func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
 				r.Keys[i], err = DecodeJSON(v)
 				return err
-			}})
+			}
+			cols = append(cols, c)
 			continue
 		}
 		cols = append(cols, aggColumn{sql: d.KeyOut(rv.col(k)), kind: by.Key.Kind, read: func(c *aggColumn, v any, r *aggregate.GroupRow) (err error) {
@@ -267,15 +562,12 @@ func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, rv 
 			if err != nil {
 				return nil, nil, err
 			}
-			agg := d.First
-			if a.Op == aggregate.AccLast {
-				agg = d.Last
-			}
-			id, ord := order()
-			cols = append(cols, aggColumn{sql: agg(id, ord, rv.col(j)), read: func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
+			c := firstLast(a.Op == aggregate.AccLast, j)
+			c.read = func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
 				r.Acc[i].Val, err = DecodeJSON(v)
 				return err
-			}})
+			}
+			cols = append(cols, c)
 		case aggregate.AccMin, aggregate.AccMax:
 			if objectKind(a.Arg.Kind) {
 				return nil, nil, fmt.Errorf("%s of %s", a.Op, a.Arg.Kind)
@@ -304,6 +596,9 @@ func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, rv 
 type AggSource struct {
 	Records string
 	Args    []any
+	// Table is the entity table (quoted), whose id and record columns
+	// are those of Records.
+	Table string
 	// Filtered: Records has a condition (not the whole table).
 	Filtered bool
 }
@@ -317,22 +612,38 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 	if maxItems <= 0 {
 		maxItems = aggregate.DefaultMaxItems
 	}
-	from := "(" + src.Records + ") AS r"
-	var un *aggregate.Unwind
-	if n >= 2 {
-		if u, ok := p.Stages[n-2].(*aggregate.Unwind); ok {
-			un = u
-			join, err := d.Unwind(u.Path.Names(), u.IncludeEmpty)
-			if err != nil {
-				return nil, err
-			}
-			from += join
-		}
+	sp, planned := planStages(p)
+	if planned != n {
+		return nil, fmt.Errorf("aggregate: %d stages do not run in SQL", n)
 	}
-	switch st := p.Stages[n-1].(type) {
+	records, err := d.records(&sp, src)
+	if err != nil {
+		return nil, err
+	}
+	args := src.Args
+	if sp.windowed {
+		limit := sp.limit
+		if limit < 0 {
+			limit = math.MaxInt64
+		}
+		args = append(slices.Clone(args), limit, sp.offset)
+	}
+	if sp.windowed || sp.seq {
+		src.Filtered = true
+	}
+	from := "(" + records + ") AS r"
+	un := sp.un
+	if un != nil {
+		join, err := d.Unwind(un.Path.Names(), un.IncludeEmpty)
+		if err != nil {
+			return nil, err
+		}
+		from += join
+	}
+	switch st := sp.last.(type) {
 	case *aggregate.Count:
 		var c int64
-		if err := db.QueryRow(ctx, "SELECT count(*) FROM "+from, src.Args...).Scan(&c); err != nil {
+		if err := db.QueryRow(ctx, "SELECT count(*) FROM "+from, args...).Scan(&c); err != nil {
 			return nil, err
 		}
 		return []aggregate.Doc{st.CountDoc(c)}, nil
@@ -342,13 +653,13 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		// grouping may follow an index on its key instead (no sort, so no
 		// memory for one).
 		rv := rowValues{inline: !src.Filtered && un == nil}
-		cols, keys, err := d.groupColumns(st, un, &rv)
+		cols, keys, err := d.groupColumns(st, un, sp.seq, &rv)
 		if err != nil {
 			return nil, err
 		}
 		sel := make([]string, len(cols))
 		for i := range cols {
-			sel[i] = cols[i].sql
+			sel[i] = cols[i].sql + " AS c" + strconv.Itoa(i)
 		}
 		inner := []string{"1 AS one"} // count() alone reads no value
 		for i, e := range rv.exprs {
@@ -363,7 +674,8 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 			// is the 400
 			q += " GROUP BY " + strings.Join(keys, ", ") + " LIMIT " + strconv.Itoa(maxItems+1)
 		}
-		rows, err := db.Query(ctx, q, src.Args...)
+		q = fetchFirstLast(q, cols, src.Table, d.JSONText)
+		rows, err := db.Query(ctx, q, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -395,6 +707,60 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		return st.Docs(groups)
 	}
 	return nil, fmt.Errorf("aggregate: %s does not run in SQL", p.Stages[n-1].Info())
+}
+
+// records is the select of the records entering the statement's stages:
+// src's, or in the order of sp (by its sort keys, then id) with their
+// position in it as the column seq when first and last follow it, and
+// the window of sp's skip and limit (two more arguments: the limit and
+// the offset).
+func (d *AggDialect) records(sp *stagePlan, src AggSource) (string, error) {
+	if !sp.windowed && !sp.seq {
+		return src.Records, nil
+	}
+	ob := "r.id"
+	if sp.order != nil {
+		var keys []string
+		for _, k := range sp.order.Keys {
+			e, err := d.SortKey(AggPath{Names: k.Path.Names()}, k.Path.Kind, k.Desc)
+			if err != nil {
+				return "", err
+			}
+			keys = append(keys, e)
+		}
+		// ties in the order the records came in: id
+		ob = strings.Join(keys, ", ") + ", r.id"
+	}
+	q := "SELECT r.*"
+	if sp.seq {
+		q += ", " + d.Seq(ob) + " AS seq"
+	}
+	q += " FROM (" + src.Records + ") AS r"
+	if sp.windowed {
+		n := len(src.Args)
+		q += " ORDER BY " + ob + " LIMIT " + d.Param(n+1) + " OFFSET " + d.Param(n+2)
+	}
+	return q, nil
+}
+
+// fetchFirstLast wraps the grouping statement q (its columns c0, c1, …)
+// when a column of cols is the id of a first / last record: the outer
+// select reads the value from that record of table (one lookup by primary
+// key per group).
+func fetchFirstLast(q string, cols []aggColumn, table string, text func(string) string) string {
+	fetch := false
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = "grp.c" + strconv.Itoa(i)
+		if c.fetch != "" {
+			fetch = true
+			out[i] = "(SELECT " + text(c.fetch) + " FROM " + table + " AS r WHERE r.id = " + out[i] + ")"
+		}
+	}
+	if !fetch {
+		return q
+	}
+	return "SELECT " + strings.Join(out, ", ") + " FROM (" + q + ") AS grp"
 }
 
 // AggCursor streams the documents run returns: a store collects the

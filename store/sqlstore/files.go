@@ -89,16 +89,7 @@ func (d *Dialect) ids(ctx context.Context, db DB, q string, args ...any) ([]stri
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return ScanStrings(rows)
 }
 
 const unreferenced = `NOT EXISTS (SELECT 1 FROM _file_refs r WHERE r.file_id = _files.id)`

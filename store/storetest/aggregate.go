@@ -28,6 +28,11 @@ var (
 	aggValues = []string{"text", "choice", "boolean", "integer", "decimal", "money", "bigNumber", "date", "email",
 		"owner.label", "owner", "address.street", "fileUpload", "geoPoint", "dynamicChoice", "time", "color",
 		"tags", "items", "address"}
+	aggSorts       = []string{"integer", "text", "decimal", "date", "choice", "boolean", "bigNumber", "owner.label"}
+	aggProjectable = []string{"choice", "boolean", "integer", "decimal", "money", "percentage", "bigNumber", "text", "email",
+		"date", "dateTime", "duration", "owner", "relationship", "group", "fileUpload", "address", "nestedFields",
+		"dynamicChoice", "defaultStatus", "time", "rank", "autoIncrement", "age", "price", "ratio", "geoPoint", "color",
+		"tags", "items", "friends"}
 	aggMatches = []string{`{"choice":"a"}`, `{"integer":"greater(0)"}`, `{"boolean":true}`, `{"owner":"Alice,Bob"}`,
 		`{"decimal":"between(0,3)"}`, `{"_or":{"choice":"b","money":0}}`, `{"tags":"red"}`, `{"text":"like(solar)"}`,
 		`{"bigNumber":"greater(10)"}`, `{"owner.id":"000000000000000000000064"}`, `{"email":"info@acme.com"}`,
@@ -41,6 +46,29 @@ func randomPipeline(r *rand.Rand) string {
 	for k := r.IntN(3); k > 0; k-- {
 		stages = append(stages, `{"match":`+pick(r, aggMatches)+`}`)
 	}
+	// stages the statement folds in (skip, limit: a window of the records
+	// in id order) or leaves out (a sort nothing after depends on, a
+	// project keeping what is read after it)
+	if r.IntN(2) == 0 {
+		for k := 1 + r.IntN(3); k > 0; k-- {
+			switch r.IntN(4) {
+			case 0:
+				stages = append(stages, fmt.Sprintf(`{"skip":%d}`, r.IntN(40)))
+			case 1:
+				stages = append(stages, fmt.Sprintf(`{"limit":%d}`, 1+r.IntN(100)))
+			case 2:
+				stages = append(stages, fmt.Sprintf(`{"sort":{%q:%q}}`, pick(r, aggSorts), pick(r, []string{"asc", "desc"})))
+			default:
+				var keep []string
+				for _, f := range aggProjectable {
+					if r.IntN(8) != 0 {
+						keep = append(keep, f)
+					}
+				}
+				stages = append(stages, `{"project":"`+strings.Join(keep, ",")+`"}`)
+			}
+		}
+	}
 	switch r.IntN(10) {
 	case 0:
 		stages = append(stages, `{"count":"n"}`)
@@ -48,6 +76,18 @@ func randomPipeline(r *rand.Rand) string {
 		stages = append(stages, `{"sort":{"integer":"desc"}}`, `{"group":{"by":"choice","f":"first(text)","l":"last(integer)"}}`)
 	case 2:
 		stages = append(stages, `{"unwind":{"fieldPath":"tags"}}`, `{"count":"n"}`)
+	case 3:
+		// a window of records (store.Aggregator.PlanRecords), the rest in Go
+		if r.IntN(10) < 7 {
+			stages = append(stages, fmt.Sprintf(`{"sort":{%q:%q}}`, pick(r, aggSorts), pick(r, []string{"asc", "desc"})))
+		}
+		if r.IntN(2) == 0 {
+			stages = append(stages, fmt.Sprintf(`{"skip":%d}`, r.IntN(40)))
+		}
+		stages = append(stages, fmt.Sprintf(`{"limit":%d}`, 1+r.IntN(60)))
+		if r.IntN(2) == 0 {
+			stages = append(stages, `{"project":"text,integer,owner"}`)
+		}
 	default:
 		byPool, numbers, values := aggBy, aggNumbers, aggValues
 		if r.IntN(3) == 0 {
@@ -126,8 +166,12 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 	}
 	Insert(t, s, e, rows...)
 	records := func(*app.Entity) []aggregate.Doc { return docs }
+	byID := map[string]aggregate.Doc{}
+	for i, r := range recs {
+		byID[r.id] = docs[i]
+	}
 	r := rand.New(rand.NewPCG(3, 5))
-	compiled, parsed, unwound := 0, 0, 0
+	compiled, parsed, unwound, windowed, windows := 0, 0, 0, 0, 0
 	for range 600 {
 		body := randomPipeline(r)
 		p, err := aggregate.Parse(a, e, []byte(body))
@@ -136,15 +180,39 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 		}
 		parsed++
 		want, wantErr := aggregate.Reference(ctx, p, records, 0)
+		var src aggregate.Cursor
 		n := ag.PlanAggregate(p)
-		if n == 0 {
+		if n > 0 {
+			src = ag.Aggregate(ctx, p, n, 0)
+		} else if n = ag.PlanRecords(p); n > 0 {
+			ids, err := ag.RecordIDs(ctx, p, n, 0)
+			if err != nil {
+				t.Errorf("%s: record ids: %v", body, err)
+				continue
+			}
+			windows++
+			src = func(yield func(aggregate.Doc) bool) error {
+				for _, id := range ids {
+					if !yield(byID[id]) {
+						break
+					}
+				}
+				return nil
+			}
+		} else {
 			continue
 		}
 		compiled++
-		if _, ok := p.Stages[max(n-2, 0)].(*aggregate.Unwind); ok {
-			unwound++
+		_, start := p.Source()
+		for _, st := range p.Stages[start:n] {
+			switch st.(type) {
+			case *aggregate.Unwind:
+				unwound++
+			case *aggregate.Skip, *aggregate.Limit, *aggregate.Sort, *aggregate.Project:
+				windowed++
+			}
 		}
-		got, err := aggregate.Collect(aggregate.Eval(ctx, p.Stages[n:], ag.Aggregate(ctx, p, n, 0), aggregate.Env{}), 0)
+		got, err := aggregate.Collect(aggregate.Eval(ctx, p.Stages[n:], src, aggregate.Env{}), 0)
 		if (err != nil) != (wantErr != nil) {
 			t.Errorf("%s: SQL error %v, Go error %v", body, err, wantErr)
 			continue
@@ -159,7 +227,14 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 	if unwound == 0 {
 		t.Error("no unwind ran in SQL")
 	}
-	t.Logf("%d pipelines parsed, %d ran in SQL (%d with an unwind)", parsed, compiled, unwound)
+	if windowed == 0 {
+		t.Error("no skip, limit, sort or project ran in SQL")
+	}
+	if windows == 0 {
+		t.Error("no window of records was picked in SQL")
+	}
+	t.Logf("%d pipelines parsed, %d ran in SQL (%d unwinds, %d skip/limit/sort/project stages; %d windows of records)",
+		parsed, compiled, unwound, windowed, windows)
 }
 
 func encodeAll(p *aggregate.Pipeline, docs []aggregate.Doc) string {
