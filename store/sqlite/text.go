@@ -24,13 +24,16 @@ import (
 // rowids come from the entity's map table m_<table> (rid INTEGER PRIMARY
 // KEY, id UNIQUE), which entity tables (TEXT primary key, rowids that VACUUM
 // may renumber) cannot provide. Insert, Update and Delete queue the record;
-// when the write function returns, still inside its transaction (and its
-// savepoint under group commit), flushText applies the final state of every
-// queued record with a few JSON-array statements per index (FTS5 flushes its
-// pending data at each statement savepoint, so one statement per record
-// would cost a segment per record); a text search inside the write flushes
-// first, so it sees the write's own records. Unchanged text is not
-// rewritten. A failed write drops its queue with its savepoint. _meta holds
+// a write that succeeds hands its queue to its batch, and before the batch
+// commits, finishBatch applies the final state of every queued record with
+// a few JSON-array statements per index (FTS5 flushes its pending data at
+// each statement savepoint, so one statement per record would cost a
+// segment per record); a text search inside a write flushes the batch's
+// queue first, so it sees its own and the batch's records, and if that
+// write then fails, the earlier writes' records flushed inside its
+// savepoint go back to the batch's queue. Unchanged text is not rewritten
+// (except in the contentless like index, whose text cannot be read back).
+// A failed write drops its queue with its savepoint. _meta holds
 // each FTS table's definition ("fts:<name>" → {"table", "def"}); Sync
 // rebuilds a table whose definition changed and drops those no longer
 // wanted.
