@@ -180,6 +180,11 @@ func (cc *CountCommit) End(adjust func(table string, keep any) (delta int64, ok 
 		}
 		c.m[u.key] = countEntry{table: e.table, gen: c.gens[e.table], n: u.n, keep: e.keep}
 	}
+	for k, e := range cc.kept {
+		if cur, ok := c.m[k]; ok && cur.gen != c.gens[e.table] {
+			c.remove(k) // stale: no longer worth a read before each write
+		}
+	}
 }
 
 // Bump invalidates the counts of tables.
