@@ -20,7 +20,7 @@ func TestCountCacheKept(t *testing.T) {
 	}
 	_, during, _ := c.Lookup("t", "k")
 	c.StoreKept("t", "k", during, 99, "cond") // read during the commit: may or may not see it
-	c.Store("t", "other", early, 5)            // read before, stored during: stale
+	c.Store("t", "other", early, 5)           // read before, stored during: stale
 	cc.End(func(table string, keep any) (int64, bool) {
 		if table != "t" || keep != "cond" {
 			t.Fatalf("adjust %s %v", table, keep)
