@@ -22,6 +22,10 @@ const CountCacheSize = 4096
 // Readers take the generation before running their query, so a result that
 // raced with a commit is stored under an already stale generation and never
 // served.
+//
+// A store that can tell how its commits change a count keeps it instead
+// (StoreKept, then BeginCommit before each commit and End after it: SQLite,
+// store/sqlite/keptcounts.go); the others' counts go stale at every commit.
 type CountCache struct {
 	mu   sync.Mutex
 	live bool
