@@ -585,9 +585,10 @@ func (c *compiler) like(e string, t *query.Target, values []any) (string, error)
 	return "(" + strings.Join(ors, " OR ") + ")", nil
 }
 
-// likePrefilter is "id IN (the like index's records whose column of t
-// contains the needle of pattern s) AND ", or "" when t has no column or s
-// no needle.
+// likePrefilter is "id IN (the records whose row in the like index has a
+// column of t containing the needle of pattern s) AND ", or "" when t has
+// no column or s no needle. The like index is contentless: its row ids
+// reach the record ids through the map table.
 func (c *compiler) likePrefilter(t *query.Target, s string) string {
 	if t == nil {
 		return ""
@@ -609,7 +610,8 @@ func (c *compiler) likePrefilter(t *query.Target, s string) string {
 	if c.table != "" {
 		lhs = sqlstore.QuoteIdent(c.table) + ".id"
 	}
-	return lhs + " IN (SELECT id FROM " + sqlstore.QuoteIdent(ix.fts) + " WHERE " + sqlstore.QuoteIdent(ix.fts) + " MATCH " + p + ") AND "
+	return lhs + " IN (SELECT id FROM " + sqlstore.QuoteIdent(ix.mapTable) + " WHERE rid IN (SELECT rowid FROM " + sqlstore.QuoteIdent(ix.fts) +
+		" WHERE " + sqlstore.QuoteIdent(ix.fts) + " MATCH " + p + ")) AND "
 }
 
 // isIDSort reports whether s sorts by id (the zero Sort counts as id desc,

@@ -29,7 +29,8 @@ type writeReq struct {
 
 // newTx wraps a database transaction as the store.Tx of a batch.
 func newTx(s *Store, stx *sql.Tx) *tx {
-	t := &tx{tx: stx, touched: map[string]struct{}{}, local: map[string]*sql.Stmt{}, deltas: sqlstore.CountDeltas{}}
+	t := &tx{tx: stx, touched: map[string]struct{}{}, local: map[string]*sql.Stmt{},
+		deltas: sqlstore.CountDeltas{}, batchDeltas: sqlstore.CountDeltas{}}
 	t.reader = reader{s: s, db: txDB{t: t, reads: true}}
 	return t
 }
@@ -67,6 +68,16 @@ func (s *Store) runBatch(batch []*writeReq) {
 		_ = stx.Rollback()
 		return
 	}
+	if err := t.finishBatch(context.Background()); err != nil {
+		_ = stx.Rollback()
+		for i := range results {
+			if results[i] == nil {
+				results[i] = err
+			}
+		}
+		return
+	}
+	cc := s.counts.BeginCommit(t.touchedTables()...)
 	if err := stx.Commit(); err != nil {
 		err = fmt.Errorf("sqlite: commit: %w", err)
 		for i := range results {
@@ -76,11 +87,13 @@ func (s *Store) runBatch(batch []*writeReq) {
 		}
 		return
 	}
-	s.counts.Bump(t.touchedTables()...)
+	cc.End(keptAdjust(t.batchChanges))
 }
 
 // runOne runs one write of a batch. Alone in its transaction it needs no
-// savepoint: the caller rolls the whole transaction back on failure.
+// savepoint: the caller rolls the whole transaction back on failure. The
+// text indexes and row counts follow the batch's writes once, at its end
+// (finishBatch).
 func (s *Store) runOne(t *tx, r *writeReq, single bool) error {
 	if !single {
 		if _, err := t.tx.ExecContext(r.ctx, "SAVEPOINT w"); err != nil {
@@ -88,20 +101,7 @@ func (s *Store) runOne(t *tx, r *writeReq, single bool) error {
 		}
 	}
 	err := callFn(r.fn, t)
-	if err == nil {
-		// text indexes follow the write's records inside its savepoint
-		if err = t.flushText(r.ctx); err != nil {
-			err = fmt.Errorf("sqlite: %w", err)
-		}
-	}
-	if err == nil {
-		// and the row counts
-		err = dialect.ApplyCounts(r.ctx, t.w(), t.deltas)
-	}
-	if err != nil {
-		t.dropText()
-		clear(t.deltas)
-	}
+	t.endWrite(err == nil)
 	if single {
 		return err
 	}
@@ -127,4 +127,39 @@ func callFn(fn func(store.Tx) error, t *tx) (err error) {
 		}
 	}()
 	return fn(t)
+}
+
+// endWrite ends one write of the batch: a write that succeeded hands its
+// text index writes, row count differences and records written (kept
+// counts) to the batch; a failed one drops them, and gets back to the
+// batch the text of earlier writes that a text search flushed inside its
+// savepoint (undone with it).
+func (t *tx) endWrite(ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if ok {
+		t.batchText = append(t.batchText, t.pendingText...)
+		t.batchChanges = append(t.batchChanges, t.pendingChanges...)
+		for table, n := range t.deltas {
+			t.batchDeltas.Add(table, n)
+		}
+	} else {
+		t.batchText = append(t.flushedBatch, t.batchText...)
+	}
+	t.pendingText, t.flushedBatch, t.pendingChanges = nil, nil, nil
+	clear(t.deltas)
+}
+
+// finishBatch brings the text indexes and the row counts in step with the
+// batch's writes, after the last of them: FTS5 then writes one segment for
+// the batch, not one per write, and each count is one statement.
+func (t *tx) finishBatch(ctx context.Context) error {
+	t.mu.Lock()
+	ops := t.batchText
+	t.batchText = nil
+	t.mu.Unlock()
+	if err := t.flushOps(ctx, ops); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	return dialect.ApplyCounts(ctx, t.w(), t.batchDeltas)
 }

@@ -118,6 +118,9 @@ func (t *tx) DeleteIDs(ctx context.Context, e *app.Entity, ids []string) (int64,
 	for _, id := range ids {
 		t.queueText(table, id, "", nil)
 	}
+	t.mu.Lock()
+	t.pendingChanges = append(t.pendingChanges, countChange{table: table, unknown: true})
+	t.mu.Unlock()
 	if n > 0 {
 		t.touch(table)
 		t.deltas.Add(table, -n)

@@ -118,7 +118,7 @@ func (r *reader) count(ctx context.Context, e *app.Entity, where query.Expr) (in
 	}
 	var n int64
 	if r.pool {
-		n, err = r.s.counts.Count(table, q, args, run)
+		n, err = r.s.counts.CountKept(table, q, args, where, run)
 	} else {
 		n, err = run()
 	}
@@ -179,11 +179,18 @@ type tx struct {
 	mu      sync.Mutex
 	touched map[string]struct{}
 	local   map[string]*sql.Stmt
-	// record writes the text indexes follow at the end of the write
-	// (flushText), or earlier when a text search in it needs them
-	pendingText []textOp
-	// row count differences of the write, added to _counts at its end
-	deltas sqlstore.CountDeltas
+	// record writes the text indexes follow at the end of the batch
+	// (finishBatch), or earlier when a text search in a write needs them
+	// (flushText): the current write's, the earlier writes' of the
+	// batch, and those of the earlier writes flushed inside the current
+	// write's savepoint
+	pendingText, batchText, flushedBatch []textOp
+	// records written, for the kept counts (keptcounts.go): the current
+	// write's and the batch's earlier writes'
+	pendingChanges, batchChanges []countChange
+	// row count differences of the current write and of the batch's
+	// earlier writes, added to _counts at the end of the batch
+	deltas, batchDeltas sqlstore.CountDeltas
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -266,6 +273,9 @@ func (t *tx) Insert(ctx context.Context, e *app.Entity, r *store.Row) error {
 	if err := dialect.Insert(ctx, t.w(), e, table, r, t.s.mapWriteErr); err != nil {
 		return err
 	}
+	if err := t.noteChange(ctx, table, r.ID, r, nil); err != nil {
+		return err
+	}
 	t.queueText(table, r.ID, r.Label, r.Doc)
 	t.touch(table)
 	t.deltas.Add(table, 1)
@@ -278,6 +288,9 @@ func (t *tx) Update(ctx context.Context, e *app.Entity, r *store.Row, prevVersio
 	table, err := dialect.TableName(e)
 	if err != nil {
 		return fmt.Errorf("sqlite: update: %w", err)
+	}
+	if err := t.noteChange(ctx, table, r.ID, r, t.beforeOf(ctx, e, r.ID)); err != nil {
+		return err
 	}
 	if err := dialect.Update(ctx, t.w(), e, table, r, prevVersion, t.s.mapWriteErr); err != nil {
 		return err
@@ -292,6 +305,9 @@ func (t *tx) Delete(ctx context.Context, e *app.Entity, id string) error {
 	table, err := dialect.TableName(e)
 	if err != nil {
 		return fmt.Errorf("sqlite: delete: %w", err)
+	}
+	if err := t.noteChange(ctx, table, id, nil, t.beforeOf(ctx, e, id)); err != nil {
+		return err
 	}
 	if err := dialect.Delete(ctx, t.w(), e, table, id); err != nil {
 		return err

@@ -24,13 +24,16 @@ import (
 // rowids come from the entity's map table m_<table> (rid INTEGER PRIMARY
 // KEY, id UNIQUE), which entity tables (TEXT primary key, rowids that VACUUM
 // may renumber) cannot provide. Insert, Update and Delete queue the record;
-// when the write function returns, still inside its transaction (and its
-// savepoint under group commit), flushText applies the final state of every
-// queued record with a few JSON-array statements per index (FTS5 flushes its
-// pending data at each statement savepoint, so one statement per record
-// would cost a segment per record); a text search inside the write flushes
-// first, so it sees the write's own records. Unchanged text is not
-// rewritten. A failed write drops its queue with its savepoint. _meta holds
+// a write that succeeds hands its queue to its batch, and before the batch
+// commits, finishBatch applies the final state of every queued record with
+// a few JSON-array statements per index (FTS5 flushes its pending data at
+// each statement savepoint, so one statement per record would cost a
+// segment per record); a text search inside a write flushes the batch's
+// queue first, so it sees its own and the batch's records, and if that
+// write then fails, the earlier writes' records flushed inside its
+// savepoint go back to the batch's queue. Unchanged text is not rewritten
+// (except in the contentless like index, whose text cannot be read back).
+// A failed write drops its queue with its savepoint. _meta holds
 // each FTS table's definition ("fts:<name>" → {"table", "def"}); Sync
 // rebuilds a table whose definition changed and drops those no longer
 // wanted.
@@ -43,9 +46,18 @@ type textIndex struct {
 	fields  []query.Target // what each column holds
 	def     string         // definition; a change rebuilds the table
 	// like: the like index (likeIndexName), whose columns hold
-	// query.LikeText of these paths (nil: the label) instead of fields
+	// query.LikeText of these paths (nil: the label) instead of fields.
+	// It is contentless (content='', contentless_delete=1): only the
+	// trigrams are stored, no id column; its rowids are those of the map
+	// table (mapTable), through which queries reach the record ids.
 	like [][]string
+	// the entity's map table (row id → record id)
+	mapTable string
 }
+
+// contentless reports whether ix stores no content (the like index): no
+// id column, its text cannot be read back.
+func (ix textIndex) contentless() bool { return ix.like != nil }
 
 // likeIndexName names the entity's like index among its text indexes (no
 // app index can be named so): the trigram prefilter of like conditions on
@@ -109,8 +121,12 @@ func likePaths(e *app.Entity) [][]string {
 }
 
 // textDefVersion changes when the content of text columns changes meaning,
-// so every FTS table is rebuilt.
-const textDefVersion = 1
+// so every FTS table is rebuilt; likeDefVersion likewise for like indexes
+// (2: contentless).
+const (
+	textDefVersion = 1
+	likeDefVersion = 2
+)
 
 func mapTable(table string) string { return "m_" + table }
 
@@ -133,12 +149,13 @@ func desiredTexts(e *app.Entity, table string) ([]textIndex, error) {
 		}
 		name += hex.EncodeToString(sum[:4])
 		def, _ := json.Marshal(map[string]any{"v": textDefVersion, "fields": ix.Fields})
-		out = append(out, textIndex{name: ix.Name, fts: name, columns: len(fields), fields: fields, def: string(def)})
+		out = append(out, textIndex{name: ix.Name, fts: name, columns: len(fields), fields: fields, def: string(def), mapTable: mapTable(table)})
 	}
 	like := likePaths(e)
 	sum := sha1.Sum([]byte(table + "\x00" + likeIndexName))
-	def, _ := json.Marshal(map[string]any{"v": textDefVersion, "like": like})
-	out = append(out, textIndex{name: likeIndexName, fts: "f_" + table + "_" + hex.EncodeToString(sum[:4]), columns: len(like), like: like, def: string(def)})
+	def, _ := json.Marshal(map[string]any{"v": likeDefVersion, "like": like})
+	out = append(out, textIndex{name: likeIndexName, fts: "f_" + table + "_" + hex.EncodeToString(sum[:4]), columns: len(like), like: like,
+		def: string(def), mapTable: mapTable(table)})
 	return out, nil
 }
 
@@ -221,8 +238,11 @@ func syncTexts(ctx context.Context, tx *sql.Tx, table string, want []textIndex) 
 		for i := range cols {
 			cols[i] = "c" + strconv.Itoa(i)
 		}
-		if _, err := tx.ExecContext(ctx, "CREATE VIRTUAL TABLE "+sqlstore.QuoteIdent(ix.fts)+" USING fts5(id UNINDEXED, "+
-			strings.Join(cols, ", ")+", tokenize = 'trigram')"); err != nil {
+		def := "id UNINDEXED, " + strings.Join(cols, ", ") + ", tokenize = 'trigram'"
+		if ix.contentless() {
+			def = strings.Join(cols, ", ") + ", content = '', contentless_delete = 1, tokenize = 'trigram'"
+		}
+		if _, err := tx.ExecContext(ctx, "CREATE VIRTUAL TABLE "+sqlstore.QuoteIdent(ix.fts)+" USING fts5("+def+")"); err != nil {
 			return 0, 0, fmt.Errorf("create text index %s: %w", ix.name, err)
 		}
 		meta, _ := json.Marshal(ftsMeta{Table: table, Def: ix.def})
@@ -274,11 +294,7 @@ func fillTexts(ctx context.Context, tx *sql.Tx, table string, build []textIndex)
 				if err != nil {
 					return fmt.Errorf("record %s: %w", r.id, err)
 				}
-				row := []any{r.rid, r.id}
-				for _, c := range ix.columnsOf(values, r.label) {
-					row = append(row, c)
-				}
-				rows = append(rows, row)
+				rows = append(rows, ix.row(r.rid, r.id, ix.columnsOf(values, r.label)))
 			}
 			if len(rows) == 0 {
 				continue
@@ -323,12 +339,30 @@ func ftsDeleteQuery(ix textIndex) string {
 }
 
 func ftsInsertQuery(ix textIndex) string {
+	lead, into, first := "value->>0, value->>1, ", "rowid, id, ", 2
+	if ix.contentless() {
+		lead, into, first = "value->>0, ", "rowid, ", 1
+	}
 	sel := make([]string, ix.columns)
 	for i := range sel {
-		sel[i] = "value->>" + strconv.Itoa(i+2)
+		sel[i] = "value->>" + strconv.Itoa(i+first)
 	}
-	return "INSERT INTO " + sqlstore.QuoteIdent(ix.fts) + " (rowid, id, " + ftsColumns(ix) + ") SELECT value->>0, value->>1, " +
+	return "INSERT INTO " + sqlstore.QuoteIdent(ix.fts) + " (" + into + ftsColumns(ix) + ") SELECT " + lead +
 		strings.Join(sel, ", ") + " FROM json_each(?1)"
+}
+
+// row is the JSON array ftsInsertQuery reads for one record: its row id,
+// its id (unless contentless), the text of each column.
+func (ix textIndex) row(rid int64, id string, cols []string) []any {
+	row := make([]any, 0, 2+len(cols))
+	row = append(row, rid)
+	if !ix.contentless() {
+		row = append(row, id)
+	}
+	for _, c := range cols {
+		row = append(row, c)
+	}
+	return row
 }
 
 func ftsColumns(ix textIndex) string {
@@ -359,7 +393,10 @@ func textQueries(table string, ixs []textIndex) []string {
 	mq := mapQueries(table)
 	out := mq[:]
 	for _, ix := range ixs {
-		out = append(out, ftsRowsQuery(ix), ftsDeleteQuery(ix), ftsInsertQuery(ix))
+		if !ix.contentless() {
+			out = append(out, ftsRowsQuery(ix))
+		}
+		out = append(out, ftsDeleteQuery(ix), ftsInsertQuery(ix))
 	}
 	return out
 }
@@ -379,8 +416,8 @@ type textOp struct {
 }
 
 // queueText notes a written record for the text indexes of table; they
-// follow at the end of the write (flushText), still inside its
-// transaction and savepoint.
+// follow at the end of the batch (finishBatch), still inside its
+// transaction, or at the next text search of the transaction (flushText).
 func (t *tx) queueText(table, id, label string, doc []byte) {
 	if len(t.s.textIndexes(table)) == 0 {
 		return
@@ -393,20 +430,20 @@ func (t *tx) queueText(table, id, label string, doc []byte) {
 	t.mu.Unlock()
 }
 
-// dropText forgets the queued text writes (the write failed).
-func (t *tx) dropText() {
-	t.mu.Lock()
-	t.pendingText = nil
-	t.mu.Unlock()
-}
-
-// flushText brings the text indexes in step with the queued writes: for
-// each table, the final state of each record written.
+// flushText brings the text indexes in step with every write of the
+// batch so far, the current one included (a text search inside a write).
 func (t *tx) flushText(ctx context.Context) error {
 	t.mu.Lock()
-	ops := t.pendingText
-	t.pendingText = nil
+	ops := append(t.batchText, t.pendingText...)
+	t.flushedBatch = append(t.flushedBatch, t.batchText...)
+	t.batchText, t.pendingText = nil, nil
 	t.mu.Unlock()
+	return t.flushOps(ctx, ops)
+}
+
+// flushOps applies the final state of each record written in ops, table
+// by table.
+func (t *tx) flushOps(ctx context.Context, ops []textOp) error {
 	if len(ops) == 0 {
 		return nil
 	}
@@ -464,20 +501,28 @@ func (t *tx) flushTable(ctx context.Context, table string, recs []textOp) error 
 			missing = append(missing, r.id)
 		}
 	}
-	if len(missing) > 0 {
-		if err := t.scanIDs(ctx, mq[1], missing, rids); err != nil {
-			return err
-		}
-	}
 	var known []int64
 	for _, r := range recs {
 		if rid, ok := rids[r.id]; ok {
 			known = append(known, rid)
 		}
 	}
+	if len(missing) > 0 {
+		if err := t.scanIDs(ctx, mq[1], missing, rids); err != nil {
+			return err
+		}
+	}
 	for _, ix := range ixs {
-		old, err := t.ftsRows(ctx, ix, known)
-		if err != nil {
+		var old map[int64][]string
+		var err error
+		if ix.contentless() {
+			// its text cannot be read back: every record indexed
+			// before is deleted and indexed anew
+			old = make(map[int64][]string, len(known))
+			for _, rid := range known {
+				old[rid] = nil
+			}
+		} else if old, err = t.ftsRows(ctx, ix, known); err != nil {
 			return err
 		}
 		var del []int64
@@ -495,18 +540,13 @@ func (t *tx) flushTable(ctx context.Context, table string, recs []textOp) error 
 				continue
 			}
 			cols := ix.columnsOf(values[i], r.label)
-			if had && reflect.DeepEqual(before, cols) {
+			if had && before != nil && reflect.DeepEqual(before, cols) {
 				continue
 			}
 			if had {
 				del = append(del, rid)
 			}
-			row := make([]any, 0, 2+len(cols))
-			row = append(row, rid, r.id)
-			for _, c := range cols {
-				row = append(row, c)
-			}
-			ins = append(ins, row)
+			ins = append(ins, ix.row(rid, r.id, cols))
 		}
 		if err := t.execJSON(ctx, ftsDeleteQuery(ix), del, len(del)); err != nil {
 			return err

@@ -3,10 +3,12 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
 
+	"runway/query"
 	"runway/store"
 	"runway/store/storetest"
 )
@@ -20,28 +22,19 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 	ctx := context.Background()
 	errFail := errors.New("fail on purpose")
 	const n = 200
-	var wg sync.WaitGroup
-	results := make([]error, n)
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			name := "c" + id(i)
-			if i%5 == 0 {
-				name = "duplicate" // only the first of these may commit
-			}
-			results[i] = s.Write(ctx, func(tx store.Tx) error {
-				if err := tx.Insert(ctx, e, row(i, map[string]any{"name": name})); err != nil {
-					return err
-				}
-				if i%3 == 0 {
-					return errFail
-				}
-				return nil
-			})
-		}(i)
-	}
-	wg.Wait()
+	results := concurrentWrites(s, n, func(i int, tx store.Tx) error {
+		name := "c" + id(i)
+		if i%5 == 0 {
+			name = "duplicate" // only the first of these may commit
+		}
+		if err := tx.Insert(ctx, e, row(i, map[string]any{"name": name})); err != nil {
+			return err
+		}
+		if i%3 == 0 {
+			return errFail
+		}
+		return nil
+	})
 	dupWins := 0
 	for i := 0; i < n; i++ {
 		_, getErr := s.Get(ctx, e, id(i))
@@ -76,6 +69,74 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 	if c, err := s.Count(ctx, e, nil); err != nil || c == 0 {
 		t.Fatalf("count after the batch: %d %v", c, err)
 	}
+}
+
+// TestGroupCommitTextSearch: the like index follows a batch's writes at its
+// end; a like search inside a write sees the batch's records so far, and
+// when that write then fails, the earlier writes' like rows it flushed
+// inside its savepoint are written again at the end of the batch.
+func TestGroupCommitTextSearch(t *testing.T) {
+	s, a := openTest(t)
+	e := a.Entity("companies")
+	ctx := context.Background()
+	errFail := errors.New("fail on purpose")
+	label := func(p string) query.Expr {
+		return &query.Cond{Target: query.Target{System: query.SysLabel}, Op: query.Like, Values: []any{p}}
+	}
+	const n = 120
+	results := concurrentWrites(s, n, func(i int, tx store.Tx) error {
+		r := row(i, nil)
+		r.Label = fmt.Sprintf("labelled %04d", i)
+		if err := tx.Insert(ctx, e, r); err != nil {
+			return err
+		}
+		if i%3 == 2 {
+			return nil // no search: its text waits for the end of the batch
+		}
+		rows, err := tx.Find(ctx, e, &query.Select{Where: label(fmt.Sprintf("led %04d", i)), Limit: 5})
+		if err != nil {
+			return err
+		}
+		if len(rows) != 1 || rows[0].ID != id(i) {
+			return fmt.Errorf("write %d: its own record not found by like: %d rows", i, len(rows))
+		}
+		if i%3 == 0 {
+			return errFail
+		}
+		return nil
+	})
+	for i := 0; i < n; i++ {
+		if i%3 == 0 != errors.Is(results[i], errFail) || (i%3 != 0 && results[i] != nil) {
+			t.Fatalf("write %d: %v", i, results[i])
+		}
+		rows, err := s.Find(ctx, e, &query.Select{Where: label(fmt.Sprintf("led %04d", i)), Limit: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := i%3 != 0; (len(rows) == 1) != want || len(rows) > 1 {
+			t.Errorf("record %d: like finds %d rows, committed %v", i, len(rows), want)
+		}
+	}
+	rows, err := s.Find(ctx, e, &query.Select{Where: label("labelled"), Limit: n})
+	if err != nil || len(rows) != n-n/3 {
+		t.Fatalf("like over the batch: %d rows, %v; want %d", len(rows), err, n-n/3)
+	}
+}
+
+// concurrentWrites runs n writes fn(i, tx) at once (so they share
+// batches) and returns their results.
+func concurrentWrites(s *Store, n int, fn func(i int, tx store.Tx) error) []error {
+	var wg sync.WaitGroup
+	results := make([]error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			results[i] = s.Write(context.Background(), func(tx store.Tx) error { return fn(i, tx) })
+		}(i)
+	}
+	wg.Wait()
+	return results
 }
 
 func isUnique(err error) bool {

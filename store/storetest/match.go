@@ -457,6 +457,8 @@ func MatchAgreesWithSQL(t *testing.T, open Opener) {
 	verify("")
 	// after updates that change or drop indexed values (choice, text: value
 	// counts, like indexes) and deletes, the choice and text filters still agree
+	// (and on SQLite the counts of the first pass, kept across this write
+	// by Match of each record written, are checked by the last pass)
 	err := s.Write(ctx, func(tx store.Tx) error {
 		for i := 0; i < len(recs); i += 3 {
 			v := recs[i].values
