@@ -11,6 +11,9 @@
 #   bench/csv.sh --db postgres://postgres@127.0.0.1:5432/runway_csv_bench?sslmode=disable
 #                                      # that database is dropped and created afresh
 #
+# BENCH_SKIP_BASELINES=1 skips the two REST baselines (while iterating);
+# BENCH_PPROF=ADDR serves the server's pprof there (e.g. 127.0.0.1:6060).
+#
 # Everything it writes goes to bench/out/csv (gitignored); it stops the
 # server it started when it exits.
 set -euo pipefail
@@ -54,12 +57,13 @@ else
 	DBFLAG=()
 fi
 export RUNWAY_ADMIN_PASSWORD=bench-password-1
+PPROF=()
 PID=
 start() { # start DATA_DIR: a fresh server (the database afresh on PostgreSQL too)
 	if [ -n "$DB" ]; then
 		psql "$admin" -qc "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
 	fi
-	"$OUT/runway" serve --data "$1" --addr "$ADDR" --log-level warn "${DBFLAG[@]}" 2>"$1.log" &
+	"$OUT/runway" serve --data "$1" --addr "$ADDR" --log-level warn "${DBFLAG[@]}" "${PPROF[@]}" 2>"$1.log" &
 	PID=$!
 	for _ in $(seq 100); do curl -fs "http://$ADDR/readyz" >/dev/null && break; sleep 0.2; done
 }
@@ -67,8 +71,13 @@ stop() { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null || true; }
 trap stop EXIT
 
 now() { date +%s.%N; }
+# cpu: the server's CPU seconds so far (user + system): on a shared
+# machine rows per CPU second say more than rows per second.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' /proc/$PID/stat; }
+cpurate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f rows per server CPU second (%.1f CPU s)", n / (b - a), b - a }'; }
 rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", n / (b - a) }'; }
 
+if [ -z "${BENCH_SKIP_BASELINES:-}" ]; then
 go build -o "$OUT/seed" ./bench/seed
 start "$OUT/base"
 t0=$(now)
@@ -92,19 +101,27 @@ PY
 t1=$(now)
 echo "baseline REST reads (pages of 1,000): $(rate "$N" "$t0" "$t1") rows/s"
 stop
+fi
+if [ -n "${BENCH_PPROF:-}" ]; then PPROF=(--pprof "$BENCH_PPROF"); fi
 start "$OUT/data"
 
 CLI=("$OUT/runway")
 AUTH=(--url "$API" --email admin@localhost)
 export RUNWAY_PASSWORD=bench-password-1
+c0=$(cpu)
 t0=$(now)
 "${CLI[@]}" import "${AUTH[@]}" --entity companies --poll 200ms "$OUT/companies.csv" 2>"$OUT/import.log"
 t1=$(now)
 echo "import: $(rate "$N" "$t0" "$t1") rows/s ($(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s, upload included)"
+c1=$(cpu)
+echo "  $(cpurate "$N" "$c0" "$c1")"
 echo "  peak RSS after import: $(awk '/VmHWM/ { print $2 / 1024 " MB" }' /proc/$PID/status)"
+c0=$(cpu)
 t0=$(now)
 "${CLI[@]}" export "${AUTH[@]}" --entity companies --field-names --poll 200ms -o "$OUT/export.csv" 2>"$OUT/export.log"
 t1=$(now)
 echo "export: $(rate "$N" "$t0" "$t1") rows/s ($(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s, download included)"
+c1=$(cpu)
+echo "  $(cpurate "$N" "$c0" "$c1")"
 echo "  peak RSS after export: $(awk '/VmHWM/ { print $2 / 1024 " MB" }' /proc/$PID/status)"
 echo "  exported rows: $(($(wc -l < "$OUT/export.csv") - 1)) (lines; quoted newlines would add some)"
