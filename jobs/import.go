@@ -144,6 +144,11 @@ type importRun struct {
 	// done remembers the related records this run wrote (key → the
 	// values written), so each is written once, not once per row.
 	done map[string]relDone
+	// known is the records the unique column's values of the rows being
+	// imported match (value → id; absent: none), read in one query per
+	// batch; nil once something committed since (each row then looks its
+	// value up).
+	known map[string]string
 }
 
 type relDone struct {
@@ -318,6 +323,18 @@ func (importHandler) step(ctx context.Context, r *run) (bool, error) {
 func (x *importRun) run(ctx context.Context, r *run, rows []importRow, single bool) error {
 	p := newPending()
 	batch := &data.WriteBatch{}
+	if k := x.layout.key; k != nil && !single {
+		var texts []string
+		for i := range rows {
+			if v := cellOf(rows[i].cells, k); v != "" && rows[i].err == nil {
+				texts = append(texts, v)
+			}
+		}
+		var err error
+		if x.known, err = r.s.data.FindUniques(ctx, x.e, k.leaf(), texts); err != nil {
+			return err
+		}
+	}
 	commit := func() error {
 		if p.last == nil && batch.Len() == 0 {
 			return nil
@@ -332,6 +349,7 @@ func (x *importRun) run(ctx context.Context, r *run, rows []importRow, single bo
 		if err != nil {
 			return err
 		}
+		x.known = nil
 		r.adopt()
 		for k, v := range p.rels {
 			x.remember(k, v)
@@ -434,6 +452,7 @@ func (x *importRun) commitOrFallback(ctx context.Context, r *run, commit func() 
 	if err := r.s.st.Write(ctx, func(tx store.Tx) error { return x.checkpoint(ctx, r, tx, p) }); err != nil {
 		return err
 	}
+	x.known = nil
 	r.adopt()
 	*p = *newPending()
 	return nil
@@ -564,9 +583,13 @@ func (x *importRun) prepare(ctx context.Context, r *run, row *importRow, links [
 	id := ""
 	if k := x.layout.key; k != nil {
 		if v := cellOf(row.cells, k); v != "" {
-			var err error
-			if id, err = r.s.data.FindUnique(ctx, x.e, k.leaf(), v); err != nil {
-				return err
+			if x.known != nil {
+				id = x.known[v]
+			} else {
+				var err error
+				if id, err = r.s.data.FindUnique(ctx, x.e, k.leaf(), v); err != nil {
+					return err
+				}
 			}
 		}
 	}
