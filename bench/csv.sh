@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
 done
 N=${N:-100000}
 ADDR=${BENCH_RUNWAY_ADDR:-127.0.0.1:$((20000 + $$ % 10000))}
-OUT=bench/out/csv
+OUT=${BENCH_OUT:-bench/out/csv}
 API=http://$ADDR/dev/runtime/api
 rm -rf "$OUT" && mkdir -p "$OUT"
 
@@ -67,7 +67,24 @@ start() { # start DATA_DIR: a fresh server (the database afresh on PostgreSQL to
 	PID=$!
 	for _ in $(seq 100); do curl -fs "http://$ADDR/readyz" >/dev/null && break; sleep 0.2; done
 }
-stop() { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null || true; }
+stop() {
+	[ -n "${SAMPLER:-}" ] && kill "$SAMPLER" 2>/dev/null
+	kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null || true
+}
+# sample: the server's peak anonymous memory (RssAnon, sampled every 0.2 s)
+# goes to $OUT/anon. VmHWM counts the database file's pages read through
+# SQLite's memory map too (page cache the kernel may drop at will).
+sample() {
+	(
+		peak=0
+		while a=$(awk '/RssAnon/ { print $2 }' /proc/$PID/status 2>/dev/null) && [ -n "$a" ]; do
+			[ "$a" -gt "$peak" ] && peak=$a && echo "$peak" > "$OUT/anon"
+			sleep 0.2
+		done
+	) &
+	SAMPLER=$!
+}
+rss() { awk -v anon="$(cat "$OUT/anon" 2>/dev/null || echo 0)" '/VmHWM/ { printf "%.0f MB (VmHWM); anonymous memory peak %.0f MB", $2 / 1024, anon / 1024 }' /proc/$PID/status; }
 trap stop EXIT
 
 now() { date +%s.%N; }
@@ -104,6 +121,7 @@ stop
 fi
 if [ -n "${BENCH_PPROF:-}" ]; then PPROF=(--pprof "$BENCH_PPROF"); fi
 start "$OUT/data"
+sample
 
 CLI=("$OUT/runway")
 AUTH=(--url "$API" --email admin@localhost)
@@ -115,7 +133,7 @@ t1=$(now)
 echo "import: $(rate "$N" "$t0" "$t1") rows/s ($(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s, upload included)"
 c1=$(cpu)
 echo "  $(cpurate "$N" "$c0" "$c1")"
-echo "  peak RSS after import: $(awk '/VmHWM/ { print $2 / 1024 " MB" }' /proc/$PID/status)"
+echo "  peak RSS after import: $(rss)"
 c0=$(cpu)
 t0=$(now)
 "${CLI[@]}" export "${AUTH[@]}" --entity companies --field-names --poll 200ms -o "$OUT/export.csv" 2>"$OUT/export.log"
@@ -123,5 +141,5 @@ t1=$(now)
 echo "export: $(rate "$N" "$t0" "$t1") rows/s ($(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s, download included)"
 c1=$(cpu)
 echo "  $(cpurate "$N" "$c0" "$c1")"
-echo "  peak RSS after export: $(awk '/VmHWM/ { print $2 / 1024 " MB" }' /proc/$PID/status)"
+echo "  peak RSS after export: $(rss)"
 echo "  exported rows: $(($(wc -l < "$OUT/export.csv") - 1)) (lines; quoted newlines would add some)"
