@@ -11,6 +11,9 @@
 #   bench/csv.sh --db postgres://postgres@127.0.0.1:5432/runway_csv_bench?sslmode=disable
 #                                      # that database is dropped and created afresh
 #
+# BENCH_SKIP_BASELINES=1 skips the two REST baselines (while iterating);
+# BENCH_PPROF=ADDR serves the server's pprof there (e.g. 127.0.0.1:6060).
+#
 # Everything it writes goes to bench/out/csv (gitignored); it stops the
 # server it started when it exits.
 set -euo pipefail
@@ -26,7 +29,7 @@ while [ $# -gt 0 ]; do
 done
 N=${N:-100000}
 ADDR=${BENCH_RUNWAY_ADDR:-127.0.0.1:$((20000 + $$ % 10000))}
-OUT=bench/out/csv
+OUT=${BENCH_OUT:-bench/out/csv}
 API=http://$ADDR/dev/runtime/api
 rm -rf "$OUT" && mkdir -p "$OUT"
 
@@ -54,21 +57,44 @@ else
 	DBFLAG=()
 fi
 export RUNWAY_ADMIN_PASSWORD=bench-password-1
+PPROF=()
 PID=
 start() { # start DATA_DIR: a fresh server (the database afresh on PostgreSQL too)
 	if [ -n "$DB" ]; then
 		psql "$admin" -qc "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
 	fi
-	"$OUT/runway" serve --data "$1" --addr "$ADDR" --log-level warn "${DBFLAG[@]}" 2>"$1.log" &
+	"$OUT/runway" serve --data "$1" --addr "$ADDR" --log-level warn "${DBFLAG[@]}" "${PPROF[@]}" 2>"$1.log" &
 	PID=$!
 	for _ in $(seq 100); do curl -fs "http://$ADDR/readyz" >/dev/null && break; sleep 0.2; done
 }
-stop() { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null || true; }
+stop() {
+	[ -n "${SAMPLER:-}" ] && kill "$SAMPLER" 2>/dev/null
+	kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null || true
+}
+# sample: the server's peak anonymous memory (RssAnon, sampled every 0.2 s)
+# goes to $OUT/anon. VmHWM counts the database file's pages read through
+# SQLite's memory map too (page cache the kernel may drop at will).
+sample() {
+	(
+		peak=0
+		while a=$(awk '/RssAnon/ { print $2 }' /proc/$PID/status 2>/dev/null) && [ -n "$a" ]; do
+			[ "$a" -gt "$peak" ] && peak=$a && echo "$peak" > "$OUT/anon"
+			sleep 0.2
+		done
+	) &
+	SAMPLER=$!
+}
+rss() { awk -v anon="$(cat "$OUT/anon" 2>/dev/null || echo 0)" '/VmHWM/ { printf "%.0f MB (VmHWM); anonymous memory peak %.0f MB", $2 / 1024, anon / 1024 }' /proc/$PID/status; }
 trap stop EXIT
 
 now() { date +%s.%N; }
+# cpu: the server's CPU seconds so far (user + system): on a shared
+# machine rows per CPU second say more than rows per second.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' /proc/$PID/stat; }
+cpurate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f rows per server CPU second (%.1f CPU s)", n / (b - a), b - a }'; }
 rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", n / (b - a) }'; }
 
+if [ -z "${BENCH_SKIP_BASELINES:-}" ]; then
 go build -o "$OUT/seed" ./bench/seed
 start "$OUT/base"
 t0=$(now)
@@ -92,19 +118,28 @@ PY
 t1=$(now)
 echo "baseline REST reads (pages of 1,000): $(rate "$N" "$t0" "$t1") rows/s"
 stop
+fi
+if [ -n "${BENCH_PPROF:-}" ]; then PPROF=(--pprof "$BENCH_PPROF"); fi
 start "$OUT/data"
+sample
 
 CLI=("$OUT/runway")
 AUTH=(--url "$API" --email admin@localhost)
 export RUNWAY_PASSWORD=bench-password-1
+c0=$(cpu)
 t0=$(now)
 "${CLI[@]}" import "${AUTH[@]}" --entity companies --poll 200ms "$OUT/companies.csv" 2>"$OUT/import.log"
 t1=$(now)
 echo "import: $(rate "$N" "$t0" "$t1") rows/s ($(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s, upload included)"
-echo "  peak RSS after import: $(awk '/VmHWM/ { print $2 / 1024 " MB" }' /proc/$PID/status)"
+c1=$(cpu)
+echo "  $(cpurate "$N" "$c0" "$c1")"
+echo "  peak RSS after import: $(rss)"
+c0=$(cpu)
 t0=$(now)
 "${CLI[@]}" export "${AUTH[@]}" --entity companies --field-names --poll 200ms -o "$OUT/export.csv" 2>"$OUT/export.log"
 t1=$(now)
 echo "export: $(rate "$N" "$t0" "$t1") rows/s ($(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s, download included)"
-echo "  peak RSS after export: $(awk '/VmHWM/ { print $2 / 1024 " MB" }' /proc/$PID/status)"
+c1=$(cpu)
+echo "  $(cpurate "$N" "$c0" "$c1")"
+echo "  peak RSS after export: $(rss)"
 echo "  exported rows: $(($(wc -l < "$OUT/export.csv") - 1)) (lines; quoted newlines would add some)"

@@ -80,7 +80,7 @@ func (s *Service) Export(ctx context.Context, c *Caller, e *app.Entity, sel *que
 		recs := make([]decoded, len(buf))
 		for i := range buf {
 			r := &recs[i]
-			if r.id, r.version, r.label, r.v, err = record.Decode(buf[i].Doc); err != nil {
+			if r.id, r.label, r.v, err = fastDecode(buf[i].Doc); err != nil {
 				return fmt.Errorf("data: decode %s %s: %w", e.FullName, buf[i].ID, err)
 			}
 			if err := g.mask(ctx, r.v, r.id, r.label); err != nil {
@@ -187,4 +187,79 @@ func (s *Service) FindUnique(ctx context.Context, e *app.Entity, f *app.Field, t
 		return "", err
 	}
 	return rows[0].ID, nil
+}
+
+// FindUniques is FindUnique for many texts in one query: the id of the
+// record whose unique field f holds the value each text reads as (texts
+// matching none are absent). A batch of an import matches its rows with
+// it. The query's equality decides (it may fold case): a text whose value
+// no record found holds exactly, when the query found records that match
+// none exactly, is looked up alone.
+func (s *Service) FindUniques(ctx context.Context, e *app.Entity, f *app.Field, texts []string) (map[string]string, error) {
+	out := make(map[string]string, len(texts))
+	vals := make([]any, 0, len(texts))
+	byValue := map[string][]string{} // the value's string form → the texts reading as it
+	var alone []string
+	for _, t := range texts {
+		v, p := types.ParseQuery(f.Type, f.Rules, t)
+		if p != nil {
+			continue // no stored value reads like this
+		}
+		k, ok := v.(string)
+		if !ok {
+			alone = append(alone, t)
+			continue
+		}
+		if _, seen := byValue[k]; !seen {
+			vals = append(vals, v)
+		}
+		byValue[k] = append(byValue[k], t)
+	}
+	if len(vals) > 0 {
+		t := query.Target{Path: []query.Step{{Name: f.Name}}, Field: f}
+		rows, err := s.store.Find(ctx, e, &query.Select{Where: &query.Cond{Target: t, Op: query.Equals, Values: vals}, Sort: query.ByID})
+		if err != nil {
+			return nil, err
+		}
+		exact := 0
+		for i := range rows {
+			var doc map[string]json.RawMessage
+			if err := json.Unmarshal(rows[i].Doc, &doc); err != nil {
+				return nil, fmt.Errorf("data: decode %s %s: %w", e.FullName, rows[i].ID, err)
+			}
+			var v string
+			if json.Unmarshal(doc[f.Name], &v) != nil {
+				continue
+			}
+			ts, ok := byValue[v]
+			if !ok {
+				continue
+			}
+			exact++
+			for _, t := range ts {
+				if _, done := out[t]; !done {
+					out[t] = rows[i].ID
+				}
+			}
+		}
+		if exact < len(rows) {
+			for _, ts := range byValue {
+				for _, t := range ts {
+					if _, ok := out[t]; !ok {
+						alone = append(alone, t)
+					}
+				}
+			}
+		}
+	}
+	for _, t := range alone {
+		id, err := s.FindUnique(ctx, e, f, t)
+		if err != nil {
+			return nil, err
+		}
+		if id != "" {
+			out[t] = id
+		}
+	}
+	return out, nil
 }

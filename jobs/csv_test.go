@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -99,6 +100,26 @@ func TestExportLayout(t *testing.T) {
 				t.Errorf("cell %q", got)
 			}
 		}
+	}
+	// One walk gives the same cells and counts as measure, layout and cell.
+	v["name"], v["contactInformation"] = "Acme", map[string]any{"email": "a@b.c"}
+	emitted, counts2 := map[string]string{}, map[string]int{}
+	emitCells(specs, v, "", nil, counts2, func(k []byte, text string) { emitted[string(k)] = text })
+	if !reflect.DeepEqual(counts, counts2) {
+		t.Errorf("counts %v, measure %v", counts2, counts)
+	}
+	n := 0
+	for i := range cols {
+		want := cell(&cols[i], v)
+		if emitted[cols[i].key] != want {
+			t.Errorf("column %s (%s): emitted %q, cell %q", cols[i].header, cols[i].key, emitted[cols[i].key], want)
+		}
+		if want != "" {
+			n++
+		}
+	}
+	if n != len(emitted) || n < 4 {
+		t.Errorf("%d cells emitted, %d columns with a value: %v", len(emitted), n, emitted)
 	}
 	if _, err := parseExportFields(a, e, "name,nope", func(*app.Entity) record.FieldSet { return nil }); err == nil {
 		t.Error("unknown field accepted")

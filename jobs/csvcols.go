@@ -143,6 +143,9 @@ type step struct {
 type column struct {
 	header string
 	path   []step
+	// key is the path by field names with the indexes
+	// ("addresses[1].city"): what emitCells names the column's cells with.
+	key string
 }
 
 // countKey is the key of a multi-valued field's column count: its path of
@@ -195,8 +198,8 @@ func hasMany(specs []*spec) bool {
 // multi-valued field (at least one).
 func layout(specs []*spec, counts map[string]int, names bool) []column {
 	var out []column
-	var walk func(specs []*spec, path []step, header, prefix string)
-	walk = func(specs []*spec, path []step, header, prefix string) {
+	var walk func(specs []*spec, path []step, header, prefix, keyPrefix string)
+	walk = func(specs []*spec, path []step, header, prefix, keyPrefix string) {
 		for _, s := range specs {
 			title := s.f.Label
 			if names || title == "" {
@@ -208,24 +211,64 @@ func layout(specs []*spec, counts map[string]int, names bool) []column {
 				n = max(1, counts[key])
 			}
 			for i := 0; i < n; i++ {
-				h, st := header+title, step{f: s.f, index: -1}
+				h, st, k := header+title, step{f: s.f, index: -1}, keyPrefix+s.f.Name
 				if s.f.Many {
-					h, st.index = fmt.Sprintf("%s[%d]", h, i), i
+					h, st.index, k = fmt.Sprintf("%s[%d]", h, i), i, fmt.Sprintf("%s[%d]", k, i)
 				}
 				p := append(append([]step(nil), path...), st)
 				if s.label && len(s.sub) > 0 {
-					out = append(out, column{header: h, path: p})
+					out = append(out, column{header: h, path: p, key: k})
 				}
 				if len(s.sub) == 0 {
-					out = append(out, column{header: h, path: p})
+					out = append(out, column{header: h, path: p, key: k})
 				} else {
-					walk(s.sub, p, h+".", key+".")
+					walk(s.sub, p, h+".", key+".", k+".")
 				}
 			}
 		}
 	}
-	walk(specs, nil, "", "")
+	walk(specs, nil, "", "", "")
 	return out
+}
+
+// emitCells calls fn with the key (column.key) and text of each cell of v
+// that is not empty, as layout would lay them out with enough columns for
+// every value, and notes in counts the most values each multi-valued
+// field has (as measure does): one walk of a record gives its cells
+// before the columns are known. key is a scratch buffer (fn must copy it
+// to keep it).
+func emitCells(specs []*spec, v map[string]any, prefix string, key []byte, counts map[string]int, fn func(key []byte, text string)) {
+	for _, s := range specs {
+		val, ok := v[s.f.Name]
+		if !ok || val == nil {
+			continue
+		}
+		ck := countKey(prefix, s.f)
+		list := []any{val}
+		if s.f.Many {
+			l, _ := val.([]any)
+			counts[ck] = max(counts[ck], len(l))
+			list = l
+		}
+		for i, item := range list {
+			k := append(key, s.f.Name...)
+			if s.f.Many {
+				k = append(k, '[')
+				k = strconv.AppendInt(k, int64(i), 10)
+				k = append(k, ']')
+			}
+			if len(s.sub) == 0 || s.label {
+				if text := cellText(s.f, item); text != "" {
+					fn(k, text)
+				}
+			}
+			if len(s.sub) > 0 {
+				if m, ok := item.(map[string]any); ok {
+					emitCells(s.sub, m, ck+".", append(k, '.'), counts, fn)
+				}
+			}
+		}
+	}
 }
 
 // cell is the text of a column in a record's values (D7).

@@ -3,12 +3,14 @@ package jobs
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"slices"
 	"time"
 
@@ -175,30 +177,187 @@ func (exportHandler) start(ctx context.Context, r *run) error {
 var errExportHalted = errors.New("export halted")
 
 // step writes the whole file: records stream from the store a page at a
-// time into a CSV writer whose output streams into the blob store. Stop
-// requests and shutdowns are looked at after every page (the file is then
-// abandoned); progress is saved every second.
+// time, read once. Without multi-valued columns their cells go straight
+// into a CSV writer whose output streams into the blob store; with them
+// the number of columns is known only once every record has been seen,
+// so each record's cells go to a spool file first (constant memory), and
+// the CSV is written from it. Stop requests and shutdowns are looked at
+// after every page (the file is then abandoned); progress is saved every
+// second.
 func (exportHandler) step(ctx context.Context, r *run) (bool, error) {
 	x := r.params.(*exportRun)
-	counts := map[string]int{}
-	if hasMany(x.specs) {
-		err := r.s.data.Export(ctx, r.caller, x.e, x.sel, x.fetch, exportPage, func(recs []data.ExportRecord) error {
-			for _, rec := range recs {
-				measure(x.specs, rec.Values, "", counts)
-			}
-			return r.halted()
-		})
-		if errors.Is(err, errExportHalted) {
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-	}
 	if r.s.cfg.Files == nil {
 		return false, errors.New("no file store to write the export to")
 	}
+	var n int64
+	last := time.Now()
+	progress := func() error {
+		if time.Since(last) > time.Second {
+			last = time.Now()
+			r.cur.ok = n
+			if err := r.save(ctx); err != nil {
+				return err
+			}
+		}
+		return r.halted()
+	}
+	var out string
+	var err error
+	if hasMany(x.specs) {
+		out, err = x.spooled(ctx, r, &n, progress)
+	} else {
+		out, err = x.direct(ctx, r, &n, progress)
+	}
+	if errors.Is(err, errExportHalted) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	r.cur.ok = n
+	r.cur.results = map[string]json.RawMessage{}
+	for k, v := range map[string]any{"fileLink": x.p.FilesURL + "/" + out, "fileId": out, "recordsExported": n} {
+		b, _ := json.Marshal(v)
+		r.cur.results[k] = b
+	}
+	r.cur.count = max(r.cur.count, n)
+	if err := r.save(ctx); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// direct writes the file in one pass (no multi-valued column).
+func (x *exportRun) direct(ctx context.Context, r *run, n *int64, progress func() error) (string, error) {
+	cols := layout(x.specs, nil, x.p.UseFieldNames)
+	return x.store(ctx, r, cols, func(cw *csv.Writer) error {
+		row := make([]string, len(cols))
+		return r.s.data.Export(ctx, r.caller, x.e, x.sel, x.fetch, exportPage, func(recs []data.ExportRecord) error {
+			for _, rec := range recs {
+				for i := range cols {
+					row[i] = cell(&cols[i], rec.Values)
+				}
+				if err := cw.Write(row); err != nil {
+					return err
+				}
+				*n++
+			}
+			return progress()
+		})
+	})
+}
+
+// spooled reads the records once into a spool file — per record its
+// cells, each as the number of its column key and its text — counting
+// the values of the multi-valued fields, then writes the file from it.
+func (x *exportRun) spooled(ctx context.Context, r *run, n *int64, progress func() error) (string, error) {
+	f, err := os.CreateTemp("", "runway-export-*.spool")
+	if err != nil {
+		return "", err
+	}
+	defer func() {
+		f.Close()
+		os.Remove(f.Name())
+	}()
+	bw := bufio.NewWriterSize(f, 64<<10)
+	counts := map[string]int{}
+	ids := map[string]int{} // column key → its number in the spool
+	var keys []string
+	var cells []byte // one record's cells, encoded
+	var count int
+	var key [64]byte
+	put := func(k []byte, text string) {
+		id, ok := ids[string(k)]
+		if !ok {
+			id = len(keys)
+			ids[string(k)] = id
+			keys = append(keys, string(k))
+		}
+		cells = binary.AppendUvarint(cells, uint64(id))
+		cells = binary.AppendUvarint(cells, uint64(len(text)))
+		cells = append(cells, text...)
+		count++
+	}
+	var head [2 * binary.MaxVarintLen64]byte
+	err = r.s.data.Export(ctx, r.caller, x.e, x.sel, x.fetch, exportPage, func(recs []data.ExportRecord) error {
+		for _, rec := range recs {
+			cells, count = cells[:0], 0
+			emitCells(x.specs, rec.Values, "", key[:0], counts, put)
+			h := binary.PutUvarint(head[:], uint64(count))
+			h += binary.PutUvarint(head[h:], uint64(len(cells)))
+			if _, err := bw.Write(head[:h]); err != nil {
+				return err
+			}
+			if _, err := bw.Write(cells); err != nil {
+				return err
+			}
+			*n++
+		}
+		return progress()
+	})
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		return "", err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", err
+	}
 	cols := layout(x.specs, counts, x.p.UseFieldNames)
+	at := make(map[string]int, len(cols))
+	for i := range cols {
+		at[cols[i].key] = i
+	}
+	index := make([]int, len(keys)) // spool number → column (-1: none)
+	for i, k := range keys {
+		if c, ok := at[k]; ok {
+			index[i] = c
+		} else {
+			index[i] = -1
+		}
+	}
+	br := bufio.NewReaderSize(f, 64<<10)
+	return x.store(ctx, r, cols, func(cw *csv.Writer) error {
+		row := make([]string, len(cols))
+		var buf []byte
+		for i := int64(0); i < *n; i++ {
+			cnt, err := binary.ReadUvarint(br)
+			if err != nil {
+				return fmt.Errorf("export spool: %w", err)
+			}
+			size, err := binary.ReadUvarint(br)
+			if err != nil {
+				return fmt.Errorf("export spool: %w", err)
+			}
+			buf = slices.Grow(buf[:0], int(size))[:size]
+			if _, err := io.ReadFull(br, buf); err != nil {
+				return fmt.Errorf("export spool: %w", err)
+			}
+			clear(row)
+			text := string(buf) // one string per record; the cells are slices of it
+			p := 0
+			for range cnt {
+				id, w := binary.Uvarint(buf[p:])
+				p += w
+				l, w := binary.Uvarint(buf[p:])
+				p += w
+				if c := index[id]; c >= 0 {
+					row[c] = text[p : p+int(l)]
+				}
+				p += int(l)
+			}
+			if err := cw.Write(row); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// store streams a CSV file of cols, its rows written by rows, into the
+// file store, and answers the file's id.
+func (x *exportRun) store(ctx context.Context, r *run, cols []column, rows func(*csv.Writer) error) (string, error) {
 	pr, pw := io.Pipe()
 	type stored struct {
 		id  string
@@ -221,33 +380,13 @@ func (exportHandler) step(ctx context.Context, r *run) (bool, error) {
 	}()
 	bw := bufio.NewWriterSize(pw, 64<<10)
 	cw := csv.NewWriter(bw)
-	row := make([]string, len(cols))
+	header := make([]string, len(cols))
 	for i := range cols {
-		row[i] = cols[i].header
+		header[i] = cols[i].header
 	}
-	werr := cw.Write(row)
-	var n int64
-	last := time.Now()
+	werr := cw.Write(header)
 	if werr == nil {
-		werr = r.s.data.Export(ctx, r.caller, x.e, x.sel, x.fetch, exportPage, func(recs []data.ExportRecord) error {
-			for _, rec := range recs {
-				for i := range cols {
-					row[i] = cell(&cols[i], rec.Values)
-				}
-				if err := cw.Write(row); err != nil {
-					return err
-				}
-				n++
-			}
-			if time.Since(last) > time.Second {
-				last = time.Now()
-				r.cur.ok = n
-				if err := r.save(ctx); err != nil {
-					return err
-				}
-			}
-			return r.halted()
-		})
+		werr = rows(cw)
 	}
 	if werr == nil {
 		cw.Flush()
@@ -258,27 +397,11 @@ func (exportHandler) step(ctx context.Context, r *run) (bool, error) {
 	if werr != nil {
 		pw.CloseWithError(werr)
 		<-res
-		if errors.Is(werr, errExportHalted) {
-			return false, nil
-		}
-		return false, werr
+		return "", werr
 	}
 	pw.Close()
 	out := <-res
-	if out.err != nil {
-		return false, out.err
-	}
-	r.cur.ok = n
-	r.cur.results = map[string]json.RawMessage{}
-	for k, v := range map[string]any{"fileLink": x.p.FilesURL + "/" + out.id, "fileId": out.id, "recordsExported": n} {
-		b, _ := json.Marshal(v)
-		r.cur.results[k] = b
-	}
-	r.cur.count = max(r.cur.count, n)
-	if err := r.save(ctx); err != nil {
-		return false, err
-	}
-	return true, nil
+	return out.id, out.err
 }
 
 // halted is errExportHalted once the job should stop or the process shuts

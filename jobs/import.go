@@ -17,8 +17,14 @@ import (
 )
 
 // importBatch is the most rows an IMPORT_RECORDS job writes in one
-// transaction (and between two looks at a stop request).
-const importBatch = 500
+// transaction. Larger batches rewrite the same index pages less often
+// (2,000 takes a tenth less CPU than 500 on SQLite).
+const importBatch = 1000
+
+// importStep is the batches of a step (between two looks at a stop
+// request): while one commits, the next one's rows are read, converted
+// and checked.
+const importStep = 2
 
 // ImportOptions are the options of an import (rest-api.md §6.10); all but
 // LowPriority are for developers only (the API ignores them for others).
@@ -144,6 +150,19 @@ type importRun struct {
 	// done remembers the related records this run wrote (key → the
 	// values written), so each is written once, not once per row.
 	done map[string]relDone
+	// known is the records the unique column's values of the rows being
+	// imported match (value → id; absent: none), read in one query per
+	// batch; nil once something committed since (each row then looks its
+	// value up).
+	known map[string]string
+	// flight is the batch committing while the next one is prepared.
+	flight *flight
+}
+
+// flight is a batch whose commit runs in the background.
+type flight struct {
+	p    *pending
+	done chan error
 }
 
 type relDone struct {
@@ -287,6 +306,22 @@ func newPending() *pending {
 
 func (importHandler) step(ctx context.Context, r *run) (bool, error) {
 	x := r.params.(*importRun)
+	for range importStep {
+		eof, err := x.batch(ctx, r)
+		if err != nil || eof {
+			if serr := x.settle(ctx, r); err == nil {
+				err = serr
+			}
+			return eof, err
+		}
+	}
+	// A step ends with everything committed: the worker may then stop.
+	return false, x.settle(ctx, r)
+}
+
+// batch reads and imports the next batch of rows, its commit left in
+// flight (see run); eof when the file has no row left.
+func (x *importRun) batch(ctx context.Context, r *run) (bool, error) {
 	var rows []importRow
 	eof := false
 	for len(rows) < importBatch {
@@ -315,12 +350,42 @@ func (importHandler) step(ctx context.Context, r *run) (bool, error) {
 // run imports rows: in batches (single false), committing whenever a row
 // touches a record the batch already wrote; when a batch cannot commit, its
 // rows again one per transaction, to find the one that fails.
+//
+// Without related records, a batch's last commit is left in flight (see
+// launch): the next batch is prepared meanwhile, and settles it before it
+// commits anything itself. A batch with a row matching a record the
+// batch in flight writes settles it first.
 func (x *importRun) run(ctx context.Context, r *run, rows []importRow, single bool) error {
 	p := newPending()
 	batch := &data.WriteBatch{}
+	if f := x.flight; f != nil && !single {
+		for i := range rows {
+			if k, _ := x.keys(&rows[i]); k != "" && f.p.keys[k] {
+				if err := x.settle(ctx, r); err != nil {
+					return err
+				}
+				break
+			}
+		}
+	}
+	if k := x.layout.key; k != nil && !single {
+		var texts []string
+		for i := range rows {
+			if v := cellOf(rows[i].cells, k); v != "" && rows[i].err == nil {
+				texts = append(texts, v)
+			}
+		}
+		var err error
+		if x.known, err = r.s.data.FindUniques(ctx, x.e, k.leaf(), texts); err != nil {
+			return err
+		}
+	}
 	commit := func() error {
 		if p.last == nil && batch.Len() == 0 {
 			return nil
+		}
+		if err := x.settle(ctx, r); err != nil {
+			return err
 		}
 		var err error
 		if batch.Len() == 0 {
@@ -332,6 +397,7 @@ func (x *importRun) run(ctx context.Context, r *run, rows []importRow, single bo
 		if err != nil {
 			return err
 		}
+		x.known = nil
 		r.adopt()
 		for k, v := range p.rels {
 			x.remember(k, v)
@@ -405,7 +471,63 @@ func (x *importRun) run(ctx context.Context, r *run, rows []importRow, single bo
 			p.keys[mainKey] = true
 		}
 	}
+	if !single && len(x.layout.rels) == 0 {
+		return x.launch(ctx, r, p, batch)
+	}
 	return x.commitOrFallback(ctx, r, commit, p, single)
+}
+
+// launch starts the commit of a batch (its writes and its checkpoint) in
+// the background, once the one in flight has settled. Only the store
+// write runs there: what follows a commit (the progress adopted, a
+// failed batch redone row by row) is settle's, on the job's goroutine.
+func (x *importRun) launch(ctx context.Context, r *run, p *pending, batch *data.WriteBatch) error {
+	if err := x.settle(ctx, r); err != nil {
+		batch.Discard()
+		return err
+	}
+	if p.last == nil && batch.Len() == 0 {
+		return nil
+	}
+	f := &flight{p: p, done: make(chan error, 1)}
+	x.flight = f
+	go func() {
+		if batch.Len() == 0 {
+			batch.Discard()
+			f.done <- r.s.st.Write(ctx, func(tx store.Tx) error { return x.checkpoint(ctx, r, tx, p) })
+			return
+		}
+		f.done <- r.s.data.CommitBatch(ctx, batch, func(tx store.Tx) error { return x.checkpoint(ctx, r, tx, p) })
+	}()
+	return nil
+}
+
+// settle waits for the batch in flight: committed, its progress becomes
+// the job's; refused because of a row, its rows are redone one per
+// transaction (as commitOrFallback does).
+func (x *importRun) settle(ctx context.Context, r *run) error {
+	f := x.flight
+	if f == nil {
+		return nil
+	}
+	x.flight = nil
+	err := <-f.done
+	if err == nil {
+		r.adopt()
+		return nil
+	}
+	if ctx.Err() != nil || !rowFailure(err) {
+		return err
+	}
+	// Nothing of it is stored: the rows again, one at a time, looking
+	// their unique values up afresh.
+	x.known = nil
+	for i := range f.p.rows {
+		if err := x.run(ctx, r, f.p.rows[i:i+1], true); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // commitOrFallback commits what is pending; when that fails in a batch,
@@ -434,6 +556,7 @@ func (x *importRun) commitOrFallback(ctx context.Context, r *run, commit func() 
 	if err := r.s.st.Write(ctx, func(tx store.Tx) error { return x.checkpoint(ctx, r, tx, p) }); err != nil {
 		return err
 	}
+	x.known = nil
 	r.adopt()
 	*p = *newPending()
 	return nil
@@ -564,9 +687,13 @@ func (x *importRun) prepare(ctx context.Context, r *run, row *importRow, links [
 	id := ""
 	if k := x.layout.key; k != nil {
 		if v := cellOf(row.cells, k); v != "" {
-			var err error
-			if id, err = r.s.data.FindUnique(ctx, x.e, k.leaf(), v); err != nil {
-				return err
+			if x.known != nil {
+				id = x.known[v]
+			} else {
+				var err error
+				if id, err = r.s.data.FindUnique(ctx, x.e, k.leaf(), v); err != nil {
+					return err
+				}
 			}
 		}
 	}

@@ -1,0 +1,245 @@
+package data
+
+import (
+	"encoding/json"
+	"unicode/utf8"
+
+	"runway/record"
+)
+
+// fastDecode is record.Decode without encoding/json's reflection: a stored
+// document (valid JSON, an object) read into the same values — objects
+// map[string]any, arrays []any, numbers json.Number, strings, booleans,
+// nil. An export decodes every record it writes; this is several times
+// faster. Anything it does not expect falls back to record.Decode.
+func fastDecode(doc []byte) (id string, label string, v record.Values, err error) {
+	d := jsonDec{b: doc}
+	d.space()
+	m, ok := d.object()
+	d.space()
+	if !ok || d.i != len(d.b) {
+		id, _, label, v, err = record.Decode(doc)
+		return id, label, v, err
+	}
+	id, _ = m["id"].(string)
+	label, _ = m["label"].(string)
+	delete(m, "id")
+	delete(m, "version")
+	delete(m, "label")
+	return id, label, m, nil
+}
+
+// jsonDec reads JSON from b at i; each method reports false on input it
+// does not handle (the caller then falls back).
+type jsonDec struct {
+	b []byte
+	i int
+}
+
+func (d *jsonDec) space() {
+	for d.i < len(d.b) {
+		switch d.b[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+func (d *jsonDec) value() (any, bool) {
+	d.space()
+	if d.i >= len(d.b) {
+		return nil, false
+	}
+	switch c := d.b[d.i]; {
+	case c == '{':
+		m, ok := d.object()
+		if !ok {
+			return nil, false
+		}
+		return m, true
+	case c == '[':
+		return d.array()
+	case c == '"':
+		return d.str()
+	case c == 't':
+		return true, d.lit("true")
+	case c == 'f':
+		return false, d.lit("false")
+	case c == 'n':
+		return nil, d.lit("null")
+	case c == '-' || c >= '0' && c <= '9':
+		return d.number()
+	}
+	return nil, false
+}
+
+func (d *jsonDec) lit(s string) bool {
+	if len(d.b)-d.i < len(s) || string(d.b[d.i:d.i+len(s)]) != s {
+		return false
+	}
+	d.i += len(s)
+	return true
+}
+
+func (d *jsonDec) object() (map[string]any, bool) {
+	if d.i >= len(d.b) || d.b[d.i] != '{' {
+		return nil, false
+	}
+	d.i++
+	m := make(map[string]any, 8)
+	d.space()
+	if d.i < len(d.b) && d.b[d.i] == '}' {
+		d.i++
+		return m, true
+	}
+	for {
+		d.space()
+		if d.i >= len(d.b) || d.b[d.i] != '"' {
+			return nil, false
+		}
+		k, ok := d.str()
+		if !ok {
+			return nil, false
+		}
+		d.space()
+		if d.i >= len(d.b) || d.b[d.i] != ':' {
+			return nil, false
+		}
+		d.i++
+		v, ok := d.value()
+		if !ok {
+			return nil, false
+		}
+		m[k] = v // a repeated key: the last one wins, as with encoding/json
+		d.space()
+		if d.i >= len(d.b) {
+			return nil, false
+		}
+		switch d.b[d.i] {
+		case ',':
+			d.i++
+		case '}':
+			d.i++
+			return m, true
+		default:
+			return nil, false
+		}
+	}
+}
+
+func (d *jsonDec) array() (any, bool) {
+	d.i++ // '['
+	out := []any{}
+	d.space()
+	if d.i < len(d.b) && d.b[d.i] == ']' {
+		d.i++
+		return out, true
+	}
+	for {
+		v, ok := d.value()
+		if !ok {
+			return nil, false
+		}
+		out = append(out, v)
+		d.space()
+		if d.i >= len(d.b) {
+			return nil, false
+		}
+		switch d.b[d.i] {
+		case ',':
+			d.i++
+		case ']':
+			d.i++
+			return out, true
+		default:
+			return nil, false
+		}
+	}
+}
+
+// str reads a string; one with escapes or bytes that are not valid UTF-8
+// goes through strconv (escapes) or is refused (the fallback then
+// replaces invalid bytes like encoding/json).
+func (d *jsonDec) str() (string, bool) {
+	start := d.i + 1
+	for j := start; j < len(d.b); j++ {
+		switch c := d.b[j]; {
+		case c == '"':
+			d.i = j + 1
+			s := d.b[start:j]
+			if !utf8.Valid(s) {
+				return "", false
+			}
+			return string(s), true
+		case c == '\\':
+			return d.escaped(start)
+		case c < 0x20:
+			return "", false
+		}
+	}
+	return "", false
+}
+
+// escaped reads a string with escapes starting at start (after its quote)
+// with encoding/json.
+func (d *jsonDec) escaped(start int) (string, bool) {
+	j := start
+	for j < len(d.b) {
+		switch d.b[j] {
+		case '\\':
+			j += 2
+			continue
+		case '"':
+			var s string
+			if err := json.Unmarshal(d.b[start-1:j+1], &s); err != nil {
+				return "", false
+			}
+			d.i = j + 1
+			return s, true
+		}
+		j++
+	}
+	return "", false
+}
+
+func (d *jsonDec) number() (any, bool) {
+	start := d.i
+	j := d.i
+	if d.b[j] == '-' {
+		j++
+	}
+	digits := j
+	for j < len(d.b) && d.b[j] >= '0' && d.b[j] <= '9' {
+		j++
+	}
+	if j == digits || d.b[digits] == '0' && j-digits > 1 {
+		return nil, false
+	}
+	if j < len(d.b) && d.b[j] == '.' {
+		j++
+		f := j
+		for j < len(d.b) && d.b[j] >= '0' && d.b[j] <= '9' {
+			j++
+		}
+		if j == f {
+			return nil, false
+		}
+	}
+	if j < len(d.b) && (d.b[j] == 'e' || d.b[j] == 'E') {
+		j++
+		if j < len(d.b) && (d.b[j] == '+' || d.b[j] == '-') {
+			j++
+		}
+		f := j
+		for j < len(d.b) && d.b[j] >= '0' && d.b[j] <= '9' {
+			j++
+		}
+		if j == f {
+			return nil, false
+		}
+	}
+	d.i = j
+	return json.Number(d.b[start:j]), true
+}
