@@ -253,6 +253,9 @@ var dialect = &sqlstore.Dialect{
 		Expr:   indexExpr,
 		Column: func(expr string) string { return "(" + expr + ")" },
 		Like:   likeIndex,
+		// c_ indexes (filter, sort keys, id): a filter with a sort
+		Sorted:      sortedByIndex,
+		SortColumns: sortColumns,
 	},
 	SkipLocked:      " FOR UPDATE SKIP LOCKED",
 	SerializeClaims: "SELECT pg_advisory_xact_lock(" + strconv.FormatInt(lockQueues, 10) + ")",

@@ -1,0 +1,61 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"runway/query"
+	"runway/store/storetest"
+	"runway/types"
+)
+
+// A filter on an indexable choice with a sort on an indexable number reads
+// the c_ index (choice, the number's sort keys, id) in order: no sort step
+// (the statistics of the choice's JSON type tell the planner how many
+// records the filter keeps).
+func TestSortPlan(t *testing.T) {
+	s, ctx := openEmpty(t).(*Store), context.Background()
+	a := storetest.PlacesApp()
+	e := a.Entity("places")
+	e.Fields = append(e.Fields, storetest.Fld("kind", types.Choice, storetest.Indexable), storetest.Fld("rating", types.Integer, storetest.Indexable))
+	if err := s.Sync(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.pool.Exec(ctx, `INSERT INTO e_places (id, version, label, doc) SELECT lpad(g::text, 24, '0'), 1, 'Place ' || g,
+		json_build_object('kind', (ARRAY['a', 'b', 'c'])[g % 3 + 1], 'rating', g % 1000)::text FROM generate_series(1, 20000) g`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.pool.Exec(ctx, "ANALYZE e_places"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		sort  query.Sort
+		index string
+	}{
+		{query.Sort{Target: storetest.Target(t, e, "rating"), Desc: true}, "c_e_places_kind_rating"},
+		{query.Sort{Target: storetest.Target(t, e, "rating")}, "c_e_places_kind_rating"},
+	} {
+		pl, err := compileSelect("e_places", s.indexedExprs("e_places"), &query.Select{Where: storetest.WhereOf(t, a, e, "kind=a"), Sort: c.sort, Limit: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := s.pool.Query(ctx, "EXPLAIN "+pl.sql, pl.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, line)
+		}
+		rows.Close()
+		p := strings.Join(plan, "\n")
+		if !strings.Contains(p, c.index) || strings.Contains(p, "Sort") {
+			t.Errorf("%+v: plan:\n%s", c.sort, p)
+		}
+	}
+}
