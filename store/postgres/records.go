@@ -141,6 +141,16 @@ func (r *reader) Count(ctx context.Context, e *app.Entity, where query.Expr) (in
 			return n, nil
 		}
 	}
+	if q, args, ok := valueCountQuery(e, table, where); ok && r.pool {
+		var n, counted int64
+		err = r.read(ctx, func(ctx context.Context, db dbtx) error { return db.QueryRow(ctx, q, args...).Scan(&counted, &n) })
+		if err != nil {
+			return 0, fmt.Errorf("postgres: count %s: %w", e.FullName, err)
+		}
+		if counted > 0 {
+			return n, nil
+		}
+	}
 	pl, err := compileCount(table, r.s.indexedExprs(table), where)
 	if err == nil {
 		err = r.s.checkTexts(table, where)

@@ -208,6 +208,9 @@ func syncTable(ctx context.Context, tx pgx.Tx, p sqlstore.TablePlan) error {
 	if err := dialect.InitCount(ctx, pgDB{tx}, p.Table); err != nil {
 		return err
 	}
+	if err := syncValueCounts(ctx, tx, p.Table, valueCounted(p.Entity)); err != nil {
+		return err
+	}
 	have := map[string]string{}
 	rows, err := tx.Query(ctx, `SELECT name, sql FROM _indexes WHERE tbl = $1`, p.Table)
 	if err != nil {

@@ -59,3 +59,42 @@ func TestSortPlan(t *testing.T) {
 		}
 	}
 }
+
+// The total of one value of an indexable choice is read from _counts, kept
+// by the trigger through inserts, updates and deletes.
+func TestValueCounts(t *testing.T) {
+	s, ctx := openEmpty(t).(*Store), context.Background()
+	a := storetest.PlacesApp()
+	e := a.Entity("places")
+	e.Fields = append(e.Fields, storetest.Fld("kind", types.Choice, storetest.Indexable))
+	if err := s.Sync(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.pool.Exec(ctx, `INSERT INTO e_places (id, version, label, doc) SELECT lpad(g::text, 24, '0'), 1, 'Place ' || g,
+		json_build_object('kind', (ARRAY['a', 'b', 'c'])[g % 3 + 1])::text FROM generate_series(1, 300) g`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE e_places SET doc = '{"kind": "b"}' WHERE id <= lpad('30', 24, '0')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.pool.Exec(ctx, `DELETE FROM e_places WHERE id > lpad('290', 24, '0')`); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"a", "b", "c", "d"} {
+		where := storetest.WhereOf(t, a, e, "kind="+v)
+		q, args, ok := valueCountQuery(e, "e_places", where)
+		if !ok {
+			t.Fatalf("kind=%s: no value count", v)
+		}
+		var counted, kept, want int64
+		if err := s.pool.QueryRow(ctx, q, args...).Scan(&counted, &kept); err != nil || counted != 1 {
+			t.Fatalf("kind=%s: %v, counted %d", v, err, counted)
+		}
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM e_places WHERE j->>'kind' = $1`, v).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.Count(ctx, e, where); err != nil || n != want || kept != want {
+			t.Errorf("kind=%s: Count %d %v, kept %d, want %d", v, n, err, kept, want)
+		}
+	}
+}
