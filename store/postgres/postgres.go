@@ -44,6 +44,7 @@ type Store struct {
 	counts     *sqlstore.CountCache
 	committer  *sqlstore.Committer[*groupWrite] // group commit (group_commit.go)
 	alone      bool                             // no group commit (benchmarks compare)
+	analyze    analyzer                         // ANALYZE when the server does not (analyze.go)
 	watch      sessionWatch
 	stopListen context.CancelFunc
 	listenDone chan struct{}
@@ -94,6 +95,9 @@ func Open(ctx context.Context, url string, opts Options) (_ *Store, err error) {
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.startAnalyzer(ctx); err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
 	s.committer = sqlstore.NewCommitter(maxGroup, s.runGroup)
 	lctx, cancel := context.WithCancel(context.Background())
 	s.stopListen = cancel
@@ -113,6 +117,7 @@ func (s *Store) Close() error {
 		if s.committer != nil {
 			s.committer.Close()
 		}
+		s.stopAnalyzer()
 		s.pool.Close()
 	})
 	return nil

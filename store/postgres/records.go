@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime/debug"
 	"strings"
 
@@ -217,12 +218,20 @@ func (s *Store) Write(ctx context.Context, fn func(tx store.Tx) error) error {
 	if err := callFn(fn, t); err != nil {
 		return err
 	}
+	var written sqlstore.CountDeltas // for the analyzer, once committed
+	if s.analyze.on && len(t.deltas) > 0 {
+		written = maps.Clone(t.deltas)
+	}
 	t.queueCounts()
 	if p.conn == nil && len(t.users) == 0 && !s.alone {
 		if len(p.queue) == 0 {
 			return nil // nothing written
 		}
-		return s.groupCommit(ctx, p.queue, t.touched)
+		err := s.groupCommit(ctx, p.queue, t.touched)
+		if err == nil {
+			s.noteWrites(written)
+		}
+		return err
 	}
 	// Other processes forget their counts of the tables written, and
 	// every process drops its cached sessions of the users written (and
@@ -256,6 +265,7 @@ func (s *Store) Write(ctx context.Context, fn func(tx store.Tx) error) error {
 		}
 		return s.mapWriteErr("", err)
 	}
+	s.noteWrites(written)
 	return nil
 }
 

@@ -4,8 +4,10 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"runway/query"
+	"runway/store"
 	"runway/store/storetest"
 	"runway/types"
 )
@@ -95,6 +97,35 @@ func TestValueCounts(t *testing.T) {
 		}
 		if n, err := s.Count(ctx, e, where); err != nil || n != want || kept != want {
 			t.Errorf("kind=%s: Count %d %v, kept %d, want %d", v, n, err, kept, want)
+		}
+	}
+}
+
+// Without autovacuum, the store analyzes a table once enough rows were
+// written (the planner then knows the table's size and its values).
+func TestAnalyzeAfterWrites(t *testing.T) {
+	s, ctx := openEmpty(t).(*Store), context.Background()
+	s.analyze.on = true
+	a := storetest.PlacesApp()
+	e := a.Entity("places")
+	if err := s.Sync(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	rows := make([]*store.Row, 0, analyzeRows+10)
+	for i := 1; i <= analyzeRows+10; i++ {
+		rows = append(rows, storetest.Row(i, map[string]any{"name": "n"}))
+	}
+	storetest.Insert(t, s, e, rows...)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var n float64
+		if err := s.pool.QueryRow(ctx, "SELECT reltuples FROM pg_class WHERE relname = 'e_places'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n >= float64(analyzeRows) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not analyzed: reltuples %v", n)
 		}
 	}
 }
