@@ -208,7 +208,7 @@ func syncTable(ctx context.Context, tx pgx.Tx, p sqlstore.TablePlan) error {
 	if err := dialect.InitCount(ctx, pgDB{tx}, p.Table); err != nil {
 		return err
 	}
-	if err := syncValueCounts(ctx, tx, p.Table, valueCounted(p.Entity)); err != nil {
+	if err := syncValueCounts(ctx, tx, p.Table, sqlstore.ValueCounted(p.Entity)); err != nil {
 		return err
 	}
 	have := map[string]string{}

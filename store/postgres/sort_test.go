@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"runway/app"
 	"runway/query"
 	"runway/store"
 	"runway/store/storetest"
@@ -17,20 +18,9 @@ import (
 // (the statistics of the choice's JSON type tell the planner how many
 // records the filter keeps).
 func TestSortPlan(t *testing.T) {
-	s, ctx := openEmpty(t).(*Store), context.Background()
-	a := storetest.PlacesApp()
-	e := a.Entity("places")
-	e.Fields = append(e.Fields, storetest.Fld("kind", types.Choice, storetest.Indexable), storetest.Fld("rating", types.Integer, storetest.Indexable))
-	if err := s.Sync(ctx, a); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.pool.Exec(ctx, `INSERT INTO e_places (id, version, label, doc) SELECT lpad(g::text, 24, '0'), 1, 'Place ' || g,
-		json_build_object('kind', (ARRAY['a', 'b', 'c'])[g % 3 + 1], 'rating', g % 1000)::text FROM generate_series(1, 20000) g`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.pool.Exec(ctx, "ANALYZE e_places"); err != nil {
-		t.Fatal(err)
-	}
+	s, a, e := placesWith(t, func(e *app.Entity) {
+		e.Fields = append(e.Fields, storetest.Fld("kind", types.Choice, storetest.Indexable), storetest.Fld("rating", types.Integer, storetest.Indexable))
+	}, 20000, "json_build_object('kind', (ARRAY['a', 'b', 'c'])[g % 3 + 1], 'rating', g % 1000)")
 	for _, c := range []struct {
 		sort  query.Sort
 		index string
@@ -42,20 +32,7 @@ func TestSortPlan(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows, err := s.pool.Query(ctx, "EXPLAIN "+pl.sql, pl.args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, line)
-		}
-		rows.Close()
-		p := strings.Join(plan, "\n")
+		p := explain(t, s, pl)
 		if !strings.Contains(p, c.index) || strings.Contains(p, "Sort") {
 			t.Errorf("%+v: plan:\n%s", c.sort, p)
 		}
@@ -65,17 +42,10 @@ func TestSortPlan(t *testing.T) {
 // The total of one value of an indexable choice is read from _counts, kept
 // by the trigger through inserts, updates and deletes.
 func TestValueCounts(t *testing.T) {
-	s, ctx := openEmpty(t).(*Store), context.Background()
-	a := storetest.PlacesApp()
-	e := a.Entity("places")
-	e.Fields = append(e.Fields, storetest.Fld("kind", types.Choice, storetest.Indexable))
-	if err := s.Sync(ctx, a); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.pool.Exec(ctx, `INSERT INTO e_places (id, version, label, doc) SELECT lpad(g::text, 24, '0'), 1, 'Place ' || g,
-		json_build_object('kind', (ARRAY['a', 'b', 'c'])[g % 3 + 1])::text FROM generate_series(1, 300) g`); err != nil {
-		t.Fatal(err)
-	}
+	s, a, e := placesWith(t, func(e *app.Entity) {
+		e.Fields = append(e.Fields, storetest.Fld("kind", types.Choice, storetest.Indexable))
+	}, 300, "json_build_object('kind', (ARRAY['a', 'b', 'c'])[g % 3 + 1])")
+	ctx := context.Background()
 	if _, err := s.pool.Exec(ctx, `UPDATE e_places SET doc = '{"kind": "b"}' WHERE id <= lpad('30', 24, '0')`); err != nil {
 		t.Fatal(err)
 	}

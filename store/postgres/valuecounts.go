@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"runway/app"
 	"runway/query"
 	"runway/store/sqlstore"
-	"runway/types"
 )
 
 // Value counts (as store/sqlite's): for an indexable choice field, _counts
@@ -25,7 +23,7 @@ import (
 // the triggers (vc_<table>_<path>, _u for updates) and counts the field
 // once.
 
-const vcSep = "\x1f"
+const vcSep = sqlstore.ValueCountSep
 
 // valueCountFn is the trigger function: TG_ARGV[0] the field's path
 // (text[]), TG_ARGV[1] the prefix of its value rows.
@@ -49,18 +47,6 @@ func init() {
 	if sqlstore.CountShards != 16 {
 		panic("postgres: valueCountFn spreads value counts over 16 shards")
 	}
-}
-
-// valueCounted lists the paths of e's fields with value counts.
-func valueCounted(e *app.Entity) [][]string {
-	var out [][]string
-	_ = sqlstore.WalkIndexable(e.Fields, nil, func(f *app.Field, path []string) error {
-		if f.Indexable && !f.Unique && f.Type == types.Choice {
-			out = append(out, path)
-		}
-		return nil
-	})
-	return out
 }
 
 func vcKey(table string, path []string) string { return table + vcSep + strings.Join(path, ".") }
@@ -160,29 +146,6 @@ func createValueCount(ctx context.Context, tx pgx.Tx, table string, path []strin
 // equality on a value-counted field: it returns whether the field is
 // counted (0 or 1) and the count.
 func valueCountQuery(e *app.Entity, table string, where query.Expr) (q string, args []any, ok bool) {
-	if and, isAnd := where.(query.And); isAnd && len(and) == 1 {
-		where = and[0]
-	}
-	k, isCond := where.(*query.Cond)
-	if !isCond || k == nil || k.Op != query.Equals || len(k.User) > 0 || k.System != "" || k.Field == nil ||
-		k.Field.Type != types.Choice || k.Sub != "" || len(k.Values) != 1 || sqlstore.HasMany(k.Path) {
-		return "", nil, false
-	}
-	v, isStr := k.Values[0].(string)
-	if !isStr || !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
-		return "", nil, false
-	}
-	names := strings.Join(sqlstore.LeafNames(&k.Target), ".")
-	counted := false
-	for _, p := range valueCounted(e) {
-		if strings.Join(p, ".") == names {
-			counted = true
-		}
-	}
-	if !counted {
-		return "", nil, false
-	}
-	key := table + vcSep + names
-	return `SELECT (SELECT count(*) FROM _counts WHERE tbl = $1 AND shard = -1), coalesce((SELECT sum(n) FROM _counts WHERE tbl = $2), 0)::bigint`,
-		[]any{key, key + vcSep + v}, true
+	field, value, ok := sqlstore.ValueCountKeys(e, table, where)
+	return `SELECT (SELECT count(*) FROM _counts WHERE tbl = $1 AND shard = -1), coalesce((SELECT sum(n) FROM _counts WHERE tbl = $2), 0)::bigint`, []any{field, value}, ok
 }
