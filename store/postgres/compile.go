@@ -149,6 +149,9 @@ func (c *compiler) cond(k *query.Cond) (string, bool) {
 	if err != nil {
 		return "", false
 	}
+	if c.doc == "j" && keyRange(k) {
+		return c.keyed(J, k)
+	}
 	// The text expression of relationship ids uses the index's own text.
 	switch k.Op {
 	case query.Equals, query.NotEquals:
@@ -573,11 +576,69 @@ func conjunction(xs []query.Expr, compile func(query.Expr) (string, bool)) (stri
 }
 
 func (c *compiler) conjunct(x query.Expr) (string, bool) {
-	if k, ok := x.(*query.Cond); ok && c.onIndex(k) {
+	if k, ok := x.(*query.Cond); ok && (c.onIndex(k) || keyRange(k)) {
 		c.doc = "j"
 		defer func() { c.doc = docAlias }()
 	}
 	return c.expr(x)
+}
+
+// keyRange reports whether k is an ordered comparison (or between) of a
+// field whose sort keys its c_ indexes hold (sortedByIndex, indexable) with
+// integers: keyed compiles it on those keys, which an index reads as a
+// range after its filter column.
+func keyRange(k *query.Cond) bool {
+	switch k.Op {
+	case query.Greater, query.GreaterOrEquals, query.Less, query.LessOrEquals:
+		if len(k.Values) != 1 {
+			return false
+		}
+	case query.Between:
+		if len(k.Values) != 2 {
+			return false
+		}
+	default:
+		return false
+	}
+	if len(k.User) > 0 || k.System != "" || k.Field == nil || k.Sub != "" || len(k.Path) == 0 || sqlstore.HasMany(k.Path) ||
+		!k.Field.Indexable && !k.Field.Unique || !sortedByIndex(k.Field) || query.ComparedAs(k.Field.Type, k.Op) != query.AsIs {
+		return false
+	}
+	for _, v := range k.Values {
+		if b, err := query.BindValue(v); err != nil {
+			return false
+		} else if _, isInt := b.(int64); !isInt {
+			return false
+		}
+	}
+	return true
+}
+
+// keyed compiles a keyRange condition on the value at J (over j) as a row
+// comparison of its first two sort keys (orderKeyList: rank of the JSON
+// type, number) with (1, bound): the records compare's CASE selects —
+// numbers and booleans (1/0) by value, text, objects and arrays above
+// every number, null and missing never.
+func (c *compiler) keyed(J string, k *query.Cond) (string, bool) {
+	keys := orderKeyList(J, "", k.Field.Type)
+	row := "ROW(" + keys[0] + ", " + keys[1] + ")"
+	bound := func(op query.Op, v any) string {
+		b, _ := query.BindValue(v)
+		p := "ROW(1, " + c.bind(b) + "::numeric)"
+		switch op {
+		case query.Greater:
+			return row + " > " + p
+		case query.GreaterOrEquals:
+			return row + " >= " + p
+		case query.Less:
+			return "(" + keys[0] + " >= 1 AND " + row + " < " + p + ")"
+		}
+		return "(" + keys[0] + " >= 1 AND " + row + " <= " + p + ")"
+	}
+	if k.Op == query.Between {
+		return "(" + bound(query.GreaterOrEquals, k.Values[0]) + " AND " + bound(query.LessOrEquals, k.Values[1]) + ")", true
+	}
+	return "(" + bound(k.Op, k.Values[0]) + ")", true
 }
 
 // onIndex reports whether k is an equality on the expression of one of the

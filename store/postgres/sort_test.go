@@ -37,6 +37,15 @@ func TestSortPlan(t *testing.T) {
 			t.Errorf("%+v: plan:\n%s", c.sort, p)
 		}
 	}
+	// a range of the number under the filter is a range of that index
+	// (the count of a filter and a range reads it)
+	pl, err := compileCount("e_places", s.indexedExprs("e_places"), storetest.WhereOf(t, a, e, "kind=a&rating=greater(900)"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := explain(t, s, pl); !strings.Contains(p, "Index Cond") || !strings.Contains(p, "c_e_places_kind_rating") {
+		t.Errorf("count of a filter and a range: plan:\n%s", p)
+	}
 }
 
 // The total of one value of an indexable choice is read from _counts, kept

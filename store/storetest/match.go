@@ -632,14 +632,22 @@ func SortAgreesWithCompare(t *testing.T, open Opener) {
 		}
 	}
 	Insert(t, s, e, rows...)
-	for _, filter := range [][2]string{{"", ""}, {"choice", "a"}, {"choice", "b"}, {"boolean", "true"}, {"choice", "a,c"}} {
+	for _, filter := range [][]string{{}, {"choice", "a"}, {"choice", "b"}, {"boolean", "true"}, {"choice", "a,c"},
+		// ranges of a sorted field with integers: its sort keys in the index
+		{"choice", "a", "integer", "greater(5)"}, {"choice", "b", "integer", "lessOrEquals(5)"}, {"integer", "less(100)"},
+		{"choice", "c", "decimal", "between(0,3)"}, {"boolean", "false", "dateTime", "greaterOrEquals(1484578380000)"},
+		{"choice", "a", "integer", "between(-3,7)"}, {"decimal", "greater(2)"}, {"text", "less(5)"}} {
 		var where query.Expr
-		if filter[0] != "" {
-			c, err := query.ParseFilter(a, e, filter[0], filter[1])
+		var and query.And
+		for i := 0; i+1 < len(filter); i += 2 {
+			c, err := query.ParseFilter(a, e, filter[i], filter[i+1])
 			if err != nil {
 				t.Fatal(err)
 			}
-			where = c
+			and = append(and, c)
+		}
+		if len(and) > 0 {
+			where = and
 		}
 		for _, f := range sorted {
 			for _, desc := range []bool{false, true} {
