@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"runway/app"
 	"runway/query"
 	"runway/store/sqlstore"
 	"runway/types"
@@ -148,6 +149,9 @@ func (c *compiler) cond(k *query.Cond) (string, bool) {
 	if err != nil {
 		return "", false
 	}
+	if c.doc == "j" && keyRange(k) {
+		return c.keyed(J, k)
+	}
 	// The text expression of relationship ids uses the index's own text.
 	switch k.Op {
 	case query.Equals, query.NotEquals:
@@ -238,7 +242,18 @@ func (c *compiler) equals(J, T, kind string, values []any) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	p := c.bind(list)
+	var p string
+	if len(list) == 1 {
+		// "= value", not "= ANY(array)": the planner can then read an
+		// index on the expression in order (a sort on the index's next
+		// column, or on id)
+		p = c.bind(list[0])
+		if kind == types.Email {
+			return "(jsonb_typeof(" + J + ") IN ('string', 'number') AND " + emailLower(T) + " = " + p + ")", true
+		}
+		return "(jsonb_typeof(" + J + ") = 'string' AND " + T + " = " + p + ")", true
+	}
+	p = c.bind(list)
 	if kind == types.Email {
 		// SQLite's lower() of a number is its text too; objects differ, so
 		// only strings and numbers are decided here.
@@ -326,6 +341,16 @@ const decimalRe = `'^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$'`
 // NULL/missing first, then numbers (booleans as 1/0), then text bytewise
 // (big numbers: decimals exactly, then other text).
 func orderKeys(J, T, kind, dir string) string {
+	keys := orderKeyList(J, T, kind)
+	for i := range keys {
+		keys[i] += dir
+	}
+	return strings.Join(keys, ", ")
+}
+
+// orderKeyList are the keys of orderKeys without a direction; over j, the
+// columns after the filter column of a c_ index (sortColumns).
+func orderKeyList(J, T, kind string) []string {
 	rank := "(CASE jsonb_typeof(" + J + ") WHEN 'number' THEN 1 WHEN 'boolean' THEN 1 WHEN 'string' THEN 2 WHEN 'object' THEN 2 WHEN 'array' THEN 2 ELSE 0 END)"
 	num := "(CASE jsonb_typeof(" + J + ") WHEN 'number' THEN (" + J + ")::numeric WHEN 'boolean' THEN (CASE WHEN " + J + " = 'true'::jsonb THEN 1 ELSE 0 END) END)"
 	txt := "(CASE jsonb_typeof(" + J + ") WHEN 'string' THEN " + T + " WHEN 'object' THEN (" + J + ")::text WHEN 'array' THEN (" + J + ")::text END)" + ` COLLATE "C"`
@@ -334,15 +359,50 @@ func orderKeys(J, T, kind, dir string) string {
 		isDec := "(jsonb_typeof(" + J + ") = 'string' AND " + T + " ~ " + decimalRe + ")"
 		keys = append(keys, "(CASE WHEN "+isDec+" THEN 0 ELSE 1 END)", "(CASE WHEN "+isDec+" THEN ("+T+")::numeric END)")
 	}
-	keys = append(keys, txt)
-	for i := range keys {
-		keys[i] += dir
-	}
-	return strings.Join(keys, ", ")
+	return append(keys, txt)
 }
 
+// sortedByIndex reports whether a sort on field f may follow an index: its
+// keys (orderKeyList over j) are the columns of the c_ indexes it is the
+// second field of (sortColumns). Not relationships and groups (sorted by
+// label), emails, files, dynamic choices, groups, geo points, nor big
+// numbers (as SQLite's sortedByIndex).
+func sortedByIndex(f *app.Field) bool {
+	switch f.Type {
+	case types.Relationship, types.Group, types.Email, types.BigNumber, types.File, types.DynamicChoice, types.Nested, types.GeoPoint:
+		return false
+	}
+	return true
+}
+
+// sortColumns are the index columns of the sort keys of field f at path
+// (sqlstore.Indexes.SortColumns): the very expressions orderBy writes.
+func sortColumns(f *app.Field, path []string) ([]string, error) {
+	J, err := jsonAt("j", path)
+	if err != nil {
+		return nil, err
+	}
+	T, err := textAt("j", path)
+	if err != nil {
+		return nil, err
+	}
+	keys := orderKeyList(J, T, f.Type)
+	for i := range keys {
+		keys[i] = "(" + keys[i] + ")"
+	}
+	return keys, nil
+}
+
+// orderBy compiles the sort. The keys of a field with c_ indexes
+// (sortedByIndex, indexable) read the stored column j, as the indexes do,
+// so that a filter on the index's first column returns its records in
+// order; other keys read docAlias.
 func (c *compiler) orderBy(s query.Sort) (string, error) {
 	return sqlstore.OrderBy(s, func(t *query.Target, dir string) (string, error) {
+		if t.Sub == "" && t.Field != nil && (t.Field.Indexable || t.Field.Unique) && sortedByIndex(t.Field) {
+			c.doc = "j"
+			defer func() { c.doc = docAlias }()
+		}
 		J, T, err := c.at(sqlstore.LeafNames(t))
 		if err != nil {
 			return "", err
@@ -516,11 +576,69 @@ func conjunction(xs []query.Expr, compile func(query.Expr) (string, bool)) (stri
 }
 
 func (c *compiler) conjunct(x query.Expr) (string, bool) {
-	if k, ok := x.(*query.Cond); ok && c.onIndex(k) {
+	if k, ok := x.(*query.Cond); ok && (c.onIndex(k) || keyRange(k)) {
 		c.doc = "j"
 		defer func() { c.doc = docAlias }()
 	}
 	return c.expr(x)
+}
+
+// keyRange reports whether k is an ordered comparison (or between) of a
+// field whose sort keys its c_ indexes hold (sortedByIndex, indexable) with
+// integers: keyed compiles it on those keys, which an index reads as a
+// range after its filter column.
+func keyRange(k *query.Cond) bool {
+	switch k.Op {
+	case query.Greater, query.GreaterOrEquals, query.Less, query.LessOrEquals:
+		if len(k.Values) != 1 {
+			return false
+		}
+	case query.Between:
+		if len(k.Values) != 2 {
+			return false
+		}
+	default:
+		return false
+	}
+	if len(k.User) > 0 || k.System != "" || k.Field == nil || k.Sub != "" || len(k.Path) == 0 || sqlstore.HasMany(k.Path) ||
+		!k.Field.Indexable && !k.Field.Unique || !sortedByIndex(k.Field) || query.ComparedAs(k.Field.Type, k.Op) != query.AsIs {
+		return false
+	}
+	for _, v := range k.Values {
+		if b, err := query.BindValue(v); err != nil {
+			return false
+		} else if _, isInt := b.(int64); !isInt {
+			return false
+		}
+	}
+	return true
+}
+
+// keyed compiles a keyRange condition on the value at J (over j) as a row
+// comparison of its first two sort keys (orderKeyList: rank of the JSON
+// type, number) with (1, bound): the records compare's CASE selects —
+// numbers and booleans (1/0) by value, text, objects and arrays above
+// every number, null and missing never.
+func (c *compiler) keyed(J string, k *query.Cond) (string, bool) {
+	keys := orderKeyList(J, "", k.Field.Type)
+	row := "ROW(" + keys[0] + ", " + keys[1] + ")"
+	bound := func(op query.Op, v any) string {
+		b, _ := query.BindValue(v)
+		p := "ROW(1, " + c.bind(b) + "::numeric)"
+		switch op {
+		case query.Greater:
+			return row + " > " + p
+		case query.GreaterOrEquals:
+			return row + " >= " + p
+		case query.Less:
+			return "(" + keys[0] + " >= 1 AND " + row + " < " + p + ")"
+		}
+		return "(" + keys[0] + " >= 1 AND " + row + " <= " + p + ")"
+	}
+	if k.Op == query.Between {
+		return "(" + bound(query.GreaterOrEquals, k.Values[0]) + " AND " + bound(query.LessOrEquals, k.Values[1]) + ")", true
+	}
+	return "(" + bound(k.Op, k.Values[0]) + ")", true
 }
 
 // onIndex reports whether k is an equality on the expression of one of the

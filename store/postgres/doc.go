@@ -14,7 +14,11 @@
 // doc, created, modified) and the managed expression indexes of the SQLite
 // store on j: u_ (UNIQUE; emails lower(… COLLATE "C"), i.e. ASCII like
 // SQLite's lower()), i_ (with id), x_ (the entity's normal indexes);
-// relationships and groups by their id. _indexes keeps the SQL each managed
+// relationships and groups by their id; c_ (an indexable choice, boolean or
+// relationship, then the sort keys of another indexable field, then id);
+// t_/r_ (like). Statistics s_ of each indexable field's JSON type, and the
+// value-count triggers of indexable choices (valuecounts.go), are kept by
+// Sync too. _indexes keeps the SQL each managed
 // index was made with, so a changed definition is rebuilt. Names longer than
 // 63 bytes end with a hash.
 //
@@ -33,7 +37,8 @@
 // SQL order, with offset and limit then applied in Go. The AST has no
 // negation, so TRUE in place of a condition always selects a superset.
 // Sorting uses keys that reproduce SQLite's order (NULL first ascending, then
-// numbers, then text with COLLATE "C"; big numbers as exact decimals);
+// numbers, then text with COLLATE "C"; big numbers as exact decimals), over
+// j for an indexable field so that they are the columns of its c_ indexes;
 // Select.Near orders by a haversine SQL expression (NULLS LAST).
 //
 // # Writes and shared state
@@ -43,6 +48,6 @@
 // *store.UniqueError naming the field). Sessions, secrets, sequences, app
 // state (the maintenance flag), jobs and job logs are tables, so every
 // process sees the same; jobs are claimed with FOR UPDATE SKIP LOCKED and
-// taken over once their heartbeat is stale. There is no count cache (other
-// processes write too).
+// taken over once their heartbeat is stale. The count cache forgets an
+// entity's counts on a NOTIFY of a write to it by any process (listener.go).
 package postgres

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime/debug"
 	"strings"
 
@@ -35,10 +36,15 @@ func (r *reader) Get(ctx context.Context, e *app.Entity, id string) (row *store.
 	if strings.IndexByte(id, 0) >= 0 { // PostgreSQL text never holds NUL
 		return nil, fmt.Errorf("postgres: get %s: %w", e.FullName, store.ErrNotFound)
 	}
-	err = r.read(ctx, func(ctx context.Context, db dbtx) error {
+	get := func(ctx context.Context, db dbtx) error {
 		row, err = dialect.Get(ctx, pgDB{db}, e, id)
 		return err
-	})
+	}
+	if r.pool {
+		err = r.s.readOne(ctx, get)
+	} else {
+		err = r.read(ctx, get)
+	}
 	return row, err
 }
 
@@ -141,6 +147,16 @@ func (r *reader) Count(ctx context.Context, e *app.Entity, where query.Expr) (in
 			return n, nil
 		}
 	}
+	if q, args, ok := valueCountQuery(e, table, where); ok && r.pool {
+		var n, counted int64
+		err = r.read(ctx, func(ctx context.Context, db dbtx) error { return db.QueryRow(ctx, q, args...).Scan(&counted, &n) })
+		if err != nil {
+			return 0, fmt.Errorf("postgres: count %s: %w", e.FullName, err)
+		}
+		if counted > 0 {
+			return n, nil
+		}
+	}
 	pl, err := compileCount(table, r.s.indexedExprs(table), where)
 	if err == nil {
 		err = r.s.checkTexts(table, where)
@@ -207,12 +223,20 @@ func (s *Store) Write(ctx context.Context, fn func(tx store.Tx) error) error {
 	if err := callFn(fn, t); err != nil {
 		return err
 	}
+	var written sqlstore.CountDeltas // for the analyzer, once committed
+	if s.analyze.on && len(t.deltas) > 0 {
+		written = maps.Clone(t.deltas)
+	}
 	t.queueCounts()
 	if p.conn == nil && len(t.users) == 0 && !s.alone {
 		if len(p.queue) == 0 {
 			return nil // nothing written
 		}
-		return s.groupCommit(ctx, p.queue, t.touched)
+		err := s.groupCommit(ctx, p.queue, t.touched)
+		if err == nil {
+			s.noteWrites(written)
+		}
+		return err
 	}
 	// Other processes forget their counts of the tables written, and
 	// every process drops its cached sessions of the users written (and
@@ -246,6 +270,7 @@ func (s *Store) Write(ctx context.Context, fn func(tx store.Tx) error) error {
 		}
 		return s.mapWriteErr("", err)
 	}
+	s.noteWrites(written)
 	return nil
 }
 

@@ -208,6 +208,9 @@ func syncTable(ctx context.Context, tx pgx.Tx, p sqlstore.TablePlan) error {
 	if err := dialect.InitCount(ctx, pgDB{tx}, p.Table); err != nil {
 		return err
 	}
+	if err := syncValueCounts(ctx, tx, p.Table, sqlstore.ValueCounted(p.Entity)); err != nil {
+		return err
+	}
 	have := map[string]string{}
 	rows, err := tx.Query(ctx, `SELECT name, sql FROM _indexes WHERE tbl = $1`, p.Table)
 	if err != nil {
@@ -233,8 +236,15 @@ func syncTable(ctx context.Context, tx pgx.Tx, p sqlstore.TablePlan) error {
 		_, err := tx.Exec(ctx, `INSERT INTO _indexes (name, tbl, sql) VALUES ($1, $2, $3)`, name, p.Table, created.SQL)
 		return err
 	})
-	if err != nil || created == 0 {
+	if err != nil {
 		return err
+	}
+	stats, err := syncTypeStats(ctx, tx, p)
+	if err != nil {
+		return fmt.Errorf("statistics: %w", err)
+	}
+	if created == 0 && stats == 0 {
+		return nil
 	}
 	// statistics of the new expressions (the r_ recheck expressions keep
 	// the planner on the like indexes), unless there is nothing to sample
@@ -244,4 +254,65 @@ func syncTable(ctx context.Context, tx pgx.Tx, p sqlstore.TablePlan) error {
 	}
 	_, err = tx.Exec(ctx, "ANALYZE "+sqlstore.QuoteIdent(p.Table))
 	return err
+}
+
+// PrefixTypeStats names the statistics objects of syncTypeStats.
+const PrefixTypeStats = "s_"
+
+// syncTypeStats keeps, for each indexable field of p (PostgreSQL 14 and
+// later), statistics of the JSON type of its value: an equality reads
+// "jsonb_typeof(value) = 'string' AND text = value", and without them the
+// planner takes the first term for a 1-in-200 filter, estimates a few
+// records where there are thousands, and sorts them rather than reading a
+// c_ index in order (or walks the wrong index). Statistics of other
+// fields named s_ are dropped. It returns how many it created.
+func syncTypeStats(ctx context.Context, tx pgx.Tx, p sqlstore.TablePlan) (int, error) {
+	var version int
+	if err := tx.QueryRow(ctx, "SELECT current_setting('server_version_num')::int").Scan(&version); err != nil || version < 140000 {
+		return 0, err
+	}
+	want := map[string]string{}
+	err := sqlstore.WalkIndexable(p.Entity.Fields, nil, func(f *app.Field, path []string) error {
+		if f.Type == types.Nested || f.Type == types.GeoPoint || !f.Indexable && !f.Unique {
+			return nil
+		}
+		names := path
+		if f.Type == types.Relationship || f.Type == types.Group {
+			names = append(append([]string(nil), path...), "id")
+		}
+		J, err := jsonAt("j", names)
+		if err != nil {
+			return err
+		}
+		n := dialect.Ident(PrefixTypeStats + p.Table + "_" + strings.Join(path, "_"))
+		want[n] = "CREATE STATISTICS IF NOT EXISTS " + sqlstore.QuoteIdent(n) + " ON (jsonb_typeof(" + J + ")) FROM " + sqlstore.QuoteIdent(p.Table)
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	rows, err := tx.Query(ctx, `SELECT stxname FROM pg_statistic_ext WHERE stxrelid = $1::regclass AND starts_with(stxname, $2)`,
+		sqlstore.QuoteIdent(p.Table), PrefixTypeStats)
+	if err != nil {
+		return 0, err
+	}
+	have, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return 0, err
+	}
+	for _, n := range have {
+		if _, ok := want[n]; ok {
+			delete(want, n)
+			continue
+		}
+		if _, err := tx.Exec(ctx, "DROP STATISTICS IF EXISTS "+sqlstore.QuoteIdent(n)); err != nil {
+			return 0, err
+		}
+	}
+	for _, q := range want {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return 0, err
+		}
+	}
+	return len(want), nil
 }

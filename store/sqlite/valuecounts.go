@@ -5,12 +5,10 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"runway/app"
 	"runway/query"
 	"runway/store/sqlstore"
-	"runway/types"
 )
 
 // Value counts: for an indexable choice field, _counts also holds how many
@@ -22,19 +20,10 @@ import (
 // the triggers (vc_<table>_<path>_i/_u/_d) and counts the field once;
 // _meta "vcount:<table>:<path>" remembers them.
 
-const vcSep = "\x1f"
+const vcSep = sqlstore.ValueCountSep
 
 // valueCounted lists the paths of e's fields with value counts.
-func valueCounted(e *app.Entity) [][]string {
-	var out [][]string
-	_ = sqlstore.WalkIndexable(e.Fields, nil, func(f *app.Field, path []string) error {
-		if f.Indexable && !f.Unique && f.Type == types.Choice {
-			out = append(out, path)
-		}
-		return nil
-	})
-	return out
-}
+func valueCounted(e *app.Entity) [][]string { return sqlstore.ValueCounted(e) }
 
 func vcKey(table string, path []string) string { return table + vcSep + strings.Join(path, ".") }
 
@@ -136,29 +125,6 @@ func createValueCount(ctx context.Context, tx *sql.Tx, table string, path []stri
 // whose field holds exactly the text value of where, when where is such an
 // equality on a value-counted field (args: the field's key, the value's).
 func valueCountQuery(e *app.Entity, table string, where query.Expr) (q string, args []any, ok bool) {
-	if and, isAnd := where.(query.And); isAnd && len(and) == 1 {
-		where = and[0]
-	}
-	k, isCond := where.(*query.Cond)
-	if !isCond || k == nil || k.Op != query.Equals || len(k.User) > 0 || k.System != "" || k.Field == nil ||
-		k.Field.Type != types.Choice || k.Sub != "" || len(k.Values) != 1 || sqlstore.HasMany(k.Path) {
-		return "", nil, false
-	}
-	v, isStr := k.Values[0].(string)
-	if !isStr || !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
-		return "", nil, false
-	}
-	names := sqlstore.LeafNames(&k.Target)
-	counted := false
-	for _, p := range valueCounted(e) {
-		if strings.Join(p, ".") == strings.Join(names, ".") {
-			counted = true
-		}
-	}
-	if !counted {
-		return "", nil, false
-	}
-	key := vcKey(table, names)
-	return `SELECT coalesce((SELECT n FROM _counts WHERE tbl = ?1 AND shard = -1), -1), coalesce((SELECT n FROM _counts WHERE tbl = ?2 AND shard = 0), 0)`,
-		[]any{key, key + vcSep + v}, true
+	field, value, ok := sqlstore.ValueCountKeys(e, table, where)
+	return `SELECT coalesce((SELECT n FROM _counts WHERE tbl = ?1 AND shard = -1), -1), coalesce((SELECT n FROM _counts WHERE tbl = ?2 AND shard = 0), 0)`, []any{field, value}, ok
 }

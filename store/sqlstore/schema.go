@@ -128,6 +128,11 @@ type Indexes struct {
 	// such field, which decides a filter on the first with a sort on (or a
 	// range of) the second from the index alone.
 	Sorted func(f *app.Field) bool
+	// SortColumns are the index columns a sort on field f (at path) reads,
+	// when they are not Column(Expr): PostgreSQL sorts by typed keys
+	// (missing first, numbers, then text), which its c_ indexes hold after
+	// the filter column. nil: Column(Expr).
+	SortColumns func(f *app.Field, path []string) ([]string, error)
 }
 
 // Composite reports whether an indexable field of type kind leads c_
@@ -251,9 +256,17 @@ func (d *Dialect) DesiredIndexes(e *app.Entity, table string) ([]IndexSpec, erro
 				if a.expr == b.expr {
 					continue
 				}
+				cols := []string{ix.Column(a.expr), ix.Column(b.expr)}
+				if ix.SortColumns != nil {
+					keys, err := ix.SortColumns(b.f, b.path)
+					if err != nil {
+						return nil, fmt.Errorf("field %s: %w", strings.Join(b.path, "."), err)
+					}
+					cols = append(cols[:1], keys...)
+				}
 				n := name(PrefixComposite, append(append([]string(nil), a.path...), b.path...))
 				out = append(out, IndexSpec{Name: n, Field: strings.Join(a.path, ".") + "," + strings.Join(b.path, "."), Expr: a.expr,
-					SQL: create(false, n, ix.Column(a.expr), ix.Column(b.expr), "id")})
+					SQL: create(false, n, append(cols, "id")...)})
 			}
 		}
 	}

@@ -593,3 +593,110 @@ func FuzzMatchAgreesWithSQL(f *testing.F, open Opener) {
 		}
 	})
 }
+
+// SortAgreesWithCompare: a filter on an indexable choice or boolean with a
+// sort on another indexable field (the stores' composite indexes, whose
+// sort columns are the sort's keys) returns the records Match accepts in
+// query.Compare's order, ties by id in the sort's direction, with and
+// without a limit, including values of another type than the field's
+// (stored before a type change: nulls, numbers, text, booleans mixed).
+func SortAgreesWithCompare(t *testing.T, open Opener) {
+	a, _, err := app.LoadDir(filepath.Join(repoDir(), "app", "testdata", "kitchen"))
+	if err != nil {
+		t.Fatalf("load kitchen: %v", err)
+	}
+	e := a.Entity("things")
+	sorted := []string{"integer", "decimal", "date", "text", "time", "choice", "boolean", "dateTime"}
+	for _, f := range append([]string{"choice", "boolean"}, sorted...) {
+		e.Field(f).Indexable = true
+	}
+	s := openSynced(t, open, a)
+	ctx := context.Background()
+	recs := genThings(a, 90)
+	odd := []any{nil, "12", "abc", true, false, int64(7), 2.5, map[string]any{"x": int64(1)}, []any{"a"}, ""}
+	for i := range recs {
+		if i%7 == 0 {
+			for k, f := range sorted {
+				if f != "choice" && f != "boolean" {
+					recs[i].values[f] = odd[(i+k)%len(odd)]
+				}
+			}
+		}
+	}
+	rows := make([]*store.Row, len(recs))
+	decoded := make([]record.Values, len(recs))
+	for i, r := range recs {
+		rows[i] = &store.Row{ID: r.id, Version: 1, Label: r.label, Doc: record.Encode(e, r.id, 1, r.label, r.values, nil)}
+		if _, _, _, v, err := record.Decode(rows[i].Doc); err != nil {
+			t.Fatal(err)
+		} else {
+			decoded[i] = v
+		}
+	}
+	Insert(t, s, e, rows...)
+	for _, filter := range [][]string{{}, {"choice", "a"}, {"choice", "b"}, {"boolean", "true"}, {"choice", "a,c"},
+		// ranges of a sorted field with integers: its sort keys in the index
+		{"choice", "a", "integer", "greater(5)"}, {"choice", "b", "integer", "lessOrEquals(5)"}, {"integer", "less(100)"},
+		{"choice", "c", "decimal", "between(0,3)"}, {"boolean", "false", "dateTime", "greaterOrEquals(1484578380000)"},
+		{"choice", "a", "integer", "between(-3,7)"}, {"decimal", "greater(2)"}, {"text", "less(5)"}} {
+		var where query.Expr
+		var and query.And
+		for i := 0; i+1 < len(filter); i += 2 {
+			c, err := query.ParseFilter(a, e, filter[i], filter[i+1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			and = append(and, c)
+		}
+		if len(and) > 0 {
+			where = and
+		}
+		for _, f := range sorted {
+			for _, desc := range []bool{false, true} {
+				srt := query.Sort{Target: Target(t, e, f), Desc: desc}
+				var want []string
+				var idx []int
+				for i, r := range recs {
+					ok, err := query.Match(where, decoded[i], r.id, r.label)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if ok {
+						idx = append(idx, i)
+					}
+				}
+				kind := e.Field(f).Type
+				sort.SliceStable(idx, func(x, y int) bool {
+					c := query.Compare(kind, decoded[idx[x]][f], decoded[idx[y]][f])
+					if c == 0 {
+						c = strings.Compare(recs[idx[x]].id, recs[idx[y]].id)
+					}
+					if desc {
+						c = -c
+					}
+					return c < 0
+				})
+				for _, i := range idx {
+					want = append(want, recs[i].id)
+				}
+				for _, limit := range []int{0, 5} {
+					got, err := s.Find(ctx, e, &query.Select{Where: where, Sort: srt, Limit: limit})
+					if err != nil {
+						t.Fatalf("%v sorted by %s: %v", filter, f, err)
+					}
+					ids := []string{}
+					for _, r := range got {
+						ids = append(ids, r.ID)
+					}
+					w := append([]string{}, want...)
+					if limit > 0 && len(w) > limit {
+						w = w[:limit]
+					}
+					if !reflect.DeepEqual(ids, w) {
+						t.Errorf("%s sorted by %s desc=%v limit %d:\n store   %v\n Compare %v", fmt.Sprint(filter), f, desc, limit, short(ids), short(w))
+					}
+				}
+			}
+		}
+	}
+}

@@ -73,7 +73,8 @@ func Run(t *testing.T, open Opener, reopen Reopener) {
 		{"TransitionJob", TransitionJob}, {"StopStaleJobs", StopStaleJobs}, {"DeleteIDs", DeleteIDs},
 		{"KeyValues", KeyValues}, {"BadNames", BadNames}, {"Files", Files}, {"FileRefsRace", FileRefsRace},
 		{"History", History}, {"AppLogs", AppLogs}, {"Locks", Locks}, {"Counts", Counts},
-		{"MatchAgreesWithSQL", MatchAgreesWithSQL}, {"AggregateAgreesWithGo", AggregateAgreesWithGo}, {"MatchErrorsLikeSQL", MatchErrorsLikeSQL},
+		{"MatchAgreesWithSQL", MatchAgreesWithSQL}, {"SortAgreesWithCompare", SortAgreesWithCompare},
+		{"AggregateAgreesWithGo", AggregateAgreesWithGo}, {"MatchErrorsLikeSQL", MatchErrorsLikeSQL},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.test(t, open) })
 	}
