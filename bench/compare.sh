@@ -13,13 +13,15 @@
 #
 # PROF=1 then profiles each binary under each load (bench/out/compare-STORE/cpu-TEST-I.pprof).
 # BENCH_PG: the PostgreSQL server (default postgres://postgres@127.0.0.1:5432).
-# Ports 18190 (floor), 18191… (binaries), 18291… (their pprof). Run from the repository root.
+# Ports BENCH_PORT (default 18190: the floor), BENCH_PORT+1… (binaries), BENCH_PORT+101… (their
+# pprof): give two runs on one machine different BENCH_PORTs. Run from the repository root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 2 ] || { echo "usage: bench/compare.sh sqlite|pg BIN..." >&2; exit 2; }
 STORE=$1; shift
 PG=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}   # the server of the pg databases
 BINS=("$@")
+P=${BENCH_PORT:-18190}
 N=${N:-20000}; DUR=${DUR:-8s}; REPS=${REPS:-3}; TESTS=${TESTS:-get create}
 OUT=bench/out/compare-$STORE; rm -rf "$OUT"; mkdir -p "$OUT"
 export RUNWAY_ADMIN_EMAIL=admin@localhost RUNWAY_ADMIN_PASSWORD=bench-pw-123456
@@ -31,38 +33,38 @@ trap cleanup EXIT
 wait_up() { for _ in $(seq 300); do curl -fs -o /dev/null --max-time 1 "$1" && return 0; sleep 0.1; done; return 1; }
 i=0
 for b in "${BINS[@]}"; do
-  port=$((18191+i)); d=$OUT/b$i; mkdir -p "$d/data"
+  port=$((P+1+i)); d=$OUT/b$i; mkdir -p "$d/data"
   args=()
   if [ "$STORE" = pg ]; then
     db=runway_cmp_$i
     psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
     args=(--db "$PG/$db?sslmode=disable")
   fi
-  "$b" serve --data "$d/data" "${args[@]}" --addr 127.0.0.1:$port --pprof 127.0.0.1:$((18291+i)) >"$d/log" 2>&1 &
+  "$b" serve --data "$d/data" "${args[@]}" --addr 127.0.0.1:$port --pprof 127.0.0.1:$((P+101+i)) >"$d/log" 2>&1 &
   PIDS+=($!)
   wait_up "http://127.0.0.1:$port/healthz"
   "$OUT/seed" -api "http://127.0.0.1:$port/dev/runtime/api" -password "$RUNWAY_ADMIN_PASSWORD" -n "$N" -c 8 -ids "$d/ids.txt" -token "$d/token" | tail -1
   i=$((i+1))
 done
 # floor from the first binary's answers
-API=http://127.0.0.1:18191/dev/runtime/api; TOKEN=$(head -1 $OUT/b0/token)
+API=http://127.0.0.1:$((P+1))/dev/runtime/api; TOKEN=$(head -1 $OUT/b0/token)
 mkdir -p $OUT/captured
 curl -sS -i -H "token: $TOKEN" "$API/data/companies/$(head -1 $OUT/b0/ids.txt)" >$OUT/captured/get.http
 sed 's/"NAME"/"Bench capture"/' bench/company.json | curl -sS -i -H "token: $TOKEN" -H 'Content-Type: application/json' --data-binary @- "$API/data/companies" >$OUT/captured/create.http
 cp $OUT/captured/get.http $OUT/captured/list.http
-"$OUT/floor" -dir $OUT/captured -addr 127.0.0.1:18190 >$OUT/floor.log 2>&1 &
+"$OUT/floor" -dir $OUT/captured -addr 127.0.0.1:$P >$OUT/floor.log 2>&1 &
 PIDS+=($!)
-wait_up http://127.0.0.1:18190/healthz
+wait_up http://127.0.0.1:$P/healthz
 rps() { sed -n 's/^BENCH requests=.* rps=\([^ ]*\) .*non2xx=\([0-9]*\).*/\1 \2/p' "$1"; }
 for r in $(seq $REPS); do
   for t in $TESTS; do
     line="rep $r $t:"
     for j in $(seq 0 $((i-1))); do
       BENCH_TOKEN=$(head -1 $OUT/b$j/token) BENCH_IDS=$OUT/b$j/ids.txt BENCH_OUT=$OUT BENCH_BASE=/dev/runtime/api \
-        wrk -t2 -c32 -d$DUR --timeout 10s -s bench/$t.lua http://127.0.0.1:$((18191+j)) >$OUT/wrk-$t-$j-$r.txt 2>&1 || true
+        wrk -t2 -c32 -d$DUR --timeout 10s -s bench/$t.lua http://127.0.0.1:$((P+1+j)) >$OUT/wrk-$t-$j-$r.txt 2>&1 || true
       line="$line b$j=$(rps $OUT/wrk-$t-$j-$r.txt)"
     done
-    BENCH_TOKEN=$TOKEN BENCH_IDS=$OUT/b0/ids.txt BENCH_OUT=$OUT wrk -t2 -c32 -d$DUR --timeout 10s -s bench/$t.lua http://127.0.0.1:18190 >$OUT/wrk-$t-floor-$r.txt 2>&1 || true
+    BENCH_TOKEN=$TOKEN BENCH_IDS=$OUT/b0/ids.txt BENCH_OUT=$OUT wrk -t2 -c32 -d$DUR --timeout 10s -s bench/$t.lua http://127.0.0.1:$P >$OUT/wrk-$t-floor-$r.txt 2>&1 || true
     f=$(rps $OUT/wrk-$t-floor-$r.txt)
     line="$line floor=$f"
     echo "$line"
@@ -74,9 +76,9 @@ for j in $(seq 0 $((i-1))); do
 done
 if [ -n "${PROF:-}" ]; then
   for t in $TESTS; do for j in $(seq 0 $((i-1))); do
-    curl -s -o $OUT/cpu-$t-$j.pprof "http://127.0.0.1:$((18291+j))/debug/pprof/profile?seconds=8" &
+    curl -s -o $OUT/cpu-$t-$j.pprof "http://127.0.0.1:$((P+101+j))/debug/pprof/profile?seconds=8" &
     cp=$!
-    BENCH_TOKEN=$(head -1 $OUT/b$j/token) BENCH_IDS=$OUT/b$j/ids.txt BENCH_OUT=$OUT wrk -t2 -c32 -d9s --timeout 10s -s bench/$t.lua http://127.0.0.1:$((18191+j)) >/dev/null 2>&1 || true
+    BENCH_TOKEN=$(head -1 $OUT/b$j/token) BENCH_IDS=$OUT/b$j/ids.txt BENCH_OUT=$OUT wrk -t2 -c32 -d9s --timeout 10s -s bench/$t.lua http://127.0.0.1:$((P+1+j)) >/dev/null 2>&1 || true
     wait $cp
   done; done
 fi
