@@ -108,7 +108,7 @@ func (s *Service) Export(ctx context.Context, c *Caller, e *app.Entity, sel *que
 		buf = buf[:0]
 		return fn(out)
 	}
-	err = g.scan(ctx, &q, func(row *store.Row) error {
+	err = g.scanAhead(ctx, &q, func(row *store.Row) error {
 		buf = append(buf, *row)
 		if len(buf) == page {
 			return flush()

@@ -58,14 +58,55 @@ func (g *perms) count(ctx context.Context, where query.Expr) (int64, error) {
 // sel's order, from sel.Offset on, at most sel.Limit (0: all). Pages
 // sorted by id continue after the last id read; other orders by offset.
 func (g *perms) scan(ctx context.Context, sel *query.Select, fn func(*store.Row) error) error {
+	return g.scanPages(ctx, sel, false, fn)
+}
+
+// scanAhead is scan reading each next page while fn works through the
+// current one, so the store and the caller each use a core: for readers
+// that write nothing in fn (an export). A scan whose fn writes (a batch
+// operation) must not read ahead: the next page would be read before the
+// writes of this one.
+func (g *perms) scanAhead(ctx context.Context, sel *query.Select, fn func(*store.Row) error) error {
+	return g.scanPages(ctx, sel, true, fn)
+}
+
+// found is a page of a store read.
+type found struct {
+	rows []store.Row
+	err  error
+}
+
+func (g *perms) scanPages(ctx context.Context, sel *query.Select, ahead bool, fn func(*store.Row) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // a read ahead still running when fn stops the scan
 	skip, left := sel.Offset, sel.Limit
 	page := *sel
 	page.Offset, page.Limit = 0, scanPage
 	byID := sel.Sort.System == query.SysID && sel.Near == nil
+	read := func(p query.Select) <-chan found {
+		ch := make(chan found, 1)
+		go func() {
+			rows, err := g.s.store.Find(ctx, g.e, &p)
+			ch <- found{rows, err}
+		}()
+		return ch
+	}
+	rows, err := g.s.store.Find(ctx, g.e, &page)
 	for {
-		rows, err := g.s.store.Find(ctx, g.e, &page)
 		if err != nil {
 			return err
+		}
+		more := len(rows) == scanPage
+		var next <-chan found
+		if more {
+			if byID {
+				page.After = rows[len(rows)-1].ID
+			} else {
+				page.Offset += len(rows)
+			}
+			if ahead {
+				next = read(page)
+			}
 		}
 		for i := range rows {
 			row := &rows[i]
@@ -87,13 +128,14 @@ func (g *perms) scan(ctx context.Context, sel *query.Select, fn func(*store.Row)
 				return nil
 			}
 		}
-		if len(rows) < scanPage {
+		switch {
+		case !more:
 			return nil
-		}
-		if byID {
-			page.After = rows[len(rows)-1].ID
-		} else {
-			page.Offset += len(rows)
+		case next != nil:
+			f := <-next
+			rows, err = f.rows, f.err
+		default:
+			rows, err = g.s.store.Find(ctx, g.e, &page)
 		}
 	}
 }
