@@ -984,6 +984,27 @@ var matrixCases = []matrixCase{
 					t.Errorf("lookup of projects: %v, want %v", names, readable(w))
 				}
 			}
+			// The same lookup unwound and grouped (one join in the SQL
+			// statement): the same records.
+			r = agg("teams", `[{"lookup":{"localFieldPath":"id","foreignFieldPath":"team","foreignEntityName":"projects","as":"p"}},`+
+				`{"unwind":{"fieldPath":"p"}},{"group":{"by":"p.name","n":"count()"}}]`)
+			switch w {
+			case own, imp:
+				r.Error(403, "forbidden")
+			default:
+				var p struct{ Items []obj }
+				r.Status(200).Decode(&p)
+				var names []string
+				for _, it := range p.Items {
+					if name := fmt.Sprint(at(it, "p.name")); strings.HasPrefix(name, "fx-") {
+						names = append(names, name)
+					}
+				}
+				sort.Strings(names)
+				if !slices.Equal(names, readable(w)) {
+					t.Errorf("lookup of projects, grouped: %v, want %v", names, readable(w))
+				}
+			}
 		},
 	},
 	{
