@@ -15,11 +15,13 @@ import (
 )
 
 // aggAt is the jsonb (J) and text (T) of the value at a path: in the
-// record r.j, or in the unwound element u.e.
+// record r.j, in the unwound element u.e, or in the joined record r.fj.
 func aggAt(at sqlstore.AggPath) (J, T string, err error) {
 	base := "r.j"
 	if at.Elem {
 		base = "u.e"
+	} else if at.Joined {
+		base = "r.fj"
 	}
 	if J, err = jsonAt(base, at.Names); err != nil {
 		return "", "", err
@@ -126,12 +128,6 @@ var aggDialect = &sqlstore.AggDialect{
 		return s, nil
 	},
 	Doc: "j",
-	Merge: func(as string) (string, error) {
-		if !query.ValidIdent(as) {
-			return "", fmt.Errorf("invalid field name %q", as)
-		}
-		return "(r.j || jsonb_build_object('" + as + "', f.j))", nil
-	},
 	JoinValue: func(base string, names []string) (string, error) {
 		return textAt(base+".j", names)
 	},

@@ -119,13 +119,21 @@ func aggPath(at sqlstore.AggPath) (string, error) {
 	return "(u.fullkey || '" + p[2:] + ")", nil // p is '$.a.b'
 }
 
+// aggDoc is the record a path reads: the row's, or the joined one.
+func aggDoc(at sqlstore.AggPath) string {
+	if at.Joined {
+		return "r.fdoc"
+	}
+	return "r.doc"
+}
+
 // aggValue is the typed value at a path (json_extract).
 func aggValue(at sqlstore.AggPath) (string, error) {
 	p, err := aggPath(at)
 	if err != nil {
 		return "", err
 	}
-	return "json_extract(r.doc, " + p + ")", nil
+	return "json_extract(" + aggDoc(at) + ", " + p + ")", nil
 }
 
 // aggJSON is the JSON text at a path (->: numbers as written).
@@ -134,7 +142,7 @@ func aggJSON(at sqlstore.AggPath) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return "(r.doc -> " + p + ")", nil
+	return "(" + aggDoc(at) + " -> " + p + ")", nil
 }
 
 // aggDialect writes SQLite's aggregate statements: values by json_extract
@@ -219,13 +227,6 @@ var aggDialect = &sqlstore.AggDialect{
 	DecodeKey:    sqlstore.DecodeScalar,
 	DecodeMinMax: sqlstore.DecodeScalar,
 	Doc:          "doc",
-	Merge: func(as string) (string, error) {
-		p, err := jsonPath([]string{as})
-		if err != nil {
-			return "", err
-		}
-		return "json_set(r.doc, " + p + ", json(f.doc))", nil
-	},
 	JoinValue: func(base string, names []string) (string, error) {
 		return jsonExtract(base+".doc", names)
 	},

@@ -78,12 +78,9 @@ type AggDialect struct {
 	// DecodeKey and DecodeMinMax read a scanned KeyOut or MinMax column as
 	// decoded JSON of kind.
 	DecodeKey, DecodeMinMax func(kind string, v any) (any, error)
-	// Doc is the name of the record column of the rows (beside id).
+	// Doc is the name of the record column of the rows (beside id); after
+	// a join the foreign record is the column "f" + Doc (AggPath.Joined).
 	Doc string
-	// Merge is the record of the local row "r" with the foreign record of
-	// the joined row "f" set at member as (JSON null when f is NULL): a
-	// lookup and the unwind of its array, as one join.
-	Merge func(as string) (string, error)
 	// JoinValue is the text of the value at names in the record of the
 	// row base ("r" or "f"), as a join compares it.
 	JoinValue func(base string, names []string) (string, error)
@@ -102,11 +99,14 @@ func Over(value string, agg func(col string) string) AggExpr {
 }
 
 // AggPath is where a statement reads a value: Names from the record root
-// (the column of the row "r"), or with Elem from the element of the
-// unwound array the row stands for.
+// (the column of the row "r"), with Elem from the element of the unwound
+// array the row stands for, with Joined from the joined foreign record.
 type AggPath struct {
-	Elem  bool
-	Names []string
+	Elem bool
+	// Joined: in the foreign record a lookup joined (the column "f" +
+	// Doc of the row "r"; NULL when none matched)
+	Joined bool
+	Names  []string
 }
 
 // objectKinds are the types whose value is a JSON object: min and max
@@ -128,7 +128,7 @@ func (d *AggDialect) Plan(p *aggregate.Pipeline) int {
 		return 0
 	}
 	if g, ok := sp.last.(*aggregate.Group); ok {
-		if _, _, err := d.groupColumns(g, sp.un, sp.seq || sp.joinSeq, &rowValues{}); err != nil {
+		if _, _, err := d.groupColumns(g, sp.un, sp.joinAs(), sp.seq || sp.joinSeq, &rowValues{}); err != nil {
 			return 0
 		}
 	}
@@ -254,6 +254,14 @@ func planStages(p *aggregate.Pipeline) (sp stagePlan, n int) {
 	return sp, n
 }
 
+// joinAs is the member the joined foreign record stands at ("": none).
+func (sp *stagePlan) joinAs() string {
+	if sp.join == nil {
+		return ""
+	}
+	return sp.join.As
+}
+
 // joinable reports whether a lookup is a join the statement runs: the
 // local id with a single relationship's id in the foreign records, or a
 // single relationship's id with the foreign id (text equal to text, each
@@ -297,8 +305,9 @@ func (d *AggDialect) joinValue(base string, p *aggregate.Path) (string, error) {
 
 // joined is the select of the rows of records (their order: seq when
 // sp.seq, else id) joined with the foreign records of sp.join, which
-// src.Lookup compiles with its arguments after args: id, the merged
-// record, and with sp.joinSeq its position as seq.
+// src.Lookup compiles with its arguments after args: id, the record, the
+// foreign record (AggPath.Joined; NULL with none when sp.joinEmpty) and
+// with sp.joinSeq the row's position as seq.
 func (d *AggDialect) joined(sp *stagePlan, records string, src AggSource, args []any) (string, []any, error) {
 	l := sp.join
 	lk, err := d.joinValue("r", &l.Local)
@@ -309,10 +318,6 @@ func (d *AggDialect) joined(sp *stagePlan, records string, src AggSource, args [
 	if err != nil {
 		return "", nil, err
 	}
-	merged, err := d.Merge(l.As)
-	if err != nil {
-		return "", nil, err
-	}
 	if src.Lookup == nil {
 		return "", nil, fmt.Errorf("the store compiles no lookup")
 	}
@@ -320,7 +325,7 @@ func (d *AggDialect) joined(sp *stagePlan, records string, src AggSource, args [
 	if err != nil {
 		return "", nil, err
 	}
-	cols := "r.id AS id, " + merged + " AS " + d.Doc
+	cols := "r.id AS id, r." + d.Doc + " AS " + d.Doc + ", f." + d.Doc + " AS f" + d.Doc
 	if sp.joinSeq {
 		prev := "r.id"
 		if sp.seq {
@@ -581,8 +586,11 @@ func (r *rowValues) agg(x AggExpr) string {
 // first document's whole value for relationships, groups and files), then
 // one or two per accumulator — and the group's keys, over the values rv
 // computes per row.
-func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, seq bool, rv *rowValues) (cols []aggColumn, keys []string, err error) {
+func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, joinAs string, seq bool, rv *rowValues) (cols []aggColumn, keys []string, err error) {
 	at := func(names []string) (AggPath, error) {
+		if joinAs != "" && len(names) > 0 && names[0] == joinAs {
+			return AggPath{Joined: true, Names: names[1:]}, nil
+		}
 		a, ok := locate(un, names)
 		if !ok {
 			return a, fmt.Errorf("%s reads a parent of the unwound field", strings.Join(names, "."))
@@ -786,7 +794,7 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		// grouping may follow an index on its key instead (no sort, so no
 		// memory for one).
 		rv := rowValues{inline: !src.Filtered && un == nil}
-		cols, keys, err := d.groupColumns(st, un, sp.seq || sp.joinSeq, &rv)
+		cols, keys, err := d.groupColumns(st, un, sp.joinAs(), sp.seq || sp.joinSeq, &rv)
 		if err != nil {
 			return nil, err
 		}

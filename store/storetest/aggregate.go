@@ -84,8 +84,8 @@ func randomPipeline(r *rand.Rand) string {
 			stages = append(stages, `{"count":"n"}`)
 			break
 		}
-		stages = append(stages, randomGroup(r, []string{"p.name", "p.email", "p.id", "choice", "owner", "p.balance"},
-			[]string{"p.balance", "integer", "money"}, []string{"p.name", "p.email", "p.balance", "text", "integer", "p.id"}, 4))
+		stages = append(stages, randomGroup(r, []string{"p.name", "p.email", "p.id", "choice", "owner", "p.balance", "p"},
+			[]string{"p.balance", "integer", "money"}, []string{"p.name", "p.email", "p.balance", "text", "integer", "p.id", "p"}, 4))
 	case 0:
 		stages = append(stages, `{"count":"n"}`)
 	case 1:
@@ -169,7 +169,7 @@ func randomPeoplePipeline(r *rand.Rand) string {
 		stages = append(stages, `{"count":"n"}`)
 	} else {
 		stages = append(stages, randomGroup(r, []string{"name", "t.choice", "t.owner", "t.integer", "id"},
-			[]string{"t.integer", "t.money", "balance", "t.bigNumber"}, []string{"t.text", "t.integer", "name", "t.id", "t.decimal"}, 4))
+			[]string{"t.integer", "t.money", "balance", "t.bigNumber"}, []string{"t.text", "t.integer", "name", "t.id", "t.decimal", "t", "t.owner"}, 4))
 	}
 	return "[" + strings.Join(stages, ",") + "]"
 }
