@@ -589,6 +589,11 @@ func (r *rowValues) agg(x AggExpr) string {
 func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, joinAs string, seq bool, rv *rowValues) (cols []aggColumn, keys []string, err error) {
 	at := func(names []string) (AggPath, error) {
 		if joinAs != "" && len(names) > 0 && names[0] == joinAs {
+			// the whole stored record would hold what the caller may
+			// not read (Eval's records are rendered for the caller)
+			if len(names) == 1 {
+				return AggPath{}, fmt.Errorf("%s: the whole looked-up record", joinAs)
+			}
 			return AggPath{Joined: true, Names: names[1:]}, nil
 		}
 		a, ok := locate(un, names)
