@@ -239,6 +239,52 @@ func TestAggregateGeoNear(t *testing.T) {
 	}
 }
 
+// TestAggregateLookupJoin: a lookup unwound and then grouped or counted
+// runs as one join in the statement, both ways (id to relationship,
+// relationship to id), and answers as the same pipeline run in Go. The
+// memory bound shows the path: with room for 2 documents, the Go lookup
+// of 4 companies' contacts (3) is a 400, the join holds only the groups.
+func TestAggregateLookupJoin(t *testing.T) {
+	companies := `{"lookup":{"localFieldPath":"id","foreignFieldPath":"company","foreignEntityName":"contacts","as":"p"}}`
+	company := `{"lookup":{"localFieldPath":"company","foreignFieldPath":"id","foreignEntityName":"companies","as":"co"}}`
+	cases := []struct{ name, entity, body, want string }{
+		{"id to relationship, group by a local field", "companies",
+			`[` + companies + `,{"unwind":{"fieldPath":"p"}},{"group":{"by":"type","n":"count()","skills":"sum(p.numberOfSkills)","who":"first(p.firstName)","last":"last(p.firstName)"}}]`,
+			items(`{"type":"a","n":2,"skills":3,"who":"Ann","last":"Bob"}`, `{"type":"b","n":1,"skills":0,"who":"Cid","last":"Cid"}`)},
+		{"id to relationship, includeEmpty, group by a looked-up field", "companies",
+			`[` + companies + `,{"unwind":{"fieldPath":"p","includeEmpty":true}},{"group":{"by":"p.lastName","n":"count()","co":"max(name)"}}]`,
+			items(`{"p":{"lastName":null},"n":2,"co":"Delta"}`, `{"p":{"lastName":"Lee"},"n":1,"co":"Acme"}`, `{"p":{"lastName":"Ray"},"n":1,"co":"Acme"}`,
+				`{"p":{"lastName":"Roe"},"n":1,"co":"Gamma"}`)},
+		{"relationship to id, after a match and a sort, first in the sort's order", "contacts",
+			`[{"match":{"firstName":"Ann,Bob,Cid"}},{"sort":{"firstName":"desc"}},` + company + `,{"unwind":{"fieldPath":"co"}},` +
+				`{"group":{"by":"co.type","n":"count()","emp":"sum(co.numberOfEmployees)","r":"sum(co.rating)","first":"first(firstName)"}}]`,
+			items(`{"co":{"type":"a"},"n":2,"emp":20,"r":"3","first":"Bob"}`, `{"co":{"type":"b"},"n":1,"emp":7,"r":"0.1","first":"Cid"}`)},
+		{"relationship to id, group by the looked-up record's relationship", "contacts",
+			`[` + company + `,{"unwind":{"fieldPath":"co"}},{"group":{"by":"company","n":"count()","state":"first(co.state)"}}]`,
+			items(`{"company":{"id":"{acme}","label":"Acme"},"n":2,"state":"active"}`, `{"company":{"id":"{gamma}","label":"Gamma"},"n":1,"state":"active"}`)},
+		{"a count of the joined rows", "companies", `[` + companies + `,{"unwind":{"fieldPath":"p"}},{"count":"n"}]`, items(`{"n":3}`)},
+	}
+	sqlWorld, goWorld := newAggWorld(t), newAggWorld(t, apitest.Options{AggregateInGo: true})
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := sqlWorld.agg(t, c.entity, c.body); got != c.want {
+				t.Errorf("%s:\n got %s\nwant %s", c.body, got, c.want)
+			}
+			if got := goWorld.agg(t, c.entity, c.body); got != c.want {
+				t.Errorf("%s in Go:\n got %s\nwant %s", c.body, got, c.want)
+			}
+		})
+	}
+	small := newAggWorld(t, apitest.Options{AggregateMaxItems: 2})
+	if got := small.agg(t, "companies", cases[0].body); got != cases[0].want {
+		t.Errorf("the join within the bound: %s", got)
+	}
+	m := small.s.As("PUT", "/data/companies/aggregate", `[`+companies+`,{"unwind":{"fieldPath":"p"}},{"match":{"p.firstName":"Ann"}},{"count":"n"}]`).Error(400, "badRequest")
+	if want := "Aggregate stage 1 (lookup) would hold more than 2 documents in memory; narrow the pipeline first (match, limit, project)"; m["message"] != want {
+		t.Errorf("a lookup in Go over the bound: %v", m["message"])
+	}
+}
+
 // TestAggregateLookupValues: lookups join numbers and booleans by value,
 // on both stores.
 func TestAggregateLookupValues(t *testing.T) {

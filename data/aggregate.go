@@ -55,7 +55,7 @@ func (s *Service) Aggregate(ctx context.Context, c *Caller, e *app.Entity, body 
 	}
 	var docs []aggregate.Doc
 	done := false
-	if sq, n := s.sqlPrefix(g, p); n > 0 {
+	if sq, n := s.sqlPrefix(c, g, p); n > 0 {
 		docs, err = run(sq.Aggregate(ctx, p, n, s.opts.AggregateMaxItems), n)
 		// the database may refuse what Go does (an integer sum beyond 64
 		// bits): then Go does it all
@@ -81,13 +81,20 @@ func (s *Service) Aggregate(ctx context.Context, c *Caller, e *app.Entity, body 
 // sqlPrefix returns the store's aggregator and how many leading stages of
 // p it runs in SQL (0: none; the records are then read a page at a time).
 // A read condition with scripts decides record by record, so it keeps the
-// pipeline in Go.
-func (s *Service) sqlPrefix(g *perms, p *aggregate.Pipeline) (store.Aggregator, int) {
+// pipeline in Go — c's on the entity, or on a lookup's foreign entity when
+// the statement would join it.
+func (s *Service) sqlPrefix(c *Caller, g *perms, p *aggregate.Pipeline) (store.Aggregator, int) {
 	sq, ok := s.store.(store.Aggregator)
 	if !ok || s.opts.AggregateInGo || g.readScripted() || query.HasScript(p.Where) {
 		return nil, 0
 	}
-	return sq, sq.PlanAggregate(p)
+	n := sq.PlanAggregate(p)
+	for _, st := range p.Stages[:n] {
+		if l, ok := st.(*aggregate.Lookup); ok && (s.perms(c, l.Foreign).readScripted() || query.HasScript(l.Where)) {
+			return nil, 0
+		}
+	}
+	return sq, n
 }
 
 // sqlRecords returns the store's aggregator and how many leading stages

@@ -90,8 +90,9 @@ func BenchmarkAggregate(b *testing.B) {
 // which VmHWM counts).
 //
 // Sub-benchmarks per store: "group" (all records: group by owner with sum
-// and count) and "match-group" (region = north, 10%, on its index; then
-// the group).
+// and count), "match-group" (region = north, 10%, on its index; then
+// the group) and "lookup-group" (each task's owner looked up in sys.users
+// and unwound, then a group by the user's email with sum and count).
 func BenchmarkAggregateSQL(b *testing.B) {
 	n := benchRecords
 	if v := os.Getenv("RUNWAY_BENCH_AGG_RECORDS"); v != "" {
@@ -191,6 +192,12 @@ func benchAggregateSQL(b *testing.B, f *benchFixture) {
 	group := `{"group":{"by":"owner","total":"sum(budget)","n":"count()"}}`
 	b.Run("group", func(b *testing.B) { run(b, `[`+group+`]`) })
 	b.Run("match-group", func(b *testing.B) { run(b, `[{"match":{"region":"north"}},`+group+`]`) })
+	// each task's owner looked up (sys.users), unwound, grouped by a field
+	// of the user: one join in SQL, a query per 100 tasks in Go
+	b.Run("lookup-group", func(b *testing.B) {
+		run(b, `[{"lookup":{"localFieldPath":"owner","foreignFieldPath":"id","foreignEntityName":"sys.users","as":"u"}},`+
+			`{"unwind":{"fieldPath":"u"}},{"group":{"by":"u.email","total":"sum(budget)","n":"count()"}}]`)
+	})
 }
 
 func median(ds []time.Duration) time.Duration {

@@ -103,6 +103,9 @@ type Options struct {
 	// AggregateMaxItems bounds the documents an aggregate stage holds (0:
 	// the default).
 	AggregateMaxItems int
+	// AggregateInGo runs every aggregate stage in Go (the reference the
+	// SQL statements must agree with).
+	AggregateInGo bool
 	// Environment holds the variables ${NAME} placeholders of services'
 	// and packages' configuration read (nil: the process environment).
 	Environment map[string]string
@@ -122,7 +125,7 @@ type Options struct {
 // runtimeConfig is the part of the runtime's configuration the options
 // tune; the environment is dev.
 func (o Options) runtimeConfig() runtime.Config {
-	return runtime.Config{Env: "dev", Clock: o.Clock, Jobs: o.Jobs, Data: data.Options{AggregateMaxItems: o.AggregateMaxItems},
+	return runtime.Config{Env: "dev", Clock: o.Clock, Jobs: o.Jobs, Data: data.Options{AggregateMaxItems: o.AggregateMaxItems, AggregateInGo: o.AggregateInGo},
 		History: history.Options{Retention: o.HistoryRetention}, AppLog: applog.Options{Retention: o.LogRetention},
 		Auth:    auth.Options{IdleTimeout: o.IdleTimeout, LoginRate: o.LoginRate, LoginBurst: o.LoginBurst},
 		Scripts: script.Options{SyncTimeout: o.ScriptTimeout, LookupEnv: o.lookupEnv()},

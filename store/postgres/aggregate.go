@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"runway/aggregate"
@@ -14,11 +15,13 @@ import (
 )
 
 // aggAt is the jsonb (J) and text (T) of the value at a path: in the
-// record r.j, or in the unwound element u.e.
+// record r.j, in the unwound element u.e, or in the joined record r.fj.
 func aggAt(at sqlstore.AggPath) (J, T string, err error) {
 	base := "r.j"
 	if at.Elem {
 		base = "u.e"
+	} else if at.Joined {
+		base = "r.fj"
 	}
 	if J, err = jsonAt(base, at.Names); err != nil {
 		return "", "", err
@@ -124,6 +127,10 @@ var aggDialect = &sqlstore.AggDialect{
 		}
 		return s, nil
 	},
+	Doc: "j",
+	JoinValue: func(base string, names []string) (string, error) {
+		return textAt(base+".j", names)
+	},
 }
 
 // aggOrder is the order of a group's rows for first and last: id, then
@@ -140,7 +147,46 @@ var _ store.Aggregator = (*Store)(nil)
 // PlanAggregate implements store.Aggregator: the planner's prefix when the
 // records' condition compiles exactly (else the data service reads the
 // records, and Match decides what the SQL could not).
-func (s *Store) PlanAggregate(p *aggregate.Pipeline) int { return s.exactly(p, aggDialect.Plan(p)) }
+func (s *Store) PlanAggregate(p *aggregate.Pipeline) int {
+	return sqlstore.Joins(p, s.exactly(p, aggDialect.Plan(p)), s.lookupSource)
+}
+
+// lookupSource compiles the select of the records a lookup joins: the
+// foreign entity's under the lookup's condition (the caller's read
+// condition), its arguments after before's; an error when it does not
+// compile exactly.
+func (s *Store) lookupSource(l *aggregate.Lookup, before []any) (string, []any, error) {
+	table, err := dialect.TableName(l.Foreign)
+	if err != nil {
+		return "", nil, err
+	}
+	w, c, err := s.compileExactly(table, l.Where, before)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: %w", l.Foreign.FullName, err)
+	}
+	return "SELECT " + sqlstore.QuoteIdent(table) + ".id, " + sqlstore.QuoteIdent(table) + ".j FROM " + c.from(table) + w, c.args, nil
+}
+
+// compileExactly compiles where on table (" WHERE …" or ""), its
+// arguments after before's; an error when it does not compile exactly.
+func (s *Store) compileExactly(table string, where query.Expr, before []any) (string, *compiler, error) {
+	if _, err := query.Match(where, nil, "", ""); err != nil {
+		return "", nil, err
+	}
+	if err := s.checkTexts(table, where); err != nil {
+		return "", nil, err
+	}
+	c := newCompiler(s.indexedExprs(table))
+	c.args = slices.Clone(before)
+	w, exact := c.where(where)
+	if !exact {
+		return "", nil, fmt.Errorf("the condition does not compile exactly")
+	}
+	if w == "TRUE" {
+		return "", c, nil
+	}
+	return " WHERE " + w, c, nil
+}
 
 // exactly is n, the stages the planner runs, when the records' condition
 // compiles exactly; else 0.
@@ -185,24 +231,12 @@ func (s *Store) aggSource(p *aggregate.Pipeline) (sqlstore.AggSource, error) {
 		return sqlstore.AggSource{}, err
 	}
 	where, _ := p.Source()
-	if _, err := query.Match(where, nil, "", ""); err != nil {
+	w, c, err := s.compileExactly(table, where, nil)
+	if err != nil {
 		return sqlstore.AggSource{}, err
-	}
-	if err := s.checkTexts(table, where); err != nil {
-		return sqlstore.AggSource{}, err
-	}
-	c := newCompiler(s.indexedExprs(table))
-	w, exact := c.where(where)
-	if !exact {
-		return sqlstore.AggSource{}, fmt.Errorf("the condition does not compile exactly")
-	}
-	if w == "TRUE" {
-		w = ""
-	} else {
-		w = " WHERE " + w
 	}
 	return sqlstore.AggSource{Records: "SELECT " + sqlstore.QuoteIdent(table) + ".id, " + sqlstore.QuoteIdent(table) + ".j FROM " + c.from(table) + w, Args: c.args,
-		Table: sqlstore.QuoteIdent(table), Filtered: w != ""}, nil
+		Table: sqlstore.QuoteIdent(table), Filtered: w != "", Lookup: s.lookupSource}, nil
 }
 
 // Aggregate implements store.Aggregator (its documents collected before

@@ -119,13 +119,21 @@ func aggPath(at sqlstore.AggPath) (string, error) {
 	return "(u.fullkey || '" + p[2:] + ")", nil // p is '$.a.b'
 }
 
+// aggDoc is the record a path reads: the row's, or the joined one.
+func aggDoc(at sqlstore.AggPath) string {
+	if at.Joined {
+		return "r.fdoc"
+	}
+	return "r.doc"
+}
+
 // aggValue is the typed value at a path (json_extract).
 func aggValue(at sqlstore.AggPath) (string, error) {
 	p, err := aggPath(at)
 	if err != nil {
 		return "", err
 	}
-	return "json_extract(r.doc, " + p + ")", nil
+	return "json_extract(" + aggDoc(at) + ", " + p + ")", nil
 }
 
 // aggJSON is the JSON text at a path (->: numbers as written).
@@ -134,7 +142,7 @@ func aggJSON(at sqlstore.AggPath) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return "(r.doc -> " + p + ")", nil
+	return "(" + aggDoc(at) + " -> " + p + ")", nil
 }
 
 // aggDialect writes SQLite's aggregate statements: values by json_extract
@@ -218,12 +226,34 @@ var aggDialect = &sqlstore.AggDialect{
 	Fence:        " LIMIT -1",
 	DecodeKey:    sqlstore.DecodeScalar,
 	DecodeMinMax: sqlstore.DecodeScalar,
+	Doc:          "doc",
+	JoinValue: func(base string, names []string) (string, error) {
+		return jsonExtract(base+".doc", names)
+	},
 }
 
 var _ store.Aggregator = (*Store)(nil)
 
-// PlanAggregate implements store.Aggregator.
-func (s *Store) PlanAggregate(p *aggregate.Pipeline) int { return aggDialect.Plan(p) }
+// PlanAggregate implements store.Aggregator: the planner's prefix when
+// the condition of each lookup it joins compiles.
+func (s *Store) PlanAggregate(p *aggregate.Pipeline) int {
+	return sqlstore.Joins(p, aggDialect.Plan(p), s.lookupSource)
+}
+
+// lookupSource compiles the select of the records a lookup joins: the
+// foreign entity's, under the lookup's condition (the caller's read
+// condition), its arguments after before's.
+func (s *Store) lookupSource(l *aggregate.Lookup, before []any) (string, []any, error) {
+	table, err := dialect.TableName(l.Foreign)
+	if err != nil {
+		return "", nil, err
+	}
+	w, args, err := compileWhereAfter(table, s.textIndexes(table), l.Where, before)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: %w", l.Foreign.FullName, err)
+	}
+	return "SELECT id, doc FROM " + sqlstore.QuoteIdent(table) + w, args, nil
+}
 
 // PlanRecords implements store.Aggregator.
 func (s *Store) PlanRecords(p *aggregate.Pipeline) int { return aggDialect.PlanRecords(p) }
@@ -240,7 +270,7 @@ func (s *Store) aggSource(p *aggregate.Pipeline) (sqlstore.AggSource, error) {
 		return sqlstore.AggSource{}, fmt.Errorf("%s: %w", p.Entity.FullName, err)
 	}
 	return sqlstore.AggSource{Records: "SELECT id, doc FROM " + sqlstore.QuoteIdent(table) + w, Args: args,
-		Table: sqlstore.QuoteIdent(table), Filtered: w != ""}, nil
+		Table: sqlstore.QuoteIdent(table), Filtered: w != "", Lookup: s.lookupSource}, nil
 }
 
 // RecordIDs implements store.Aggregator (one statement on the read pool).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -634,10 +635,17 @@ func orderBy(s query.Sort) (string, error) {
 
 // compileWhere returns the WHERE clause (with the keyword, or "") and args.
 func compileWhere(table string, texts map[string]textIndex, where query.Expr) (string, []any, error) {
+	return compileWhereAfter(table, texts, where, nil)
+}
+
+// compileWhereAfter is compileWhere in a statement whose first arguments
+// are before: its parameters are numbered after them, and the args it
+// returns begin with them.
+func compileWhereAfter(table string, texts map[string]textIndex, where query.Expr, before []any) (string, []any, error) {
 	if where == nil {
-		return "", nil, nil
+		return "", before, nil
 	}
-	c := compiler{table: table, texts: texts}
+	c := compiler{table: table, texts: texts, args: slices.Clone(before)}
 	w, err := c.expr(where)
 	if err != nil {
 		return "", nil, err

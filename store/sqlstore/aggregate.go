@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"runway/aggregate"
+	"runway/query"
 	"runway/store"
 	"runway/types"
 )
@@ -77,6 +78,12 @@ type AggDialect struct {
 	// DecodeKey and DecodeMinMax read a scanned KeyOut or MinMax column as
 	// decoded JSON of kind.
 	DecodeKey, DecodeMinMax func(kind string, v any) (any, error)
+	// Doc is the name of the record column of the rows (beside id); after
+	// a join the foreign record is the column "f" + Doc (AggPath.Joined).
+	Doc string
+	// JoinValue is the text of the value at names in the record of the
+	// row base ("r" or "f"), as a join compares it.
+	JoinValue func(base string, names []string) (string, error)
 }
 
 // AggExpr is an aggregate over values computed per row: Agg writes it
@@ -92,11 +99,14 @@ func Over(value string, agg func(col string) string) AggExpr {
 }
 
 // AggPath is where a statement reads a value: Names from the record root
-// (the column of the row "r"), or with Elem from the element of the
-// unwound array the row stands for.
+// (the column of the row "r"), with Elem from the element of the unwound
+// array the row stands for, with Joined from the joined foreign record.
 type AggPath struct {
-	Elem  bool
-	Names []string
+	Elem bool
+	// Joined: in the foreign record a lookup joined (the column "f" +
+	// Doc of the row "r"; NULL when none matched)
+	Joined bool
+	Names  []string
 }
 
 // objectKinds are the types whose value is a JSON object: min and max
@@ -118,12 +128,19 @@ func (d *AggDialect) Plan(p *aggregate.Pipeline) int {
 		return 0
 	}
 	if g, ok := sp.last.(*aggregate.Group); ok {
-		if _, _, err := d.groupColumns(g, sp.un, sp.seq, &rowValues{}); err != nil {
+		if _, _, err := d.groupColumns(g, sp.un, sp.joinAs(), sp.seq || sp.joinSeq, &rowValues{}); err != nil {
 			return 0
 		}
 	}
-	if _, err := d.records(&sp, AggSource{}); err != nil {
+	records, err := d.records(&sp, AggSource{})
+	if err != nil {
 		return 0
+	}
+	if sp.join != nil {
+		src := AggSource{Lookup: func(*aggregate.Lookup, []any) (string, []any, error) { return "", nil, nil }}
+		if _, _, err := d.joined(&sp, records, src, nil); err != nil {
+			return 0
+		}
 	}
 	return n
 }
@@ -144,7 +161,15 @@ type stagePlan struct {
 	order *aggregate.Sort
 	seq   bool
 	un    *aggregate.Unwind
-	last  aggregate.Stage // *aggregate.Group or *aggregate.Count
+	// join is a lookup whose array the next stage unwinds (joinEmpty: it
+	// keeps the documents with none): one join of the records and the
+	// foreign entity's (see joinable), the foreign record at join.As;
+	// joinSeq: the group's first and last follow the joined rows' order
+	// (the records', then the foreign id), as the column seq
+	join      *aggregate.Lookup
+	joinEmpty bool
+	joinSeq   bool
+	last      aggregate.Stage // *aggregate.Group or *aggregate.Count
 }
 
 // planStages returns the plan of p's stages from its source and how many
@@ -157,7 +182,7 @@ func planStages(p *aggregate.Pipeline) (sp stagePlan, n int) {
 	for i := start; i < len(p.Stages); i++ {
 		switch st := p.Stages[i].(type) {
 		case *aggregate.Skip:
-			if sp.un != nil {
+			if sp.un != nil || sp.join != nil {
 				return sp, 0
 			}
 			sp.offset += st.N
@@ -166,7 +191,7 @@ func planStages(p *aggregate.Pipeline) (sp stagePlan, n int) {
 			}
 			sp.windowed, lastWindow = true, i
 		case *aggregate.Limit:
-			if sp.un != nil {
+			if sp.un != nil || sp.join != nil {
 				return sp, 0
 			}
 			if sp.limit < 0 || st.N < sp.limit {
@@ -174,7 +199,7 @@ func planStages(p *aggregate.Pipeline) (sp stagePlan, n int) {
 			}
 			sp.windowed, lastWindow = true, i
 		case *aggregate.Sort:
-			if sp.order == nil && !sp.windowed && sp.un == nil && sortable(st) {
+			if sp.order == nil && !sp.windowed && sp.un == nil && sp.join == nil && sortable(st) {
 				sp.order = st
 			} else {
 				sorts = append(sorts, i)
@@ -182,10 +207,20 @@ func planStages(p *aggregate.Pipeline) (sp stagePlan, n int) {
 		case *aggregate.Project:
 			projects = append(projects, i)
 		case *aggregate.Unwind:
-			if sp.un != nil {
+			if sp.un != nil || sp.join != nil {
 				return sp, 0
 			}
 			sp.un = st
+		case *aggregate.Lookup:
+			if sp.un != nil || sp.join != nil || !joinable(st) || i+1 >= len(p.Stages) {
+				return sp, 0
+			}
+			u, ok := p.Stages[i+1].(*aggregate.Unwind)
+			if !ok || !slices.Equal(u.Path.Names(), []string{st.As}) {
+				return sp, 0
+			}
+			sp.join, sp.joinEmpty = st, u.IncludeEmpty
+			i++ // the unwind is the join's
 		case *aggregate.Group, *aggregate.Count:
 			sp.last = st
 			n = i + 1
@@ -215,7 +250,94 @@ func planStages(p *aggregate.Pipeline) (sp stagePlan, n int) {
 			sp.order = nil // nothing depends on it
 		}
 	}
+	sp.joinSeq = sp.join != nil && !orderFree(sp.last)
 	return sp, n
+}
+
+// joinAs is the member the joined foreign record stands at ("": none).
+func (sp *stagePlan) joinAs() string {
+	if sp.join == nil {
+		return ""
+	}
+	return sp.join.As
+}
+
+// joinable reports whether a lookup is a join the statement runs: the
+// local id with a single relationship's id in the foreign records, or a
+// single relationship's id with the foreign id (text equal to text, each
+// document with at most one value, as Eval matches them).
+func joinable(st *aggregate.Lookup) bool {
+	if st.Local.Many() || st.ForeignPath.Many() || !query.ValidIdent(st.As) {
+		return false
+	}
+	isID := func(p *aggregate.Path) bool {
+		n := p.Names()
+		return len(n) == 1 && n[0] == "id"
+	}
+	relID := func(p *aggregate.Path) bool {
+		return p.Field != nil && p.Field.Type == types.Relationship && len(p.Steps) > 0 && slices.Equal(p.Sub, []string{"id"})
+	}
+	return isID(&st.Local) && relID(&st.ForeignPath) || relID(&st.Local) && isID(&st.ForeignPath)
+}
+
+// Joins returns n, the stages of p a statement runs, when compile (a
+// store's AggSource.Lookup) compiles the condition of each lookup among
+// them; else 0.
+func Joins(p *aggregate.Pipeline, n int, compile func(*aggregate.Lookup, []any) (string, []any, error)) int {
+	for _, st := range p.Stages[:n] {
+		if l, ok := st.(*aggregate.Lookup); ok {
+			if _, _, err := compile(l, nil); err != nil {
+				return 0
+			}
+		}
+	}
+	return n
+}
+
+// joinValue is the text the join compares in the row base: its id column,
+// or the value at names in its record.
+func (d *AggDialect) joinValue(base string, p *aggregate.Path) (string, error) {
+	if n := p.Names(); len(n) == 1 && n[0] == "id" {
+		return base + ".id", nil
+	}
+	return d.JoinValue(base, p.Names())
+}
+
+// joined is the select of the rows of records (their order: seq when
+// sp.seq, else id) joined with the foreign records of sp.join, which
+// src.Lookup compiles with its arguments after args: id, the record, the
+// foreign record (AggPath.Joined; NULL with none when sp.joinEmpty) and
+// with sp.joinSeq the row's position as seq.
+func (d *AggDialect) joined(sp *stagePlan, records string, src AggSource, args []any) (string, []any, error) {
+	l := sp.join
+	lk, err := d.joinValue("r", &l.Local)
+	if err != nil {
+		return "", nil, err
+	}
+	fk, err := d.joinValue("f", &l.ForeignPath)
+	if err != nil {
+		return "", nil, err
+	}
+	if src.Lookup == nil {
+		return "", nil, fmt.Errorf("the store compiles no lookup")
+	}
+	foreign, args, err := src.Lookup(l, args)
+	if err != nil {
+		return "", nil, err
+	}
+	cols := "r.id AS id, r." + d.Doc + " AS " + d.Doc + ", f." + d.Doc + " AS f" + d.Doc
+	if sp.joinSeq {
+		prev := "r.id"
+		if sp.seq {
+			prev = "r.seq"
+		}
+		cols += ", " + d.Seq(prev+", f.id") + " AS seq"
+	}
+	join := " JOIN "
+	if sp.joinEmpty {
+		join = " LEFT JOIN "
+	}
+	return "SELECT " + cols + " FROM (" + records + ") AS r" + join + "(" + foreign + ") AS f ON " + lk + " = " + fk, args, nil
 }
 
 // sortable reports whether the statement orders the records as st does:
@@ -349,8 +471,9 @@ func orderFree(st aggregate.Stage) bool {
 // unwinds, groups) lies inside a member pr keeps, so that leaving pr out
 // changes nothing they see.
 func keepsReads(pr *aggregate.Project, after []aggregate.Stage) bool {
+	made := map[string]bool{} // members lookups after pr set
 	kept := func(names []string) bool {
-		if len(names) == 1 && names[0] == "id" && pr.KeepID {
+		if len(names) == 1 && names[0] == "id" && pr.KeepID || len(names) > 0 && made[names[0]] {
 			return true
 		}
 		for _, k := range pr.Paths {
@@ -373,6 +496,11 @@ func keepsReads(pr *aggregate.Project, after []aggregate.Stage) bool {
 			if !kept(st.Path.Names()) {
 				return false
 			}
+		case *aggregate.Lookup:
+			if !kept(st.Local.Names()) {
+				return false
+			}
+			made[st.As] = true
 		case *aggregate.Group:
 			for _, by := range st.By {
 				if !kept(by.Key.Names()) || !kept(by.Path.Names()) {
@@ -458,8 +586,16 @@ func (r *rowValues) agg(x AggExpr) string {
 // first document's whole value for relationships, groups and files), then
 // one or two per accumulator — and the group's keys, over the values rv
 // computes per row.
-func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, seq bool, rv *rowValues) (cols []aggColumn, keys []string, err error) {
+func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, joinAs string, seq bool, rv *rowValues) (cols []aggColumn, keys []string, err error) {
 	at := func(names []string) (AggPath, error) {
+		if joinAs != "" && len(names) > 0 && names[0] == joinAs {
+			// the whole stored record would hold what the caller may
+			// not read (Eval's records are rendered for the caller)
+			if len(names) == 1 {
+				return AggPath{}, fmt.Errorf("%s: the whole looked-up record", joinAs)
+			}
+			return AggPath{Joined: true, Names: names[1:]}, nil
+		}
 		a, ok := locate(un, names)
 		if !ok {
 			return a, fmt.Errorf("%s reads a parent of the unwound field", strings.Join(names, "."))
@@ -601,6 +737,10 @@ type AggSource struct {
 	Table string
 	// Filtered: Records has a condition (not the whole table).
 	Filtered bool
+	// Lookup compiles the select of the foreign records a lookup joins
+	// ("SELECT id, <record column> FROM … WHERE <l.Where>"), its
+	// arguments following before's; nil: the store joins none.
+	Lookup func(l *aggregate.Lookup, before []any) (string, []any, error)
 }
 
 // Aggregate runs stages [0, n) of p (n from Plan) over src as one
@@ -631,6 +771,12 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 	if sp.windowed || sp.seq {
 		src.Filtered = true
 	}
+	if sp.join != nil {
+		if records, args, err = d.joined(&sp, records, src, args); err != nil {
+			return nil, err
+		}
+		src.Filtered = true
+	}
 	from := "(" + records + ") AS r"
 	un := sp.un
 	if un != nil {
@@ -653,7 +799,7 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		// grouping may follow an index on its key instead (no sort, so no
 		// memory for one).
 		rv := rowValues{inline: !src.Filtered && un == nil}
-		cols, keys, err := d.groupColumns(st, un, sp.seq, &rv)
+		cols, keys, err := d.groupColumns(st, un, sp.joinAs(), sp.seq || sp.joinSeq, &rv)
 		if err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 
 	"runway/aggregate"
 	"runway/app"
+	"runway/query"
 	"runway/record"
 	"runway/store"
 )
@@ -69,7 +70,22 @@ func randomPipeline(r *rand.Rand) string {
 			}
 		}
 	}
-	switch r.IntN(10) {
+	switch r.IntN(12) {
+	case 10, 11:
+		// a lookup of the owner / relationship (people) unwound, then a
+		// group on the looked-up fields (or a count): one join in SQL
+		if r.IntN(3) == 0 {
+			stages = append(stages, `{"sort":{"integer":"desc"}}`)
+		}
+		local := pick(r, []string{"owner", "relationship", "owner.id"})
+		stages = append(stages, fmt.Sprintf(`{"lookup":{"localFieldPath":%q,"foreignFieldPath":"id","foreignEntityName":"people","as":"p"}}`, local),
+			fmt.Sprintf(`{"unwind":{"fieldPath":"p","includeEmpty":%v}}`, r.IntN(2) == 0))
+		if r.IntN(6) == 0 {
+			stages = append(stages, `{"count":"n"}`)
+			break
+		}
+		stages = append(stages, randomGroup(r, []string{"p.name", "p.email", "p.id", "choice", "owner", "p.balance", "p"},
+			[]string{"p.balance", "integer", "money"}, []string{"p.name", "p.email", "p.balance", "text", "integer", "p.id", "p"}, 4))
 	case 0:
 		stages = append(stages, `{"count":"n"}`)
 	case 1:
@@ -101,42 +117,59 @@ func randomPipeline(r *rand.Rand) string {
 				numbers = append(append([]string(nil), aggNumbers...), "items.qty")
 			}
 		}
-		var members []string
-		if n := r.IntN(3); n > 0 {
-			by := map[string]bool{}
-			for range n {
-				by[pick(r, byPool)] = true
-			}
-			var list []string
-			for p := range by {
-				list = append(list, p)
-			}
-			members = append(members, `"by":"`+strings.Join(list, ",")+`"`)
-		}
-		for i := r.IntN(5); i >= 0; i-- {
-			var acc string
-			switch r.IntN(7) {
-			case 0:
-				acc = "count()"
-			case 1:
-				acc = "sum(" + pick(r, numbers) + ")"
-			case 2:
-				acc = "avg(" + pick(r, numbers) + ")"
-			case 3:
-				acc = "min(" + pick(r, values) + ")"
-			case 4:
-				acc = "max(" + pick(r, values) + ")"
-			case 5:
-				acc = "first(" + pick(r, values) + ")"
-			default:
-				acc = "last(" + pick(r, values) + ")"
-			}
-			members = append(members, fmt.Sprintf(`"a%d":%q`, i, acc))
-		}
-		stages = append(stages, `{"group":{`+strings.Join(members, ",")+`}}`)
+		stages = append(stages, randomGroup(r, byPool, numbers, values, 5))
 	}
 	if r.IntN(3) == 0 {
 		stages = append(stages, `{"limit":3}`)
+	}
+	return "[" + strings.Join(stages, ",") + "]"
+}
+
+// randomGroup is a random group stage: up to two by paths, up to accs
+// accumulators (sum and avg over numbers, the others over values).
+func randomGroup(r *rand.Rand, by, numbers, values []string, accs int) string {
+	var members []string
+	if n := r.IntN(3); n > 0 {
+		keys := map[string]bool{}
+		for range n {
+			keys[pick(r, by)] = true
+		}
+		var list []string
+		for k := range keys {
+			list = append(list, k)
+		}
+		members = append(members, `"by":"`+strings.Join(list, ",")+`"`)
+	}
+	for i := r.IntN(accs); i >= 0; i-- {
+		ops := []string{"count()", "sum(%s)", "avg(%s)", "min(%s)", "max(%s)", "first(%s)", "last(%s)"}
+		op := pick(r, ops)
+		arg := pick(r, values)
+		if strings.HasPrefix(op, "sum") || strings.HasPrefix(op, "avg") {
+			arg = pick(r, numbers)
+		}
+		if strings.Contains(op, "%s") {
+			op = fmt.Sprintf(op, arg)
+		}
+		members = append(members, fmt.Sprintf(`"a%d":%q`, i, op))
+	}
+	return `{"group":{` + strings.Join(members, ",") + `}}`
+}
+
+// randomPeoplePipeline is a pipeline over people that looks up the things
+// owning (or related to) each person, unwinds them and groups.
+func randomPeoplePipeline(r *rand.Rand) string {
+	var stages []string
+	if r.IntN(3) == 0 {
+		stages = append(stages, `{"match":{"balance":"greater(0)"}}`)
+	}
+	foreign := pick(r, []string{"owner", "relationship"})
+	stages = append(stages, fmt.Sprintf(`{"lookup":{"localFieldPath":"id","foreignFieldPath":%q,"foreignEntityName":"things","as":"t"}}`, foreign),
+		fmt.Sprintf(`{"unwind":{"fieldPath":"t","includeEmpty":%v}}`, r.IntN(2) == 0))
+	if r.IntN(6) == 0 {
+		stages = append(stages, `{"count":"n"}`)
+	} else {
+		stages = append(stages, randomGroup(r, []string{"name", "t.choice", "t.owner", "t.integer", "id"},
+			[]string{"t.integer", "t.money", "balance", "t.bigNumber"}, []string{"t.text", "t.integer", "name", "t.id", "t.decimal", "t", "t.owner"}, 4))
 	}
 	return "[" + strings.Join(stages, ",") + "]"
 }
@@ -165,20 +198,59 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 		}
 	}
 	Insert(t, s, e, rows...)
-	records := func(*app.Entity) []aggregate.Doc { return docs }
+	// the people the things' relationships name (one named by none)
+	pe := a.Entity("people")
+	var people []aggregate.Doc
+	for k, name := range []string{"Alice", "Bob", "carol", "Dave Müller", "Erin"} {
+		id := fmt.Sprintf("%024x", 100+k)
+		values := record.Values{"name": name, "email": strings.ToLower(name[:3]) + "@x.com"}
+		if k != 2 {
+			values["balance"] = []any{10.5, 0.0, 80000.0, -3.25}[k%4]
+		}
+		doc := record.Encode(pe, id, 1, name, values, nil)
+		Insert(t, s, pe, &store.Row{ID: id, Version: 1, Label: name, Doc: doc})
+		d := json.NewDecoder(bytes.NewReader(doc))
+		d.UseNumber()
+		var pd aggregate.Doc
+		if err := d.Decode(&pd); err != nil {
+			t.Fatal(err)
+		}
+		people = append(people, pd)
+	}
+	records := func(x *app.Entity) []aggregate.Doc {
+		if x == pe {
+			return people
+		}
+		return docs
+	}
+	// a read condition on the people a lookup joins (the caller's)
+	rp, err := aggregate.Parse(a, pe, []byte(`[{"match":{"balance":"less(100)"}}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readPeople := rp.Stages[0].(*aggregate.Match).Where
 	byID := map[string]aggregate.Doc{}
 	for i, r := range recs {
 		byID[r.id] = docs[i]
 	}
 	r := rand.New(rand.NewPCG(3, 5))
-	compiled, parsed, unwound, windowed, windows := 0, 0, 0, 0, 0
-	for range 600 {
-		body := randomPipeline(r)
-		p, err := aggregate.Parse(a, e, []byte(body))
+	compiled, parsed, unwound, windowed, windows, joined := 0, 0, 0, 0, 0, 0
+	for i := range 700 {
+		body, on := randomPipeline(r), e
+		if i%7 == 0 {
+			body, on = randomPeoplePipeline(r), pe
+		}
+		p, err := aggregate.Parse(a, on, []byte(body))
 		if err != nil {
 			continue // e.g. min over a type it refuses: the parser's tests cover those
 		}
 		parsed++
+		for _, l := range p.Lookups() {
+			if l.Foreign == pe && r.IntN(3) == 0 {
+				l.Restrict(readPeople)
+				body += " (people: balance less than 100)"
+			}
+		}
 		want, wantErr := aggregate.Reference(ctx, p, records, 0)
 		var src aggregate.Cursor
 		n := ag.PlanAggregate(p)
@@ -208,11 +280,34 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 			switch st.(type) {
 			case *aggregate.Unwind:
 				unwound++
+			case *aggregate.Lookup:
+				joined++
 			case *aggregate.Skip, *aggregate.Limit, *aggregate.Sort, *aggregate.Project:
 				windowed++
 			}
 		}
-		got, err := aggregate.Collect(aggregate.Eval(ctx, p.Stages[n:], src, aggregate.Env{}), 0)
+		// a lookup after the statement joins in Go, as Reference does
+		env := aggregate.Env{Lookup: func(_ context.Context, st *aggregate.Lookup, values []any) aggregate.Cursor {
+			var where query.Expr = &query.Cond{Target: st.ForeignTarget, Op: query.Equals, Values: values}
+			if st.Where != nil {
+				where = query.And{where, st.Where}
+			}
+			return func(yield func(aggregate.Doc) bool) error {
+				for _, d := range records(st.Foreign) {
+					id, _ := d["id"].(string)
+					label, _ := d[query.SysLabel].(string)
+					ok, err := query.Match(where, d, id, label)
+					if err != nil {
+						return err
+					}
+					if ok && !yield(d) {
+						break
+					}
+				}
+				return nil
+			}
+		}}
+		got, err := aggregate.Collect(aggregate.Eval(ctx, p.Stages[n:], src, env), 0)
 		if (err != nil) != (wantErr != nil) {
 			t.Errorf("%s: SQL error %v, Go error %v", body, err, wantErr)
 			continue
@@ -233,8 +328,11 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 	if windows == 0 {
 		t.Error("no window of records was picked in SQL")
 	}
-	t.Logf("%d pipelines parsed, %d ran in SQL (%d unwinds, %d skip/limit/sort/project stages; %d windows of records)",
-		parsed, compiled, unwound, windowed, windows)
+	if joined < 40 {
+		t.Errorf("only %d lookups ran in SQL", joined)
+	}
+	t.Logf("%d pipelines parsed, %d ran in SQL (%d unwinds, %d skip/limit/sort/project stages; %d windows of records; %d lookups)",
+		parsed, compiled, unwound, windowed, windows, joined)
 }
 
 func encodeAll(p *aggregate.Pipeline, docs []aggregate.Doc) string {
