@@ -29,7 +29,9 @@ const aggregatePage = 500
 // Aggregate runs an aggregate pipeline (query-language.md §6, rest-api.md
 // §6.8) over e as c. The pipeline is parsed and validated (400), every
 // field it names — in any stage, lookups included — must be readable by c
-// on every record, and every lookup's entity readable at all (403). The
+// on every record, and every lookup's entity readable at all (403); a
+// field with a part c may not read (a hidden nested field inside it) keeps
+// the pipeline off the SQL path, which reads stored values. The
 // records are read through the same path as a list, a page at a time in
 // id order: the caller's read condition ANDed with the pipeline's leading
 // match stages in the store, fields the caller may not read on a record
@@ -44,7 +46,8 @@ func (s *Service) Aggregate(ctx context.Context, c *Caller, e *app.Entity, body 
 	if err != nil {
 		return nil, err
 	}
-	if err := s.restrictPipeline(ctx, c, g, p); err != nil {
+	whole, err := s.restrictPipeline(ctx, c, g, p)
+	if err != nil {
 		return nil, err
 	}
 	env := aggregate.Env{MaxItems: s.opts.AggregateMaxItems, Lookup: func(ctx context.Context, st *aggregate.Lookup, values []any) aggregate.Cursor {
@@ -55,7 +58,7 @@ func (s *Service) Aggregate(ctx context.Context, c *Caller, e *app.Entity, body 
 	}
 	var docs []aggregate.Doc
 	done := false
-	if sq, n := s.sqlPrefix(c, g, p); n > 0 {
+	if sq, n := s.sqlPrefix(c, g, p); n > 0 && whole {
 		docs, err = run(sq.Aggregate(ctx, p, n, s.opts.AggregateMaxItems), n)
 		// the database may refuse what Go does (an integer sum beyond 64
 		// bits): then Go does it all
@@ -154,16 +157,17 @@ func (s *Service) yieldRendered(ctx context.Context, g *perms, rows []store.Row,
 // restrictPipeline checks what the pipeline reads against c's permissions
 // and ANDs c's read conditions into its sources (their script parts taken
 // as true: scan decides them record by record).
-func (s *Service) restrictPipeline(ctx context.Context, c *Caller, g *perms, p *aggregate.Pipeline) error {
+func (s *Service) restrictPipeline(ctx context.Context, c *Caller, g *perms, p *aggregate.Pipeline) (whole bool, err error) {
 	access := map[*app.Entity]*perms{g.e: g}
 	for _, l := range p.Lookups() {
 		if access[l.Foreign] == nil {
 			access[l.Foreign] = s.perms(c, l.Foreign)
 		}
 		if err := access[l.Foreign].allow(opRead); err != nil {
-			return err
+			return false, err
 		}
 	}
+	whole = true
 	for _, r := range p.Reads() {
 		lg := access[r.Entity]
 		if lg.ea.AllReadable() {
@@ -171,23 +175,38 @@ func (s *Service) restrictPipeline(ctx context.Context, c *Caller, g *perms, p *
 		}
 		for f := r.Field; f != nil; f = f.Parent {
 			if !lg.ea.Field(f).Read.All() {
-				return apperr.New(apperr.Forbidden, "Not allowed to aggregate on field %s of %s", r.Field.Path(), r.Entity.FullName)
+				return false, apperr.New(apperr.Forbidden, "Not allowed to aggregate on field %s of %s", r.Field.Path(), r.Entity.FullName)
 			}
 		}
+		whole = whole && nestedReadable(lg, r.Field)
 	}
 	where, err := g.where(ctx, opRead)
 	if err != nil {
-		return err
+		return false, err
 	}
 	p.Restrict(query.WithoutScripts(where))
 	for _, l := range p.Lookups() {
 		where, err := access[l.Foreign].where(ctx, opRead)
 		if err != nil {
-			return err
+			return false, err
 		}
 		l.Restrict(query.WithoutScripts(where))
 	}
-	return nil
+	return whole, nil
+}
+
+// nestedReadable reports whether every field inside f (a nested field's
+// fields, at any depth) is readable on every record: then f's stored value
+// is what the caller may read of it. The SQL path reads stored values, so a
+// pipeline naming a field with a part hidden from the caller runs in Go,
+// over the records as the caller may read them.
+func nestedReadable(g *perms, f *app.Field) bool {
+	for _, sub := range f.Nested {
+		if !g.ea.Field(sub).Read.All() || !nestedReadable(g, sub) {
+			return false
+		}
+	}
+	return true
 }
 
 // lookupValues is how many values one query of a lookup's records binds.
