@@ -113,18 +113,8 @@ func (d *jsonDec) object() (map[string]any, bool) {
 			return nil, false
 		}
 		m[k] = v // a repeated key: the last one wins, as with encoding/json
-		d.space()
-		if d.i >= len(d.b) {
-			return nil, false
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-		case '}':
-			d.i++
-			return m, true
-		default:
-			return nil, false
+		if end, ok := d.separator('}'); !ok || end {
+			return m, ok
 		}
 	}
 }
@@ -143,20 +133,29 @@ func (d *jsonDec) array() (any, bool) {
 			return nil, false
 		}
 		out = append(out, v)
-		d.space()
-		if d.i >= len(d.b) {
-			return nil, false
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-		case ']':
-			d.i++
-			return out, true
-		default:
-			return nil, false
+		if end, ok := d.separator(']'); !ok || end {
+			return out, ok
 		}
 	}
+}
+
+// separator reads what follows a member of an object or an array: a comma
+// (another member follows) or the closing byte (end); anything else is
+// not JSON (ok false).
+func (d *jsonDec) separator(closing byte) (end, ok bool) {
+	d.space()
+	if d.i >= len(d.b) {
+		return false, false
+	}
+	switch d.b[d.i] {
+	case ',':
+		d.i++
+		return false, true
+	case closing:
+		d.i++
+		return true, true
+	}
+	return false, false
 }
 
 // str reads a string; one with escapes or bytes that are not valid UTF-8
