@@ -210,18 +210,14 @@ func (d *jsonDec) number() (any, bool) {
 		j++
 	}
 	digits := j
-	for j < len(d.b) && d.b[j] >= '0' && d.b[j] <= '9' {
-		j++
-	}
+	j = d.digits(j)
 	if j == digits || d.b[digits] == '0' && j-digits > 1 {
 		return nil, false
 	}
 	if j < len(d.b) && d.b[j] == '.' {
 		j++
 		f := j
-		for j < len(d.b) && d.b[j] >= '0' && d.b[j] <= '9' {
-			j++
-		}
+		j = d.digits(j)
 		if j == f {
 			return nil, false
 		}
@@ -232,13 +228,19 @@ func (d *jsonDec) number() (any, bool) {
 			j++
 		}
 		f := j
-		for j < len(d.b) && d.b[j] >= '0' && d.b[j] <= '9' {
-			j++
-		}
+		j = d.digits(j)
 		if j == f {
 			return nil, false
 		}
 	}
 	d.i = j
 	return json.Number(d.b[start:j]), true
+}
+
+// digits is the end of the run of decimal digits that starts at j.
+func (d *jsonDec) digits(j int) int {
+	for j < len(d.b) && d.b[j] >= '0' && d.b[j] <= '9' {
+		j++
+	}
+	return j
 }

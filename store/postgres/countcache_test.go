@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"runway/app"
 	"runway/store"
 	"runway/store/storetest"
 )
@@ -17,18 +18,7 @@ func TestCountCacheAcrossStores(t *testing.T) {
 	ctx := context.Background()
 	url := testURL(t)
 	a := storetest.App()
-	open := func() *Store {
-		s, err := Open(ctx, url, Options{PoolSize: 4})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		if err := s.Sync(ctx, a); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	s1, s2 := open(), open()
+	s1, s2 := openShared(t, url, a), openShared(t, url, a)
 	e := a.Entity("companies")
 	count := func(s *Store) int64 {
 		t.Helper()
@@ -82,4 +72,20 @@ func TestCountCacheAcrossStores(t *testing.T) {
 	if n := count(s2); n != 2 {
 		t.Fatalf("after a rollback: %d", n)
 	}
+}
+
+// openShared opens a store on the database at url, synced with a, as one
+// of several processes sharing it; closed when the test ends.
+func openShared(t *testing.T, url string, a *app.App) *Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := Open(ctx, url, Options{PoolSize: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Sync(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -19,14 +19,7 @@ func TestUIRelayAcrossStores(t *testing.T) {
 	ctx := context.Background()
 	url := testURL(t)
 	open := func() *Store {
-		s, err := Open(ctx, url, Options{PoolSize: 4})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		if err := s.Sync(ctx, storetest.App()); err != nil {
-			t.Fatal(err)
-		}
+		s := openShared(t, url, storetest.App())
 		deadline := time.Now().Add(5 * time.Second)
 		for !s.SessionsLive() && time.Now().Before(deadline) {
 			time.Sleep(10 * time.Millisecond)
