@@ -80,7 +80,7 @@ func (s *Service) Export(ctx context.Context, c *Caller, e *app.Entity, sel *que
 		recs := make([]decoded, len(buf))
 		for i := range buf {
 			r := &recs[i]
-			if r.id, r.label, r.v, err = fastDecode(buf[i].Doc); err != nil {
+			if r.id, _, r.label, r.v, err = record.Decode(buf[i].Doc); err != nil {
 				return fmt.Errorf("data: decode %s %s: %w", e.FullName, buf[i].ID, err)
 			}
 			if err := g.mask(ctx, r.v, r.id, r.label); err != nil {

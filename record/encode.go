@@ -183,9 +183,7 @@ func writeString(b *bytes.Buffer, s string) {
 // Decode reads a stored document back into Values (numbers as json.Number),
 // returning the system fields separately.
 func Decode(doc []byte) (id string, version int64, label string, v Values, err error) {
-	d := json.NewDecoder(bytes.NewReader(doc))
-	d.UseNumber()
-	if err = d.Decode(&v); err != nil {
+	if v, err = decodeObject(doc); err != nil {
 		return "", 0, "", nil, err
 	}
 	id, _ = v["id"].(string)

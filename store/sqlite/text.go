@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha1"
 	"database/sql"
@@ -15,6 +14,7 @@ import (
 
 	"runway/app"
 	"runway/query"
+	"runway/record"
 	"runway/store/sqlstore"
 )
 
@@ -290,7 +290,7 @@ func fillTexts(ctx context.Context, tx *sql.Tx, table string, build []textIndex)
 		for _, ix := range build {
 			rows := make([][]any, 0, len(recs))
 			for _, r := range recs {
-				values, err := decodeDoc(r.doc)
+				_, _, _, values, err := record.Decode(r.doc)
 				if err != nil {
 					return fmt.Errorf("record %s: %w", r.id, err)
 				}
@@ -316,15 +316,6 @@ func fillTexts(ctx context.Context, tx *sql.Tx, table string, build []textIndex)
 	}
 }
 
-func decodeDoc(doc []byte) (map[string]any, error) {
-	d := json.NewDecoder(bytes.NewReader(doc))
-	d.UseNumber()
-	var v map[string]any
-	if err := d.Decode(&v); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
 
 // Statements of the batched text index writes; every list is a JSON array
 // bound once (json_each), so a write of many records costs a few statements
@@ -492,7 +483,7 @@ func (t *tx) flushTable(ctx context.Context, table string, recs []textOp) error 
 		if r.doc == nil {
 			continue
 		}
-		v, err := decodeDoc(r.doc)
+		_, _, _, v, err := record.Decode(r.doc)
 		if err != nil {
 			return fmt.Errorf("record %s: %w", r.id, err)
 		}

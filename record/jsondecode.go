@@ -1,32 +1,38 @@
-package data
+package record
 
 import (
+	"bytes"
 	"encoding/json"
 	"unicode/utf8"
-
-	"runway/record"
 )
 
-// fastDecode is record.Decode without encoding/json's reflection: a stored
-// document (valid JSON, an object) read into the same values — objects
-// map[string]any, arrays []any, numbers json.Number, strings, booleans,
-// nil. An export decodes every record it writes; this is several times
-// faster. Anything it does not expect falls back to record.Decode.
-func fastDecode(doc []byte) (id string, label string, v record.Values, err error) {
+// decodeObject reads a stored document (a JSON object) into Values:
+// objects map[string]any, arrays []any, numbers json.Number, strings,
+// booleans, nil. Every read of a record decodes its document, so the common
+// case is read without encoding/json's reflection (several times faster);
+// anything the fast reader does not expect — escapes it cannot take as
+// they are, bytes that are not UTF-8, trailing data, not an object — goes
+// through encoding/json, which decides.
+func decodeObject(doc []byte) (Values, error) {
 	d := jsonDec{b: doc}
 	d.space()
 	m, ok := d.object()
 	d.space()
-	if !ok || d.i != len(d.b) {
-		id, _, label, v, err = record.Decode(doc)
-		return id, label, v, err
+	if ok && d.i == len(d.b) {
+		return m, nil
 	}
-	id, _ = m["id"].(string)
-	label, _ = m["label"].(string)
-	delete(m, "id")
-	delete(m, "version")
-	delete(m, "label")
-	return id, label, m, nil
+	return decodeJSON(doc)
+}
+
+// decodeJSON is decodeObject by encoding/json.
+func decodeJSON(doc []byte) (Values, error) {
+	var v Values
+	d := json.NewDecoder(bytes.NewReader(doc))
+	d.UseNumber()
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // jsonDec reads JSON from b at i; each method reports false on input it
