@@ -316,7 +316,6 @@ func fillTexts(ctx context.Context, tx *sql.Tx, table string, build []textIndex)
 	}
 }
 
-
 // Statements of the batched text index writes; every list is a JSON array
 // bound once (json_each), so a write of many records costs a few statements
 // per index, not a few per record (FTS5 flushes its pending data at every
