@@ -43,7 +43,8 @@ type Store struct {
 
 	counts     *sqlstore.CountCache
 	committer  *sqlstore.Committer[*groupWrite] // group commit (group_commit.go)
-	alone      bool                             // no group commit (benchmarks compare)
+	gets       getBatcher                       // Get by id gathered (getbatch.go)
+	alone      bool                             // no group commit, no gathered Gets (benchmarks compare)
 	analyze    analyzer                         // ANALYZE when the server does not (analyze.go)
 	watch      sessionWatch
 	ui         *uiRelay // console messages of other processes (relay.go)

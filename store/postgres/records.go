@@ -36,15 +36,13 @@ func (r *reader) Get(ctx context.Context, e *app.Entity, id string) (row *store.
 	if strings.IndexByte(id, 0) >= 0 { // PostgreSQL text never holds NUL
 		return nil, fmt.Errorf("postgres: get %s: %w", e.FullName, store.ErrNotFound)
 	}
-	get := func(ctx context.Context, db dbtx) error {
+	if r.pool && !r.s.alone {
+		return r.s.batchedGet(ctx, e, id)
+	}
+	err = r.read(ctx, func(ctx context.Context, db dbtx) error {
 		row, err = dialect.Get(ctx, pgDB{db}, e, id)
 		return err
-	}
-	if r.pool {
-		err = r.s.readOne(ctx, get)
-	} else {
-		err = r.read(ctx, get)
-	}
+	})
 	return row, err
 }
 
