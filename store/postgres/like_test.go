@@ -45,7 +45,7 @@ func TestLikePlan(t *testing.T) {
 // placesWith opens an empty store synced with the places app (edit changes
 // its entity first), inserts n records whose document is the SQL JSON
 // expression doc of g (1…n), and analyzes the table.
-func placesWith(t *testing.T, edit func(e *app.Entity), n int, doc string) (*Store, *app.App, *app.Entity) {
+func placesWith(t testing.TB, edit func(e *app.Entity), n int, doc string) (*Store, *app.App, *app.Entity) {
 	t.Helper()
 	s, ctx := openEmpty(t).(*Store), context.Background()
 	a := storetest.PlacesApp()

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"maps"
 	"runtime/debug"
+	"strconv"
 	"strings"
+
+	"github.com/jackc/pgx/v5"
 
 	"runway/app"
 	"runway/query"
@@ -58,49 +61,120 @@ func (r *reader) GetMany(ctx context.Context, e *app.Entity, ids []string) (rows
 // plan is inexact, with paging applied here); fn returns false to stop.
 func (r *reader) run(ctx context.Context, pl *plan, where query.Expr, fn func(row *store.Row) bool) error {
 	return r.read(ctx, func(ctx context.Context, db dbtx) error {
+		m := matcher{pl: pl, where: where, fn: fn, skip: pl.offset}
+		if !pl.exact && pl.limit > 0 {
+			return r.runCursor(ctx, db, pl, &m)
+		}
 		rows, err := db.Query(ctx, pl.sql, pl.args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
-		skip := pl.offset
-		taken := 0
-		for rows.Next() {
-			var row store.Row
-			if err := sqlstore.ScanRow(rows, &row); err != nil {
-				return err
-			}
-			if !pl.exact {
-				if err := ctx.Err(); err != nil {
-					return err // Match may take long: the limit applies here too
-				}
-				_, _, _, values, err := record.Decode(row.Doc)
-				if err != nil {
-					return fmt.Errorf("record %s: %w", row.ID, err)
-				}
-				ok, err := query.Match(where, values, row.ID, row.Label)
-				if err != nil {
-					return err
-				}
-				if !ok {
-					continue
-				}
-				if skip > 0 {
-					skip--
-					continue
-				}
-			}
-			if !fn(&row) {
-				break
-			}
-			taken++
-			if !pl.exact && pl.limit > 0 && taken >= pl.limit {
-				break
-			}
-		}
-		return rows.Err()
+		_, err = m.take(ctx, rows)
+		return err
 	})
 }
+
+// matcher takes a plan's rows: those Match passes when the plan is
+// inexact, after its offset, up to its limit, each given to fn.
+type matcher struct {
+	pl    *plan
+	where query.Expr
+	fn    func(row *store.Row) bool
+	skip  int
+	taken int
+}
+
+// take reads rows to their end or until it has all it needs (done).
+func (m *matcher) take(ctx context.Context, rows pgx.Rows) (done bool, err error) {
+	for rows.Next() {
+		var row store.Row
+		if err := sqlstore.ScanRow(rows, &row); err != nil {
+			return true, err
+		}
+		if !m.pl.exact {
+			if err := ctx.Err(); err != nil {
+				return true, err // Match may take long: the limit applies here too
+			}
+			_, _, _, values, err := record.Decode(row.Doc)
+			if err != nil {
+				return true, fmt.Errorf("record %s: %w", row.ID, err)
+			}
+			ok, err := query.Match(m.where, values, row.ID, row.Label)
+			if err != nil {
+				return true, err
+			}
+			if !ok {
+				continue
+			}
+			if m.skip > 0 {
+				m.skip--
+				continue
+			}
+		}
+		if !m.fn(&row) {
+			return true, rows.Err()
+		}
+		m.taken++
+		if !m.pl.exact && m.pl.limit > 0 && m.taken >= m.pl.limit {
+			return true, rows.Err()
+		}
+	}
+	return false, rows.Err()
+}
+
+// cursorName is the cursor of a paged inexact read; the transaction holds
+// one at a time.
+const cursorName = "runway_candidates"
+
+// runCursor reads the candidates of a paged inexact plan through a cursor,
+// a chunk at a time, until Match has passed the page. A plain statement's
+// rows would all be sent whatever the page needs — pgx reads a result to
+// its end before the connection is free again — so a page of a
+// contains-search matching most of a large table read all of it. On the
+// pool the cursor lives in a read-only transaction of its own; in a
+// write's transaction it is closed after.
+func (r *reader) runCursor(ctx context.Context, db dbtx, pl *plan, m *matcher) (err error) {
+	if r.pool {
+		if _, err := db.Exec(ctx, "BEGIN READ ONLY"); err != nil {
+			return err
+		}
+		defer func() {
+			if _, rerr := db.Exec(ctx, "ROLLBACK"); err == nil {
+				err = rerr
+			}
+		}()
+	} else {
+		defer func() {
+			if _, cerr := db.Exec(ctx, "CLOSE "+cursorName); err == nil {
+				err = cerr
+			}
+		}()
+	}
+	if _, err := db.Exec(ctx, "DECLARE "+cursorName+" NO SCROLL CURSOR FOR "+pl.sql, pl.args...); err != nil {
+		return err
+	}
+	// the first chunk holds the page when few candidates fail Match
+	chunk := min(max(2*(pl.offset+pl.limit), 64), maxCursorChunk)
+	for {
+		rows, err := db.Query(ctx, "FETCH "+strconv.Itoa(chunk)+" FROM "+cursorName)
+		if err != nil {
+			return err
+		}
+		done, err := m.take(ctx, rows)
+		rows.Close() // the rest of the chunk
+		if err == nil {
+			err = rows.Err()
+		}
+		if err != nil || done || rows.CommandTag().RowsAffected() < int64(chunk) {
+			return err
+		}
+		chunk = min(2*chunk, maxCursorChunk)
+	}
+}
+
+// maxCursorChunk bounds the rows of one FETCH.
+const maxCursorChunk = 4096
 
 func (r *reader) Find(ctx context.Context, e *app.Entity, sel *query.Select) ([]store.Row, error) {
 	table, err := dialect.TableName(e)
