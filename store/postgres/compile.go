@@ -120,6 +120,65 @@ func (c *compiler) expr(x query.Expr) (sql string, exact bool) {
 	return "TRUE", false // text searches and anything else: Match decides
 }
 
+// sure compiles the part of x its SQL decides exactly: a condition that
+// implies x and that x's superset (expr) holds on too, "FALSE" when no
+// part of it is. A count of an inexact condition counts the rows sure
+// holds on in SQL and gives Match only the rest of the candidates.
+func (c *compiler) sure(x query.Expr) string {
+	switch x := x.(type) {
+	case nil:
+		return "TRUE"
+	case query.And:
+		mark := len(c.args) // what the parts bind goes with them
+		parts := make([]string, 0, len(x))
+		for _, y := range x {
+			p := c.sure(y)
+			if p == "FALSE" {
+				c.args = c.args[:mark]
+				return "FALSE"
+			}
+			parts = append(parts, p)
+		}
+		if len(parts) == 0 {
+			return "TRUE"
+		}
+		return "(" + strings.Join(parts, " AND ") + ")"
+	case query.Or:
+		var parts []string
+		for _, y := range x {
+			mark := len(c.args)
+			if p := c.sure(y); p != "FALSE" {
+				parts = append(parts, p)
+			} else {
+				c.args = c.args[:mark]
+			}
+		}
+		if len(parts) == 0 {
+			return "FALSE"
+		}
+		return "(" + strings.Join(parts, " OR ") + ")"
+	case *query.Cond:
+		for _, v := range x.Values {
+			if s, ok := v.(string); ok && (strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s)) {
+				return "FALSE"
+			}
+		}
+		mark := len(c.args)
+		s, ok := "", false
+		if x.Op == query.Like {
+			s, ok = c.likeSure(x)
+		} else {
+			s, ok = c.cond(x)
+		}
+		if !ok {
+			c.args = c.args[:mark]
+			return "FALSE"
+		}
+		return s
+	}
+	return "FALSE"
+}
+
 // cond compiles one condition exactly, or reports that it cannot.
 func (c *compiler) cond(k *query.Cond) (string, bool) {
 	if len(k.User) > 0 || k.Op == query.Like || k.Op == query.Near {
@@ -460,6 +519,10 @@ type plan struct {
 	exact  bool
 	offset int
 	limit  int
+	// sure: an inexact count's statement counting the rows its SQL
+	// decides (compiler.sure), sql then selecting only the others for
+	// Match; both read args, in one snapshot.
+	sure string
 }
 
 // compileSelect compiles a page of records of table; indexed holds the
@@ -535,7 +598,16 @@ func compileCount(table string, indexed map[string]bool, where query.Expr) (*pla
 	if exact {
 		return &plan{sql: "SELECT count(*) FROM " + c.from(table) + " WHERE " + w, args: c.args, exact: true}, nil
 	}
-	return &plan{sql: "SELECT " + sqlstore.RowColumns + " FROM " + c.from(table) + " WHERE " + w, args: c.args}, nil
+	sure := c.sure(where)
+	if sure == "FALSE" {
+		return &plan{sql: "SELECT " + sqlstore.RowColumns + " FROM " + c.from(table) + " WHERE " + w, args: c.args}, nil
+	}
+	from := c.from(table) // after sure: it may read the document too
+	return &plan{
+		sure: "SELECT count(*) FROM " + from + " WHERE " + w + " AND (" + sure + ") IS TRUE",
+		sql:  "SELECT " + sqlstore.RowColumns + " FROM " + from + " WHERE " + w + " AND (" + sure + ") IS NOT TRUE",
+		args: c.args,
+	}, nil
 }
 
 // from is the FROM clause: the table, joined with docAlias when the
@@ -668,10 +740,34 @@ func (c *compiler) onIndex(k *query.Cond) bool {
 // expression reads its literal run (query.LikeNeedle), and one without
 // cannot be compiled.
 func (c *compiler) like(k *query.Cond) (string, bool) {
-	if len(k.User) > 0 || len(k.Values) == 0 {
+	arms, recheck, _, ok := c.likeParts(k)
+	if !ok {
 		return "", false
 	}
-	var T, recheck string
+	return "(" + strings.Join(arms, " OR ") + " OR " + recheck + ")", true
+}
+
+// likeSure is the part of a like its SQL decides exactly: an arm holds
+// on a value the recheck does not claim (text in ASCII), when every
+// pattern is plain ASCII text (no regular expression, nothing Go's case
+// folding could match otherwise).
+func (c *compiler) likeSure(k *query.Cond) (string, bool) {
+	arms, recheck, plain, ok := c.likeParts(k)
+	if !ok || !plain {
+		return "", false
+	}
+	return "((" + strings.Join(arms, " OR ") + ") AND NOT " + recheck + ")", true
+}
+
+// likeParts compiles like's arms (a LIKE per pattern) and the predicate
+// of the values they cannot decide; plain: every pattern is ASCII text
+// without a regular expression, so an arm decides the values the
+// predicate does not claim.
+func (c *compiler) likeParts(k *query.Cond) (arms []string, recheck string, plain, ok bool) {
+	if len(k.User) > 0 || len(k.Values) == 0 {
+		return nil, "", false, false
+	}
+	var T string
 	switch {
 	case k.System == query.SysLabel || k.System == query.SysID:
 		T = "label"
@@ -680,31 +776,32 @@ func (c *compiler) like(k *query.Cond) (string, bool) {
 		}
 		recheck = likeRecheckColumn(T)
 	case k.System != "" || len(k.Path) == 0 || k.Field == nil || sqlstore.HasMany(k.Path):
-		return "", false
+		return nil, "", false, false
 	default:
 		if query.ComparedAs(sqlstore.LeafKind(&k.Target), query.Like) != query.AsIs {
-			return "", false
+			return nil, "", false, false
 		}
 		J, t, err := c.at(sqlstore.LeafNames(&k.Target))
 		if err != nil {
-			return "", false
+			return nil, "", false, false
 		}
 		T, recheck = t, likeRecheck(J, t)
 	}
-	arms := make([]string, 0, len(k.Values))
+	plain = true
+	arms = make([]string, 0, len(k.Values))
 	for _, v := range k.Values {
 		s, ok := v.(string)
 		if !ok {
-			return "", false
+			return nil, "", false, false
 		}
 		var pat string
 		switch {
 		case len(s) >= 2 && s[0] == '/' && s[len(s)-1] == '/':
 			n := query.LikeNeedle(s)
 			if n == "" {
-				return "", false
+				return nil, "", false, false
 			}
-			pat = "%" + likeEscape(n) + "%"
+			pat, plain = "%"+likeEscape(n)+"%", false
 		case strings.HasPrefix(s, "/"):
 			pat = likeEscape(strings.ToLower(s[1:])) + "%"
 		case strings.HasSuffix(s, "/"):
@@ -712,9 +809,20 @@ func (c *compiler) like(k *query.Cond) (string, bool) {
 		default:
 			pat = "%" + likeEscape(strings.ToLower(s)) + "%"
 		}
+		plain = plain && isASCII(s)
 		arms = append(arms, likeLower(T)+" LIKE "+c.bind(pat))
 	}
-	return "(" + strings.Join(arms, " OR ") + " OR " + recheck + ")", true
+	return arms, recheck, plain, true
+}
+
+// isASCII reports whether s is ASCII only.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // likeEscape escapes the wildcards of LIKE (and its escape character).

@@ -134,26 +134,44 @@ const cursorName = "runway_candidates"
 // contains-search matching most of a large table read all of it. On the
 // pool the cursor lives in a read-only transaction of its own; in a
 // write's transaction it is closed after.
-func (r *reader) runCursor(ctx context.Context, db dbtx, pl *plan, m *matcher) (err error) {
-	if r.pool {
-		if _, err := db.Exec(ctx, "BEGIN READ ONLY"); err != nil {
+func (r *reader) runCursor(ctx context.Context, db dbtx, pl *plan, m *matcher) error {
+	return r.snapshot(ctx, db, func() (err error) {
+		if _, err := db.Exec(ctx, "DECLARE "+cursorName+" NO SCROLL CURSOR FOR "+pl.sql, pl.args...); err != nil {
 			return err
 		}
-		defer func() {
-			if _, rerr := db.Exec(ctx, "ROLLBACK"); err == nil {
-				err = rerr
-			}
-		}()
-	} else {
-		defer func() {
-			if _, cerr := db.Exec(ctx, "CLOSE "+cursorName); err == nil {
-				err = cerr
-			}
-		}()
+		if !r.pool {
+			defer func() {
+				if _, cerr := db.Exec(ctx, "CLOSE "+cursorName); err == nil {
+					err = cerr
+				}
+			}()
+		}
+		return fetchChunks(ctx, db, pl, m)
+	})
+}
+
+// snapshot runs fn, whose statements on db see one snapshot: on the pool
+// in a read-only REPEATABLE READ transaction of its own; in a write's
+// transaction (READ COMMITTED) as they come.
+func (r *reader) snapshot(ctx context.Context, db dbtx, fn func() error) (err error) {
+	if !r.pool {
+		return fn()
 	}
-	if _, err := db.Exec(ctx, "DECLARE "+cursorName+" NO SCROLL CURSOR FOR "+pl.sql, pl.args...); err != nil {
+	if _, err := db.Exec(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
 		return err
 	}
+	defer func() {
+		// a failed ROLLBACK leaves the connection in a transaction: the
+		// pool closes it rather than reuse it
+		if _, rerr := db.Exec(ctx, "ROLLBACK"); err == nil {
+			err = rerr
+		}
+	}()
+	return fn()
+}
+
+// fetchChunks reads the cursor's rows into m until it is done.
+func fetchChunks(ctx context.Context, db dbtx, pl *plan, m *matcher) error {
 	// the first chunk holds the page when few candidates fail Match
 	chunk := min(max(2*(pl.offset+pl.limit), 64), maxCursorChunk)
 	for {
@@ -237,6 +255,24 @@ func (r *reader) Count(ctx context.Context, e *app.Entity, where query.Expr) (in
 		return 0, fmt.Errorf("postgres: count %s: %w", e.FullName, err)
 	}
 	run := func() (n int64, err error) {
+		if !pl.exact && pl.sure != "" {
+			err = r.read(ctx, func(ctx context.Context, db dbtx) error {
+				return r.snapshot(ctx, db, func() error {
+					if err := db.QueryRow(ctx, pl.sure, pl.args...).Scan(&n); err != nil {
+						return err
+					}
+					rows, err := db.Query(ctx, pl.sql, pl.args...)
+					if err != nil {
+						return err
+					}
+					defer rows.Close()
+					m := matcher{pl: pl, where: where, fn: func(*store.Row) bool { n++; return true }}
+					_, err = m.take(ctx, rows)
+					return err
+				})
+			})
+			return n, err
+		}
 		if !pl.exact {
 			err = r.run(ctx, pl, where, func(*store.Row) bool { n++; return true })
 			return n, err
