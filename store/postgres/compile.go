@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -32,6 +33,9 @@ type compiler struct {
 	indexed map[string]bool
 	// usesDoc: something reads docAlias, so the statement needs docJoin.
 	usesDoc bool
+	// sortNames is the path of the field a page is sorted by (nil: none):
+	// a range on it stays a row comparison (keyed).
+	sortNames []string
 }
 
 // docAlias is the record's jsonb detoasted once per row (docJoin). Each
@@ -538,6 +542,9 @@ func compileSelect(table string, indexed map[string]bool, sel *query.Select) (*p
 		return nil, err
 	}
 	c := newCompiler(indexed)
+	if t := &sel.Sort.Target; t.System == "" && t.Field != nil {
+		c.sortNames = sqlstore.LeafNames(t)
+	}
 	var conds []string
 	w, exact := c.where(sel.Where)
 	if w != "TRUE" {
@@ -693,6 +700,9 @@ func keyRange(k *query.Cond) bool {
 // every number, null and missing never.
 func (c *compiler) keyed(J string, k *query.Cond) (string, bool) {
 	keys := orderKeyList(J, "", k.Field.Type)
+	if !slices.Equal(sqlstore.LeafNames(&k.Target), c.sortNames) {
+		return c.rankedRange(keys[0], keys[1], k), true
+	}
 	row := "ROW(" + keys[0] + ", " + keys[1] + ")"
 	bound := func(op query.Op, v any) string {
 		b, _ := query.BindValue(v)
@@ -711,6 +721,33 @@ func (c *compiler) keyed(J string, k *query.Cond) (string, bool) {
 		return "(" + bound(query.GreaterOrEquals, k.Values[0]) + " AND " + bound(query.LessOrEquals, k.Values[1]) + ")", true
 	}
 	return "(" + bound(k.Op, k.Values[0]) + ")", true
+}
+
+// rankedRange is keyed spelled out per rank — numbers and booleans (rank
+// 1) by value, text, objects and arrays (rank 2) above every number —
+// where the records are not sorted by the field: the same records,
+// written as conditions the planner estimates from the index's
+// statistics. PostgreSQL estimates a row comparison by its first column
+// alone ("rank > 1": next to none), so a range beside another filter
+// made it read every record of the range in search of a page that
+// walking the id order finds in a few hundred rows. A page sorted by the
+// field keeps the row comparison: one range of the index, in its order.
+func (c *compiler) rankedRange(rank, num string, k *query.Cond) string {
+	cmp := func(op string, v any) string {
+		b, _ := query.BindValue(v)
+		return num + " " + op + " " + c.bind(b) + "::numeric"
+	}
+	switch k.Op {
+	case query.Greater:
+		return "((" + rank + " = 1 AND " + cmp(">", k.Values[0]) + ") OR " + rank + " = 2)"
+	case query.GreaterOrEquals:
+		return "((" + rank + " = 1 AND " + cmp(">=", k.Values[0]) + ") OR " + rank + " = 2)"
+	case query.Less:
+		return "(" + rank + " = 1 AND " + cmp("<", k.Values[0]) + ")"
+	case query.LessOrEquals:
+		return "(" + rank + " = 1 AND " + cmp("<=", k.Values[0]) + ")"
+	}
+	return "(" + rank + " = 1 AND " + cmp(">=", k.Values[0]) + " AND " + cmp("<=", k.Values[1]) + ")" // between
 }
 
 // onIndex reports whether k is an equality on the expression of one of the

@@ -37,9 +37,33 @@ func TestSortPlan(t *testing.T) {
 			t.Errorf("%+v: plan:\n%s", c.sort, p)
 		}
 	}
+	// a page of a filter and a range of another field in id order: the
+	// planner knows how many records the range keeps, so it walks the id
+	// order when most do and reads the range when few do
+	for _, c := range []struct {
+		query, index string
+	}{{"kind=a&rating=greater(100)", "Backward"}, {"kind=a&rating=less(9)", "c_e_places_kind_rating"}} {
+		pl, err := compileSelect("e_places", s.indexedExprs("e_places"), &query.Select{Where: storetest.WhereOf(t, a, e, c.query),
+			Sort: query.Sort{Target: query.Target{System: query.SysID}, Desc: true}, Limit: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := explain(t, s, pl); !strings.Contains(p, c.index) {
+			t.Errorf("%s in id order: plan:\n%s", c.query, p)
+		}
+	}
+	// sorted by the field of the range: one range of the c_ index, in order
+	pl, err := compileSelect("e_places", s.indexedExprs("e_places"), &query.Select{Where: storetest.WhereOf(t, a, e, "kind=a&rating=greater(900)"),
+		Sort: query.Sort{Target: storetest.Target(t, e, "rating")}, Limit: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := explain(t, s, pl); !strings.Contains(p, "Index Cond") || !strings.Contains(p, "c_e_places_kind_rating") || strings.Contains(p, "Sort") {
+		t.Errorf("a range sorted by its field: plan:\n%s", p)
+	}
 	// a range of the number under the filter is a range of that index
 	// (the count of a filter and a range reads it)
-	pl, err := compileCount("e_places", s.indexedExprs("e_places"), storetest.WhereOf(t, a, e, "kind=a&rating=greater(900)"))
+	pl, err = compileCount("e_places", s.indexedExprs("e_places"), storetest.WhereOf(t, a, e, "kind=a&rating=greater(900)"))
 	if err != nil {
 		t.Fatal(err)
 	}
