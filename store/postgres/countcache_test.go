@@ -28,15 +28,6 @@ func TestCountCacheAcrossStores(t *testing.T) {
 		}
 		return n
 	}
-	waitLive := func(s *Store) {
-		deadline := time.Now().Add(5 * time.Second)
-		for {
-			if s.counts.Live() || time.Now().After(deadline) {
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
 	waitLive(s1)
 	waitLive(s2)
 	ins := func(s *Store, n int) {
@@ -88,4 +79,13 @@ func openShared(t *testing.T, url string, a *app.App) *Store {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// waitLive waits (at most 5 s) until s caches counts: its LISTEN
+// connection is up.
+func waitLive(s *Store) {
+	deadline := time.Now().Add(5 * time.Second)
+	for !s.counts.Live() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -74,6 +74,46 @@ func TestCursorPages(t *testing.T) {
 	}
 }
 
+// The count of a rechecked condition is cached like any other, under its
+// condition: two that compile to the same SQL (regular expressions without
+// a literal run) keep counts of their own, and a write recounts.
+func TestRecheckedCountCached(t *testing.T) {
+	s, _, e := placesWith(t, func(*app.Entity) {}, 300, "json_build_object('name', 'Name ' || g)")
+	waitLive(s)
+	ctx := context.Background()
+	label := func(p string) query.Expr {
+		return &query.Cond{Target: query.Target{System: query.SysLabel}, Op: query.Like, Values: []any{p}}
+	}
+	// "Place g" ends in 1 for 1, 11, 21…, 291 (30), in 1 or 2 for 60
+	ones, twos := label("/^.+1$/"), label("/^.+[12]$/")
+	p1, _ := compileCount("e_places", nil, ones)
+	p2, _ := compileCount("e_places", nil, twos)
+	if p1.sql != p2.sql || len(p1.args)+len(p2.args) != 0 {
+		t.Fatalf("the two conditions should compile alike: %q %v, %q %v", p1.sql, p1.args, p2.sql, p2.args)
+	}
+	for range 2 {
+		for _, c := range []struct {
+			x    query.Expr
+			want int64
+		}{{ones, 30}, {twos, 60}, {label("ace 1"), 111}} {
+			if n, err := s.Count(ctx, e, c.x); err != nil || n != c.want {
+				t.Errorf("count %v: %d, %v; want %d", query.Key(c.x), n, err, c.want)
+			}
+		}
+	}
+	if s.counts.Len() != 3 {
+		t.Errorf("%d counts cached, want 3", s.counts.Len())
+	}
+	if err := s.Write(ctx, func(tx store.Tx) error {
+		return tx.Insert(ctx, e, &store.Row{ID: fmt.Sprintf("%024d", 1001), Version: 1, Label: "Place 1001", Doc: []byte(`{"id":"000000000000000000001001","version":1,"label":"Place 1001","name":"Name 1001"}`)})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Count(ctx, e, ones); err != nil || n != 31 {
+		t.Errorf("count after a write: %d, %v; want 31", n, err)
+	}
+}
+
 // BenchmarkCursorPage: the first page of a rechecked condition most of
 // the records pass (a contains-search of one letter), through the cursor
 // and as one statement read to its end, in the same run.

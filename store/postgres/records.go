@@ -281,10 +281,14 @@ func (r *reader) Count(ctx context.Context, e *app.Entity, where query.Expr) (in
 		return n, err
 	}
 	var n int64
-	// Only exact plans: an inexact one's SQL does not say what Match keeps.
-	if r.pool && pl.exact {
+	switch {
+	case r.pool && pl.exact:
 		n, err = r.s.counts.Count(table, pl.sql, pl.args, run)
-	} else {
+	case r.pool:
+		// an inexact plan's SQL does not say what Match keeps: the
+		// condition itself is in the key
+		n, err = r.s.counts.Count(table, pl.sure+"\x00"+pl.sql+"\x00"+query.Key(where), pl.args, run)
+	default:
 		n, err = run()
 	}
 	if err != nil {
