@@ -75,6 +75,14 @@ type AggDialect struct {
 	// and Last order by.
 	SortKey func(at AggPath, kind string, desc bool) (string, error)
 	Seq     func(orderBy string) string
+	// GroupOrder is the ORDER BY term(s) that order a group's documents
+	// by a member held in cols (of form) as Eval's sort orders kind:
+	// query.Compare over the values as the sort reads them (a number as
+	// an int64 when it is an integer that fits, else the nearest float64;
+	// big numbers as exact decimals), nulls first ascending, last
+	// descending. ok false when the database cannot order it exactly
+	// (then the sort runs in Go).
+	GroupOrder func(form OrderForm, cols []string, kind string, desc bool) (term string, ok bool)
 	// DecodeKey and DecodeMinMax read a scanned KeyOut or MinMax column as
 	// decoded JSON of kind.
 	DecodeKey, DecodeMinMax func(kind string, v any) (any, error)
@@ -120,17 +128,20 @@ func objectKind(kind string) bool {
 }
 
 // Plan returns how many leading stages of p one statement runs (see
-// stagePlan); 0 when they do not end in a group or count or it cannot be
-// expressed.
+// stagePlan, then after a group the sorts, skips, limits and count of its
+// documents it can order exactly: groupTail); 0 when they do not end in a
+// group or count or it cannot be expressed.
 func (d *AggDialect) Plan(p *aggregate.Pipeline) int {
 	sp, n := planStages(p)
 	if n == 0 {
 		return 0
 	}
 	if g, ok := sp.last.(*aggregate.Group); ok {
-		if _, _, err := d.groupColumns(g, sp.un, sp.joinAs(), sp.seq || sp.joinSeq, &rowValues{}); err != nil {
+		cols, _, err := d.groupColumns(g, sp.un, sp.joinAs(), sp.seq || sp.joinSeq, &rowValues{})
+		if err != nil {
 			return 0
 		}
+		n += d.planTail(g, cols, tailStages(p.Stages[n:])).stages
 	}
 	records, err := d.records(&sp, AggSource{})
 	if err != nil {
@@ -545,6 +556,9 @@ type aggColumn struct {
 	// fetch (an expression of the record "r") of that record
 	fetch string
 	read  func(c *aggColumn, v any, row *aggregate.GroupRow) error
+	// acc is the index of the accumulator whose value the column holds
+	// (-1: a by key's)
+	acc int
 }
 
 // rowValues are the values the statement computes per row (the inner
@@ -662,7 +676,11 @@ func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, joi
 			return err
 		}})
 	}
+	for j := range cols {
+		cols[j].acc = -1
+	}
 	for i, a := range st.Acc {
+		first := len(cols)
 		var arg AggPath
 		if a.Arg != nil {
 			if arg, err = at(a.Arg.Names()); err != nil {
@@ -722,6 +740,9 @@ func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, joi
 		default:
 			return nil, nil, fmt.Errorf("accumulator %s", a.Op)
 		}
+		for j := first; j < len(cols); j++ {
+			cols[j].acc = i
+		}
 	}
 	return cols, keys, nil
 }
@@ -753,7 +774,7 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		maxItems = aggregate.DefaultMaxItems
 	}
 	sp, planned := planStages(p)
-	if planned != n {
+	if planned == 0 || planned > n {
 		return nil, fmt.Errorf("aggregate: %d stages do not run in SQL", n)
 	}
 	records, err := d.records(&sp, src)
@@ -792,6 +813,9 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		if err := db.QueryRow(ctx, "SELECT count(*) FROM "+from, args...).Scan(&c); err != nil {
 			return nil, err
 		}
+		if planned != n {
+			return nil, fmt.Errorf("aggregate: %d stages do not run in SQL", n)
+		}
 		return []aggregate.Doc{st.CountDoc(c)}, nil
 	case *aggregate.Group:
 		// Over selected records the values are computed in a fenced inner
@@ -803,9 +827,19 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		if err != nil {
 			return nil, err
 		}
+		t := d.planTail(st, cols, tailStages(p.Stages[planned:n]))
+		if t.stages != n-planned {
+			return nil, fmt.Errorf("aggregate: %d stages do not run in SQL", n)
+		}
 		sel := make([]string, len(cols))
 		for i := range cols {
 			sel[i] = cols[i].sql + " AS c" + strconv.Itoa(i)
+		}
+		if t.stages > 0 {
+			// the keys themselves, which the tail orders by
+			for i, k := range keys {
+				sel = append(sel, k+" AS k"+strconv.Itoa(i))
+			}
 		}
 		inner := []string{"1 AS one"} // count() alone reads no value
 		for i, e := range rv.exprs {
@@ -816,11 +850,29 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 			q = "SELECT " + strings.Join(sel, ", ") + " FROM " + from
 		}
 		if len(keys) > 0 {
+			q += " GROUP BY " + strings.Join(keys, ", ")
+		}
+		if t.count != nil {
+			return d.countGroups(ctx, db, q, args, t)
+		}
+		order := strings.Join(t.order, ", ")
+		switch {
+		case t.stages > 0:
+			// the groups in the order of the sorts after them, their
+			// window; at most one more than the stage after may hold
+			limit := int64(maxItems + 1)
+			if t.limit >= 0 && t.limit < limit {
+				limit = t.limit
+			}
+			args = append(slices.Clone(args), limit, t.offset)
+			q = "SELECT grp.* FROM (" + q + ") AS grp" + orderBy(order) +
+				" LIMIT " + d.Param(len(args)-1) + " OFFSET " + d.Param(len(args))
+		case len(keys) > 0:
 			// at most one group more than the stage may hold: that one
 			// is the 400
-			q += " GROUP BY " + strings.Join(keys, ", ") + " LIMIT " + strconv.Itoa(maxItems+1)
+			q += " LIMIT " + strconv.Itoa(maxItems+1)
 		}
-		q = fetchFirstLast(q, cols, src.Table, d.JSONText)
+		q = fetchFirstLast(q, cols, src.Table, d.JSONText, t.stages > 0, order)
 		rows, err := db.Query(ctx, q, args...)
 		if err != nil {
 			return nil, err
@@ -849,6 +901,9 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		}
 		if err := rows.Err(); err != nil {
 			return nil, err
+		}
+		if t.stages > 0 {
+			return st.OrderedDocs(groups)
 		}
 		return st.Docs(groups)
 	}
@@ -892,9 +947,12 @@ func (d *AggDialect) records(sp *stagePlan, src AggSource) (string, error) {
 // fetchFirstLast wraps the grouping statement q (its columns c0, c1, …)
 // when a column of cols is the id of a first / last record: the outer
 // select reads the value from that record of table (one lookup by primary
-// key per group).
-func fetchFirstLast(q string, cols []aggColumn, table string, text func(string) string) string {
-	fetch := false
+// key per group). With always, it wraps q in any case, to select only the
+// columns of cols, in the order of the terms order (over q's columns, as
+// "grp") — q is the window of an ordered select, which a select from it
+// need not keep.
+func fetchFirstLast(q string, cols []aggColumn, table string, text func(string) string, always bool, order string) string {
+	fetch := always
 	out := make([]string, len(cols))
 	for i, c := range cols {
 		out[i] = "grp.c" + strconv.Itoa(i)
@@ -906,7 +964,34 @@ func fetchFirstLast(q string, cols []aggColumn, table string, text func(string) 
 	if !fetch {
 		return q
 	}
-	return "SELECT " + strings.Join(out, ", ") + " FROM (" + q + ") AS grp"
+	return "SELECT " + strings.Join(out, ", ") + " FROM (" + q + ") AS grp" + orderBy(order)
+}
+
+// orderBy is the ORDER BY clause of terms ("" for none).
+func orderBy(terms string) string {
+	if terms == "" {
+		return ""
+	}
+	return " ORDER BY " + terms
+}
+
+// countGroups runs a count of the groups of the grouping statement q
+// (or of the window t takes of them: its size does not depend on their
+// order).
+func (d *AggDialect) countGroups(ctx context.Context, db DB, q string, args []any, t groupTail) ([]aggregate.Doc, error) {
+	if t.windowed {
+		limit := t.limit
+		if limit < 0 {
+			limit = math.MaxInt64
+		}
+		args = append(slices.Clone(args), limit, t.offset)
+		q = "SELECT 1 AS one FROM (" + q + ") AS grp LIMIT " + d.Param(len(args)-1) + " OFFSET " + d.Param(len(args))
+	}
+	var c int64
+	if err := db.QueryRow(ctx, "SELECT count(*) FROM ("+q+") AS w", args...).Scan(&c); err != nil {
+		return nil, err
+	}
+	return []aggregate.Doc{t.count.CountDoc(c)}, nil
 }
 
 // AggCursor streams the documents run returns: a store collects the
