@@ -315,12 +315,17 @@ func TestAggregateLookupValues(t *testing.T) {
 	}
 }
 
-// TestAggregateAfterGroup: sorts, skips, limits and a count of a group's
-// documents, which the statement runs after grouping, answer as in Go —
-// ties in the group's own order (by key), sums and averages by value —
-// and a group holding more than the memory bound answers when a limit
-// after it keeps the answer within it (in Go, or without the limit: 400).
+// TestAggregateAfterGroup: sorts, skips, limits, projects and a count of
+// a group's documents, which the statement runs after grouping, answer as
+// in Go — ties in the group's own order (by key), sums and averages by
+// value — and a group holding more than the memory bound answers when a
+// limit after it keeps the answer within it (in Go, or without the limit:
+// 400). A lookup nothing unwinds before a group or a count (which cannot
+// read its array) is left out of the statement: its foreign records are
+// not held either.
 func TestAggregateAfterGroup(t *testing.T) {
+	lookup := `{"lookup":{"localFieldPath":"id","foreignFieldPath":"company","foreignEntityName":"contacts","as":"p"}}`
+	lookupGroup := `[` + lookup + `,{"group":{"by":"type","n":"count()"}}]`
 	cases := []struct{ name, entity, body, want string }{
 		{"sort by a sum, limit", "companies",
 			`[{"group":{"by":"type","e":"sum(numberOfEmployees)"}},{"sort":{"e":"desc"}},{"limit":1}]`, items(`{"type":"b","e":12}`)},
@@ -349,6 +354,12 @@ func TestAggregateAfterGroup(t *testing.T) {
 		{"a count of the groups", "companies", `[{"group":{"by":"state"}},{"count":"n"}]`, items(`{"n":3}`)},
 		{"a count of a window of the groups", "companies", `[{"group":{"by":"name"}},{"sort":{"name":"desc"}},{"skip":1},{"limit":2},{"count":"n"}]`,
 			items(`{"n":2}`)},
+		{"a project between the sort and the limit", "companies",
+			`[{"group":{"by":"type","e":"sum(numberOfEmployees)","n":"count()"}},{"sort":{"n":"desc"}},{"project":"type,e"},{"sort":{"e":"asc"}},{"limit":1}]`,
+			items(`{"type":"a","e":10}`)},
+		{"a lookup nothing unwinds, then a group", "companies", lookupGroup,
+			items(`{"type":"a","n":2}`, `{"type":"b","n":2}`)},
+		{"a lookup nothing unwinds, then a count", "companies", `[{"match":{"type":"b"}},` + lookup + `,{"limit":1},{"count":"n"}]`, items(`{"n":1}`)},
 		{"after an unwind", "companies",
 			`[{"unwind":{"fieldPath":"addresses"}},{"group":{"by":"addresses.city","n":"count()"}},{"sort":{"n":"asc"}},{"limit":1}]`,
 			items(`{"addresses":{"city":"Paris"},"n":1}`)},
@@ -370,6 +381,16 @@ func TestAggregateAfterGroup(t *testing.T) {
 	small := newAggWorld(t, apitest.Options{AggregateMaxItems: 3})
 	if got := small.agg(t, "companies", topTwo); got != items(`{"name":"Acme","e":10}`, `{"name":"Gamma","e":7}`) {
 		t.Errorf("top two of 4 groups within a bound of 3: %s", got)
+	}
+	// the 3 contacts of the companies do not fit a bound of 2 in Go's
+	// lookup; the statement reads none
+	tiny, tinyGo := newAggWorld(t, apitest.Options{AggregateMaxItems: 2}), newAggWorld(t, apitest.Options{AggregateMaxItems: 2, AggregateInGo: true})
+	if got := tiny.agg(t, "companies", lookupGroup); got != items(`{"type":"a","n":2}`, `{"type":"b","n":2}`) {
+		t.Errorf("a lookup left out within a bound of 2: %s", got)
+	}
+	m := tinyGo.s.As("PUT", "/data/companies/aggregate", lookupGroup).Error(400, "badRequest")
+	if want := "Aggregate stage 1 (lookup) would hold more than 2 documents in memory; narrow the pipeline first (match, limit, project)"; m["message"] != want {
+		t.Errorf("a lookup in Go over the bound: %v", m["message"])
 	}
 	for _, c := range []struct {
 		w    *aggWorld

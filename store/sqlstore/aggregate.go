@@ -188,7 +188,7 @@ type stagePlan struct {
 func planStages(p *aggregate.Pipeline) (sp stagePlan, n int) {
 	_, start := p.Source()
 	sp.limit = -1
-	var sorts, projects []int
+	var sorts, projects, unread []int
 	lastWindow := -1
 	for i := start; i < len(p.Stages); i++ {
 		switch st := p.Stages[i].(type) {
@@ -223,15 +223,20 @@ func planStages(p *aggregate.Pipeline) (sp stagePlan, n int) {
 			}
 			sp.un = st
 		case *aggregate.Lookup:
-			if sp.un != nil || sp.join != nil || !joinable(st) || i+1 >= len(p.Stages) {
-				return sp, 0
+			if i+1 < len(p.Stages) {
+				if u, ok := p.Stages[i+1].(*aggregate.Unwind); ok && slices.Equal(u.Path.Names(), []string{st.As}) {
+					if sp.un != nil || sp.join != nil || !joinable(st) {
+						return sp, 0
+					}
+					sp.join, sp.joinEmpty = st, u.IncludeEmpty
+					i++ // the unwind is the join's
+					break
+				}
 			}
-			u, ok := p.Stages[i+1].(*aggregate.Unwind)
-			if !ok || !slices.Equal(u.Path.Names(), []string{st.As}) {
-				return sp, 0
-			}
-			sp.join, sp.joinEmpty = st, u.IncludeEmpty
-			i++ // the unwind is the join's
+			// not unwound: left out when nothing after it reads its
+			// array (checked below) — a group cannot (by paths and
+			// accumulators cross no array), nor a count
+			unread = append(unread, i)
 		case *aggregate.Group, *aggregate.Count:
 			sp.last = st
 			n = i + 1
@@ -255,6 +260,14 @@ func planStages(p *aggregate.Pipeline) (sp stagePlan, n int) {
 			return sp, 0
 		}
 	}
+	for _, i := range unread {
+		as := p.Stages[i].(*aggregate.Lookup).As
+		for _, st := range p.Stages[i+1 : n] {
+			if readsMember(st, as) {
+				return sp, 0
+			}
+		}
+	}
 	if sp.order != nil {
 		sp.seq = !orderFree(sp.last)
 		if !sp.seq && !sp.windowed {
@@ -263,6 +276,39 @@ func planStages(p *aggregate.Pipeline) (sp stagePlan, n int) {
 	}
 	sp.joinSeq = sp.join != nil && !orderFree(sp.last)
 	return sp, n
+}
+
+// readsMember reports whether st reads a path inside the member name
+// (sorts, unwinds, lookups, groups read paths; a project only keeps).
+func readsMember(st aggregate.Stage, name string) bool {
+	in := func(p *aggregate.Path) bool {
+		n := p.Names()
+		return len(n) > 0 && n[0] == name
+	}
+	switch st := st.(type) {
+	case *aggregate.Sort:
+		for _, k := range st.Keys {
+			if in(&k.Path) {
+				return true
+			}
+		}
+	case *aggregate.Unwind:
+		return in(&st.Path)
+	case *aggregate.Lookup:
+		return in(&st.Local)
+	case *aggregate.Group:
+		for _, by := range st.By {
+			if in(&by.Path) || in(&by.Key) {
+				return true
+			}
+		}
+		for _, a := range st.Acc {
+			if a.Arg != nil && in(a.Arg) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // joinAs is the member the joined foreign record stands at ("": none).
@@ -902,10 +948,23 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		if err := rows.Err(); err != nil {
 			return nil, err
 		}
-		if t.stages > 0 {
-			return st.OrderedDocs(groups)
+		if t.stages == 0 {
+			return st.Docs(groups)
 		}
-		return st.Docs(groups)
+		docs, err := st.OrderedDocs(groups)
+		if err != nil || len(t.projects) == 0 {
+			return docs, err
+		}
+		// projects change no order: Eval's, over the ordered window
+		src := func(yield func(aggregate.Doc) bool) error {
+			for _, d := range docs {
+				if !yield(d) {
+					break
+				}
+			}
+			return nil
+		}
+		return aggregate.Collect(aggregate.Eval(ctx, t.projects, src, aggregate.Env{MaxItems: maxItems}), maxItems)
 	}
 	return nil, fmt.Errorf("aggregate: %s does not run in SQL", p.Stages[n-1].Info())
 }

@@ -28,7 +28,9 @@ const (
 )
 
 // groupTail is what the statement runs after its group, over the groups'
-// documents: sorts, a window (skip and limit stages, folded) and a count.
+// documents: sorts, a window (skip and limit stages, folded) and a count;
+// projects keeping what the sorts after them read, which change no order,
+// run in Go over the window (Eval).
 type groupTail struct {
 	stages int // how many stages after the group it covers
 	// order is the ORDER BY of the groups (over the columns of the
@@ -39,10 +41,12 @@ type groupTail struct {
 	offset, limit    int64 // limit < 0: none
 	windowed, sorted bool
 	count            *aggregate.Count
+	projects         []aggregate.Stage
 }
 
 // tailStages are the stages after a group its statement may run: sorts
-// before any skip or limit, skips and limits, a count ending them.
+// before any skip or limit, skips, limits and projects, a count ending
+// them.
 func tailStages(after []aggregate.Stage) []aggregate.Stage {
 	windowed := false
 	for i, st := range after {
@@ -53,6 +57,7 @@ func tailStages(after []aggregate.Stage) []aggregate.Stage {
 			}
 		case *aggregate.Skip, *aggregate.Limit:
 			windowed = true
+		case *aggregate.Project:
 		case *aggregate.Count:
 			return after[:i+1]
 		default:
@@ -107,6 +112,11 @@ func (d *AggDialect) planTail(st *aggregate.Group, cols []aggColumn, after []agg
 				t.limit = s.N
 			}
 			t.windowed = true
+		case *aggregate.Project:
+			if !keepsReads(s, after[i+1:]) {
+				return t
+			}
+			t.projects = append(t.projects, s)
 		case *aggregate.Count:
 			t.count = s
 		}
