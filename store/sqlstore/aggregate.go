@@ -22,15 +22,23 @@ import (
 //
 // The planner (Plan) runs in one statement the leading match stages —
 // compiled with the store's own query compiler, ANDed with Pipeline.Where,
-// so indexes are used — then skip and limit (a window of the records in
-// id order), at most one unwind and one group or count stage (a sort or a
-// project before it left out when they change nothing it answers; see
-// stagePlan):
+// so indexes are used — then a sort, skip and limit (a window of the
+// records), at most one unwind or one lookup joined by the unwind after
+// it, and one group or count stage (a sort or a project before it left
+// out when they change nothing it answers, a lookup nothing unwinds left
+// out; see stagePlan):
 //
 //	SELECT <by keys>, <accumulators> FROM <table> WHERE <match> GROUP BY <by keys>
 //
-// Everything after it runs in Go (aggregate.Eval) over the documents it
-// gives; the groups come out in Eval's order (aggregate.Group.Docs).
+// then after a group the sorts, skips, limits, projects and count of its
+// documents that GroupOrder orders exactly (groupTail), in an outer select
+// of the groups:
+//
+//	SELECT … FROM (SELECT grp.* FROM (<group>) AS grp ORDER BY <sorts>, <by keys> LIMIT ? OFFSET ?) AS grp ORDER BY …
+//
+// Everything after that runs in Go (aggregate.Eval) over the documents it
+// gives; the groups come out in Eval's order (aggregate.Group.Docs, or
+// OrderedDocs after the statement's sort).
 type AggDialect struct {
 	// Key is the value at a path as grouped by: equal values — numbers by
 	// value, text bytewise — group together.
@@ -157,12 +165,14 @@ func (d *AggDialect) Plan(p *aggregate.Pipeline) int {
 }
 
 // stagePlan is what one statement runs after the leading matches: the
-// records in id order, a window of them (skip and limit stages, folded),
-// at most one unwind, and a group or count. A sort before them is left
-// out when nothing after it depends on the order (no skip or limit after
-// it, a count or a group without first, last or a {id, label} key, which
-// come from a group's first document), and a project when every path
-// read after it is inside a member it keeps.
+// records in id order (or a sort's), a window of them (skip and limit
+// stages, folded), at most one unwind or one joined lookup, and a group or
+// count (then, after a group, the stages over its documents: groupTail).
+// A sort before the group is left out when nothing after it depends on
+// the order (no skip or limit after it, a count or a group without first,
+// last or a {id, label} key, which come from a group's first document), a
+// project when every path read after it is inside a member it keeps, and
+// a lookup nothing unwinds when nothing after it reads its array.
 type stagePlan struct {
 	offset, limit int64 // limit < 0: none
 	windowed      bool
