@@ -865,12 +865,12 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 	}
 	switch st := sp.last.(type) {
 	case *aggregate.Count:
+		if planned != n {
+			return nil, fmt.Errorf("aggregate: %d stages do not run in SQL", n)
+		}
 		var c int64
 		if err := db.QueryRow(ctx, "SELECT count(*) FROM "+from, args...).Scan(&c); err != nil {
 			return nil, err
-		}
-		if planned != n {
-			return nil, fmt.Errorf("aggregate: %d stages do not run in SQL", n)
 		}
 		return []aggregate.Doc{st.CountDoc(c)}, nil
 	case *aggregate.Group:
