@@ -40,6 +40,35 @@ type AccValue struct {
 // the order Eval emits them. A group stage without by paths has one group
 // even over no input: rows then holds that one row.
 func (st *Group) Docs(rows []GroupRow) ([]Doc, error) {
+	list, err := st.states(rows)
+	if err != nil {
+		return nil, err
+	}
+	sortGroups(st, list)
+	return st.docs(list), nil
+}
+
+// OrderedDocs is Docs for groups a store has put in the order of the
+// stages after the group (a sort of its output, a window of it): their
+// order is kept.
+func (st *Group) OrderedDocs(rows []GroupRow) ([]Doc, error) {
+	list, err := st.states(rows)
+	if err != nil {
+		return nil, err
+	}
+	return st.docs(list), nil
+}
+
+func (st *Group) docs(list []*groupState) []Doc {
+	out := make([]Doc, len(list))
+	for i, g := range list {
+		out[i] = groupDoc(st, g)
+	}
+	return out
+}
+
+// states are the groups of rows as Eval holds them.
+func (st *Group) states(rows []GroupRow) ([]*groupState, error) {
 	list := make([]*groupState, len(rows))
 	for i, r := range rows {
 		if len(r.Keys) != len(st.By) || len(r.Acc) != len(st.Acc) {
@@ -76,12 +105,7 @@ func (st *Group) Docs(rows []GroupRow) ([]Doc, error) {
 		}
 		list[i] = g
 	}
-	sortGroups(st, list)
-	out := make([]Doc, len(list))
-	for i, g := range list {
-		out[i] = groupDoc(st, g)
-	}
-	return out, nil
+	return list, nil
 }
 
 // CountDoc is the document of a count stage that counted n documents.
@@ -104,3 +128,27 @@ func (s *Sum) Add(text string) bool { return s.s.add(text) }
 
 // Text is the sum as exact decimal text ("0" for no numbers).
 func (s *Sum) Text() string { return s.s.text() }
+
+// OrderNumber is the value a sort compares a number of the given text by,
+// as Eval's sort reads it: an int64 when the text is an integer that fits,
+// else the nearest float64; ok false when it is neither (the sort then
+// takes it for null).
+func OrderNumber(text string) (v any, ok bool) {
+	v = orderValue(json.Number(text))
+	switch v.(type) {
+	case int64, float64:
+		return v, true
+	}
+	return nil, false
+}
+
+// Mean is the value avg answers for the exact decimal sum text of n
+// numbers (nil for none), in the JSON form of kind (see Accumulator.Kind).
+func Mean(sum string, n int64, kind string) (any, error) {
+	var s exactSum
+	if sum != "" && !s.add(sum) {
+		return nil, fmt.Errorf("aggregate: sum %q is not a number", sum)
+	}
+	s.n = n
+	return s.mean(kind), nil
+}

@@ -314,3 +314,94 @@ func TestAggregateLookupValues(t *testing.T) {
 		}
 	}
 }
+
+// TestAggregateAfterGroup: sorts, skips, limits, projects and a count of
+// a group's documents, which the statement runs after grouping, answer as
+// in Go — ties in the group's own order (by key), sums and averages by
+// value — and a group holding more than the memory bound answers when a
+// limit after it keeps the answer within it (in Go, or without the limit:
+// 400). A lookup nothing unwinds before a group or a count (which cannot
+// read its array) is left out of the statement: its foreign records are
+// not held either.
+func TestAggregateAfterGroup(t *testing.T) {
+	lookup := `{"lookup":{"localFieldPath":"id","foreignFieldPath":"company","foreignEntityName":"contacts","as":"p"}}`
+	lookupGroup := `[` + lookup + `,{"group":{"by":"type","n":"count()"}}]`
+	cases := []struct{ name, entity, body, want string }{
+		{"sort by a sum, limit", "companies",
+			`[{"group":{"by":"type","e":"sum(numberOfEmployees)"}},{"sort":{"e":"desc"}},{"limit":1}]`, items(`{"type":"b","e":12}`)},
+		{"sort by a count: ties in key order (null first)", "companies",
+			`[{"group":{"by":"state","n":"count()"}},{"sort":{"n":"desc"}}]`,
+			items(`{"state":"active","n":2}`, `{"state":null,"n":1}`, `{"state":"pending","n":1}`)},
+		{"sort by a key descending", "companies",
+			`[{"group":{"by":"state","n":"count()"}},{"sort":{"state":"desc"}}]`,
+			items(`{"state":"pending","n":1}`, `{"state":"active","n":2}`, `{"state":null,"n":1}`)},
+		{"sort by an exact decimal sum", "companies",
+			`[{"group":{"by":"type","r":"sum(rating)"}},{"sort":{"r":"desc"}}]`, items(`{"type":"b","r":"2.35"}`, `{"type":"a","r":"1.7"}`)},
+		{"sort by an average, then by a max", "companies",
+			`[{"group":{"by":"type","a":"avg(numberOfEmployees)","m":"max(lastMeeting)"}},{"sort":{"m":"desc"}},{"sort":{"a":"asc"}}]`,
+			items(`{"type":"b","a":6,"m":3000}`, `{"type":"a","a":10,"m":1000}`)},
+		{"two sort keys, skip and limit", "companies",
+			`[{"group":{"by":"state,type","n":"count()","e":"sum(numberOfEmployees)"}},{"sort":{"n":"desc","e":"asc"}},{"skip":1},{"limit":2}]`,
+			items(`{"state":"pending","type":"b","n":1,"e":5}`, `{"state":"active","type":"b","n":1,"e":7}`)},
+		{"a window of the groups in key order", "companies",
+			`[{"group":{"by":"state","n":"count()"}},{"skip":1},{"limit":2}]`, items(`{"state":"active","n":2}`, `{"state":"pending","n":1}`)},
+		{"sort by a relationship key's id", "contacts",
+			`[{"group":{"by":"company","n":"count()"}},{"sort":{"company.id":"desc"}},{"limit":1}]`,
+			items(`{"company":{"id":"{gamma}","label":"Gamma"},"n":1}`)},
+		{"sort by a relationship key's label (in Go)", "contacts",
+			`[{"group":{"by":"company","n":"count()"}},{"sort":{"company":"desc"}}]`,
+			items(`{"company":{"id":"{gamma}","label":"Gamma"},"n":1}`, `{"company":{"id":"{acme}","label":"Acme"},"n":2}`)},
+		{"a count of the groups", "companies", `[{"group":{"by":"state"}},{"count":"n"}]`, items(`{"n":3}`)},
+		{"a count of a window of the groups", "companies", `[{"group":{"by":"name"}},{"sort":{"name":"desc"}},{"skip":1},{"limit":2},{"count":"n"}]`,
+			items(`{"n":2}`)},
+		{"a project between the sort and the limit", "companies",
+			`[{"group":{"by":"type","e":"sum(numberOfEmployees)","n":"count()"}},{"sort":{"n":"desc"}},{"project":"type,e"},{"sort":{"e":"asc"}},{"limit":1}]`,
+			items(`{"type":"a","e":10}`)},
+		{"a lookup nothing unwinds, then a group", "companies", lookupGroup,
+			items(`{"type":"a","n":2}`, `{"type":"b","n":2}`)},
+		{"a lookup nothing unwinds, then a count", "companies", `[{"match":{"type":"b"}},` + lookup + `,{"limit":1},{"count":"n"}]`, items(`{"n":1}`)},
+		{"after an unwind", "companies",
+			`[{"unwind":{"fieldPath":"addresses"}},{"group":{"by":"addresses.city","n":"count()"}},{"sort":{"n":"asc"}},{"limit":1}]`,
+			items(`{"addresses":{"city":"Paris"},"n":1}`)},
+	}
+	sqlWorld, goWorld := newAggWorld(t), newAggWorld(t, apitest.Options{AggregateInGo: true})
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := sqlWorld.agg(t, c.entity, c.body); got != c.want {
+				t.Errorf("%s:\n got %s\nwant %s", c.body, got, c.want)
+			}
+			if got := goWorld.agg(t, c.entity, c.body); got != c.want {
+				t.Errorf("%s in Go:\n got %s\nwant %s", c.body, got, c.want)
+			}
+		})
+	}
+
+	// 4 groups, room for 3 documents
+	topTwo := `[{"group":{"by":"name","e":"sum(numberOfEmployees)"}},{"sort":{"e":"desc"}},{"limit":2}]`
+	small := newAggWorld(t, apitest.Options{AggregateMaxItems: 3})
+	if got := small.agg(t, "companies", topTwo); got != items(`{"name":"Acme","e":10}`, `{"name":"Gamma","e":7}`) {
+		t.Errorf("top two of 4 groups within a bound of 3: %s", got)
+	}
+	// the 3 contacts of the companies do not fit a bound of 2 in Go's
+	// lookup; the statement reads none
+	tiny, tinyGo := newAggWorld(t, apitest.Options{AggregateMaxItems: 2}), newAggWorld(t, apitest.Options{AggregateMaxItems: 2, AggregateInGo: true})
+	if got := tiny.agg(t, "companies", lookupGroup); got != items(`{"type":"a","n":2}`, `{"type":"b","n":2}`) {
+		t.Errorf("a lookup left out within a bound of 2: %s", got)
+	}
+	m := tinyGo.s.As("PUT", "/data/companies/aggregate", lookupGroup).Error(400, "badRequest")
+	if want := "Aggregate stage 1 (lookup) would hold more than 2 documents in memory; narrow the pipeline first (match, limit, project)"; m["message"] != want {
+		t.Errorf("a lookup in Go over the bound: %v", m["message"])
+	}
+	for _, c := range []struct {
+		w    *aggWorld
+		body string
+	}{
+		{small, `[{"group":{"by":"name","e":"sum(numberOfEmployees)"}},{"sort":{"e":"desc"}}]`},
+		{newAggWorld(t, apitest.Options{AggregateMaxItems: 3, AggregateInGo: true}), topTwo},
+	} {
+		m := c.w.s.As("PUT", "/data/companies/aggregate", c.body).Error(400, "badRequest")
+		if want := "Aggregate stage 1 (group) would hold more than 3 documents in memory; narrow the pipeline first (match, limit, project)"; m["message"] != want {
+			t.Errorf("%s: %v", c.body, m["message"])
+		}
+	}
+}

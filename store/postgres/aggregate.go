@@ -64,7 +64,8 @@ var aggDialect = &sqlstore.AggDialect{
 		}
 		return orderKeys(J, T, kind, dir), nil
 	},
-	Seq: func(ob string) string { return "row_number() OVER (ORDER BY " + ob + ")" },
+	Seq:        func(ob string) string { return "row_number() OVER (ORDER BY " + ob + ")" },
+	GroupOrder: groupOrder,
 	Sum: func(at sqlstore.AggPath, kind string) (sum, count sqlstore.AggExpr, err error) {
 		J, T, err := aggAt(at)
 		if err != nil {
@@ -131,6 +132,58 @@ var aggDialect = &sqlstore.AggDialect{
 	JoinValue: func(base string, names []string) (string, error) {
 		return textAt(base+".j", names)
 	},
+}
+
+// groupOrder implements AggDialect.GroupOrder: stored values (keys, first,
+// last, min, max) as a sort orders them (orderKeys; numbers compare by
+// value, stored numbers being float64s or integers), counts as integers,
+// sums as Eval reads them (numberOrder); not averages, whose float the
+// database would round twice.
+func groupOrder(form sqlstore.OrderForm, cols []string, kind string, desc bool) (string, bool) {
+	dir, nulls := " ASC", " NULLS FIRST"
+	if desc {
+		dir, nulls = " DESC", " NULLS LAST"
+	}
+	c := cols[0]
+	switch form {
+	case sqlstore.OrderKey:
+		return orderKeys(c, "("+c+" #>> '{}')", kind, dir), true
+	case sqlstore.OrderJSON:
+		J := "(" + c + ")::jsonb"
+		return orderKeys(J, "("+J+" #>> '{}')", kind, dir), true
+	case sqlstore.OrderMinMax:
+		// the aggregate's text of a number, boolean or string (MinMax)
+		switch {
+		case types.NativeIsNumber(kind):
+			return "(" + c + ")::numeric" + dir + nulls, true
+		case kind == types.Boolean:
+			return "(" + c + ")::boolean" + dir + nulls, true
+		}
+		return c + ` COLLATE "C"` + dir + nulls, true
+	case sqlstore.OrderCount:
+		return c + dir, true
+	case sqlstore.OrderSum:
+		x := "coalesce((" + c + ")::numeric, 0)"
+		if kind == types.BigNumber {
+			return x + dir, true // decimal strings, compared exactly
+		}
+		return numberOrder(x, dir), true
+	}
+	return "", false
+}
+
+// numberOrder orders the exact numbers x (numeric) as Eval's sort reads
+// their text: an integer that fits int64 as itself, any other as the
+// nearest float64 f. By f first (numeric to float8 rounds correctly),
+// then within one f: the integers by value and every other number as f
+// itself — exactly, where f is an integer when it has integers in its
+// class (|f| >= 2^52): as bigint, or beyond int64 as ±2^63.
+func numberOrder(x, dir string) string {
+	f := "(" + x + ")::float8"
+	exact := "(CASE WHEN " + x + " = trunc(" + x + ") AND " + x + " BETWEEN -9223372036854775808 AND 9223372036854775807 THEN " + x +
+		" WHEN abs(" + f + ") < 9223372036854775808::float8 THEN (" + f + ")::bigint::numeric" +
+		" ELSE sign(" + f + ")::numeric * 9223372036854775808 END)"
+	return f + dir + ", " + exact + dir
 }
 
 // aggOrder is the order of a group's rows for first and last: id, then

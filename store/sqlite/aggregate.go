@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql/driver"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -26,6 +27,12 @@ const (
 	// (number text) → the exact decimal sum of the texts that are numbers
 	// (aggregate.Sum), "0" for none
 	fnSum = "runway_sum"
+	// (number text or integer) → the value a sort compares it by
+	// (aggregate.OrderNumber): an integer, a float, NULL for no number
+	fnOrderNumber = "runway_order_number"
+	// (sum, count, big) → the average avg answers (aggregate.Mean), a
+	// float, with big a decimal text; NULL for no numbers
+	fnMean = "runway_mean"
 )
 
 func init() {
@@ -39,6 +46,48 @@ func init() {
 		MakeAggregate: func(sqlite.FunctionContext) (sqlite.AggregateFunction, error) { return &byID{last: true}, nil }})
 	sqlite.MustRegisterFunction(fnSum, &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, VolatileArgs: true,
 		MakeAggregate: func(sqlite.FunctionContext) (sqlite.AggregateFunction, error) { return &exactSum{}, nil }})
+	sqlite.MustRegisterDeterministicScalarFunction(fnOrderNumber, 1, sqlOrderNumber)
+	sqlite.MustRegisterDeterministicScalarFunction(fnMean, 3, sqlMean)
+}
+
+// numberText is a sum column's value as decimal text ("" for NULL).
+func numberText(v driver.Value) (string, bool) {
+	if v == nil {
+		return "", true
+	}
+	return text(v)
+}
+
+func sqlOrderNumber(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	if i, ok := args[0].(int64); ok {
+		return i, nil
+	}
+	t, ok := numberText(args[0])
+	if !ok || t == "" {
+		return nil, nil
+	}
+	v, _ := aggregate.OrderNumber(t)
+	return v, nil
+}
+
+func sqlMean(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	sum, ok := numberText(args[0])
+	n, ok2 := args[1].(int64)
+	if !ok || !ok2 {
+		return nil, fmt.Errorf("%s: a sum and a count", fnMean)
+	}
+	kind := types.Decimal
+	if b, _ := args[2].(int64); b != 0 {
+		kind = types.BigNumber
+	}
+	m, err := aggregate.Mean(sum, n, kind)
+	switch x := m.(type) {
+	case json.Number:
+		return x.Float64()
+	case string:
+		return x, err
+	}
+	return nil, err
 }
 
 // byID keeps the value of the row with the smallest (largest when last)
@@ -181,6 +230,35 @@ var aggDialect = &sqlstore.AggDialect{
 		return orderExpr(v, kind) + " ASC", nil
 	},
 	Seq: func(ob string) string { return "printf('%020d', row_number() OVER (ORDER BY " + ob + "))" },
+	// every value as Eval's sort reads it: stored values as json_extract
+	// types them, sums and averages by the functions computing them as
+	// aggregate.OrderNumber and aggregate.Mean do
+	GroupOrder: func(form sqlstore.OrderForm, cols []string, kind string, desc bool) (string, bool) {
+		dir := " ASC"
+		if desc {
+			dir = " DESC"
+		}
+		c := cols[0]
+		switch form {
+		case sqlstore.OrderKey, sqlstore.OrderMinMax:
+			return orderExpr(c, kind) + dir, true
+		case sqlstore.OrderJSON:
+			return orderExpr("json_extract("+c+", '$')", kind) + dir, true
+		case sqlstore.OrderCount:
+			return c + dir, true
+		case sqlstore.OrderSum:
+			if kind == types.BigNumber {
+				return "coalesce(" + c + ", '0') COLLATE " + collDecimal + dir, true
+			}
+			return fnOrderNumber + "(coalesce(" + c + ", 0))" + dir, true
+		case sqlstore.OrderAvg:
+			if kind == types.BigNumber {
+				return fnMean + "(" + c + ", " + cols[1] + ", 1) COLLATE " + collDecimal + dir, true
+			}
+			return fnMean + "(" + c + ", " + cols[1] + ", 0)" + dir, true
+		}
+		return "", false
+	},
 	Sum: func(at sqlstore.AggPath, kind string) (sum, count sqlstore.AggExpr, err error) {
 		v, err := aggValue(at)
 		if err != nil {

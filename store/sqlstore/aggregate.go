@@ -22,15 +22,23 @@ import (
 //
 // The planner (Plan) runs in one statement the leading match stages —
 // compiled with the store's own query compiler, ANDed with Pipeline.Where,
-// so indexes are used — then skip and limit (a window of the records in
-// id order), at most one unwind and one group or count stage (a sort or a
-// project before it left out when they change nothing it answers; see
-// stagePlan):
+// so indexes are used — then a sort, skip and limit (a window of the
+// records), at most one unwind or one lookup joined by the unwind after
+// it, and one group or count stage (a sort or a project before it left
+// out when they change nothing it answers, a lookup nothing unwinds left
+// out; see stagePlan):
 //
 //	SELECT <by keys>, <accumulators> FROM <table> WHERE <match> GROUP BY <by keys>
 //
-// Everything after it runs in Go (aggregate.Eval) over the documents it
-// gives; the groups come out in Eval's order (aggregate.Group.Docs).
+// then after a group the sorts, skips, limits, projects and count of its
+// documents that GroupOrder orders exactly (groupTail), in an outer select
+// of the groups:
+//
+//	SELECT … FROM (SELECT grp.* FROM (<group>) AS grp ORDER BY <sorts>, <by keys> LIMIT ? OFFSET ?) AS grp ORDER BY …
+//
+// Everything after that runs in Go (aggregate.Eval) over the documents it
+// gives; the groups come out in Eval's order (aggregate.Group.Docs, or
+// OrderedDocs after the statement's sort).
 type AggDialect struct {
 	// Key is the value at a path as grouped by: equal values — numbers by
 	// value, text bytewise — group together.
@@ -75,6 +83,14 @@ type AggDialect struct {
 	// and Last order by.
 	SortKey func(at AggPath, kind string, desc bool) (string, error)
 	Seq     func(orderBy string) string
+	// GroupOrder is the ORDER BY term(s) that order a group's documents
+	// by a member held in cols (of form) as Eval's sort orders kind:
+	// query.Compare over the values as the sort reads them (a number as
+	// an int64 when it is an integer that fits, else the nearest float64;
+	// big numbers as exact decimals), nulls first ascending, last
+	// descending. ok false when the database cannot order it exactly
+	// (then the sort runs in Go).
+	GroupOrder func(form OrderForm, cols []string, kind string, desc bool) (term string, ok bool)
 	// DecodeKey and DecodeMinMax read a scanned KeyOut or MinMax column as
 	// decoded JSON of kind.
 	DecodeKey, DecodeMinMax func(kind string, v any) (any, error)
@@ -120,17 +136,20 @@ func objectKind(kind string) bool {
 }
 
 // Plan returns how many leading stages of p one statement runs (see
-// stagePlan); 0 when they do not end in a group or count or it cannot be
-// expressed.
+// stagePlan, then after a group the sorts, skips, limits and count of its
+// documents it can order exactly: groupTail); 0 when they do not end in a
+// group or count or it cannot be expressed.
 func (d *AggDialect) Plan(p *aggregate.Pipeline) int {
 	sp, n := planStages(p)
 	if n == 0 {
 		return 0
 	}
 	if g, ok := sp.last.(*aggregate.Group); ok {
-		if _, _, err := d.groupColumns(g, sp.un, sp.joinAs(), sp.seq || sp.joinSeq, &rowValues{}); err != nil {
+		cols, _, err := d.groupColumns(g, sp.un, sp.joinAs(), sp.seq || sp.joinSeq, &rowValues{})
+		if err != nil {
 			return 0
 		}
+		n += d.planTail(g, cols, tailStages(p.Stages[n:])).stages
 	}
 	records, err := d.records(&sp, AggSource{})
 	if err != nil {
@@ -146,12 +165,14 @@ func (d *AggDialect) Plan(p *aggregate.Pipeline) int {
 }
 
 // stagePlan is what one statement runs after the leading matches: the
-// records in id order, a window of them (skip and limit stages, folded),
-// at most one unwind, and a group or count. A sort before them is left
-// out when nothing after it depends on the order (no skip or limit after
-// it, a count or a group without first, last or a {id, label} key, which
-// come from a group's first document), and a project when every path
-// read after it is inside a member it keeps.
+// records in id order (or a sort's), a window of them (skip and limit
+// stages, folded), at most one unwind or one joined lookup, and a group or
+// count (then, after a group, the stages over its documents: groupTail).
+// A sort before the group is left out when nothing after it depends on
+// the order (no skip or limit after it, a count or a group without first,
+// last or a {id, label} key, which come from a group's first document), a
+// project when every path read after it is inside a member it keeps, and
+// a lookup nothing unwinds when nothing after it reads its array.
 type stagePlan struct {
 	offset, limit int64 // limit < 0: none
 	windowed      bool
@@ -177,7 +198,7 @@ type stagePlan struct {
 func planStages(p *aggregate.Pipeline) (sp stagePlan, n int) {
 	_, start := p.Source()
 	sp.limit = -1
-	var sorts, projects []int
+	var sorts, projects, unread []int
 	lastWindow := -1
 	for i := start; i < len(p.Stages); i++ {
 		switch st := p.Stages[i].(type) {
@@ -212,15 +233,20 @@ func planStages(p *aggregate.Pipeline) (sp stagePlan, n int) {
 			}
 			sp.un = st
 		case *aggregate.Lookup:
-			if sp.un != nil || sp.join != nil || !joinable(st) || i+1 >= len(p.Stages) {
-				return sp, 0
+			if i+1 < len(p.Stages) {
+				if u, ok := p.Stages[i+1].(*aggregate.Unwind); ok && slices.Equal(u.Path.Names(), []string{st.As}) {
+					if sp.un != nil || sp.join != nil || !joinable(st) {
+						return sp, 0
+					}
+					sp.join, sp.joinEmpty = st, u.IncludeEmpty
+					i++ // the unwind is the join's
+					break
+				}
 			}
-			u, ok := p.Stages[i+1].(*aggregate.Unwind)
-			if !ok || !slices.Equal(u.Path.Names(), []string{st.As}) {
-				return sp, 0
-			}
-			sp.join, sp.joinEmpty = st, u.IncludeEmpty
-			i++ // the unwind is the join's
+			// not unwound: left out when nothing after it reads its
+			// array (checked below) — a group cannot (by paths and
+			// accumulators cross no array), nor a count
+			unread = append(unread, i)
 		case *aggregate.Group, *aggregate.Count:
 			sp.last = st
 			n = i + 1
@@ -244,6 +270,14 @@ func planStages(p *aggregate.Pipeline) (sp stagePlan, n int) {
 			return sp, 0
 		}
 	}
+	for _, i := range unread {
+		as := p.Stages[i].(*aggregate.Lookup).As
+		for _, st := range p.Stages[i+1 : n] {
+			if readsMember(st, as) {
+				return sp, 0
+			}
+		}
+	}
 	if sp.order != nil {
 		sp.seq = !orderFree(sp.last)
 		if !sp.seq && !sp.windowed {
@@ -252,6 +286,39 @@ func planStages(p *aggregate.Pipeline) (sp stagePlan, n int) {
 	}
 	sp.joinSeq = sp.join != nil && !orderFree(sp.last)
 	return sp, n
+}
+
+// readsMember reports whether st reads a path inside the member name
+// (sorts, unwinds, lookups, groups read paths; a project only keeps).
+func readsMember(st aggregate.Stage, name string) bool {
+	in := func(p *aggregate.Path) bool {
+		n := p.Names()
+		return len(n) > 0 && n[0] == name
+	}
+	switch st := st.(type) {
+	case *aggregate.Sort:
+		for _, k := range st.Keys {
+			if in(&k.Path) {
+				return true
+			}
+		}
+	case *aggregate.Unwind:
+		return in(&st.Path)
+	case *aggregate.Lookup:
+		return in(&st.Local)
+	case *aggregate.Group:
+		for _, by := range st.By {
+			if in(&by.Path) || in(&by.Key) {
+				return true
+			}
+		}
+		for _, a := range st.Acc {
+			if a.Arg != nil && in(a.Arg) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // joinAs is the member the joined foreign record stands at ("": none).
@@ -545,6 +612,9 @@ type aggColumn struct {
 	// fetch (an expression of the record "r") of that record
 	fetch string
 	read  func(c *aggColumn, v any, row *aggregate.GroupRow) error
+	// acc is the index of the accumulator whose value the column holds
+	// (-1: a by key's)
+	acc int
 }
 
 // rowValues are the values the statement computes per row (the inner
@@ -662,7 +732,11 @@ func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, joi
 			return err
 		}})
 	}
+	for j := range cols {
+		cols[j].acc = -1
+	}
 	for i, a := range st.Acc {
+		first := len(cols)
 		var arg AggPath
 		if a.Arg != nil {
 			if arg, err = at(a.Arg.Names()); err != nil {
@@ -722,6 +796,9 @@ func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, joi
 		default:
 			return nil, nil, fmt.Errorf("accumulator %s", a.Op)
 		}
+		for j := first; j < len(cols); j++ {
+			cols[j].acc = i
+		}
 	}
 	return cols, keys, nil
 }
@@ -753,7 +830,7 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		maxItems = aggregate.DefaultMaxItems
 	}
 	sp, planned := planStages(p)
-	if planned != n {
+	if planned == 0 || planned > n {
 		return nil, fmt.Errorf("aggregate: %d stages do not run in SQL", n)
 	}
 	records, err := d.records(&sp, src)
@@ -788,6 +865,9 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 	}
 	switch st := sp.last.(type) {
 	case *aggregate.Count:
+		if planned != n {
+			return nil, fmt.Errorf("aggregate: %d stages do not run in SQL", n)
+		}
 		var c int64
 		if err := db.QueryRow(ctx, "SELECT count(*) FROM "+from, args...).Scan(&c); err != nil {
 			return nil, err
@@ -803,9 +883,19 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		if err != nil {
 			return nil, err
 		}
+		t := d.planTail(st, cols, tailStages(p.Stages[planned:n]))
+		if t.stages != n-planned {
+			return nil, fmt.Errorf("aggregate: %d stages do not run in SQL", n)
+		}
 		sel := make([]string, len(cols))
 		for i := range cols {
 			sel[i] = cols[i].sql + " AS c" + strconv.Itoa(i)
+		}
+		if t.stages > 0 {
+			// the keys themselves, which the tail orders by
+			for i, k := range keys {
+				sel = append(sel, k+" AS k"+strconv.Itoa(i))
+			}
 		}
 		inner := []string{"1 AS one"} // count() alone reads no value
 		for i, e := range rv.exprs {
@@ -816,11 +906,29 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 			q = "SELECT " + strings.Join(sel, ", ") + " FROM " + from
 		}
 		if len(keys) > 0 {
+			q += " GROUP BY " + strings.Join(keys, ", ")
+		}
+		if t.count != nil {
+			return d.countGroups(ctx, db, q, args, t)
+		}
+		order := strings.Join(t.order, ", ")
+		switch {
+		case t.stages > 0:
+			// the groups in the order of the sorts after them, their
+			// window; at most one more than the stage after may hold
+			limit := int64(maxItems + 1)
+			if t.limit >= 0 && t.limit < limit {
+				limit = t.limit
+			}
+			args = append(slices.Clone(args), limit, t.offset)
+			q = "SELECT grp.* FROM (" + q + ") AS grp" + orderBy(order) +
+				" LIMIT " + d.Param(len(args)-1) + " OFFSET " + d.Param(len(args))
+		case len(keys) > 0:
 			// at most one group more than the stage may hold: that one
 			// is the 400
-			q += " GROUP BY " + strings.Join(keys, ", ") + " LIMIT " + strconv.Itoa(maxItems+1)
+			q += " LIMIT " + strconv.Itoa(maxItems+1)
 		}
-		q = fetchFirstLast(q, cols, src.Table, d.JSONText)
+		q = fetchFirstLast(q, cols, src.Table, d.JSONText, t.stages > 0, order)
 		rows, err := db.Query(ctx, q, args...)
 		if err != nil {
 			return nil, err
@@ -850,7 +958,23 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		if err := rows.Err(); err != nil {
 			return nil, err
 		}
-		return st.Docs(groups)
+		if t.stages == 0 {
+			return st.Docs(groups)
+		}
+		docs, err := st.OrderedDocs(groups)
+		if err != nil || len(t.projects) == 0 {
+			return docs, err
+		}
+		// projects change no order: Eval's, over the ordered window
+		src := func(yield func(aggregate.Doc) bool) error {
+			for _, d := range docs {
+				if !yield(d) {
+					break
+				}
+			}
+			return nil
+		}
+		return aggregate.Collect(aggregate.Eval(ctx, t.projects, src, aggregate.Env{MaxItems: maxItems}), maxItems)
 	}
 	return nil, fmt.Errorf("aggregate: %s does not run in SQL", p.Stages[n-1].Info())
 }
@@ -892,9 +1016,12 @@ func (d *AggDialect) records(sp *stagePlan, src AggSource) (string, error) {
 // fetchFirstLast wraps the grouping statement q (its columns c0, c1, …)
 // when a column of cols is the id of a first / last record: the outer
 // select reads the value from that record of table (one lookup by primary
-// key per group).
-func fetchFirstLast(q string, cols []aggColumn, table string, text func(string) string) string {
-	fetch := false
+// key per group). With always, it wraps q in any case, to select only the
+// columns of cols, in the order of the terms order (over q's columns, as
+// "grp") — q is the window of an ordered select, which a select from it
+// need not keep.
+func fetchFirstLast(q string, cols []aggColumn, table string, text func(string) string, always bool, order string) string {
+	fetch := always
 	out := make([]string, len(cols))
 	for i, c := range cols {
 		out[i] = "grp.c" + strconv.Itoa(i)
@@ -906,7 +1033,34 @@ func fetchFirstLast(q string, cols []aggColumn, table string, text func(string) 
 	if !fetch {
 		return q
 	}
-	return "SELECT " + strings.Join(out, ", ") + " FROM (" + q + ") AS grp"
+	return "SELECT " + strings.Join(out, ", ") + " FROM (" + q + ") AS grp" + orderBy(order)
+}
+
+// orderBy is the ORDER BY clause of terms ("" for none).
+func orderBy(terms string) string {
+	if terms == "" {
+		return ""
+	}
+	return " ORDER BY " + terms
+}
+
+// countGroups runs a count of the groups of the grouping statement q
+// (or of the window t takes of them: its size does not depend on their
+// order).
+func (d *AggDialect) countGroups(ctx context.Context, db DB, q string, args []any, t groupTail) ([]aggregate.Doc, error) {
+	if t.windowed {
+		limit := t.limit
+		if limit < 0 {
+			limit = math.MaxInt64
+		}
+		args = append(slices.Clone(args), limit, t.offset)
+		q = "SELECT 1 AS one FROM (" + q + ") AS grp LIMIT " + d.Param(len(args)-1) + " OFFSET " + d.Param(len(args))
+	}
+	var c int64
+	if err := db.QueryRow(ctx, "SELECT count(*) FROM ("+q+") AS w", args...).Scan(&c); err != nil {
+		return nil, err
+	}
+	return []aggregate.Doc{t.count.CountDoc(c)}, nil
 }
 
 // AggCursor streams the documents run returns: a store collects the

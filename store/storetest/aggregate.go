@@ -85,11 +85,12 @@ func randomPipeline(r *rand.Rand) string {
 			break
 		}
 		stages = append(stages, randomGroup(r, []string{"p.name", "p.email", "p.id", "choice", "owner", "p.balance", "p"},
-			[]string{"p.balance", "integer", "money"}, []string{"p.name", "p.email", "p.balance", "text", "integer", "p.id", "p"}, 4))
+			[]string{"p.balance", "integer", "money"}, []string{"p.name", "p.email", "p.balance", "text", "integer", "p.id", "p"}, 4)...)
 	case 0:
 		stages = append(stages, `{"count":"n"}`)
 	case 1:
 		stages = append(stages, `{"sort":{"integer":"desc"}}`, `{"group":{"by":"choice","f":"first(text)","l":"last(integer)"}}`)
+		stages = append(stages, randomTail(r, []string{"choice", "f", "l"})...)
 	case 2:
 		stages = append(stages, `{"unwind":{"fieldPath":"tags"}}`, `{"count":"n"}`)
 	case 3:
@@ -106,6 +107,12 @@ func randomPipeline(r *rand.Rand) string {
 		}
 	default:
 		byPool, numbers, values := aggBy, aggNumbers, aggValues
+		if r.IntN(4) == 0 {
+			// a lookup nothing unwinds: the group cannot read its array
+			// (the statement leaves it out), its member may shadow a field
+			stages = append(stages, fmt.Sprintf(`{"lookup":{"localFieldPath":%q,"foreignFieldPath":"id","foreignEntityName":"people","as":%q}}`,
+				pick(r, []string{"owner", "relationship", "owner.id", "id"}), pick(r, []string{"p", "p", "tags", "money"})))
+		}
 		if r.IntN(3) == 0 {
 			// an unwind first: group by and accumulate its elements too
 			u := pick(r, []string{"tags", "items", "friends"})
@@ -117,7 +124,7 @@ func randomPipeline(r *rand.Rand) string {
 				numbers = append(append([]string(nil), aggNumbers...), "items.qty")
 			}
 		}
-		stages = append(stages, randomGroup(r, byPool, numbers, values, 5))
+		stages = append(stages, randomGroup(r, byPool, numbers, values, 5)...)
 	}
 	if r.IntN(3) == 0 {
 		stages = append(stages, `{"limit":3}`)
@@ -125,10 +132,11 @@ func randomPipeline(r *rand.Rand) string {
 	return "[" + strings.Join(stages, ",") + "]"
 }
 
-// randomGroup is a random group stage: up to two by paths, up to accs
-// accumulators (sum and avg over numbers, the others over values).
-func randomGroup(r *rand.Rand, by, numbers, values []string, accs int) string {
-	var members []string
+// randomGroup is a random group stage — up to two by paths, up to accs
+// accumulators (sum and avg over numbers, the others over values) — and
+// half the time random stages after it over its documents (randomTail).
+func randomGroup(r *rand.Rand, by, numbers, values []string, accs int) []string {
+	var members, names []string
 	if n := r.IntN(3); n > 0 {
 		keys := map[string]bool{}
 		for range n {
@@ -137,6 +145,10 @@ func randomGroup(r *rand.Rand, by, numbers, values []string, accs int) string {
 		var list []string
 		for k := range keys {
 			list = append(list, k)
+			names = append(names, k)
+			if identityKeys[k] {
+				names = append(names, k+".id")
+			}
 		}
 		members = append(members, `"by":"`+strings.Join(list, ",")+`"`)
 	}
@@ -151,8 +163,56 @@ func randomGroup(r *rand.Rand, by, numbers, values []string, accs int) string {
 			op = fmt.Sprintf(op, arg)
 		}
 		members = append(members, fmt.Sprintf(`"a%d":%q`, i, op))
+		names = append(names, fmt.Sprintf("a%d", i))
 	}
-	return `{"group":{` + strings.Join(members, ",") + `}}`
+	group := `{"group":{` + strings.Join(members, ",") + `}}`
+	if r.IntN(2) == 0 {
+		return []string{group}
+	}
+	return append([]string{group}, randomTail(r, names)...)
+}
+
+// identityKeys are the by paths whose member is {id, label} (or {id,
+// name}): a sort reads their id (the group key) or their label.
+var identityKeys = map[string]bool{"owner": true, "relationship": true, "group": true, "fileUpload": true,
+	"t.owner": true, "friends": true}
+
+// randomTail is random stages over the documents of a group with the
+// members names: sorts by one or two of them, skips, limits, projects, a
+// count.
+func randomTail(r *rand.Rand, names []string) []string {
+	var out []string
+	for k := 1 + r.IntN(4); k > 0; k-- {
+		switch r.IntN(6) {
+		case 0, 1, 2:
+			var keys []string
+			for j := 1 + r.IntN(2); j > 0; j-- {
+				keys = append(keys, fmt.Sprintf("%q:%q", pick(r, names), pick(r, []string{"asc", "desc"})))
+			}
+			out = append(out, `{"sort":{`+strings.Join(keys, ",")+`}}`)
+		case 3:
+			if r.IntN(2) == 0 {
+				out = append(out, fmt.Sprintf(`{"skip":%d}`, r.IntN(6)))
+				break
+			}
+			var keep []string
+			for _, n := range names {
+				if !strings.HasSuffix(n, ".id") && r.IntN(3) != 0 {
+					keep = append(keep, n)
+				}
+			}
+			if len(keep) > 0 {
+				out = append(out, `{"project":"`+strings.Join(keep, ",")+`"}`)
+			}
+		case 4:
+			out = append(out, fmt.Sprintf(`{"limit":%d}`, 1+r.IntN(8)))
+		default:
+			if r.IntN(2) == 0 {
+				return append(out, `{"count":"n"}`)
+			}
+		}
+	}
+	return out
 }
 
 // randomPeoplePipeline is a pipeline over people that looks up the things
@@ -169,7 +229,7 @@ func randomPeoplePipeline(r *rand.Rand) string {
 		stages = append(stages, `{"count":"n"}`)
 	} else {
 		stages = append(stages, randomGroup(r, []string{"name", "t.choice", "t.owner", "t.integer", "id"},
-			[]string{"t.integer", "t.money", "balance", "t.bigNumber"}, []string{"t.text", "t.integer", "name", "t.id", "t.decimal", "t", "t.owner"}, 4))
+			[]string{"t.integer", "t.money", "balance", "t.bigNumber"}, []string{"t.text", "t.integer", "name", "t.id", "t.decimal", "t", "t.owner"}, 4)...)
 	}
 	return "[" + strings.Join(stages, ",") + "]"
 }
@@ -234,7 +294,7 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 		byID[r.id] = docs[i]
 	}
 	r := rand.New(rand.NewPCG(3, 5))
-	compiled, parsed, unwound, windowed, windows, joined := 0, 0, 0, 0, 0, 0
+	compiled, parsed, unwound, windowed, windows, joined, tails, leftOut := 0, 0, 0, 0, 0, 0, 0, 0
 	for i := range 700 {
 		body, on := randomPipeline(r), e
 		if i%7 == 0 {
@@ -276,8 +336,20 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 		}
 		compiled++
 		_, start := p.Source()
-		for _, st := range p.Stages[start:n] {
+		grouped := false
+		for i, st := range p.Stages[start:n] {
+			if grouped {
+				tails++ // a sort, skip, limit, project or count of the groups
+				continue
+			}
+			if l, ok := st.(*aggregate.Lookup); ok {
+				if u, ok := p.Stages[start+i+1].(*aggregate.Unwind); !ok || u.Path.Text != l.As {
+					leftOut++
+				}
+			}
 			switch st.(type) {
+			case *aggregate.Group:
+				grouped = true
 			case *aggregate.Unwind:
 				unwound++
 			case *aggregate.Lookup:
@@ -331,8 +403,14 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 	if joined < 40 {
 		t.Errorf("only %d lookups ran in SQL", joined)
 	}
-	t.Logf("%d pipelines parsed, %d ran in SQL (%d unwinds, %d skip/limit/sort/project stages; %d windows of records; %d lookups)",
-		parsed, compiled, unwound, windowed, windows, joined)
+	if tails < 100 {
+		t.Errorf("only %d stages after a group ran in SQL", tails)
+	}
+	if leftOut < 10 {
+		t.Errorf("only %d lookups nothing unwinds ran in SQL", leftOut)
+	}
+	t.Logf("%d pipelines parsed, %d ran in SQL (%d unwinds, %d skip/limit/sort/project stages; %d windows of records; %d lookups, %d of them left out; %d stages after a group)",
+		parsed, compiled, unwound, windowed, windows, joined, leftOut, tails)
 }
 
 func encodeAll(p *aggregate.Pipeline, docs []aggregate.Doc) string {

@@ -1,0 +1,191 @@
+package sqlstore
+
+import (
+	"slices"
+	"strconv"
+
+	"runway/aggregate"
+)
+
+// OrderForm is how a column of a group's statement holds the value a sort
+// after the group orders by (AggDialect.GroupOrder).
+type OrderForm int
+
+const (
+	// OrderKey: a Key expression, a by key's value
+	OrderKey OrderForm = iota
+	// OrderJSON: JSON text (First, Last)
+	OrderJSON
+	// OrderMinMax: a MinMax aggregate
+	OrderMinMax
+	// OrderCount: count(*)
+	OrderCount
+	// OrderSum: a Sum aggregate, exact decimal text or an integer; NULL
+	// (no numbers) is the sum 0
+	OrderSum
+	// OrderAvg: a Sum aggregate and its count (two columns)
+	OrderAvg
+)
+
+// groupTail is what the statement runs after its group, over the groups'
+// documents: sorts, a window (skip and limit stages, folded) and a count;
+// projects keeping what the sorts after them read, which change no order,
+// run in Go over the window (Eval).
+type groupTail struct {
+	stages int // how many stages after the group it covers
+	// order is the ORDER BY of the groups (over the columns of the
+	// grouping select, "grp"): the last sort's keys, the earlier sorts',
+	// then the group keys ascending — Eval's order, a stable sort of the
+	// groups in key order
+	order            []string
+	offset, limit    int64 // limit < 0: none
+	windowed, sorted bool
+	count            *aggregate.Count
+	projects         []aggregate.Stage
+}
+
+// tailStages are the stages after a group its statement may run: sorts
+// before any skip or limit, skips, limits and projects, a count ending
+// them.
+func tailStages(after []aggregate.Stage) []aggregate.Stage {
+	windowed := false
+	for i, st := range after {
+		switch st.(type) {
+		case *aggregate.Sort:
+			if windowed {
+				return after[:i]
+			}
+		case *aggregate.Skip, *aggregate.Limit:
+			windowed = true
+		case *aggregate.Project:
+		case *aggregate.Count:
+			return after[:i+1]
+		default:
+			return after[:i]
+		}
+	}
+	return after
+}
+
+// planTail plans the stages after the group st (tailStages) over the
+// columns of its statement: as many as the dialect orders exactly as Eval
+// does. A count of the groups needs no order: the window of a count holds
+// as many groups whatever their order.
+func (d *AggDialect) planTail(st *aggregate.Group, cols []aggColumn, after []aggregate.Stage) groupTail {
+	t := groupTail{limit: -1}
+	counted := len(after) > 0
+	if counted {
+		_, counted = after[len(after)-1].(*aggregate.Count)
+	}
+	var keys, sorts []string
+	if !counted {
+		for i, by := range st.By {
+			term, ok := d.GroupOrder(OrderKey, []string{"grp.k" + strconv.Itoa(i)}, by.Key.Kind, false)
+			if !ok {
+				return t
+			}
+			keys = append(keys, term)
+		}
+	}
+	for i, s := range after {
+		switch s := s.(type) {
+		case *aggregate.Sort:
+			if !counted {
+				terms, ok := d.sortTerms(st, cols, s)
+				if !ok {
+					return t
+				}
+				sorts = append(terms, sorts...)
+			}
+			t.sorted = true
+		case *aggregate.Skip:
+			if t.offset > 1<<62-s.N {
+				return t
+			}
+			t.offset += s.N
+			if t.limit >= 0 {
+				t.limit = max(t.limit-s.N, 0)
+			}
+			t.windowed = true
+		case *aggregate.Limit:
+			if t.limit < 0 || s.N < t.limit {
+				t.limit = s.N
+			}
+			t.windowed = true
+		case *aggregate.Project:
+			if !keepsReads(s, after[i+1:]) {
+				return t
+			}
+			t.projects = append(t.projects, s)
+		case *aggregate.Count:
+			t.count = s
+		}
+		t.stages = i + 1
+		t.order = append(slices.Clone(sorts), keys...)
+	}
+	return t
+}
+
+// sortTerms are the ORDER BY terms of a sort of st's documents: by keys
+// (a bare relationship, group or file by its id) and accumulators.
+func (d *AggDialect) sortTerms(st *aggregate.Group, cols []aggColumn, s *aggregate.Sort) ([]string, bool) {
+	var terms []string
+	for _, k := range s.Keys {
+		if k.Path.Many() || objectKind(k.Path.Kind) {
+			return nil, false
+		}
+		form, at, ok := groupMember(st, cols, k.Path.Names())
+		if !ok {
+			return nil, false
+		}
+		term, ok := d.GroupOrder(form, at, k.Path.Kind, k.Desc)
+		if !ok {
+			return nil, false
+		}
+		terms = append(terms, term)
+	}
+	return terms, true
+}
+
+// groupMember finds the columns that hold the member names of st's
+// documents and their form; false for a member no column holds as is
+// (the label of a relationship key, taken from the group's first record;
+// a first or last read from its record after grouping).
+func groupMember(st *aggregate.Group, cols []aggColumn, names []string) (OrderForm, []string, bool) {
+	for i, by := range st.By {
+		if by.Identity == nil && slices.Equal(names, by.Out) ||
+			by.Identity != nil && slices.Equal(names, append(slices.Clone(by.Out), "id")) {
+			return OrderKey, []string{"grp.k" + strconv.Itoa(i)}, true
+		}
+	}
+	if len(names) != 1 {
+		return 0, nil, false
+	}
+	for i, a := range st.Acc {
+		if a.Name != names[0] {
+			continue
+		}
+		var at []string
+		for j, c := range cols {
+			if c.acc == i {
+				if c.fetch != "" {
+					return 0, nil, false
+				}
+				at = append(at, "grp.c"+strconv.Itoa(j))
+			}
+		}
+		switch a.Op {
+		case aggregate.AccCount:
+			return OrderCount, at, true
+		case aggregate.AccSum:
+			return OrderSum, at, true
+		case aggregate.AccAvg:
+			return OrderAvg, at, true
+		case aggregate.AccMin, aggregate.AccMax:
+			return OrderMinMax, at, true
+		case aggregate.AccFirst, aggregate.AccLast:
+			return OrderJSON, at, true
+		}
+	}
+	return 0, nil, false
+}
