@@ -436,6 +436,17 @@ func cloneValue(v any) any {
 	return v
 }
 
+// drawsSequences reports whether fillSequences may set values of a new
+// record (an autoIncrement field, or a single rank field).
+func (w *writer) drawsSequences() bool {
+	for _, f := range w.e.Fields {
+		if f.Type == types.AutoIncrement || f.Type == types.Rank && !f.Many {
+			return true
+		}
+	}
+	return false
+}
+
 // fillSequences gives autoIncrement fields of a new record their next value,
 // and empty rank fields a rank after the current maximum (app-model.md §2).
 // It runs inside the write transaction.
