@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -11,8 +12,10 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"runway/api/apitest"
+	"runway/jobs"
 )
 
 // exportCSV runs an export as token with the query q, waits for its job and
@@ -393,6 +396,29 @@ func TestImportStopResumeCancel(t *testing.T) {
 	waitStatus(t, s, id, "CANCELED")
 	if n := list(t, s, "skills", q("name", "like(other)")).Total; int64(n) != num(j["recordsProcessed"]) {
 		t.Errorf("canceled import: %d records for %d rows", n, num(j["recordsProcessed"]))
+	}
+}
+
+// TestImportStopsWithinAStep: without pauses between batches, an import's
+// step goes on batch after batch; a stop request still ends it at the
+// next batch, with everything it reports stored.
+func TestImportStopsWithinAStep(t *testing.T) {
+	t.Parallel()
+	// No heartbeat in the test's time: the stop is seen at a checkpoint.
+	s := apitest.Start(t, nil, apitest.Options{Jobs: jobs.Config{Heartbeat: time.Hour}})
+	const rows = 40_000
+	var b strings.Builder
+	b.WriteString("name,category\n")
+	for i := 0; i < rows; i++ {
+		b.WriteString(fmt.Sprintf("skill %05d,technical\n", i))
+	}
+	id := asyncRef(t, importCSV(t, s, s.Token, "skills", "", b.String(), nil))
+	waitJob(t, s, id, "progress", func(j obj) bool { return num(j["recordsProcessed"]) >= 1000 })
+	s.As("PUT", "/status/jobs/"+id+"/stop", nil).Status(200)
+	j := waitStatus(t, s, id, "STOPPED")
+	done := num(j["recordsProcessed"])
+	if n := list(t, s, "skills", "").Total; int64(n) != done || done == rows {
+		t.Fatalf("stopped after %d rows with %d records: %s", done, n, js(j))
 	}
 }
 

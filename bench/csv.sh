@@ -11,8 +11,12 @@
 #   bench/csv.sh --db postgres://postgres@127.0.0.1:5432/runway_csv_bench?sslmode=disable
 #                                      # that database is dropped and created afresh
 #
-# BENCH_SKIP_BASELINES=1 skips the two REST baselines (while iterating);
-# BENCH_PPROF=ADDR serves the server's pprof there (e.g. 127.0.0.1:6060).
+# BENCH_SKIP_BASELINES=1 skips the two REST baselines (while iterating),
+# BENCH_SKIP_EXPORT=1 the export;
+# BENCH_PPROF=ADDR serves the server's pprof there (e.g. 127.0.0.1:6060);
+# BENCH_CPUPROFILE=FILE (with BENCH_PPROF) writes there a CPU profile of the
+# server's first BENCH_CPUPROFILE_SECONDS (20) of the import. BENCH_RUNWAY=BINARY runs that binary
+# instead of building one (a base build beside the branch, in the same run).
 #
 # Everything it writes goes to bench/out/csv (gitignored); it stops the
 # server it started when it exits.
@@ -33,7 +37,11 @@ OUT=${BENCH_OUT:-bench/out/csv}
 API=http://$ADDR/dev/runtime/api
 rm -rf "$OUT" && mkdir -p "$OUT"
 
-go build -o "$OUT/runway" ./cmd/runway
+if [ -n "${BENCH_RUNWAY:-}" ]; then
+	cp "$BENCH_RUNWAY" "$OUT/runway"
+else
+	go build -o "$OUT/runway" ./cmd/runway
+fi
 
 # The demo's companies: every column kind the demo has (text, choice,
 # integer, boolean, nested, multi-valued nested, bigNumber, longText,
@@ -126,6 +134,11 @@ sample
 CLI=("$OUT/runway")
 AUTH=(--url "$API" --email admin@localhost)
 export RUNWAY_PASSWORD=bench-password-1
+PROF=
+if [ -n "${BENCH_CPUPROFILE:-}" ]; then
+	curl -s -o "$BENCH_CPUPROFILE" "http://$BENCH_PPROF/debug/pprof/profile?seconds=${BENCH_CPUPROFILE_SECONDS:-20}" &
+	PROF=$!
+fi
 c0=$(cpu)
 t0=$(now)
 "${CLI[@]}" import "${AUTH[@]}" --entity companies --poll 200ms "$OUT/companies.csv" 2>"$OUT/import.log"
@@ -134,6 +147,12 @@ echo "import: $(rate "$N" "$t0" "$t1") rows/s ($(awk -v a="$t0" -v b="$t1" 'BEGI
 c1=$(cpu)
 echo "  $(cpurate "$N" "$c0" "$c1")"
 echo "  peak RSS after import: $(rss)"
+if [ -n "$PROF" ]; then
+	wait "$PROF"
+	curl -s -o "$BENCH_CPUPROFILE.allocs" "http://$BENCH_PPROF/debug/pprof/allocs"
+	echo "  CPU profile: $BENCH_CPUPROFILE (allocations since the start: $BENCH_CPUPROFILE.allocs)"
+fi
+if [ -n "${BENCH_SKIP_EXPORT:-}" ]; then exit 0; fi
 c0=$(cpu)
 t0=$(now)
 "${CLI[@]}" export "${AUTH[@]}" --entity companies --field-names --poll 200ms -o "$OUT/export.csv" 2>"$OUT/export.log"

@@ -77,24 +77,41 @@ func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[s
 	} else if !ok {
 		return nil, apperr.New(apperr.Forbidden, "Not allowed to create this record of %s: it does not meet the create permission", e.FullName)
 	}
+	// The stored record and its history entry, built before the write
+	// transaction unless sequence values drawn in it go in the record.
 	var row *store.Row
-	err = s.write(ctx, batch, func(tx store.Tx) error {
-		if err := w.fillSequences(tx, v); err != nil {
-			return err
-		}
+	var entries []store.HistoryEntry
+	stored := func() {
 		label := w.label(v, id)
 		row = &store.Row{ID: id, Label: label, Doc: record.Encode(e, id, 0, label, v, nil), Created: w.now, Modified: w.now}
+		if record.ReadsBack(e, row.Doc) {
+			row.Values = v
+		}
+		entries = nil
+		if ch := s.historyChange(c, e, history.Created, pathCreate); ch != nil && o.history() {
+			ch.Time, ch.RecordID, ch.Label, ch.Doc, ch.New = w.now, id, label, row.Doc, v
+			entries = s.historyEntries(ch)
+		}
+	}
+	drawn := w.drawsSequences()
+	if !drawn {
+		stored()
+	}
+	err = s.write(ctx, batch, func(tx store.Tx) error {
+		if drawn {
+			if err := w.fillSequences(tx, v); err != nil {
+				return err
+			}
+			stored()
+		}
 		if err := tx.Insert(ctx, e, row); err != nil {
 			return w.writeErr(err, v)
 		}
 		if err := w.setFileRefs(tx, id, nil, fileIDs(e.Fields, v)); err != nil {
 			return err
 		}
-		if ch := s.historyChange(c, e, history.Created, pathCreate); ch != nil && o.history() {
-			ch.Time, ch.RecordID, ch.Label, ch.Doc, ch.New = w.now, id, label, row.Doc, v
-			if err := addHistory(ctx, tx, s.historyEntries(ch)); err != nil {
-				return err
-			}
+		if err := addHistory(ctx, tx, entries); err != nil {
+			return err
 		}
 		return w.savePassword(tx, id)
 	})
@@ -253,6 +270,9 @@ func (s *Service) updateOnce(ctx context.Context, batch *WriteBatch, g *perms, i
 	}
 	row := &store.Row{ID: id, Version: version, Label: label, Doc: record.Encode(e, id, version, label, v, nil),
 		Created: cur.Created, Modified: w.now}
+	if record.ReadsBack(e, row.Doc) {
+		row.Values = v
+	}
 	var entries []store.HistoryEntry
 	if ch := s.historyChange(c, e, history.Changed, pathUpdate); ch != nil && o.history() {
 		ch.Time, ch.RecordID, ch.Label, ch.Version, ch.Old, ch.New = w.now, id, label, version, old, v

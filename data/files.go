@@ -245,7 +245,7 @@ func (s *Service) inlineFiles(ctx context.Context, c *Caller, fields []*app.Fiel
 				continue
 			}
 			for i, el := range list {
-				v, err := s.inlineFile(ctx, c, f, el, fmt.Sprintf("%s[%d]", path, i), errs)
+				v, err := s.inlineFile(ctx, c, f, el, indexed(path, i), errs)
 				if err != nil {
 					return err
 				}
@@ -260,7 +260,7 @@ func (s *Service) inlineFiles(ctx context.Context, c *Caller, fields []*app.Fiel
 			if list, ok := raw.([]any); ok {
 				for i, el := range list {
 					if m, ok := el.(map[string]any); ok {
-						if err := s.inlineFiles(ctx, c, f.Nested, m, fmt.Sprintf("%s[%d].", path, i), errs); err != nil {
+						if err := s.inlineFiles(ctx, c, f.Nested, m, indexed(path, i)+".", errs); err != nil {
 							return err
 						}
 					}

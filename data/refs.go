@@ -31,7 +31,7 @@ func (w *writer) relationships(f *app.Field, list []any, old any, path string, m
 	for i, raw := range list {
 		p := path
 		if many {
-			p = fmt.Sprintf("%s[%d]", path, i)
+			p = indexed(path, i)
 		}
 		if raw == nil {
 			continue

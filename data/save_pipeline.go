@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -73,12 +74,12 @@ func (w *writer) apply(fields []*app.Field, in map[string]any, old record.Values
 	for k, v := range old {
 		out[k] = v
 	}
-	for _, key := range sortedKeys(in) {
-		if isSystemKey(key) {
-			continue
-		}
-		if findField(fields, key) == nil {
-			w.fail(prefix+key, nil, apperr.FieldInvalid, fmt.Sprintf("Unknown field %q", key), rejected(in[key]))
+	if hasUnknown(fields, in) {
+		// each unknown field's error, in the order of their names
+		for _, key := range sortedKeys(in) {
+			if !isSystemKey(key) && findField(fields, key) == nil {
+				w.fail(prefix+key, nil, apperr.FieldInvalid, fmt.Sprintf("Unknown field %q", key), rejected(in[key]))
+			}
 		}
 	}
 	for _, f := range fields {
@@ -94,6 +95,19 @@ func (w *writer) apply(fields []*app.Field, in map[string]any, old record.Values
 		}
 	}
 	return out
+}
+
+// indexed is the path of the item at index i of the list at path.
+func indexed(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
+
+// hasUnknown reports whether in has a key that names none of fields.
+func hasUnknown(fields []*app.Field, in map[string]any) bool {
+	for key := range in {
+		if !isSystemKey(key) && findField(fields, key) == nil {
+			return true
+		}
+	}
+	return false
 }
 
 func isSystemKey(k string) bool { return k == "id" || k == "version" || k == "label" }
@@ -146,7 +160,7 @@ func (w *writer) many(f *app.Field, raw, old any, path string) any {
 	}
 	out := make([]any, 0, len(list))
 	for i, el := range list {
-		if v := w.scalar(f, el, fmt.Sprintf("%s[%d]", path, i)); v != nil {
+		if v := w.scalar(f, el, indexed(path, i)); v != nil {
 			out = append(out, v)
 		}
 	}
@@ -212,7 +226,7 @@ func (w *writer) nestedMany(f *app.Field, list []any, old any, path string) any 
 	}
 	out := make([]any, 0, len(list))
 	for i, el := range list {
-		itemPath := fmt.Sprintf("%s[%d]", path, i)
+		itemPath := indexed(path, i)
 		m, ok := el.(map[string]any)
 		if !ok {
 			w.fail(itemPath, f, apperr.FieldInvalid, "Expected an object", rejected(el))
@@ -388,7 +402,7 @@ func (w *writer) required(fields []*app.Field, v record.Values, prefix string) {
 		}
 		if f.Many {
 			for i, item := range items(val) {
-				w.required(f.Nested, item, fmt.Sprintf("%s%s[%d].", prefix, f.Name, i))
+				w.required(f.Nested, item, indexed(prefix+f.Name, i)+".")
 			}
 		} else if item, ok := val.(record.Values); ok {
 			w.required(f.Nested, item, prefix+f.Name+".")
@@ -434,6 +448,17 @@ func cloneValue(v any) any {
 		return out
 	}
 	return v
+}
+
+// drawsSequences reports whether fillSequences may set values of a new
+// record (an autoIncrement field, or a single rank field).
+func (w *writer) drawsSequences() bool {
+	for _, f := range w.e.Fields {
+		if f.Type == types.AutoIncrement || f.Type == types.Rank && !f.Many {
+			return true
+		}
+	}
+	return false
 }
 
 // fillSequences gives autoIncrement fields of a new record their next value,

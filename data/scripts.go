@@ -254,7 +254,7 @@ func (w *writer) calculate(v record.Values, fields []*app.Field, obj record.Valu
 		}
 		if f.Many {
 			for i, item := range items(obj[f.Name]) {
-				w.calculate(v, f.Nested, item, fmt.Sprintf("%s%s[%d].", prefix, f.Name, i))
+				w.calculate(v, f.Nested, item, indexed(prefix+f.Name, i)+".")
 			}
 		} else if item, ok := obj[f.Name].(record.Values); ok {
 			w.calculate(v, f.Nested, item, prefix+f.Name+".")
@@ -369,7 +369,7 @@ func (w *writer) checkFields(v record.Values, fields []*app.Field, obj record.Va
 		for i, item := range list {
 			p := prefix + f.Name + "."
 			if f.Many {
-				p = fmt.Sprintf("%s%s[%d].", prefix, f.Name, i)
+				p = indexed(prefix+f.Name, i) + "."
 			}
 			w.checkFields(v, f.Nested, item, p)
 			if w.sc.err != nil {
@@ -413,7 +413,7 @@ func (w *writer) validate(v record.Values, f *app.Field, obj record.Values, val 
 	if list, ok := val.([]any); ok && f.Many {
 		values, paths = list, make([]string, len(list))
 		for i := range list {
-			paths[i] = fmt.Sprintf("%s[%d]", path, i)
+			paths[i] = indexed(path, i)
 		}
 	}
 	for i, x := range values {
@@ -523,9 +523,9 @@ func findItem(obj, item record.Values, prefix string) string {
 					continue
 				}
 				if isSameMap(m, item) {
-					return fmt.Sprintf("%s%s[%d]", prefix, k, i)
+					return indexed(prefix+k, i)
 				}
-				if p := findItem(m, item, fmt.Sprintf("%s%s[%d].", prefix, k, i)); p != "" {
+				if p := findItem(m, item, indexed(prefix+k, i)+"."); p != "" {
 					return p
 				}
 			}

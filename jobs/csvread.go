@@ -248,7 +248,7 @@ func cellOf(row []string, c *importCol) string {
 // input builds the write input of cols from a row: empty cells are left
 // out (a new record gets its defaults, a matched one keeps its values).
 func input(row []string, cols []*importCol) map[string]any {
-	in := map[string]any{}
+	in := make(map[string]any, len(cols))
 	for _, c := range cols {
 		v := cellOf(row, c)
 		if v == "" {

@@ -407,10 +407,17 @@ func (x *exportRun) store(ctx context.Context, r *run, cols []column, rows func(
 // halted is errExportHalted once the job should stop or the process shuts
 // down.
 func (r *run) halted() error {
-	if r.stop.Load() || r.status == store.JobStopping || r.s.draining() || r.lost.Load() {
+	if r.halting(r.status) {
 		return errExportHalted
 	}
 	return nil
+}
+
+// halting reports whether the job should stop, is no longer this worker's
+// or the process shuts down, status being the job's as its last
+// checkpoint saw it.
+func (r *run) halting(status store.JobStatus) bool {
+	return r.stop.Load() || status == store.JobStopping || r.s.draining() || r.lost.Load()
 }
 
 func (exportHandler) summary(r *run) string {

@@ -21,9 +21,10 @@ import (
 // (2,000 takes a tenth less CPU than 500 on SQLite).
 const importBatch = 1000
 
-// importStep is the batches of a step (between two looks at a stop
+// importStep is the fewest batches of a step (between two looks at a stop
 // request): while one commits, the next one's rows are read, converted
-// and checked.
+// and checked. A step goes on past it until the worker has something to
+// look at (see pause).
 const importStep = 2
 
 // ImportOptions are the options of an import (rest-api.md §6.10); all but
@@ -157,6 +158,9 @@ type importRun struct {
 	known map[string]string
 	// flight is the batch committing while the next one is prepared.
 	flight *flight
+	// status is r.status as the batch settled last left it: the batch in
+	// flight sets r.status, so it is read once that batch settled.
+	status store.JobStatus
 }
 
 // flight is a batch whose commit runs in the background.
@@ -306,17 +310,31 @@ func newPending() *pending {
 
 func (importHandler) step(ctx context.Context, r *run) (bool, error) {
 	x := r.params.(*importRun)
-	for range importStep {
+	for i := 1; ; i++ {
 		eof, err := x.batch(ctx, r)
-		if err != nil || eof {
+		if err != nil || eof || i >= importStep && x.pause(r) {
+			// A step ends with everything committed: the worker may
+			// then stop.
 			if serr := x.settle(ctx, r); err == nil {
 				err = serr
 			}
 			return eof, err
 		}
 	}
-	// A step ends with everything committed: the worker may then stop.
-	return false, x.settle(ctx, r)
+}
+
+// pause reports whether the step should end for the worker to look at the
+// job: a stop, a shutdown or a lost job (halting), or a pause
+// between batches (low priority). Otherwise it goes on, the next batch
+// prepared while this one commits: a step's end would leave the store's
+// writer idle while its first batch is prepared, and the job idle while
+// its last one commits.
+func (x *importRun) pause(r *run) bool {
+	status := x.status
+	if x.flight == nil {
+		status = r.status
+	}
+	return r.halting(status) || r.s.cfg.BatchPause > 0
 }
 
 // batch reads and imports the next batch of rows, its commit left in
@@ -512,6 +530,7 @@ func (x *importRun) settle(ctx context.Context, r *run) error {
 	}
 	x.flight = nil
 	err := <-f.done
+	x.status = r.status
 	if err == nil {
 		r.adopt()
 		return nil

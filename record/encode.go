@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"math"
 	"strconv"
+	"sync"
+	"unicode/utf8"
 
 	"runway/app"
 	"runway/types"
@@ -22,18 +24,31 @@ type FieldSet map[string]FieldSet
 // the fields in definition order (so the stored document is what a read
 // returns). Nil values are left out; transient fields are never written.
 func Encode(e *app.Entity, id string, version int64, label string, v Values, only FieldSet) []byte {
-	var b bytes.Buffer
-	b.Grow(256)
+	b := encodeBuffers.Get().(*bytes.Buffer)
+	b.Reset()
 	b.WriteString(`{"id":`)
-	writeString(&b, id)
+	writeString(b, id)
 	b.WriteString(`,"version":`)
 	b.WriteString(strconv.FormatInt(version, 10))
 	b.WriteString(`,"label":`)
-	writeString(&b, label)
-	writeFields(&b, e.Fields, v, only)
+	writeString(b, label)
+	writeFields(b, e.Fields, v, only)
 	b.WriteByte('}')
-	return b.Bytes()
+	out := bytes.Clone(b.Bytes())
+	if b.Cap() <= maxPooledBuffer {
+		encodeBuffers.Put(b)
+	}
+	return out
 }
+
+// encodeBuffers are Encode's scratch buffers: a document is written there
+// and copied out at its size, one allocation instead of a buffer grown
+// (and copied) a few times.
+var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer bounds the buffers kept for the next Encode (a huge
+// record's is left to the collector).
+const maxPooledBuffer = 64 << 10
 
 func writeFields(b *bytes.Buffer, fields []*app.Field, v Values, only FieldSet) {
 	for _, f := range fields {
@@ -178,6 +193,24 @@ func writeString(b *bytes.Buffer, s string) {
 	}
 	b.WriteString(s[start:])
 	b.WriteByte('"')
+}
+
+// ReadsBack reports whether Decode gives back v's own strings and
+// structure (its numbers as json.Number) from doc, the document Encode
+// wrote of v: no field of e is transient (Encode leaves them out) and doc
+// is UTF-8 (Decode replaces invalid bytes). A store may then read v
+// instead of decoding doc again (store.Row.Values).
+func ReadsBack(e *app.Entity, doc []byte) bool {
+	return !hasTransient(e.Fields) && utf8.Valid(doc)
+}
+
+func hasTransient(fields []*app.Field) bool {
+	for _, f := range fields {
+		if f.Transient || hasTransient(f.Nested) {
+			return true
+		}
+	}
+	return false
 }
 
 // Decode reads a stored document back into Values (numbers as json.Number),

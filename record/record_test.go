@@ -143,3 +143,28 @@ func TestNewIDCounterOverflowBorrowsTheNextSecond(t *testing.T) {
 		t.Fatalf("id after counter overflow %s does not sort after %s", next, first)
 	}
 }
+
+// TestReadsBack: Decode gives a document's values back unless a field is
+// transient (left out of the document) or a string is not UTF-8 (replaced
+// when decoded).
+func TestReadsBack(t *testing.T) {
+	plain := &app.Entity{FullName: "plain", Fields: testEntity().Fields[:1]}
+	v := Values{"name": "Zoë"}
+	doc := Encode(plain, "6650a1b2c3d4e5f60123aaaa", 0, "l", v, nil)
+	if !ReadsBack(plain, doc) {
+		t.Errorf("%s: does not read back", doc)
+	}
+	if _, _, _, got, err := Decode(doc); err != nil || got["name"] != v["name"] {
+		t.Errorf("decoded %v, %v", got, err)
+	}
+	bad := Encode(plain, "6650a1b2c3d4e5f60123aaaa", 0, "l", Values{"name": "Zo\xeb"}, nil)
+	if ReadsBack(plain, bad) {
+		t.Errorf("%q reads back", bad)
+	}
+	if _, _, _, got, _ := Decode(bad); got["name"] == "Zo\xeb" {
+		t.Errorf("decoded %q as it was: the check is not needed", got["name"])
+	}
+	if ReadsBack(testEntity(), Encode(testEntity(), "6650a1b2c3d4e5f60123aaaa", 0, "l", v, nil)) {
+		t.Error("an entity with a transient field reads back")
+	}
+}

@@ -25,6 +25,12 @@ type Row struct {
 	Doc      []byte
 	Created  int64 // ms
 	Modified int64 // ms
+	// Values, on a write, are the field values Doc was encoded from when
+	// the writer vouches that they are what decoding Doc reads
+	// (record.ReadsBack, numbers apart), else nil: the store may read them
+	// instead of decoding Doc again. Neither may change until the write's
+	// transaction has ended.
+	Values map[string]any
 }
 
 var (

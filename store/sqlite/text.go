@@ -15,6 +15,7 @@ import (
 	"runway/app"
 	"runway/query"
 	"runway/record"
+	"runway/store"
 	"runway/store/sqlstore"
 )
 
@@ -402,21 +403,31 @@ func (s *Store) textIndexes(table string) map[string]textIndex {
 // textOp is a record write the text indexes have yet to follow.
 type textOp struct {
 	table, id, label string
-	doc              []byte // nil: deleted
+	doc              []byte // nil: deleted (and values nil)
+	// values: the record's values as the writer gave them (store.Row),
+	// read instead of decoding doc
+	values map[string]any
 }
 
-// queueText notes a written record for the text indexes of table; they
-// follow at the end of the batch (finishBatch), still inside its
-// transaction, or at the next text search of the transaction (flushText).
-func (t *tx) queueText(table, id, label string, doc []byte) {
+// queueText notes a written record (nil: deleted) for the text indexes of
+// table; they follow at the end of the batch (finishBatch), still inside
+// its transaction, or at the next text search of the transaction
+// (flushText).
+func (t *tx) queueText(table, id string, r *store.Row) {
 	if len(t.s.textIndexes(table)) == 0 {
 		return
 	}
-	if doc != nil {
-		doc = append([]byte(nil), doc...)
+	op := textOp{table: table, id: id}
+	if r != nil {
+		op.label, op.doc, op.values = r.Label, r.Doc, r.Values
+		if op.values == nil {
+			// kept as it is now: the writer's buffer may change once the
+			// write returns (with values, neither may: store.Row)
+			op.doc = append([]byte(nil), r.Doc...)
+		}
 	}
 	t.mu.Lock()
-	t.pendingText = append(t.pendingText, textOp{table: table, id: id, label: label, doc: doc})
+	t.pendingText = append(t.pendingText, op)
 	t.mu.Unlock()
 }
 
@@ -482,11 +493,13 @@ func (t *tx) flushTable(ctx context.Context, table string, recs []textOp) error 
 		if r.doc == nil {
 			continue
 		}
-		_, _, _, v, err := record.Decode(r.doc)
-		if err != nil {
-			return fmt.Errorf("record %s: %w", r.id, err)
+		if values[i] = r.values; values[i] == nil {
+			_, _, _, v, err := record.Decode(r.doc)
+			if err != nil {
+				return fmt.Errorf("record %s: %w", r.id, err)
+			}
+			values[i] = v
 		}
-		values[i] = v
 		if _, ok := rids[r.id]; !ok {
 			missing = append(missing, r.id)
 		}
