@@ -91,6 +91,17 @@ type AggDialect struct {
 	// descending. ok false when the database cannot order it exactly
 	// (then the sort runs in Go).
 	GroupOrder func(form OrderForm, cols []string, kind string, desc bool) (term string, ok bool)
+	// Compare is the condition of a match after a group on a member held
+	// in cols (of form): the member, as query.Match reads it from the
+	// group's document (a number as an int64 when it is an integer that
+	// fits, else the nearest float64; booleans as 1 / 0), stands in the
+	// relation op ("=", "<", "<=", ">", ">=") to v, a bound condition value
+	// (query.BindValue: int64, float64 or string), by Match's rules
+	// (numbers before text, text bytewise, big numbers ordered as
+	// decimals); op "null": the member is null. param binds a value and
+	// returns its placeholder. ok false when the database cannot decide it
+	// exactly (then the match runs in Go).
+	Compare func(form OrderForm, cols []string, kind, op string, v any, param func(any) string) (cond string, ok bool)
 	// DecodeKey and DecodeMinMax read a scanned KeyOut or MinMax column as
 	// decoded JSON of kind.
 	DecodeKey, DecodeMinMax func(kind string, v any) (any, error)
@@ -907,6 +918,14 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		}
 		if len(keys) > 0 {
 			q += " GROUP BY " + strings.Join(keys, ", ")
+		}
+		if len(t.matches) > 0 {
+			// the matches after the group keep the groups Eval's keep
+			where, withArgs, ok := t.where(d, st, cols, args)
+			if !ok {
+				return nil, fmt.Errorf("aggregate: %d stages do not run in SQL", n)
+			}
+			q, args = "SELECT grp.* FROM ("+q+") AS grp WHERE "+where, withArgs
 		}
 		if t.count != nil {
 			return d.countGroups(ctx, db, q, args, t)

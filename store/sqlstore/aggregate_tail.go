@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"slices"
 	"strconv"
+	"strings"
 
 	"runway/aggregate"
 )
@@ -28,7 +29,8 @@ const (
 )
 
 // groupTail is what the statement runs after its group, over the groups'
-// documents: sorts, a window (skip and limit stages, folded) and a count;
+// documents: matches (a WHERE over the groups, before any window or
+// project), sorts, a window (skip and limit stages, folded) and a count;
 // projects keeping what the sorts after them read, which change no order,
 // run in Go over the window (Eval).
 type groupTail struct {
@@ -42,15 +44,23 @@ type groupTail struct {
 	windowed, sorted bool
 	count            *aggregate.Count
 	projects         []aggregate.Stage
+	// matches are ANDed over the groups before their order and window
+	// (having)
+	matches []*aggregate.Match
 }
 
-// tailStages are the stages after a group its statement may run: sorts
-// before any skip or limit, skips, limits and projects, a count ending
-// them.
+// tailStages are the stages after a group its statement may run: matches
+// before any skip, limit or project (a project may drop what a match
+// reads), sorts before any skip or limit, skips, limits and projects, a
+// count ending them.
 func tailStages(after []aggregate.Stage) []aggregate.Stage {
-	windowed := false
+	windowed, projected := false, false
 	for i, st := range after {
 		switch st.(type) {
+		case *aggregate.Match:
+			if windowed || projected {
+				return after[:i]
+			}
 		case *aggregate.Sort:
 			if windowed {
 				return after[:i]
@@ -58,6 +68,7 @@ func tailStages(after []aggregate.Stage) []aggregate.Stage {
 		case *aggregate.Skip, *aggregate.Limit:
 			windowed = true
 		case *aggregate.Project:
+			projected = true
 		case *aggregate.Count:
 			return after[:i+1]
 		default:
@@ -89,6 +100,12 @@ func (d *AggDialect) planTail(st *aggregate.Group, cols []aggColumn, after []agg
 	}
 	for i, s := range after {
 		switch s := s.(type) {
+		case *aggregate.Match:
+			h := having{d: d, st: st, cols: cols, param: func(any) string { return "?" }}
+			if _, ok := h.where(s.Where); !ok || d.Compare == nil {
+				return t
+			}
+			t.matches = append(t.matches, s)
 		case *aggregate.Sort:
 			if !counted {
 				terms, ok := d.sortTerms(st, cols, s)
@@ -188,4 +205,23 @@ func groupMember(st *aggregate.Group, cols []aggColumn, names []string) (OrderFo
 		}
 	}
 	return 0, nil, false
+}
+
+// where is the condition of t's matches over the groups, its arguments
+// after args.
+func (t *groupTail) where(d *AggDialect, st *aggregate.Group, cols []aggColumn, args []any) (string, []any, bool) {
+	args = slices.Clone(args)
+	h := having{d: d, st: st, cols: cols, param: func(v any) string {
+		args = append(args, v)
+		return d.Param(len(args))
+	}}
+	var parts []string
+	for _, m := range t.matches {
+		c, ok := h.where(m.Where)
+		if !ok {
+			return "", nil, false
+		}
+		parts = append(parts, c)
+	}
+	return strings.Join(parts, " AND "), args, true
 }

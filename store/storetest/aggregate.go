@@ -182,8 +182,13 @@ var identityKeys = map[string]bool{"owner": true, "relationship": true, "group":
 // count.
 func randomTail(r *rand.Rand, names []string) []string {
 	var out []string
+	if r.IntN(2) == 0 {
+		out = append(out, randomHaving(r, names)) // a match of the groups first
+	}
 	for k := 1 + r.IntN(4); k > 0; k-- {
-		switch r.IntN(6) {
+		switch r.IntN(8) {
+		case 6, 7:
+			out = append(out, randomHaving(r, names))
 		case 0, 1, 2:
 			var keys []string
 			for j := 1 + r.IntN(2); j > 0; j-- {
@@ -213,6 +218,48 @@ func randomTail(r *rand.Rand, names []string) []string {
 		}
 	}
 	return out
+}
+
+// havingValues are the values of random matches after a group: numbers
+// (integers, decimals, big and fractional ones) and text.
+var havingValues = []string{"0", "1", "2", "3", "5", "10", "42", "100", "1000", "-1", "2.5", "0.3", "1.75", "99.99",
+	"9007199254740993", "1e3", "a", "b", "Alice", "true", "2024-01-01"}
+
+// randomHaving is a random match over the documents of a group with the
+// members names: comparisons, equals and empty, sometimes OR-ed.
+func randomHaving(r *rand.Rand, names []string) string {
+	one := func() string {
+		v := pick(r, havingValues)
+		var cond string
+		switch r.IntN(9) {
+		case 0:
+			cond = fmt.Sprintf("%q", "greater("+v+")")
+		case 1:
+			cond = fmt.Sprintf("%q", "less("+v+")")
+		case 2:
+			cond = fmt.Sprintf("%q", "greaterOrEquals("+v+")")
+		case 3:
+			cond = fmt.Sprintf("%q", "lessOrEquals("+v+")")
+		case 4:
+			cond = fmt.Sprintf("%q", "between("+v+","+pick(r, havingValues)+")")
+		case 5:
+			cond = fmt.Sprintf("%q", v+","+pick(r, havingValues))
+		case 6:
+			cond = fmt.Sprintf("%q", "notEquals("+v+")")
+		case 7:
+			cond = pick(r, []string{`"empty()"`, `"notEmpty()"`, `null`})
+		default:
+			cond = v // a JSON literal where it is one (number, true)
+			if !json.Valid([]byte(v)) {
+				cond = fmt.Sprintf("%q", v)
+			}
+		}
+		return fmt.Sprintf("%q:%s", pick(r, names), cond)
+	}
+	if r.IntN(4) == 0 {
+		return `{"match":{"_or":{` + one() + "," + one() + `}}}`
+	}
+	return `{"match":{` + one() + `}}`
 }
 
 // randomPeoplePipeline is a pipeline over people that looks up the things
@@ -294,8 +341,8 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 		byID[r.id] = docs[i]
 	}
 	r := rand.New(rand.NewPCG(3, 5))
-	compiled, parsed, unwound, windowed, windows, joined, tails, leftOut := 0, 0, 0, 0, 0, 0, 0, 0
-	for i := range 700 {
+	compiled, parsed, unwound, windowed, windows, joined, tails, leftOut, havings := 0, 0, 0, 0, 0, 0, 0, 0, 0
+	for i := range 1000 {
 		body, on := randomPipeline(r), e
 		if i%7 == 0 {
 			body, on = randomPeoplePipeline(r), pe
@@ -339,7 +386,10 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 		grouped := false
 		for i, st := range p.Stages[start:n] {
 			if grouped {
-				tails++ // a sort, skip, limit, project or count of the groups
+				tails++ // a match, sort, skip, limit, project or count of the groups
+				if _, ok := st.(*aggregate.Match); ok {
+					havings++
+				}
 				continue
 			}
 			if l, ok := st.(*aggregate.Lookup); ok {
@@ -406,11 +456,14 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 	if tails < 100 {
 		t.Errorf("only %d stages after a group ran in SQL", tails)
 	}
+	if havings < 40 {
+		t.Errorf("only %d matches after a group ran in SQL", havings)
+	}
 	if leftOut < 10 {
 		t.Errorf("only %d lookups nothing unwinds ran in SQL", leftOut)
 	}
-	t.Logf("%d pipelines parsed, %d ran in SQL (%d unwinds, %d skip/limit/sort/project stages; %d windows of records; %d lookups, %d of them left out; %d stages after a group)",
-		parsed, compiled, unwound, windowed, windows, joined, leftOut, tails)
+	t.Logf("%d pipelines parsed, %d ran in SQL (%d unwinds, %d skip/limit/sort/project stages; %d windows of records; %d lookups, %d of them left out; %d stages after a group, %d of them matches)",
+		parsed, compiled, unwound, windowed, windows, joined, leftOut, tails, havings)
 }
 
 func encodeAll(p *aggregate.Pipeline, docs []aggregate.Doc) string {
