@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -225,11 +226,63 @@ func randomTail(r *rand.Rand, names []string) []string {
 var havingValues = []string{"0", "1", "2", "3", "5", "10", "42", "100", "1000", "-1", "2.5", "0.3", "1.75", "99.99",
 	"9007199254740993", "1e3", "a", "b", "Alice", "true", "2024-01-01"}
 
+// boundValue is a placeholder of randomHaving's: the value of the member
+// in one of the documents the stages before the match emit
+// (boundValues).
+var boundValue = regexp.MustCompile(`@([A-Za-z0-9.]+)@`)
+
+// boundValues replaces the placeholders in a match of body by the values
+// of their members in a random document the stages before it emit (Go's),
+// so that the matches compare values at their bounds (equal ones, sums
+// that are no float); "0" where there is none.
+func boundValues(ctx context.Context, r *rand.Rand, a *app.App, on *app.Entity, body string, records func(*app.Entity) []aggregate.Doc) string {
+	var stages []json.RawMessage
+	if !boundValue.MatchString(body) || json.Unmarshal([]byte(body), &stages) != nil {
+		return body
+	}
+	for i, st := range stages {
+		if !boundValue.Match(st) {
+			continue
+		}
+		var docs []aggregate.Doc
+		prefix, _ := json.Marshal(stages[:i])
+		if p, err := aggregate.Parse(a, on, prefix); err == nil {
+			docs, _ = aggregate.Reference(ctx, p, records, 0)
+		}
+		stages[i] = boundValue.ReplaceAllFunc(st, func(m []byte) []byte {
+			v := "0"
+			if len(docs) > 0 {
+				var at any = docs[r.IntN(len(docs))]
+				for _, n := range strings.Split(string(boundValue.FindSubmatch(m)[1]), ".") {
+					o, _ := at.(map[string]any)
+					at = o[n]
+				}
+				switch x := at.(type) {
+				case json.Number:
+					v = x.String()
+				case string:
+					v = x
+				case bool:
+					v = fmt.Sprint(x)
+				}
+			}
+			b, _ := json.Marshal(v)
+			return b[1 : len(b)-1] // inside the condition's string
+		})
+	}
+	out, _ := json.Marshal(stages)
+	return string(out)
+}
+
 // randomHaving is a random match over the documents of a group with the
 // members names: comparisons, equals and empty, sometimes OR-ed.
 func randomHaving(r *rand.Rand, names []string) string {
 	one := func() string {
+		name := pick(r, names)
 		v := pick(r, havingValues)
+		if r.IntN(2) == 0 {
+			v = "@" + name + "@" // a value of the member (boundValues)
+		}
 		var cond string
 		switch r.IntN(9) {
 		case 0:
@@ -254,7 +307,7 @@ func randomHaving(r *rand.Rand, names []string) string {
 				cond = fmt.Sprintf("%q", v)
 			}
 		}
-		return fmt.Sprintf("%q:%s", pick(r, names), cond)
+		return fmt.Sprintf("%q:%s", name, cond)
 	}
 	if r.IntN(4) == 0 {
 		return `{"match":{"_or":{` + one() + "," + one() + `}}}`
@@ -347,6 +400,7 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 		if i%7 == 0 {
 			body, on = randomPeoplePipeline(r), pe
 		}
+		body = boundValues(ctx, r, a, on, body, records)
 		p, err := aggregate.Parse(a, on, []byte(body))
 		if err != nil {
 			continue // e.g. min over a type it refuses: the parser's tests cover those
