@@ -919,13 +919,21 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		if len(keys) > 0 {
 			q += " GROUP BY " + strings.Join(keys, ", ")
 		}
-		if len(t.matches) > 0 {
-			// the matches after the group keep the groups Eval's keep
-			where, withArgs, ok := t.where(d, st, cols, args)
-			if !ok {
-				return nil, fmt.Errorf("aggregate: %d stages do not run in SQL", n)
+		// the levels before the last: each a window of the one before
+		for _, lv := range t.inner {
+			if q, args, err = d.matchGroups(q, args, &lv, st, cols); err != nil {
+				return nil, err
 			}
-			q, args = "SELECT grp.* FROM ("+q+") AS grp WHERE "+where, withArgs
+			limit := lv.limit
+			if limit < 0 {
+				limit = math.MaxInt64
+			}
+			args = append(slices.Clone(args), limit, lv.offset)
+			q = "SELECT grp.* FROM (" + q + ") AS grp" + orderBy(strings.Join(lv.order, ", ")) +
+				" LIMIT " + d.Param(len(args)-1) + " OFFSET " + d.Param(len(args))
+		}
+		if q, args, err = d.matchGroups(q, args, &t.tailLevel, st, cols); err != nil {
+			return nil, err
 		}
 		if t.count != nil {
 			return d.countGroups(ctx, db, q, args, t)
@@ -1061,6 +1069,19 @@ func orderBy(terms string) string {
 		return ""
 	}
 	return " ORDER BY " + terms
+}
+
+// matchGroups is q, a select of groups, with the matches of lv (the
+// groups Eval's matches keep), and its arguments.
+func (d *AggDialect) matchGroups(q string, args []any, lv *tailLevel, st *aggregate.Group, cols []aggColumn) (string, []any, error) {
+	if len(lv.matches) == 0 {
+		return q, args, nil
+	}
+	where, args, ok := lv.where(d, st, cols, args)
+	if !ok {
+		return "", nil, fmt.Errorf("aggregate: %s does not run in SQL", lv.matches[0].Info())
+	}
+	return "SELECT grp.* FROM (" + q + ") AS grp WHERE " + where, args, nil
 }
 
 // countGroups runs a count of the groups of the grouping statement q

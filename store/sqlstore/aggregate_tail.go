@@ -29,44 +29,49 @@ const (
 )
 
 // groupTail is what the statement runs after its group, over the groups'
-// documents: matches (a WHERE over the groups, before any window or
-// project), sorts, a window (skip and limit stages, folded) and a count;
-// projects keeping what the sorts after them read, which change no order,
-// run in Go over the window (Eval).
+// documents: matches (a WHERE over the groups, before any project),
+// sorts, windows (skip and limit stages, folded) and a count; projects
+// keeping what the stages after them read, which change no order, run in
+// Go over the last window (Eval). A match or sort after a window starts a
+// level of its own: a select over the window before it.
 type groupTail struct {
 	stages int // how many stages after the group it covers
-	// order is the ORDER BY of the groups (over the columns of the
-	// grouping select, "grp"): the last sort's keys, the earlier sorts',
-	// then the group keys ascending — Eval's order, a stable sort of the
-	// groups in key order
-	order            []string
-	offset, limit    int64 // limit < 0: none
-	windowed, sorted bool
-	count            *aggregate.Count
-	projects         []aggregate.Stage
+	// inner are the levels before the last one, innermost first, each
+	// ending in a window
+	inner []tailLevel
+	tailLevel
+	count    *aggregate.Count
+	projects []aggregate.Stage
+}
+
+// tailLevel is one select over the groups (or the window of the level
+// before): its matches, then its order and window.
+type tailLevel struct {
 	// matches are ANDed over the groups before their order and window
 	// (having)
 	matches []*aggregate.Match
+	// order is the ORDER BY of the groups (over the columns of the
+	// grouping select, "grp"): the last sort's keys, the earlier sorts',
+	// then the order of the level before (for the first level the group
+	// keys ascending) — Eval's order, a stable sort of the groups in key
+	// order
+	order         []string
+	offset, limit int64 // limit < 0: none
+	windowed      bool
 }
 
 // tailStages are the stages after a group its statement may run: matches
-// before any skip, limit or project (a project may drop what a match
-// reads), sorts before any skip or limit, skips, limits and projects, a
-// count ending them.
+// before any project (a project may drop what a match reads), sorts,
+// skips, limits and projects, a count ending them.
 func tailStages(after []aggregate.Stage) []aggregate.Stage {
-	windowed, projected := false, false
+	projected := false
 	for i, st := range after {
 		switch st.(type) {
 		case *aggregate.Match:
-			if windowed || projected {
+			if projected {
 				return after[:i]
 			}
-		case *aggregate.Sort:
-			if windowed {
-				return after[:i]
-			}
-		case *aggregate.Skip, *aggregate.Limit:
-			windowed = true
+		case *aggregate.Sort, *aggregate.Skip, *aggregate.Limit:
 		case *aggregate.Project:
 			projected = true
 		case *aggregate.Count:
@@ -78,25 +83,54 @@ func tailStages(after []aggregate.Stage) []aggregate.Stage {
 	return after
 }
 
-// planTail plans the stages after the group st (tailStages) over the
-// columns of its statement: as many as the dialect orders exactly as Eval
-// does. A count of the groups needs no order: the window of a count holds
-// as many groups whatever their order.
-func (d *AggDialect) planTail(st *aggregate.Group, cols []aggColumn, after []aggregate.Stage) groupTail {
-	t := groupTail{limit: -1}
-	counted := len(after) > 0
-	if counted {
-		_, counted = after[len(after)-1].(*aggregate.Count)
+// orderFreeCount reports whether the stages after a group end in a count
+// whose answer does not depend on the groups' order: no match follows a
+// skip or limit (the windows then hold as many groups whatever the order,
+// and fold into one).
+func orderFreeCount(after []aggregate.Stage) bool {
+	if len(after) == 0 {
+		return false
 	}
-	var keys, sorts []string
+	if _, ok := after[len(after)-1].(*aggregate.Count); !ok {
+		return false
+	}
+	windowed := false
+	for _, st := range after {
+		switch st.(type) {
+		case *aggregate.Skip, *aggregate.Limit:
+			windowed = true
+		case *aggregate.Match:
+			if windowed {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// planTail plans the stages after the group st (tailStages) over the
+// columns of its statement: as many as the dialect orders and matches
+// exactly as Eval does. A count of the groups needs no order when no match
+// follows a window (orderFreeCount): its sorts are left out and its
+// windows folded into one.
+func (d *AggDialect) planTail(st *aggregate.Group, cols []aggColumn, after []aggregate.Stage) groupTail {
+	t := groupTail{tailLevel: tailLevel{limit: -1}}
+	counted := orderFreeCount(after)
+	var base, sorts []string // the order of the level before, this level's sorts
 	if !counted {
 		for i, by := range st.By {
 			term, ok := d.GroupOrder(OrderKey, []string{"grp.k" + strconv.Itoa(i)}, by.Key.Kind, false)
 			if !ok {
 				return t
 			}
-			keys = append(keys, term)
+			base = append(base, term)
 		}
+	}
+	// next starts a level over the window of this one
+	next := func() {
+		t.inner = append(t.inner, t.tailLevel)
+		base, sorts = t.order, nil
+		t.tailLevel = tailLevel{order: base, limit: -1}
 	}
 	for i, s := range after {
 		switch s := s.(type) {
@@ -105,16 +139,22 @@ func (d *AggDialect) planTail(st *aggregate.Group, cols []aggColumn, after []agg
 			if _, ok := h.where(s.Where); !ok || d.Compare == nil {
 				return t
 			}
+			if t.windowed {
+				next()
+			}
 			t.matches = append(t.matches, s)
 		case *aggregate.Sort:
-			if !counted {
-				terms, ok := d.sortTerms(st, cols, s)
-				if !ok {
-					return t
-				}
-				sorts = append(terms, sorts...)
+			if counted {
+				break
 			}
-			t.sorted = true
+			terms, ok := d.sortTerms(st, cols, s)
+			if !ok {
+				return t
+			}
+			if t.windowed {
+				next()
+			}
+			sorts = append(terms, sorts...)
 		case *aggregate.Skip:
 			if t.offset > 1<<62-s.N {
 				return t
@@ -138,7 +178,7 @@ func (d *AggDialect) planTail(st *aggregate.Group, cols []aggColumn, after []agg
 			t.count = s
 		}
 		t.stages = i + 1
-		t.order = append(slices.Clone(sorts), keys...)
+		t.order = append(slices.Clone(sorts), base...)
 	}
 	return t
 }
@@ -207,9 +247,9 @@ func groupMember(st *aggregate.Group, cols []aggColumn, names []string) (OrderFo
 	return 0, nil, false
 }
 
-// where is the condition of t's matches over the groups, its arguments
-// after args.
-func (t *groupTail) where(d *AggDialect, st *aggregate.Group, cols []aggColumn, args []any) (string, []any, bool) {
+// where is the condition of the level's matches over the groups, its
+// arguments after args.
+func (t *tailLevel) where(d *AggDialect, st *aggregate.Group, cols []aggColumn, args []any) (string, []any, bool) {
 	args = slices.Clone(args)
 	h := having{d: d, st: st, cols: cols, param: func(v any) string {
 		args = append(args, v)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -139,13 +140,14 @@ func randomPipeline(r *rand.Rand) string {
 func randomGroup(r *rand.Rand, by, numbers, values []string, accs int) []string {
 	var members, names []string
 	if n := r.IntN(3); n > 0 {
-		keys := map[string]bool{}
-		for range n {
-			keys[pick(r, by)] = true
-		}
+		// distinct, in the order drawn (the same pipelines every run)
 		var list []string
-		for k := range keys {
-			list = append(list, k)
+		for range n {
+			if k := pick(r, by); !slices.Contains(list, k) {
+				list = append(list, k)
+			}
+		}
+		for _, k := range list {
 			names = append(names, k)
 			if identityKeys[k] {
 				names = append(names, k+".id")
@@ -185,6 +187,11 @@ func randomTail(r *rand.Rand, names []string) []string {
 	var out []string
 	if r.IntN(2) == 0 {
 		out = append(out, randomHaving(r, names)) // a match of the groups first
+	}
+	if r.IntN(4) == 0 {
+		// a sort of a window of the groups (a select over the window)
+		out = append(out, fmt.Sprintf(`{"sort":{%q:"desc"}}`, pick(r, names)), fmt.Sprintf(`{"limit":%d}`, 2+r.IntN(6)),
+			fmt.Sprintf(`{"sort":{%q:%q}}`, pick(r, names), pick(r, []string{"asc", "desc"})))
 	}
 	for k := 1 + r.IntN(4); k > 0; k-- {
 		switch r.IntN(8) {
@@ -250,21 +257,27 @@ func boundValues(ctx context.Context, r *rand.Rand, a *app.App, on *app.Entity, 
 			docs, _ = aggregate.Reference(ctx, p, records, 0)
 		}
 		stages[i] = boundValue.ReplaceAllFunc(st, func(m []byte) []byte {
-			v := "0"
-			if len(docs) > 0 {
-				var at any = docs[r.IntN(len(docs))]
+			// the member's values, sorted (the same choice every run)
+			var values []string
+			for _, d := range docs {
+				var at any = d
 				for _, n := range strings.Split(string(boundValue.FindSubmatch(m)[1]), ".") {
 					o, _ := at.(map[string]any)
 					at = o[n]
 				}
 				switch x := at.(type) {
 				case json.Number:
-					v = x.String()
+					values = append(values, x.String())
 				case string:
-					v = x
+					values = append(values, x)
 				case bool:
-					v = fmt.Sprint(x)
+					values = append(values, fmt.Sprint(x))
 				}
+			}
+			slices.Sort(values)
+			v := "0"
+			if len(values) > 0 {
+				v = values[r.IntN(len(values))]
 			}
 			b, _ := json.Marshal(v)
 			return b[1 : len(b)-1] // inside the condition's string
@@ -394,7 +407,7 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 		byID[r.id] = docs[i]
 	}
 	r := rand.New(rand.NewPCG(3, 5))
-	compiled, parsed, unwound, windowed, windows, joined, tails, leftOut, havings := 0, 0, 0, 0, 0, 0, 0, 0, 0
+	compiled, parsed, unwound, windowed, windows, joined, tails, leftOut, havings, levels := 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 	for i := range 1000 {
 		body, on := randomPipeline(r), e
 		if i%7 == 0 {
@@ -437,12 +450,22 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 		}
 		compiled++
 		_, start := p.Source()
-		grouped := false
+		grouped, groupsWindowed := false, false
 		for i, st := range p.Stages[start:n] {
 			if grouped {
 				tails++ // a match, sort, skip, limit, project or count of the groups
-				if _, ok := st.(*aggregate.Match); ok {
+				switch st.(type) {
+				case *aggregate.Match:
 					havings++
+					if groupsWindowed {
+						levels++
+					}
+				case *aggregate.Sort:
+					if groupsWindowed {
+						levels++
+					}
+				case *aggregate.Skip, *aggregate.Limit:
+					groupsWindowed = true
 				}
 				continue
 			}
@@ -513,11 +536,14 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 	if havings < 40 {
 		t.Errorf("only %d matches after a group ran in SQL", havings)
 	}
+	if levels < 10 {
+		t.Errorf("only %d matches or sorts after a window of the groups ran in SQL", levels)
+	}
 	if leftOut < 10 {
 		t.Errorf("only %d lookups nothing unwinds ran in SQL", leftOut)
 	}
-	t.Logf("%d pipelines parsed, %d ran in SQL (%d unwinds, %d skip/limit/sort/project stages; %d windows of records; %d lookups, %d of them left out; %d stages after a group, %d of them matches)",
-		parsed, compiled, unwound, windowed, windows, joined, leftOut, tails, havings)
+	t.Logf("%d pipelines parsed, %d ran in SQL (%d unwinds, %d skip/limit/sort/project stages; %d windows of records; %d lookups, %d of them left out; %d stages after a group, %d of them matches, %d matches or sorts after a window of the groups)",
+		parsed, compiled, unwound, windowed, windows, joined, leftOut, tails, havings, levels)
 }
 
 func encodeAll(p *aggregate.Pipeline, docs []aggregate.Doc) string {
