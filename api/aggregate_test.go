@@ -407,8 +407,9 @@ func TestAggregateAfterGroup(t *testing.T) {
 }
 
 // TestAggregateMatchAfterGroup: a match of the groups' documents (a
-// condition on their keys and accumulators) answers as in Go, and where it
-// runs in the group's statement the groups it drops are never held.
+// condition on their keys and accumulators), and a sort of a window of
+// them, answer as in Go, and where they run in the group's statement the
+// groups they drop are never held.
 func TestAggregateMatchAfterGroup(t *testing.T) {
 	byName := `{"group":{"by":"name","e":"sum(numberOfEmployees)"}}`
 	cases := []struct{ name, entity, body, want string }{
@@ -435,8 +436,14 @@ func TestAggregateMatchAfterGroup(t *testing.T) {
 		{"a relationship key's label (in Go)", "contacts",
 			`[{"group":{"by":"company","n":"count()"}},{"match":{"company":"Gamma"}}]`,
 			items(`{"company":{"id":"{gamma}","label":"Gamma"},"n":1}`)},
-		{"after a window of the groups (in Go)", "companies",
+		{"after a window of the groups", "companies",
 			`[` + byName + `,{"sort":{"e":"desc"}},{"limit":2},{"match":{"e":"less(10)"}}]`, items(`{"name":"Gamma","e":7}`)},
+		{"a sort of a window of the groups", "companies",
+			`[` + byName + `,{"sort":{"e":"desc"}},{"limit":3},{"sort":{"name":"asc"}},{"skip":1}]`,
+			items(`{"name":"Beta","e":5}`, `{"name":"Gamma","e":7}`)},
+		{"a sort of a window keeps the window's order among ties", "companies",
+			`[{"group":{"by":"name","n":"count()","e":"sum(numberOfEmployees)"}},{"sort":{"e":"asc"}},{"limit":3},{"sort":{"n":"desc"}}]`,
+			items(`{"name":"Delta","n":1,"e":0}`, `{"name":"Beta","n":1,"e":5}`, `{"name":"Gamma","n":1,"e":7}`)},
 	}
 	sqlWorld, goWorld := newAggWorld(t), newAggWorld(t, apitest.Options{AggregateInGo: true})
 	for _, c := range cases {
@@ -456,6 +463,9 @@ func TestAggregateMatchAfterGroup(t *testing.T) {
 	small := newAggWorld(t, apitest.Options{AggregateMaxItems: 3})
 	if got := small.agg(t, "companies", body); got != items(`{"name":"Acme","e":10}`, `{"name":"Gamma","e":7}`) {
 		t.Errorf("2 of 4 groups within a bound of 3: %s", got)
+	}
+	if got := small.agg(t, "companies", `[`+byName+`,{"sort":{"e":"desc"}},{"limit":2},{"sort":{"name":"desc"}}]`); got != items(`{"name":"Gamma","e":7}`, `{"name":"Acme","e":10}`) {
+		t.Errorf("a sort of 2 of 4 groups within a bound of 3: %s", got)
 	}
 	m := newAggWorld(t, apitest.Options{AggregateMaxItems: 3, AggregateInGo: true}).s.As("PUT", "/data/companies/aggregate", body).Error(400, "badRequest")
 	if want := "Aggregate stage 1 (group) would hold more than 3 documents in memory; narrow the pipeline first (match, limit, project)"; m["message"] != want {
