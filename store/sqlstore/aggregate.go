@@ -919,6 +919,10 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		if len(keys) > 0 {
 			q += " GROUP BY " + strings.Join(keys, ", ")
 		}
+		if len(t.fetch) > 0 {
+			// the first / last values the tail reads, from each group's record
+			q = "SELECT grp.*" + fetchColumns(cols, t.fetch, src.Table, d.JSONText) + " FROM (" + q + ") AS grp"
+		}
 		// the levels before the last: each a window of the one before
 		for _, lv := range t.inner {
 			if q, args, err = d.matchGroups(q, args, &lv, st, cols); err != nil {
@@ -955,7 +959,7 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 			// is the 400
 			q += " LIMIT " + strconv.Itoa(maxItems+1)
 		}
-		q = fetchFirstLast(q, cols, src.Table, d.JSONText, t.stages > 0, order)
+		q = fetchFirstLast(q, cols, t.fetch, src.Table, d.JSONText, t.stages > 0, order)
 		rows, err := db.Query(ctx, q, args...)
 		if err != nil {
 			return nil, err
@@ -1043,16 +1047,19 @@ func (d *AggDialect) records(sp *stagePlan, src AggSource) (string, error) {
 // fetchFirstLast wraps the grouping statement q (its columns c0, c1, …)
 // when a column of cols is the id of a first / last record: the outer
 // select reads the value from that record of table (one lookup by primary
-// key per group). With always, it wraps q in any case, to select only the
-// columns of cols, in the order of the terms order (over q's columns, as
-// "grp") — q is the window of an ordered select, which a select from it
-// need not keep.
-func fetchFirstLast(q string, cols []aggColumn, table string, text func(string) string, always bool, order string) string {
+// key per group), or takes it from the column "f" + its index for those
+// in fetched (fetchColumns read them). With always, it wraps q in any
+// case, to select only the columns of cols, in the order of the terms
+// order (over q's columns, as "grp") — q is the window of an ordered
+// select, which a select from it need not keep.
+func fetchFirstLast(q string, cols []aggColumn, fetched []int, table string, text func(string) string, always bool, order string) string {
 	fetch := always
 	out := make([]string, len(cols))
 	for i, c := range cols {
 		out[i] = "grp.c" + strconv.Itoa(i)
-		if c.fetch != "" {
+		if slices.Contains(fetched, i) {
+			out[i] = "grp.f" + strconv.Itoa(i)
+		} else if c.fetch != "" {
 			fetch = true
 			out[i] = "(SELECT " + text(c.fetch) + " FROM " + table + " AS r WHERE r.id = " + out[i] + ")"
 		}
@@ -1061,6 +1068,18 @@ func fetchFirstLast(q string, cols []aggColumn, table string, text func(string) 
 		return q
 	}
 	return "SELECT " + strings.Join(out, ", ") + " FROM (" + q + ") AS grp" + orderBy(order)
+}
+
+// fetchColumns are the columns ", (SELECT …) AS f<j>" that read the
+// first / last values of the columns fetched (ids of records of table) of
+// a select of groups ("grp").
+func fetchColumns(cols []aggColumn, fetched []int, table string, text func(string) string) string {
+	var b strings.Builder
+	for _, j := range fetched {
+		c := "grp.c" + strconv.Itoa(j)
+		b.WriteString(", (SELECT " + text(cols[j].fetch) + " FROM " + table + " AS r WHERE r.id = " + c + ") AS f" + strconv.Itoa(j))
+	}
+	return b.String()
 }
 
 // orderBy is the ORDER BY clause of terms ("" for none).

@@ -18,6 +18,8 @@ type having struct {
 	st    *aggregate.Group
 	cols  []aggColumn
 	param func(any) string
+	// fetch is told of a column read from a record (groupMember)
+	fetch func(int)
 }
 
 // where is the condition of x; false when a part of it cannot be decided
@@ -73,7 +75,7 @@ func (h *having) cond(k *query.Cond) (string, bool) {
 	case objectKind(kind), kind == types.Email, kind == types.Phone, query.ComparedAs(kind, k.Op) != query.AsIs:
 		return "", false
 	}
-	form, cols, ok := groupMember(h.st, h.cols, names)
+	form, cols, ok := groupMember(h.st, h.cols, names, h.fetch)
 	if !ok {
 		return "", false
 	}

@@ -42,6 +42,17 @@ type groupTail struct {
 	tailLevel
 	count    *aggregate.Count
 	projects []aggregate.Stage
+	// fetch are the columns of first / last read from a record (by the
+	// id the grouping gives) that a match or sort reads: each is read
+	// right after grouping, for every group, as the column "f" + its index
+	fetch []int
+}
+
+// fetched is told of a column the tail reads from its record.
+func (t *groupTail) fetched(j int) {
+	if !slices.Contains(t.fetch, j) {
+		t.fetch = append(t.fetch, j)
+	}
 }
 
 // tailLevel is one select over the groups (or the window of the level
@@ -133,11 +144,16 @@ func (d *AggDialect) planTail(st *aggregate.Group, cols []aggColumn, after []agg
 		t.tailLevel = tailLevel{order: base, limit: -1}
 	}
 	for i, s := range after {
+		fetched := len(t.fetch)
+		fail := func() groupTail {
+			t.fetch = t.fetch[:fetched] // read for a stage left to Go
+			return t
+		}
 		switch s := s.(type) {
 		case *aggregate.Match:
-			h := having{d: d, st: st, cols: cols, param: func(any) string { return "?" }}
+			h := having{d: d, st: st, cols: cols, param: func(any) string { return "?" }, fetch: t.fetched}
 			if _, ok := h.where(s.Where); !ok || d.Compare == nil {
-				return t
+				return fail()
 			}
 			if t.windowed {
 				next()
@@ -147,9 +163,9 @@ func (d *AggDialect) planTail(st *aggregate.Group, cols []aggColumn, after []agg
 			if counted {
 				break
 			}
-			terms, ok := d.sortTerms(st, cols, s)
+			terms, ok := d.sortTerms(st, cols, s, t.fetched)
 			if !ok {
-				return t
+				return fail()
 			}
 			if t.windowed {
 				next()
@@ -185,13 +201,13 @@ func (d *AggDialect) planTail(st *aggregate.Group, cols []aggColumn, after []agg
 
 // sortTerms are the ORDER BY terms of a sort of st's documents: by keys
 // (a bare relationship, group or file by its id) and accumulators.
-func (d *AggDialect) sortTerms(st *aggregate.Group, cols []aggColumn, s *aggregate.Sort) ([]string, bool) {
+func (d *AggDialect) sortTerms(st *aggregate.Group, cols []aggColumn, s *aggregate.Sort, fetch func(int)) ([]string, bool) {
 	var terms []string
 	for _, k := range s.Keys {
 		if k.Path.Many() || objectKind(k.Path.Kind) {
 			return nil, false
 		}
-		form, at, ok := groupMember(st, cols, k.Path.Names())
+		form, at, ok := groupMember(st, cols, k.Path.Names(), fetch)
 		if !ok {
 			return nil, false
 		}
@@ -206,9 +222,11 @@ func (d *AggDialect) sortTerms(st *aggregate.Group, cols []aggColumn, s *aggrega
 
 // groupMember finds the columns that hold the member names of st's
 // documents and their form; false for a member no column holds as is
-// (the label of a relationship key, taken from the group's first record;
-// a first or last read from its record after grouping).
-func groupMember(st *aggregate.Group, cols []aggColumn, names []string) (OrderForm, []string, bool) {
+// (the label of a relationship key, taken from the group's first
+// record). A first or last read from its record after grouping is the
+// column "f" + its index, read before the tail (groupTail.fetch): fetch
+// is told its index.
+func groupMember(st *aggregate.Group, cols []aggColumn, names []string, fetch func(int)) (OrderForm, []string, bool) {
 	for i, by := range st.By {
 		if by.Identity == nil && slices.Equal(names, by.Out) ||
 			by.Identity != nil && slices.Equal(names, append(slices.Clone(by.Out), "id")) {
@@ -224,10 +242,11 @@ func groupMember(st *aggregate.Group, cols []aggColumn, names []string) (OrderFo
 		}
 		var at []string
 		for j, c := range cols {
-			if c.acc == i {
-				if c.fetch != "" {
-					return 0, nil, false
-				}
+			switch {
+			case c.acc == i && c.fetch != "":
+				fetch(j)
+				at = append(at, "grp.f"+strconv.Itoa(j))
+			case c.acc == i:
 				at = append(at, "grp.c"+strconv.Itoa(j))
 			}
 		}
@@ -254,7 +273,7 @@ func (t *tailLevel) where(d *AggDialect, st *aggregate.Group, cols []aggColumn, 
 	h := having{d: d, st: st, cols: cols, param: func(v any) string {
 		args = append(args, v)
 		return d.Param(len(args))
-	}}
+	}, fetch: func(int) {}}
 	var parts []string
 	for _, m := range t.matches {
 		c, ok := h.where(m.Where)

@@ -91,7 +91,10 @@ func randomPipeline(r *rand.Rand) string {
 	case 0:
 		stages = append(stages, `{"count":"n"}`)
 	case 1:
-		stages = append(stages, `{"sort":{"integer":"desc"}}`, `{"group":{"by":"choice","f":"first(text)","l":"last(integer)"}}`)
+		if r.IntN(2) == 0 {
+			stages = append(stages, `{"sort":{"integer":"desc"}}`)
+		} // else first and last are read from their records after grouping
+		stages = append(stages, `{"group":{"by":"choice","f":"first(text)","l":"last(integer)"}}`)
 		stages = append(stages, randomTail(r, []string{"choice", "f", "l"})...)
 	case 2:
 		stages = append(stages, `{"unwind":{"fieldPath":"tags"}}`, `{"count":"n"}`)
@@ -407,7 +410,7 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 		byID[r.id] = docs[i]
 	}
 	r := rand.New(rand.NewPCG(3, 5))
-	compiled, parsed, unwound, windowed, windows, joined, tails, leftOut, havings, levels := 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+	compiled, parsed, unwound, windowed, windows, joined, tails, leftOut, havings, levels, fetchedReads := 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 	for i := range 1000 {
 		body, on := randomPipeline(r), e
 		if i%7 == 0 {
@@ -450,8 +453,12 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 		}
 		compiled++
 		_, start := p.Source()
-		grouped, groupsWindowed := false, false
+		grouped, groupsWindowed, ordered := false, false, false
+		var firstLast map[string]bool // the first / last members of the group
 		for i, st := range p.Stages[start:n] {
+			if grouped && !ordered && readsAny(st, firstLast) {
+				fetchedReads++ // a first / last read from its record after grouping
+			}
 			if grouped {
 				tails++ // a match, sort, skip, limit, project or count of the groups
 				switch st.(type) {
@@ -474,14 +481,23 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 					leftOut++
 				}
 			}
-			switch st.(type) {
+			switch st := st.(type) {
 			case *aggregate.Group:
 				grouped = true
+				firstLast = map[string]bool{}
+				for _, a := range st.Acc {
+					if a.Op == aggregate.AccFirst || a.Op == aggregate.AccLast {
+						firstLast[a.Name] = true
+					}
+				}
 			case *aggregate.Unwind:
+				ordered = true // first / last by the element's order
 				unwound++
 			case *aggregate.Lookup:
 				joined++
 			case *aggregate.Skip, *aggregate.Limit, *aggregate.Sort, *aggregate.Project:
+				_, sorted := st.(*aggregate.Sort)
+				ordered = ordered || sorted // first / last in the sort's order
 				windowed++
 			}
 		}
@@ -536,14 +552,44 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 	if havings < 40 {
 		t.Errorf("only %d matches after a group ran in SQL", havings)
 	}
+	if fetchedReads < 10 {
+		t.Errorf("only %d matches or sorts of a first / last read after grouping ran in SQL", fetchedReads)
+	}
 	if levels < 10 {
 		t.Errorf("only %d matches or sorts after a window of the groups ran in SQL", levels)
 	}
 	if leftOut < 10 {
 		t.Errorf("only %d lookups nothing unwinds ran in SQL", leftOut)
 	}
-	t.Logf("%d pipelines parsed, %d ran in SQL (%d unwinds, %d skip/limit/sort/project stages; %d windows of records; %d lookups, %d of them left out; %d stages after a group, %d of them matches, %d matches or sorts after a window of the groups)",
-		parsed, compiled, unwound, windowed, windows, joined, leftOut, tails, havings, levels)
+	t.Logf("%d pipelines parsed, %d ran in SQL (%d unwinds, %d skip/limit/sort/project stages; %d windows of records; %d lookups, %d of them left out; %d stages after a group, %d of them matches, %d matches or sorts after a window of the groups, %d of a first / last read after grouping)",
+		parsed, compiled, unwound, windowed, windows, joined, leftOut, tails, havings, levels, fetchedReads)
+}
+
+// readsAny reports whether a match or sort reads one of the members.
+func readsAny(st aggregate.Stage, members map[string]bool) bool {
+	switch st := st.(type) {
+	case *aggregate.Sort:
+		for _, k := range st.Keys {
+			if members[k.Path.Names()[0]] {
+				return true
+			}
+		}
+	case *aggregate.Match:
+		var in func(x query.Expr) bool
+		in = func(x query.Expr) bool {
+			switch x := x.(type) {
+			case query.And:
+				return slices.ContainsFunc(x, in)
+			case query.Or:
+				return slices.ContainsFunc(x, in)
+			case *query.Cond:
+				return len(x.Path) > 0 && members[x.Path[0].Name]
+			}
+			return false
+		}
+		return in(st.Where)
+	}
+	return false
 }
 
 func encodeAll(p *aggregate.Pipeline, docs []aggregate.Doc) string {
