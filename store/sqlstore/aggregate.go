@@ -30,11 +30,13 @@ import (
 //
 //	SELECT <by keys>, <accumulators> FROM <table> WHERE <match> GROUP BY <by keys>
 //
-// then after a group the sorts, skips, limits, projects and count of its
-// documents that GroupOrder orders exactly (groupTail), in an outer select
-// of the groups:
+// then after a group the matches, sorts, skips, limits, projects and count
+// of its documents that Compare matches and GroupOrder orders exactly
+// (groupTail), in outer selects of the groups (a match or sort after a
+// window: one more select over that window):
 //
-//	SELECT … FROM (SELECT grp.* FROM (<group>) AS grp ORDER BY <sorts>, <by keys> LIMIT ? OFFSET ?) AS grp ORDER BY …
+//	SELECT … FROM (SELECT grp.* FROM (SELECT grp.* FROM (<group>) AS grp WHERE <matches>) AS grp
+//	ORDER BY <sorts>, <by keys> LIMIT ? OFFSET ?) AS grp ORDER BY …
 //
 // Everything after that runs in Go (aggregate.Eval) over the documents it
 // gives; the groups come out in Eval's order (aggregate.Group.Docs, or
@@ -147,9 +149,9 @@ func objectKind(kind string) bool {
 }
 
 // Plan returns how many leading stages of p one statement runs (see
-// stagePlan, then after a group the sorts, skips, limits and count of its
-// documents it can order exactly: groupTail); 0 when they do not end in a
-// group or count or it cannot be expressed.
+// stagePlan, then after a group the matches, sorts, skips, limits and
+// count of its documents it can match and order exactly: groupTail); 0
+// when they do not end in a group or count or it cannot be expressed.
 func (d *AggDialect) Plan(p *aggregate.Pipeline) int {
 	sp, n := planStages(p)
 	if n == 0 {
