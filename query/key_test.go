@@ -18,8 +18,8 @@ func TestKey(t *testing.T) {
 	build := func() Expr {
 		return And{cond(name, Like, "a"), Or{cond(n, Greater, int64(4)), &Cond{Target: Target{System: SysLabel}, Op: Like, Values: []any{"x"}}}}
 	}
-	if Key(build()) != Key(build()) {
-		t.Fatalf("equal expressions, keys %q and %q", Key(build()), Key(build()))
+	if a, b := Key(build()), Key(build()); a != b {
+		t.Fatalf("equal expressions, keys %q and %q", a, b)
 	}
 	others := []Expr{
 		nil,
