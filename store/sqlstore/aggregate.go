@@ -624,6 +624,10 @@ type aggColumn struct {
 	// fetch: sql is the id of one record, the column is the JSON value
 	// fetch (an expression of the record "r") of that record
 	fetch string
+	// member is the JSON expression (of the record "r") of a member of
+	// the value fetch reads (the label or name of an {id, label} key);
+	// nil when there is none
+	member func(name string) (string, error)
 	read  func(c *aggColumn, v any, row *aggregate.GroupRow) error
 	// acc is the index of the accumulator whose value the column holds
 	// (-1: a by key's)
@@ -736,6 +740,15 @@ func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, joi
 			c.read = func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
 				r.Keys[i], err = DecodeJSON(v)
 				return err
+			}
+			if c.fetch != "" {
+				c.member = func(name string) (string, error) {
+					a, err := at(append(by.Path.Names(), name))
+					if err != nil {
+						return "", err
+					}
+					return d.JSON(a)
+				}
 			}
 			cols = append(cols, c)
 			continue
@@ -922,8 +935,12 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 			q += " GROUP BY " + strings.Join(keys, ", ")
 		}
 		if len(t.fetch) > 0 {
-			// the first / last values the tail reads, from each group's record
-			q = "SELECT grp.*" + fetchColumns(cols, t.fetch, src.Table, d.JSONText) + " FROM (" + q + ") AS grp"
+			// the values the tail reads from each group's record
+			fetched, err := fetchColumns(cols, t.fetch, src.Table, d.JSONText)
+			if err != nil {
+				return nil, err
+			}
+			q = "SELECT grp.*" + fetched + " FROM (" + q + ") AS grp"
 		}
 		// the levels before the last: each a window of the one before
 		for _, lv := range t.inner {
@@ -1054,13 +1071,13 @@ func (d *AggDialect) records(sp *stagePlan, src AggSource) (string, error) {
 // case, to select only the columns of cols, in the order of the terms
 // order (over q's columns, as "grp") — q is the window of an ordered
 // select, which a select from it need not keep.
-func fetchFirstLast(q string, cols []aggColumn, fetched []int, table string, text func(string) string, always bool, order string) string {
+func fetchFirstLast(q string, cols []aggColumn, fetched []fetchRef, table string, text func(string) string, always bool, order string) string {
 	fetch := always
 	out := make([]string, len(cols))
 	for i, c := range cols {
 		out[i] = "grp.c" + strconv.Itoa(i)
-		if slices.Contains(fetched, i) {
-			out[i] = "grp.f" + strconv.Itoa(i)
+		if f := (fetchRef{col: i}); slices.Contains(fetched, f) {
+			out[i] = "grp." + f.name()
 		} else if c.fetch != "" {
 			fetch = true
 			out[i] = "(SELECT " + text(c.fetch) + " FROM " + table + " AS r WHERE r.id = " + out[i] + ")"
@@ -1072,16 +1089,22 @@ func fetchFirstLast(q string, cols []aggColumn, fetched []int, table string, tex
 	return "SELECT " + strings.Join(out, ", ") + " FROM (" + q + ") AS grp" + orderBy(order)
 }
 
-// fetchColumns are the columns ", (SELECT …) AS f<j>" that read the
-// first / last values of the columns fetched (ids of records of table) of
-// a select of groups ("grp").
-func fetchColumns(cols []aggColumn, fetched []int, table string, text func(string) string) string {
+// fetchColumns are the columns ", (SELECT …) AS <fetchRef.name>" of a
+// select of groups ("grp") that read the values fetched from the records
+// of table whose ids its columns hold.
+func fetchColumns(cols []aggColumn, fetched []fetchRef, table string, text func(string) string) (string, error) {
 	var b strings.Builder
-	for _, j := range fetched {
-		c := "grp.c" + strconv.Itoa(j)
-		b.WriteString(", (SELECT " + text(cols[j].fetch) + " FROM " + table + " AS r WHERE r.id = " + c + ") AS f" + strconv.Itoa(j))
+	for _, f := range fetched {
+		v := cols[f.col].fetch
+		if f.member != "" {
+			var err error
+			if v, err = cols[f.col].member(f.member); err != nil {
+				return "", err
+			}
+		}
+		b.WriteString(", (SELECT " + text(v) + " FROM " + table + " AS r WHERE r.id = grp.c" + strconv.Itoa(f.col) + ") AS " + f.name())
 	}
-	return b.String()
+	return b.String(), nil
 }
 
 // orderBy is the ORDER BY clause of terms ("" for none).

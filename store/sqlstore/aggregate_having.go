@@ -19,7 +19,7 @@ type having struct {
 	cols  []aggColumn
 	param func(any) string
 	// fetch is told of a column read from a record (groupMember)
-	fetch func(int)
+	fetch func(fetchRef)
 }
 
 // where is the condition of x; false when a part of it cannot be decided

@@ -42,16 +42,33 @@ type groupTail struct {
 	tailLevel
 	count    *aggregate.Count
 	projects []aggregate.Stage
-	// fetch are the columns of first / last read from a record (by the
-	// id the grouping gives) that a match or sort reads: each is read
-	// right after grouping, for every group, as the column "f" + its index
-	fetch []int
+	// fetch are the values read from a record (by the id the grouping
+	// gives: a first / last, the label or name of an {id, label} key)
+	// that a match or sort reads: each is read right after grouping, for
+	// every group, as the column fetchRef.name
+	fetch []fetchRef
 }
 
-// fetched is told of a column the tail reads from its record.
-func (t *groupTail) fetched(j int) {
-	if !slices.Contains(t.fetch, j) {
-		t.fetch = append(t.fetch, j)
+// fetchRef is a value read from the record whose id the column col of a
+// grouping holds: the column's value, or the member of it (an {id, label}
+// key's label or name).
+type fetchRef struct {
+	col    int
+	member string
+}
+
+// name is the column that holds the value after grouping.
+func (f fetchRef) name() string {
+	if f.member == "" {
+		return "f" + strconv.Itoa(f.col)
+	}
+	return "f" + strconv.Itoa(f.col) + "_" + f.member
+}
+
+// fetched is told of a value the tail reads from a record.
+func (t *groupTail) fetched(f fetchRef) {
+	if !slices.Contains(t.fetch, f) {
+		t.fetch = append(t.fetch, f)
 	}
 }
 
@@ -201,7 +218,7 @@ func (d *AggDialect) planTail(st *aggregate.Group, cols []aggColumn, after []agg
 
 // sortTerms are the ORDER BY terms of a sort of st's documents: by keys
 // (a bare relationship, group or file by its id) and accumulators.
-func (d *AggDialect) sortTerms(st *aggregate.Group, cols []aggColumn, s *aggregate.Sort, fetch func(int)) ([]string, bool) {
+func (d *AggDialect) sortTerms(st *aggregate.Group, cols []aggColumn, s *aggregate.Sort, fetch func(fetchRef)) ([]string, bool) {
 	var terms []string
 	for _, k := range s.Keys {
 		if k.Path.Many() || objectKind(k.Path.Kind) {
@@ -222,15 +239,22 @@ func (d *AggDialect) sortTerms(st *aggregate.Group, cols []aggColumn, s *aggrega
 
 // groupMember finds the columns that hold the member names of st's
 // documents and their form; false for a member no column holds as is
-// (the label of a relationship key, taken from the group's first
-// record). A first or last read from its record after grouping is the
-// column "f" + its index, read before the tail (groupTail.fetch): fetch
-// is told its index.
-func groupMember(st *aggregate.Group, cols []aggColumn, names []string, fetch func(int)) (OrderForm, []string, bool) {
+// (the label of a relationship key after an unwind or a sort). A value
+// read from its record after grouping — a first or last, the label or
+// name of an {id, label} key — is a column read before the tail
+// (groupTail.fetch): fetch is told of it.
+func groupMember(st *aggregate.Group, cols []aggColumn, names []string, fetch func(fetchRef)) (OrderForm, []string, bool) {
 	for i, by := range st.By {
 		if by.Identity == nil && slices.Equal(names, by.Out) ||
 			by.Identity != nil && slices.Equal(names, append(slices.Clone(by.Out), "id")) {
 			return OrderKey, []string{"grp.k" + strconv.Itoa(i)}, true
+		}
+		// the by keys' columns come first, one each
+		if by.Identity != nil && len(names) == len(by.Out)+1 && slices.Equal(names[:len(by.Out)], by.Out) &&
+			slices.Contains(by.Identity, names[len(by.Out)]) && cols[i].member != nil {
+			f := fetchRef{col: i, member: names[len(by.Out)]}
+			fetch(f)
+			return OrderJSON, []string{"grp." + f.name()}, true
 		}
 	}
 	if len(names) != 1 {
@@ -244,8 +268,9 @@ func groupMember(st *aggregate.Group, cols []aggColumn, names []string, fetch fu
 		for j, c := range cols {
 			switch {
 			case c.acc == i && c.fetch != "":
-				fetch(j)
-				at = append(at, "grp.f"+strconv.Itoa(j))
+				f := fetchRef{col: j}
+				fetch(f)
+				at = append(at, "grp."+f.name())
 			case c.acc == i:
 				at = append(at, "grp.c"+strconv.Itoa(j))
 			}
@@ -273,7 +298,7 @@ func (t *tailLevel) where(d *AggDialect, st *aggregate.Group, cols []aggColumn, 
 	h := having{d: d, st: st, cols: cols, param: func(v any) string {
 		args = append(args, v)
 		return d.Param(len(args))
-	}, fetch: func(int) {}}
+	}, fetch: func(fetchRef) {}}
 	var parts []string
 	for _, m := range t.matches {
 		c, ok := h.where(m.Where)

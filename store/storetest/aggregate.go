@@ -153,7 +153,11 @@ func randomGroup(r *rand.Rand, by, numbers, values []string, accs int) []string 
 		for _, k := range list {
 			names = append(names, k)
 			if identityKeys[k] {
-				names = append(names, k+".id")
+				natural := ".label"
+				if k == "fileUpload" {
+					natural = ".name"
+				}
+				names = append(names, k+".id", k+natural)
 			}
 		}
 		members = append(members, `"by":"`+strings.Join(list, ",")+`"`)
@@ -213,7 +217,7 @@ func randomTail(r *rand.Rand, names []string) []string {
 			}
 			var keep []string
 			for _, n := range names {
-				if !strings.HasSuffix(n, ".id") && r.IntN(3) != 0 {
+				if !strings.HasSuffix(n, ".id") && !strings.HasSuffix(n, ".label") && !strings.HasSuffix(n, ".name") && r.IntN(3) != 0 {
 					keep = append(keep, n)
 				}
 			}
@@ -490,6 +494,11 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 						firstLast[a.Name] = true
 					}
 				}
+				for _, by := range st.By {
+					if by.Identity != nil { // its label or name, read from the group's first record
+						firstLast[strings.Join(append(slices.Clone(by.Out), by.Identity[1]), ".")] = true
+					}
+				}
 			case *aggregate.Unwind:
 				ordered = true // first / last by the element's order
 				unwound++
@@ -553,7 +562,7 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 		t.Errorf("only %d matches after a group ran in SQL", havings)
 	}
 	if fetchedReads < 10 {
-		t.Errorf("only %d matches or sorts of a first / last read after grouping ran in SQL", fetchedReads)
+		t.Errorf("only %d matches or sorts of a first / last or a key's label read after grouping ran in SQL", fetchedReads)
 	}
 	if levels < 10 {
 		t.Errorf("only %d matches or sorts after a window of the groups ran in SQL", levels)
@@ -561,16 +570,17 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 	if leftOut < 10 {
 		t.Errorf("only %d lookups nothing unwinds ran in SQL", leftOut)
 	}
-	t.Logf("%d pipelines parsed, %d ran in SQL (%d unwinds, %d skip/limit/sort/project stages; %d windows of records; %d lookups, %d of them left out; %d stages after a group, %d of them matches, %d matches or sorts after a window of the groups, %d of a first / last read after grouping)",
+	t.Logf("%d pipelines parsed, %d ran in SQL (%d unwinds, %d skip/limit/sort/project stages; %d windows of records; %d lookups, %d of them left out; %d stages after a group, %d of them matches, %d matches or sorts after a window of the groups, %d of a first / last or a key's label read after grouping)",
 		parsed, compiled, unwound, windowed, windows, joined, leftOut, tails, havings, levels, fetchedReads)
 }
 
-// readsAny reports whether a match or sort reads one of the members.
+// readsAny reports whether a match or sort reads one of the members (top
+// level names, or dotted paths).
 func readsAny(st aggregate.Stage, members map[string]bool) bool {
 	switch st := st.(type) {
 	case *aggregate.Sort:
 		for _, k := range st.Keys {
-			if members[k.Path.Names()[0]] {
+			if n := k.Path.Names(); members[n[0]] || members[strings.Join(n, ".")] {
 				return true
 			}
 		}
@@ -583,7 +593,8 @@ func readsAny(st aggregate.Stage, members map[string]bool) bool {
 			case query.Or:
 				return slices.ContainsFunc(x, in)
 			case *query.Cond:
-				return len(x.Path) > 0 && members[x.Path[0].Name]
+				n, _ := x.Leaf()
+				return len(n) > 0 && (members[n[0]] || members[strings.Join(n, ".")])
 			}
 			return false
 		}
