@@ -94,8 +94,14 @@ func randomPipeline(r *rand.Rand) string {
 		if r.IntN(2) == 0 {
 			stages = append(stages, `{"sort":{"integer":"desc"}}`)
 		} // else first and last are read from their records after grouping
-		stages = append(stages, `{"group":{"by":"choice","f":"first(text)","l":"last(integer)"}}`)
-		stages = append(stages, randomTail(r, []string{"choice", "f", "l"})...)
+		by, names := "choice", []string{"choice", "f", "l"}
+		if r.IntN(2) == 0 {
+			by = pick(r, []string{"owner", "relationship", "fileUpload"})
+			natural := map[string]string{"owner": "owner.label", "relationship": "relationship.label", "fileUpload": "fileUpload.name"}[by]
+			names = []string{by + ".id", natural, natural, "f", "l"}
+		}
+		stages = append(stages, fmt.Sprintf(`{"group":{"by":%q,"f":"first(text)","l":"last(integer)"}}`, by))
+		stages = append(stages, randomTail(r, names)...)
 	case 2:
 		stages = append(stages, `{"unwind":{"fieldPath":"tags"}}`, `{"count":"n"}`)
 	case 3:
