@@ -628,7 +628,7 @@ type aggColumn struct {
 	// the value fetch reads (the label or name of an {id, label} key);
 	// nil when there is none
 	member func(name string) (string, error)
-	read  func(c *aggColumn, v any, row *aggregate.GroupRow) error
+	read   func(c *aggColumn, v any, row *aggregate.GroupRow) error
 	// acc is the index of the accumulator whose value the column holds
 	// (-1: a by key's)
 	acc int
