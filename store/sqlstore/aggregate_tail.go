@@ -169,7 +169,10 @@ func (d *AggDialect) planTail(st *aggregate.Group, cols []aggColumn, after []agg
 		switch s := s.(type) {
 		case *aggregate.Match:
 			h := having{d: d, st: st, cols: cols, param: func(any) string { return "?" }, fetch: t.fetched}
-			if _, ok := h.where(s.Where); !ok || d.Compare == nil {
+			if d.Compare == nil {
+				return fail()
+			}
+			if _, ok := h.where(s.Where); !ok {
 				return fail()
 			}
 			if t.windowed {
