@@ -405,3 +405,79 @@ func TestAggregateAfterGroup(t *testing.T) {
 		}
 	}
 }
+
+// TestAggregateMatchAfterGroup: a match of the groups' documents (a
+// condition on their keys and accumulators), and a sort of a window of
+// them, answer as in Go, and where they run in the group's statement the
+// groups they drop are never held.
+func TestAggregateMatchAfterGroup(t *testing.T) {
+	byName := `{"group":{"by":"name","e":"sum(numberOfEmployees)"}}`
+	cases := []struct{ name, entity, body, want string }{
+		{"a sum greater than, sorted, limited", "companies",
+			`[` + byName + `,{"match":{"e":"greater(5)"}},{"sort":{"e":"desc"}},{"limit":5}]`,
+			items(`{"name":"Acme","e":10}`, `{"name":"Gamma","e":7}`)},
+		{"a sum of no numbers is 0", "companies", `[` + byName + `,{"match":{"e":0}}]`, items(`{"name":"Delta","e":0}`)},
+		{"an exact decimal sum", "companies",
+			`[{"group":{"by":"type","r":"sum(rating)"}},{"match":{"r":"1.7"}}]`, items(`{"type":"a","r":"1.7"}`)},
+		{"a decimal sum ordered exactly", "companies",
+			`[{"group":{"by":"type","r":"sum(rating)"}},{"match":{"r":"greater(1.7)"}}]`, items(`{"type":"b","r":"2.35"}`)},
+		{"_or of a key and a count", "companies",
+			`[{"group":{"by":"state","n":"count()"}},{"match":{"_or":{"state":"pending","n":"greaterOrEquals(2)"}}}]`,
+			items(`{"state":"active","n":2}`, `{"state":"pending","n":1}`)},
+		{"notEquals keeps the null key", "companies",
+			`[{"group":{"by":"state","n":"count()"}},{"match":{"state":"notEquals(active)"}}]`,
+			items(`{"state":null,"n":1}`, `{"state":"pending","n":1}`)},
+		{"empty: a min over no values", "companies",
+			`[{"group":{"by":"name","s":"min(state)"}},{"match":{"s":"empty()"}}]`, items(`{"name":"Delta","s":null}`)},
+		{"an average", "companies",
+			`[{"group":{"by":"type","a":"avg(numberOfEmployees)"}},{"match":{"a":"lessOrEquals(6)"}}]`, items(`{"type":"b","a":6}`)},
+		{"two matches, then a count", "companies",
+			`[` + byName + `,{"match":{"e":"between(5,10)"}},{"match":{"name":"notEquals(Acme)"}},{"count":"n"}]`, items(`{"n":2}`)},
+		{"a relationship key's label", "contacts",
+			`[{"group":{"by":"company","n":"count()"}},{"match":{"company.label":"Gamma"}}]`,
+			items(`{"company":{"id":"{gamma}","label":"Gamma"},"n":1}`)},
+		{"a sort by a relationship key's label", "contacts",
+			`[{"group":{"by":"company","n":"count()"}},{"sort":{"company.label":"desc"}}]`,
+			items(`{"company":{"id":"{gamma}","label":"Gamma"},"n":1}`, `{"company":{"id":"{acme}","label":"Acme"},"n":2}`)},
+		{"a bare relationship key: its label", "contacts",
+			`[{"group":{"by":"company","n":"count()"}},{"match":{"company":"Gamma"}}]`,
+			items(`{"company":{"id":"{gamma}","label":"Gamma"},"n":1}`)},
+		{"after a window of the groups", "companies",
+			`[` + byName + `,{"sort":{"e":"desc"}},{"limit":2},{"match":{"e":"less(10)"}}]`, items(`{"name":"Gamma","e":7}`)},
+		{"a sort and a match of a first and a last read after grouping", "companies",
+			`[{"group":{"by":"type","f":"first(name)","l":"last(name)"}},{"match":{"l":"notEquals(Acme)"}},{"sort":{"f":"desc"}}]`,
+			items(`{"type":"b","f":"Beta","l":"Gamma"}`, `{"type":"a","f":"Acme","l":"Delta"}`)},
+		{"a sort of a window of the groups", "companies",
+			`[` + byName + `,{"sort":{"e":"desc"}},{"limit":3},{"sort":{"name":"asc"}},{"skip":1}]`,
+			items(`{"name":"Beta","e":5}`, `{"name":"Gamma","e":7}`)},
+		{"a sort of a window keeps the window's order among ties", "companies",
+			`[{"group":{"by":"name","n":"count()","e":"sum(numberOfEmployees)"}},{"sort":{"e":"asc"}},{"limit":3},{"sort":{"n":"desc"}}]`,
+			items(`{"name":"Delta","n":1,"e":0}`, `{"name":"Beta","n":1,"e":5}`, `{"name":"Gamma","n":1,"e":7}`)},
+	}
+	sqlWorld, goWorld := newAggWorld(t), newAggWorld(t, apitest.Options{AggregateInGo: true})
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := sqlWorld.agg(t, c.entity, c.body); got != c.want {
+				t.Errorf("%s:\n got %s\nwant %s", c.body, got, c.want)
+			}
+			if got := goWorld.agg(t, c.entity, c.body); got != c.want {
+				t.Errorf("%s in Go:\n got %s\nwant %s", c.body, got, c.want)
+			}
+		})
+	}
+
+	// 4 groups, room for 3 documents: the statement keeps 2 of them, Go
+	// holds all 4
+	body := `[` + byName + `,{"match":{"e":"greater(6)"}},{"sort":{"e":"desc"}}]`
+	small := newAggWorld(t, apitest.Options{AggregateMaxItems: 3})
+	if got := small.agg(t, "companies", body); got != items(`{"name":"Acme","e":10}`, `{"name":"Gamma","e":7}`) {
+		t.Errorf("2 of 4 groups within a bound of 3: %s", got)
+	}
+	if got := small.agg(t, "companies", `[`+byName+`,{"sort":{"e":"desc"}},{"limit":2},{"sort":{"name":"desc"}}]`); got != items(`{"name":"Gamma","e":7}`, `{"name":"Acme","e":10}`) {
+		t.Errorf("a sort of 2 of 4 groups within a bound of 3: %s", got)
+	}
+	m := newAggWorld(t, apitest.Options{AggregateMaxItems: 3, AggregateInGo: true}).s.As("PUT", "/data/companies/aggregate", body).Error(400, "badRequest")
+	if want := "Aggregate stage 1 (group) would hold more than 3 documents in memory; narrow the pipeline first (match, limit, project)"; m["message"] != want {
+		t.Errorf("in Go over the bound: %v", m["message"])
+	}
+}

@@ -96,7 +96,9 @@ func BenchmarkAggregate(b *testing.B) {
 // "group-top10" (a group by title, one group per record, with sum and
 // count, then a sort by the sum and a limit of 10: in SQL the statement
 // sorts the groups; Go, given room for every group, holds them all — with
-// the default bound it logs whether Go answers at all).
+// the default bound it logs whether Go answers at all), and
+// "group-match-top10" (the same with a match of the groups' count and sum
+// before the sort).
 func BenchmarkAggregateSQL(b *testing.B) {
 	n := benchRecords
 	if v := os.Getenv("RUNWAY_BENCH_AGG_RECORDS"); v != "" {
@@ -210,6 +212,13 @@ func benchAggregateSQL(b *testing.B, f *benchFixture, records int) {
 		} else {
 			b.Logf("in Go with the default bound: answered")
 		}
+		roomy := New(f.s.app, f.s.store, nil, Options{AggregateInGo: true, AggregateMaxItems: records + 1})
+		runIn(b, body, 10, roomy)
+	})
+	// the same with a match of the groups before the sort: in SQL a WHERE
+	// over the groups in the same statement
+	b.Run("group-match-top10", func(b *testing.B) {
+		body := `[{"group":{"by":"title","total":"sum(budget)","n":"count()"}},{"match":{"n":1,"total":"greater(0)"}},{"sort":{"total":"desc"}},{"limit":10}]`
 		roomy := New(f.s.app, f.s.store, nil, Options{AggregateInGo: true, AggregateMaxItems: records + 1})
 		runIn(b, body, 10, roomy)
 	})

@@ -946,3 +946,20 @@ func compileRegexp(pat string) (*regexp.Regexp, error) {
 	reCache.Unlock()
 	return re, nil
 }
+
+// Leaf returns the member names from the record root to the value a
+// condition on the field target t compares, and the type Match compares
+// it as (a store compiling a condition over other columns reads the same
+// value); nil names for a system target.
+func (t *Target) Leaf() (names []string, kind string) {
+	if t.System != "" {
+		return nil, types.Text
+	}
+	for _, s := range t.Path {
+		names = append(names, s.Name)
+	}
+	if sub := leafSub(t); sub != "" {
+		names = append(names, strings.Split(sub, ".")...)
+	}
+	return names, leafKind(t)
+}

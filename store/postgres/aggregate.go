@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"runway/aggregate"
 	"runway/query"
@@ -66,6 +68,7 @@ var aggDialect = &sqlstore.AggDialect{
 	},
 	Seq:        func(ob string) string { return "row_number() OVER (ORDER BY " + ob + ")" },
 	GroupOrder: groupOrder,
+	Compare:    groupCompare,
 	Sum: func(at sqlstore.AggPath, kind string) (sum, count sqlstore.AggExpr, err error) {
 		J, T, err := aggAt(at)
 		if err != nil {
@@ -173,17 +176,114 @@ func groupOrder(form sqlstore.OrderForm, cols []string, kind string, desc bool) 
 }
 
 // numberOrder orders the exact numbers x (numeric) as Eval's sort reads
-// their text: an integer that fits int64 as itself, any other as the
-// nearest float64 f. By f first (numeric to float8 rounds correctly),
-// then within one f: the integers by value and every other number as f
-// itself — exactly, where f is an integer when it has integers in its
-// class (|f| >= 2^52): as bigint, or beyond int64 as ±2^63.
+// their text (numberKeys).
 func numberOrder(x, dir string) string {
-	f := "(" + x + ")::float8"
-	exact := "(CASE WHEN " + x + " = trunc(" + x + ") AND " + x + " BETWEEN -9223372036854775808 AND 9223372036854775807 THEN " + x +
+	f, exact := numberKeys(x)
+	return f + dir + ", " + exact + dir
+}
+
+// numberKeys are two keys that order the exact numbers x (numeric) as Go
+// reads their text (a sort, Match): an integer that fits int64 as itself,
+// any other as the nearest float64 f. By f first (numeric to float8
+// rounds correctly), then within one f: the integers by value and every
+// other number as f itself — exactly, where f is an integer when it has
+// integers in its class (|f| >= 2^52): as bigint, or beyond int64 as
+// ±2^63 (numberKeysOf gives a Go value's).
+func numberKeys(x string) (f, exact string) {
+	f = "(" + x + ")::float8"
+	exact = "(CASE WHEN " + x + " = trunc(" + x + ") AND " + x + " BETWEEN -9223372036854775808 AND 9223372036854775807 THEN " + x +
 		" WHEN abs(" + f + ") < 9223372036854775808::float8 THEN (" + f + ")::bigint::numeric" +
 		" ELSE sign(" + f + ")::numeric * 9223372036854775808 END)"
-	return f + dir + ", " + exact + dir
+	return f, exact
+}
+
+// numberKeysOf are the numberKeys of a number as Go holds it (int64 or
+// float64): float8 rounds to bigint half to even (rint).
+func numberKeysOf(v any) (float64, string, bool) {
+	switch x := v.(type) {
+	case int64:
+		return float64(x), strconv.FormatInt(x, 10), true
+	case float64:
+		switch {
+		case math.IsNaN(x) || math.IsInf(x, 0):
+			return 0, "", false
+		case math.Abs(x) < 1<<63:
+			return x, strconv.FormatInt(int64(math.RoundToEven(x)), 10), true
+		case x < 0:
+			return x, "-9223372036854775808", true
+		}
+		return x, "9223372036854775808", true
+	}
+	return 0, "", false
+}
+
+// groupCompare implements AggDialect.Compare. The member is read as two
+// expressions, each NULL unless the value is of its class: num, the exact
+// numeric of a number (a boolean as 1 / 0, as Match reads it), and str,
+// a text's; numbers order before text (Match's rule), a number compares
+// with a number by their numberKeys (a row comparison), a text with a
+// text under COLLATE "C" (bytewise). Not compiled (left to Go): averages
+// (their float would be rounded twice), sums of big numbers (their text is
+// not Eval's), and big numbers ordered as decimals.
+func groupCompare(form sqlstore.OrderForm, cols []string, kind, op string, v any, param func(any) string) (string, bool) {
+	big := kind == types.BigNumber
+	if big && op != "=" && op != "null" {
+		return "", false
+	}
+	num, str := "NULL::numeric", "NULL::text"
+	c := cols[0]
+	switch form {
+	case sqlstore.OrderCount:
+		num = "(" + c + ")::numeric"
+	case sqlstore.OrderSum:
+		if big {
+			return "", false
+		}
+		num = "coalesce((" + c + ")::numeric, 0)"
+	case sqlstore.OrderMinMax:
+		switch {
+		case types.NativeIsNumber(kind):
+			num = "(" + c + ")::numeric"
+		case kind == types.Boolean:
+			num = "(CASE " + c + " WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)::numeric"
+		default:
+			str = "(" + c + ")"
+		}
+	case sqlstore.OrderKey, sqlstore.OrderJSON:
+		J := c
+		if form == sqlstore.OrderJSON {
+			J = "(" + c + ")::jsonb"
+		}
+		num = "(CASE jsonb_typeof(" + J + ") WHEN 'number' THEN (" + J + " #>> '{}')::numeric" +
+			" WHEN 'boolean' THEN (CASE WHEN " + J + " = 'true'::jsonb THEN 1 ELSE 0 END)::numeric END)"
+		str = "(CASE WHEN jsonb_typeof(" + J + ") = 'string' THEN " + J + " #>> '{}' END)"
+	default:
+		return "", false
+	}
+	if op == "null" {
+		return "(" + num + " IS NULL AND " + str + " IS NULL)", true
+	}
+	// the other class: numbers order before text
+	before, after := "FALSE", "FALSE"
+	if op == "<" || op == "<=" {
+		before = "TRUE"
+	} else if op == ">" || op == ">=" {
+		after = "TRUE"
+	}
+	if t, text := v.(string); text {
+		if strings.IndexByte(t, 0) >= 0 {
+			return "", false // no PostgreSQL text holds it
+		}
+		return "(CASE WHEN " + str + " IS NOT NULL THEN " + str + ` COLLATE "C" ` + op + " " + param(t) +
+			" WHEN " + num + " IS NOT NULL THEN " + before + " END)", true
+	}
+	pf, pe, ok := numberKeysOf(v)
+	if !ok {
+		return "", false
+	}
+	f, exact := numberKeys(num)
+	return "(CASE WHEN " + num + " IS NOT NULL THEN ROW(" + f + ", " + exact + ") " + op + " ROW(" + param(pf) + "::float8, " + param(pe) + "::numeric)" +
+		" WHEN " + str + " IS NOT NULL THEN " + after + " END)", true
 }
 
 // aggOrder is the order of a group's rows for first and last: id, then

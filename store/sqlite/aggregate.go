@@ -259,6 +259,7 @@ var aggDialect = &sqlstore.AggDialect{
 		}
 		return "", false
 	},
+	Compare: groupCompare,
 	Sum: func(at sqlstore.AggPath, kind string) (sum, count sqlstore.AggExpr, err error) {
 		v, err := aggValue(at)
 		if err != nil {
@@ -308,6 +309,42 @@ var aggDialect = &sqlstore.AggDialect{
 	JoinValue: func(base string, names []string) (string, error) {
 		return jsonExtract(base+".doc", names)
 	},
+}
+
+// groupCompare implements AggDialect.Compare: the member as the group's
+// document holds it (stored values as json_extract types them — the
+// values query.Match models —, sums and averages by the functions that
+// read them as Eval does), compared by SQLite's own rules, which Match
+// follows; big numbers order under the decimal collation and are equal
+// bytewise.
+func groupCompare(form sqlstore.OrderForm, cols []string, kind, op string, v any, param func(any) string) (string, bool) {
+	x := cols[0]
+	big := kind == types.BigNumber
+	switch form {
+	case sqlstore.OrderJSON:
+		x = "json_extract(" + x + ", '$')"
+	case sqlstore.OrderSum:
+		if big {
+			x = "coalesce(" + x + ", '0')"
+		} else {
+			x = fnOrderNumber + "(coalesce(" + x + ", 0))"
+		}
+	case sqlstore.OrderAvg:
+		flag := "0"
+		if big {
+			flag = "1"
+		}
+		x = fnMean + "(" + x + ", " + cols[1] + ", " + flag + ")"
+	}
+	switch {
+	case op == "null":
+		return x + " IS NULL", true
+	case big && op == "=":
+		return x + " COLLATE BINARY = " + param(v), true
+	case big:
+		return x + " COLLATE " + collDecimal + " " + op + " " + param(v), true
+	}
+	return x + " " + op + " " + param(v), true
 }
 
 var _ store.Aggregator = (*Store)(nil)

@@ -30,11 +30,13 @@ import (
 //
 //	SELECT <by keys>, <accumulators> FROM <table> WHERE <match> GROUP BY <by keys>
 //
-// then after a group the sorts, skips, limits, projects and count of its
-// documents that GroupOrder orders exactly (groupTail), in an outer select
-// of the groups:
+// then after a group the matches, sorts, skips, limits, projects and count
+// of its documents that Compare matches and GroupOrder orders exactly
+// (groupTail), in outer selects of the groups (a match or sort after a
+// window: one more select over that window):
 //
-//	SELECT … FROM (SELECT grp.* FROM (<group>) AS grp ORDER BY <sorts>, <by keys> LIMIT ? OFFSET ?) AS grp ORDER BY …
+//	SELECT … FROM (SELECT grp.* FROM (SELECT grp.* FROM (<group>) AS grp WHERE <matches>) AS grp
+//	ORDER BY <sorts>, <by keys> LIMIT ? OFFSET ?) AS grp ORDER BY …
 //
 // Everything after that runs in Go (aggregate.Eval) over the documents it
 // gives; the groups come out in Eval's order (aggregate.Group.Docs, or
@@ -91,6 +93,17 @@ type AggDialect struct {
 	// descending. ok false when the database cannot order it exactly
 	// (then the sort runs in Go).
 	GroupOrder func(form OrderForm, cols []string, kind string, desc bool) (term string, ok bool)
+	// Compare is the condition of a match after a group on a member held
+	// in cols (of form): the member, as query.Match reads it from the
+	// group's document (a number as an int64 when it is an integer that
+	// fits, else the nearest float64; booleans as 1 / 0), stands in the
+	// relation op ("=", "<", "<=", ">", ">=") to v, a bound condition value
+	// (query.BindValue: int64, float64 or string), by Match's rules
+	// (numbers before text, text bytewise, big numbers ordered as
+	// decimals); op "null": the member is null. param binds a value and
+	// returns its placeholder. ok false when the database cannot decide it
+	// exactly (then the match runs in Go).
+	Compare func(form OrderForm, cols []string, kind, op string, v any, param func(any) string) (cond string, ok bool)
 	// DecodeKey and DecodeMinMax read a scanned KeyOut or MinMax column as
 	// decoded JSON of kind.
 	DecodeKey, DecodeMinMax func(kind string, v any) (any, error)
@@ -136,9 +149,9 @@ func objectKind(kind string) bool {
 }
 
 // Plan returns how many leading stages of p one statement runs (see
-// stagePlan, then after a group the sorts, skips, limits and count of its
-// documents it can order exactly: groupTail); 0 when they do not end in a
-// group or count or it cannot be expressed.
+// stagePlan, then after a group the matches, sorts, skips, limits and
+// count of its documents it can match and order exactly: groupTail); 0
+// when they do not end in a group or count or it cannot be expressed.
 func (d *AggDialect) Plan(p *aggregate.Pipeline) int {
 	sp, n := planStages(p)
 	if n == 0 {
@@ -611,7 +624,11 @@ type aggColumn struct {
 	// fetch: sql is the id of one record, the column is the JSON value
 	// fetch (an expression of the record "r") of that record
 	fetch string
-	read  func(c *aggColumn, v any, row *aggregate.GroupRow) error
+	// member is the JSON expression (of the record "r") of a member of
+	// the value fetch reads (the label or name of an {id, label} key);
+	// nil when there is none
+	member func(name string) (string, error)
+	read   func(c *aggColumn, v any, row *aggregate.GroupRow) error
 	// acc is the index of the accumulator whose value the column holds
 	// (-1: a by key's)
 	acc int
@@ -723,6 +740,15 @@ func (d *AggDialect) groupColumns(st *aggregate.Group, un *aggregate.Unwind, joi
 			c.read = func(_ *aggColumn, v any, r *aggregate.GroupRow) (err error) {
 				r.Keys[i], err = DecodeJSON(v)
 				return err
+			}
+			if c.fetch != "" {
+				c.member = func(name string) (string, error) {
+					a, err := at(append(by.Path.Names(), name))
+					if err != nil {
+						return "", err
+					}
+					return d.JSON(a)
+				}
 			}
 			cols = append(cols, c)
 			continue
@@ -908,6 +934,30 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 		if len(keys) > 0 {
 			q += " GROUP BY " + strings.Join(keys, ", ")
 		}
+		if len(t.fetch) > 0 {
+			// the values the tail reads from each group's record
+			fetched, err := fetchColumns(cols, t.fetch, src.Table, d.JSONText)
+			if err != nil {
+				return nil, err
+			}
+			q = "SELECT grp.*" + fetched + " FROM (" + q + ") AS grp"
+		}
+		// the levels before the last: each a window of the one before
+		for _, lv := range t.inner {
+			if q, args, err = d.matchGroups(q, args, &lv, st, cols); err != nil {
+				return nil, err
+			}
+			limit := lv.limit
+			if limit < 0 {
+				limit = math.MaxInt64
+			}
+			args = append(slices.Clone(args), limit, lv.offset)
+			q = "SELECT grp.* FROM (" + q + ") AS grp" + orderBy(strings.Join(lv.order, ", ")) +
+				" LIMIT " + d.Param(len(args)-1) + " OFFSET " + d.Param(len(args))
+		}
+		if q, args, err = d.matchGroups(q, args, &t.tailLevel, st, cols); err != nil {
+			return nil, err
+		}
 		if t.count != nil {
 			return d.countGroups(ctx, db, q, args, t)
 		}
@@ -928,7 +978,7 @@ func (d *AggDialect) Aggregate(ctx context.Context, db DB, p *aggregate.Pipeline
 			// is the 400
 			q += " LIMIT " + strconv.Itoa(maxItems+1)
 		}
-		q = fetchFirstLast(q, cols, src.Table, d.JSONText, t.stages > 0, order)
+		q = fetchFirstLast(q, cols, t.fetch, src.Table, d.JSONText, t.stages > 0, order)
 		rows, err := db.Query(ctx, q, args...)
 		if err != nil {
 			return nil, err
@@ -1016,16 +1066,19 @@ func (d *AggDialect) records(sp *stagePlan, src AggSource) (string, error) {
 // fetchFirstLast wraps the grouping statement q (its columns c0, c1, …)
 // when a column of cols is the id of a first / last record: the outer
 // select reads the value from that record of table (one lookup by primary
-// key per group). With always, it wraps q in any case, to select only the
-// columns of cols, in the order of the terms order (over q's columns, as
-// "grp") — q is the window of an ordered select, which a select from it
-// need not keep.
-func fetchFirstLast(q string, cols []aggColumn, table string, text func(string) string, always bool, order string) string {
+// key per group), or takes it from the column "f" + its index for those
+// in fetched (fetchColumns read them). With always, it wraps q in any
+// case, to select only the columns of cols, in the order of the terms
+// order (over q's columns, as "grp") — q is the window of an ordered
+// select, which a select from it need not keep.
+func fetchFirstLast(q string, cols []aggColumn, fetched []fetchRef, table string, text func(string) string, always bool, order string) string {
 	fetch := always
 	out := make([]string, len(cols))
 	for i, c := range cols {
 		out[i] = "grp.c" + strconv.Itoa(i)
-		if c.fetch != "" {
+		if f := (fetchRef{col: i}); slices.Contains(fetched, f) {
+			out[i] = "grp." + f.name()
+		} else if c.fetch != "" {
 			fetch = true
 			out[i] = "(SELECT " + text(c.fetch) + " FROM " + table + " AS r WHERE r.id = " + out[i] + ")"
 		}
@@ -1036,12 +1089,43 @@ func fetchFirstLast(q string, cols []aggColumn, table string, text func(string) 
 	return "SELECT " + strings.Join(out, ", ") + " FROM (" + q + ") AS grp" + orderBy(order)
 }
 
+// fetchColumns are the columns ", (SELECT …) AS <fetchRef.name>" of a
+// select of groups ("grp") that read the values fetched from the records
+// of table whose ids its columns hold.
+func fetchColumns(cols []aggColumn, fetched []fetchRef, table string, text func(string) string) (string, error) {
+	var b strings.Builder
+	for _, f := range fetched {
+		v := cols[f.col].fetch
+		if f.member != "" {
+			var err error
+			if v, err = cols[f.col].member(f.member); err != nil {
+				return "", err
+			}
+		}
+		b.WriteString(", (SELECT " + text(v) + " FROM " + table + " AS r WHERE r.id = grp.c" + strconv.Itoa(f.col) + ") AS " + f.name())
+	}
+	return b.String(), nil
+}
+
 // orderBy is the ORDER BY clause of terms ("" for none).
 func orderBy(terms string) string {
 	if terms == "" {
 		return ""
 	}
 	return " ORDER BY " + terms
+}
+
+// matchGroups is q, a select of groups, with the matches of lv (the
+// groups Eval's matches keep), and its arguments.
+func (d *AggDialect) matchGroups(q string, args []any, lv *tailLevel, st *aggregate.Group, cols []aggColumn) (string, []any, error) {
+	if len(lv.matches) == 0 {
+		return q, args, nil
+	}
+	where, args, ok := lv.where(d, st, cols, args)
+	if !ok {
+		return "", nil, fmt.Errorf("aggregate: %s does not run in SQL", lv.matches[0].Info())
+	}
+	return "SELECT grp.* FROM (" + q + ") AS grp WHERE " + where, args, nil
 }
 
 // countGroups runs a count of the groups of the grouping statement q

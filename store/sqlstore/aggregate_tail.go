@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"slices"
 	"strconv"
+	"strings"
 
 	"runway/aggregate"
 )
@@ -28,36 +29,79 @@ const (
 )
 
 // groupTail is what the statement runs after its group, over the groups'
-// documents: sorts, a window (skip and limit stages, folded) and a count;
-// projects keeping what the sorts after them read, which change no order,
-// run in Go over the window (Eval).
+// documents: matches (a WHERE over the groups, before any project),
+// sorts, windows (skip and limit stages, folded) and a count; projects
+// keeping what the stages after them read, which change no order, run in
+// Go over the last window (Eval). A match or sort after a window starts a
+// level of its own: a select over the window before it.
 type groupTail struct {
 	stages int // how many stages after the group it covers
-	// order is the ORDER BY of the groups (over the columns of the
-	// grouping select, "grp"): the last sort's keys, the earlier sorts',
-	// then the group keys ascending — Eval's order, a stable sort of the
-	// groups in key order
-	order            []string
-	offset, limit    int64 // limit < 0: none
-	windowed, sorted bool
-	count            *aggregate.Count
-	projects         []aggregate.Stage
+	// inner are the levels before the last one, innermost first, each
+	// ending in a window
+	inner []tailLevel
+	tailLevel
+	count    *aggregate.Count
+	projects []aggregate.Stage
+	// fetch are the values read from a record (by the id the grouping
+	// gives: a first / last, the label or name of an {id, label} key)
+	// that a match or sort reads: each is read right after grouping, for
+	// every group, as the column fetchRef.name
+	fetch []fetchRef
 }
 
-// tailStages are the stages after a group its statement may run: sorts
-// before any skip or limit, skips, limits and projects, a count ending
-// them.
+// fetchRef is a value read from the record whose id the column col of a
+// grouping holds: the column's value, or the member of it (an {id, label}
+// key's label or name).
+type fetchRef struct {
+	col    int
+	member string
+}
+
+// name is the column that holds the value after grouping.
+func (f fetchRef) name() string {
+	if f.member == "" {
+		return "f" + strconv.Itoa(f.col)
+	}
+	return "f" + strconv.Itoa(f.col) + "_" + f.member
+}
+
+// fetched is told of a value the tail reads from a record.
+func (t *groupTail) fetched(f fetchRef) {
+	if !slices.Contains(t.fetch, f) {
+		t.fetch = append(t.fetch, f)
+	}
+}
+
+// tailLevel is one select over the groups (or the window of the level
+// before): its matches, then its order and window.
+type tailLevel struct {
+	// matches are ANDed over the groups before their order and window
+	// (having)
+	matches []*aggregate.Match
+	// order is the ORDER BY of the groups (over the columns of the
+	// grouping select, "grp"): the last sort's keys, the earlier sorts',
+	// then the order of the level before (for the first level the group
+	// keys ascending) — Eval's order, a stable sort of the groups in key
+	// order
+	order         []string
+	offset, limit int64 // limit < 0: none
+	windowed      bool
+}
+
+// tailStages are the stages after a group its statement may run: matches
+// before any project (a project may drop what a match reads), sorts,
+// skips, limits and projects, a count ending them.
 func tailStages(after []aggregate.Stage) []aggregate.Stage {
-	windowed := false
+	projected := false
 	for i, st := range after {
 		switch st.(type) {
-		case *aggregate.Sort:
-			if windowed {
+		case *aggregate.Match:
+			if projected {
 				return after[:i]
 			}
-		case *aggregate.Skip, *aggregate.Limit:
-			windowed = true
+		case *aggregate.Sort, *aggregate.Skip, *aggregate.Limit:
 		case *aggregate.Project:
+			projected = true
 		case *aggregate.Count:
 			return after[:i+1]
 		default:
@@ -67,37 +111,86 @@ func tailStages(after []aggregate.Stage) []aggregate.Stage {
 	return after
 }
 
-// planTail plans the stages after the group st (tailStages) over the
-// columns of its statement: as many as the dialect orders exactly as Eval
-// does. A count of the groups needs no order: the window of a count holds
-// as many groups whatever their order.
-func (d *AggDialect) planTail(st *aggregate.Group, cols []aggColumn, after []aggregate.Stage) groupTail {
-	t := groupTail{limit: -1}
-	counted := len(after) > 0
-	if counted {
-		_, counted = after[len(after)-1].(*aggregate.Count)
+// orderFreeCount reports whether the stages after a group end in a count
+// whose answer does not depend on the groups' order: no match follows a
+// skip or limit (the windows then hold as many groups whatever the order,
+// and fold into one).
+func orderFreeCount(after []aggregate.Stage) bool {
+	if len(after) == 0 {
+		return false
 	}
-	var keys, sorts []string
+	if _, ok := after[len(after)-1].(*aggregate.Count); !ok {
+		return false
+	}
+	windowed := false
+	for _, st := range after {
+		switch st.(type) {
+		case *aggregate.Skip, *aggregate.Limit:
+			windowed = true
+		case *aggregate.Match:
+			if windowed {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// planTail plans the stages after the group st (tailStages) over the
+// columns of its statement: as many as the dialect orders and matches
+// exactly as Eval does. A count of the groups needs no order when no match
+// follows a window (orderFreeCount): its sorts are left out and its
+// windows folded into one.
+func (d *AggDialect) planTail(st *aggregate.Group, cols []aggColumn, after []aggregate.Stage) groupTail {
+	t := groupTail{tailLevel: tailLevel{limit: -1}}
+	counted := orderFreeCount(after)
+	var base, sorts []string // the order of the level before, this level's sorts
 	if !counted {
 		for i, by := range st.By {
 			term, ok := d.GroupOrder(OrderKey, []string{"grp.k" + strconv.Itoa(i)}, by.Key.Kind, false)
 			if !ok {
 				return t
 			}
-			keys = append(keys, term)
+			base = append(base, term)
 		}
 	}
+	// next starts a level over the window of this one
+	next := func() {
+		t.inner = append(t.inner, t.tailLevel)
+		base, sorts = t.order, nil
+		t.tailLevel = tailLevel{order: base, limit: -1}
+	}
 	for i, s := range after {
+		fetched := len(t.fetch)
+		fail := func() groupTail {
+			t.fetch = t.fetch[:fetched] // read for a stage left to Go
+			return t
+		}
 		switch s := s.(type) {
-		case *aggregate.Sort:
-			if !counted {
-				terms, ok := d.sortTerms(st, cols, s)
-				if !ok {
-					return t
-				}
-				sorts = append(terms, sorts...)
+		case *aggregate.Match:
+			h := having{d: d, st: st, cols: cols, param: func(any) string { return "?" }, fetch: t.fetched}
+			if d.Compare == nil {
+				return fail()
 			}
-			t.sorted = true
+			if _, ok := h.where(s.Where); !ok {
+				return fail()
+			}
+			if t.windowed {
+				next()
+			}
+			t.matches = append(t.matches, s)
+		case *aggregate.Sort:
+			if counted {
+				break
+			}
+			terms, ok := d.sortTerms(st, cols, s, t.fetched)
+			if !ok {
+				return fail()
+			}
+			if t.windowed {
+				next()
+			}
+			sorts = append(terms, sorts...)
 		case *aggregate.Skip:
 			if t.offset > 1<<62-s.N {
 				return t
@@ -121,20 +214,20 @@ func (d *AggDialect) planTail(st *aggregate.Group, cols []aggColumn, after []agg
 			t.count = s
 		}
 		t.stages = i + 1
-		t.order = append(slices.Clone(sorts), keys...)
+		t.order = append(slices.Clone(sorts), base...)
 	}
 	return t
 }
 
 // sortTerms are the ORDER BY terms of a sort of st's documents: by keys
 // (a bare relationship, group or file by its id) and accumulators.
-func (d *AggDialect) sortTerms(st *aggregate.Group, cols []aggColumn, s *aggregate.Sort) ([]string, bool) {
+func (d *AggDialect) sortTerms(st *aggregate.Group, cols []aggColumn, s *aggregate.Sort, fetch func(fetchRef)) ([]string, bool) {
 	var terms []string
 	for _, k := range s.Keys {
 		if k.Path.Many() || objectKind(k.Path.Kind) {
 			return nil, false
 		}
-		form, at, ok := groupMember(st, cols, k.Path.Names())
+		form, at, ok := groupMember(st, cols, k.Path.Names(), fetch)
 		if !ok {
 			return nil, false
 		}
@@ -149,13 +242,22 @@ func (d *AggDialect) sortTerms(st *aggregate.Group, cols []aggColumn, s *aggrega
 
 // groupMember finds the columns that hold the member names of st's
 // documents and their form; false for a member no column holds as is
-// (the label of a relationship key, taken from the group's first record;
-// a first or last read from its record after grouping).
-func groupMember(st *aggregate.Group, cols []aggColumn, names []string) (OrderForm, []string, bool) {
+// (the label of a relationship key after an unwind or a sort). A value
+// read from its record after grouping — a first or last, the label or
+// name of an {id, label} key — is a column read before the tail
+// (groupTail.fetch): fetch is told of it.
+func groupMember(st *aggregate.Group, cols []aggColumn, names []string, fetch func(fetchRef)) (OrderForm, []string, bool) {
 	for i, by := range st.By {
 		if by.Identity == nil && slices.Equal(names, by.Out) ||
 			by.Identity != nil && slices.Equal(names, append(slices.Clone(by.Out), "id")) {
 			return OrderKey, []string{"grp.k" + strconv.Itoa(i)}, true
+		}
+		// the by keys' columns come first, one each
+		if by.Identity != nil && len(names) == len(by.Out)+1 && slices.Equal(names[:len(by.Out)], by.Out) &&
+			slices.Contains(by.Identity, names[len(by.Out)]) && cols[i].member != nil {
+			f := fetchRef{col: i, member: names[len(by.Out)]}
+			fetch(f)
+			return OrderJSON, []string{"grp." + f.name()}, true
 		}
 	}
 	if len(names) != 1 {
@@ -167,10 +269,12 @@ func groupMember(st *aggregate.Group, cols []aggColumn, names []string) (OrderFo
 		}
 		var at []string
 		for j, c := range cols {
-			if c.acc == i {
-				if c.fetch != "" {
-					return 0, nil, false
-				}
+			switch {
+			case c.acc == i && c.fetch != "":
+				f := fetchRef{col: j}
+				fetch(f)
+				at = append(at, "grp."+f.name())
+			case c.acc == i:
 				at = append(at, "grp.c"+strconv.Itoa(j))
 			}
 		}
@@ -188,4 +292,23 @@ func groupMember(st *aggregate.Group, cols []aggColumn, names []string) (OrderFo
 		}
 	}
 	return 0, nil, false
+}
+
+// where is the condition of the level's matches over the groups, its
+// arguments after args.
+func (t *tailLevel) where(d *AggDialect, st *aggregate.Group, cols []aggColumn, args []any) (string, []any, bool) {
+	args = slices.Clone(args)
+	h := having{d: d, st: st, cols: cols, param: func(v any) string {
+		args = append(args, v)
+		return d.Param(len(args))
+	}, fetch: func(fetchRef) {}}
+	var parts []string
+	for _, m := range t.matches {
+		c, ok := h.where(m.Where)
+		if !ok {
+			return "", nil, false
+		}
+		parts = append(parts, c)
+	}
+	return strings.Join(parts, " AND "), args, true
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -89,8 +91,17 @@ func randomPipeline(r *rand.Rand) string {
 	case 0:
 		stages = append(stages, `{"count":"n"}`)
 	case 1:
-		stages = append(stages, `{"sort":{"integer":"desc"}}`, `{"group":{"by":"choice","f":"first(text)","l":"last(integer)"}}`)
-		stages = append(stages, randomTail(r, []string{"choice", "f", "l"})...)
+		if r.IntN(2) == 0 {
+			stages = append(stages, `{"sort":{"integer":"desc"}}`)
+		} // else first and last are read from their records after grouping
+		by, names := "choice", []string{"choice", "f", "l"}
+		if r.IntN(2) == 0 {
+			by = pick(r, []string{"owner", "relationship", "fileUpload"})
+			natural := map[string]string{"owner": "owner.label", "relationship": "relationship.label", "fileUpload": "fileUpload.name"}[by]
+			names = []string{by + ".id", natural, natural, "f", "l"}
+		}
+		stages = append(stages, fmt.Sprintf(`{"group":{"by":%q,"f":"first(text)","l":"last(integer)"}}`, by))
+		stages = append(stages, randomTail(r, names)...)
 	case 2:
 		stages = append(stages, `{"unwind":{"fieldPath":"tags"}}`, `{"count":"n"}`)
 	case 3:
@@ -138,16 +149,21 @@ func randomPipeline(r *rand.Rand) string {
 func randomGroup(r *rand.Rand, by, numbers, values []string, accs int) []string {
 	var members, names []string
 	if n := r.IntN(3); n > 0 {
-		keys := map[string]bool{}
-		for range n {
-			keys[pick(r, by)] = true
-		}
+		// distinct, in the order drawn (the same pipelines every run)
 		var list []string
-		for k := range keys {
-			list = append(list, k)
+		for range n {
+			if k := pick(r, by); !slices.Contains(list, k) {
+				list = append(list, k)
+			}
+		}
+		for _, k := range list {
 			names = append(names, k)
 			if identityKeys[k] {
-				names = append(names, k+".id")
+				natural := ".label"
+				if k == "fileUpload" {
+					natural = ".name"
+				}
+				names = append(names, k+".id", k+natural)
 			}
 		}
 		members = append(members, `"by":"`+strings.Join(list, ",")+`"`)
@@ -182,8 +198,18 @@ var identityKeys = map[string]bool{"owner": true, "relationship": true, "group":
 // count.
 func randomTail(r *rand.Rand, names []string) []string {
 	var out []string
+	if r.IntN(2) == 0 {
+		out = append(out, randomHaving(r, names)) // a match of the groups first
+	}
+	if r.IntN(4) == 0 {
+		// a sort of a window of the groups (a select over the window)
+		out = append(out, fmt.Sprintf(`{"sort":{%q:"desc"}}`, pick(r, names)), fmt.Sprintf(`{"limit":%d}`, 2+r.IntN(6)),
+			fmt.Sprintf(`{"sort":{%q:%q}}`, pick(r, names), pick(r, []string{"asc", "desc"})))
+	}
 	for k := 1 + r.IntN(4); k > 0; k-- {
-		switch r.IntN(6) {
+		switch r.IntN(8) {
+		case 6, 7:
+			out = append(out, randomHaving(r, names))
 		case 0, 1, 2:
 			var keys []string
 			for j := 1 + r.IntN(2); j > 0; j-- {
@@ -197,7 +223,7 @@ func randomTail(r *rand.Rand, names []string) []string {
 			}
 			var keep []string
 			for _, n := range names {
-				if !strings.HasSuffix(n, ".id") && r.IntN(3) != 0 {
+				if !strings.HasSuffix(n, ".id") && !strings.HasSuffix(n, ".label") && !strings.HasSuffix(n, ".name") && r.IntN(3) != 0 {
 					keep = append(keep, n)
 				}
 			}
@@ -213,6 +239,106 @@ func randomTail(r *rand.Rand, names []string) []string {
 		}
 	}
 	return out
+}
+
+// havingValues are the values of random matches after a group: numbers
+// (integers, decimals, big and fractional ones) and text.
+var havingValues = []string{"0", "1", "2", "3", "5", "10", "42", "100", "1000", "-1", "2.5", "0.3", "1.75", "99.99",
+	"9007199254740993", "1e3", "a", "b", "Alice", "true", "2024-01-01"}
+
+// boundValue is a placeholder of randomHaving's: the value of the member
+// in one of the documents the stages before the match emit
+// (boundValues).
+var boundValue = regexp.MustCompile(`@([A-Za-z0-9.]+)@`)
+
+// boundValues replaces the placeholders in a match of body by the values
+// of their members in a random document the stages before it emit (Go's),
+// so that the matches compare values at their bounds (equal ones, sums
+// that are no float); "0" where there is none.
+func boundValues(ctx context.Context, r *rand.Rand, a *app.App, on *app.Entity, body string, records func(*app.Entity) []aggregate.Doc) string {
+	var stages []json.RawMessage
+	if !boundValue.MatchString(body) || json.Unmarshal([]byte(body), &stages) != nil {
+		return body
+	}
+	for i, st := range stages {
+		if !boundValue.Match(st) {
+			continue
+		}
+		var docs []aggregate.Doc
+		prefix, _ := json.Marshal(stages[:i])
+		if p, err := aggregate.Parse(a, on, prefix); err == nil {
+			docs, _ = aggregate.Reference(ctx, p, records, 0)
+		}
+		stages[i] = boundValue.ReplaceAllFunc(st, func(m []byte) []byte {
+			// the member's values, sorted (the same choice every run)
+			var values []string
+			for _, d := range docs {
+				var at any = d
+				for _, n := range strings.Split(string(boundValue.FindSubmatch(m)[1]), ".") {
+					o, _ := at.(map[string]any)
+					at = o[n]
+				}
+				switch x := at.(type) {
+				case json.Number:
+					values = append(values, x.String())
+				case string:
+					values = append(values, x)
+				case bool:
+					values = append(values, fmt.Sprint(x))
+				}
+			}
+			slices.Sort(values)
+			v := "0"
+			if len(values) > 0 {
+				v = values[r.IntN(len(values))]
+			}
+			b, _ := json.Marshal(v)
+			return b[1 : len(b)-1] // inside the condition's string
+		})
+	}
+	out, _ := json.Marshal(stages)
+	return string(out)
+}
+
+// randomHaving is a random match over the documents of a group with the
+// members names: comparisons, equals and empty, sometimes OR-ed.
+func randomHaving(r *rand.Rand, names []string) string {
+	one := func() string {
+		name := pick(r, names)
+		v := pick(r, havingValues)
+		if r.IntN(2) == 0 {
+			v = "@" + name + "@" // a value of the member (boundValues)
+		}
+		var cond string
+		switch r.IntN(9) {
+		case 0:
+			cond = fmt.Sprintf("%q", "greater("+v+")")
+		case 1:
+			cond = fmt.Sprintf("%q", "less("+v+")")
+		case 2:
+			cond = fmt.Sprintf("%q", "greaterOrEquals("+v+")")
+		case 3:
+			cond = fmt.Sprintf("%q", "lessOrEquals("+v+")")
+		case 4:
+			cond = fmt.Sprintf("%q", "between("+v+","+pick(r, havingValues)+")")
+		case 5:
+			cond = fmt.Sprintf("%q", v+","+pick(r, havingValues))
+		case 6:
+			cond = fmt.Sprintf("%q", "notEquals("+v+")")
+		case 7:
+			cond = pick(r, []string{`"empty()"`, `"notEmpty()"`, `null`})
+		default:
+			cond = v // a JSON literal where it is one (number, true)
+			if !json.Valid([]byte(v)) {
+				cond = fmt.Sprintf("%q", v)
+			}
+		}
+		return fmt.Sprintf("%q:%s", name, cond)
+	}
+	if r.IntN(4) == 0 {
+		return `{"match":{"_or":{` + one() + "," + one() + `}}}`
+	}
+	return `{"match":{` + one() + `}}`
 }
 
 // randomPeoplePipeline is a pipeline over people that looks up the things
@@ -294,12 +420,13 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 		byID[r.id] = docs[i]
 	}
 	r := rand.New(rand.NewPCG(3, 5))
-	compiled, parsed, unwound, windowed, windows, joined, tails, leftOut := 0, 0, 0, 0, 0, 0, 0, 0
-	for i := range 700 {
+	compiled, parsed, unwound, windowed, windows, joined, tails, leftOut, havings, levels, fetchedReads := 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+	for i := range 1000 {
 		body, on := randomPipeline(r), e
 		if i%7 == 0 {
 			body, on = randomPeoplePipeline(r), pe
 		}
+		body = boundValues(ctx, r, a, on, body, records)
 		p, err := aggregate.Parse(a, on, []byte(body))
 		if err != nil {
 			continue // e.g. min over a type it refuses: the parser's tests cover those
@@ -336,10 +463,27 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 		}
 		compiled++
 		_, start := p.Source()
-		grouped := false
+		grouped, groupsWindowed, ordered := false, false, false
+		var firstLast map[string]bool // the first / last members of the group
 		for i, st := range p.Stages[start:n] {
+			if grouped && !ordered && readsAny(st, firstLast) {
+				fetchedReads++ // a first / last read from its record after grouping
+			}
 			if grouped {
-				tails++ // a sort, skip, limit, project or count of the groups
+				tails++ // a match, sort, skip, limit, project or count of the groups
+				switch st.(type) {
+				case *aggregate.Match:
+					havings++
+					if groupsWindowed {
+						levels++
+					}
+				case *aggregate.Sort:
+					if groupsWindowed {
+						levels++
+					}
+				case *aggregate.Skip, *aggregate.Limit:
+					groupsWindowed = true
+				}
 				continue
 			}
 			if l, ok := st.(*aggregate.Lookup); ok {
@@ -347,14 +491,28 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 					leftOut++
 				}
 			}
-			switch st.(type) {
+			switch st := st.(type) {
 			case *aggregate.Group:
 				grouped = true
+				firstLast = map[string]bool{}
+				for _, a := range st.Acc {
+					if a.Op == aggregate.AccFirst || a.Op == aggregate.AccLast {
+						firstLast[a.Name] = true
+					}
+				}
+				for _, by := range st.By {
+					if by.Identity != nil { // its label or name, read from the group's first record
+						firstLast[strings.Join(append(slices.Clone(by.Out), by.Identity[1]), ".")] = true
+					}
+				}
 			case *aggregate.Unwind:
+				ordered = true // first / last by the element's order
 				unwound++
 			case *aggregate.Lookup:
 				joined++
 			case *aggregate.Skip, *aggregate.Limit, *aggregate.Sort, *aggregate.Project:
+				_, sorted := st.(*aggregate.Sort)
+				ordered = ordered || sorted // first / last in the sort's order
 				windowed++
 			}
 		}
@@ -406,11 +564,49 @@ func AggregateAgreesWithGo(t *testing.T, open Opener) {
 	if tails < 100 {
 		t.Errorf("only %d stages after a group ran in SQL", tails)
 	}
+	if havings < 40 {
+		t.Errorf("only %d matches after a group ran in SQL", havings)
+	}
+	if fetchedReads < 10 {
+		t.Errorf("only %d matches or sorts of a first / last or a key's label read after grouping ran in SQL", fetchedReads)
+	}
+	if levels < 10 {
+		t.Errorf("only %d matches or sorts after a window of the groups ran in SQL", levels)
+	}
 	if leftOut < 10 {
 		t.Errorf("only %d lookups nothing unwinds ran in SQL", leftOut)
 	}
-	t.Logf("%d pipelines parsed, %d ran in SQL (%d unwinds, %d skip/limit/sort/project stages; %d windows of records; %d lookups, %d of them left out; %d stages after a group)",
-		parsed, compiled, unwound, windowed, windows, joined, leftOut, tails)
+	t.Logf("%d pipelines parsed, %d ran in SQL (%d unwinds, %d skip/limit/sort/project stages; %d windows of records; %d lookups, %d of them left out; %d stages after a group, %d of them matches, %d matches or sorts after a window of the groups, %d of a first / last or a key's label read after grouping)",
+		parsed, compiled, unwound, windowed, windows, joined, leftOut, tails, havings, levels, fetchedReads)
+}
+
+// readsAny reports whether a match or sort reads one of the members (top
+// level names, or dotted paths).
+func readsAny(st aggregate.Stage, members map[string]bool) bool {
+	switch st := st.(type) {
+	case *aggregate.Sort:
+		for _, k := range st.Keys {
+			if n := k.Path.Names(); members[n[0]] || members[strings.Join(n, ".")] {
+				return true
+			}
+		}
+	case *aggregate.Match:
+		var in func(x query.Expr) bool
+		in = func(x query.Expr) bool {
+			switch x := x.(type) {
+			case query.And:
+				return slices.ContainsFunc(x, in)
+			case query.Or:
+				return slices.ContainsFunc(x, in)
+			case *query.Cond:
+				n, _ := x.Leaf()
+				return len(n) > 0 && (members[n[0]] || members[strings.Join(n, ".")])
+			}
+			return false
+		}
+		return in(st.Where)
+	}
+	return false
 }
 
 func encodeAll(p *aggregate.Pipeline, docs []aggregate.Doc) string {

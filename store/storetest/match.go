@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/url"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -105,9 +107,12 @@ func genThings(a *app.App, n int) []diffRecord {
 		"when":               {int64(1484578380000)},
 	}
 	var out []diffRecord
+	// the same records every run (a map's order is not)
+	names := slices.Sorted(maps.Keys(pools))
 	for i := 1; i <= n; i++ {
 		v := record.Values{}
-		for name, pool := range pools {
+		for _, name := range names {
+			pool := pools[name]
 			if r.IntN(5) == 0 {
 				continue // missing
 			}
