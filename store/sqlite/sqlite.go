@@ -55,16 +55,14 @@ type Options struct {
 
 // Defaults of Options.
 const (
-	// DefaultMmapSize maps none of the file: pages are read with pread
-	// into each connection's page cache. A map saved about 1 % of the CPU
-	// of a scan and nothing measurable on a GET, while every page a scan
-	// read through it counted in the process's resident memory (an export
-	// of a million companies: VmHWM 476 MB), which is the figure operators
-	// and their tools watch. --sqlite-mmap opts in.
-	DefaultMmapSize = 0
-	// DefaultCacheSize is each connection's page cache (KiB). With a map,
-	// pages read through it are not copied there: the cache holds what
-	// the map does not cover and the pages being written.
+	// DefaultMmapSize maps the first GiB of the file: pages of the map are
+	// the kernel's page cache, shared by every connection, read without a
+	// syscall or a copy. Address space only; what is resident is what
+	// was read, and the kernel may drop it like any cached file page.
+	DefaultMmapSize = 1 << 30
+	// DefaultCacheSize is each connection's page cache (KiB). With the
+	// map, pages read through it are not copied there: the cache holds
+	// what the map does not cover and the pages being written.
 	DefaultCacheSize = 8000
 )
 
