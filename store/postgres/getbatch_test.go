@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"runway/app"
 	"runway/store"
 	"runway/store/storetest"
 )
@@ -18,21 +19,9 @@ import (
 // written before it asked included, and a reader whose context ends stops
 // waiting without failing the others.
 func TestGetBatched(t *testing.T) {
-	st, a := storetest.Open(t, openEmpty)
-	s := st.(*Store)
-	e := a.Entity("companies")
-	ctx := context.Background()
 	const n = 40
-	if err := s.Write(ctx, func(tx store.Tx) error {
-		for i := 1; i <= n; i++ {
-			if err := tx.Insert(ctx, e, storetest.Row(i, map[string]any{"name": fmt.Sprint("c", i)})); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	s, e := companies(t, n)
+	ctx := context.Background()
 	table, err := dialect.TableName(e)
 	if err != nil {
 		t.Fatal(err)
@@ -107,21 +96,9 @@ func waitWaiting(t *testing.T, s *Store, table string, want int) {
 // BenchmarkGet: concurrent reads by id, gathered and each a statement of
 // its own, in the same run.
 func BenchmarkGet(b *testing.B) {
-	st, a := storetest.Open(b, openEmpty)
-	s := st.(*Store)
-	e := a.Entity("companies")
-	ctx := context.Background()
 	const n = 1000
-	if err := s.Write(ctx, func(tx store.Tx) error {
-		for i := 1; i <= n; i++ {
-			if err := tx.Insert(ctx, e, storetest.Row(i, map[string]any{"name": fmt.Sprint("c", i)})); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		b.Fatal(err)
-	}
+	s, e := companies(b, n)
+	ctx := context.Background()
 	for _, alone := range []bool{false, true} {
 		name := "gathered"
 		if alone {
@@ -142,4 +119,23 @@ func BenchmarkGet(b *testing.B) {
 			})
 		})
 	}
+}
+
+// companies opens an empty store synced with the test app and writes n
+// companies (ids storetest.ID(1…n)).
+func companies(t testing.TB, n int) (*Store, *app.Entity) {
+	t.Helper()
+	st, a := storetest.Open(t, openEmpty)
+	s, e, ctx := st.(*Store), a.Entity("companies"), context.Background()
+	if err := s.Write(ctx, func(tx store.Tx) error {
+		for i := 1; i <= n; i++ {
+			if err := tx.Insert(ctx, e, storetest.Row(i, map[string]any{"name": fmt.Sprint("c", i)})); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return s, e
 }
