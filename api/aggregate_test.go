@@ -247,7 +247,7 @@ func TestAggregateGeoNear(t *testing.T) {
 func TestAggregateLookupJoin(t *testing.T) {
 	companies := `{"lookup":{"localFieldPath":"id","foreignFieldPath":"company","foreignEntityName":"contacts","as":"p"}}`
 	company := `{"lookup":{"localFieldPath":"company","foreignFieldPath":"id","foreignEntityName":"companies","as":"co"}}`
-	cases := []struct{ name, entity, body, want string }{
+	cases := []aggCase{
 		{"id to relationship, group by a local field", "companies",
 			`[` + companies + `,{"unwind":{"fieldPath":"p"}},{"group":{"by":"type","n":"count()","skills":"sum(p.numberOfSkills)","who":"first(p.firstName)","last":"last(p.firstName)"}}]`,
 			items(`{"type":"a","n":2,"skills":3,"who":"Ann","last":"Bob"}`, `{"type":"b","n":1,"skills":0,"who":"Cid","last":"Cid"}`)},
@@ -264,17 +264,7 @@ func TestAggregateLookupJoin(t *testing.T) {
 			items(`{"company":{"id":"{acme}","label":"Acme"},"n":2,"state":"active"}`, `{"company":{"id":"{gamma}","label":"Gamma"},"n":1,"state":"active"}`)},
 		{"a count of the joined rows", "companies", `[` + companies + `,{"unwind":{"fieldPath":"p"}},{"count":"n"}]`, items(`{"n":3}`)},
 	}
-	sqlWorld, goWorld := newAggWorld(t), newAggWorld(t, apitest.Options{AggregateInGo: true})
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if got := sqlWorld.agg(t, c.entity, c.body); got != c.want {
-				t.Errorf("%s:\n got %s\nwant %s", c.body, got, c.want)
-			}
-			if got := goWorld.agg(t, c.entity, c.body); got != c.want {
-				t.Errorf("%s in Go:\n got %s\nwant %s", c.body, got, c.want)
-			}
-		})
-	}
+	sqlAndGo(t, cases)
 	small := newAggWorld(t, apitest.Options{AggregateMaxItems: 2})
 	if got := small.agg(t, "companies", cases[0].body); got != cases[0].want {
 		t.Errorf("the join within the bound: %s", got)
@@ -326,7 +316,7 @@ func TestAggregateLookupValues(t *testing.T) {
 func TestAggregateAfterGroup(t *testing.T) {
 	lookup := `{"lookup":{"localFieldPath":"id","foreignFieldPath":"company","foreignEntityName":"contacts","as":"p"}}`
 	lookupGroup := `[` + lookup + `,{"group":{"by":"type","n":"count()"}}]`
-	cases := []struct{ name, entity, body, want string }{
+	cases := []aggCase{
 		{"sort by a sum, limit", "companies",
 			`[{"group":{"by":"type","e":"sum(numberOfEmployees)"}},{"sort":{"e":"desc"}},{"limit":1}]`, items(`{"type":"b","e":12}`)},
 		{"sort by a count: ties in key order (null first)", "companies",
@@ -364,17 +354,7 @@ func TestAggregateAfterGroup(t *testing.T) {
 			`[{"unwind":{"fieldPath":"addresses"}},{"group":{"by":"addresses.city","n":"count()"}},{"sort":{"n":"asc"}},{"limit":1}]`,
 			items(`{"addresses":{"city":"Paris"},"n":1}`)},
 	}
-	sqlWorld, goWorld := newAggWorld(t), newAggWorld(t, apitest.Options{AggregateInGo: true})
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if got := sqlWorld.agg(t, c.entity, c.body); got != c.want {
-				t.Errorf("%s:\n got %s\nwant %s", c.body, got, c.want)
-			}
-			if got := goWorld.agg(t, c.entity, c.body); got != c.want {
-				t.Errorf("%s in Go:\n got %s\nwant %s", c.body, got, c.want)
-			}
-		})
-	}
+	sqlAndGo(t, cases)
 
 	// 4 groups, room for 3 documents
 	topTwo := `[{"group":{"by":"name","e":"sum(numberOfEmployees)"}},{"sort":{"e":"desc"}},{"limit":2}]`
@@ -412,7 +392,7 @@ func TestAggregateAfterGroup(t *testing.T) {
 // groups they drop are never held.
 func TestAggregateMatchAfterGroup(t *testing.T) {
 	byName := `{"group":{"by":"name","e":"sum(numberOfEmployees)"}}`
-	cases := []struct{ name, entity, body, want string }{
+	cases := []aggCase{
 		{"a sum greater than, sorted, limited", "companies",
 			`[` + byName + `,{"match":{"e":"greater(5)"}},{"sort":{"e":"desc"}},{"limit":5}]`,
 			items(`{"name":"Acme","e":10}`, `{"name":"Gamma","e":7}`)},
@@ -454,17 +434,7 @@ func TestAggregateMatchAfterGroup(t *testing.T) {
 			`[{"group":{"by":"name","n":"count()","e":"sum(numberOfEmployees)"}},{"sort":{"e":"asc"}},{"limit":3},{"sort":{"n":"desc"}}]`,
 			items(`{"name":"Delta","n":1,"e":0}`, `{"name":"Beta","n":1,"e":5}`, `{"name":"Gamma","n":1,"e":7}`)},
 	}
-	sqlWorld, goWorld := newAggWorld(t), newAggWorld(t, apitest.Options{AggregateInGo: true})
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if got := sqlWorld.agg(t, c.entity, c.body); got != c.want {
-				t.Errorf("%s:\n got %s\nwant %s", c.body, got, c.want)
-			}
-			if got := goWorld.agg(t, c.entity, c.body); got != c.want {
-				t.Errorf("%s in Go:\n got %s\nwant %s", c.body, got, c.want)
-			}
-		})
-	}
+	sqlAndGo(t, cases)
 
 	// 4 groups, room for 3 documents: the statement keeps 2 of them, Go
 	// holds all 4
@@ -479,5 +449,25 @@ func TestAggregateMatchAfterGroup(t *testing.T) {
 	m := newAggWorld(t, apitest.Options{AggregateMaxItems: 3, AggregateInGo: true}).s.As("PUT", "/data/companies/aggregate", body).Error(400, "badRequest")
 	if want := "Aggregate stage 1 (group) would hold more than 3 documents in memory; narrow the pipeline first (match, limit, project)"; m["message"] != want {
 		t.Errorf("in Go over the bound: %v", m["message"])
+	}
+}
+
+// aggCase is a pipeline over an entity of the demo world and its answer.
+type aggCase struct{ name, entity, body, want string }
+
+// sqlAndGo runs each case on a server that runs what it can in SQL and on
+// one that runs everything in Go: both must give the case's answer.
+func sqlAndGo(t *testing.T, cases []aggCase) {
+	t.Helper()
+	sqlWorld, goWorld := newAggWorld(t), newAggWorld(t, apitest.Options{AggregateInGo: true})
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := sqlWorld.agg(t, c.entity, c.body); got != c.want {
+				t.Errorf("%s:\n got %s\nwant %s", c.body, got, c.want)
+			}
+			if got := goWorld.agg(t, c.entity, c.body); got != c.want {
+				t.Errorf("%s in Go:\n got %s\nwant %s", c.body, got, c.want)
+			}
+		})
 	}
 }
