@@ -211,6 +211,14 @@ func (d *jsonDec) escaped(start int) (string, bool) {
 
 func (d *jsonDec) number() (any, bool) {
 	start := d.i
+	if !d.skipNumber() {
+		return nil, false
+	}
+	return json.Number(d.b[start:d.i]), true
+}
+
+// skipNumber reads past a number in JSON's grammar.
+func (d *jsonDec) skipNumber() bool {
 	j := d.i
 	if d.b[j] == '-' {
 		j++
@@ -218,14 +226,14 @@ func (d *jsonDec) number() (any, bool) {
 	digits := j
 	j = d.digits(j)
 	if j == digits || d.b[digits] == '0' && j-digits > 1 {
-		return nil, false
+		return false
 	}
 	if j < len(d.b) && d.b[j] == '.' {
 		j++
 		f := j
 		j = d.digits(j)
 		if j == f {
-			return nil, false
+			return false
 		}
 	}
 	if j < len(d.b) && (d.b[j] == 'e' || d.b[j] == 'E') {
@@ -236,11 +244,11 @@ func (d *jsonDec) number() (any, bool) {
 		f := j
 		j = d.digits(j)
 		if j == f {
-			return nil, false
+			return false
 		}
 	}
 	d.i = j
-	return json.Number(d.b[start:j]), true
+	return true
 }
 
 // digits is the end of the run of decimal digits that starts at j.
