@@ -32,12 +32,13 @@ func (s *Service) AuthorizeImport(c *Caller, e *app.Entity) error {
 	return nil
 }
 
-// ExportRecord is one record an export writes: its values as the caller
-// may read them, relationships asked for fetched as the target's values
-// (with "id" and "label"), the others as stored ({id, label}).
+// ExportRecord is one record an export writes: its document (JSON, as
+// stored: system fields included) holding what the caller may read of it,
+// relationships asked for fetched as the target's values (with "id" and
+// "label"), the others as stored ({id, label}).
 type ExportRecord struct {
 	ID, Label string
-	Values    record.Values
+	Doc       []byte
 }
 
 // CountExport counts the records an export of where would write: those the
@@ -58,7 +59,9 @@ func (s *Service) CountExport(ctx context.Context, c *Caller, e *app.Entity, whe
 // order, page records at a time (memory: one page), each with the fields c
 // may not read on it removed. fetch names the top-level relationships whose
 // targets are read along (one read per page and relationship; targets c may
-// not read stay {id, label}).
+// not read stay {id, label}). A caller who may read every field of every
+// record it reads, fetching nothing, gets the stored documents as they
+// are: most exports read no record into values.
 func (s *Service) Export(ctx context.Context, c *Caller, e *app.Entity, sel *query.Select, fetch []string, page int,
 	fn func([]ExportRecord) error) error {
 	g := s.perms(c, e)
@@ -72,38 +75,20 @@ func (s *Service) Export(ctx context.Context, c *Caller, e *app.Entity, sel *que
 	}
 	q.Where = w
 	readable := g.ea.ReadFields()
+	whole := readable == nil && !g.masked() && len(fetch) == 0
 	buf := make([]store.Row, 0, page)
 	flush := func() error {
 		if len(buf) == 0 {
 			return nil
 		}
-		recs := make([]decoded, len(buf))
-		for i := range buf {
-			r := &recs[i]
-			if r.id, _, r.label, r.v, err = record.Decode(buf[i].Doc); err != nil {
-				return fmt.Errorf("data: decode %s %s: %w", e.FullName, buf[i].ID, err)
+		out := make([]ExportRecord, len(buf))
+		var err error
+		if whole {
+			for i := range buf {
+				out[i] = ExportRecord{ID: buf[i].ID, Label: buf[i].Label, Doc: buf[i].Doc}
 			}
-			if err := g.mask(ctx, r.v, r.id, r.label); err != nil {
-				return err
-			}
-			if readable != nil {
-				project(r.v, readable)
-			}
-		}
-		for _, name := range fetch {
-			if err := s.fetch(ctx, c, e, []string{name}, recs, nil); err != nil {
-				return err
-			}
-		}
-		out := make([]ExportRecord, len(recs))
-		for i := range recs {
-			r := &recs[i]
-			for _, name := range fetch {
-				if err := fetchedValues(r.v, name); err != nil {
-					return err
-				}
-			}
-			out[i] = ExportRecord{ID: r.id, Label: r.label, Values: r.v}
+		} else if err = s.exportRead(ctx, c, g, e, buf, fetch, readable, out); err != nil {
+			return err
 		}
 		buf = buf[:0]
 		return fn(out)
@@ -119,6 +104,46 @@ func (s *Service) Export(ctx context.Context, c *Caller, e *app.Entity, sel *que
 		return err
 	}
 	return flush()
+}
+
+// exportRead fills out with the documents of rows as the caller may read
+// them: decoded, masked and projected, relationships of fetch read along,
+// written again.
+func (s *Service) exportRead(ctx context.Context, c *Caller, g *perms, e *app.Entity, rows []store.Row, fetch []string,
+	readable record.FieldSet, out []ExportRecord) error {
+	recs := make([]decoded, len(rows))
+	for i := range rows {
+		r := &recs[i]
+		var err error
+		if r.id, _, r.label, r.v, err = record.Decode(rows[i].Doc); err != nil {
+			return fmt.Errorf("data: decode %s %s: %w", e.FullName, rows[i].ID, err)
+		}
+		if err := g.mask(ctx, r.v, r.id, r.label); err != nil {
+			return err
+		}
+		if readable != nil {
+			project(r.v, readable)
+		}
+	}
+	for _, name := range fetch {
+		if err := s.fetch(ctx, c, e, []string{name}, recs, nil); err != nil {
+			return err
+		}
+	}
+	for i := range recs {
+		r := &recs[i]
+		for _, name := range fetch {
+			if err := fetchedValues(r.v, name); err != nil {
+				return err
+			}
+		}
+		doc, err := json.Marshal(r.v)
+		if err != nil {
+			return fmt.Errorf("data: encode %s %s: %w", e.FullName, r.id, err)
+		}
+		out[i] = ExportRecord{ID: r.id, Label: r.label, Doc: doc}
+	}
+	return nil
 }
 
 // project keeps in v only the fields of only (nil: all), in nested items too.

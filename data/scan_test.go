@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"testing/fstest"
 
+	"runway/access"
 	"runway/app"
+	"runway/record"
 )
 
 // An export reads each next page ahead while the current one is written:
@@ -46,3 +49,52 @@ func TestExportReadsAheadInOrder(t *testing.T) {
 }
 
 var errStop = errors.New("stop")
+
+// exportApp has a field one group may not read and a relationship an
+// export can read the target of.
+var exportApp = fstest.MapFS{
+	"app.json": {Data: []byte(`{"name": "exportdata"}`)},
+	"model/entities/people.json": {Data: []byte(`{"name": "people", "label": "People", "recordLabel": "fields/name",
+		"fields": [{"name": "name", "type": "text"}, {"name": "city", "type": "text"}]}`)},
+	"model/entities/items.json": {Data: []byte(`{"name": "items", "label": "Items", "recordLabel": "fields/name",
+		"fields": [{"name": "name", "type": "text"}, {"name": "secret", "type": "text"},
+			{"name": "owner", "type": "relationship", "typeRules": {"entity": "people"}}]}`)},
+	"security/groups/staff.json": {Data: []byte(`{"name": "staff", "entityPermissions": [
+		{"entity": "items", "read": "always", "create": "never", "update": "never", "delete": "never", "export": true,
+		 "fields": [{"field": "secret", "permission": "none"}]},
+		{"entity": "people", "read": "always", "create": "never", "update": "never", "delete": "never"}]}`)},
+}
+
+// An export's documents hold what the caller may read: the stored
+// document when that is all of it, without the fields it may not read
+// otherwise, fetched relationships as the target's values.
+func TestExportDocuments(t *testing.T) {
+	b := setup(t, exportApp)
+	ann := b.create("people", obj{"name": "Ann", "city": "Rome"})
+	b.create("items", obj{"name": "box", "secret": "s3", "owner": ann["id"]})
+	staff := &Caller{UserID: record.NewID(), Email: "staff@example.org", Policy: b.svc.Access().For(access.Subject{Groups: []string{"staff"}})}
+	export := func(c *Caller, fetch ...string) obj {
+		t.Helper()
+		var docs []obj
+		err := b.svc.Export(b.ctx, c, b.entity("items"), b.bulk("items", ""), fetch, 10, func(recs []ExportRecord) error {
+			for _, r := range recs {
+				docs = append(docs, decodeDoc(t, r.Doc))
+			}
+			return nil
+		})
+		if err != nil || len(docs) != 1 {
+			t.Fatalf("export: %v %v", docs, err)
+		}
+		return docs[0]
+	}
+	if d := export(b.dev); d["secret"] != "s3" || d["name"] != "box" {
+		t.Errorf("the developer's export %v", d)
+	}
+	if d := export(staff); d["secret"] != nil || d["name"] != "box" {
+		t.Errorf("staff's export %v: secret shown or name missing", d)
+	}
+	d := export(staff, "owner")
+	if o, _ := d["owner"].(map[string]any); o["city"] != "Rome" || o["id"] != ann["id"] || o["label"] != "Ann" || d["secret"] != nil {
+		t.Errorf("staff's export with the owner fetched %v", d)
+	}
+}

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"runway/app"
 	"runway/record"
+	"runway/types"
 )
 
 func demoApp(t testing.TB) *app.App {
@@ -82,10 +84,14 @@ func TestExportLayout(t *testing.T) {
 	a := demoApp(t)
 	e := a.Entity("companies")
 	specs := specsOf(e.Fields, nil)
-	counts := map[string]int{}
-	v := map[string]any{"addresses": []any{map[string]any{"city": "A"}, map[string]any{"city": "B"}}}
-	measure(specs, v, "", counts)
-	cols := layout(specs, counts, true)
+	c := newCellReader(specs)
+	doc := `{"id":"x1","version":2,"label":"Acme","name":"Acme \"A\" \u003c","isCustomer":true,"numberOfEmployees":12,
+		"lastMeeting":1715337000000,"contactInformation":{"email":"a@b.c"},"notes":null,
+		"addresses":[{"city":"A"},{"city":"B","zipCode":null}],"unknown":[1,2]}`
+	if err := c.read([]byte(doc)); err != nil {
+		t.Fatal(err)
+	}
+	cols := layout(specs, c.counts, true)
 	var hs []string
 	for _, c := range cols {
 		hs = append(hs, c.header)
@@ -94,35 +100,62 @@ func TestExportLayout(t *testing.T) {
 	if !strings.Contains(h, "addresses[1].city,addresses[1].state,homepage") || strings.Contains(h, "addresses[2]") {
 		t.Errorf("header %s", h)
 	}
-	for i := range cols {
-		if cols[i].header == "addresses[1].city" {
-			if got := cell(&cols[i], v); got != "B" {
-				t.Errorf("cell %q", got)
-			}
+	row := make([]string, len(cols))
+	fill(row, c.columnIndex(nil, columnsAt(cols)), c.n, c.buf)
+	got := map[string]string{}
+	for i, col := range cols {
+		if row[i] != "" {
+			got[col.header] = row[i]
 		}
 	}
-	// One walk gives the same cells and counts as measure, layout and cell.
-	v["name"], v["contactInformation"] = "Acme", map[string]any{"email": "a@b.c"}
-	emitted, counts2 := map[string]string{}, map[string]int{}
-	emitCells(specs, v, "", nil, counts2, func(k []byte, text string) { emitted[string(k)] = text })
-	if !reflect.DeepEqual(counts, counts2) {
-		t.Errorf("counts %v, measure %v", counts2, counts)
+	want := map[string]string{"name": `Acme "A" <`, "isCustomer": "true", "numberOfEmployees": "12",
+		"lastMeeting": "2024-05-10T10:30:00.000Z", "contactInformation.email": "a@b.c",
+		"addresses[0].city": "A", "addresses[1].city": "B"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("cells %v\nwant  %v", got, want)
 	}
-	n := 0
-	for i := range cols {
-		want := cell(&cols[i], v)
-		if emitted[cols[i].key] != want {
-			t.Errorf("column %s (%s): emitted %q, cell %q", cols[i].header, cols[i].key, emitted[cols[i].key], want)
-		}
-		if want != "" {
-			n++
-		}
+	// a second record with fewer values leaves the others' columns empty
+	if err := c.read([]byte(`{"addresses":[{"state":"IL"}]}`)); err != nil {
+		t.Fatal(err)
 	}
-	if n != len(emitted) || n < 4 {
-		t.Errorf("%d cells emitted, %d columns with a value: %v", len(emitted), n, emitted)
+	fill(row, c.columnIndex(nil, columnsAt(cols)), c.n, c.buf)
+	if n := slices.IndexFunc(row, func(s string) bool { return s != "" }); n < 0 || cols[n].header != "addresses[0].state" || row[n] != "IL" || strings.Join(row, "") != "IL" {
+		t.Errorf("second record's row %q", row)
+	}
+	if c.counts["addresses[]"] != 2 {
+		t.Errorf("counts %v", c.counts)
+	}
+	if err := c.read([]byte(`{"name":"x"`)); err == nil {
+		t.Error("a document cut short read")
 	}
 	if _, err := parseExportFields(a, e, "name,nope", func(*app.Entity) record.FieldSet { return nil }); err == nil {
 		t.Error("unknown field accepted")
+	}
+}
+
+// Each type's cell text (D7), from the value's JSON as stored.
+func TestCellText(t *testing.T) {
+	c := newCellReader(nil)
+	for _, tc := range []struct{ typ, val, want string }{
+		{types.Text, `"plain"`, "plain"},
+		{types.Text, `"tab\tand \u00e9"`, "tab\tand é"},
+		{types.Text, `null`, ""},
+		{types.Boolean, `false`, "false"},
+		{types.Integer, `-12`, "-12"},
+		{types.Decimal, `1.50`, "1.50"},
+		{types.DateTime, `0`, "1970-01-01T00:00:00.000Z"},
+		{types.DateTime, `1.5`, "1.5"},
+		{types.Relationship, `{"id":"r1","label":"Acme"}`, "Acme"},
+		{types.Relationship, `{"id":"r1"}`, "r1"},
+		{types.Group, `{"label":"Admins","id":"g1"}`, "Admins"},
+		{types.File, `{"id":"f1","name":"a.txt"}`, "f1"},
+		{types.Text, `{"b":1,"a":[1, "<"]}`, `{"a":[1,"\u003c"],"b":1}`},
+		{types.Text, `[1, 2]`, "[1,2]"},
+	} {
+		got, err := c.cellText(&app.Field{Name: "f", Type: tc.typ}, []byte(tc.val))
+		if err != nil || string(got) != tc.want {
+			t.Errorf("%s %s: %q (%v), want %q", tc.typ, tc.val, got, err, tc.want)
+		}
 	}
 }
 

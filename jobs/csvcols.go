@@ -1,11 +1,8 @@
 package jobs
 
 import (
-	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
-	"time"
 
 	"runway/app"
 	"runway/apperr"
@@ -132,19 +129,11 @@ func findField(fields []*app.Field, name string) *app.Field {
 	return nil
 }
 
-// step is one element of a column's path: a field, and an index into its
-// values when it is multi-valued (-1 otherwise).
-type step struct {
-	f     *app.Field
-	index int
-}
-
 // column is one CSV column.
 type column struct {
 	header string
-	path   []step
 	// key is the path by field names with the indexes
-	// ("addresses[1].city"): what emitCells names the column's cells with.
+	// ("addresses[1].city"): what cellReader names the column's cells with.
 	key string
 }
 
@@ -156,31 +145,6 @@ func countKey(prefix string, f *app.Field) string {
 		k += "[]"
 	}
 	return k
-}
-
-// measure notes in counts the most values each multi-valued field of
-// specs has in v.
-func measure(specs []*spec, v map[string]any, prefix string, counts map[string]int) {
-	for _, s := range specs {
-		val, ok := v[s.f.Name]
-		if !ok || val == nil {
-			continue
-		}
-		key := countKey(prefix, s.f)
-		list := []any{val}
-		if s.f.Many {
-			l, _ := val.([]any)
-			counts[key] = max(counts[key], len(l))
-			list = l
-		}
-		if len(s.sub) > 0 {
-			for _, item := range list {
-				if m, ok := item.(map[string]any); ok {
-					measure(s.sub, m, key+".", counts)
-				}
-			}
-		}
-	}
 }
 
 // hasMany reports whether any column of specs is multi-valued (its count
@@ -198,8 +162,8 @@ func hasMany(specs []*spec) bool {
 // multi-valued field (at least one).
 func layout(specs []*spec, counts map[string]int, names bool) []column {
 	var out []column
-	var walk func(specs []*spec, path []step, header, prefix, keyPrefix string)
-	walk = func(specs []*spec, path []step, header, prefix, keyPrefix string) {
+	var walk func(specs []*spec, header, prefix, keyPrefix string)
+	walk = func(specs []*spec, header, prefix, keyPrefix string) {
 		for _, s := range specs {
 			title := s.f.Label
 			if names || title == "" {
@@ -211,119 +175,21 @@ func layout(specs []*spec, counts map[string]int, names bool) []column {
 				n = max(1, counts[key])
 			}
 			for i := 0; i < n; i++ {
-				h, st, k := header+title, step{f: s.f, index: -1}, keyPrefix+s.f.Name
+				h, k := header+title, keyPrefix+s.f.Name
 				if s.f.Many {
-					h, st.index, k = fmt.Sprintf("%s[%d]", h, i), i, fmt.Sprintf("%s[%d]", k, i)
+					h, k = fmt.Sprintf("%s[%d]", h, i), fmt.Sprintf("%s[%d]", k, i)
 				}
-				p := append(append([]step(nil), path...), st)
 				if s.label && len(s.sub) > 0 {
-					out = append(out, column{header: h, path: p, key: k})
+					out = append(out, column{header: h, key: k})
 				}
 				if len(s.sub) == 0 {
-					out = append(out, column{header: h, path: p, key: k})
+					out = append(out, column{header: h, key: k})
 				} else {
-					walk(s.sub, p, h+".", key+".", k+".")
+					walk(s.sub, h+".", key+".", k+".")
 				}
 			}
 		}
 	}
-	walk(specs, nil, "", "", "")
+	walk(specs, "", "", "")
 	return out
-}
-
-// emitCells calls fn with the key (column.key) and text of each cell of v
-// that is not empty, as layout would lay them out with enough columns for
-// every value, and notes in counts the most values each multi-valued
-// field has (as measure does): one walk of a record gives its cells
-// before the columns are known. key is a scratch buffer (fn must copy it
-// to keep it).
-func emitCells(specs []*spec, v map[string]any, prefix string, key []byte, counts map[string]int, fn func(key []byte, text string)) {
-	for _, s := range specs {
-		val, ok := v[s.f.Name]
-		if !ok || val == nil {
-			continue
-		}
-		ck := countKey(prefix, s.f)
-		list := []any{val}
-		if s.f.Many {
-			l, _ := val.([]any)
-			counts[ck] = max(counts[ck], len(l))
-			list = l
-		}
-		for i, item := range list {
-			k := append(key, s.f.Name...)
-			if s.f.Many {
-				k = append(k, '[')
-				k = strconv.AppendInt(k, int64(i), 10)
-				k = append(k, ']')
-			}
-			if len(s.sub) == 0 || s.label {
-				if text := cellText(s.f, item); text != "" {
-					fn(k, text)
-				}
-			}
-			if len(s.sub) > 0 {
-				if m, ok := item.(map[string]any); ok {
-					emitCells(s.sub, m, ck+".", append(k, '.'), counts, fn)
-				}
-			}
-		}
-	}
-}
-
-// cell is the text of a column in a record's values (D7).
-func cell(c *column, v map[string]any) string {
-	var val any = v
-	for _, st := range c.path {
-		m, ok := val.(map[string]any)
-		if !ok {
-			return ""
-		}
-		val = m[st.f.Name]
-		if st.index >= 0 {
-			l, _ := val.([]any)
-			if st.index >= len(l) {
-				return ""
-			}
-			val = l[st.index]
-		}
-	}
-	return cellText(c.path[len(c.path)-1].f, val)
-}
-
-// dateTimeCSV is the dateTime format of CSV files (D7).
-const dateTimeCSV = "2006-01-02T15:04:05.000Z"
-
-// cellText formats one value of field f (D7).
-func cellText(f *app.Field, val any) string {
-	switch x := val.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case bool:
-		return strconv.FormatBool(x)
-	case json.Number:
-		switch f.Type {
-		case types.DateTime, types.RecordCreated, types.RecordModified:
-			if ms, err := x.Int64(); err == nil {
-				return time.UnixMilli(ms).UTC().Format(dateTimeCSV)
-			}
-		}
-		return x.String()
-	case map[string]any:
-		switch f.Type {
-		case types.File:
-			id, _ := x["id"].(string)
-			return id
-		case types.Relationship, types.Group:
-			if l, ok := x["label"].(string); ok {
-				return l
-			}
-			id, _ := x["id"].(string)
-			return id
-		}
-	}
-	b, _ := json.Marshal(val)
-	return string(b)
 }

@@ -230,13 +230,18 @@ func (exportHandler) step(ctx context.Context, r *run) (bool, error) {
 // direct writes the file in one pass (no multi-valued column).
 func (x *exportRun) direct(ctx context.Context, r *run, n *int64, progress func() error) (string, error) {
 	cols := layout(x.specs, nil, x.p.UseFieldNames)
+	at := columnsAt(cols)
+	cells := newCellReader(x.specs)
 	return x.store(ctx, r, cols, func(cw *csv.Writer) error {
 		row := make([]string, len(cols))
+		var index []int
 		return r.s.data.Export(ctx, r.caller, x.e, x.sel, x.fetch, exportPage, func(recs []data.ExportRecord) error {
 			for _, rec := range recs {
-				for i := range cols {
-					row[i] = cell(&cols[i], rec.Values)
+				if err := cells.read(rec.Doc); err != nil {
+					return fmt.Errorf("record %s: %w", rec.ID, err)
 				}
+				index = cells.columnIndex(index, at)
+				fill(row, index, cells.n, cells.buf)
 				if err := cw.Write(row); err != nil {
 					return err
 				}
@@ -248,8 +253,8 @@ func (x *exportRun) direct(ctx context.Context, r *run, n *int64, progress func(
 }
 
 // spooled reads the records once into a spool file — per record its
-// cells, each as the number of its column key and its text — counting
-// the values of the multi-valued fields, then writes the file from it.
+// cells as cellReader encodes them — counting the values of the
+// multi-valued fields, then writes the file from it.
 func (x *exportRun) spooled(ctx context.Context, r *run, n *int64, progress func() error) (string, error) {
 	f, err := os.CreateTemp("", "runway-export-*.spool")
 	if err != nil {
@@ -260,35 +265,19 @@ func (x *exportRun) spooled(ctx context.Context, r *run, n *int64, progress func
 		os.Remove(f.Name())
 	}()
 	bw := bufio.NewWriterSize(f, 64<<10)
-	counts := map[string]int{}
-	ids := map[string]int{} // column key → its number in the spool
-	var keys []string
-	var cells []byte // one record's cells, encoded
-	var count int
-	var key [64]byte
-	put := func(k []byte, text string) {
-		id, ok := ids[string(k)]
-		if !ok {
-			id = len(keys)
-			ids[string(k)] = id
-			keys = append(keys, string(k))
-		}
-		cells = binary.AppendUvarint(cells, uint64(id))
-		cells = binary.AppendUvarint(cells, uint64(len(text)))
-		cells = append(cells, text...)
-		count++
-	}
+	cells := newCellReader(x.specs)
 	var head [2 * binary.MaxVarintLen64]byte
 	err = r.s.data.Export(ctx, r.caller, x.e, x.sel, x.fetch, exportPage, func(recs []data.ExportRecord) error {
 		for _, rec := range recs {
-			cells, count = cells[:0], 0
-			emitCells(x.specs, rec.Values, "", key[:0], counts, put)
-			h := binary.PutUvarint(head[:], uint64(count))
-			h += binary.PutUvarint(head[h:], uint64(len(cells)))
+			if err := cells.read(rec.Doc); err != nil {
+				return fmt.Errorf("record %s: %w", rec.ID, err)
+			}
+			h := binary.PutUvarint(head[:], uint64(cells.n))
+			h += binary.PutUvarint(head[h:], uint64(len(cells.buf)))
 			if _, err := bw.Write(head[:h]); err != nil {
 				return err
 			}
-			if _, err := bw.Write(cells); err != nil {
+			if _, err := bw.Write(cells.buf); err != nil {
 				return err
 			}
 			*n++
@@ -304,19 +293,8 @@ func (x *exportRun) spooled(ctx context.Context, r *run, n *int64, progress func
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return "", err
 	}
-	cols := layout(x.specs, counts, x.p.UseFieldNames)
-	at := make(map[string]int, len(cols))
-	for i := range cols {
-		at[cols[i].key] = i
-	}
-	index := make([]int, len(keys)) // spool number → column (-1: none)
-	for i, k := range keys {
-		if c, ok := at[k]; ok {
-			index[i] = c
-		} else {
-			index[i] = -1
-		}
-	}
+	cols := layout(x.specs, cells.counts, x.p.UseFieldNames)
+	index := cells.columnIndex(nil, columnsAt(cols))
 	br := bufio.NewReaderSize(f, 64<<10)
 	return x.store(ctx, r, cols, func(cw *csv.Writer) error {
 		row := make([]string, len(cols))
@@ -334,19 +312,7 @@ func (x *exportRun) spooled(ctx context.Context, r *run, n *int64, progress func
 			if _, err := io.ReadFull(br, buf); err != nil {
 				return fmt.Errorf("export spool: %w", err)
 			}
-			clear(row)
-			text := string(buf) // one string per record; the cells are slices of it
-			p := 0
-			for range cnt {
-				id, w := binary.Uvarint(buf[p:])
-				p += w
-				l, w := binary.Uvarint(buf[p:])
-				p += w
-				if c := index[id]; c >= 0 {
-					row[c] = text[p : p+int(l)]
-				}
-				p += int(l)
-			}
+			fill(row, index, int(cnt), buf)
 			if err := cw.Write(row); err != nil {
 				return err
 			}
