@@ -89,7 +89,7 @@ type matcher struct {
 func (m *matcher) take(ctx context.Context, rows pgx.Rows) (done bool, err error) {
 	for rows.Next() {
 		var row store.Row
-		if err := sqlstore.ScanRow(rows, &row); err != nil {
+		if err := dialect.ScanRow(rows, &row); err != nil {
 			return true, err
 		}
 		if !m.pl.exact {

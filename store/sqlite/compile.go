@@ -698,7 +698,7 @@ func compileSelect(table string, texts map[string]textIndex, sel *query.Select) 
 		ob = d + " ASC NULLS LAST, " + ob
 	}
 	var b strings.Builder
-	b.WriteString("SELECT " + dialect.Columns() + " FROM " + sqlstore.QuoteIdent(table))
+	b.WriteString("SELECT " + sqlstore.RowColumns + " FROM " + sqlstore.QuoteIdent(table))
 	if len(conds) > 0 {
 		b.WriteString(" WHERE " + strings.Join(conds, " AND "))
 	}

@@ -68,7 +68,7 @@ func (r *reader) find(ctx context.Context, e *app.Entity, sel *query.Select) ([]
 	}
 	var out []store.Row
 	err = r.read(ctx, func(ctx context.Context, db sqlstore.DB) error {
-		out, err = sqlstore.Collect(ctx, db, nil, q, args...)
+		out, err = dialect.Collect(ctx, db, nil, q, args...)
 		return err
 	})
 	if err != nil {

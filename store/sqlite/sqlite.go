@@ -379,7 +379,7 @@ var dialect = &sqlstore.Dialect{
 	},
 	// records are stored as JSONB: conditions and sort keys read their
 	// fields without parsing the text (jsonb.go)
-	DocRead:  "json(doc)",
+	DocText:  jsonbText,
 	DocWrite: func(p string) string { return "jsonb(" + p + ")" },
 	ContainsFold: func(col, param string) string {
 		return fnLike + "(" + col + ", " + param + ", " + strconv.Itoa(likeContains) + ")"

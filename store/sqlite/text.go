@@ -263,7 +263,7 @@ func syncTexts(ctx context.Context, tx *sql.Tx, table string, want []textIndex) 
 // batch of rows at a time.
 func fillTexts(ctx context.Context, tx *sql.Tx, table string, build []textIndex) error {
 	const batch = 1000
-	q := "SELECT m.rid, t.id, coalesce(t.label, ''), json(t.doc) FROM " + sqlstore.QuoteIdent(table) + " AS t JOIN " + sqlstore.QuoteIdent(mapTable(table)) +
+	q := "SELECT m.rid, t.id, coalesce(t.label, ''), t.doc FROM " + sqlstore.QuoteIdent(table) + " AS t JOIN " + sqlstore.QuoteIdent(mapTable(table)) +
 		" AS m ON m.id = t.id WHERE m.rid > ? ORDER BY m.rid LIMIT " + strconv.Itoa(batch)
 	type rec struct {
 		rid       int64
@@ -291,7 +291,11 @@ func fillTexts(ctx context.Context, tx *sql.Tx, table string, build []textIndex)
 		for _, ix := range build {
 			rows := make([][]any, 0, len(recs))
 			for _, r := range recs {
-				_, _, _, values, err := record.Decode(r.doc)
+				doc, err := jsonbText(nil, r.doc)
+				if err != nil {
+					return fmt.Errorf("record %s: %w", r.id, err)
+				}
+				_, _, _, values, err := record.Decode(doc)
 				if err != nil {
 					return fmt.Errorf("record %s: %w", r.id, err)
 				}

@@ -13,15 +13,6 @@ import (
 // they scan without allocating.
 const RowColumns = "id, version, coalesce(label, ''), doc, coalesce(created, 0), coalesce(modified, 0)"
 
-// Columns is RowColumns with the doc read as the dialect stores it
-// (DocRead).
-func (d *Dialect) Columns() string {
-	if d.DocRead == "" {
-		return RowColumns
-	}
-	return "id, version, coalesce(label, ''), " + d.DocRead + ", coalesce(created, 0), coalesce(modified, 0)"
-}
-
 // docParam is the SQL storing the JSON text bound as parameter p.
 func (d *Dialect) docParam(p string) string {
 	if d.DocWrite == nil {

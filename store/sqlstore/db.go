@@ -68,9 +68,9 @@ type Dialect struct {
 	// case-insensitively (param lower-cased), or nil when the database
 	// cannot say it exactly: then job logs are filtered in Go.
 	ContainsFold func(col, param string) string
-	// DocRead is the SQL reading an entity table's doc column as JSON
-	// text, and DocWrite the SQL storing the JSON text of a parameter
-	// there ("" and nil: the column holds the text as is).
-	DocRead  string
+	// DocText appends to dst the JSON text of an entity table's doc
+	// column as read, and DocWrite is the SQL storing the JSON text of a
+	// parameter there (nil and nil: the column holds the text as is).
+	DocText  func(dst, doc []byte) ([]byte, error)
 	DocWrite func(param string) string
 }

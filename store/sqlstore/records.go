@@ -15,7 +15,7 @@ import (
 
 // GetSQL reads one record by id.
 func (d *Dialect) GetSQL(table string) string {
-	return "SELECT " + d.Columns() + " FROM " + QuoteIdent(table) + " WHERE id = $1"
+	return "SELECT " + RowColumns + " FROM " + QuoteIdent(table) + " WHERE id = $1"
 }
 
 // InsertSQL stores a record ($1…$6: id, version, label, doc, created,
@@ -40,9 +40,20 @@ func DeleteSQL(table string) string {
 	return "DELETE FROM " + QuoteIdent(table) + " WHERE id = $1"
 }
 
-// ScanRow reads a row of RowColumns.
-func ScanRow(sc Row, r *store.Row) error {
-	return sc.Scan(&r.ID, &r.Version, &r.Label, &r.Doc, &r.Created, &r.Modified)
+// ScanRow reads a row of RowColumns, its document as JSON text (DocText).
+func (d *Dialect) ScanRow(sc Row, r *store.Row) error {
+	if err := sc.Scan(&r.ID, &r.Version, &r.Label, &r.Doc, &r.Created, &r.Modified); err != nil {
+		return err
+	}
+	if d.DocText == nil {
+		return nil
+	}
+	doc, err := d.DocText(make([]byte, 0, len(r.Doc)+len(r.Doc)/4), r.Doc)
+	if err != nil {
+		return fmt.Errorf("record %s: %w", r.ID, err)
+	}
+	r.Doc = doc
+	return nil
 }
 
 // checkRow refuses a row without id or whose document is not JSON. A
@@ -66,7 +77,7 @@ func (d *Dialect) Get(ctx context.Context, db DB, e *app.Entity, id string) (*st
 		return nil, fmt.Errorf("%s: get: %w", d.Name, err)
 	}
 	var row store.Row
-	switch err := ScanRow(db.QueryRow(ctx, d.GetSQL(table), id), &row); {
+	switch err := d.ScanRow(db.QueryRow(ctx, d.GetSQL(table), id), &row); {
 	case errors.Is(err, ErrNoRows):
 		return nil, fmt.Errorf("%s: get %s %s: %w", d.Name, e.FullName, id, store.ErrNotFound)
 	case err != nil:
@@ -85,7 +96,7 @@ func (d *Dialect) GetMany(ctx context.Context, db DB, e *app.Entity, ids []strin
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	out, err := Collect(ctx, db, nil, "SELECT "+d.Columns()+" FROM "+QuoteIdent(table)+" WHERE "+d.In("id", "$1"), d.TextList(ids))
+	out, err := d.Collect(ctx, db, nil, "SELECT "+RowColumns+" FROM "+QuoteIdent(table)+" WHERE "+d.In("id", "$1"), d.TextList(ids))
 	if err != nil {
 		return nil, fmt.Errorf("%s: get many %s: %w", d.Name, e.FullName, err)
 	}
@@ -93,7 +104,7 @@ func (d *Dialect) GetMany(ctx context.Context, db DB, e *app.Entity, ids []strin
 }
 
 // Collect appends the rows of a query of RowColumns to out.
-func Collect(ctx context.Context, db DB, out []store.Row, q string, args ...any) ([]store.Row, error) {
+func (d *Dialect) Collect(ctx context.Context, db DB, out []store.Row, q string, args ...any) ([]store.Row, error) {
 	rows, err := db.Query(ctx, q, args...)
 	if err != nil {
 		return nil, err
@@ -101,7 +112,7 @@ func Collect(ctx context.Context, db DB, out []store.Row, q string, args ...any)
 	defer rows.Close()
 	for rows.Next() {
 		var row store.Row
-		if err := ScanRow(rows, &row); err != nil {
+		if err := d.ScanRow(rows, &row); err != nil {
 			return nil, err
 		}
 		out = append(out, row)
