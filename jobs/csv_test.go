@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"runway/app"
 	"runway/record"
@@ -203,4 +204,14 @@ func FuzzImportRows(f *testing.F) {
 			}
 		}
 	})
+}
+
+// appendDateTime writes what the layout dateTimeCSV writes.
+func TestAppendDateTime(t *testing.T) {
+	for _, ms := range []int64{0, 1, -1, 1715337000123, 253402300799999, 253402300800000, -62135596800000, -62135596800001, 951782400000} {
+		want := time.UnixMilli(ms).UTC().Format(dateTimeCSV)
+		if got := string(appendDateTime([]byte("x"), ms)); got != "x"+want {
+			t.Errorf("%d: %s, want %s", ms, got, want)
+		}
+	}
 }

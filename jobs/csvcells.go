@@ -30,7 +30,8 @@ type cellReader struct {
 }
 
 func newCellReader(specs []*spec) *cellReader {
-	return &cellReader{specs: specs, counts: map[string]int{}, ids: map[string]int{}}
+	return &cellReader{specs: specs, counts: map[string]int{}, ids: map[string]int{},
+		key: make([]byte, 0, 256), count: make([]byte, 0, 256)}
 }
 
 // read encodes the cells of one record's document in c.buf.
@@ -43,11 +44,13 @@ func (c *cellReader) read(doc []byte) error {
 // key and count are the column and count keys of obj's path (each ending
 // in "." below the top).
 func (c *cellReader) object(specs []*spec, obj, key, count []byte) error {
+	next := 0
 	return record.Members(obj, func(name, val []byte) error {
-		s := specNamed(specs, name)
+		s, at := specNamed(specs, name, next)
 		if s == nil || val[0] == 'n' { // not a column, or null
 			return nil
 		}
+		next = at + 1
 		k, ck := append(key, name...), append(count, name...)
 		if !s.f.Many {
 			return c.value(s, val, k, ck)
@@ -87,13 +90,17 @@ func (c *cellReader) value(s *spec, val, key, count []byte) error {
 	return nil
 }
 
-func specNamed(specs []*spec, name []byte) *spec {
-	for _, s := range specs {
-		if s.f.Name == string(name) {
-			return s
+// specNamed is the spec of field name and its index in specs, looked for
+// from next on first: documents hold their fields in definition order, as
+// specs do.
+func specNamed(specs []*spec, name []byte, next int) (*spec, int) {
+	for k := range specs {
+		i := (next + k) % len(specs)
+		if specs[i].f.Name == string(name) {
+			return specs[i], i
 		}
 	}
-	return nil
+	return nil, 0
 }
 
 // put adds a cell to the record's.
@@ -112,6 +119,35 @@ func (c *cellReader) put(key, text []byte) {
 
 // dateTimeCSV is the dateTime format of CSV files (D7).
 const dateTimeCSV = "2006-01-02T15:04:05.000Z"
+
+// appendDateTime appends the instant ms (Unix milliseconds) in
+// dateTimeCSV's format; digit by digit rather than by AppendFormat, which
+// reads its layout again for each of a million cells.
+func appendDateTime(dst []byte, ms int64) []byte {
+	t := time.UnixMilli(ms).UTC()
+	y, mo, d := t.Date()
+	if y < 0 || y > 9999 {
+		return t.AppendFormat(dst, dateTimeCSV)
+	}
+	h, mi, s := t.Clock()
+	digits := func(dst []byte, v, n int) []byte {
+		for p := n - 1; p >= 0; p-- {
+			dst = append(dst, 0)
+		}
+		for p := len(dst) - 1; n > 0; p, n = p-1, n-1 {
+			dst[p] = byte('0' + v%10)
+			v /= 10
+		}
+		return dst
+	}
+	dst = append(digits(dst, y, 4), '-')
+	dst = append(digits(dst, int(mo), 2), '-')
+	dst = append(digits(dst, d, 2), 'T')
+	dst = append(digits(dst, h, 2), ':')
+	dst = append(digits(dst, mi, 2), ':')
+	dst = append(digits(dst, s, 2), '.')
+	return append(digits(dst, t.Nanosecond()/1e6, 3), 'Z')
+}
 
 // cellText is the text of one value of field f, its JSON val (D7); valid
 // until the next call.
@@ -139,7 +175,7 @@ func (c *cellReader) cellText(f *app.Field, val []byte) ([]byte, error) {
 		switch f.Type {
 		case types.DateTime, types.RecordCreated, types.RecordModified:
 			if ms, err := strconv.ParseInt(string(val), 10, 64); err == nil {
-				c.text = time.UnixMilli(ms).UTC().AppendFormat(c.text[:0], dateTimeCSV)
+				c.text = appendDateTime(c.text[:0], ms)
 				return c.text, nil
 			}
 		}

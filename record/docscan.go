@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"unicode/utf8"
@@ -27,11 +28,11 @@ func Members(doc []byte, fn func(key, val []byte) error) error {
 	}
 	for {
 		d.space()
-		k, escaped, ok := d.rawStr()
+		k, plain, ok := d.rawStr()
 		if !ok {
 			return errNotJSON
 		}
-		if escaped || !utf8.Valid(k) { // as encoding/json reads it
+		if !plain && (bytes.IndexByte(k, '\\') >= 0 || !utf8.Valid(k)) { // as encoding/json reads it
 			var s string
 			if json.Unmarshal(d.b[d.i-len(k)-2:d.i], &s) != nil {
 				return errNotJSON
@@ -86,11 +87,11 @@ func Elements(arr []byte, fn func(val []byte) error) error {
 // (bytes that are not UTF-8 are replaced, as encoding/json does).
 func StringText(val []byte) (text []byte, ok bool) {
 	d := jsonDec{b: val}
-	s, escaped, ok := d.rawStr()
+	s, plain, ok := d.rawStr()
 	if !ok || d.i != len(val) {
 		return nil, false
 	}
-	if !escaped && utf8.Valid(s) {
+	if plain || bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s) {
 		return s, true
 	}
 	var t string
@@ -194,22 +195,26 @@ func (d *jsonDec) skipContainer() bool {
 }
 
 // rawStr reads a string at d.i and answers its bytes between the quotes,
-// as written, and whether they hold escapes.
-func (d *jsonDec) rawStr() (s []byte, escaped, ok bool) {
+// as written, and whether they are plain: ASCII without escapes (read as
+// they are).
+func (d *jsonDec) rawStr() (s []byte, plain, ok bool) {
 	if d.i >= len(d.b) || d.b[d.i] != '"' {
 		return nil, false, false
 	}
 	start := d.i + 1
+	special := false // an escape or a byte beyond ASCII
 	for j := start; j < len(d.b); j++ {
 		switch c := d.b[j]; {
 		case c == '"':
 			d.i = j + 1
-			return d.b[start:j], escaped, true
+			return d.b[start:j], !special, true
 		case c == '\\':
-			escaped = true
+			special = true
 			j++
 		case c < 0x20:
 			return nil, false, false
+		case c >= 0x80:
+			special = true
 		}
 	}
 	return nil, false, false
