@@ -19,8 +19,13 @@ import (
 // are only as fast as the condition and the rest of the query are narrow.
 // Without script conditions each is one store call, as before.
 
-// scanPage is how many candidates a scan reads at a time.
-const scanPage = 200
+// scanPage is how many candidates a scan reads at a time, and
+// aheadPage how many a scan reading ahead does (an export: fewer, larger
+// queries; the caller works through one page while the next is read).
+const (
+	scanPage  = 200
+	aheadPage = 1000
+)
 
 // readScripted reports whether the caller's read permission has script
 // conditions, decided record by record.
@@ -80,8 +85,12 @@ func (g *perms) scanPages(ctx context.Context, sel *query.Select, ahead bool, fn
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // a read ahead still running when fn stops the scan
 	skip, left := sel.Offset, sel.Limit
+	size := scanPage
+	if ahead {
+		size = aheadPage
+	}
 	page := *sel
-	page.Offset, page.Limit = 0, scanPage
+	page.Offset, page.Limit = 0, size
 	byID := sel.Sort.System == query.SysID && sel.Near == nil
 	read := func(p query.Select) <-chan found {
 		ch := make(chan found, 1)
@@ -96,7 +105,7 @@ func (g *perms) scanPages(ctx context.Context, sel *query.Select, ahead bool, fn
 		if err != nil {
 			return err
 		}
-		more := len(rows) == scanPage
+		more := len(rows) == size
 		var next <-chan found
 		if more {
 			if byID {

@@ -18,7 +18,7 @@ import (
 func TestExportReadsAheadInOrder(t *testing.T) {
 	b := setup(t, app.Demo())
 	var want []string
-	for i := range 2*scanPage + 17 {
+	for i := range 2*aheadPage + 17 {
 		want = append(want, b.create("companies", obj{"name": fmt.Sprintf("Company %04d", i)})["id"].(string))
 	}
 	slices.Sort(want)
@@ -43,7 +43,7 @@ func TestExportReadsAheadInOrder(t *testing.T) {
 	if got, err := export("_size=333", 0); err != nil || !slices.Equal(got, want[:333]) {
 		t.Errorf("export of 333: %d records (err %v)", len(got), err)
 	}
-	if got, err := export("", scanPage+10); !errors.Is(err, errStop) || !slices.Equal(got, want[:scanPage+10]) {
+	if got, err := export("", aheadPage+10); !errors.Is(err, errStop) || !slices.Equal(got, want[:aheadPage+10]) {
 		t.Errorf("export stopped by its callback: %d records, err %v", len(got), err)
 	}
 }
