@@ -358,7 +358,8 @@ func TestImportStopResumeCancel(t *testing.T) {
 	s := apitest.Start(t, nil, apitest.Options{Jobs: slowJobs})
 	var b strings.Builder
 	b.WriteString("name,category\n")
-	for i := 0; i < 5000; i++ {
+	const rows = 15_000 // three steps of two batches
+	for i := 0; i < rows; i++ {
 		b.WriteString("skill " + strings.Repeat("0", 5-len(itoa(i))) + itoa(i) + ",technical\n")
 	}
 	id := asyncRef(t, importCSV(t, s, s.Token, "skills", "", b.String(), nil))
@@ -366,16 +367,16 @@ func TestImportStopResumeCancel(t *testing.T) {
 	s.As("PUT", "/status/jobs/"+id+"/stop", nil).Status(200)
 	j := waitStatus(t, s, id, "STOPPED")
 	done := num(j["recordsProcessed"])
-	if n := list(t, s, "skills", "").Total; int64(n) != done || done == 5000 || j["progress"] == float64(0) {
+	if n := list(t, s, "skills", "").Total; int64(n) != done || done == rows || j["progress"] == float64(0) {
 		t.Fatalf("stopped after %d rows with %d records: %s", done, n, js(j))
 	}
 	s.As("PUT", "/status/jobs/"+id+"/resume", nil).Status(200)
 	j = waitStatus(t, s, id, "FINISHED")
-	if ok, bad := importResults(t, j); ok != 5000 || bad != 0 || num(j["recordsProcessed"]) != 5000 {
+	if ok, bad := importResults(t, j); ok != rows || bad != 0 || num(j["recordsProcessed"]) != rows {
 		t.Fatalf("resumed %s", js(j))
 	}
 	p := list(t, s, "skills", "_size=1000&_fields=version")
-	if p.Total != 5000 {
+	if p.Total != rows {
 		t.Fatalf("%d records", p.Total)
 	}
 	for _, it := range p.Items {

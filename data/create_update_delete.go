@@ -97,6 +97,7 @@ func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[s
 	if !drawn {
 		stored()
 	}
+	files := fileIDs(e.Fields, v) // outside the write transaction: the store's writer does less per row
 	err = s.write(ctx, batch, func(tx store.Tx) error {
 		if drawn {
 			if err := w.fillSequences(tx, v); err != nil {
@@ -107,7 +108,7 @@ func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[s
 		if err := tx.Insert(ctx, e, row); err != nil {
 			return w.writeErr(err, v)
 		}
-		if err := w.setFileRefs(tx, id, nil, fileIDs(e.Fields, v)); err != nil {
+		if err := w.setFileRefs(tx, id, nil, files); err != nil {
 			return err
 		}
 		if err := addHistory(ctx, tx, entries); err != nil {
@@ -278,11 +279,12 @@ func (s *Service) updateOnce(ctx context.Context, batch *WriteBatch, g *perms, i
 		ch.Time, ch.RecordID, ch.Label, ch.Version, ch.Old, ch.New = w.now, id, label, version, old, v
 		entries = s.historyEntries(ch)
 	}
+	files := fileIDs(e.Fields, v)
 	err = s.write(ctx, batch, func(tx store.Tx) error {
 		if err := tx.Update(ctx, e, row, cur.Version); err != nil {
 			return w.writeErr(err, v)
 		}
-		if err := w.setFileRefs(tx, id, oldFiles, fileIDs(e.Fields, v)); err != nil {
+		if err := w.setFileRefs(tx, id, oldFiles, files); err != nil {
 			return err
 		}
 		if err := addHistory(ctx, tx, entries); err != nil {

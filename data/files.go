@@ -60,6 +60,9 @@ func valueList(v any) []any {
 // fileIDs are the ids of the files a record's values reference, sorted,
 // without repeats.
 func fileIDs(fields []*app.Field, v record.Values) []string {
+	if !holdsFiles(fields) {
+		return nil // most entities: no walk through the values
+	}
 	var ids []string
 	eachFileValue(fields, v, func(m record.Values) {
 		if id, ok := m["id"].(string); ok && id != "" {
@@ -68,6 +71,17 @@ func fileIDs(fields []*app.Field, v record.Values) []string {
 	})
 	slices.Sort(ids)
 	return slices.Compact(ids)
+}
+
+// holdsFiles reports whether fields or their nested fields have a file
+// field.
+func holdsFiles(fields []*app.Field) bool {
+	for _, f := range fields {
+		if f.Type == types.File || f.Type == types.Nested && holdsFiles(f.Nested) {
+			return true
+		}
+	}
+	return false
 }
 
 // without returns the ids of a that are not in b (both sorted).

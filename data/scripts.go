@@ -1,6 +1,7 @@
 package data
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -144,9 +145,20 @@ func fieldsHaveLogic(fields []*app.Field) bool {
 }
 
 // scriptRefOf returns the "js/<fn>" a raw metadata value holds, or "".
+// It runs for fields of every save: a string without escapes is read
+// as it is, and anything else than a reference allocates nothing.
 func scriptRefOf(raw json.RawMessage) string {
+	if len(raw) < 2 || raw[0] != '"' {
+		return ""
+	}
+	if inner := raw[1 : len(raw)-1]; raw[len(raw)-1] == '"' && bytes.IndexByte(inner, '\\') < 0 {
+		if !bytes.HasPrefix(inner, []byte("js/")) || len(inner) == len("js/") {
+			return ""
+		}
+		return string(inner)
+	}
 	var s string
-	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil || !isScriptRef(s) {
+	if json.Unmarshal(raw, &s) != nil || !isScriptRef(s) {
 		return ""
 	}
 	return s

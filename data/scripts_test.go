@@ -1,6 +1,7 @@
 package data
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -196,5 +197,16 @@ func TestFieldScriptAnswersBecomeFieldErrors(t *testing.T) {
 	*fail = ""
 	if n := b.mustList(b.dev, "orders", "").total; n != 0 {
 		t.Errorf("%d orders stored by failed saves", n)
+	}
+}
+
+func TestScriptRefOf(t *testing.T) {
+	for raw, want := range map[string]string{
+		``: "", `"always"`: "", `"js/"`: "", `"js/isRequired"`: "js/isRequired",
+		`"js\/isRequired"`: "js/isRequired", `"j\u0073/f"`: "js/f", `{"field": "js/x"}`: "", `true`: "",
+	} {
+		if got := scriptRefOf(json.RawMessage(raw)); got != want {
+			t.Errorf("scriptRefOf(%s) = %q, want %q", raw, got, want)
+		}
 	}
 }

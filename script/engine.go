@@ -118,9 +118,11 @@ type Engine struct {
 	tree  *libNode                 // the app.<dotted.name> tree
 	boot  *goja.Program
 
-	fns  sync.Map // fnKey → *fnInfo
-	pool chan *runtime
-	jobs *jobs.Service // nil: no background jobs
+	fns sync.Map // fnKey → *fnInfo
+	// labels: labelKey → *labelTemplate (noTemplate: run in JavaScript)
+	labels sync.Map
+	pool   chan *runtime
+	jobs   *jobs.Service // nil: no background jobs
 
 	listeners *listenerSet // the app's listeners (listeners.go)
 	ext       *extensions  // the app's services and packages (services.go)

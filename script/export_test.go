@@ -6,7 +6,9 @@ import (
 
 	"github.com/dop251/goja"
 
+	"runway/app"
 	"runway/data"
+	"runway/record"
 )
 
 // What the external tests (package script_test) reach inside the engine.
@@ -68,4 +70,22 @@ func UnsupportedAPIs() []UnsupportedEntry {
 		out[i] = UnsupportedEntry{u.path, u.reason, u.later}
 	}
 	return out
+}
+
+// NestedLabels gives the label of item by the nestedLabel function ref of
+// field f of ent both ways: read as a template (isTemplate false when it
+// is not one, ok false when JavaScript must decide) and run in JavaScript.
+func (e *Engine) NestedLabels(ctx context.Context, c *data.Caller, ent *app.Entity, ref string, f *app.Field, item record.Values) (tmpl string, isTemplate, ok bool, js string, err error) {
+	fi, err := e.function(ent.Script, ref, app.ArgsNestedLabel)
+	if err != nil {
+		return "", false, false, "", err
+	}
+	if t := e.labelTemplate(fi, f); t != nil {
+		isTemplate = true
+		tmpl, ok = t.label(item)
+	}
+	rs := &recordScripts{e: e, ctx: ctx, c: c, ent: ent}
+	defer rs.End()
+	js, err = rs.nestedLabelJS(ref, f, item)
+	return tmpl, isTemplate, ok, js, err
 }

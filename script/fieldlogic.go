@@ -183,6 +183,19 @@ func (s *recordScripts) RecordValidations(ref string) ([]data.ScriptProblem, err
 }
 
 func (s *recordScripts) NestedLabel(ref string, f *app.Field, item record.Values) (string, error) {
+	// A template function is evaluated without a runtime (labeltemplate.go).
+	if fi, err := s.e.function(s.ent.Script, ref, app.ArgsNestedLabel); err == nil {
+		if t := s.e.labelTemplate(fi, f); t != nil {
+			if label, ok := t.label(item); ok {
+				return label, nil
+			}
+		}
+	}
+	return s.nestedLabelJS(ref, f, item)
+}
+
+// nestedLabelJS runs a nestedLabel function in JavaScript.
+func (s *recordScripts) nestedLabelJS(ref string, f *app.Field, item record.Values) (string, error) {
 	l := s.lease()
 	rt := l.rt
 	r := rt.newRecord(s.ent, "", 0, "", item, nil)

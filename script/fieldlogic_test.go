@@ -110,8 +110,10 @@ func TestFieldLogicFastPath(t *testing.T) {
 	if l := at(decode(t, string(co)), "addresses.0.label"); l != "NV - 89145" {
 		t.Errorf("address label %v", l)
 	}
-	if n := v.e.Executions() - before; n != 1 {
-		t.Errorf("%d executions for one save with a script nested label", n)
+	// addressLabel only joins inner values: evaluated without a runtime
+	// (labeltemplate.go).
+	if n := v.e.Executions() - before; n != 0 {
+		t.Errorf("%d executions for one save with a template nested label", n)
 	}
 	c, err := v.d.Create(ctx, dev, v.app.Entity("contacts"), map[string]any{"firstName": "Ana", "lastName": "Lima",
 		"company": decode(t, string(co))["id"]})

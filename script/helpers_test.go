@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"runway/app"
@@ -126,4 +127,21 @@ func postgresDatabase(t *testing.T) string {
 	}
 	t.Cleanup(func() { _ = drop() })
 	return url
+}
+
+// copyApp copies the files of an app into a map a test may change.
+func copyApp(t *testing.T, src fs.FS) fstest.MapFS {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	if err := fs.WalkDir(src, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(src, p)
+		fsys[p] = &fstest.MapFile{Data: b}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return fsys
 }

@@ -1,10 +1,8 @@
 package script_test
 
 import (
-	"io/fs"
 	"os"
 	"testing"
-	"testing/fstest"
 
 	"runway/apperr"
 )
@@ -14,18 +12,7 @@ import (
 // error, as in a REST write; val() with one gives null, as for any value
 // its type cannot read (app-model.md §2).
 func TestScriptSaveRefusesNUL(t *testing.T) {
-	fsys := fstest.MapFS{}
-	shopDir := os.DirFS("../app/testdata/shop")
-	if err := fs.WalkDir(shopDir, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(shopDir, p)
-		fsys[p] = &fstest.MapFile{Data: b}
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	fsys := copyApp(t, os.DirFS("../app/testdata/shop"))
 	// scripts that add a NUL for chosen names (a later declaration wins)
 	for p, src := range map[string]string{
 		"model/entities/customers.js": `

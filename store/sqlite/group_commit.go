@@ -88,6 +88,7 @@ func (s *Store) runBatch(batch []*writeReq) {
 		return
 	}
 	cc.End(keptAdjust(t.batchChanges))
+	s.ckpt.poke()
 }
 
 // runOne runs one write of a batch. Alone in its transaction it needs no

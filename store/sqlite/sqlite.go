@@ -115,6 +115,7 @@ type Store struct {
 	locks lockTable // record locks (locks.go)
 
 	writer *sqlstore.Committer[*writeReq] // the writer goroutine (group_commit.go)
+	ckpt   *checkpointer                  // checkpoints off the writer (checkpoint.go)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -186,6 +187,15 @@ func Open(ctx context.Context, path string, opts ...Options) (_ *Store, err erro
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
+	cdb, err := sql.Open("sqlite", dsn(abs, true, prag))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: checkpointer: %w", abs, err)
+	}
+	cdb.SetMaxOpenConns(1)
+	cdb.SetMaxIdleConns(1)
+	cdb.SetConnMaxLifetime(0)
+	cdb.SetConnMaxIdleTime(0)
+	s.ckpt = startCheckpointer(cdb)
 
 	s.rdb, err = sql.Open("sqlite", dsn(abs, false, prag))
 	if err != nil {
@@ -212,6 +222,7 @@ func dsn(abs string, write bool, p pragmas) string {
 	q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", p.mmap))
 	if write {
 		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", writerCheckpointPages))
 		q.Set("_txlock", "immediate")
 	} else {
 		q.Set("_query_only", "1")
@@ -302,6 +313,9 @@ func (s *Store) Close() error {
 		s.stopWriter()
 		s.queries.closeAll()
 		var errs []error
+		if s.ckpt != nil {
+			errs = append(errs, s.ckpt.stop())
+		}
 		s.stmtMu.Lock()
 		for k, st := range s.stmts {
 			errs = append(errs, st.Close())

@@ -2,14 +2,17 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"runway/query"
 	"runway/store"
+	"runway/store/sqlstore"
 	"runway/store/storetest"
 )
 
@@ -172,5 +175,37 @@ func BenchmarkSync(b *testing.B) {
 		}
 		b.Run(mode+"/serial", func(b *testing.B) { storetest.BenchmarkInsert(b, open) })
 		b.Run(mode+"/parallel", func(b *testing.B) { storetest.BenchmarkInsertParallel(b, open) })
+	}
+}
+
+// TestCheckpointsOffTheWriter: a committed write reaches the database file
+// (read with the WAL ignored) through the checkpointer, well before the
+// writer's own checkpoint would run.
+func TestCheckpointsOffTheWriter(t *testing.T) {
+	s, a := openTest(t)
+	e := a.Entity("companies")
+	insert(t, s, e, row(1, map[string]any{"name": "in the file"}))
+	table, err := dialect.TableName(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := sql.Open("sqlite", "file://"+s.path+"?mode=ro&immutable=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var n int
+		err := file.QueryRow("SELECT count(*) FROM "+sqlstore.QuoteIdent(table)+" WHERE id = ?", id(1)).Scan(&n)
+		if err == nil && n == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the record is not in the database file after 5 s (%d, %v)", n, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+		file.SetMaxIdleConns(0) // immutable: a new connection reads the file again
+		file.SetMaxIdleConns(2)
 	}
 }
