@@ -32,10 +32,11 @@ func (s *Service) AuthorizeImport(c *Caller, e *app.Entity) error {
 	return nil
 }
 
-// ExportRecord is one record an export writes: its document (JSON, as
-// stored: system fields included) holding what the caller may read of it,
-// relationships asked for fetched as the target's values (with "id" and
-// "label"), the others as stored ({id, label}).
+// ExportRecord is one record an export writes: a JSON document of what the
+// caller may read of it — the stored document as it is (system fields
+// included) when that is all of it, otherwise its readable values (no
+// system fields) with the relationships asked for fetched as the target's
+// values (with "id" and "label"), the others as stored ({id, label}).
 type ExportRecord struct {
 	ID, Label string
 	Doc       []byte

@@ -58,6 +58,7 @@ var exportApp = fstest.MapFS{
 		"fields": [{"name": "name", "type": "text"}, {"name": "city", "type": "text"}]}`)},
 	"model/entities/items.json": {Data: []byte(`{"name": "items", "label": "Items", "recordLabel": "fields/name",
 		"fields": [{"name": "name", "type": "text"}, {"name": "secret", "type": "text"},
+			{"name": "note", "type": "text", "readAccess": {"name": "box"}},
 			{"name": "owner", "type": "relationship", "typeRules": {"entity": "people"}}]}`)},
 	"security/groups/staff.json": {Data: []byte(`{"name": "staff", "entityPermissions": [
 		{"entity": "items", "read": "always", "create": "never", "update": "never", "delete": "never", "export": true,
@@ -67,33 +68,37 @@ var exportApp = fstest.MapFS{
 
 // An export's documents hold what the caller may read: the stored
 // document when that is all of it, without the fields it may not read
-// otherwise, fetched relationships as the target's values.
+// otherwise (a group's field permission, a field's readAccess on the
+// record), fetched relationships as the target's values.
 func TestExportDocuments(t *testing.T) {
 	b := setup(t, exportApp)
 	ann := b.create("people", obj{"name": "Ann", "city": "Rome"})
-	b.create("items", obj{"name": "box", "secret": "s3", "owner": ann["id"]})
+	b.create("items", obj{"name": "box", "secret": "s3", "note": "n1", "owner": ann["id"]})
+	b.create("items", obj{"name": "crate", "note": "n2"})
 	staff := &Caller{UserID: record.NewID(), Email: "staff@example.org", Policy: b.svc.Access().For(access.Subject{Groups: []string{"staff"}})}
-	export := func(c *Caller, fetch ...string) obj {
+	export := func(c *Caller, fetch ...string) map[string]obj { // by name
 		t.Helper()
-		var docs []obj
+		docs := map[string]obj{}
 		err := b.svc.Export(b.ctx, c, b.entity("items"), b.bulk("items", ""), fetch, 10, func(recs []ExportRecord) error {
 			for _, r := range recs {
-				docs = append(docs, decodeDoc(t, r.Doc))
+				d := decodeDoc(t, r.Doc)
+				docs[d["name"].(string)] = d
 			}
 			return nil
 		})
-		if err != nil || len(docs) != 1 {
+		if err != nil || len(docs) != 2 {
 			t.Fatalf("export: %v %v", docs, err)
 		}
-		return docs[0]
+		return docs
 	}
-	if d := export(b.dev); d["secret"] != "s3" || d["name"] != "box" {
+	// the developer may read every field, the note on the box only
+	if d := export(b.dev); d["box"]["secret"] != "s3" || d["box"]["note"] != "n1" || d["crate"]["note"] != nil {
 		t.Errorf("the developer's export %v", d)
 	}
-	if d := export(staff); d["secret"] != nil || d["name"] != "box" {
-		t.Errorf("staff's export %v: secret shown or name missing", d)
+	if d := export(staff)["box"]; d["secret"] != nil || d["note"] != "n1" {
+		t.Errorf("staff's export %v: secret shown or note missing", d)
 	}
-	d := export(staff, "owner")
+	d := export(staff, "owner")["box"]
 	if o, _ := d["owner"].(map[string]any); o["city"] != "Rome" || o["id"] != ann["id"] || o["label"] != "Ann" || d["secret"] != nil {
 		t.Errorf("staff's export with the owner fetched %v", d)
 	}
