@@ -3,6 +3,7 @@ package sqlite
 import (
 	"database/sql"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -13,7 +14,7 @@ var jsonbSeeds = []string{
 	`{"id":"a1","nested":{"a":[1,2,{"b":"c"}],"e":[]},"o":{}}`,
 	` { "id" : "a1" , "s" : "tab\there \"q\" \u00e9 \ud83d\ude00 \u003c" } `,
 	`{"u":"é ü 😀","n":0,"m":-0,"k":1E+2,"dup":1,"dup":2,"big":123456789012345678901234567890}`,
-	`{"long":"` + string(make([]byte, 300)) + `"}`,
+	`{"long":"` + strings.Repeat("x", 200) + `","longer":"` + strings.Repeat("y", 300) + `","longest":["` + strings.Repeat("z", 70000) + `"]}`,
 	`[1,"two",[],{}]`, `"s"`, `12.5`, `null`,
 	`{a:0x1F, 'b':.5, "c":"\x41", d:Infinity,}`,
 }
