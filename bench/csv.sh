@@ -100,6 +100,10 @@ now() { date +%s.%N; }
 # machine rows per CPU second say more than rows per second.
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' /proc/$PID/stat; }
 cpurate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f rows per server CPU second (%.1f CPU s)", n / (b - a), b - a }'; }
+# written: bytes the server has written so far (write syscalls: the WAL,
+# the checkpoints into the database file, the uploaded file).
+written() { awk '/^wchar/ { print $2 }' /proc/$PID/io; }
+mb() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f MB", (b - a) / 1048576 }'; }
 rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", n / (b - a) }'; }
 
 if [ -z "${BENCH_SKIP_BASELINES:-}" ]; then
@@ -140,12 +144,14 @@ if [ -n "${BENCH_CPUPROFILE:-}" ]; then
 	PROF=$!
 fi
 c0=$(cpu)
+w0=$(written)
 t0=$(now)
 "${CLI[@]}" import "${AUTH[@]}" --entity companies --poll 200ms "$OUT/companies.csv" 2>"$OUT/import.log"
 t1=$(now)
 echo "import: $(rate "$N" "$t0" "$t1") rows/s ($(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s, upload included)"
 c1=$(cpu)
 echo "  $(cpurate "$N" "$c0" "$c1")"
+echo "  written by the server: $(mb "$w0" "$(written)")"
 echo "  peak RSS after import: $(rss)"
 if [ -n "$PROF" ]; then
 	wait "$PROF"
