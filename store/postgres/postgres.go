@@ -270,6 +270,7 @@ func (s *Store) bound(parent context.Context) (ctx context.Context, done func(er
 // shares with store/sqlite (sqlstore).
 var dialect = &sqlstore.Dialect{
 	Name:              "postgres",
+	Param:             func(n int) string { return "$" + strconv.Itoa(n) },
 	Bytewise:          ` COLLATE "C"`,
 	MaxIdent:          63,
 	TextList:          func(values []string) any { return values },

@@ -102,6 +102,9 @@ func (s *Store) runOne(t *tx, r *writeReq, single bool) error {
 		}
 	}
 	err := callFn(r.fn, t)
+	if err == nil {
+		err = t.flushHistory(context.Background())
+	}
 	t.endWrite(err == nil)
 	if single {
 		return err
@@ -147,7 +150,7 @@ func (t *tx) endWrite(ok bool) {
 	} else {
 		t.batchText = append(t.flushedBatch, t.batchText...)
 	}
-	t.pendingText, t.flushedBatch, t.pendingChanges = nil, nil, nil
+	t.pendingText, t.flushedBatch, t.pendingChanges, t.pendingHistory = nil, nil, nil, nil
 	clear(t.deltas)
 }
 

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 
 	"runway/store"
@@ -11,8 +12,33 @@ import (
 // (migration 4 creates their tables); writes go through the single writer,
 // entries in the transaction of their change.
 
-// AddHistory writes entries in the transaction of the changes they record.
-func (t *tx) AddHistory(ctx context.Context, entries ...store.HistoryEntry) error {
+// AddHistory queues entries for the end of the write that records their
+// changes (flushHistory), still inside its transaction: the entries of a
+// write of many records (an import's batch) then go in a few multi-row
+// INSERTs, not one statement each, which cost as much as the record's own.
+// Their documents are copied: a writer may reuse its buffers once a call
+// returns.
+func (t *tx) AddHistory(_ context.Context, entries ...store.HistoryEntry) error {
+	for i := range entries {
+		if err := dialect.CheckHistory(&entries[i]); err != nil {
+			return err
+		}
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, h := range entries {
+		h.Old, h.New = bytes.Clone(h.Old), bytes.Clone(h.New)
+		t.pendingHistory = append(t.pendingHistory, h)
+	}
+	return nil
+}
+
+// flushHistory writes the entries the current write queued.
+func (t *tx) flushHistory(ctx context.Context) error {
+	t.mu.Lock()
+	entries := t.pendingHistory
+	t.pendingHistory = nil
+	t.mu.Unlock()
 	return dialect.AddHistory(ctx, t.w(), entries)
 }
 

@@ -191,6 +191,9 @@ type tx struct {
 	// row count differences of the current write and of the batch's
 	// earlier writes, added to _counts at the end of the batch
 	deltas, batchDeltas sqlstore.CountDeltas
+	// history entries of the current write, written when it ends
+	// (flushHistory)
+	pendingHistory []store.HistoryEntry
 }
 
 var _ store.Tx = (*tx)(nil)

@@ -177,8 +177,10 @@ func (s *Store) sync(ctx context.Context, a *app.App) (syncStats, error) {
 
 	// Prepare the write-side statements now: a transaction holds the only
 	// write connection and cannot prepare cached statements itself.
-	if _, err := s.wstmt(ctx, sqlstore.AddHistoryQuery); err != nil {
-		return st, fmt.Errorf("sqlite: sync: prepare: %w", err)
+	for _, n := range []int{1, sqlstore.HistoryChunk} {
+		if _, err := s.wstmt(ctx, dialect.AddHistoryQuery(n)); err != nil {
+			return st, fmt.Errorf("sqlite: sync: prepare: %w", err)
+		}
 	}
 	for i, p := range plans {
 		for _, q := range append(writeQueries(p.Table), textQueries(p.Table, texts[i])...) {

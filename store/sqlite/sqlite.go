@@ -378,7 +378,8 @@ func (s *Store) cachedStmt(ctx context.Context, db *sql.DB, pool, query string) 
 // dialect is what SQLite says differently from the SQL this store shares
 // with store/postgres (sqlstore).
 var dialect = &sqlstore.Dialect{
-	Name: "sqlite",
+	Name:  "sqlite",
+	Param: func(int) string { return "?" },
 	TextList: func(values []string) any {
 		b, _ := json.Marshal(values)
 		return string(b)

@@ -72,44 +72,40 @@ var deletions = func() string {
 
 const historyColumns = `id, entity, record_id, event_type, ts, entity_version, record_label, user_email, ip, context_path, old_record, new_record`
 
-// historyChunk bounds the entries of one INSERT (12 parameters each).
-const historyChunk = 200
+// HistoryChunk bounds the entries of one INSERT (12 parameters each).
+const HistoryChunk = 200
 
-// AddHistoryQuery is the INSERT of one entry, which a store may prepare
-// ahead (one entry is the common case: a create, an update, a delete).
-var AddHistoryQuery = addHistoryQuery(1)
+// AddHistoryQuery is the INSERT of n entries, which a store may prepare
+// ahead (1: a create, an update, a delete; HistoryChunk: a batch's).
+func (d *Dialect) AddHistoryQuery(n int) string {
+	return `INSERT INTO _history (` + historyColumns + `) VALUES ` + d.valueRows(n, 12)
+}
 
-func addHistoryQuery(n int) string {
-	values := make([]string, n)
-	for i := range values {
-		k := 12 * i
-		values[i] = fmt.Sprintf("($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
-			k+1, k+2, k+3, k+4, k+5, k+6, k+7, k+8, k+9, k+10, k+11, k+12)
+// CheckHistory refuses an entry AddHistory cannot write.
+func (d *Dialect) CheckHistory(h *store.HistoryEntry) error {
+	if h.ID == "" || h.Entity == "" || h.RecordID == "" {
+		return fmt.Errorf("%s: history entry without id, entity or record", d.Name)
 	}
-	return `INSERT INTO _history (` + historyColumns + `) VALUES ` + strings.Join(values, ", ")
+	return nil
 }
 
 // AddHistory writes entries, in as few statements as it can. Run it in the
 // write transaction of the changes they record.
 func (d *Dialect) AddHistory(ctx context.Context, db DB, entries []store.HistoryEntry) error {
 	for len(entries) > 0 {
-		n := min(len(entries), historyChunk)
+		n := min(len(entries), HistoryChunk)
 		chunk := entries[:n]
 		entries = entries[n:]
 		args := make([]any, 0, 12*n)
 		for i := range chunk {
 			h := &chunk[i]
-			if h.ID == "" || h.Entity == "" || h.RecordID == "" {
-				return fmt.Errorf("%s: history entry without id, entity or record", d.Name)
+			if err := d.CheckHistory(h); err != nil {
+				return err
 			}
 			args = append(args, h.ID, h.Entity, h.RecordID, string(h.Event), h.Time, h.EntityVersion, h.RecordLabel,
 				h.User, h.IP, h.ContextPath, string(h.Old), string(h.New))
 		}
-		q := AddHistoryQuery
-		if n > 1 {
-			q = addHistoryQuery(n)
-		}
-		if _, err := db.Exec(ctx, q, args...); err != nil {
+		if _, err := db.Exec(ctx, d.AddHistoryQuery(n), args...); err != nil {
 			return fmt.Errorf("%s: add history: %w", d.Name, err)
 		}
 	}
@@ -249,20 +245,16 @@ func (d *Dialect) AddAppLogs(ctx context.Context, db DB, logs []store.AppLog) er
 		chunk := logs[:n]
 		logs = logs[n:]
 		args := make([]any, 0, 10*n)
-		values := make([]string, 0, n)
 		for i := range chunk {
 			l := &chunk[i]
 			if l.ID == "" {
 				return fmt.Errorf("%s: app log without id", d.Name)
 			}
-			k := len(args)
-			values = append(values, fmt.Sprintf("($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
-				k+1, k+2, k+3, k+4, k+5, k+6, k+7, k+8, k+9, k+10))
 			args = append(args, l.ID, l.Time, string(l.Type), string(l.SubType), string(l.Level), l.Message,
 				l.UserEmail, l.AdminUserEmail, l.IP, nullText(l.AdditionalInfo))
 		}
 		if _, err := db.Exec(ctx, `INSERT INTO _app_logs (id, ts, type, sub_type, level, message, user_email,
-			admin_user_email, ip, additional_info) VALUES `+strings.Join(values, ", "), args...); err != nil {
+			admin_user_email, ip, additional_info) VALUES `+d.valueRows(n, 10), args...); err != nil {
 			return fmt.Errorf("%s: add app logs: %w", d.Name, err)
 		}
 	}

@@ -225,16 +225,13 @@ func (d *Dialect) AddJobLogs(ctx context.Context, db DB, logs []store.JobLog) er
 		chunk := logs[:n]
 		logs = logs[n:]
 		args := make([]any, 0, 5*n)
-		values := make([]string, 0, n)
 		for _, l := range chunk {
 			if l.ID == "" || l.JobID == "" {
 				return fmt.Errorf("%s: job log without id or job id", d.Name)
 			}
-			k := len(args)
-			values = append(values, fmt.Sprintf("($%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5))
 			args = append(args, l.ID, l.JobID, l.Time, string(l.Level), l.Message)
 		}
-		if _, err := db.Exec(ctx, `INSERT INTO _job_logs (id, job_id, ts, level, message) VALUES `+strings.Join(values, ", "), args...); err != nil {
+		if _, err := db.Exec(ctx, `INSERT INTO _job_logs (id, job_id, ts, level, message) VALUES `+d.valueRows(n, 5), args...); err != nil {
 			return fmt.Errorf("%s: add job logs: %w", d.Name, err)
 		}
 	}

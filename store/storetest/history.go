@@ -81,6 +81,38 @@ func History(t *testing.T, open Opener) {
 		big[i] = entry("other", ID(50), store.ScriptRecordChanged, int64(i))
 	}
 	addHistory(t, s, big...)
+
+	// Entries added one at a time in one write, each from the buffer the
+	// writer then reuses for the next, are kept as they were given.
+	buf := make([]byte, 0, 64)
+	reused := map[string]string{} // id → new record
+	if err := s.Write(ctx, func(tx store.Tx) error {
+		for i := range 250 {
+			en := entry("reused", ID(60), store.UserRecordChanged, int64(i))
+			buf = fmt.Appendf(buf[:0], `{"i":%d}`, i)
+			en.New = buf
+			reused[en.ID] = string(buf)
+			if err := tx.AddHistory(ctx, en); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	kept, n, err := s.HistoryEntries(ctx, &store.HistoryFilter{Entity: "reused", Limit: 1000})
+	if err != nil || n != 250 || len(kept) != 250 {
+		t.Fatalf("entries from a reused buffer: %d of %d, %v", len(kept), n, err)
+	}
+	for _, h := range kept {
+		if string(h.New) != reused[h.ID] {
+			t.Fatalf("entry %s from a reused buffer holds %s, want %s", h.ID, h.New, reused[h.ID])
+		}
+	}
+	if n, err := s.DeleteRecordHistory(ctx, "reused", []string{ID(60)}); err != nil || n != 250 {
+		t.Fatalf("delete the reused buffer's entries: %d %v", n, err)
+	}
+
 	newest := func(es []store.HistoryEntry) []string {
 		ids := entryIDs(es)
 		for i, j := 0, len(ids)-1; i < j; i, j = i+1, j-1 {
