@@ -606,7 +606,7 @@ func (c *compiler) likePrefilter(t *query.Target, s string) string {
 	if needle == "" {
 		return ""
 	}
-	p, _ := c.bind("c" + strconv.Itoa(col) + ` : "` + strings.ReplaceAll(needle, `"`, `""`) + `"`)
+	p, _ := c.bind(ix.likeFilter(col) + ` : "` + strings.ReplaceAll(needle, `"`, `""`) + `"`)
 	lhs := "id"
 	if c.table != "" {
 		lhs = sqlstore.QuoteIdent(c.table) + ".id"

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -9,6 +10,8 @@ import (
 
 	"runway/app"
 	"runway/query"
+	"runway/record"
+	"runway/store"
 	"runway/store/storetest"
 )
 
@@ -147,4 +150,64 @@ func TestLikePlan(t *testing.T) {
 			t.Errorf("%v: plan:\n%s", c.where, p)
 		}
 	}
+}
+
+// The like index keeps a label that reads as its label field's text once
+// (the label column left empty): a like on the label still finds every
+// record whose label holds the needle, whether or not the stored label is
+// the field's text, and only those; a change of the label field rebuilds
+// the index.
+func TestLikeLabelOfItsField(t *testing.T) {
+	s, a, e := openPlaces(t)
+	ctx := context.Background()
+	e.LabelPath = []string{"name"}
+	e.Field("name").Indexable = true
+	e.Field("contact").Nested[1].Indexable = true // contact.city
+	if err := s.Sync(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	place := func(id int, label, name, city string) *store.Row {
+		v := record.Values{"name": name, "contact": record.Values{"city": city}}
+		rid := fmt.Sprintf("%024x", id)
+		return &store.Row{ID: rid, Version: 1, Label: label, Doc: record.Encode(e, rid, 1, label, v, nil)}
+	}
+	insert(t, s, e,
+		place(1, "Solar Farm", "Solar Farm", "Windhoek"), // the label is its name
+		place(2, "Wind Park", "Hydro Dam", "Solarville"), // a label of its own
+		place(3, "", "Tidal Solar", ""),
+	)
+	label := func(p string) query.Expr {
+		return &query.Cond{Target: query.Target{System: query.SysLabel}, Op: query.Like, Values: []any{p}}
+	}
+	check := func(what string, where query.Expr, want ...int) {
+		t.Helper()
+		rows, err := s.Find(ctx, e, &query.Select{Where: where, Sort: query.Sort{Target: query.Target{System: query.SysID}}})
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		var got []int
+		for _, r := range rows {
+			var id int
+			fmt.Sscanf(r.ID, "%x", &id)
+			got = append(got, id)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: records %v, want %v", what, got, want)
+		}
+	}
+	check("label like solar", label("solar"), 1)
+	check("label like farm/", label("farm/"), 1)
+	check("label like wind", label("wind"), 2)
+	check("label like hydro", label("hydro")) // the name's text, not the label's
+	check("name like solar", whereOf(t, a, e, "name=like(solar)"), 1, 3)
+	check("name like wind", whereOf(t, a, e, "name=like(wind)"))
+	check("city like solar", whereOf(t, a, e, "contact.city=like(solar)"), 2)
+
+	// Another label field: the index is built again from the records.
+	e.LabelPath = []string{"contact", "city"}
+	if err := s.Sync(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	check("label like solar, city the label field", label("solar"), 1)
+	check("label like wind, city the label field", label("wind"), 2)
 }

@@ -52,6 +52,14 @@ type textIndex struct {
 	// trigrams are stored, no id column; its rowids are those of the map
 	// table (mapTable), through which queries reach the record ids.
 	like [][]string
+	// labelCol is the like column of the field the entity's label shows
+	// (its label path), 0 when there is none. A record whose label reads
+	// as that column's text leaves the label column empty (the label is
+	// the same trigrams again: half the index's work for a label such as
+	// the demo's fields/name), and a label condition looks in both
+	// columns (likeFilter): still every record whose label holds the
+	// needle, whatever labels are stored.
+	labelCol int
 	// the entity's map table (row id → record id)
 	mapTable string
 }
@@ -105,7 +113,34 @@ func (ix textIndex) columnsOf(values map[string]any, label string) []string {
 		}
 		out[i], _ = query.LikeText(values, names)
 	}
+	if ix.labelCol > 0 && out[0] == out[ix.labelCol] {
+		out[0] = ""
+	}
 	return out
+}
+
+// likeFilter is the FTS5 column filter of like column col: the label's
+// looks in the column of its field too (labelCol).
+func (ix textIndex) likeFilter(col int) string {
+	if col == 0 && ix.labelCol > 0 {
+		return "{c0 c" + strconv.Itoa(ix.labelCol) + "}"
+	}
+	return "c" + strconv.Itoa(col)
+}
+
+// labelColumn is the column of like that holds the field at the entity's
+// label path, 0 when none does.
+func labelColumn(e *app.Entity, like [][]string) int {
+	if len(e.LabelPath) == 0 {
+		return 0
+	}
+	key := likeKey(e.LabelPath)
+	for i, names := range like {
+		if names != nil && likeKey(names) == key {
+			return i
+		}
+	}
+	return 0
 }
 
 // likePaths lists the columns of the like index of e: the label, then the
@@ -123,7 +158,10 @@ func likePaths(e *app.Entity) [][]string {
 
 // textDefVersion changes when the content of text columns changes meaning,
 // so every FTS table is rebuilt; likeDefVersion likewise for like indexes
-// (2: contentless).
+// (2: contentless). A like index's definition names its labelCol when
+// there is one: a table written with another leaves other label columns
+// empty, so it is rebuilt (one without holds every label, which a search
+// of two columns reads as well).
 const (
 	textDefVersion = 1
 	likeDefVersion = 2
@@ -153,10 +191,15 @@ func desiredTexts(e *app.Entity, table string) ([]textIndex, error) {
 		out = append(out, textIndex{name: ix.Name, fts: name, columns: len(fields), fields: fields, def: string(def), mapTable: mapTable(table)})
 	}
 	like := likePaths(e)
+	labelCol := labelColumn(e, like)
 	sum := sha1.Sum([]byte(table + "\x00" + likeIndexName))
-	def, _ := json.Marshal(map[string]any{"v": likeDefVersion, "like": like})
+	defs := map[string]any{"v": likeDefVersion, "like": like}
+	if labelCol > 0 {
+		defs["labelCol"] = labelCol
+	}
+	def, _ := json.Marshal(defs)
 	out = append(out, textIndex{name: likeIndexName, fts: "f_" + table + "_" + hex.EncodeToString(sum[:4]), columns: len(like), like: like,
-		def: string(def), mapTable: mapTable(table)})
+		labelCol: labelCol, def: string(def), mapTable: mapTable(table)})
 	return out, nil
 }
 
@@ -368,13 +411,16 @@ func ftsColumns(ix textIndex) string {
 	return strings.Join(cols, ", ")
 }
 
-// mapQueries: the row ids of some record ids, new row ids for record ids,
-// forget row ids.
+// mapQueries: the row ids of some record ids, new row ids for record ids
+// (the one it has for an id the map table holds already, which only a
+// record deleted without the text indexes knowing could leave: its
+// like row then matches where it should not, and the exact condition
+// after the prefilter drops it), forget row ids.
 func mapQueries(table string) [3]string {
 	m := sqlstore.QuoteIdent(mapTable(table))
 	return [3]string{
 		"SELECT id, rid FROM " + m + " WHERE id IN (SELECT value FROM json_each(?1))",
-		"INSERT INTO " + m + " (id) SELECT value FROM json_each(?1) RETURNING id, rid",
+		"INSERT INTO " + m + " (id) SELECT value FROM json_each(?1) WHERE true ON CONFLICT (id) DO UPDATE SET id = excluded.id RETURNING id, rid",
 		"DELETE FROM " + m + " WHERE rid IN (SELECT value FROM json_each(?1))",
 	}
 }
@@ -408,6 +454,9 @@ func (s *Store) textIndexes(table string) map[string]textIndex {
 type textOp struct {
 	table, id, label string
 	doc              []byte // nil: deleted (and values nil)
+	// created: an Insert, so the record has no row id in the map table
+	// yet (the first write of it the flush sees decides)
+	created bool
 	// values: the record's values as the writer gave them (store.Row),
 	// read instead of decoding doc
 	values map[string]any
@@ -417,11 +466,11 @@ type textOp struct {
 // table; they follow at the end of the batch (finishBatch), still inside
 // its transaction, or at the next text search of the transaction
 // (flushText).
-func (t *tx) queueText(table, id string, r *store.Row) {
+func (t *tx) queueText(table, id string, r *store.Row, created bool) {
 	if len(t.s.textIndexes(table)) == 0 {
 		return
 	}
-	op := textOp{table: table, id: id}
+	op := textOp{table: table, id: id, created: created}
 	if r != nil {
 		op.label, op.doc, op.values = r.Label, r.Doc, r.Values
 		if op.values == nil {
@@ -463,6 +512,7 @@ func (t *tx) flushOps(ctx context.Context, ops []textOp) error {
 			tables = append(tables, op.table)
 		}
 		if i, ok := ids[op.id]; ok {
+			op.created = states[op.table][i].created
 			states[op.table][i] = op
 			continue
 		}
@@ -483,13 +533,19 @@ func (t *tx) flushTable(ctx context.Context, table string, recs []textOp) error 
 		return nil
 	}
 	mq := mapQueries(table)
-	ids := make([]string, len(recs))
-	for i, r := range recs {
-		ids[i] = r.id
+	// the row ids of records written before: a record created since has
+	// none to look up
+	var ids []string
+	for _, r := range recs {
+		if !r.created {
+			ids = append(ids, r.id)
+		}
 	}
 	rids := map[string]int64{}
-	if err := t.scanIDs(ctx, mq[0], ids, rids); err != nil {
-		return err
+	if len(ids) > 0 {
+		if err := t.scanIDs(ctx, mq[0], ids, rids); err != nil {
+			return err
+		}
 	}
 	var missing []string
 	values := make([]map[string]any, len(recs))
