@@ -116,7 +116,7 @@ func (t *tx) DeleteIDs(ctx context.Context, e *app.Entity, ids []string) (int64,
 		return 0, err
 	}
 	for _, id := range ids {
-		t.queueText(table, id, nil)
+		t.queueText(table, id, nil, false)
 	}
 	t.mu.Lock()
 	t.pendingChanges = append(t.pendingChanges, countChange{table: table, unknown: true})

@@ -279,7 +279,7 @@ func (t *tx) Insert(ctx context.Context, e *app.Entity, r *store.Row) error {
 	if err := t.noteChange(ctx, table, r.ID, r, nil); err != nil {
 		return err
 	}
-	t.queueText(table, r.ID, r)
+	t.queueText(table, r.ID, r, true)
 	t.touch(table)
 	t.deltas.Add(table, 1)
 	return nil
@@ -298,7 +298,7 @@ func (t *tx) Update(ctx context.Context, e *app.Entity, r *store.Row, prevVersio
 	if err := dialect.Update(ctx, t.w(), e, table, r, prevVersion, t.s.mapWriteErr); err != nil {
 		return err
 	}
-	t.queueText(table, r.ID, r)
+	t.queueText(table, r.ID, r, false)
 	t.touch(table)
 	return nil
 }
@@ -315,7 +315,7 @@ func (t *tx) Delete(ctx context.Context, e *app.Entity, id string) error {
 	if err := dialect.Delete(ctx, t.w(), e, table, id); err != nil {
 		return err
 	}
-	t.queueText(table, id, nil)
+	t.queueText(table, id, nil, false)
 	t.touch(table)
 	t.deltas.Add(table, -1)
 	return nil
