@@ -1,10 +1,15 @@
 package sqlite
 
 import (
+	"bytes"
+	"context"
 	"database/sql"
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"runway/store"
+	"runway/store/storetest"
 )
 
 // jsonbSeeds are JSON texts of every shape a document takes, and some
@@ -82,4 +87,79 @@ func FuzzJSONBText(f *testing.F) {
 	}
 	db := openMemory(f)
 	f.Fuzz(func(t *testing.T, text string) { sameAsSQLite(t, db, text) })
+}
+
+// sameJSONBAsSQLite fails unless jsonbOf makes of text the JSONB SQLite's
+// jsonb() makes of it, byte for byte, and refuses what is not RFC 8259
+// JSON (JSON5 included, which SQLite reads) or what SQLite refuses.
+func sameJSONBAsSQLite(t *testing.T, db *sql.DB, text string) {
+	t.Helper()
+	got, err := jsonbOf(nil, []byte(text))
+	var want []byte
+	if serr := db.QueryRow("SELECT jsonb(?)", text).Scan(&want); serr != nil || !json.Valid([]byte(text)) {
+		if err == nil {
+			t.Fatalf("%q: made %x; SQLite: %v, valid JSON: %v", text, got, serr, json.Valid([]byte(text)))
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("%q: %v; SQLite makes %x", text, err, want)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%q:\n got  %x\n want %x", text, got, want)
+	}
+}
+
+func TestJSONBOf(t *testing.T) {
+	db := openMemory(t)
+	for _, s := range jsonbSeeds {
+		sameJSONBAsSQLite(t, db, s)
+	}
+	for _, bad := range []string{``, ` `, `{`, `{"a"}`, `{"a":}`, `{"a":1,}`, `[1,]`, `[,1]`, `01`, `-`, `1.`, `.5`, `1e`, `+1`,
+		`"a`, `"\x"`, `"\u12g4"`, "\"\x01\"", `nul`, `truex`, `{"a":1}}`, `[1 2]`, `{1:2}`, strings.Repeat("[", 1001) + strings.Repeat("]", 1001)} {
+		if got, err := jsonbOf(nil, []byte(bad)); err == nil {
+			t.Errorf("%q made %x", bad, got)
+		}
+		sameJSONBAsSQLite(t, db, bad)
+	}
+	// the widest headers: payloads over 255 and 65,535 bytes, nested
+	sameJSONBAsSQLite(t, db, `[[`+strings.Repeat(`"abcdefgh",`, 30)+`1],{"k":"`+strings.Repeat("é", 40000)+`"}]`)
+}
+
+func FuzzJSONBOf(f *testing.F) {
+	for _, s := range jsonbSeeds {
+		f.Add(s)
+	}
+	db := openMemory(f)
+	f.Fuzz(func(t *testing.T, text string) { sameJSONBAsSQLite(t, db, text) })
+}
+
+// Insert and Update store the JSONB SQLite's jsonb() makes of the
+// document; a document that is not JSON is refused, values or not.
+func TestDocStoredAsJSONB(t *testing.T) {
+	s, a := openTest(t)
+	ctx := context.Background()
+	e := a.Entity("companies")
+	stored := func(r *store.Row) {
+		t.Helper()
+		var typ string
+		var same bool
+		if err := s.rdb.QueryRow(`SELECT typeof(doc), doc = jsonb(?) FROM e_companies WHERE id = ?`, string(r.Doc), r.ID).Scan(&typ, &same); err != nil || typ != "blob" || !same {
+			t.Fatalf("%s stored as %s, the same as jsonb(): %v (%v)", r.Doc, typ, same, err)
+		}
+	}
+	r := storetest.Row(1, map[string]any{"name": "Acme \"Q\" é", "n": 12, "f": -1.5e300, "tags": []any{"a", nil, true}})
+	insert(t, s, e, r)
+	stored(r)
+	r2 := storetest.Row(1, map[string]any{"name": strings.Repeat("long ", 100), "nested": map[string]any{"a": map[string]any{}}})
+	r2.Version = 2
+	if err := s.Write(ctx, func(tx store.Tx) error { return tx.Update(ctx, e, r2, 1) }); err != nil {
+		t.Fatal(err)
+	}
+	stored(r2)
+	bad := storetest.Row(2, nil)
+	bad.Doc, bad.Values = []byte(`{"id":"x",}`), map[string]any{}
+	if err := s.Write(ctx, func(tx store.Tx) error { return tx.Insert(ctx, e, bad) }); err == nil || !strings.Contains(err.Error(), "not valid JSON") {
+		t.Fatalf("a doc that is not JSON: %v", err)
+	}
 }

@@ -395,7 +395,7 @@ var dialect = &sqlstore.Dialect{
 	// records are stored as JSONB: conditions and sort keys read their
 	// fields without parsing the text (jsonb.go)
 	DocText:  jsonbText,
-	DocWrite: func(p string) string { return "jsonb(" + p + ")" },
+	DocValue: func(doc []byte) (any, error) { return jsonbOf(nil, doc) },
 	ContainsFold: func(col, param string) string {
 		return fnLike + "(" + col + ", " + param + ", " + strconv.Itoa(likeContains) + ")"
 	},

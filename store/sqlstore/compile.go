@@ -13,12 +13,12 @@ import (
 // they scan without allocating.
 const RowColumns = "id, version, coalesce(label, ''), doc, coalesce(created, 0), coalesce(modified, 0)"
 
-// docParam is the SQL storing the JSON text bound as parameter p.
-func (d *Dialect) docParam(p string) string {
-	if d.DocWrite == nil {
-		return p
+// docValue is the parameter storing the JSON text doc in a doc column.
+func (d *Dialect) docValue(doc []byte) (any, error) {
+	if d.DocValue == nil {
+		return string(doc), nil
 	}
-	return d.DocWrite(p)
+	return d.DocValue(doc)
 }
 
 // LeafKind is the type a target's value is compared as: the field's type,

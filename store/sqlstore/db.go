@@ -70,10 +70,11 @@ type Dialect struct {
 	// cannot say it exactly: then job logs are filtered in Go.
 	ContainsFold func(col, param string) string
 	// DocText appends to dst the JSON text of an entity table's doc
-	// column as read, and DocWrite is the SQL storing the JSON text of a
-	// parameter there (nil and nil: the column holds the text as is).
+	// column as read, and DocValue is the parameter storing the JSON text
+	// doc there, refusing what is not JSON (nil and nil: the column holds
+	// the text as is).
 	DocText  func(dst, doc []byte) ([]byte, error)
-	DocWrite func(param string) string
+	DocValue func(doc []byte) (any, error)
 	// Param is the n-th parameter (from 1) of a statement whose
 	// parameters appear in the order of its arguments (VALUES lists):
 	// "?" on SQLite, where "$n" is a named parameter and binding k named

@@ -21,13 +21,13 @@ func (d *Dialect) GetSQL(table string) string {
 // InsertSQL stores a record ($1…$6: id, version, label, doc, created,
 // modified).
 func (d *Dialect) InsertSQL(table string) string {
-	return "INSERT INTO " + QuoteIdent(table) + " (id, version, label, doc, created, modified) VALUES ($1, $2, $3, " + d.docParam("$4") + ", $5, $6)"
+	return "INSERT INTO " + QuoteIdent(table) + " (id, version, label, doc, created, modified) VALUES ($1, $2, $3, $4, $5, $6)"
 }
 
 // UpdateSQL replaces a record of a version ($1…$6: version, label, doc,
 // modified, id, the version expected).
 func (d *Dialect) UpdateSQL(table string) string {
-	return "UPDATE " + QuoteIdent(table) + " SET version = $1, label = $2, doc = " + d.docParam("$3") + ", modified = $4 WHERE id = $5 AND version = $6"
+	return "UPDATE " + QuoteIdent(table) + " SET version = $1, label = $2, doc = $3, modified = $4 WHERE id = $5 AND version = $6"
 }
 
 // VersionSQL reads the version of a record.
@@ -56,18 +56,18 @@ func (d *Dialect) ScanRow(sc Row, r *store.Row) error {
 	return nil
 }
 
-// checkRow refuses a row without id or whose document is not JSON. A
-// document its writer encoded from its values (Row.Values) is not read
-// here where the database parses it anyway (DocWrite: SQLite's jsonb()
-// refuses malformed JSON).
-func (d *Dialect) checkRow(r *store.Row) error {
+// docArg checks a row and gives its document's parameter: a row needs an
+// id, and a document that is JSON. One its writer encoded from its values
+// (Row.Values) is not read twice where the dialect parses it anyway
+// (DocValue refuses malformed JSON).
+func (d *Dialect) docArg(r *store.Row) (any, error) {
 	if r == nil || r.ID == "" {
-		return errors.New("row without id")
+		return nil, errors.New("row without id")
 	}
-	if (r.Values == nil || d.DocWrite == nil) && !json.Valid(r.Doc) {
-		return errors.New("doc is not valid JSON")
+	if (r.Values == nil || d.DocValue == nil) && !json.Valid(r.Doc) {
+		return nil, errors.New("doc is not valid JSON")
 	}
-	return nil
+	return d.docValue(r.Doc)
 }
 
 // Get reads one record by id (store.ErrNotFound when missing).
@@ -141,10 +141,11 @@ func (d *Dialect) DeleteIDs(ctx context.Context, db DB, e *app.Entity, ids []str
 // store.ErrVersion when another version is stored, store.ErrNotFound when
 // there is no such record. mapErr names the unique field of a violation.
 func (d *Dialect) Update(ctx context.Context, db DB, e *app.Entity, table string, r *store.Row, prevVersion int64, mapErr func(string, error) error) error {
-	if err := d.checkRow(r); err != nil {
+	doc, err := d.docArg(r)
+	if err != nil {
 		return fmt.Errorf("%s: update %s: %w", d.Name, e.FullName, err)
 	}
-	n, err := db.Exec(ctx, d.UpdateSQL(table), r.Version, r.Label, string(r.Doc), r.Modified, r.ID, prevVersion)
+	n, err := db.Exec(ctx, d.UpdateSQL(table), r.Version, r.Label, doc, r.Modified, r.ID, prevVersion)
 	if err != nil {
 		return fmt.Errorf("%s: update %s %s: %w", d.Name, e.FullName, r.ID, mapErr(table, err))
 	}
@@ -163,11 +164,11 @@ func (d *Dialect) Update(ctx context.Context, db DB, e *app.Entity, table string
 
 // Insert stores a new record of table (mapErr: as for Update).
 func (d *Dialect) Insert(ctx context.Context, db DB, e *app.Entity, table string, r *store.Row, mapErr func(string, error) error) error {
-	if err := d.checkRow(r); err != nil {
+	doc, err := d.docArg(r)
+	if err != nil {
 		return fmt.Errorf("%s: insert %s: %w", d.Name, e.FullName, err)
 	}
-	// doc is bound as text: SQLite's json functions read a BLOB as JSONB
-	if _, err := db.Exec(ctx, d.InsertSQL(table), r.ID, r.Version, r.Label, string(r.Doc), r.Created, r.Modified); err != nil {
+	if _, err := db.Exec(ctx, d.InsertSQL(table), r.ID, r.Version, r.Label, doc, r.Created, r.Modified); err != nil {
 		return fmt.Errorf("%s: insert %s %s: %w", d.Name, e.FullName, r.ID, mapErr(table, err))
 	}
 	return nil
