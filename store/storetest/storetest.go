@@ -89,7 +89,7 @@ func Bench(b *testing.B, open Opener) {
 		bench func(*testing.B, Opener)
 	}{
 		{"Get", BenchmarkGet}, {"GetParallel", BenchmarkGetParallel}, {"Insert", BenchmarkInsert},
-		{"InsertBatch", BenchmarkInsertBatch}, {"InsertParallel", BenchmarkInsertParallel},
+		{"InsertBatch", BenchmarkInsertBatch}, {"InsertParallel", BenchmarkInsertParallel}, {"ImportBatch", BenchmarkImportBatch},
 	} {
 		b.Run(c.name, func(b *testing.B) { c.bench(b, open) })
 	}
