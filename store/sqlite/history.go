@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"bytes"
 	"context"
 
 	"runway/store"
@@ -16,19 +15,17 @@ import (
 // changes (flushHistory), still inside its transaction: the entries of a
 // write of many records (an import's batch) then go in a few multi-row
 // INSERTs, not one statement each, which cost as much as the record's own.
-// Their documents are copied: a writer may reuse its buffers once a call
-// returns.
+// Their parameters are queued, the documents copied: a writer may reuse
+// its buffers once a call returns.
 func (t *tx) AddHistory(_ context.Context, entries ...store.HistoryEntry) error {
-	for i := range entries {
-		if err := dialect.CheckHistory(&entries[i]); err != nil {
-			return err
-		}
-	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for _, h := range entries {
-		h.Old, h.New = bytes.Clone(h.Old), bytes.Clone(h.New)
-		t.pendingHistory = append(t.pendingHistory, h)
+	for i := range entries {
+		args, err := dialect.HistoryArgs(t.pendingHistory, &entries[i])
+		if err != nil {
+			return err
+		}
+		t.pendingHistory = args
 	}
 	return nil
 }
@@ -36,10 +33,10 @@ func (t *tx) AddHistory(_ context.Context, entries ...store.HistoryEntry) error 
 // flushHistory writes the entries the current write queued.
 func (t *tx) flushHistory(ctx context.Context) error {
 	t.mu.Lock()
-	entries := t.pendingHistory
+	args := t.pendingHistory
 	t.pendingHistory = nil
 	t.mu.Unlock()
-	return dialect.AddHistory(ctx, t.w(), entries)
+	return dialect.AddHistoryArgs(ctx, t.w(), args)
 }
 
 // HistoryEntries reads entries newest first, and their total.

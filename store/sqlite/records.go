@@ -191,9 +191,9 @@ type tx struct {
 	// row count differences of the current write and of the batch's
 	// earlier writes, added to _counts at the end of the batch
 	deltas, batchDeltas sqlstore.CountDeltas
-	// history entries of the current write, written when it ends
-	// (flushHistory)
-	pendingHistory []store.HistoryEntry
+	// the parameters of the current write's history entries, written
+	// when it ends (flushHistory)
+	pendingHistory []any
 }
 
 var _ store.Tx = (*tx)(nil)

@@ -78,38 +78,47 @@ const HistoryChunk = 200
 // AddHistoryQuery is the INSERT of n entries, which a store may prepare
 // ahead (1: a create, an update, a delete; HistoryChunk: a batch's).
 func (d *Dialect) AddHistoryQuery(n int) string {
-	return `INSERT INTO _history (` + historyColumns + `) VALUES ` + d.valueRows(n, 12)
+	return `INSERT INTO _history (` + historyColumns + `) VALUES ` + d.valueRows(n, historyParams)
 }
 
-// CheckHistory refuses an entry AddHistory cannot write.
-func (d *Dialect) CheckHistory(h *store.HistoryEntry) error {
+// historyParams is how many parameters an entry has in AddHistoryArgs.
+const historyParams = 12
+
+// HistoryArgs appends to dst the parameters of entry h for
+// AddHistoryArgs, its documents copied (a store may keep them until the
+// write ends), or refuses an entry without id, entity or record.
+func (d *Dialect) HistoryArgs(dst []any, h *store.HistoryEntry) ([]any, error) {
 	if h.ID == "" || h.Entity == "" || h.RecordID == "" {
-		return fmt.Errorf("%s: history entry without id, entity or record", d.Name)
+		return dst, fmt.Errorf("%s: history entry without id, entity or record", d.Name)
 	}
-	return nil
+	return append(dst, h.ID, h.Entity, h.RecordID, string(h.Event), h.Time, h.EntityVersion, h.RecordLabel,
+		h.User, h.IP, h.ContextPath, string(h.Old), string(h.New)), nil
 }
 
-// AddHistory writes entries, in as few statements as it can. Run it in the
-// write transaction of the changes they record.
-func (d *Dialect) AddHistory(ctx context.Context, db DB, entries []store.HistoryEntry) error {
-	for len(entries) > 0 {
-		n := min(len(entries), HistoryChunk)
-		chunk := entries[:n]
-		entries = entries[n:]
-		args := make([]any, 0, 12*n)
-		for i := range chunk {
-			h := &chunk[i]
-			if err := d.CheckHistory(h); err != nil {
-				return err
-			}
-			args = append(args, h.ID, h.Entity, h.RecordID, string(h.Event), h.Time, h.EntityVersion, h.RecordLabel,
-				h.User, h.IP, h.ContextPath, string(h.Old), string(h.New))
-		}
-		if _, err := db.Exec(ctx, d.AddHistoryQuery(n), args...); err != nil {
+// AddHistoryArgs writes the entries whose parameters args holds
+// (HistoryArgs), in as few statements as it can. Run it in the write
+// transaction of the changes they record.
+func (d *Dialect) AddHistoryArgs(ctx context.Context, db DB, args []any) error {
+	for len(args) > 0 {
+		n := min(len(args)/historyParams, HistoryChunk)
+		if _, err := db.Exec(ctx, d.AddHistoryQuery(n), args[:historyParams*n]...); err != nil {
 			return fmt.Errorf("%s: add history: %w", d.Name, err)
 		}
+		args = args[historyParams*n:]
 	}
 	return nil
+}
+
+// AddHistory writes entries, as AddHistoryArgs.
+func (d *Dialect) AddHistory(ctx context.Context, db DB, entries []store.HistoryEntry) error {
+	args := make([]any, 0, historyParams*len(entries))
+	for i := range entries {
+		var err error
+		if args, err = d.HistoryArgs(args, &entries[i]); err != nil {
+			return err
+		}
+	}
+	return d.AddHistoryArgs(ctx, db, args)
 }
 
 // HistoryEntries reads entries of one entity newest first, and how many
