@@ -189,6 +189,9 @@ var errJSONText = errors.New("sqlite: doc is not valid JSON")
 
 // jsonbOf appends to dst the JSONB of the JSON text doc.
 func jsonbOf(dst, doc []byte) ([]byte, error) {
+	if dst == nil {
+		dst = make([]byte, 0, len(doc)+8) // JSONB is about as long as its text
+	}
 	p := jsonbParser{in: doc, out: dst}
 	p.space()
 	if err := p.value(0); err != nil {
@@ -337,6 +340,9 @@ func (p *jsonbParser) text() error {
 	typ := byte(jbText)
 	i := start
 	for {
+		for i < len(p.in) && p.in[i] >= 0x20 && p.in[i] != '"' && p.in[i] != '\\' {
+			i++ // the common case first: plain characters
+		}
 		if i >= len(p.in) {
 			return errJSONText
 		}

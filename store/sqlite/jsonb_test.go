@@ -163,3 +163,14 @@ func TestDocStoredAsJSONB(t *testing.T) {
 		t.Fatalf("a doc that is not JSON: %v", err)
 	}
 }
+
+func BenchmarkJSONBOf(b *testing.B) {
+	doc := []byte(`{"id":"5f1e0a9b2c3d4e5f60718293","version":1,"label":"Company 0000123","name":"Company 0000123","state":"active","type":"a","numberOfEmployees":123,"isCustomer":true,"contactInformation":{"email":"info123@example.org","phoneNumber":null},"addresses":[{"addressLine":"123 Main St","city":"Springfield","state":"IL","zipCode":"00123"}],"rating":"12.34","notes":"Note of company 123, with a comma","lastMeeting":"2024-05-12T10:30:00.000Z","lastUpdate":1733500000000,"created":1733500000000}`)
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := jsonbOf(nil, doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
