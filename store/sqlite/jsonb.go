@@ -185,7 +185,7 @@ func appendEscaped(dst, text []byte) []byte {
 
 // errJSONText is a document jsonbOf refuses: not RFC 8259 JSON (SQLite
 // would read some of it as JSON5, which Runway never writes).
-var errJSONText = errors.New("sqlite: doc is not valid JSON")
+var errJSONText = errors.New("doc is not valid JSON")
 
 // jsonbOf appends to dst the JSONB of the JSON text doc.
 func jsonbOf(dst, doc []byte) ([]byte, error) {

@@ -157,10 +157,12 @@ func TestDocStoredAsJSONB(t *testing.T) {
 		t.Fatal(err)
 	}
 	stored(r2)
-	bad := storetest.Row(2, nil)
-	bad.Doc, bad.Values = []byte(`{"id":"x",}`), map[string]any{}
-	if err := s.Write(ctx, func(tx store.Tx) error { return tx.Insert(ctx, e, bad) }); err == nil || !strings.Contains(err.Error(), "not valid JSON") {
-		t.Fatalf("a doc that is not JSON: %v", err)
+	for _, values := range []map[string]any{nil, {}} {
+		bad := storetest.Row(2, nil)
+		bad.Doc, bad.Values = []byte(`{"id":"x",}`), values
+		if err := s.Write(ctx, func(tx store.Tx) error { return tx.Insert(ctx, e, bad) }); err == nil || !strings.Contains(err.Error(), "not valid JSON") {
+			t.Fatalf("a doc that is not JSON (values %v): %v", values, err)
+		}
 	}
 }
 

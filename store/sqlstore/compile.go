@@ -13,14 +13,6 @@ import (
 // they scan without allocating.
 const RowColumns = "id, version, coalesce(label, ''), doc, coalesce(created, 0), coalesce(modified, 0)"
 
-// docValue is the parameter storing the JSON text doc in a doc column.
-func (d *Dialect) docValue(doc []byte) (any, error) {
-	if d.DocValue == nil {
-		return string(doc), nil
-	}
-	return d.DocValue(doc)
-}
-
 // LeafKind is the type a target's value is compared as: the field's type,
 // or text for a system column or a relationship/group/file sub-field.
 func LeafKind(t *query.Target) string {

@@ -57,17 +57,19 @@ func (d *Dialect) ScanRow(sc Row, r *store.Row) error {
 }
 
 // docArg checks a row and gives its document's parameter: a row needs an
-// id, and a document that is JSON. One its writer encoded from its values
-// (Row.Values) is not read twice where the dialect parses it anyway
-// (DocValue refuses malformed JSON).
+// id, and a document that is JSON — checked here where the dialect keeps
+// the text as is, by the conversion where it has one (DocValue).
 func (d *Dialect) docArg(r *store.Row) (any, error) {
 	if r == nil || r.ID == "" {
 		return nil, errors.New("row without id")
 	}
-	if (r.Values == nil || d.DocValue == nil) && !json.Valid(r.Doc) {
+	if d.DocValue != nil {
+		return d.DocValue(r.Doc)
+	}
+	if !json.Valid(r.Doc) {
 		return nil, errors.New("doc is not valid JSON")
 	}
-	return d.docValue(r.Doc)
+	return string(r.Doc), nil
 }
 
 // Get reads one record by id (store.ErrNotFound when missing).
