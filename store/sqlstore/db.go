@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 )
 
 // DB runs statements: a store's connection pool or one of its
@@ -81,6 +82,11 @@ type Dialect struct {
 	// ones looks each up in a list (k² steps: a 200-row INSERT bound for
 	// longer than it inserted).
 	Param func(n int) string
+
+	// the history INSERTs of one entry and of a chunk, written once
+	// (AddHistoryQuery: every create, update and delete writes one)
+	historyOnce                sync.Once
+	historyOne, historyChunked string
 }
 
 // valueRows is the VALUES list of rows rows of cols parameters each, the

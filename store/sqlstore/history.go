@@ -78,6 +78,19 @@ const HistoryChunk = 200
 // AddHistoryQuery is the INSERT of n entries, which a store may prepare
 // ahead (1: a create, an update, a delete; HistoryChunk: a batch's).
 func (d *Dialect) AddHistoryQuery(n int) string {
+	d.historyOnce.Do(func() {
+		d.historyOne, d.historyChunked = d.addHistoryQuery(1), d.addHistoryQuery(HistoryChunk)
+	})
+	switch n {
+	case 1:
+		return d.historyOne
+	case HistoryChunk:
+		return d.historyChunked
+	}
+	return d.addHistoryQuery(n)
+}
+
+func (d *Dialect) addHistoryQuery(n int) string {
 	return `INSERT INTO _history (` + historyColumns + `) VALUES ` + d.valueRows(n, historyParams)
 }
 
