@@ -81,7 +81,7 @@ func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[s
 	// transaction unless sequence values drawn in it go in the record.
 	var row *store.Row
 	var entries []store.HistoryEntry
-	stored := func() {
+	stored := func() error {
 		label := w.label(v, id)
 		row = &store.Row{ID: id, Label: label, Doc: record.Encode(e, id, 0, label, v, nil), Created: w.now, Modified: w.now}
 		if record.ReadsBack(e, row.Doc) {
@@ -92,10 +92,13 @@ func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[s
 			ch.Time, ch.RecordID, ch.Label, ch.Doc, ch.New = w.now, id, label, row.Doc, v
 			entries = s.historyEntries(ch)
 		}
+		return s.store.PrepareRow(row)
 	}
 	drawn := w.drawsSequences()
 	if !drawn {
-		stored()
+		if err := stored(); err != nil {
+			return nil, err
+		}
 	}
 	files := fileIDs(e.Fields, v) // outside the write transaction: the store's writer does less per row
 	err = s.write(ctx, batch, func(tx store.Tx) error {
@@ -103,7 +106,9 @@ func (s *Service) Create(ctx context.Context, c *Caller, e *app.Entity, in map[s
 			if err := w.fillSequences(tx, v); err != nil {
 				return err
 			}
-			stored()
+			if err := stored(); err != nil {
+				return err
+			}
 		}
 		if err := tx.Insert(ctx, e, row); err != nil {
 			return w.writeErr(err, v)
@@ -273,6 +278,9 @@ func (s *Service) updateOnce(ctx context.Context, batch *WriteBatch, g *perms, i
 		Created: cur.Created, Modified: w.now}
 	if record.ReadsBack(e, row.Doc) {
 		row.Values = v
+	}
+	if err := s.store.PrepareRow(row); err != nil {
+		return nil, nil, err
 	}
 	var entries []store.HistoryEntry
 	if ch := s.historyChange(c, e, history.Changed, pathUpdate); ch != nil && o.history() {

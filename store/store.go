@@ -31,6 +31,9 @@ type Row struct {
 	// instead of decoding Doc again. Neither may change until the write's
 	// transaction has ended.
 	Values map[string]any
+	// Stored is Doc in the form the store keeps, when the store made it
+	// before the write (Store.PrepareRow); nil: the write converts Doc.
+	Stored any
 }
 
 var (
@@ -140,6 +143,12 @@ type Store interface {
 	// Write runs fn in one write transaction. fn must not call Write or the
 	// Store's other writing methods: it would wait for itself.
 	Write(ctx context.Context, fn func(tx Tx) error) error
+	// PrepareRow does for row r, before the write that stores it, what
+	// the write's transaction would otherwise do (SQLite: convert Doc to
+	// JSONB): every write waits for the store's writer, so the less it
+	// does the more writes a second. It refuses a Doc that is not JSON;
+	// Doc must not change afterwards.
+	PrepareRow(r *Row) error
 
 	// PasswordHash reads a user's password hash (ErrNotFound when unset).
 	PasswordHash(ctx context.Context, userID string) (string, error)

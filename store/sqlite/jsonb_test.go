@@ -157,6 +157,27 @@ func TestDocStoredAsJSONB(t *testing.T) {
 		t.Fatal(err)
 	}
 	stored(r2)
+	// rows prepared before their write (Store.PrepareRow) are stored the same
+	r3 := storetest.Row(3, map[string]any{"name": "Prepared", "n": 1.25})
+	if err := s.PrepareRow(r3); err != nil || r3.Stored == nil {
+		t.Fatalf("PrepareRow: %v, stored %v", err, r3.Stored)
+	}
+	insert(t, s, e, r3)
+	stored(r3)
+	r3 = storetest.Row(3, map[string]any{"name": "Prepared again", "list": []any{1, "x"}})
+	r3.Version = 2
+	if err := s.PrepareRow(r3); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Write(ctx, func(tx store.Tx) error { return tx.Update(ctx, e, r3, 1) }); err != nil {
+		t.Fatal(err)
+	}
+	stored(r3)
+	bad := storetest.Row(4, nil)
+	bad.Doc = []byte(`{"id":"x",}`)
+	if err := s.PrepareRow(bad); err == nil || !strings.Contains(err.Error(), "not valid JSON") || bad.Stored != nil {
+		t.Fatalf("PrepareRow of a doc that is not JSON: %v, stored %v", err, bad.Stored)
+	}
 	for _, values := range []map[string]any{nil, {}} {
 		bad := storetest.Row(2, nil)
 		bad.Doc, bad.Values = []byte(`{"id":"x",}`), values

@@ -152,6 +152,9 @@ func (s *Store) Count(ctx context.Context, e *app.Entity, where query.Expr) (int
 	return s.reader().count(ctx, e, where)
 }
 
+// PrepareRow (store.Store): SQLite keeps documents as JSONB: converted here, on the caller's goroutine, rather than by the writer.
+func (s *Store) PrepareRow(r *store.Row) error { return dialect.PrepareRow(r) }
+
 // Write runs fn in a write transaction on the write connection: its writes
 // are committed when fn returns nil, undone (and fn's error returned as is)
 // otherwise or on panic. Writes serialize; do not call Write or other writing

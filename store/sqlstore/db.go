@@ -87,6 +87,8 @@ type Dialect struct {
 	// (AddHistoryQuery: every create, update and delete writes one)
 	historyOnce                sync.Once
 	historyOne, historyChunked string
+	// each table's INSERT and UPDATE of a record (recordSQL)
+	recordStmts sync.Map
 }
 
 // valueRows is the VALUES list of rows rows of cols parameters each, the

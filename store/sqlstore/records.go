@@ -18,16 +18,40 @@ func (d *Dialect) GetSQL(table string) string {
 	return "SELECT " + RowColumns + " FROM " + QuoteIdent(table) + " WHERE id = $1"
 }
 
-// InsertSQL stores a record ($1…$6: id, version, label, doc, created,
+// InsertSQL stores a record (parameters: id, version, label, doc, created,
 // modified).
 func (d *Dialect) InsertSQL(table string) string {
-	return "INSERT INTO " + QuoteIdent(table) + " (id, version, label, doc, created, modified) VALUES ($1, $2, $3, $4, $5, $6)"
+	return d.recordSQL('i', table, func() string {
+		return "INSERT INTO " + QuoteIdent(table) + " (id, version, label, doc, created, modified) VALUES " + d.valueRows(1, 6)
+	})
 }
 
-// UpdateSQL replaces a record of a version ($1…$6: version, label, doc,
-// modified, id, the version expected).
+// UpdateSQL replaces a record of a version (parameters: version, label,
+// doc, modified, id, the version expected).
 func (d *Dialect) UpdateSQL(table string) string {
-	return "UPDATE " + QuoteIdent(table) + " SET version = $1, label = $2, doc = $3, modified = $4 WHERE id = $5 AND version = $6"
+	return d.recordSQL('u', table, func() string {
+		return "UPDATE " + QuoteIdent(table) + " SET version = " + d.Param(1) + ", label = " + d.Param(2) + ", doc = " + d.Param(3) +
+			", modified = " + d.Param(4) + " WHERE id = " + d.Param(5) + " AND version = " + d.Param(6)
+	})
+}
+
+// recordSQL is the statement of a kind ('i' insert, 'u' update) of table,
+// written by sql the first time: every create and update runs one, and
+// the string is its prepared statement's key. Parameters are the
+// dialect's (Param): positional on SQLite, where "$n" would be looked up by
+// name at each bind.
+func (d *Dialect) recordSQL(kind byte, table string, sql func() string) string {
+	k := recordStmt{kind, table}
+	if q, ok := d.recordStmts.Load(k); ok {
+		return q.(string)
+	}
+	q, _ := d.recordStmts.LoadOrStore(k, sql())
+	return q.(string)
+}
+
+type recordStmt struct {
+	kind  byte
+	table string
 }
 
 // VersionSQL reads the version of a record.
@@ -63,6 +87,9 @@ func (d *Dialect) docArg(r *store.Row) (any, error) {
 	if r == nil || r.ID == "" {
 		return nil, errors.New("row without id")
 	}
+	if r.Stored != nil {
+		return r.Stored, nil // checked by PrepareRow
+	}
 	if d.DocValue != nil {
 		return d.DocValue(r.Doc)
 	}
@@ -70,6 +97,21 @@ func (d *Dialect) docArg(r *store.Row) (any, error) {
 		return nil, errors.New("doc is not valid JSON")
 	}
 	return string(r.Doc), nil
+}
+
+// PrepareRow converts a row's document ahead of its write where the
+// dialect converts it (store.Store.PrepareRow); where it keeps the text,
+// the write checks it.
+func (d *Dialect) PrepareRow(r *store.Row) error {
+	if d.DocValue == nil {
+		return nil
+	}
+	v, err := d.DocValue(r.Doc)
+	if err != nil {
+		return fmt.Errorf("%s: record %s: %w", d.Name, r.ID, err)
+	}
+	r.Stored = v
+	return nil
 }
 
 // Get reads one record by id (store.ErrNotFound when missing).

@@ -33,6 +33,9 @@ func BenchmarkImportBatch(b *testing.B, open Opener) {
 			n := i + k
 			rows[k] = Row(n, map[string]any{"name": fmt.Sprintf("Company %07d", n), "email": fmt.Sprintf("info%d@example.org", n),
 				"budget": n % 5000, "notes": note, "address": map[string]any{"street": fmt.Sprintf("%d Main St", n%999), "city": "Springfield"}})
+			if err := s.PrepareRow(rows[k]); err != nil {
+				b.Fatal(err)
+			}
 		}
 		b.StartTimer()
 		err := s.Write(ctx, func(tx store.Tx) error {
