@@ -2,6 +2,7 @@ package record
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"unicode/utf8"
@@ -203,7 +204,13 @@ func (d *jsonDec) rawStr() (s []byte, plain, ok bool) {
 	}
 	start := d.i + 1
 	special := false // an escape or a byte beyond ASCII
-	for j := start; j < len(d.b); j++ {
+	j := start
+	// eight plain bytes at a time: most of a document is strings (an
+	// export reads every one of a million)
+	for j+8 <= len(d.b) && plainWord(binary.LittleEndian.Uint64(d.b[j:])) {
+		j += 8
+	}
+	for ; j < len(d.b); j++ {
 		switch c := d.b[j]; {
 		case c == '"':
 			d.i = j + 1
@@ -218,4 +225,23 @@ func (d *jsonDec) rawStr() (s []byte, plain, ok bool) {
 		}
 	}
 	return nil, false, false
+}
+
+const (
+	ones = 0x0101010101010101 // 0x01 in every byte
+	high = 0x8080808080808080 // the high bit of every byte
+)
+
+// plainWord reports whether none of the eight bytes of w ends a plain
+// string run: a quote, a backslash, a control byte or one beyond ASCII.
+// With every high bit clear, (x - ones) &^ x has a high bit set exactly
+// when x has a zero byte, and (w - 0x20*ones) &^ w when w has a byte
+// below 0x20.
+func plainWord(w uint64) bool {
+	if w&high != 0 {
+		return false
+	}
+	q := w ^ ('"' * ones)
+	b := w ^ ('\\' * ones)
+	return ((q-ones)&^q|(b-ones)&^b|(w-0x20*ones)&^w)&high == 0
 }

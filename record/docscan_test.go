@@ -2,6 +2,7 @@ package record
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"testing"
 )
@@ -77,4 +78,43 @@ func FuzzMembers(f *testing.F) {
 		f.Add([]byte(doc))
 	}
 	f.Fuzz(sameMembers)
+}
+
+// TestPlainWord checks the word-at-a-time test against the byte test for
+// every byte value in every position of a word of plain bytes.
+func TestPlainWord(t *testing.T) {
+	plainByte := func(c byte) bool { return c != '"' && c != '\\' && c >= 0x20 && c < 0x80 }
+	for pos := range 8 {
+		for c := range 256 {
+			w := []byte("abcdefgh")
+			w[pos] = byte(c)
+			want := plainByte(byte(c))
+			if got := plainWord(binary.LittleEndian.Uint64(w)); got != want {
+				t.Fatalf("byte %#x at %d: plain %v, want %v", c, pos, got, want)
+			}
+		}
+	}
+	// every pair of bytes around the boundaries, in two positions
+	edges := []byte{0, 0x1f, 0x20, 0x21, '"' - 1, '"', '"' + 1, '\\' - 1, '\\', '\\' + 1, 0x7f, 0x80, 0xff}
+	for _, a := range edges {
+		for _, b := range edges {
+			w := []byte("        ")
+			w[2], w[5] = a, b
+			if got, want := plainWord(binary.LittleEndian.Uint64(w)), plainByte(a) && plainByte(b); got != want {
+				t.Fatalf("bytes %#x, %#x: plain %v, want %v", a, b, got, want)
+			}
+		}
+	}
+}
+
+// BenchmarkMembers reads every member of a demo company's document, as an
+// export does.
+func BenchmarkMembers(b *testing.B) {
+	doc := []byte(`{"id":"6b15ec2fd446259547091157","version":0,"label":"Company 0000000","name":"Company 0000000","state":"active","type":"a","numberOfEmployees":0,"isCustomer":false,"contactInformation":{"id":"6b15ec2fd446259547091158","label":"Contact Information","email":"info0@example.org"},"addresses":[{"id":"6b15ec2fd446259547091159","label":"IL - 00000","addressLine":"0 Main St","zipCode":"00000","city":"Springfield","state":"IL"}],"rating":"0","notes":"Note of company 0, with a comma","lastMeeting":1714559400000,"lastUpdate":1796598831804,"created":1796598831804}`)
+	b.SetBytes(int64(len(doc)))
+	for b.Loop() {
+		if err := Members(doc, func(k, v []byte) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
