@@ -41,7 +41,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.dbPool, "db-pool", int(envFloat("RUNWAY_DB_POOL", 10)), "PostgreSQL connection pool size per process [RUNWAY_DB_POOL]")
 	fs.DurationVar(&c.queryTimeout, "query-timeout", envDuration("RUNWAY_QUERY_TIMEOUT", store.DefaultQueryTimeout), "time limit of one database statement; 0 = none [RUNWAY_QUERY_TIMEOUT]")
 	fs.StringVar(&c.sqliteSync, "sqlite-sync", env("RUNWAY_SQLITE_SYNC", sqlite.SyncFull), "SQLite commits: full (on disk when acknowledged) or normal (a power loss may lose the last ones) [RUNWAY_SQLITE_SYNC]")
-	fs.Int64Var(&c.sqliteMmap, "sqlite-mmap", int64(envFloat("RUNWAY_SQLITE_MMAP", sqlite.DefaultMmapSize)), "bytes of the SQLite file read through a memory map; 0 = none [RUNWAY_SQLITE_MMAP]")
+	fs.Int64Var(&c.sqliteMmap, "sqlite-mmap", int64(envFloat("RUNWAY_SQLITE_MMAP", sqlite.DefaultMmapSize)), "bytes of the SQLite file the read connections read through a memory map; 0 = none [RUNWAY_SQLITE_MMAP]")
 	fs.Int64Var(&c.sqliteCache, "sqlite-cache", int64(envFloat("RUNWAY_SQLITE_CACHE", sqlite.DefaultCacheSize)), "SQLite page cache of each connection, KiB [RUNWAY_SQLITE_CACHE]")
 }
 

@@ -48,3 +48,23 @@ func BenchmarkGetMapped(b *testing.B) {
 		})
 	}
 }
+
+// TestMmapReadersOnly: the read connections map the file as configured,
+// the writer does not (dsn): through the map, every page the writer read
+// stayed resident in the process.
+func TestMmapReadersOnly(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct{ set, want int64 }{{0, DefaultMmapSize}, {64 << 20, 64 << 20}, {-1, 0}} {
+		s := storetest.Closing[*Store](t)(Open(ctx, filepath.Join(t.TempDir(), "runway.db"), Options{MmapSize: c.set}))
+		var read, write int64
+		if err := s.rdb.QueryRowContext(ctx, "PRAGMA mmap_size").Scan(&read); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.wdb.QueryRowContext(ctx, "PRAGMA mmap_size").Scan(&write); err != nil {
+			t.Fatal(err)
+		}
+		if read != c.want || write != 0 {
+			t.Errorf("MmapSize %d: readers map %d bytes (want %d), the writer %d (want 0)", c.set, read, c.want, write)
+		}
+	}
+}
