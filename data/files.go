@@ -242,6 +242,9 @@ func (s *Service) storeInlineFiles(ctx context.Context, c *Caller, fields []*app
 
 func (s *Service) inlineFiles(ctx context.Context, c *Caller, fields []*app.Field, in map[string]any, prefix string, errs *[]apperr.FieldError) error {
 	for _, f := range fields {
+		if f.Type != types.File && f.Type != types.Nested {
+			continue // no file below: no lookup, no path (every create and update comes here)
+		}
 		raw, sent := in[f.Name]
 		if !sent || raw == nil {
 			continue
