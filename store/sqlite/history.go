@@ -20,6 +20,9 @@ import (
 func (t *tx) AddHistory(_ context.Context, entries ...store.HistoryEntry) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.pendingHistory == nil {
+		t.pendingHistory = make([]any, 0, max(t.s.historyArgs.Load(), int64(len(entries)*sqlstore.HistoryParams)))
+	}
 	for i := range entries {
 		args, err := dialect.HistoryArgs(t.pendingHistory, &entries[i])
 		if err != nil {
@@ -30,12 +33,19 @@ func (t *tx) AddHistory(_ context.Context, entries ...store.HistoryEntry) error 
 	return nil
 }
 
+// maxHistoryArgs bounds the queue a write starts with (AddHistory): that
+// of 10,000 entries.
+const maxHistoryArgs = 10_000 * sqlstore.HistoryParams
+
 // flushHistory writes the entries the current write queued.
 func (t *tx) flushHistory(ctx context.Context) error {
 	t.mu.Lock()
 	args := t.pendingHistory
 	t.pendingHistory = nil
 	t.mu.Unlock()
+	if len(args) > 0 {
+		t.s.historyArgs.Store(int64(min(len(args), maxHistoryArgs)))
+	}
 	return dialect.AddHistoryArgs(ctx, t.w(), args)
 }
 

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -118,6 +119,10 @@ type Store struct {
 
 	writer *sqlstore.Committer[*writeReq] // the writer goroutine (group_commit.go)
 	ckpt   *checkpointer                  // checkpoints off the writer (checkpoint.go)
+	// historyArgs: how many parameters the last write's history entries
+	// took, the size the next write's queue starts at (AddHistory): an
+	// import batch's 30,000 grew from nothing, doubling, every batch
+	historyArgs atomic.Int64
 
 	closeOnce sync.Once
 	closeErr  error

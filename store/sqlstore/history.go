@@ -91,11 +91,11 @@ func (d *Dialect) AddHistoryQuery(n int) string {
 }
 
 func (d *Dialect) addHistoryQuery(n int) string {
-	return `INSERT INTO _history (` + historyColumns + `) VALUES ` + d.valueRows(n, historyParams)
+	return `INSERT INTO _history (` + historyColumns + `) VALUES ` + d.valueRows(n, HistoryParams)
 }
 
-// historyParams is how many parameters an entry has in AddHistoryArgs.
-const historyParams = 12
+// HistoryParams is how many parameters an entry has in AddHistoryArgs.
+const HistoryParams = 12
 
 // HistoryArgs appends to dst the parameters of entry h for
 // AddHistoryArgs, its documents copied (a store may keep them until the
@@ -113,18 +113,18 @@ func (d *Dialect) HistoryArgs(dst []any, h *store.HistoryEntry) ([]any, error) {
 // transaction of the changes they record.
 func (d *Dialect) AddHistoryArgs(ctx context.Context, db DB, args []any) error {
 	for len(args) > 0 {
-		n := min(len(args)/historyParams, HistoryChunk)
-		if _, err := db.Exec(ctx, d.AddHistoryQuery(n), args[:historyParams*n]...); err != nil {
+		n := min(len(args)/HistoryParams, HistoryChunk)
+		if _, err := db.Exec(ctx, d.AddHistoryQuery(n), args[:HistoryParams*n]...); err != nil {
 			return fmt.Errorf("%s: add history: %w", d.Name, err)
 		}
-		args = args[historyParams*n:]
+		args = args[HistoryParams*n:]
 	}
 	return nil
 }
 
 // AddHistory writes entries, as AddHistoryArgs.
 func (d *Dialect) AddHistory(ctx context.Context, db DB, entries []store.HistoryEntry) error {
-	args := make([]any, 0, historyParams*len(entries))
+	args := make([]any, 0, HistoryParams*len(entries))
 	for i := range entries {
 		var err error
 		if args, err = d.HistoryArgs(args, &entries[i]); err != nil {
