@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"runway/api/apitest"
+	"runway/clock"
 	"runway/jobs"
 	"runway/record"
 	"runway/store"
@@ -313,10 +314,13 @@ func TestListJobs(t *testing.T) {
 // TestJobLogs covers every filter and the paging of a job's log.
 func TestJobLogs(t *testing.T) {
 	t.Parallel()
-	s := apitest.Start(t, nil, apitest.Options{Jobs: jobs.Config{Workers: -1, LowWorkers: -1}})
+	// noon on the server's clock: "five hours ago" is then today whatever
+	// the hour the test runs at (at 00:30 it was yesterday's, after the
+	// line "last of yesterday")
+	midnight := time.Now().UTC().Truncate(24 * time.Hour)
+	now := midnight.Add(12 * time.Hour)
+	s := apitest.Start(t, nil, apitest.Options{Clock: clock.NewManual(now), Jobs: jobs.Config{Workers: -1, LowWorkers: -1}})
 	j := putJob(t, s, storeJob("FINISHED", 1))
-	now := time.Now()
-	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	lines := []struct {
 		at    time.Time
 		level string
