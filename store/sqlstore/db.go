@@ -83,12 +83,28 @@ type Dialect struct {
 	// longer than it inserted).
 	Param func(n int) string
 
-	// the history INSERTs of one entry and of a chunk, written once
-	// (AddHistoryQuery: every create, update and delete writes one)
-	historyOnce                sync.Once
-	historyOne, historyChunked string
-	// each table's INSERT and UPDATE of a record (recordSQL)
-	recordStmts sync.Map
+	// statements every write runs, written once (written)
+	statements sync.Map
+}
+
+// statement names a statement of the dialect written once: its kind
+// ('i' a record's INSERT, 'u' its UPDATE, 'h' the history INSERT of n
+// entries), and the table or n it is for.
+type statement struct {
+	kind  byte
+	table string
+	n     int
+}
+
+// written is the SQL of statement k, made by sql the first time: creates
+// and updates run these on every write, and the string is the key of
+// their prepared statement.
+func (d *Dialect) written(k statement, sql func() string) string {
+	if q, ok := d.statements.Load(k); ok {
+		return q.(string)
+	}
+	q, _ := d.statements.LoadOrStore(k, sql())
+	return q.(string)
 }
 
 // valueRows is the VALUES list of rows rows of cols parameters each, the

@@ -75,23 +75,13 @@ const historyColumns = `id, entity, record_id, event_type, ts, entity_version, r
 // HistoryChunk bounds the entries of one INSERT (12 parameters each).
 const HistoryChunk = 200
 
-// AddHistoryQuery is the INSERT of n entries, which a store may prepare
-// ahead (1: a create, an update, a delete; HistoryChunk: a batch's).
+// AddHistoryQuery is the INSERT of n entries (at most HistoryChunk),
+// which a store may prepare ahead (1: a create, an update, a delete;
+// HistoryChunk: a batch's).
 func (d *Dialect) AddHistoryQuery(n int) string {
-	d.historyOnce.Do(func() {
-		d.historyOne, d.historyChunked = d.addHistoryQuery(1), d.addHistoryQuery(HistoryChunk)
+	return d.written(statement{kind: 'h', n: n}, func() string {
+		return `INSERT INTO _history (` + historyColumns + `) VALUES ` + d.valueRows(n, HistoryParams)
 	})
-	switch n {
-	case 1:
-		return d.historyOne
-	case HistoryChunk:
-		return d.historyChunked
-	}
-	return d.addHistoryQuery(n)
-}
-
-func (d *Dialect) addHistoryQuery(n int) string {
-	return `INSERT INTO _history (` + historyColumns + `) VALUES ` + d.valueRows(n, HistoryParams)
 }
 
 // HistoryParams is how many parameters an entry has in AddHistoryArgs.

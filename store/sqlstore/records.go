@@ -19,39 +19,21 @@ func (d *Dialect) GetSQL(table string) string {
 }
 
 // InsertSQL stores a record (parameters: id, version, label, doc, created,
-// modified).
+// modified), in the dialect's parameters (Param: positional on SQLite,
+// where "$n" would be looked up by name at each bind).
 func (d *Dialect) InsertSQL(table string) string {
-	return d.recordSQL('i', table, func() string {
+	return d.written(statement{kind: 'i', table: table}, func() string {
 		return "INSERT INTO " + QuoteIdent(table) + " (id, version, label, doc, created, modified) VALUES " + d.valueRows(1, 6)
 	})
 }
 
 // UpdateSQL replaces a record of a version (parameters: version, label,
-// doc, modified, id, the version expected).
+// doc, modified, id, the version expected), as InsertSQL.
 func (d *Dialect) UpdateSQL(table string) string {
-	return d.recordSQL('u', table, func() string {
+	return d.written(statement{kind: 'u', table: table}, func() string {
 		return "UPDATE " + QuoteIdent(table) + " SET version = " + d.Param(1) + ", label = " + d.Param(2) + ", doc = " + d.Param(3) +
 			", modified = " + d.Param(4) + " WHERE id = " + d.Param(5) + " AND version = " + d.Param(6)
 	})
-}
-
-// recordSQL is the statement of a kind ('i' insert, 'u' update) of table,
-// written by sql the first time: every create and update runs one, and
-// the string is its prepared statement's key. Parameters are the
-// dialect's (Param): positional on SQLite, where "$n" would be looked up by
-// name at each bind.
-func (d *Dialect) recordSQL(kind byte, table string, sql func() string) string {
-	k := recordStmt{kind, table}
-	if q, ok := d.recordStmts.Load(k); ok {
-		return q.(string)
-	}
-	q, _ := d.recordStmts.LoadOrStore(k, sql())
-	return q.(string)
-}
-
-type recordStmt struct {
-	kind  byte
-	table string
 }
 
 // VersionSQL reads the version of a record.
