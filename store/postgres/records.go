@@ -320,7 +320,8 @@ func (s *Store) Count(ctx context.Context, e *app.Entity, where query.Expr) (int
 	return s.reader().Count(ctx, e, where)
 }
 
-// PrepareRow (store.Store): PostgreSQL converts the JSON text itself: nothing to do before the write (the write checks the text).
+// PrepareRow (store.Store): PostgreSQL converts the JSON text itself;
+// nothing to do before the write, which checks the text.
 func (s *Store) PrepareRow(r *store.Row) error { return dialect.PrepareRow(r) }
 
 // Write runs fn in one READ COMMITTED transaction: committed when fn

@@ -152,7 +152,8 @@ func (s *Store) Count(ctx context.Context, e *app.Entity, where query.Expr) (int
 	return s.reader().count(ctx, e, where)
 }
 
-// PrepareRow (store.Store): SQLite keeps documents as JSONB: converted here, on the caller's goroutine, rather than by the writer.
+// PrepareRow (store.Store): SQLite keeps documents as JSONB, converted
+// here on the caller's goroutine rather than by the writer.
 func (s *Store) PrepareRow(r *store.Row) error { return dialect.PrepareRow(r) }
 
 // Write runs fn in a write transaction on the write connection: its writes

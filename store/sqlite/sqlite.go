@@ -233,14 +233,11 @@ func dsn(abs string, write bool, p pragmas) string {
 		// of VmRSS beside 135 MB of its own memory) and bought nothing
 		// (imports as fast either way).
 		q.Add("_pragma", "mmap_size(0)")
-	} else {
-		q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", p.mmap))
-	}
-	if write {
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", writerCheckpointPages))
 		q.Set("_txlock", "immediate")
 	} else {
+		q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", p.mmap))
 		q.Set("_query_only", "1")
 	}
 	u := url.URL{Path: abs}

@@ -12,7 +12,7 @@ import (
 
 // BenchmarkImportBatch: what a CSV import's batch asks of the store's
 // writer, 2,500 records of about 600 bytes created in one Write, each with
-// its history entry holding the document (the demo's companies). One op
+// its history entry holding the document (storetest's companies). One op
 // is one record; the figure to compare is the writer's time per record.
 func BenchmarkImportBatch(b *testing.B, open Opener) {
 	s, a := Open(b, open)
