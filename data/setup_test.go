@@ -294,6 +294,7 @@ type watchedStore struct {
 	get         map[string]int
 	find        map[string]int
 	beforeWrite func()
+	unprepared  []string // records inserted or updated without Store.PrepareRow
 }
 
 func (w *watchedStore) count(m map[string]int, e *app.Entity) {
@@ -331,7 +332,32 @@ func (w *watchedStore) Write(ctx context.Context, fn func(tx store.Tx) error) er
 	if hook != nil {
 		hook()
 	}
-	return w.Store.Write(ctx, fn)
+	return w.Store.Write(ctx, func(tx store.Tx) error { return fn(watchedTx{tx, w}) })
+}
+
+// watchedTx notes the records a write stores that were not prepared
+// (store.Row.Stored: the store's writer converts them itself).
+type watchedTx struct {
+	store.Tx
+	w *watchedStore
+}
+
+func (t watchedTx) note(r *store.Row) {
+	if r.Stored == nil {
+		t.w.mu.Lock()
+		t.w.unprepared = append(t.w.unprepared, r.ID)
+		t.w.mu.Unlock()
+	}
+}
+
+func (t watchedTx) Insert(ctx context.Context, e *app.Entity, r *store.Row) error {
+	t.note(r)
+	return t.Tx.Insert(ctx, e, r)
+}
+
+func (t watchedTx) Update(ctx context.Context, e *app.Entity, r *store.Row, prevVersion int64) error {
+	t.note(r)
+	return t.Tx.Update(ctx, e, r, prevVersion)
 }
 
 // slipIn makes fn run before the next write, as a write of another client

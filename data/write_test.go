@@ -410,3 +410,30 @@ func TestRanksFillAfterTheHighestStoredOrWritten(t *testing.T) {
 		t.Errorf("rank after a restart: %v", got["rank"])
 	}
 }
+
+// Creates and updates hand the store rows it prepared (Store.PrepareRow)
+// before their write, so its writer does not convert documents: outside
+// the write transaction, or inside it for a record that draws sequence
+// values there (things: autoIncrement, rank), in a batch too.
+func TestWritesStorePreparedRows(t *testing.T) {
+	b := kitchen(t)
+	person := b.create("people", obj{"name": "Ana"})
+	thing := b.create("things", obj{"requiredText": "r"})
+	b.ok(b.svc.Update(b.ctx, b.system, b.entity("people"), person["id"].(string), obj{"name": "Bea"}))
+	b.ok(b.svc.Update(b.ctx, b.system, b.entity("things"), thing["id"].(string), obj{"text": "t"}))
+	batch := &WriteBatch{}
+	for _, name := range []string{"Cy", "Di"} {
+		if _, err := b.svc.Create(WithWriteBatch(b.ctx, batch), b.system, b.entity("people"), obj{"name": name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.svc.CommitBatch(b.ctx, batch, nil); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := b.list(b.system, "people", ""); err != nil || p.total != 3 {
+		t.Fatalf("people stored: %+v, %v (want 3)", p, err)
+	}
+	if len(b.store.unprepared) > 0 {
+		t.Errorf("records written without PrepareRow: %v", b.store.unprepared)
+	}
+}

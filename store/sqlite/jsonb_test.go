@@ -164,6 +164,16 @@ func TestDocStoredAsJSONB(t *testing.T) {
 	}
 	insert(t, s, e, r3)
 	stored(r3)
+	// the write binds the prepared form as it is, not converting Doc again:
+	// a row carrying another document's form stores that one
+	r5, other := storetest.Row(5, map[string]any{"name": "as given"}), storetest.Row(5, map[string]any{"name": "as prepared"})
+	if err := s.PrepareRow(other); err != nil {
+		t.Fatal(err)
+	}
+	r5.Stored = other.Stored
+	insert(t, s, e, r5)
+	r5.Doc = other.Doc
+	stored(r5)
 	r3 = storetest.Row(3, map[string]any{"name": "Prepared again", "list": []any{1, "x"}})
 	r3.Version = 2
 	if err := s.PrepareRow(r3); err != nil {
