@@ -21,7 +21,7 @@ func (t *tx) AddHistory(_ context.Context, entries ...store.HistoryEntry) error 
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.pendingHistory == nil {
-		t.pendingHistory = make([]any, 0, max(t.s.historyArgs.Load(), int64(len(entries)*sqlstore.HistoryParams)))
+		t.pendingHistory = t.s.historyQueue()
 	}
 	for i := range entries {
 		args, err := dialect.HistoryArgs(t.pendingHistory, &entries[i])
@@ -33,20 +33,40 @@ func (t *tx) AddHistory(_ context.Context, entries ...store.HistoryEntry) error 
 	return nil
 }
 
-// maxHistoryArgs bounds the queue a write starts with (AddHistory): that
-// of 10,000 entries.
-const maxHistoryArgs = 10_000 * sqlstore.HistoryParams
-
 // flushHistory writes the entries the current write queued.
 func (t *tx) flushHistory(ctx context.Context) error {
 	t.mu.Lock()
 	args := t.pendingHistory
 	t.pendingHistory = nil
 	t.mu.Unlock()
-	if len(args) > 0 {
-		t.s.historyArgs.Store(int64(min(len(args), maxHistoryArgs)))
+	err := dialect.AddHistoryArgs(ctx, t.w(), args)
+	t.s.recycleHistory(args)
+	return err
+}
+
+// maxHistoryQueue bounds the queue kept for the next write: that of
+// 10,000 entries.
+const maxHistoryQueue = 10_000 * sqlstore.HistoryParams
+
+// historyQueue is an empty queue for a write's history parameters: the
+// last write's, kept (an import batch's 30,000 were grown from nothing,
+// doubling, every batch), or a new one.
+func (s *Store) historyQueue() []any {
+	if q := s.historyArgs.Swap(nil); q != nil {
+		return *q
 	}
-	return dialect.AddHistoryArgs(ctx, t.w(), args)
+	return nil
+}
+
+// recycleHistory keeps a written queue for the next write, emptied (it
+// must not hold the documents on).
+func (s *Store) recycleHistory(q []any) {
+	if q == nil || cap(q) > maxHistoryQueue {
+		return
+	}
+	clear(q)
+	q = q[:0]
+	s.historyArgs.Store(&q)
 }
 
 // HistoryEntries reads entries newest first, and their total.

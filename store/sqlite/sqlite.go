@@ -119,10 +119,9 @@ type Store struct {
 
 	writer *sqlstore.Committer[*writeReq] // the writer goroutine (group_commit.go)
 	ckpt   *checkpointer                  // checkpoints off the writer (checkpoint.go)
-	// historyArgs: how many parameters the last write's history entries
-	// took, the size the next write's queue starts at (AddHistory): an
-	// import batch's 30,000 grew from nothing, doubling, every batch
-	historyArgs atomic.Int64
+	// historyArgs: the queue of history parameters the last write
+	// emptied, for the next one (historyQueue)
+	historyArgs atomic.Pointer[[]any]
 
 	closeOnce sync.Once
 	closeErr  error
