@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"runway/app"
 	"runway/query"
@@ -210,6 +211,16 @@ func TestLikeLabelOfItsField(t *testing.T) {
 	}
 	check("label like solar, city the label field", label("solar"), 1)
 	check("label like wind, city the label field", label("wind"), 2)
+	likeIndexIntact(t, s, "e_places")
+
+	// One more like column (contact.email): the map table gains it.
+	e.Field("contact").Nested[0].Indexable = true
+	if err := s.Sync(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	check("city like solar, one more column", whereOf(t, a, e, "contact.city=like(solar)"), 2)
+	check("name like solar, one more column", whereOf(t, a, e, "name=like(solar)"), 1, 3)
+	likeIndexIntact(t, s, "e_places")
 }
 
 // The like index holds a record's current text only: a record deleted and
@@ -268,4 +279,95 @@ func TestLikeIndexDropsOldText(t *testing.T) {
 	if a, b := matches("deltaport"), matches("epsilonia"); a != 0 || b != 1 {
 		t.Errorf("created and changed in one write: old text in %d rows, new in %d", a, b)
 	}
+	write(func(tx store.Tx) error { return tx.Delete(ctx, e, storetest.ID(2)) })
+	if n := matches("epsilonia"); n != 0 {
+		t.Errorf("deleted: its text in %d rows", n)
+	}
+	likeIndexIntact(t, s, table)
+}
+
+// likeIndexIntact fails t unless FTS5's integrity check of the like index
+// of table passes: its segments, and the per-row records contentless
+// deletes keep, agree with each other.
+func likeIndexIntact(t *testing.T, s *Store, table string) {
+	t.Helper()
+	fts := s.textIndexes(table)[likeIndexName].fts
+	if _, err := s.wdb.Exec(`INSERT INTO "` + fts + `" ("` + fts + `", rank) VALUES ('integrity-check', 1)`); err != nil {
+		t.Errorf("like index of %s out of step with its text: %v", table, err)
+	}
+}
+
+// A record created with an id the map table holds already (a record
+// deleted without the text indexes knowing) keeps that one row id and is
+// found by its new text.
+func TestLikeIndexIDMappedBefore(t *testing.T) {
+	s, a := openTest(t)
+	e := a.Entity("companies")
+	ctx := context.Background()
+	table, err := dialect.TableName(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	insert(t, s, e, storetest.Row(1, nil))
+	if _, err := s.wdb.Exec(`DELETE FROM "`+table+`" WHERE id = ?`, storetest.ID(1)); err != nil {
+		t.Fatal(err)
+	}
+	r := storetest.Row(1, nil)
+	r.Label = "Zanzibar Trading"
+	insert(t, s, e, r)
+	rows, err := s.Find(ctx, e, &query.Select{Where: &query.Cond{Target: query.Target{System: query.SysLabel}, Op: query.Like, Values: []any{"zanzibar"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].ID != storetest.ID(1) {
+		t.Errorf("label like zanzibar: %d records", len(rows))
+	}
+	var n int
+	if err := s.rdb.QueryRow(`SELECT count(*) FROM "`+mapTable(table)+`" WHERE id = ?`, storetest.ID(1)).Scan(&n); err != nil || n != 1 {
+		t.Errorf("map rows of the id: %d (%v)", n, err)
+	}
+	likeIndexIntact(t, s, table)
+}
+
+// FuzzLikeIndexFindsNeedle: a record whose indexed text contains a pattern
+// is found by a like of it, whatever its characters (case, accents,
+// quotes, repeats): the like index's trigrams of the needle are a
+// superset filter.
+func FuzzLikeIndexFindsNeedle(f *testing.F) {
+	for _, s := range []string{"olar", "ÄÖÜ", `a"b"c`, "aaaa", "Straße", "ǅemal", "x y", "日本語の"} {
+		f.Add(s)
+	}
+	s, err := Open(context.Background(), filepath.Join(f.TempDir(), "places.db"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { s.Close() })
+	a := storetest.PlacesApp()
+	e := a.Entity("places")
+	e.Field("name").Indexable = true
+	ctx := context.Background()
+	if err := s.Sync(ctx, a); err != nil {
+		f.Fatal(err)
+	}
+	n := 0
+	f.Fuzz(func(t *testing.T, needle string) {
+		if !utf8.ValidString(needle) || strings.ContainsRune(needle, 0) || strings.HasPrefix(needle, "/") || strings.HasSuffix(needle, "/") {
+			return
+		}
+		n++
+		id := fmt.Sprintf("%024x", n)
+		name := "<" + needle + ">"
+		insert(t, s, e, &store.Row{ID: id, Version: 1, Label: name, Doc: record.Encode(e, id, 1, name, record.Values{"name": name}, nil)})
+		where := &query.Cond{Target: query.Target{Field: e.Field("name"), Path: []query.Step{{Name: "name"}}}, Op: query.Like, Values: []any{needle}}
+		rows, err := s.Find(ctx, e, &query.Select{Where: where})
+		if err != nil {
+			t.Fatalf("like(%q): %v", needle, err)
+		}
+		for _, r := range rows {
+			if r.ID == id {
+				return
+			}
+		}
+		t.Fatalf("like(%q) does not find %q", needle, name)
+	})
 }
