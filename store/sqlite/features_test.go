@@ -229,13 +229,8 @@ func TestLikeLabelOfItsField(t *testing.T) {
 // trigrams of their old text (a flush looks up the row id of every record
 // whose first write it saw was not its creation).
 func TestLikeIndexDropsOldText(t *testing.T) {
-	s, a := openTest(t)
-	e := a.Entity("companies")
+	s, e, table := openCompanies(t)
 	ctx := context.Background()
-	table, err := dialect.TableName(e)
-	if err != nil {
-		t.Fatal(err)
-	}
 	fts := s.textIndexes(table)[likeIndexName].fts
 	matches := func(text string) int {
 		t.Helper()
@@ -286,6 +281,19 @@ func TestLikeIndexDropsOldText(t *testing.T) {
 	likeIndexIntact(t, s, table)
 }
 
+// openCompanies opens a test store and returns its companies entity and
+// that entity's table.
+func openCompanies(t *testing.T) (*Store, *app.Entity, string) {
+	t.Helper()
+	s, a := openTest(t)
+	e := a.Entity("companies")
+	table, err := dialect.TableName(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, e, table
+}
+
 // likeIndexIntact fails t unless FTS5's integrity check of the like index
 // of table passes: its segments, and the per-row records contentless
 // deletes keep, agree with each other.
@@ -301,13 +309,8 @@ func likeIndexIntact(t *testing.T, s *Store, table string) {
 // deleted without the text indexes knowing) keeps that one row id and is
 // found by its new text.
 func TestLikeIndexIDMappedBefore(t *testing.T) {
-	s, a := openTest(t)
-	e := a.Entity("companies")
+	s, e, table := openCompanies(t)
 	ctx := context.Background()
-	table, err := dialect.TableName(e)
-	if err != nil {
-		t.Fatal(err)
-	}
 	insert(t, s, e, storetest.Row(1, nil))
 	if _, err := s.wdb.Exec(`DELETE FROM "`+table+`" WHERE id = ?`, storetest.ID(1)); err != nil {
 		t.Fatal(err)
