@@ -213,7 +213,7 @@ func TestLikeLabelOfItsField(t *testing.T) {
 	check("label like wind, city the label field", label("wind"), 2)
 	likeIndexIntact(t, s, "e_places")
 
-	// One more like column (contact.email): the map table gains it.
+	// One more like column (contact.email): the index is built again.
 	e.Field("contact").Nested[0].Indexable = true
 	if err := s.Sync(ctx, a); err != nil {
 		t.Fatal(err)
@@ -301,7 +301,7 @@ func likeIndexIntact(t *testing.T, s *Store, table string) {
 	t.Helper()
 	fts := s.textIndexes(table)[likeIndexName].fts
 	if _, err := s.wdb.Exec(`INSERT INTO "` + fts + `" ("` + fts + `", rank) VALUES ('integrity-check', 1)`); err != nil {
-		t.Errorf("like index of %s out of step with its text: %v", table, err)
+		t.Errorf("like index of %s fails its integrity check: %v", table, err)
 	}
 }
 
