@@ -77,11 +77,16 @@ func fileIDs(fields []*app.Field, v record.Values) []string {
 // field.
 func holdsFiles(fields []*app.Field) bool {
 	for _, f := range fields {
-		if f.Type == types.File || f.Type == types.Nested && holdsFiles(f.Nested) {
+		if holdsFile(f) {
 			return true
 		}
 	}
 	return false
+}
+
+// holdsFile reports whether f is a file field or nests one.
+func holdsFile(f *app.Field) bool {
+	return f.Type == types.File || f.Type == types.Nested && holdsFiles(f.Nested)
 }
 
 // without returns the ids of a that are not in b (both sorted).
@@ -242,7 +247,7 @@ func (s *Service) storeInlineFiles(ctx context.Context, c *Caller, fields []*app
 
 func (s *Service) inlineFiles(ctx context.Context, c *Caller, fields []*app.Field, in map[string]any, prefix string, errs *[]apperr.FieldError) error {
 	for _, f := range fields {
-		if f.Type != types.File && f.Type != types.Nested {
+		if !holdsFile(f) {
 			continue // no file below: no lookup, no path (every create and update comes here)
 		}
 		raw, sent := in[f.Name]
