@@ -91,7 +91,7 @@ func (g *perms) scanPages(ctx context.Context, sel *query.Select, ahead bool, fn
 	}
 	page := *sel
 	page.Offset, page.Limit = 0, size
-	byID := sel.Sort.System == query.SysID && sel.Near == nil
+	byID := sel.ByID()
 	read := func(p query.Select) <-chan found {
 		ch := make(chan found, 1)
 		go func() {

@@ -34,6 +34,18 @@ func newCellReader(specs []*spec) *cellReader {
 		key: make([]byte, 0, 256), count: make([]byte, 0, 256)}
 }
 
+// seed continues the key numbers and the counts of a spool written
+// before (the part a halted export kept).
+func (c *cellReader) seed(keys []string, counts map[string]int) {
+	for _, k := range keys {
+		c.ids[k] = len(c.keys)
+		c.keys = append(c.keys, k)
+	}
+	for k, n := range counts {
+		c.counts[k] = n
+	}
+}
+
 // read encodes the cells of one record's document in c.buf.
 func (c *cellReader) read(doc []byte) error {
 	c.buf, c.n = c.buf[:0], 0

@@ -58,7 +58,7 @@ type Config struct {
 	Poll time.Duration
 	// BatchSize is the records per transaction (default 200); BatchPause
 	// a pause between batches that leaves the store to other writers
-	// (default none).
+	// (default none; an export pauses between its pages).
 	BatchSize  int
 	BatchPause time.Duration
 	// Listeners runs EXECUTE_LISTENER jobs and hears job transitions

@@ -394,12 +394,18 @@ func (s *Service) execute(j *store.Job) {
 			s.finishRun(r, complete, nil)
 			return
 		}
-		if s.cfg.BatchPause > 0 {
-			select {
-			case <-time.After(s.cfg.BatchPause):
-			case <-ctx.Done():
-			case <-s.drain:
-			}
+		s.pause(ctx)
+	}
+}
+
+// pause waits BatchPause (if set) between two batches of a job, less if
+// the run or the process ends meanwhile.
+func (s *Service) pause(ctx context.Context) {
+	if s.cfg.BatchPause > 0 {
+		select {
+		case <-time.After(s.cfg.BatchPause):
+		case <-ctx.Done():
+		case <-s.drain:
 		}
 	}
 }

@@ -107,6 +107,9 @@ type Select struct {
 	Near *Cond
 }
 
+// ByID reports whether s orders by id alone, so that After can page it.
+func (s *Select) ByID() bool { return s.Sort.System == SysID && s.Near == nil }
+
 // Sort is a single sort key; the zero value is "id desc" by convention of the
 // callers (query-language.md §5), spelled out with Target.System = SysID.
 type Sort struct {
