@@ -509,6 +509,21 @@ func TestExportStopResume(t *testing.T) {
 			t.Errorf("%s: %d files after the export, %d before: the part stayed", c.query, got, blobs)
 		}
 	}
+
+	// Stopped, then canceled: its part is deleted (no run continues it).
+	blobs := blobCount(t, s)
+	id := asyncRef(t, s.Do("PUT", "/data/companies/export?_fields=name", s.Token, nil))
+	waitJob(t, s, id, "progress", func(j obj) bool { return num(j["recordsProcessed"]) > 0 })
+	s.As("PUT", "/status/jobs/"+id+"/stop", nil).Status(200)
+	waitStatus(t, s, id, "STOPPED")
+	if got := blobCount(t, s); got != blobs+1 {
+		t.Fatalf("%d files with a stopped export, %d before: no part kept", got, blobs)
+	}
+	s.As("PUT", "/status/jobs/"+id+"/cancel", nil).Status(200)
+	waitStatus(t, s, id, "CANCELED")
+	if got := blobCount(t, s); got != blobs {
+		t.Errorf("%d files after the stopped export was canceled, %d before: its part stayed", got, blobs)
+	}
 }
 
 // TestScriptImportRecords: sys.data.importRecords(entity, fileId, options)

@@ -329,6 +329,21 @@ func (x *exportRun) release(ctx context.Context, r *run, part string) {
 	}
 }
 
+// releaseExportPart deletes the part a stopped export kept once it is
+// canceled (only a STOPPED job can be): no run will continue it. Failures
+// are the sweeper's.
+func (s *Service) releaseExportPart(j *store.Job) {
+	if j.Type != store.JobExportRecords || s.cfg.Files == nil || len(j.Checkpoint) == 0 {
+		return
+	}
+	var cp checkpoint
+	var st exportState
+	if json.Unmarshal(j.Checkpoint, &cp) != nil || json.Unmarshal([]byte(cp.Cursor), &st) != nil || st.Part == "" {
+		return
+	}
+	s.cfg.Files.Release(context.Background(), []string{st.Part})
+}
+
 // read calls fn with the records left to export, a page at a time, and
 // progress after each page.
 func (x *exportRun) read(ctx context.Context, r *run, progress func() error, fn func([]data.ExportRecord) error) error {

@@ -472,7 +472,7 @@ func commandLog(j *store.Job, cmd Command, next store.JobStatus, c *data.Caller)
 // afterCommand tells the workers: a resumed job is work for its lane, a
 // forced stop cancels the worker running the job here (one elsewhere finds
 // out at its next heartbeat or checkpoint), a stop no worker will notice is
-// ended by the janitor.
+// ended by the janitor; a canceled export's part is deleted.
 func (s *Service) afterCommand(j *store.Job, cmd Command) {
 	switch cmd {
 	case Resume:
@@ -488,6 +488,8 @@ func (s *Service) afterCommand(j *store.Job, cmd Command) {
 		if j.Status == store.JobStopping && j.Owner == "" {
 			s.wakeJanitor()
 		}
+	case Cancel:
+		s.releaseExportPart(j)
 	}
 }
 
