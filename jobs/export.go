@@ -146,7 +146,7 @@ type exportRun struct {
 	sum   string      // columnsSum of specs
 	prev  exportState // the part a halted run left (Part "" if none)
 	done  bool        // the part holds every record the query selects
-	last  string      // the id of the last record written
+	last  string      // the id of the last record written (the part's included)
 	cells *cellReader // a spooled run's reader: its column keys and counts
 }
 
@@ -226,7 +226,7 @@ func (x *exportRun) resume(ctx context.Context, r *run) string {
 		r.cur.ok, r.cur.cursor = 0, ""
 		return "Continuing: " + why + "; the export starts again from the first record"
 	}
-	x.prev, r.cur.ok = st, st.Records
+	x.prev, x.last, r.cur.ok = st, st.After, st.Records
 	if x.sel.ByID() && st.After != "" {
 		x.sel.After = st.After
 	} else {
@@ -302,9 +302,6 @@ func (exportHandler) step(ctx context.Context, r *run) (bool, error) {
 // previous part is then deleted.
 func (x *exportRun) keep(ctx context.Context, r *run, part string, n int64) error {
 	st := exportState{Part: part, Records: n, After: x.last, Columns: x.sum}
-	if n == x.prev.Records {
-		st.After = x.prev.After
-	}
 	if x.cells != nil {
 		st.Keys, st.Counts = x.cells.keys, x.cells.counts
 	}
@@ -432,7 +429,7 @@ func (x *exportRun) spooled(ctx context.Context, r *run, n *int64, progress func
 	halted := errors.Is(err, errExportHalted)
 	if err == nil || halted {
 		if ferr := bw.Flush(); ferr != nil {
-			err = ferr
+			err, halted = ferr, false // a spool not written whole is no part
 		}
 	}
 	if err != nil && !halted {
