@@ -435,27 +435,40 @@ func itoa(i int) string { return strconv.Itoa(i) }
 // them: the file has its header once and every record once, in the
 // query's order (sorted by a field: the rest is read past the records
 // written; by id: after the last of them), and with multi-valued columns
-// the columns of values first seen after the stop; the part a stopped run
-// kept is deleted once the export finishes.
+// the cells of the stopped run's spool under their own columns (a column
+// key first seen after the stop is numbered after those seen before it)
+// and the columns of values first seen after the stop; the part a stopped
+// run kept is deleted once the export finishes.
 func TestExportStopResume(t *testing.T) {
 	t.Parallel()
 	// Pages of 500 records, 200 ms apart: twelve pages, a stop comes
 	// before the end.
 	s := apitest.Start(t, nil, apitest.Options{Jobs: jobs.Config{BatchPause: 200 * time.Millisecond, Heartbeat: 20 * time.Millisecond}})
 	const n = 6_000
-	var b strings.Builder
-	b.WriteString("name,addresses[0].city\n")
-	for i := 0; i < n-5; i++ {
-		fmt.Fprintf(&b, "company %05d,city %d\n", i, i)
+	imports := []struct {
+		header string
+		from   int
+		row    string // its cells after the name, with %[1]d the company's number
+	}{
+		{"addresses[0].city,addresses[1].city", 0, "city %[1]d,second %[1]d"}, // read before the stop
+		{"addresses[0].city", 5, "city %[1]d"},
+		{"addresses[0].addressLine,addresses[0].city,addresses[1].city,addresses[2].city", n - 5, // after it
+			"line %[1]d,city %[1]d,second %[1]d,third %[1]d"},
 	}
-	imported := importDone(t, s, "companies", b.String())
-	var more strings.Builder // the last records have three addresses
-	more.WriteString("name,addresses[0].city,addresses[1].city,addresses[2].city\n")
-	for i := n - 5; i < n; i++ {
-		fmt.Fprintf(&more, "company %05d,city %d,second %d,third %d\n", i, i, i, i)
-	}
-	if ok, bad := importResults(t, importDone(t, s, "companies", more.String())); ok != 5 || bad != 0 {
-		t.Fatalf("imports: %s, %d and %d rows", js(imported), ok, bad)
+	for k, im := range imports {
+		to := n
+		if k+1 < len(imports) {
+			to = imports[k+1].from
+		}
+		var b strings.Builder
+		b.WriteString("name," + im.header + "\n")
+		for i := im.from; i < to; i++ {
+			fmt.Fprintf(&b, "company %05d,"+im.row+"\n", i)
+		}
+		j := importDone(t, s, "companies", b.String())
+		if ok, bad := importResults(t, j); ok != int64(to-im.from) || bad != 0 {
+			t.Fatalf("import %d: %s", k, js(j))
+		}
 	}
 	stopped := func(query string) string {
 		t.Helper()
@@ -501,8 +514,17 @@ func TestExportStopResume(t *testing.T) {
 				t.Fatalf("header %q: three addresses at most", rows[0])
 			}
 			m := rowMaps(rows)
-			if m[0]["addresses[0].city"] != "city 0" || m[n-1]["addresses[2].city"] != fmt.Sprintf("third %d", n-1) || m[0]["addresses[1].city"] != "" {
-				t.Fatalf("cells %v … %v", m[0], m[n-1])
+			for _, cell := range []struct {
+				row        int
+				col, value string
+			}{
+				{0, "addresses[0].city", "city 0"}, {0, "addresses[1].city", "second 0"}, {0, "addresses[0].addressLine", ""},
+				{5, "addresses[0].city", "city 5"}, {5, "addresses[1].city", ""},
+				{n - 1, "addresses[0].addressLine", fmt.Sprintf("line %d", n-1)}, {n - 1, "addresses[2].city", fmt.Sprintf("third %d", n-1)},
+			} {
+				if got := m[cell.row][cell.col]; got != cell.value {
+					t.Errorf("row %d, %s: %q, want %q (%v)", cell.row+1, cell.col, got, cell.value, m[cell.row])
+				}
 			}
 		}
 		if got := blobCount(t, s); got != blobs+1 {
